@@ -1,0 +1,54 @@
+// `npm run bench`: runs every benchmark module in one process, prints tables, writes bench/results/bench.json.
+// Usage: npm run bench [-- da nlm train]   (names select modules; default: all)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BenchModule, BenchTable } from './types';
+
+const MODULES: Record<string, () => Promise<BenchModule>> = {
+  da: () => import('./da'),
+  nlm: () => import('./nlm'),
+  train: () => import('./train'),
+};
+
+function format(table: BenchTable): string {
+  const cells = table.rows.map((r) => table.columns.map((c) => {
+    const v = r[c];
+    return v === null || v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v;
+  }));
+  const widths = table.columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+  const line = (vals: string[]) => '| ' + vals.map((v, i) => v.padEnd(widths[i])).join(' | ') + ' |';
+  return [
+    `\n## ${table.title}`,
+    line(table.columns),
+    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
+    ...cells.map(line),
+    ...(table.notes ?? []).map((n) => `  note: ${n}`),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const names = wanted.length ? wanted : Object.keys(MODULES);
+  const tables: BenchTable[] = [];
+  for (const name of names) {
+    const load = MODULES[name];
+    if (!load) throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(MODULES).join(', ')}`);
+    const mod = await load();
+    for (const t of await mod.run()) {
+      tables.push(t);
+      process.stdout.write(format(t) + '\n');
+    }
+  }
+  const outDir = path.join(__dirname, 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, 'bench.json');
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, node: process.version };
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, tables }, null, 2));
+  process.stdout.write(`\nwrote ${path.relative(process.cwd(), file)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

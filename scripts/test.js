@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// `npm test`: installs what the tests need when it is missing (npm packages, Debian packages, the stock
+// OHIF viewer), then runs jest and prints the plain `N passed, N failed` line CI reads.
+const { execSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ensureNodeModules, ensureDebianPackages } = require('./setup');
+
+const root = path.join(__dirname, '..');
+process.chdir(root);
+ensureNodeModules(root);
+ensureDebianPackages(require('./setup').TEST_DEBIAN_PACKAGES);
+require('./ohif-dist').ensureOhifDist(root);
+
+const out = path.join(root, 'test-artifacts');
+fs.mkdirSync(out, { recursive: true });
+const jsonPath = path.join(out, 'jest-results.json');
+fs.rmSync(jsonPath, { force: true });
+const jestArgs = ['--json', `--outputFile=${jsonPath}`, ...process.argv.slice(2)];
+const res = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), ...jestArgs], { stdio: 'inherit' });
+
+let passed = 0, failed = 0;
+if (fs.existsSync(jsonPath)) {
+  const r = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  passed = r.numPassedTests;
+  // Suites that fail to run contribute no failed tests of their own: count them so they are not lost.
+  failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(res.status === 0 && passed > 0 && failed === 0 ? 0 : 1);
