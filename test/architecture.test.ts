@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const SRC = path.join(__dirname, '..', 'src');
-const LAYERS = ['core', 'io', 'phantom', 'model', 'commands', 'extension', 'cli'] as const;
+const LAYERS = ['core', 'io', 'phantom', 'model', 'commands', 'extension', 'cli', 'server'] as const;
 /** Which src/ layers each layer may import from (itself always allowed). */
 const ALLOWED: Record<(typeof LAYERS)[number], string[]> = {
   core: [],
@@ -13,6 +13,7 @@ const ALLOWED: Record<(typeof LAYERS)[number], string[]> = {
   commands: ['core', 'io', 'phantom', 'model'],
   extension: ['core', 'io', 'phantom', 'model', 'commands'],
   cli: ['core', 'io', 'phantom', 'model', 'commands'],
+  server: ['core', 'io', 'phantom', 'model', 'commands'],
 };
 
 function sources(dir: string): string[] {

@@ -1,0 +1,61 @@
+// Comparison hanging protocol: original | denoised | reference (mean of repeats), camera, slice and W/L synchronised.
+import { DERIVED_FLAG, HANGING_PROTOCOL_ID } from './id';
+
+/** Selector names, used to force the mapping of display sets that arrive after the study loaded. */
+export const SELECTORS = { original: 'naOriginal', denoised: 'naDenoised', reference: 'naReference' } as const;
+
+const SYNC_GROUPS = [
+  { type: 'cameraPosition', id: 'naCam', source: true, target: true },
+  { type: 'voi', id: 'naVoi', source: true, target: true },
+];
+
+function viewport(viewportId: string, selector: string) {
+  return {
+    viewportOptions: {
+      viewportId,
+      viewportType: 'volume',
+      orientation: 'axial',
+      toolGroupId: 'default',
+      initialImageOptions: { preset: 'middle' },
+      syncGroups: SYNC_GROUPS,
+    },
+    displaySets: [{ id: selector }],
+  };
+}
+
+function stage(name: string, selectors: string[]) {
+  return {
+    name,
+    viewportStructure: { layoutType: 'grid', properties: { rows: 1, columns: selectors.length } },
+    viewports: selectors.map((s, i) => viewport(`na-${s}-${i}`, s)),
+  };
+}
+
+const mrSeries = { seriesMatchingRules: [{ attribute: 'Modality', constraint: { equals: { value: 'MR' } } }] };
+
+export const comparisonProtocol = {
+  id: HANGING_PROTOCOL_ID,
+  name: 'Sodium denoising comparison',
+  protocolMatchingRules: [],
+  numberOfPriorsReferenced: 0,
+  availableTo: {},
+  editableBy: {},
+  displaySetSelectors: {
+    [SELECTORS.original]: mrSeries,
+    [SELECTORS.denoised]: {
+      seriesMatchingRules: [{ attribute: DERIVED_FLAG, constraint: { equals: { value: true } } }],
+    },
+    [SELECTORS.reference]: {
+      seriesMatchingRules: [{ attribute: 'isNaReference', constraint: { equals: { value: true } } }],
+    },
+  },
+  // Stage 0: with a reference (repeats present); stage 1: original | denoised only.
+  stages: [
+    stage('original | denoised | reference', [SELECTORS.original, SELECTORS.denoised, SELECTORS.reference]),
+    stage('original | denoised', [SELECTORS.original, SELECTORS.denoised]),
+  ],
+};
+
+export default function getHangingProtocolModule() {
+  return [{ name: HANGING_PROTOCOL_ID, protocol: comparisonProtocol }];
+}

@@ -1,0 +1,49 @@
+// The text of the metrics overlay (pure): what each comparison viewport says about its image.
+import { RESEARCH_LABEL } from './id';
+
+export type MethodLabel = 'DA' | 'NLM';
+
+/** What the overlay shows for one viewport of the comparison; attached to its display set. */
+export interface NaOverlayInfo {
+  role: 'original' | 'denoised' | 'reference';
+  method: MethodLabel;
+  backend?: string;
+  millis?: number;
+  /** Against the reference (mean of the repeats), in the brain mask: paper definitions. */
+  psnr?: number;
+  ssim?: number;
+  /** Reference-free SNR estimate, used when the study has no repeated acquisitions. */
+  snr?: number;
+  /** How many acquisitions the reference averages (source included). */
+  referenceCount?: number;
+}
+
+export function formatMillis(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}
+
+function quality(info: NaOverlayInfo): string {
+  if (info.psnr !== undefined && info.ssim !== undefined) {
+    return `pSNR ${info.psnr.toFixed(2)} dB · SSIM ${info.ssim.toFixed(3)}`;
+  }
+  if (info.snr !== undefined) return `SNR ≈ ${info.snr.toFixed(1)} (no repeats: reference-free estimate)`;
+  return '';
+}
+
+/** Lines, top to bottom. The denoised viewport always carries the research-use label. */
+export function overlayLines(info: NaOverlayInfo): string[] {
+  const q = quality(info);
+  switch (info.role) {
+    case 'denoised': {
+      const head = [`Na ${info.method} denoised`, info.backend, info.millis !== undefined ? formatMillis(info.millis) : '']
+        .filter(Boolean)
+        .join(' · ');
+      return [head, q, RESEARCH_LABEL].filter(Boolean);
+    }
+    case 'original':
+      return ['Original', q].filter(Boolean);
+    case 'reference':
+      return [`Reference: mean of ${info.referenceCount ?? '?'} acquisitions`];
+  }
+}

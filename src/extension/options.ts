@@ -1,0 +1,50 @@
+// Deployment options from window.config.naDenoise (a URL inside an [ext, config] pair is never imported, see docs).
+
+export interface NaDenoiseOptions {
+  /** Where model.json of the DA weights lives (URL, root-absolute or relative to the bundle). */
+  weightsUrl: string;
+  /** Folder of tfjs-backend-wasm's .wasm files (default: beside this bundle). */
+  wasmPath: string;
+  /** Force a tfjs backend ('wasm', 'webgl', 'webgpu', 'cpu'); default: the fastest measured. */
+  backend?: string;
+  /** Data source used by "Save to PACS" (a DICOMweb source with STOW); default: the active one. */
+  storeDataSource?: string;
+  /** NLM parameters (voxels / noise multiples); defaults follow the CLI. */
+  nlm?: { searchRadius?: number; patchRadius?: number; h?: number };
+  /** Largest volume (voxels) denoised in one pass; bigger volumes are tiled by the engine. */
+  maxVoxels: number;
+}
+
+/** Webpack's runtime publicPath ('auto': the folder this bundle was loaded from); absent outside webpack (tests). */
+declare const __webpack_public_path__: string | undefined;
+
+/** This bundle's folder, so assets resolve wherever the admin put it. */
+const BUNDLE_DIR = typeof __webpack_public_path__ === 'string' && __webpack_public_path__ ? __webpack_public_path__ : 'http://localhost/na/';
+
+const DEFAULTS: NaDenoiseOptions = {
+  weightsUrl: new URL('weights/model.json', BUNDLE_DIR).href,
+  wasmPath: BUNDLE_DIR,
+  maxVoxels: 256 * 256 * 256,
+};
+
+let current: NaDenoiseOptions = DEFAULTS;
+
+export function readOptions(appConfig: Record<string, unknown> | undefined): NaDenoiseOptions {
+  const raw = (appConfig?.naDenoise ?? {}) as Partial<NaDenoiseOptions>;
+  const abs = (u: string | undefined, fallback: string) => (u ? new URL(u, globalThis.location?.href ?? BUNDLE_DIR).href : fallback);
+  return {
+    ...DEFAULTS,
+    ...raw,
+    weightsUrl: abs(raw.weightsUrl, DEFAULTS.weightsUrl),
+    wasmPath: abs(raw.wasmPath, DEFAULTS.wasmPath).replace(/\/?$/, '/'),
+    maxVoxels: raw.maxVoxels ?? DEFAULTS.maxVoxels,
+  };
+}
+
+export function setOptions(o: NaDenoiseOptions): void {
+  current = o;
+}
+
+export function options(): NaDenoiseOptions {
+  return current;
+}

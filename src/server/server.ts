@@ -1,0 +1,178 @@
+// One Node HTTP server for the whole product: the stock OHIF dist with our app-config.js, our bundle, the DA weights,
+// the demo study (files + dicomjson manifest) and a same-origin DICOMweb proxy to Orthanc; cross-origin isolated.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { manifestWithOrigin, type DicomJsonManifest } from './manifest';
+
+export interface NaServerOptions {
+  /** The stock viewer's dist/ (index.html, app.bundle.*.js). */
+  ohifDist: string;
+  /** Our webpack output (na-denoise.js, na-mode.js, .wasm), served at /na/. */
+  bundleDir: string;
+  /** The DA weights folder (model.json + shards + model-card.json), served at /na/weights/. */
+  weightsDir?: string;
+  /** The demo study folder (DICOM files + study.json manifest with relative urls), served at /demo/. */
+  demoDir?: string;
+  /** window.config source served as /app-config.js. */
+  appConfig: string;
+  /** Orthanc's HTTP root (e.g. http://127.0.0.1:8042): /dicom-web/* and /wado are proxied to it. */
+  orthancUrl?: string;
+}
+
+/** Cross-origin isolation (SharedArrayBuffer → multi-threaded WASM) on every response; CORP marks our files same-origin. */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.txt': 'text/plain; charset=utf-8',
+  '.xml': 'application/xml',
+  '.dcm': 'application/dicom',
+  '.bin': 'application/octet-stream',
+};
+
+export function mimeType(file: string): string {
+  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** Resolves a URL path inside a root folder; null for anything escaping it (../, encoded or not). */
+export function safeJoin(root: string, urlPath: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0')) return null;
+  const full = path.resolve(root, '.' + path.posix.normalize('/' + decoded));
+  const rootAbs = path.resolve(root);
+  return full === rootAbs || full.startsWith(rootAbs + path.sep) ? full : null;
+}
+
+function send(res: http.ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}) {
+  res.writeHead(status, { ...ISOLATION_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, cache: string): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return false;
+  }
+  if (!stat.isFile()) return false;
+  res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': mimeType(file), 'Content-Length': stat.size, 'Cache-Control': cache });
+  if (req.method === 'HEAD') res.end();
+  else fs.createReadStream(file).pipe(res);
+  return true;
+}
+
+/** Streams a request to Orthanc and its answer back (method, headers and body: STOW-RS needs the body). */
+function proxy(req: http.IncomingMessage, res: http.ServerResponse, target: URL): void {
+  const headers = { ...req.headers, host: target.host };
+  delete headers.origin; // Orthanc has no CORS; the browser's request is same-origin to us.
+  delete headers.referer;
+  const upstream = http.request(target, { method: req.method, headers }, (up) => {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(up.headers)) if (v !== undefined) out[k] = v;
+    res.writeHead(up.statusCode ?? 502, { ...out, ...ISOLATION_HEADERS });
+    up.pipe(res);
+  });
+  upstream.on('error', (e) => {
+    if (!res.headersSent) send(res, 502, `PACS proxy: cannot reach ${target.origin} (${e.message})\n`, 'text/plain; charset=utf-8');
+    else res.destroy(e);
+  });
+  req.pipe(upstream);
+}
+
+/** Request origin as the browser sees it (for absolute URLs in the dicomjson manifest). */
+function requestOrigin(req: http.IncomingMessage): string {
+  return `http://${req.headers.host ?? '127.0.0.1'}`;
+}
+
+export function createNaServer(opts: NaServerOptions): http.Server {
+  const indexHtml = path.join(opts.ohifDist, 'index.html');
+  let manifestCache: { mtimeMs: number; manifest: DicomJsonManifest } | undefined;
+
+  const readManifest = (): DicomJsonManifest | null => {
+    if (!opts.demoDir) return null;
+    const file = path.join(opts.demoDir, 'study.json');
+    if (!fs.existsSync(file)) return null;
+    const mtimeMs = fs.statSync(file).mtimeMs;
+    if (!manifestCache || manifestCache.mtimeMs !== mtimeMs) {
+      manifestCache = { mtimeMs, manifest: JSON.parse(fs.readFileSync(file, 'utf8')) as DicomJsonManifest };
+    }
+    return manifestCache.manifest;
+  };
+
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const p = url.pathname;
+    try {
+      if (opts.orthancUrl && (p.startsWith('/dicom-web/') || p === '/dicom-web' || p.startsWith('/wado'))) {
+        return proxy(req, res, new URL(p + url.search, opts.orthancUrl));
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return send(res, 405, 'Method not allowed\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
+      }
+      if (p === '/app-config.js') return send(res, 200, opts.appConfig, MIME['.js'], { 'Cache-Control': 'no-store' });
+      if (p === '/demo/study.json') {
+        const m = readManifest();
+        if (!m) return send(res, 404, 'No demo study\n', 'text/plain; charset=utf-8');
+        return send(res, 200, JSON.stringify(manifestWithOrigin(m, requestOrigin(req))), MIME['.json'], { 'Cache-Control': 'no-store' });
+      }
+      const mounts: Array<[string, string | undefined, string]> = [
+        ['/na/weights/', opts.weightsDir, 'no-cache'],
+        ['/na/', opts.bundleDir, 'no-cache'],
+        ['/demo/', opts.demoDir, 'no-cache'],
+      ];
+      for (const [prefix, dir, cache] of mounts) {
+        if (!p.startsWith(prefix)) continue;
+        const file = dir ? safeJoin(dir, p.slice(prefix.length)) : null;
+        if (file && sendFile(req, res, file, cache)) return;
+        return send(res, 404, `Not found: ${p}\n`, 'text/plain; charset=utf-8');
+      }
+      const file = safeJoin(opts.ohifDist, p);
+      if (file && p !== '/' && sendFile(req, res, file, 'public, max-age=3600')) return;
+      // The viewer is a single-page app: extension-less paths (/sodium/dicomjson, /viewer, …) get index.html.
+      if (p === '/' || !path.posix.basename(p).includes('.')) {
+        if (sendFile(req, res, indexHtml, 'no-cache')) return;
+      }
+      send(res, 404, `Not found: ${p}\n`, 'text/plain; charset=utf-8');
+    } catch (e) {
+      if (!res.headersSent) send(res, 500, `Server error: ${(e as Error).message}\n`, 'text/plain; charset=utf-8');
+      else res.destroy(e as Error);
+    }
+  });
+}
+
+/** Listens on host:port (port 0 picks a free one) and resolves with the bound port. */
+export function listen(server: http.Server, port: number, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is in use: pass --port <another>`) : e);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
