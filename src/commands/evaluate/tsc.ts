@@ -6,7 +6,7 @@ export interface CalibrationTube {
   /** Voxels of the tube (non-zero = inside). */
   mask: Mask;
   /** Known concentration in mM. */
-  concentrationMm: number;
+  concentrationMM: number;
 }
 
 /** signal = slope · concentration + intercept. */
@@ -22,10 +22,10 @@ export function calibrateWithTubes(image: Volume, tubes: readonly CalibrationTub
   if (tubes.length < 2) throw new Error(`TSC calibration needs at least two tubes, got ${tubes.length}`);
   const signals = tubes.map((t, i) => {
     const m = maskedMean(image.data, t.mask);
-    if (m === null) throw new Error(`calibration tube #${i + 1} (${t.concentrationMm} mM) has no voxels`);
+    if (m === null) throw new Error(`calibration tube #${i + 1} (${t.concentrationMM} mM) has no voxels`);
     return m;
   });
-  const cs = tubes.map((t) => t.concentrationMm);
+  const cs = tubes.map((t) => t.concentrationMM);
   const n = cs.length;
   const cMean = cs.reduce((s, v) => s + v, 0) / n;
   const sMean = signals.reduce((s, v) => s + v, 0) / n;

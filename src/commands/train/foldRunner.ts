@@ -1,0 +1,122 @@
+// Trains one run (a CV fold or the final model) end to end: prepares validation patches, builds the trainer, runs the
+// loop with checkpoints and early stopping, and saves the best weights as a tfjs LayersModel with its model card.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DAWeights } from '../../model/da/architecture';
+import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../model/da/card';
+import { DEFAULT_NORMALISATION } from '../../model/da/normalise';
+import { saveDA } from '../../model/da/weights-io';
+import type { EpochRecord, TensorRecord } from './checkpoint';
+import type { Fold } from './cvSplit';
+import { drawValidationSet, PatchSampler } from './patchSampler';
+import type { ProgressReporter } from './progress';
+import { SeededRng } from './rng';
+import type { TrainingSubject } from './trainingSubject';
+import { type PatchTrainer, type StopReason, type StopSignal, trainRun } from './trainLoop';
+import { fromTensorRecords } from './daTrainer';
+
+export interface TrainingHyperparameters {
+  batchSize: number;
+  learningRate: number;
+  /** Added-noise level k (σ_add = k·σ̂). */
+  noiseLevel: number;
+  maxEpochs: number;
+  patience: number;
+  /** Samples per epoch; default one pass over the training subjects' brain voxels. */
+  samplesPerEpoch?: number;
+  /** Fixed validation patches drawn from the validation subject(s). */
+  validationSamples: number;
+  seed: number;
+  /** Subjects kept in memory at once. */
+  cacheSize: number;
+}
+
+export interface RunContext {
+  /** The run's folder: checkpoint/, log.csv, weights/. */
+  dir: string;
+  label: string;
+  fold: Fold;
+  hyper: TrainingHyperparameters;
+  resume: boolean;
+  loadSubject: (id: string) => Promise<TrainingSubject>;
+  createTrainer: (seed: number) => PatchTrainer & { dispose(): void };
+  progress: ProgressReporter;
+  stop: StopSignal;
+  /** Describes the training data for the model card. */
+  dataDescription: string;
+}
+
+export interface RunOutcome {
+  label: string;
+  fold: Fold;
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestValLoss: number;
+  stopped: StopReason;
+  seconds: number;
+  samplesPerEpoch: number;
+  weightsDir: string;
+  bestWeights: DAWeights;
+}
+
+export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
+  const { fold, hyper } = ctx;
+  fs.mkdirSync(ctx.dir, { recursive: true });
+  // Validation patches come from the validation subject only, with their own seed: identical across resumes.
+  const valSubjects = await Promise.all(fold.validation.map((id) => ctx.loadSubject(id)));
+  const val = drawValidationSet(valSubjects, hyper.validationSamples, hyper.noiseLevel, new SeededRng(hyper.seed ^ 0x5a5a5a5a));
+  let samplesPerEpoch = hyper.samplesPerEpoch;
+  if (!samplesPerEpoch) {
+    // One pass over the brain voxels of the training subjects (each loaded once to count; the cache keeps the recent ones).
+    samplesPerEpoch = 0;
+    for (const id of fold.train) samplesPerEpoch += (await ctx.loadSubject(id)).brainVoxels.length;
+  }
+  const sampler = new PatchSampler(fold.train, ctx.loadSubject, { noiseLevel: hyper.noiseLevel, cacheSize: hyper.cacheSize });
+  const trainer = ctx.createTrainer(hyper.seed);
+  try {
+    const result = await trainRun(trainer, sampler, val, {
+      label: ctx.label, seed: hyper.seed, batchSize: hyper.batchSize, samplesPerEpoch, maxEpochs: hyper.maxEpochs, patience: hyper.patience,
+      checkpointDir: path.join(ctx.dir, 'checkpoint'), logFile: path.join(ctx.dir, 'log.csv'), resume: ctx.resume,
+      config: { fold, batchSize: hyper.batchSize, learningRate: hyper.learningRate, noiseLevel: hyper.noiseLevel, samplesPerEpoch, validationSamples: hyper.validationSamples, seed: hyper.seed },
+    }, ctx.progress, ctx.stop);
+    const bestWeights = fromTensorRecords(result.bestWeights);
+    const weightsDir = path.join(ctx.dir, 'weights');
+    if (result.stopped !== 'interrupted') {
+      await saveDA(weightsDir, bestWeights, makeCard(ctx, result.history, result.bestEpoch, result.bestValLoss, result.seconds, samplesPerEpoch));
+    }
+    return { label: ctx.label, fold, history: result.history, bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss, stopped: result.stopped, seconds: result.seconds, samplesPerEpoch, weightsDir, bestWeights };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+function makeCard(ctx: RunContext, history: EpochRecord[], bestEpoch: number, bestValLoss: number, seconds: number, samplesPerEpoch: number): ModelCard {
+  const h = ctx.hyper;
+  const samples = history.reduce((s, e) => s + e.samples, 0);
+  return {
+    format: MODEL_CARD_FORMAT,
+    name: 'sodium-da',
+    version: `${ctx.label}-${new Date().toISOString().slice(0, 10)}`,
+    status: 'trained',
+    created: new Date().toISOString(),
+    architecture: architectureSection(),
+    normalisation: DEFAULT_NORMALISATION,
+    training: {
+      data: ctx.dataDescription,
+      protocol: `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three; patches centred on brain voxels; MSE; early stopping after ${h.patience} epochs without validation gain, best weights restored`,
+      optimizer: 'Adam',
+      learningRate: h.learningRate,
+      batchSize: h.batchSize,
+      epochs: history.length,
+      bestEpoch,
+      seed: h.seed,
+      noiseLevel: h.noiseLevel,
+      samplesPerEpoch,
+      samplesSeen: samples,
+      trainingSeconds: Math.round(seconds),
+      trainSubjects: ctx.fold.train,
+      validationSubjects: ctx.fold.validation,
+    },
+    metrics: { validationMse: bestValLoss, bestEpoch },
+  };
+}

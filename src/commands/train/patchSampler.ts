@@ -1,0 +1,97 @@
+// Draws training batches on the fly, as the paper: input = one acquisition (chosen at random per sample) plus extra
+// Gaussian noise of σ_add = k·σ̂, label = the centre voxel of the mean of three, centres on brain voxels only.
+// Subjects come through an LRU cache; a rotating working set keeps the cache from thrashing on large cohorts.
+import { PATCH_VOXELS } from '../../model/da/architecture';
+import { extractPatches } from '../../model/da/patches';
+import { LruCache } from './subjectCache';
+import type { SeededRng } from './rng';
+import type { TrainingSubject } from './trainingSubject';
+import type { BatchSampler, ValidationSet } from './trainLoop';
+
+export interface PatchSamplerOptions {
+  /** Added-noise level k: σ_add = k · σ̂ of the chosen acquisition. */
+  noiseLevel: number;
+  /** Subjects held in memory at once (default 16). */
+  cacheSize?: number;
+  /** Batches between swapping one working-set subject for another (only when the cohort exceeds the cache). */
+  rotateEvery?: number;
+}
+
+interface SamplerState {
+  workingSet: string[];
+  batchesSinceRotation: number;
+}
+
+export class PatchSampler implements BatchSampler {
+  readonly patchVoxels = PATCH_VOXELS;
+  private readonly cache: LruCache<TrainingSubject>;
+  private readonly capacity: number;
+  private readonly rotateEvery: number;
+  private workingSet: string[];
+  private batchesSinceRotation = 0;
+  private readonly centre = new Int32Array(1);
+
+  constructor(private readonly subjectIds: readonly string[], load: (id: string) => Promise<TrainingSubject>, private readonly opts: PatchSamplerOptions) {
+    if (subjectIds.length === 0) throw new Error('the patch sampler needs at least one training subject');
+    if (!(opts.noiseLevel >= 0) || !Number.isFinite(opts.noiseLevel)) throw new Error(`noise level k must be ≥ 0, got ${opts.noiseLevel}`);
+    this.capacity = Math.min(opts.cacheSize ?? 16, subjectIds.length);
+    this.cache = new LruCache(Math.max(this.capacity, 1), load);
+    this.rotateEvery = opts.rotateEvery ?? 50;
+    this.workingSet = subjectIds.slice(0, this.capacity);
+  }
+
+  getState(): SamplerState {
+    return { workingSet: [...this.workingSet], batchesSinceRotation: this.batchesSinceRotation };
+  }
+
+  setState(state: unknown): void {
+    const s = state as SamplerState;
+    if (!s || !Array.isArray(s.workingSet) || s.workingSet.some((id) => !this.subjectIds.includes(id))) {
+      throw new Error('checkpoint sampler state names subjects that are not in this training set');
+    }
+    this.workingSet = [...s.workingSet];
+    this.batchesSinceRotation = s.batchesSinceRotation;
+  }
+
+  async fill(rng: SeededRng, patches: Float32Array, targets: Float32Array, batchSize: number): Promise<void> {
+    this.maybeRotate(rng);
+    const subjects = await Promise.all(this.workingSet.map((id) => this.cache.get(id)));
+    for (let b = 0; b < batchSize; b++) {
+      const s = subjects[rng.int(subjects.length)];
+      drawSample(s, rng, this.opts.noiseLevel, patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS), targets, b, this.centre);
+    }
+  }
+
+  /** Swaps one working-set subject for one outside it, every rotateEvery batches (no-op when all subjects fit). */
+  private maybeRotate(rng: SeededRng): void {
+    if (this.workingSet.length >= this.subjectIds.length) return;
+    if (++this.batchesSinceRotation < this.rotateEvery) return;
+    this.batchesSinceRotation = 0;
+    const outside = this.subjectIds.filter((id) => !this.workingSet.includes(id));
+    this.workingSet[rng.int(this.workingSet.length)] = outside[rng.int(outside.length)];
+  }
+}
+
+/** One sample: a random acquisition's patch around a random brain voxel, plus k·σ̂ Gaussian noise; label from mean3. */
+function drawSample(s: TrainingSubject, rng: SeededRng, k: number, patch: Float32Array, targets: Float32Array, b: number, centre: Int32Array): void {
+  const acq = s.acquisitions[rng.int(s.acquisitions.length)];
+  const v = s.brainVoxels[rng.int(s.brainVoxels.length)];
+  centre[0] = v;
+  extractPatches(acq.volume.data, acq.volume.dims, centre, acq.scale, patch);
+  const noise = (k * acq.sigma) / acq.scale;
+  if (noise > 0) for (let i = 0; i < PATCH_VOXELS; i++) patch[i] += noise * rng.gaussian();
+  targets[b] = s.mean3.data[v] / acq.scale;
+}
+
+/** A fixed validation set drawn once with its own seed, so validation losses are comparable across epochs and resumes. */
+export function drawValidationSet(subjects: readonly TrainingSubject[], count: number, noiseLevel: number, rng: SeededRng): ValidationSet {
+  if (subjects.length === 0) throw new Error('validation needs at least one subject');
+  if (!Number.isInteger(count) || count < 1) throw new Error(`validation sample count must be a positive integer, got ${count}`);
+  const patches = new Float32Array(count * PATCH_VOXELS);
+  const targets = new Float32Array(count);
+  const centre = new Int32Array(1);
+  for (let b = 0; b < count; b++) {
+    drawSample(subjects[b % subjects.length], rng, noiseLevel, patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS), targets, b, centre);
+  }
+  return { patches, targets, count };
+}
