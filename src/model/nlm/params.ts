@@ -1,0 +1,78 @@
+// NLM parameters with DIPY's names and defaults (dipy.denoise.nlmeans), and the checks every implementation shares.
+import type { Mask, Volume } from '../../core/volume';
+import { assertSameDims } from '../../core/volume';
+
+/**
+ * DIPY's `nlmeans(arr, sigma, mask, patch_radius=1, block_radius=5, rician=True)` (the classic voxelwise version,
+ * dipy/denoise/denspeed.pyx). As in DIPY, a moving patch must lie inside the block around the voxel, so the search
+ * radius is `blockRadius − patchRadius`; weights are exp(−‖Δpatch‖²/|patch| / (√2·σ̄²)) with σ̄ the mean σ over the
+ * moving patch; the estimate is the weighted mean of x², and the Rician correction is √max(E[x²] − 2σ², 0).
+ */
+export interface NlmParams {
+  /** Noise standard deviation: one value, or one per voxel (same grid as the volume). Must be > 0. */
+  sigma: number | Float32Array;
+  /** Patch size is 2·patchRadius + 1 (DIPY default 1). */
+  patchRadius?: number;
+  /** Block size is 2·blockRadius + 1 (DIPY default 5). */
+  blockRadius?: number;
+  /** Rician bias correction (default true); false returns √E[x²] as DIPY does. */
+  rician?: boolean;
+}
+
+export interface ResolvedNlmParams {
+  sigma: number | Float32Array;
+  patchRadius: number;
+  blockRadius: number;
+  rician: boolean;
+}
+
+export const NLM_DEFAULTS = { patchRadius: 1, blockRadius: 5, rician: true } as const;
+
+/** Largest radii accepted: beyond these the cost is absurd for a volume and almost surely a typo. */
+const MAX_RADIUS = 32;
+
+/** Checks the volume, mask and parameters and fills in DIPY's defaults; throws one clear message per problem. */
+export function resolveNlmParams(volume: Volume, params: NlmParams, mask?: Mask): ResolvedNlmParams {
+  const patchRadius = params.patchRadius ?? NLM_DEFAULTS.patchRadius;
+  const blockRadius = params.blockRadius ?? NLM_DEFAULTS.blockRadius;
+  const rician = params.rician ?? NLM_DEFAULTS.rician;
+  if (!Number.isInteger(patchRadius) || patchRadius < 0 || patchRadius > MAX_RADIUS) {
+    throw new Error(`patch_radius must be an integer in [0, ${MAX_RADIUS}], got ${patchRadius}`);
+  }
+  if (!Number.isInteger(blockRadius) || blockRadius < 1 || blockRadius > MAX_RADIUS) {
+    throw new Error(`block_radius must be an integer in [1, ${MAX_RADIUS}], got ${blockRadius}`);
+  }
+  if (blockRadius <= patchRadius) {
+    throw new Error(
+      `block_radius (${blockRadius}) must exceed patch_radius (${patchRadius}): patches move inside the block, so the search radius is their difference`,
+    );
+  }
+  const { dims, data } = volume;
+  if (dims.some((d) => d <= blockRadius)) {
+    throw new Error(
+      `every dimension must exceed block_radius = ${blockRadius} (the volume is padded by reflection), but dims are [${dims.join(', ')}]; use a smaller block_radius`,
+    );
+  }
+  assertSameDims(volume, data.length, 'volume data');
+  const bad = firstNonFinite(data);
+  if (bad >= 0) throw new Error(`the volume holds a non-finite value (${data[bad]}) at voxel ${bad}; NLM needs finite input`);
+  const sigma = params.sigma;
+  if (typeof sigma === 'number') {
+    if (!Number.isFinite(sigma) || sigma <= 0) throw new Error(`sigma must be a positive finite number, got ${sigma}`);
+  } else {
+    assertSameDims(volume, sigma.length, 'sigma map');
+    for (let i = 0; i < sigma.length; i++) {
+      if (!Number.isFinite(sigma[i]) || sigma[i] < 0) throw new Error(`the sigma map holds ${sigma[i]} at voxel ${i}; sigma must be finite and ≥ 0`);
+    }
+  }
+  if (mask) {
+    assertSameDims(volume, mask.length, 'mask');
+    if (!mask.some((v) => v !== 0)) throw new Error('the mask is empty: no voxel to denoise');
+  }
+  return { sigma, patchRadius, blockRadius, rician };
+}
+
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
