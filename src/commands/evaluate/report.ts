@@ -20,6 +20,8 @@ export interface QuantSummary {
   image: Method | 'truth' | 'mean3';
   /** Mean absolute ROI error over subjects (mM) per ROI. */
   roiAbsErrorMM: Record<string, Summary>;
+  /** Mean absolute shift from the reference image's own ROI value (mM): what the method adds. */
+  roiAbsShiftMM: Record<string, Summary>;
   /** Mean absolute tube bias (mM) over subjects and tubes. */
   tubeAbsBiasMM: Summary | null;
   lesionContrastRatio: Summary | null;
@@ -63,6 +65,7 @@ export function buildReport(scores: readonly SubjectScores[], notes: string[] = 
       quantification.push({
         image,
         roiAbsErrorMM: Object.fromEntries(roiNames.map((n) => [n, summarize(rows.map((r) => r.roiErrorMM[n]).filter((v) => v !== undefined).map(Math.abs))])),
+        roiAbsShiftMM: Object.fromEntries(roiNames.map((n) => [n, summarize(rows.map((r) => r.roiShiftMM[n]).filter((v) => v !== undefined).map(Math.abs))])),
         tubeAbsBiasMM: tubes.length ? summarize(tubes) : null,
         lesionContrastRatio: ratios.length ? summarize(ratios) : null,
       });
@@ -92,14 +95,14 @@ export function reportMarkdown(r: EvaluationReport, title: string): string {
   }
   if (r.quantification.length) {
     const rois = [...new Set(r.quantification.flatMap((q) => Object.keys(q.roiAbsErrorMM)))];
-    out.push('## Sodium quantification (each image calibrated with its own two tubes)', '');
-    out.push(`| image | ${rois.map((n) => `|error| ${n} (mM)`).join(' | ')} | |tube bias| (mM) | lesion contrast / reference |`);
+    out.push('## Sodium quantification (each image calibrated with its own two tubes; means over subjects)', '');
+    out.push(`| image | ${rois.map((n) => `${n}: \\|error\\| / \\|shift\\| (mM)`).join(' | ')} | \\|tube bias\\| (mM) | lesion contrast / reference |`);
     out.push(`|---|${rois.map(() => '---').join('|')}|---|---|`);
     for (const q of r.quantification) {
-      const cells = rois.map((n) => (q.roiAbsErrorMM[n] ? `${f(q.roiAbsErrorMM[n].mean)} ± ${f(q.roiAbsErrorMM[n].std)}` : '—'));
+      const cells = rois.map((n) => (q.roiAbsErrorMM[n] ? `${f(q.roiAbsErrorMM[n].mean, 1)} / ${f(q.roiAbsShiftMM[n]?.mean ?? NaN, 1)}` : '—'));
       out.push(`| ${q.image} | ${cells.join(' | ')} | ${q.tubeAbsBiasMM ? `${f(q.tubeAbsBiasMM.mean)} ± ${f(q.tubeAbsBiasMM.std)}` : '—'} | ${q.lesionContrastRatio ? `${f(q.lesionContrastRatio.mean, 3)} ± ${f(q.lesionContrastRatio.std, 3)}` : '—'} |`);
     }
-    out.push('', 'ROI error = |mean TSC in the ROI − the manifest\'s true concentration|; the noise-free truth row shows what blurring (point-spread function), partial volume and coil sensitivity alone cost. Tube bias = tube concentration read with the reference image\'s calibration − nominal: how far a method shifts the calibration. Lesion contrast = lesion TSC / TSC of a 2-voxel tissue shell around it, divided by the same ratio in the reference (truth when present).', '');
+    out.push('', 'ROI error = |mean TSC in the ROI − the manifest\'s true concentration|; the noise-free truth row shows what blurring (point-spread function), partial volume and coil sensitivity alone cost. ROI shift = |TSC − the same ROI on the reference image| (truth when present): what noise and the denoiser add. Tube bias = tube concentration read with the reference image\'s calibration − nominal: how far a method shifts the calibration. Lesion contrast = lesion TSC / TSC of a 2-voxel tissue shell around it, divided by the same ratio in the reference (truth when present).', '');
   }
   out.push(`Mean time per subject: NLM ${f(r.secondsPerSubject.nlm, 1)} s, DA ${f(r.secondsPerSubject.da, 1)} s.`, '');
   for (const n of r.notes) out.push(`- ${n}`);

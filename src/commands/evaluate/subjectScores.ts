@@ -43,6 +43,8 @@ export interface Quantification {
   roiErrorMM: Record<string, number>;
   /** Measured concentration per ROI (mM). */
   roiMM: Record<string, number>;
+  /** Measured − the same ROI measured on the reference image (truth when present), mM: the part the method causes. */
+  roiShiftMM: Record<string, number>;
   /** Tube concentration read with the reference image's calibration − nominal (mM): how much the method shifts the tubes. */
   tubeBiasMM: number[];
   /** Lesion TSC / surrounding TSC. */
@@ -91,23 +93,27 @@ function quantify(subject: EvaluationSubject, images: Record<Method, Volume>): S
   const surround = subject.lesion ? surroundingShell(subject.lesion.mask, reference.dims, LESION_SHELL_VOXELS, subject.brainMask) : null;
   const contrastOf = (img: Volume, cal: TubeCalibration) => subject.lesion && surround ? lesionContrast(img, subject.lesion.mask, surround, cal) : null;
   const refContrast = contrastOf(reference, refCal);
+  const refRoiMM = Object.fromEntries((subject.rois ?? []).map((r) => [r.name, roiConcentration(reference, r.mask, refCal)]));
   const out = {} as Record<Method | 'truth' | 'mean3', Quantification>;
   for (const [name, img] of Object.entries(all) as [Method | 'truth' | 'mean3', Volume | undefined][]) {
     if (!img) continue;
     const cal = calibrateWithTubes(img, tubes);
     const roiMM: Record<string, number> = {};
     const roiErrorMM: Record<string, number> = {};
+    const roiShiftMM: Record<string, number> = {};
     for (const roi of subject.rois ?? []) {
       const c = roiConcentration(img, roi.mask, cal);
       if (c === null) continue;
       roiMM[roi.name] = c;
       roiErrorMM[roi.name] = c - roi.trueMM;
+      const r = refRoiMM[roi.name];
+      if (r !== null && r !== undefined) roiShiftMM[roi.name] = c - r;
     }
     const tubeBiasMM = tubes.map((t) => signalToConcentration(maskedMean(img.data, t.mask) as number, refCal) - t.concentrationMM);
     const contrast = contrastOf(img, cal);
     out[name] = {
       calibration: { slope: cal.slope, intercept: cal.intercept },
-      roiErrorMM, roiMM, tubeBiasMM,
+      roiErrorMM, roiMM, roiShiftMM, tubeBiasMM,
       lesionContrast: contrast,
       lesionContrastRatio: contrast !== null && refContrast ? contrast / refContrast : null,
     };
