@@ -1,0 +1,132 @@
+// Chooses the tfjs backend: tries each candidate in order, records why any failed, and picks the fastest by a
+// quick measured matMul (a software-rendered WebGL loses to WASM; tfjs's static priorities would not notice).
+import { IS_NODE, markWasmInitialised, tf } from './tf';
+
+export interface BackendTrial {
+  name: string;
+  ok: boolean;
+  /** Why the backend was unavailable or failed its check. */
+  reason?: string;
+  /** Measured plain matMul throughput (128×1728 · 1728×256, the DA's hot shape). */
+  gflops?: number;
+}
+
+export interface BackendSelection {
+  backend: string;
+  tried: BackendTrial[];
+}
+
+export interface SelectBackendOptions {
+  /** Tried first; chosen whenever it works (measured only if `measure` is true). */
+  preferred?: string;
+  /** Availability order; default webgpu → webgl → wasm → cpu in a browser, wasm → cpu in Node. */
+  candidates?: string[];
+  /** Measure matMul speed of every working candidate and pick the fastest (default true). */
+  measure?: boolean;
+}
+
+export const BROWSER_CANDIDATES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export const NODE_CANDIDATES = ['wasm', 'cpu'] as const;
+const KNOWN = new Set<string>(BROWSER_CANDIDATES);
+
+export function defaultCandidates(): string[] {
+  return IS_NODE ? [...NODE_CANDIDATES] : [...BROWSER_CANDIDATES];
+}
+
+async function ensureRegistered(name: string): Promise<void> {
+  if (tf.findBackendFactory(name)) return;
+  if ((name === 'webgl' || name === 'webgpu') && !IS_NODE) await import('./backend-browser');
+}
+
+/** Makes `name` the active backend; returns why not, or undefined on success. */
+export async function activateBackend(name: string): Promise<string | undefined> {
+  if (!KNOWN.has(name)) return `unknown backend "${name}" (known: ${[...KNOWN].join(', ')})`;
+  if (IS_NODE && (name === 'webgl' || name === 'webgpu')) return `${name} needs a browser (no GPU context in Node)`;
+  try {
+    await ensureRegistered(name);
+    if (!tf.findBackendFactory(name)) return `${name} is not registered`;
+    // setBackend logs and returns false when the factory throws (e.g. no WebGL context).
+    const ok = await tf.setBackend(name);
+    if (!ok) return `${name} failed to initialise`;
+    if (name === 'wasm') markWasmInitialised();
+    // A tiny op proves kernels run (catches, e.g., a WebGL context that compiles no shaders).
+    const probe = tf.tidy(() => tf.sum(tf.matMul(tf.ones([2, 3]), tf.ones([3, 2]))));
+    const value = (await probe.data())[0];
+    probe.dispose();
+    if (value !== 12) return `${name} computed a wrong result (${value} instead of 12)`;
+    return undefined;
+  } catch (err) {
+    return `${name} threw: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** Plain matMul GFLOP/s of the active backend on the DA's layer-2 shape (a few tens of ms). */
+export async function measureMatMulGflops(m = 128, k = 1728, n = 256, minMillis = 60): Promise<number> {
+  const a = tf.randomUniform([m, k], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([k, n], -1, 1, 'float32', 2);
+  try {
+    const once = async () => {
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+    };
+    await once(); // warm-up: shader compilation / wasm memory growth
+    let runs = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < minMillis || runs < 2) {
+      await once();
+      runs++;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return (2 * m * k * n * runs) / seconds / 1e9;
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+/**
+ * Activates the best available backend and reports every attempt. With `preferred`, that backend wins whenever it
+ * works; otherwise the fastest measured candidate wins (ties and `measure: false` keep the candidate order).
+ */
+export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendSelection> {
+  const measure = opts.measure ?? true;
+  const order = [...(opts.candidates ?? defaultCandidates())];
+  if (order.length === 0) throw new Error('selectBackend: no candidate backends given');
+  const tried: BackendTrial[] = [];
+
+  if (opts.preferred) {
+    const reason = await activateBackend(opts.preferred);
+    const trial: BackendTrial = { name: opts.preferred, ok: reason === undefined, reason };
+    tried.push(trial);
+    if (trial.ok) {
+      if (measure) trial.gflops = await measureMatMulGflops();
+      return { backend: opts.preferred, tried };
+    }
+  }
+
+  for (const name of order) {
+    if (name === opts.preferred) continue;
+    const reason = await activateBackend(name);
+    const trial: BackendTrial = { name, ok: reason === undefined, reason };
+    tried.push(trial);
+    if (trial.ok && measure) trial.gflops = await measureMatMulGflops();
+    if (trial.ok && !measure) break; // first working one in order
+  }
+  const working = tried.filter((t) => t.ok);
+  if (working.length === 0) {
+    throw new Error(`no tfjs backend works: ${tried.map((t) => `${t.name}: ${t.reason}`).join('; ')}`);
+  }
+  const best = working.reduce((a, b) => ((b.gflops ?? 0) > (a.gflops ?? 0) ? b : a));
+  if (tf.getBackend() !== best.name) {
+    const reason = await activateBackend(best.name);
+    if (reason) throw new Error(`backend ${best.name} worked during selection but not afterwards: ${reason}`);
+  }
+  return { backend: best.name, tried };
+}
+
+/** The active backend, initialising tfjs's default one if none is active yet. */
+export async function currentBackend(): Promise<string> {
+  await tf.ready();
+  return tf.getBackend();
+}

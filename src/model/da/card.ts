@@ -1,0 +1,90 @@
+// The DA model card: what the weights are, how inputs are normalised, how they were trained. Machine-read by loadDA.
+import { DA_LAYER_SUMMARY, DA_PARAMETER_COUNT, PATCH_SIZE } from './architecture';
+import { type DANormalisation, validateNormalisation } from './normalise';
+
+export const MODEL_CARD_FORMAT = 'sodium-denoise/da-model-card@1';
+
+export interface ModelCardTraining {
+  /** Where the training subjects came from (e.g. "synthetic phantom cohort, seeds 1-8"). */
+  data: string;
+  /** Input/label construction and stopping rule, one or two sentences. */
+  protocol: string;
+  optimizer: string;
+  learningRate: number;
+  batchSize: number;
+  steps?: number;
+  epochs?: number;
+  seed?: number;
+  /** Anything else worth keeping (durations, backend, sample counts). */
+  [extra: string]: unknown;
+}
+
+export interface ModelCard {
+  format: typeof MODEL_CARD_FORMAT;
+  name: string;
+  version: string;
+  /** 'provisional': trained briefly so software can run; not for reading images. */
+  status: 'provisional' | 'trained';
+  created: string;
+  architecture: {
+    name: 'paper-table-1';
+    patchSize: typeof PATCH_SIZE;
+    layers: string[];
+    parameters: number;
+    /** How voxels within 2 of the volume edge get a full patch. */
+    border: 'reflect';
+    /** The patch layout the network expects. */
+    inputLayout: string;
+  };
+  normalisation: DANormalisation;
+  training: ModelCardTraining;
+  /** Validation numbers (e.g. mse, psnr, ssim), by name. */
+  metrics: Record<string, number | string | null>;
+  notes?: string[];
+}
+
+export const PATCH_LAYOUT_DESCRIPTION = '[5,5,5,1] z-major, then y, then x (index (dz*5+dy)*5+dx); centre index 62';
+
+/** The architecture block every card for this network carries. */
+export function architectureSection(): ModelCard['architecture'] {
+  return {
+    name: 'paper-table-1',
+    patchSize: PATCH_SIZE,
+    layers: [...DA_LAYER_SUMMARY],
+    parameters: DA_PARAMETER_COUNT,
+    border: 'reflect',
+    inputLayout: PATCH_LAYOUT_DESCRIPTION,
+  };
+}
+
+/** Validates parsed JSON as a ModelCard for this network; every problem gets a message naming the field. */
+export function parseModelCard(json: unknown, where = 'model card'): ModelCard {
+  const fail = (msg: string): never => {
+    throw new Error(`${where}: ${msg}`);
+  };
+  if (!json || typeof json !== 'object') fail('is not a JSON object');
+  const card = json as Partial<ModelCard>;
+  if (card.format !== MODEL_CARD_FORMAT) fail(`format must be "${MODEL_CARD_FORMAT}", got ${JSON.stringify(card.format)}`);
+  for (const key of ['name', 'version', 'created'] as const) {
+    if (typeof card[key] !== 'string' || !card[key]) fail(`${key} must be a non-empty string`);
+  }
+  if (card.status !== 'provisional' && card.status !== 'trained') fail(`status must be "provisional" or "trained", got ${JSON.stringify(card.status)}`);
+  const arch = card.architecture;
+  if (!arch || typeof arch !== 'object') return fail('architecture is missing');
+  if (arch.patchSize !== PATCH_SIZE) fail(`architecture.patchSize is ${arch.patchSize}; this engine runs ${PATCH_SIZE}`);
+  if (arch.parameters !== DA_PARAMETER_COUNT) fail(`architecture.parameters is ${arch.parameters}; this network has ${DA_PARAMETER_COUNT}`);
+  if (arch.border !== 'reflect') fail(`architecture.border must be "reflect", got ${JSON.stringify(arch.border)}`);
+  if (!card.normalisation) fail('normalisation is missing');
+  try {
+    validateNormalisation(card.normalisation as DANormalisation);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const t = card.training;
+  if (!t || typeof t !== 'object') return fail('training is missing');
+  if (typeof t.data !== 'string' || typeof t.protocol !== 'string') fail('training.data and training.protocol must be strings');
+  if (!(typeof t.learningRate === 'number' && t.learningRate > 0)) fail('training.learningRate must be a positive number');
+  if (!(Number.isInteger(t.batchSize) && t.batchSize > 0)) fail('training.batchSize must be a positive integer');
+  if (!card.metrics || typeof card.metrics !== 'object') fail('metrics must be an object');
+  return card as ModelCard;
+}

@@ -1,0 +1,13 @@
+// The DA engine's public surface: architecture, weights I/O, inference, patches, training.
+export {
+  createDAModel, DA_FLOPS_PER_VOXEL, DA_PARAMETER_COUNT, DA_WEIGHT_SPECS, PATCH_SIZE, PATCH_VOXELS,
+  cloneWeights, getModelWeights, setModelWeights, validateWeights,
+  type DAWeightName, type DAWeights,
+} from './architecture';
+export { architectureSection, MODEL_CARD_FORMAT, parseModelCard, type ModelCard, type ModelCardTraining } from './card';
+export { DA_FORMULATIONS, DEFAULT_FORMULATION, defaultFormulation, type DAFormulation } from './formulations';
+export { denoiseDA, type DenoiseDAOptions, type DenoiseDAResult } from './infer';
+export { initDAWeights } from './init';
+export { computeDAScale, DEFAULT_NORMALISATION, normalisationRegion, type DANormalisation } from './normalise';
+export { extractPatches, reflectIndex } from './patches';
+export { defaultWeightsSource, fileIOHandler, loadDA, saveDA, toLayersModel, type LoadedDA } from './weights-io';

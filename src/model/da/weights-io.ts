@@ -1,0 +1,194 @@
+// DA weights on disk or over HTTP, in the tfjs LayersModel format (model.json + one float32 shard) with the model card.
+import { IS_NODE, nodeBuiltin, tf, tfl } from '../tf';
+import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
+import { type ModelCard, parseModelCard } from './card';
+
+type Fs = typeof import('node:fs');
+type Path = typeof import('node:path');
+
+export const MODEL_JSON = 'model.json';
+export const MODEL_CARD_JSON = 'model-card.json';
+export const WEIGHTS_BIN = 'weights.bin';
+
+/** What the engine needs to denoise: plain weights (no tensors held) and the card that says how to normalise. */
+export interface LoadedDA {
+  weights: DAWeights;
+  card: ModelCard;
+  /** Directory or URL the weights came from (for logs and provenance). */
+  source: string;
+}
+
+/** The repository's weights/ folder in Node; 'weights/' beside the page in a browser. */
+export function defaultWeightsSource(): string {
+  if (!IS_NODE) return 'weights/';
+  const path = nodeBuiltin<Path>('node:path');
+  return path.resolve(__dirname, '..', '..', '..', 'weights');
+}
+
+function isUrl(source: string): boolean {
+  return /^(https?:|blob:|data:)/i.test(source) || !IS_NODE;
+}
+
+function join(base: string, name: string): string {
+  if (isUrl(base)) return base.endsWith('/') ? base + name : `${base}/${name}`;
+  return nodeBuiltin<Path>('node:path').join(base, name);
+}
+
+async function readBytes(location: string): Promise<ArrayBuffer> {
+  if (isUrl(location)) {
+    const res = await fetch(location);
+    if (!res.ok) throw new Error(`cannot fetch ${location}: HTTP ${res.status}`);
+    return res.arrayBuffer();
+  }
+  const fs = nodeBuiltin<Fs>('node:fs');
+  if (!fs.existsSync(location)) throw new Error(`DA weights file not found: ${location}`);
+  const buf = fs.readFileSync(location);
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+async function readJson(location: string): Promise<unknown> {
+  const text = new TextDecoder().decode(await readBytes(location));
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${location} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+interface ModelJson {
+  format?: string;
+  modelTopology?: { config?: { layers?: Array<{ class_name?: string; config?: Record<string, unknown> }> } };
+  weightsManifest?: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string; quantization?: unknown }> }>;
+}
+
+const EXPECTED_LAYERS: Array<[string, Record<string, unknown>]> = [
+  ['Conv3D', { filters: 64, kernel_size: [3, 3, 3], padding: 'valid', activation: 'relu' }],
+  ['Conv3D', { filters: 256, kernel_size: [3, 3, 3], padding: 'valid', activation: 'relu' }],
+  ['Flatten', {}],
+  ['Dense', { units: 32, activation: 'relu' }],
+  ['Dense', { units: 256, activation: 'relu' }],
+  ['Dense', { units: 1, activation: 'linear' }],
+];
+
+/** Throws unless a saved topology is the paper's network (so wrong weights fail loudly, not silently). */
+function checkTopology(json: ModelJson, where: string): void {
+  const layers = (json.modelTopology?.config?.layers ?? []).filter((l) => l.class_name !== 'InputLayer');
+  const got = layers.map((l) => l.class_name).join(', ');
+  const want = EXPECTED_LAYERS.map(([c]) => c).join(', ');
+  if (got !== want) throw new Error(`${where}: layers are [${got}] but the DA is [${want}]`);
+  layers.forEach((layer, i) => {
+    for (const [key, value] of Object.entries(EXPECTED_LAYERS[i][1])) {
+      const actual = layer.config?.[key];
+      if (JSON.stringify(actual) !== JSON.stringify(value)) {
+        throw new Error(`${where}: layer ${i + 1} (${layer.class_name}) has ${key} ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`);
+      }
+    }
+  });
+}
+
+/** Decodes the float32 shards of a weights manifest into DAWeights, checking names, shapes and dtype. */
+function decodeWeights(manifest: NonNullable<ModelJson['weightsManifest']>, shards: ArrayBuffer[], where: string): DAWeights {
+  const total = shards.reduce((n, b) => n + b.byteLength, 0);
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const b of shards) {
+    all.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  const specs = manifest.flatMap((g) => g.weights);
+  const byName = new Map<string, Float32Array>();
+  offset = 0;
+  for (const s of specs) {
+    if (s.dtype !== 'float32' || s.quantization) throw new Error(`${where}: weight ${s.name} is ${s.dtype}${s.quantization ? ' (quantised)' : ''}; only float32 is supported`);
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (offset + 4 * n > total) throw new Error(`${where}: weight shards hold ${total} bytes, too few for ${s.name}`);
+    byName.set(s.name, new Float32Array(all.slice(offset, offset + 4 * n).buffer));
+    offset += 4 * n;
+  }
+  if (offset !== total) throw new Error(`${where}: weight shards hold ${total} bytes but the manifest describes ${offset}`);
+  const out = {} as DAWeights;
+  for (const spec of DA_WEIGHT_SPECS) {
+    const entry = specs.find((s) => s.name === spec.name);
+    if (!entry) throw new Error(`${where}: no weight named ${spec.name} (found ${specs.map((s) => s.name).join(', ')})`);
+    if (entry.shape.join(',') !== spec.shape.join(',')) throw new Error(`${where}: ${spec.name} has shape [${entry.shape}], expected [${spec.shape}]`);
+    out[spec.name] = byName.get(spec.name)!;
+  }
+  if (specs.length !== DA_WEIGHT_SPECS.length) throw new Error(`${where}: ${specs.length} weights, the DA has ${DA_WEIGHT_SPECS.length}`);
+  validateWeights(out);
+  return out;
+}
+
+/**
+ * Loads DA weights and their model card from a directory (Node) or URL prefix (browser/HTTP).
+ * Default: the repository's weights/ folder. Throws a clear error for a missing file, a different network, or a bad card.
+ */
+export async function loadDA(source: string = defaultWeightsSource()): Promise<LoadedDA> {
+  const modelUrl = join(source, MODEL_JSON);
+  const json = (await readJson(modelUrl)) as ModelJson;
+  if (!json || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
+    throw new Error(`${modelUrl} is not a tfjs LayersModel (no weightsManifest)`);
+  }
+  checkTopology(json, modelUrl);
+  const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readBytes(join(source, p))));
+  const weights = decodeWeights(json.weightsManifest, shards, modelUrl);
+  const cardUrl = join(source, MODEL_CARD_JSON);
+  const card = parseModelCard(await readJson(cardUrl), cardUrl);
+  return { weights, card, source };
+}
+
+/** A tfjs IOHandler that saves to / loads from a directory with the standard model.json + weights.bin files (Node). */
+export function fileIOHandler(dir: string): tf.io.IOHandler {
+  const fs = nodeBuiltin<Fs>('node:fs');
+  const path = nodeBuiltin<Path>('node:path');
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      if (!artifacts.weightSpecs || artifacts.weightData === undefined) throw new Error('fileIOHandler.save: model has no weights');
+      const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
+      const bytes = Buffer.concat(parts.map((b) => Buffer.from(b)));
+      fs.mkdirSync(dir, { recursive: true });
+      const modelJson = {
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
+      };
+      fs.writeFileSync(path.join(dir, WEIGHTS_BIN), bytes);
+      fs.writeFileSync(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const json = JSON.parse(fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
+      const manifest = json.weightsManifest;
+      const bytes = Buffer.concat(manifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(dir, p))));
+      return {
+        modelTopology: json.modelTopology,
+        format: json.format,
+        generatedBy: json.generatedBy,
+        convertedBy: json.convertedBy,
+        weightSpecs: manifest.flatMap((g) => g.weights),
+        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      };
+    },
+  };
+}
+
+/** Writes weights (as a real tfjs LayersModel) and the model card into `dir` (Node). */
+export async function saveDA(dir: string, weights: DAWeights, card: ModelCard): Promise<void> {
+  validateWeights(weights);
+  const checked = parseModelCard(card, 'saveDA card');
+  const model = createDAModel(weights);
+  try {
+    await model.save(fileIOHandler(dir));
+  } finally {
+    model.dispose();
+  }
+  const fs = nodeBuiltin<Fs>('node:fs');
+  const path = nodeBuiltin<Path>('node:path');
+  fs.writeFileSync(path.join(dir, MODEL_CARD_JSON), JSON.stringify(checked, null, 2) + '\n');
+}
+
+/** A LayersModel with these weights (for patch-wise prediction, Keras export, or tests). Caller disposes it. */
+export function toLayersModel(weights: DAWeights): tfl.LayersModel {
+  return createDAModel(weights);
+}
