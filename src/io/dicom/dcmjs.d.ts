@@ -37,8 +37,11 @@ declare module 'dcmjs' {
     };
   }
 
-  export const log: {
-    setLevel(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'): void;
+  type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  export interface Logger {
+    setLevel(level: LogLevelName | number): void;
     getLevel(): number;
-  };
+  }
+  /** loglevel root logger; dcmjs's own named loggers include 'validation.dcmjs'. */
+  export const log: Logger & { getLogger(name: string): Logger };
 }

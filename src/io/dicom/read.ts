@@ -101,10 +101,16 @@ function parseInstance(file: DicomInputFile, note: (msg: string) => void): Insta
     throw new Error(`${file.name} is not a DICOM file (no "DICM" marker after the 128-byte preamble)`);
   }
   let dict: dcmjs.data.DicomDict;
+  // dcmjs logs "Invalid vr type ox - using OW" for implicit-VR pixel data, which it then reads correctly.
+  const validationLog = dcmjs.log.getLogger('validation.dcmjs');
+  const level = validationLog.getLevel();
+  validationLog.setLevel('silent');
   try {
     dict = dcmjs.data.DicomMessage.readFile(bytes);
   } catch (err) {
     throw new Error(`${file.name} is not a readable DICOM file: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    validationLog.setLevel(level);
   }
   const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.meta);
   const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
