@@ -106,3 +106,34 @@ export function smoothVolumeMm(volume: Volume, sigmaMm: number, mode: BoundaryMo
   const sig: Vec3 = [sigmaMm / volume.spacing[0], sigmaMm / volume.spacing[1], sigmaMm / volume.spacing[2]];
   return volumeLike(volume, Float32Array.from(gaussianFilter(volume.data, volume.dims, sig, { mode })));
 }
+
+/** Running maximum (or minimum) over a box of ±radius voxels per axis; edges use the voxels that exist. */
+export function boxExtremum(data: ArrayLike<number>, dims: readonly number[], radius: readonly number[], kind: 'max' | 'min'): Float64Array {
+  if (data.length !== voxelCount(dims)) throw new Error(`boxExtremum: ${data.length} values for dims [${dims.join(', ')}]`);
+  const [nx, ny] = dims;
+  const strides = [1, nx, nx * ny];
+  let cur = Float64Array.from(data);
+  const better = kind === 'max' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+  for (const axis of [0, 1, 2] as const) {
+    const r = Math.max(0, Math.round(radius[axis]));
+    if (r === 0) continue;
+    const n = dims[axis];
+    const stride = strides[axis];
+    const out = new Float64Array(cur.length);
+    const line = new Float64Array(n);
+    const lines = cur.length / n;
+    for (let l = 0; l < lines; l++) {
+      const start = axis === 0 ? l * nx : axis === 1 ? (l % nx) + Math.floor(l / nx) * nx * ny : l;
+      for (let p = 0; p < n; p++) line[p] = cur[start + p * stride];
+      // Windows are small (a few voxels): direct scan is simpler than a monotone deque and fast enough.
+      for (let p = 0; p < n; p++) {
+        let best = line[p];
+        const lo = Math.max(0, p - r), hi = Math.min(n - 1, p + r);
+        for (let q = lo; q <= hi; q++) if (better(line[q], best)) best = line[q];
+        out[start + p * stride] = best;
+      }
+    }
+    cur = out;
+  }
+  return cur;
+}

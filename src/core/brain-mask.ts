@@ -1,0 +1,198 @@
+// Automatic brain mask for sodium MRI (the paper used FSL BET): head from the noise floor, brain inside the dark
+// skull ring by a brain-relative threshold, scalp, eyes and calibration tubes cut away by depth and connectivity.
+import type { Mask, Volume } from './volume';
+import { assertSameDims, voxelToPatient } from './volume';
+import { boxExtremum, gaussianFilter } from './filters';
+import { estimateNoiseSigma } from './noise';
+import {
+  and,
+  andNot,
+  centroid,
+  connectedComponents,
+  countMask,
+  dilate,
+  erode,
+  fillHoles,
+  fillHolesSlices,
+  largestComponent,
+  squaredDistanceToMask,
+  not,
+  thresholdMask,
+} from './mask';
+import { maskedValues, median } from './stats';
+
+export interface BrainMaskOptions {
+  /** Rician σ of the image; estimated from the background when absent. */
+  noiseSigma?: number;
+  /** Where the threshold sits between the scalp level (0) and the deep-brain level (1); default 0.5. */
+  threshold?: number;
+  /** Scalp and skull depth under the head surface that never belongs to the brain, mm (default 6). */
+  scalpMm?: number;
+  /** Radius of the opening that cuts thin bridges (brain to scalp, eyes, optic canal), mm (default 5). */
+  openingMm?: number;
+  /** Half-width of the band around the coarse surface where the boundary is refined, mm (default 1.5 voxels). */
+  bandMm?: number;
+  /** Margin beyond the eyeball's radius that is excluded, mm (default half a voxel, for the blur). */
+  eyeMarginMm?: number;
+}
+
+/** Mean of a Rayleigh distribution is σ·√(π/2); 3σ above it is outside the noise. */
+const NOISE_FLOOR = Math.sqrt(Math.PI / 2) + 3;
+
+export interface BrainMaskSteps {
+  head: Mask;
+  depthMm: Float64Array;
+  brainLevel: number;
+  scalpLevel: number;
+  threshold: number;
+  /** Voxels excluded as eyes (the detected eyes grown by the margin). */
+  eyes: Mask;
+  mask: Mask;
+}
+
+/** Automatic brain mask: the intracranial space (brain tissue and CSF) without scalp, eyes and tubes. */
+export function computeBrainMask(volume: Volume, opts: BrainMaskOptions = {}): Mask {
+  return brainMaskSteps(volume, opts).mask;
+}
+
+/** computeBrainMask with its intermediate results (for diagnostics and tests). */
+export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): BrainMaskSteps {
+  const { dims, spacing } = volume;
+  const sigma = opts.noiseSigma ?? estimateNoiseSigma(volume).sigma;
+  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`noise sigma must be positive and finite, got ${sigma}`);
+  const fraction = opts.threshold ?? 0.5;
+  const scalpMm = opts.scalpMm ?? 6;
+  const openingMm = opts.openingMm ?? 5;
+  // Light smoothing (σ ≈ 2 mm): enough to tame the noise, little enough to keep the skull's dip.
+  const smooth = gaussianFilter(volume.data, dims, spacing.map((s) => Math.min(1, 2 / s)), { mode: 'nearest' });
+
+  // 1. The head: the largest object above the noise floor (tubes are separate objects beside it), cavities filled,
+  //    also slice by slice along z so a neck cut by the field of view closes.
+  const above = thresholdMask(smooth, (v) => v > sigma * NOISE_FLOOR);
+  let head = largestComponent(above, dims, 6);
+  head = fillHolesSlices(fillHoles(head, dims), dims, 2);
+  if (countMask(head) === 0) throw new Error('no object rises above the noise floor: cannot find a head');
+
+  // 2. Depth under the head surface, mm.
+  const d2 = squaredDistanceToMask(not(head), dims, spacing);
+  const depthMm = Float64Array.from(d2, Math.sqrt);
+  let maxDepth = 0;
+  for (const d of depthMm) if (d > maxDepth && Number.isFinite(d)) maxDepth = d;
+
+  // 3. Levels: the deep core is brain (its median ignores the ventricles' CSF); the outer few mm are scalp.
+  //    Scalp and muscle (15–30 mM) can be as bright as white matter (25–35 mM) but not as bright as the cortex with
+  //    its sulcal and subarachnoid CSF that bounds the brain, so the threshold sits halfway: the boundary is found
+  //    at the bright rim, and dim white matter inside it comes back when the holes are filled.
+  const coreDepth = Math.min(25, 0.5 * maxDepth);
+  const brainLevel = median(maskedValues(smooth, thresholdMask(depthMm, (d) => d > coreDepth && d !== Infinity)));
+  const shell = thresholdMask(depthMm, (d) => d > 0.5 * scalpMm && d <= scalpMm);
+  const scalpLevel = countMask(shell) > 0 ? median(maskedValues(smooth, shell)) : 0;
+  const threshold = Math.max(scalpLevel + fraction * (brainLevel - scalpLevel), sigma * NOISE_FLOOR);
+
+  // 4. Candidate brain: bright enough and below the scalp; opening cuts bridges, the largest piece is the brain.
+  const candidate = new Uint8Array(head.length);
+  const eyes = findEyes(volume, smooth, head, depthMm, brainLevel, opts.eyeMarginMm ?? 0.5 * Math.max(...spacing));
+  for (let i = 0; i < head.length; i++) candidate[i] = head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > threshold ? 1 : 0;
+  const seed = largestComponent(erode(candidate, dims, spacing, openingMm), dims, 6);
+  // Grow back by the opening radius, but only into candidate voxels (reconstruction of the opened brain).
+  const brain = and(dilate(seed, dims, spacing, openingMm * 1.2), candidate);
+  const coarse = fillHolesSlices(fillHoles(largestComponent(brain, dims, 6), dims), dims, 2);
+
+  // 5. Refine the boundary locally: the inner skull surface is the steepest edge of a sodium head (bright CSF and
+  //    cortex inside, dark bone outside), so within a band around the coarse surface a voxel is inside when it is
+  //    brighter than the midpoint of the local extremes (Bernsen). Voxels inward of the bright rim fall below that
+  //    midpoint and are restored by hole filling, which the closed rim makes possible.
+  const bandMm = opts.bandMm ?? 1.5 * Math.max(...spacing);
+  const inner = erode(coarse, dims, spacing, bandMm);
+  const band = andNot(dilate(coarse, dims, spacing, bandMm), inner);
+  const radius = spacing.map((s) => Math.max(1, Math.round(bandMm / s)));
+  const lmax = boxExtremum(smooth, dims, radius, 'max');
+  const lmin = boxExtremum(smooth, dims, radius, 'min');
+  const refined = new Uint8Array(inner);
+  for (let i = 0; i < refined.length; i++) {
+    if (band[i] && head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > 0.5 * (lmax[i] + lmin[i])) refined[i] = 1;
+  }
+  const mask = fillHolesSlices(fillHoles(largestComponent(refined, dims, 6), dims), dims, 2);
+  return { head, depthMm, brainLevel, scalpLevel, threshold, eyes, mask };
+}
+
+/**
+ * The eyes: vitreous humour holds CSF-like sodium (~140 mM), so eyes are bright, compact blobs, several times the
+ * brain level, lying anterior in the head and close to its surface — unlike ventricles (deep) and the thin
+ * subarachnoid CSF (never that bright once blurred). Returns balls of eyeball size (+ `marginMm`) around them.
+ */
+export function findEyes(volume: Volume, smooth: Float64Array, head: Mask, depthMm: Float64Array, brainLevel: number, marginMm: number): Mask {
+  const { dims, spacing } = volume;
+  const bright = new Uint8Array(head.length);
+  for (let i = 0; i < head.length; i++) bright[i] = head[i] && smooth[i] > EYE_BRIGHTNESS * brainLevel ? 1 : 0;
+  const { labels, sizes } = connectedComponents(bright, dims, 6);
+  if (sizes.length === 0) return bright;
+  // Anterior is −y in LPS; project every voxel's patient position on it.
+  const [nx, ny] = dims;
+  const ap = (idx: number) => voxelToPatient(volume, idx % nx, Math.floor(idx / nx) % ny, Math.floor(idx / (nx * ny)))[1];
+  let headY = 0;
+  let headN = 0;
+  let minY = Infinity;
+  for (let i = 0; i < head.length; i++) {
+    if (!head[i]) continue;
+    const y = ap(i);
+    headY += y;
+    headN++;
+    if (y < minY) minY = y;
+  }
+  headY /= headN;
+  const voxelMl = (spacing[0] * spacing[1] * spacing[2]) / 1000;
+  const sumY = new Float64Array(sizes.length + 1);
+  const minDepth = new Float64Array(sizes.length + 1).fill(Infinity);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (!l) continue;
+    sumY[l] += ap(i);
+    if (depthMm[i] < minDepth[l]) minDepth[l] = depthMm[i];
+  }
+  const isEye = new Uint8Array(sizes.length + 1);
+  for (let l = 1; l <= sizes.length; l++) {
+    const ml = sizes[l - 1] * voxelMl;
+    const y = sumY[l] / sizes[l - 1];
+    const anterior = (headY - y) / (headY - minY);
+    if (ml <= EYE_MAX_ML && anterior > EYE_MIN_ANTERIOR && minDepth[l] < EYE_MAX_DEPTH_MM) isEye[l] = 1;
+  }
+  // Exclude a ball of the eye's anatomical radius (~12 mm in adults) around each detected core, plus the margin.
+  const out = new Uint8Array(head.length);
+  for (let l = 1; l <= sizes.length; l++) {
+    if (!isEye[l]) continue;
+    const coreRadius = Math.cbrt((3 * sizes[l - 1] * voxelMl * 1000) / (4 * Math.PI));
+    const r = Math.max(coreRadius, EYE_RADIUS_MM) + marginMm;
+    const blob = new Uint8Array(head.length);
+    for (let i = 0; i < labels.length; i++) blob[i] = labels[i] === l ? 1 : 0;
+    const c = centroid(blob, dims)!;
+    for (let k = 0, idx = 0; k < dims[2]; k++)
+      for (let j = 0; j < dims[1]; j++)
+        for (let i = 0; i < dims[0]; i++, idx++) {
+          const d2 = ((i - c[0]) * spacing[0]) ** 2 + ((j - c[1]) * spacing[1]) ** 2 + ((k - c[2]) * spacing[2]) ** 2;
+          if (d2 <= r * r) out[idx] = 1;
+        }
+  }
+  return out;
+}
+
+/** An eye's bright core is at least this many times the brain level (vitreous ~140 mM vs brain ~35 mM). */
+const EYE_BRIGHTNESS = 3;
+/** An eye is ~7 mL; its bright core is smaller. Anything larger is not an eye. */
+const EYE_MAX_ML = 12;
+/** Radius of an adult eyeball, mm. */
+const EYE_RADIUS_MM = 12;
+/** Eyes lie in the anterior part of the head: (head centre − blob) along anterior / (head centre − front). */
+const EYE_MIN_ANTERIOR = 0.45;
+/** The front of the eye is at most a few mm under the skin (blurred images: within ~2 voxels). */
+const EYE_MAX_DEPTH_MM = 11;
+
+/** A user-supplied mask always wins; otherwise the automatic one. Says which. */
+export function resolveBrainMask(volume: Volume, userMask?: Mask): { mask: Mask; source: 'user' | 'automatic' } {
+  if (userMask) {
+    assertSameDims(volume, userMask.length, 'brain mask');
+    if (countMask(userMask) === 0) throw new Error('the supplied brain mask is empty');
+    return { mask: userMask, source: 'user' };
+  }
+  return { mask: computeBrainMask(volume), source: 'automatic' };
+}
