@@ -61,21 +61,25 @@ export function stackGeometry(planes: readonly PlaneGeometry[], prefix: string):
   const extent = sorted[sorted.length - 1] - sorted[0];
   const sliceSpacing = extent / (planes.length - 1);
   const tol = Math.max(0.01, 0.01 * sliceSpacing);
-  for (let k = 1; k < sorted.length; k++) {
-    const gap = sorted[k] - sorted[k - 1];
+  const gaps = sorted.slice(1).map((d, k) => d - sorted[k]);
+  // The median gap is the intended spacing; the first gap far from it is the one to report.
+  const typical = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+  gaps.forEach((gap, k) => {
     if (gap <= tol) {
       throw new Error(
-        `${prefix} has ${planes.length} slices but several share position ${sorted[k].toFixed(3)} mm along the normal ` +
+        `${prefix} has ${planes.length} slices but several share position ${sorted[k + 1].toFixed(3)} mm along the normal ` +
           '(several echoes, time points or b-values in one series are not a single volume)',
       );
     }
-    if (Math.abs(gap - sliceSpacing) > tol) {
+  });
+  gaps.forEach((gap, k) => {
+    if (Math.abs(gap - typical) > tol) {
       throw new Error(
-        `${prefix} has uneven slice gaps: ${gap.toFixed(3)} mm between slices ${k} and ${k + 1} but ` +
-          `${sliceSpacing.toFixed(3)} mm on average (missing slices?)`,
+        `${prefix} has uneven slice gaps: ${gap.toFixed(3)} mm between slices ${k + 1} and ${k + 2} but ` +
+          `${typical.toFixed(3)} mm elsewhere (missing slices?)`,
       );
     }
-  }
+  });
   // Slices must stack along the normal; a lateral drift means a sheared (gantry-tilted) grid.
   const p0 = planes[order[0]].position;
   for (let k = 1; k < order.length; k++) {
