@@ -1,0 +1,60 @@
+// Statistics and filters: quantiles, Otsu, Gaussian kernels and boundary modes checked against scipy conventions.
+import { boxExtremum, filterAxis, gaussianFilter, gaussianKernel1d } from '../../src/core/filters';
+import { median, otsuThreshold, quantile } from '../../src/core/stats';
+
+describe('quantiles', () => {
+  it('interpolates like numpy', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(quantile([0, 10], 0.25)).toBe(2.5);
+    expect(() => quantile([], 0.5)).toThrow(/empty/);
+  });
+});
+
+describe('otsuThreshold', () => {
+  it('splits two separated clusters between them', () => {
+    const values = [...Array(500)].map((_, i) => 10 + (i % 7)).concat([...Array(300)].map((_, i) => 100 + (i % 11)));
+    const t = otsuThreshold(values);
+    expect(t).toBeGreaterThan(16);
+    expect(t).toBeLessThan(100);
+  });
+});
+
+describe('Gaussian filtering', () => {
+  it('builds ndimage kernels: radius int(truncate·σ + 0.5), unit sum', () => {
+    const k = gaussianKernel1d(1.5, 3.5);
+    expect(k).toHaveLength(11);
+    expect(k.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(k[5] / k[6]).toBeCloseTo(Math.exp(0.5 / 2.25), 12);
+    expect(gaussianKernel1d(0)).toEqual(Float64Array.from([1]));
+  });
+
+  it('mirrors at the edges as scipy mode "reflect" (d c b a | a b c d)', () => {
+    const line = Float64Array.from([1, 2, 3, 4]);
+    const k = Float64Array.from([1, 0, 0, 0, 0]); // picks the value 2 to the left
+    expect(Array.from(filterAxis(line, [4, 1, 1], 0, k, 'reflect'))).toEqual([2, 1, 1, 2]);
+    expect(Array.from(filterAxis(line, [4, 1, 1], 0, k, 'nearest'))).toEqual([1, 1, 1, 2]);
+    expect(Array.from(filterAxis(line, [4, 1, 1], 0, k, 'constant'))).toEqual([0, 0, 1, 2]);
+    // Kernels longer than the line keep reflecting with period 2n (scipy.ndimage.correlate1d gives [1, 1]).
+    const far = new Float64Array(11);
+    far[0] = 1;
+    expect(Array.from(filterAxis(Float64Array.from([1, 2]), [2, 1, 1], 0, far, 'reflect'))).toEqual([1, 1]);
+  });
+
+  it('preserves a constant image and smooths along every axis', () => {
+    const dims = [6, 5, 4];
+    const flat = new Float32Array(120).fill(3);
+    expect(Array.from(gaussianFilter(flat, dims, 1.2)).every((v) => Math.abs(v - 3) < 1e-12)).toBe(true);
+    const spike = new Float32Array(120);
+    spike[2 + 6 * (2 + 5 * 2)] = 1;
+    const out = gaussianFilter(spike, dims, [1, 1, 1], { mode: 'constant' });
+    expect(out[2 + 6 * (2 + 5 * 2)]).toBeLessThan(0.1);
+    expect(out[2 + 6 * (2 + 5 * 3)]).toBeGreaterThan(0);
+  });
+
+  it('takes running extrema over a box', () => {
+    const data = Float64Array.from([5, 1, 9, 2, 7]);
+    expect(Array.from(boxExtremum(data, [5, 1, 1], [1, 0, 0], 'max'))).toEqual([5, 9, 9, 9, 7]);
+    expect(Array.from(boxExtremum(data, [5, 1, 1], [1, 0, 0], 'min'))).toEqual([1, 1, 1, 2, 2]);
+  });
+});
