@@ -1,8 +1,144 @@
-// `sodium-denoise train`: not written yet (its issue owns it).
-import type { Register } from './output';
+// `sodium-denoise train`: the paper's protocol — k-fold cross-validation with per-fold evaluation (default), the final
+// model on all subjects (--final), or the added-noise sweep (--sweep-noise). Checkpointed, resumable, Ctrl-C safe.
+import * as path from 'node:path';
+import { openCohortSource } from '../commands/train/cohortSource';
+import { runCrossValidation, runFinalTraining, type PipelineContext } from '../commands/train/crossValidation';
+import { createPatchTrainer } from '../commands/train/daTrainer';
+import type { TrainingHyperparameters } from '../commands/train/foldRunner';
+import { runNoiseSweep } from '../commands/train/noiseSweep';
+import { createProgressReporter } from '../commands/train/progress';
+import type { StopSignal } from '../commands/train/trainLoop';
+import { createEvaluationDenoiser } from '../commands/evaluate/denoisers';
+import { activateBackend } from '../model/backend';
+import { log, type Register } from './output';
 
-export const registerTrain: Register = (program) => {
-  program.command('train').description('(not implemented yet)').action(() => {
-    throw new Error('train is not implemented yet');
-  });
+/** The added-noise level k chosen by the validation sweep (reports/noise-sweep.md). */
+export const DEFAULT_NOISE_LEVEL = 0.5;
+
+interface TrainCliOptions {
+  cohort: string;
+  out: string;
+  folds: string;
+  final?: boolean;
+  sweepNoise?: string;
+  maxEpochs: string;
+  patience: string;
+  batch: string;
+  lr: string;
+  noiseLevel: string;
+  samplesPerEpoch?: string;
+  valSamples: string;
+  seed: string;
+  cacheSize: string;
+  resume?: boolean;
+  backend: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+function int(value: string, name: string, min = 1): number {
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"`);
+  return v;
+}
+
+function positive(value: string, name: string, allowZero = false): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
+  return v;
+}
+
+export function parseHyperparameters(o: TrainCliOptions): TrainingHyperparameters {
+  return {
+    batchSize: int(o.batch, 'batch'),
+    learningRate: positive(o.lr, 'lr'),
+    noiseLevel: positive(o.noiseLevel, 'noise-level', true),
+    maxEpochs: int(o.maxEpochs, 'max-epochs'),
+    patience: int(o.patience, 'patience'),
+    samplesPerEpoch: o.samplesPerEpoch === undefined ? undefined : int(o.samplesPerEpoch, 'samples-per-epoch'),
+    validationSamples: int(o.valSamples, 'val-samples'),
+    seed: int(o.seed, 'seed', 0),
+    cacheSize: int(o.cacheSize, 'cache-size'),
+  };
+}
+
+/** Ctrl-C once: finish the batch, checkpoint, exit 130. Twice: exit at once. */
+function installStopHandler(stop: StopSignal): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.requested) {
+      log(`sodium-denoise train: second ${signal}, exiting without waiting`);
+      process.exit(130);
+    }
+    stop.requested = true;
+    log(`sodium-denoise train: ${signal} received, saving a checkpoint after this batch (again to quit at once)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+export const registerTrain: Register = (program, run) => {
+  program
+    .command('train')
+    .description('Train the DA as the paper: k-fold cross-validation with evaluation of each fold\'s test subjects (default), the final model (--final), or the added-noise sweep (--sweep-noise)')
+    .requiredOption('--cohort <dir>', 'cohort folder (sodium-denoise phantom --out)')
+    .requiredOption('--out <dir>', 'output folder: checkpoints, logs, weights, reports')
+    .option('--folds <k>', 'cross-validation folds (the paper: 5)', '5')
+    .option('--final', 'train the shipped model on every subject, one held out for early stopping')
+    .option('--sweep-noise <list>', 'train fold 1 once per added-noise level (comma list, e.g. 0,0.5,1) and pick k by validation')
+    .option('--max-epochs <n>', 'cap on epochs per run', '200')
+    .option('--patience <n>', 'early stopping: epochs without validation gain', '8')
+    .option('--batch <n>', 'batch size', '128')
+    .option('--lr <rate>', 'Adam learning rate', '1e-4')
+    .option('--noise-level <k>', 'added training noise σ_add = k·σ̂ of the acquisition', String(DEFAULT_NOISE_LEVEL))
+    .option('--samples-per-epoch <n>', 'samples per epoch (default: one pass over the training brain voxels)')
+    .option('--val-samples <n>', 'fixed validation patches per run', '8192')
+    .option('--seed <s>', 'seed for the split, initial weights, sampling and noise', '1')
+    .option('--cache-size <n>', 'subjects kept in memory', '16')
+    .option('--resume', 'continue from the checkpoints in --out')
+    .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
+    .option('--quiet', 'no progress output')
+    .option('--json', 'print the result as one JSON object')
+    .action(run<TrainCliOptions>(async (o) => {
+      const hyper = parseHyperparameters(o);
+      const folds = int(o.folds, 'folds', 2);
+      const reason = await activateBackend(o.backend);
+      if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
+      const cohort = await openCohortSource(o.cohort);
+      const stop: StopSignal = { requested: false };
+      const removeHandler = installStopHandler(stop);
+      const ctx: PipelineContext = {
+        cohort, outDir: path.resolve(o.out), hyper, resume: Boolean(o.resume), stop,
+        createTrainer: (seed) => createPatchTrainer({ learningRate: hyper.learningRate, seed }),
+        denoiserFor: (weights) => createEvaluationDenoiser(weights),
+        progress: createProgressReporter(process.stderr, o.quiet),
+      };
+      const t0 = performance.now();
+      try {
+        if (o.sweepNoise !== undefined) {
+          const levels = o.sweepNoise.split(',').map((s) => positive(s.trim(), 'sweep-noise', true));
+          const sweep = await runNoiseSweep(ctx, levels, folds);
+          return { json: sweep, text: `noise sweep: chosen k = ${sweep.chosen} (see ${path.join(ctx.outDir, 'noise-sweep.md')})` };
+        }
+        if (o.final) {
+          const { run: r, files } = await runFinalTraining(ctx);
+          if (r.stopped === 'interrupted') process.exitCode = 130;
+          const summary = { mode: 'final', stopped: r.stopped, epochs: r.history.length, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, trainingSeconds: r.seconds, weights: r.stopped === 'interrupted' ? null : r.weightsDir, files, wallSeconds: (performance.now() - t0) / 1000 };
+          return { json: summary, text: r.stopped === 'interrupted' ? `interrupted; resume with --resume` : `final model: ${r.history.length} epochs (${r.stopped}), best epoch ${r.bestEpoch}, weights in ${r.weightsDir}` };
+        }
+        const cv = await runCrossValidation(ctx, folds);
+        if (cv.interrupted) process.exitCode = 130;
+        const summary = {
+          mode: 'cross-validation', interrupted: cv.interrupted, plan: cv.plan,
+          runs: cv.runs.map((r) => ({ label: r.label, stopped: r.stopped, epochs: r.history.length, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, seconds: r.seconds, weights: r.weightsDir })),
+          tables: cv.report?.tables ?? null, quantification: cv.report?.quantification ?? null, files: cv.files, wallSeconds: (performance.now() - t0) / 1000,
+        };
+        return { json: summary, text: cv.interrupted ? 'interrupted; resume with --resume' : `cross-validation done: ${path.join(ctx.outDir, 'cv-report.md')}` };
+      } finally {
+        removeHandler();
+      }
+    }));
 };

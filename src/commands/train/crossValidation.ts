@@ -29,7 +29,7 @@ export interface PipelineContext {
   outDir: string;
   hyper: TrainingHyperparameters;
   resume: boolean;
-  createTrainer: (seed: number) => PatchTrainer & { dispose(): void };
+  createTrainer: (seed: number) => Promise<PatchTrainer & { dispose(): void }>;
   /** Makes the evaluation denoiser for a set of trained weights. */
   denoiserFor: (weights: DAWeights) => Denoiser;
   progress: ProgressReporter;

@@ -39,7 +39,7 @@ export interface RunContext {
   hyper: TrainingHyperparameters;
   resume: boolean;
   loadSubject: (id: string) => Promise<TrainingSubject>;
-  createTrainer: (seed: number) => PatchTrainer & { dispose(): void };
+  createTrainer: (seed: number) => Promise<PatchTrainer & { dispose(): void }>;
   progress: ProgressReporter;
   stop: StopSignal;
   /** Describes the training data for the model card. */
@@ -72,7 +72,7 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
     for (const id of fold.train) samplesPerEpoch += (await ctx.loadSubject(id)).brainVoxels.length;
   }
   const sampler = new PatchSampler(fold.train, ctx.loadSubject, { noiseLevel: hyper.noiseLevel, cacheSize: hyper.cacheSize });
-  const trainer = ctx.createTrainer(hyper.seed);
+  const trainer = await ctx.createTrainer(hyper.seed);
   try {
     const result = await trainRun(trainer, sampler, val, {
       label: ctx.label, seed: hyper.seed, batchSize: hyper.batchSize, samplesPerEpoch, maxEpochs: hyper.maxEpochs, patience: hyper.patience,
