@@ -142,7 +142,9 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
   const studyUid = checkUid('StudyInstanceUID', opts.studyInstanceUID) ?? getString(src, 'StudyInstanceUID') ?? newUid();
   const forUid = checkUid('FrameOfReferenceUID', opts.frameOfReferenceUID) ?? getString(src, 'FrameOfReferenceUID') ?? newUid();
   const windowCenter = opts.windowCenter ?? (min + max) / 2;
-  const windowWidth = opts.windowWidth ?? Math.max(max - min, 1e-6);
+  // A constant image gets width 1; a window narrower than 1 is only valid with VOILUTFunction LINEAR_EXACT.
+  const windowWidth = opts.windowWidth ?? (max > min ? max - min : 1);
+  if (!(windowWidth > 0)) throw new Error(`WindowWidth must be positive, got ${windowWidth}`);
   const parameters = Object.entries(opts.derivation?.parameters ?? {}).map(([k, v]) => `${k}=${v}`);
   const derivationDescription = derived
     ? truncate([method, ...parameters].join('; ') + (source ? `; source series ${source.seriesInstanceUID}` : ''), 1024)
@@ -217,6 +219,7 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
     WindowCenter: formatDS(windowCenter),
     WindowWidth: formatDS(windowWidth),
     WindowCenterWidthExplanation: 'Full data range',
+    ...(windowWidth < 1 ? { VOILUTFunction: 'LINEAR_EXACT' } : {}),
     // MR Image: a 3D density-adapted radial, spoiled gradient-echo 23Na acquisition.
     ScanningSequence: getString(src, 'ScanningSequence') ?? 'GR',
     SequenceVariant: getString(src, 'SequenceVariant') ?? 'SP',
