@@ -1,8 +1,190 @@
-// `sodium-denoise denoise`: not written yet (its issue owns it).
-import type { Register } from './output';
+// `sodium-denoise denoise`: DA or NLM on a DICOM series or NIfTI volume → a DERIVED DICOM series (or NIfTI), through
+// the same denoiseVolume job the viewer runs; progress on stderr, summary (or --json) on stdout.
+import * as os from 'node:os';
+import { SingleBar } from 'cli-progress';
+import { denoiseVolume, type DenoiseRequest, type DenoiseResult, type ReferenceKind } from '../commands/denoise';
+import type { Mask, Volume } from '../core/volume';
+import { readVolumeInput, writeVolumeOutput } from '../io/volume-file';
+import { createNodeNlmPool } from '../model/nlm/node-pool';
+import type { NlmWorkerPool } from '../model/nlm';
+import { addInputOptions, loadInput, seriesIdentity, type InputOptions } from './io-options';
+import { log, type Register } from './output';
 
-export const registerDenoise: Register = (program) => {
-  program.command('denoise').description('(not implemented yet)').action(() => {
-    throw new Error('denoise is not implemented yet');
-  });
+interface DenoiseCliOptions extends InputOptions {
+  method: string;
+  out: string;
+  mask?: string;
+  weights?: string;
+  backend?: string;
+  sigma?: string;
+  patchRadius?: string;
+  blockRadius?: string;
+  rician: boolean;
+  implementation?: string;
+  threads?: string;
+  reference?: string;
+  referenceKind?: string;
+  json?: boolean;
+}
+
+const REFERENCE_KINDS: readonly ReferenceKind[] = ['noise-free', 'mean-of-repeats', 'reference'];
+
+export const registerDenoise: Register = (program, run) => {
+  addInputOptions(
+    program
+      .command('denoise')
+      .description('Denoise a sodium volume with the DA or with NLM (DIPY nlmeans, Rician) and write a DERIVED DICOM series or NIfTI')
+      .requiredOption('--method <da|nlm>', 'denoising method: da (the paper\'s autoencoder) or nlm (non-local means)')
+      .requiredOption('--out <path>', 'output: a new folder for a DICOM series, or a *.nii.gz / *.nii file'),
+    'volume to denoise',
+  )
+    .option('--mask <path>', 'brain mask (NIfTI or DICOM, nonzero = inside): only these voxels are denoised and measured')
+    .option('--weights <dir>', 'DA: weights directory (model.json, weights.bin, model-card.json); default: the repository\'s weights/')
+    .option('--backend <name>', 'tfjs backend for the DA and --implementation tf: wasm or cpu')
+    .option('--sigma <value>', 'NLM: noise σ (default: estimated from the image background)')
+    .option('--patch-radius <n>', 'NLM: patch radius (DIPY patch_radius)', '1')
+    .option('--block-radius <n>', 'NLM: block radius (DIPY block_radius); patches move within it', '5')
+    .option('--no-rician', 'NLM: no Rician bias correction (DIPY rician=False)')
+    .option('--implementation <cpu|tf>', 'NLM: cpu (TypeScript kernel on worker threads) or tf (tfjs ops)', 'cpu')
+    .option('--threads <n>', 'NLM cpu: worker threads (default: one per core)')
+    .option('--reference <path>', 'reference volume (noise-free truth or mean of repeats): report pSNR and SSIM over the brain mask')
+    .option('--reference-kind <kind>', `what --reference is: ${REFERENCE_KINDS.join(', ')}`, 'reference')
+    .option('--json', 'print one JSON object on stdout')
+    .action(run(denoiseAction));
 };
+
+async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; text: string }> {
+  const request = parseRequest(opts);
+  const referenceKind = parseReferenceKind(opts.referenceKind);
+  const input = await loadInput(opts);
+  const { volume } = input;
+  const mask = opts.mask ? await readMask(opts.mask, volume) : undefined;
+  const reference = opts.reference ? (await readVolumeInput(opts.reference, { onNote: log })).volume : undefined;
+  const pool = request.method === 'nlm' && request.implementation !== 'tf' ? createNodeNlmPool(parseThreads(opts.threads)) : undefined;
+  const progress = createProgress();
+  let result: DenoiseResult;
+  try {
+    result = await denoiseVolume(volume, request, {
+      mask,
+      reference,
+      referenceKind,
+      workerPool: pool,
+      backend: opts.backend,
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.stop();
+    await pool?.dispose();
+  }
+  const label = methodLabel(result);
+  const output = await writeVolumeOutput(opts.out, result.volume, {
+    source: input.dicom,
+    derivation: { method: label, parameters: result.parameters },
+  });
+  const json = {
+    method: result.method,
+    input: { path: opts.in, format: input.format, ...(input.dicom ? { series: seriesIdentity(input.dicom) } : {}) },
+    output: { path: opts.out, format: output.format, files: output.paths.length },
+    parameters: result.parameters,
+    backend: result.backend,
+    millis: Math.round(result.millis),
+    ...(result.metrics ? { metrics: result.metrics } : {}),
+  };
+  return { json, text: summaryText(result, label, opts.out, output.format, output.paths.length) };
+}
+
+function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
+  if (opts.method === 'da') {
+    for (const [flag, given] of [['--sigma', opts.sigma], ['--threads', opts.threads]] as const) {
+      if (given !== undefined) throw new Error(`${flag} applies to --method nlm, not da`);
+    }
+    return { method: 'da', weights: opts.weights };
+  }
+  if (opts.method !== 'nlm') throw new Error(`--method must be da or nlm, got "${opts.method}"`);
+  if (opts.weights !== undefined) throw new Error('--weights applies to --method da, not nlm');
+  const implementation = opts.implementation ?? 'cpu';
+  if (implementation !== 'cpu' && implementation !== 'tf') throw new Error(`--implementation must be cpu or tf, got "${implementation}"`);
+  return {
+    method: 'nlm',
+    sigma: opts.sigma === undefined ? undefined : parseNumber('--sigma', opts.sigma, { min: 0, exclusiveMin: true }),
+    patchRadius: parseNumber('--patch-radius', opts.patchRadius ?? '1', { integer: true, min: 0 }),
+    blockRadius: parseNumber('--block-radius', opts.blockRadius ?? '5', { integer: true, min: 1 }),
+    rician: opts.rician,
+    implementation,
+  };
+}
+
+function parseNumber(flag: string, text: string, rule: { integer?: boolean; min?: number; exclusiveMin?: boolean }): number {
+  const v = Number(text);
+  const tooSmall = rule.min !== undefined && (rule.exclusiveMin ? !(v > rule.min) : !(v >= rule.min));
+  if (text.trim() === '' || !Number.isFinite(v) || (rule.integer && !Number.isInteger(v)) || tooSmall) {
+    const what = `${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? (rule.exclusiveMin ? ` > ${rule.min}` : ` ≥ ${rule.min}`) : ''}`;
+    throw new Error(`${flag} must be ${what}, got "${text}"`);
+  }
+  return v;
+}
+
+function parseThreads(text: string | undefined): number {
+  return text === undefined ? os.availableParallelism() : parseNumber('--threads', text, { integer: true, min: 1 });
+}
+
+function parseReferenceKind(text: string | undefined): ReferenceKind {
+  const kind = (text ?? 'reference') as ReferenceKind;
+  if (!REFERENCE_KINDS.includes(kind)) throw new Error(`--reference-kind must be one of ${REFERENCE_KINDS.join(', ')}, got "${text}"`);
+  return kind;
+}
+
+/** A mask file on the volume's grid; any nonzero voxel is inside. */
+async function readMask(maskPath: string, volume: Volume): Promise<Mask> {
+  const { volume: m } = await readVolumeInput(maskPath, { onNote: log });
+  if (!m.dims.every((d, i) => d === volume.dims[i])) {
+    throw new Error(`--mask ${maskPath} has dims [${m.dims.join(', ')}] but the volume has [${volume.dims.join(', ')}]`);
+  }
+  return Uint8Array.from(m.data, (v) => (v !== 0 ? 1 : 0));
+}
+
+/** A cli-progress bar on a terminal; nothing when stderr is a file (logs stay readable). */
+function createProgress(): { update: (fraction: number, stage?: string) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar({ stream: process.stderr, format: '{stage} [{bar}] {percentage}% | ETA {eta_formatted}', barsize: 30, hideCursor: false, clearOnComplete: true });
+  let started = false;
+  return {
+    update(fraction, stage) {
+      const value = Math.round(1000 * Math.min(1, Math.max(0, fraction)));
+      if (!started) {
+        bar.start(1000, value, { stage: stage ?? 'Denoising' });
+        started = true;
+      } else bar.update(value, stage ? { stage } : {});
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function methodLabel(r: DenoiseResult): string {
+  if (r.method === 'da') return 'DA denoised';
+  return `NLM σ=${Number(r.parameters.sigma).toPrecision(4)}`;
+}
+
+function summaryText(r: DenoiseResult, label: string, out: string, format: string, files: number): string {
+  const p = r.parameters;
+  const how =
+    r.method === 'nlm'
+      ? `σ ${Number(p.sigma).toPrecision(4)} (${p.sigmaSource}), patch radius ${p.patchRadius}, block radius ${p.blockRadius}, ${p.rician ? 'Rician' : 'no Rician'} correction`
+      : `weights ${p.model} ${p.modelVersion} (${p.modelStatus}) from ${p.weights}`;
+  const where = r.backend === 'js-cpu' ? `${p.threads} CPU thread${p.threads === 1 ? '' : 's'}` : `tfjs ${r.backend}`;
+  const lines = [
+    `${label}: ${how}`,
+    `ran on ${where} in ${(r.millis / 1000).toFixed(2)} s`,
+    `wrote ${format === 'dicom' ? `a DICOM series of ${files} files in ${out}` : out}`,
+  ];
+  const m = r.metrics;
+  if (m) {
+    const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)} %`;
+    lines.push(
+      `vs ${m.referenceKind} over ${m.maskVoxels} ${m.maskSource} brain-mask voxels: pSNR ${m.psnr.toFixed(2)} dB (input ${m.input.psnr.toFixed(2)}, ${sign(m.improvement.psnrPercent)}), SSIM ${m.ssim.toFixed(4)} (input ${m.input.ssim.toFixed(4)}, ${sign(m.improvement.ssimPercent)})`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -11,3 +11,4 @@ export {
   type NlmWorkerReply,
   type NlmWorkerRequest,
 } from './worker-protocol';
+export { nlmeansTf, type NlmTfOptions, type NlmTfResult } from './nlm-tf';

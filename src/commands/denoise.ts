@@ -1,0 +1,163 @@
+// The one denoising job shared by the viewer and the CLI: DA or NLM on a volume, with everything needed to reproduce
+// the run, and pSNR/SSIM against a reference over the brain mask when one is given. Knows nothing of OHIF or files.
+import type { Mask, Volume } from '../core/volume';
+import { assertSameDims } from '../core/volume';
+import { estimateNoiseSigma } from '../core/noise';
+import { denoiseDA, loadDA, type LoadedDA } from '../model/da';
+import { nlmeans, nlmeansTf, NLM_DEFAULTS, type NlmWorkerPool } from '../model/nlm';
+import { measureDenoising, type DenoiseMetrics, type ReferenceKind } from './denoise-metrics';
+
+export type { DenoiseMetrics, ReferenceKind } from './denoise-metrics';
+
+export interface DenoiseDARequest {
+  method: 'da';
+  /** Loaded weights, or a directory / URL prefix to load them from (default: the repository's weights/). */
+  weights?: LoadedDA | string;
+}
+
+/** DIPY's nlmeans parameters (names as in DIPY); σ is estimated from the image when not given. */
+export interface DenoiseNlmRequest {
+  method: 'nlm';
+  sigma?: number;
+  patchRadius?: number;
+  blockRadius?: number;
+  rician?: boolean;
+  /** 'cpu' (default): the TypeScript kernel on a worker pool; 'tf': tensor ops on the tfjs backend (GPU in a browser). */
+  implementation?: 'cpu' | 'tf';
+}
+
+export type DenoiseRequest = DenoiseDARequest | DenoiseNlmRequest;
+
+export interface DenoiseOptions {
+  /** Fraction done (0…1) and what is happening. */
+  onProgress?: (fraction: number, stage?: string) => void;
+  signal?: AbortSignal;
+  /** Image to measure against (noise-free truth, mean of repeats…): adds `metrics` to the result. */
+  reference?: Volume;
+  /** What the reference is, recorded in the metrics (default 'reference'). */
+  referenceKind?: ReferenceKind;
+  /** Brain mask: only these voxels are denoised (the rest keep their input) and measured. Default: denoise all,
+   * measure over the automatic brain mask of the reference. */
+  mask?: Mask;
+  /** Where NLM's CPU kernel runs (Node worker_threads, browser Web Workers); default: the calling thread. */
+  workerPool?: NlmWorkerPool;
+  /** tfjs backend for the DA and NLM 'tf' (e.g. 'wasm', 'cpu', 'webgl'); default: the active one. */
+  backend?: string;
+}
+
+export type DenoiseParameters = Record<string, string | number | boolean>;
+
+export interface DenoiseResult {
+  volume: Volume;
+  method: DenoiseRequest['method'];
+  /** Everything needed to reproduce the run: σ actually used and where it came from, radii, weights version… */
+  parameters: DenoiseParameters;
+  /** Where it ran: a tfjs backend name, or 'js-cpu' for the NLM TypeScript kernel. */
+  backend: string;
+  /** Wall time of the denoising itself (not of loading weights or measuring). */
+  millis: number;
+  metrics?: DenoiseMetrics;
+}
+
+/** Denoises `volume` as `request` asks. Never modifies its inputs. */
+export async function denoiseVolume(volume: Volume, request: DenoiseRequest, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
+  checkInputs(volume, request, opts);
+  opts.signal?.throwIfAborted();
+  const run = request.method === 'da' ? await runDA(volume, request, opts) : await runNlm(volume, request, opts);
+  if (!opts.reference) return run;
+  opts.onProgress?.(1, 'Measuring pSNR and SSIM');
+  const metrics = measureDenoising(volume, run.volume, opts.reference, { mask: opts.mask, referenceKind: opts.referenceKind });
+  return { ...run, metrics };
+}
+
+function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptions): void {
+  const method = (request as { method?: unknown })?.method;
+  if (method !== 'da' && method !== 'nlm') throw new Error(`unknown denoising method ${JSON.stringify(method)}; use 'da' or 'nlm'`);
+  if (opts.mask) assertSameDims(volume, opts.mask.length, 'mask');
+  if (opts.reference && !opts.reference.dims.every((d, i) => d === volume.dims[i])) {
+    throw new Error(`the reference has dims [${opts.reference.dims.join(', ')}] but the volume has [${volume.dims.join(', ')}]`);
+  }
+  if (request.method === 'nlm' && request.implementation !== undefined && request.implementation !== 'cpu' && request.implementation !== 'tf') {
+    throw new Error(`unknown NLM implementation ${JSON.stringify(request.implementation)}; use 'cpu' or 'tf'`);
+  }
+}
+
+async function runDA(volume: Volume, request: DenoiseDARequest, opts: DenoiseOptions): Promise<DenoiseResult> {
+  opts.onProgress?.(0, 'Loading DA weights');
+  const model = typeof request.weights === 'object' ? request.weights : await loadDA(request.weights);
+  opts.signal?.throwIfAborted();
+  const t0 = performance.now();
+  const out = await denoiseDA(volume, model, {
+    mask: opts.mask,
+    backend: opts.backend,
+    signal: opts.signal,
+    onProgress: (f) => opts.onProgress?.(f, 'Denoising (DA)'),
+  });
+  const millis = performance.now() - t0;
+  const { card } = model;
+  return {
+    volume: out.volume,
+    method: 'da',
+    parameters: {
+      weights: model.source,
+      model: card.name,
+      modelVersion: card.version,
+      modelStatus: card.status,
+      formulation: out.formulation,
+      scale: out.scale,
+      masked: opts.mask !== undefined,
+    },
+    backend: out.backend,
+    millis,
+  };
+}
+
+async function runNlm(volume: Volume, request: DenoiseNlmRequest, opts: DenoiseOptions): Promise<DenoiseResult> {
+  const implementation = request.implementation ?? 'cpu';
+  let sigma = request.sigma;
+  let sigmaSource = 'given';
+  if (sigma === undefined) {
+    opts.onProgress?.(0, 'Estimating the noise σ');
+    const estimate = estimateNoiseSigma(volume);
+    sigma = estimate.sigma;
+    sigmaSource = `estimated: ${estimate.method}`;
+  }
+  const params = {
+    sigma,
+    patchRadius: request.patchRadius ?? NLM_DEFAULTS.patchRadius,
+    blockRadius: request.blockRadius ?? NLM_DEFAULTS.blockRadius,
+    rician: request.rician ?? NLM_DEFAULTS.rician,
+  };
+  const onProgress = (f: number) => opts.onProgress?.(f, 'Denoising (NLM)');
+  const t0 = performance.now();
+  let denoised: Volume;
+  let backend: string;
+  let threads = 1;
+  if (implementation === 'tf') {
+    const out = await nlmeansTf(volume, params, { mask: opts.mask, signal: opts.signal, onProgress, backend: opts.backend });
+    denoised = out.volume;
+    backend = out.backend;
+  } else {
+    denoised = await nlmeans(volume, params, { mask: opts.mask, signal: opts.signal, onProgress, pool: opts.workerPool });
+    backend = 'js-cpu';
+    threads = opts.workerPool?.size ?? 1;
+  }
+  const millis = performance.now() - t0;
+  return {
+    volume: denoised,
+    method: 'nlm',
+    parameters: {
+      definition: 'dipy.denoise.nlmeans (voxelwise, search radius = block_radius − patch_radius)',
+      sigma,
+      sigmaSource,
+      patchRadius: params.patchRadius,
+      blockRadius: params.blockRadius,
+      rician: params.rician,
+      implementation,
+      threads,
+      masked: opts.mask !== undefined,
+    },
+    backend,
+    millis,
+  };
+}

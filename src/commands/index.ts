@@ -1,0 +1,12 @@
+// Viewer-independent jobs (no OHIF, no files): what the viewer's commands and the CLI both call.
+export {
+  denoiseVolume,
+  type DenoiseDARequest,
+  type DenoiseMetrics,
+  type DenoiseNlmRequest,
+  type DenoiseOptions,
+  type DenoiseParameters,
+  type DenoiseRequest,
+  type DenoiseResult,
+  type ReferenceKind,
+} from './denoise';
