@@ -3,3 +3,4 @@ export * from './dicom/index';
 export { readDicomFolder, scanDicomFolder, writeDicomSeriesFiles, readDicomInputs, listFilesRecursive } from './dicom/node-files';
 export * from './nifti';
 export * from './volume-file';
+export * from './cohort';
