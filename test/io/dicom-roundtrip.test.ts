@@ -61,6 +61,30 @@ describe('DICOM round trip', () => {
     expect(voxelToPatient(series.volume, 0, 0, 6).map((x) => x.toFixed(4))).toEqual(voxelToPatient(volume, 0, 0, 6).map((x) => x.toFixed(4)));
   });
 
+  it('reads a left-handed volume (slice axis against the normal) back as the same voxels in patient space', () => {
+    const dims: [number, number, number] = [4, 3, 5];
+    const data = Float32Array.from({ length: 60 }, (_, i) => i * 1.5);
+    const volume = createVolume({ dims, spacing: [2, 3, 4], origin: [5, -6, 7], direction: [1, 0, 0, 0, 1, 0, 0, 0, -1], data });
+    const [series] = parseDicomFiles(asFiles(writeDicomSeries(volume)));
+    const back = series.volume;
+    expect(back.direction.slice(6)).toEqual([0, 0, 1]); // DICOM stacks along +normal
+    for (let k = 0; k < 5; k++)
+      for (let j = 0; j < 3; j++)
+        for (let i = 0; i < 4; i++) {
+          const kb = 4 - k;
+          expect(voxelToPatient(back, i, j, kb).map((x) => x.toFixed(6))).toEqual(voxelToPatient(volume, i, j, k).map((x) => x.toFixed(6)));
+          expect(back.data[i + 4 * (j + 3 * kb)]).toBeCloseTo(data[i + 4 * (j + 3 * k)], 2);
+        }
+  });
+
+  it('references only the source series when the derived grid has another slice count', () => {
+    const source = parseDicomFiles(asFiles(writeDicomSeries(obliqueVolume(1))))[0];
+    const smaller = createVolume({ dims: [4, 4, 3], data: new Float32Array(48).fill(2) });
+    const [derived] = parseDicomFiles(asFiles(writeDicomSeries(smaller, { derivedFrom: source, derivation: { method: 'resampled' } })));
+    expect(derived.header.SourceImageSequence).toBeUndefined();
+    expect(getItems(derived.header, 'ReferencedSeriesSequence')[0].SeriesInstanceUID).toBe(source.seriesInstanceUID);
+  });
+
   it('keeps a constant volume exactly', () => {
     const volume = createVolume({ dims: [3, 3, 2], data: new Float32Array(18).fill(42.5) });
     const [series] = parseDicomFiles(asFiles(writeDicomSeries(volume)));
