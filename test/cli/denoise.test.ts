@@ -1,0 +1,86 @@
+// `sodium-denoise denoise` end to end, as a user runs it: NIfTI → NIfTI with metrics as JSON, DICOM → DERIVED DICOM
+// series, and one-line errors with exit code 1.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readVolumeInput, writeVolumeOutput } from '../../src/io/volume-file';
+import { writeNiftiFile } from '../../src/io/nifti';
+import { generateSubject, resolvePhantomParams } from '../../src/phantom';
+import { createVolume } from '../../src/core/volume';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'sodium-denoise.js');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, 'denoise', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sodium-denoise denoise', () => {
+  const subject = generateSubject(resolvePhantomParams({ matrix: 28, voxelSizeMm: 9, subjects: 1, seed: 2 }), 0);
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-denoise-'));
+    await writeNiftiFile(path.join(dir, 'noisy.nii.gz'), subject.acquisitions[0]);
+    await writeNiftiFile(path.join(dir, 'truth.nii.gz'), subject.truth);
+    await writeNiftiFile(path.join(dir, 'mask.nii.gz'), createVolume({ ...subject.truth, data: Float32Array.from(subject.brainMask) }));
+    await writeNiftiFile(path.join(dir, 'small.nii.gz'), createVolume({ dims: [10, 10, 10], data: new Float32Array(1000).fill(1) }));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('NLM: NIfTI in, NIfTI out, JSON with σ, parameters and metrics against the reference', async () => {
+    const out = path.join(dir, 'nlm.nii.gz');
+    const before = fs.readFileSync(path.join(dir, 'noisy.nii.gz'));
+    const r = cli('--method', 'nlm', '--in', path.join(dir, 'noisy.nii.gz'), '--out', out, '--block-radius', '3', '--threads', '2',
+      '--reference', path.join(dir, 'truth.nii.gz'), '--reference-kind', 'noise-free', '--mask', path.join(dir, 'mask.nii.gz'), '--json');
+    expect(r.stderr).not.toMatch(/sodium-denoise:/);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.method).toBe('nlm');
+    expect(json.backend).toBe('js-cpu');
+    expect(json.parameters).toMatchObject({ blockRadius: 3, patchRadius: 1, rician: true, threads: 2, masked: true });
+    expect(json.parameters.sigma).toBeGreaterThan(0);
+    expect(json.output).toEqual({ path: out, format: 'nifti', files: 1 });
+    expect(json.metrics.maskSource).toBe('user');
+    expect(json.metrics.referenceKind).toBe('noise-free');
+    expect(json.metrics.psnr).toBeGreaterThan(json.metrics.input.psnr);
+    const written = (await readVolumeInput(out)).volume;
+    expect(written.dims).toEqual(subject.truth.dims);
+    expect(fs.readFileSync(path.join(dir, 'noisy.nii.gz'))).toEqual(before);
+  });
+
+  it('NLM: DICOM in, a DERIVED DICOM series out, in the same study and frame of reference', async () => {
+    const src = path.join(dir, 'dicom-in');
+    await writeVolumeOutput(src, subject.acquisitions[1], { dicom: { patientName: 'Phantom^Two', seriesDescription: 'Na 3D' } });
+    const out = path.join(dir, 'dicom-out');
+    const r = cli('--method', 'nlm', '--in', src, '--out', out, '--sigma', String(subject.noiseSigma), '--block-radius', '2', '--no-rician');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/NLM σ=.*no Rician correction/);
+    expect(r.stdout).toMatch(/wrote a DICOM series of 28 files/);
+    const input = await readVolumeInput(src);
+    const output = await readVolumeInput(out);
+    expect(output.dicom!.studyInstanceUID).toBe(input.dicom!.studyInstanceUID);
+    expect(output.dicom!.frameOfReferenceUID).toBe(input.dicom!.frameOfReferenceUID);
+    expect(output.dicom!.seriesInstanceUID).not.toBe(input.dicom!.seriesInstanceUID);
+    expect(JSON.stringify(output.dicom!.header.ImageType)).toMatch(/DERIVED/);
+    expect(output.volume.dims).toEqual(input.volume.dims);
+  });
+
+  it.each([
+    [['--method', 'bm3d'], /--method must be da or nlm, got "bm3d"/],
+    [['--method', 'nlm', '--sigma', '-1'], /--sigma must be a number > 0, got "-1"/],
+    [['--method', 'da', '--sigma', '3'], /--sigma applies to --method nlm, not da/],
+  ])('rejects %j with one clear line and exit 1', (args, message) => {
+    const r = cli(...args, '--in', path.join(dir, 'noisy.nii.gz'), '--out', path.join(dir, 'never.nii.gz'));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(fs.existsSync(path.join(dir, 'never.nii.gz'))).toBe(false);
+  });
+
+  it('rejects a mask on another grid', () => {
+    const r = cli('--method', 'nlm', '--in', path.join(dir, 'noisy.nii.gz'), '--out', path.join(dir, 'never.nii.gz'), '--mask', path.join(dir, 'small.nii.gz'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--mask .*small\.nii\.gz has dims \[10, 10, 10\] but the volume has \[28, 28, 28\]/);
+  });
+});
