@@ -1,4 +1,5 @@
 // `sodium-denoise convert`: DICOM series ↔ NIfTI (and NIfTI → a new DICOM MR series), geometry preserved.
+import type { DicomSeries } from '../io/dicom/types';
 import { isValidUid } from '../io/dicom/uid';
 import type { DicomWriteOptions } from '../io/dicom/write';
 import { writeVolumeOutput } from '../io/volume-file';
@@ -18,7 +19,7 @@ interface ConvertOptions extends InputOptions {
 }
 
 /** DICOM attributes for the output series. DICOM input keeps its patient, study and frame of reference. */
-function dicomOptions(opts: ConvertOptions, source: import('../io/dicom/types').DicomSeries | undefined): DicomWriteOptions {
+function dicomOptions(opts: ConvertOptions, source: DicomSeries | undefined): DicomWriteOptions {
   if (opts.studyUid !== undefined && !isValidUid(opts.studyUid)) throw new Error(`--study-uid "${opts.studyUid}" is not a valid DICOM UID`);
   const seriesNumber = opts.seriesNumber === undefined ? undefined : Number(opts.seriesNumber);
   if (seriesNumber !== undefined && !(Number.isInteger(seriesNumber) && seriesNumber >= 0)) {

@@ -41,10 +41,25 @@ export async function readVolumeInput(inputPath: string, opts: ReadVolumeOptions
     if (opts.series !== undefined) throw new Error('--series applies to DICOM input, not to a NIfTI file');
     return { volume: await readNiftiFile(inputPath), format: 'nifti' };
   }
+  if (stat.isFile() && !(await hasDicomMarker(inputPath))) {
+    throw new Error(`Input ${inputPath} is neither NIfTI (*.nii, *.nii.gz) nor a DICOM file; give a DICOM folder or file, or a NIfTI file`);
+  }
   const folder = stat.isDirectory() ? inputPath : path.dirname(inputPath);
   const scan = await scanDicomFolder(folder, { onNote: opts.onNote });
   const dicom = stat.isDirectory() || opts.series !== undefined ? pickSeries(scan, folder, opts.series) : seriesOfFile(scan, inputPath);
   return { volume: dicom.volume, dicom, format: 'dicom' };
+}
+
+/** True when the file has the Part-10 "DICM" marker after its 128-byte preamble. */
+async function hasDicomMarker(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(buf, 0, 4, 128);
+    return bytesRead === 4 && buf.toString('latin1') === 'DICM';
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Every series (readable and not) in a DICOM folder, for listings; a NIfTI path gives none. */

@@ -113,6 +113,16 @@ describe('readVolumeInput series selection', () => {
     expect(one.dicom!.seriesNumber).toBe(6);
   });
 
+  it('refuses a file that is neither NIfTI nor DICOM', async () => {
+    const txt = path.join(dir, 'a', 'notes.txt');
+    writeFileSync(txt, 'hello');
+    try {
+      await expect(readVolumeInput(txt)).rejects.toThrow(`Input ${txt} is neither NIfTI (*.nii, *.nii.gz) nor a DICOM file`);
+    } finally {
+      rmSync(txt);
+    }
+  });
+
   it('explains why a chosen series is unreadable, and names unknown series', async () => {
     await expect(readVolumeInput(dir, { series: '8' })).rejects.toThrow(/Series 8 "single" .* has a single slice/);
     await expect(readVolumeInput(dir, { series: '42' })).rejects.toThrow(/has no series "42"/);

@@ -182,7 +182,8 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
     FrameOfReferenceUID: forUid,
     PositionReferenceIndicator: getString(src, 'PositionReferenceIndicator') ?? '',
     // General Equipment
-    Manufacturer: opts.manufacturer ?? (derived ? 'sodium-denoise' : (getString(src, 'Manufacturer') ?? 'sodium-denoise')),
+    // The equipment that made this series is this software, also for derived series.
+    Manufacturer: opts.manufacturer ?? 'sodium-denoise',
     InstitutionName: opts.institutionName ?? getString(src, 'InstitutionName') ?? '',
     ManufacturerModelName: 'sodium-denoise',
     SoftwareVersions: '0.1.0',
