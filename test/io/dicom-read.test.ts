@@ -2,7 +2,7 @@
 // anisotropic pixels, and Enhanced MR multi-frame files; DICOMDIR and non-image instances are skipped with a note.
 import * as dcmjs from 'dcmjs';
 import { cross } from '../../src/io/dicom/geometry';
-import { parseDicomFiles, scanDicomFiles } from '../../src/io/dicom';
+import { getItems, parseDicomFiles, scanDicomFiles, writeDicomSeries } from '../../src/io/dicom';
 import type { DicomInputFile } from '../../src/io/dicom';
 import { newUid } from '../../src/io/dicom/uid';
 import {
@@ -157,6 +157,21 @@ describe('Enhanced MR multi-frame', () => {
     for (let k = 0; k < 6; k++) expect(v.data[k * 20 + 7]).toBeCloseTo((100 * k + 7) * 0.25 + 1, 6);
     expect(series.header.PerFrameFunctionalGroupsSequence).toBeUndefined();
     expect(series.header.PixelData).toBeUndefined();
+  });
+
+  it('is referenced frame by frame by a derived series', () => {
+    const { file } = enhancedMr(false);
+    const [source] = parseDicomFiles([file]);
+    const derivedFiles = writeDicomSeries(source.volume, { derivedFrom: source, derivation: { method: 'NLM denoised' } });
+    const refs = derivedFiles.map((bytes) => {
+      const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(bytes).dict);
+      return getItems(ds, 'SourceImageSequence')[0];
+    });
+    expect(refs.map((r) => r.ReferencedFrameNumber)).toEqual(source.frameNumbers);
+    expect(new Set(refs.map((r) => r.ReferencedSOPInstanceUID))).toEqual(new Set([source.sopInstanceUIDs[0]]));
+    expect(refs[0].ReferencedSOPClassUID).toBe(ENHANCED_MR_STORAGE);
+    const [derived] = parseDicomFiles(derivedFiles.map((bytes, k) => ({ name: `d${k}`, bytes })));
+    expect(derived.studyInstanceUID).toBe(source.studyInstanceUID);
   });
 
   it('reports a multi-frame series it cannot stack with the reason in the scan', () => {

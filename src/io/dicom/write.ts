@@ -233,7 +233,7 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
     EchoTrainLength: 1,
     NumberOfAverages: formatDS(getNumber(src, 'NumberOfAverages') ?? 1),
     ImagingFrequency: formatDS(Number((SODIUM_MHZ_PER_TESLA * b0).toFixed(6))),
-    ImagedNucleus: getString(src, 'ImagedNucleus') ?? '23Na',
+    ImagedNucleus: getString(src, 'ImagedNucleus') ?? getString(src, 'ResonantNucleus') ?? '23Na',
     EchoNumbers: 1,
     MagneticFieldStrength: formatDS(b0),
     SpacingBetweenSlices: formatDS(volume.spacing[2]),
