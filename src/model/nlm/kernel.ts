@@ -52,11 +52,12 @@ export function createNlmSlabJob(task: NlmSlabTask): NlmSlabJob {
   const patchVolume = (2 * P + 1) ** 3;
   // w = exp(−SSD · k(moving centre)), k = 1 / (|patch| · √2 · σ̄²) as in DIPY's process_block.
   const kConst = sigmaMap ? 0 : 1 / (patchVolume * Math.SQRT2 * (task.sigma as number) ** 2);
-  const kMap = sigmaMap ? weightScaleMap(sigmaMap, px, py, pz, P, patchVolume) : null;
+  const kMapBuf = sigmaMap ? weightScaleMap(sigmaMap, px, py, pz, P, patchVolume) : null;
 
   const n = bx * by * bz;
-  const weightSum = new Float64Array(n);
-  const valueSum = new Float64Array(n);
+  const weightSumBuf = new Float64Array(n);
+  const valueSumBuf = new Float64Array(n);
+  const weightSum = weightSumBuf, valueSum = valueSumBuf;
   // The offset 0 (the voxel's own patch) always has weight exp(0) = 1.
   for (let z = 0, o = 0; z < bz; z++) {
     for (let y = 0; y < by; y++) {
@@ -81,125 +82,18 @@ export function createNlmSlabJob(task: NlmSlabTask): NlmSlabJob {
   // Scratch sized for the widest ranges (an offset widens the box by |δ| ≤ R along each axis).
   const maxWx = bx + R;
   const maxWy = by + R;
-  const diffRow = new Float64Array(maxWx + 2 * P);
-  const rowBoxed = new Float64Array(maxWx * (maxWy + 2 * P));
-  const colSum = new Float64Array(maxWx);
-  const ring: Float64Array[] = Array.from({ length: 2 * P + 1 }, () => new Float64Array(maxWx * maxWy));
-  const distRow = new Float64Array(maxWx);
+  const diffRowBuf = new Float64Array(maxWx + 2 * P);
+  const rowBoxedBuf = new Float64Array(maxWx * (maxWy + 2 * P));
+  const colSumBuf = new Float64Array(maxWx);
+  const ringPlanes: Float64Array[] = Array.from({ length: 2 * P + 1 }, () => new Float64Array(maxWx * maxWy));
+  const distRowBuf = new Float64Array(maxWx);
 
-  function processOffset(dx: number, dy: number, dz: number): void {
-    // Voxels x whose pair (x, x+δ) touches the box: x in the box, or x+δ in it.
-    const loX = Math.min(0, -dx), hiX = Math.max(bx, bx - dx), wx = hiX - loX;
-    const loY = Math.min(0, -dy), hiY = Math.max(by, by - dy), wy = hiY - loY;
-    const loZ = Math.min(0, -dz), hiZ = Math.max(bz, bz - dz);
-    const shift = dx + px * dy + pxy * dz;
-    const rowLen = wx + 2 * P;
-    const rows = wy + 2 * P;
-    const span = 2 * P + 1;
-    const P2 = 2 * P;
-
-    for (let zz = loZ - P, planeNo = 0; zz < hiZ + P; zz++, planeNo++) {
-      // 2D box sum of the squared differences on plane zz, into the ring.
-      const plane = ring[planeNo % span];
-      for (let r = 0; r < rows; r++) {
-        const base = loX - P + B + px * (loY - P + r + B) + pxy * (zz + B);
-        for (let t = 0; t < rowLen; t++) {
-          const d = u[base + t] - u[base + t + shift];
-          diffRow[t] = d * d;
-        }
-        let s = 0;
-        for (let t = 0; t < P2; t++) s += diffRow[t];
-        const out = r * wx;
-        for (let x = 0; x < wx; x++) {
-          s += diffRow[x + P2];
-          rowBoxed[out + x] = s;
-          s -= diffRow[x];
-        }
-      }
-      colSum.fill(0, 0, wx);
-      for (let r = 0; r < P2; r++) {
-        const o = r * wx;
-        for (let x = 0; x < wx; x++) colSum[x] += rowBoxed[o + x];
-      }
-      for (let y = 0; y < wy; y++) {
-        const add = (y + P2) * wx, sub = y * wx, out = y * wx;
-        for (let x = 0; x < wx; x++) {
-          const c = colSum[x] + rowBoxed[add + x];
-          plane[out + x] = c;
-          colSum[x] = c - rowBoxed[sub + x];
-        }
-      }
-      if (planeNo < P2) continue;
-
-      // The ring now holds planes z−P … z+P: their sum is the patch distance on plane z.
-      const z = zz - P;
-      const pInZ = z >= 0 && z < bz;
-      const qInZ = z + dz >= 0 && z + dz < bz;
-      for (let y = 0; y < wy; y++) {
-        const yy = loY + y;
-        const pIn = pInZ && yy >= 0 && yy < by;
-        const qIn = qInZ && yy + dy >= 0 && yy + dy < by;
-        if (!pIn && !qIn) continue;
-        const rowOff = y * wx;
-        if (span === 3) {
-          const r0 = ring[0], r1 = ring[1], r2 = ring[2];
-          for (let x = 0; x < wx; x++) distRow[x] = r0[rowOff + x] + r1[rowOff + x] + r2[rowOff + x];
-        } else {
-          distRow.fill(0, 0, wx);
-          for (let p = 0; p < span; p++) {
-            const pl = ring[p];
-            for (let x = 0; x < wx; x++) distRow[x] += pl[rowOff + x];
-          }
-        }
-        // Padded index of x = loX on this row, for the voxel p and its partner q = p + δ.
-        const pBase = loX + B + px * (yy + B) + pxy * (z + B);
-        if (kMap === null) {
-          for (let x = 0; x < wx; x++) distRow[x] = expNeg(distRow[x] * kConst);
-          if (pIn) {
-            // p in the box gets the moving patch at q: x from 0 to bx.
-            const o = bx * (yy + by * z);
-            for (let xx = 0; xx < bx; xx++) {
-              const w = distRow[xx - loX];
-              const q = u[pBase + xx - loX + shift];
-              weightSum[o + xx] += w;
-              valueSum[o + xx] += w * q * q;
-            }
-          }
-          if (qIn) {
-            const o = bx * (yy + dy + by * (z + dz)) + dx;
-            for (let xx = -dx; xx < bx - dx; xx++) {
-              const w = distRow[xx - loX];
-              const p = u[pBase + xx - loX];
-              weightSum[o + xx] += w;
-              valueSum[o + xx] += w * p * p;
-            }
-          }
-        } else {
-          // σ varies: the weight seen by each voxel uses the mean σ of its partner's (moving) patch.
-          if (pIn) {
-            const o = bx * (yy + by * z);
-            for (let xx = 0; xx < bx; xx++) {
-              const qi = pBase + xx - loX + shift;
-              const w = expNeg(distRow[xx - loX] * kMap[qi]);
-              const q = u[qi];
-              weightSum[o + xx] += w;
-              valueSum[o + xx] += w * q * q;
-            }
-          }
-          if (qIn) {
-            const o = bx * (yy + dy + by * (z + dz)) + dx;
-            for (let xx = -dx; xx < bx - dx; xx++) {
-              const pi = pBase + xx - loX;
-              const w = expNeg(distRow[xx - loX] * kMap[pi]);
-              const p = u[pi];
-              weightSum[o + xx] += w;
-              valueSum[o + xx] += w * p * p;
-            }
-          }
-        }
-      }
-    }
-  }
+  const state: KernelState = {
+    u, bx, by, bz, B, P, px, pxy,
+    ring: ringPlanes, rowBoxed: rowBoxedBuf, colSum: colSumBuf, diffRow: diffRowBuf, distRow: distRowBuf,
+    weightSum, valueSum, kMap: kMapBuf, k: kConst,
+  };
+  const processOffset = (dx: number, dy: number, dz: number) => processOffsetOf(state, dx, dy, dz);
 
   let done = 0;
   return {
@@ -250,6 +144,160 @@ export function expNeg(t: number): number {
   const p =
     1 + f * (0.6931470589757399 + f * (0.24022430573263465 + f * (0.05549050685055261 + f * (0.009578722961551364 + f * (0.0012743611153434309 + f * 0.00010889923222323628)))));
   return p * POW2_NEG[n];
+}
+
+/** Buffers and sizes of one box, passed explicitly so the hot loops read locals, not closure slots. */
+interface KernelState {
+  u: Float32Array;
+  bx: number; by: number; bz: number; B: number; P: number; px: number; pxy: number;
+  ring: Float64Array[]; rowBoxed: Float64Array; colSum: Float64Array; diffRow: Float64Array; distRow: Float64Array;
+  weightSum: Float64Array; valueSum: Float64Array;
+  kMap: Float64Array | null;
+  k: number;
+}
+
+/** Adds the pairs (x, x+δ) of one search offset δ to the weight and value sums of the box. */
+function processOffsetOf(s: KernelState, dx: number, dy: number, dz: number): void {
+  const { u, bx, by, bz, B, P, px, pxy, ring, rowBoxed, colSum, diffRow, distRow, weightSum, valueSum, kMap, k } = s;
+  // Voxels x whose pair (x, x+δ) touches the box: x in the box, or x+δ in it.
+  const loX = Math.min(0, -dx), hiX = Math.max(bx, bx - dx), wx = hiX - loX;
+  const loY = Math.min(0, -dy), hiY = Math.max(by, by - dy), wy = hiY - loY;
+  const loZ = Math.min(0, -dz), hiZ = Math.max(bz, bz - dz);
+  const shift = dx + px * dy + pxy * dz;
+  const rowLen = wx + 2 * P;
+  const rows = wy + 2 * P;
+  const span = 2 * P + 1;
+  const P2 = 2 * P;
+
+  for (let zz = loZ - P, planeNo = 0; zz < hiZ + P; zz++, planeNo++) {
+    // 2D box sum of the squared differences on plane zz, into the ring.
+    const plane = ring[planeNo % span];
+    if (P === 1) {
+      // The default patch: 3-tap box sums straight from registers, no running sums to keep.
+      for (let r = 0; r < rows; r++) {
+        const base = loX - 1 + B + px * (loY - 1 + r + B) + pxy * (zz + B);
+        const out = r * wx;
+        let a = u[base] - u[base + shift];
+        let d0 = a * a;
+        a = u[base + 1] - u[base + 1 + shift];
+        let d1 = a * a;
+        for (let x = 0; x < wx; x++) {
+          a = u[base + x + 2] - u[base + x + 2 + shift];
+          const d2 = a * a;
+          rowBoxed[out + x] = d0 + d1 + d2;
+          d0 = d1;
+          d1 = d2;
+        }
+      }
+      for (let y = 0; y < wy; y++) {
+        const r0 = y * wx, r1 = r0 + wx, r2 = r1 + wx;
+        for (let x = 0; x < wx; x++) plane[r0 + x] = rowBoxed[r0 + x] + rowBoxed[r1 + x] + rowBoxed[r2 + x];
+      }
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const base = loX - P + B + px * (loY - P + r + B) + pxy * (zz + B);
+        for (let t = 0; t < rowLen; t++) {
+          const d = u[base + t] - u[base + t + shift];
+          diffRow[t] = d * d;
+        }
+        let s = 0;
+        for (let t = 0; t < P2; t++) s += diffRow[t];
+        const out = r * wx;
+        for (let x = 0; x < wx; x++) {
+          s += diffRow[x + P2];
+          rowBoxed[out + x] = s;
+          s -= diffRow[x];
+        }
+      }
+      colSum.fill(0, 0, wx);
+      for (let r = 0; r < P2; r++) {
+        const o = r * wx;
+        for (let x = 0; x < wx; x++) colSum[x] += rowBoxed[o + x];
+      }
+      for (let y = 0; y < wy; y++) {
+        const add = (y + P2) * wx, sub = y * wx, out = y * wx;
+        for (let x = 0; x < wx; x++) {
+          const c = colSum[x] + rowBoxed[add + x];
+          plane[out + x] = c;
+          colSum[x] = c - rowBoxed[sub + x];
+        }
+      }
+    }
+    if (planeNo < P2) continue;
+
+    // The ring now holds planes z−P … z+P: their sum is the patch distance on plane z.
+    const z = zz - P;
+    const pInZ = z >= 0 && z < bz;
+    const qInZ = z + dz >= 0 && z + dz < bz;
+    for (let y = 0; y < wy; y++) {
+      const yy = loY + y;
+      const pIn = pInZ && yy >= 0 && yy < by;
+      const qIn = qInZ && yy + dy >= 0 && yy + dy < by;
+      if (!pIn && !qIn) continue;
+      const rowOff = y * wx;
+      const weightsReady = span === 3 && kMap === null;
+      if (weightsReady) {
+        // Default patch, one σ: distance and weight in one pass.
+        const r0 = ring[0], r1 = ring[1], r2 = ring[2];
+        for (let x = 0; x < wx; x++) distRow[x] = expNeg((r0[rowOff + x] + r1[rowOff + x] + r2[rowOff + x]) * k);
+      } else if (span === 3) {
+        const r0 = ring[0], r1 = ring[1], r2 = ring[2];
+        for (let x = 0; x < wx; x++) distRow[x] = r0[rowOff + x] + r1[rowOff + x] + r2[rowOff + x];
+      } else {
+        distRow.fill(0, 0, wx);
+        for (let p = 0; p < span; p++) {
+          const pl = ring[p];
+          for (let x = 0; x < wx; x++) distRow[x] += pl[rowOff + x];
+        }
+      }
+      // Padded index of x = loX on this row, for the voxel p and its partner q = p + δ.
+      const pBase = loX + B + px * (yy + B) + pxy * (z + B);
+      if (kMap === null) {
+        if (!weightsReady) for (let x = 0; x < wx; x++) distRow[x] = expNeg(distRow[x] * k);
+        if (pIn) {
+          // p in the box gets the moving patch at q: x from 0 to bx.
+          const o = bx * (yy + by * z);
+          for (let xx = 0; xx < bx; xx++) {
+            const w = distRow[xx - loX];
+            const q = u[pBase + xx - loX + shift];
+            weightSum[o + xx] += w;
+            valueSum[o + xx] += w * q * q;
+          }
+        }
+        if (qIn) {
+          const o = bx * (yy + dy + by * (z + dz)) + dx;
+          for (let xx = -dx; xx < bx - dx; xx++) {
+            const w = distRow[xx - loX];
+            const p = u[pBase + xx - loX];
+            weightSum[o + xx] += w;
+            valueSum[o + xx] += w * p * p;
+          }
+        }
+      } else {
+        // σ varies: the weight seen by each voxel uses the mean σ of its partner's (moving) patch.
+        if (pIn) {
+          const o = bx * (yy + by * z);
+          for (let xx = 0; xx < bx; xx++) {
+            const qi = pBase + xx - loX + shift;
+            const w = expNeg(distRow[xx - loX] * kMap[qi]);
+            const q = u[qi];
+            weightSum[o + xx] += w;
+            valueSum[o + xx] += w * q * q;
+          }
+        }
+        if (qIn) {
+          const o = bx * (yy + dy + by * (z + dz)) + dx;
+          for (let xx = -dx; xx < bx - dx; xx++) {
+            const pi = pBase + xx - loX;
+            const w = expNeg(distRow[xx - loX] * kMap[pi]);
+            const p = u[pi];
+            weightSum[o + xx] += w;
+            valueSum[o + xx] += w * p * p;
+          }
+        }
+      }
+    }
+  }
 }
 
 /** Runs a whole box at once; `onProgress` gets the fraction of offsets done. */
