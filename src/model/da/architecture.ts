@@ -67,6 +67,8 @@ export const DA_LAYER_SUMMARY: readonly string[] = [
   'Dense 1 (linear)',
 ];
 
+const isFiniteNumber = Number.isFinite; // module alias: global lookups in hot loops are slow in vm contexts
+
 export function weightSize(spec: DAWeightSpec): number {
   return spec.shape.reduce((a, b) => a * b, 1);
 }
@@ -129,7 +131,7 @@ export function validateWeights(weights: Partial<Record<string, Float32Array>>):
       throw new Error(`DA weight "${s.name}" has ${w.length} values but shape [${s.shape}] needs ${weightSize(s)}`);
     }
     for (let i = 0; i < w.length; i++) {
-      if (!Number.isFinite(w[i])) throw new Error(`DA weight "${s.name}" holds a non-finite value at ${i}`);
+      if (!isFiniteNumber(w[i])) throw new Error(`DA weight "${s.name}" holds a non-finite value at ${i}`);
     }
   }
   const extra = Object.keys(weights).filter((k) => !DA_WEIGHT_SPECS.some((s) => s.name === k));

@@ -11,3 +11,4 @@ export { initDAWeights } from './init';
 export { computeDAScale, DEFAULT_NORMALISATION, normalisationRegion, type DANormalisation } from './normalise';
 export { extractPatches, reflectIndex } from './patches';
 export { defaultWeightsSource, fileIOHandler, loadDA, saveDA, toLayersModel, type LoadedDA } from './weights-io';
+export { createDATrainer, type DAOptimizerState, type DATrainer, type DATrainerOptions } from './trainer';

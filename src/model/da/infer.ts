@@ -42,6 +42,10 @@ export interface DenoiseDAResult {
   tiles: number;
 }
 
+// Module aliases for hot loops (global lookups are slow inside vm contexts such as Jest's).
+const isFiniteNumber = Number.isFinite;
+const { floor } = Math;
+
 export const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
 /** Working bytes per layer-2 row: the [1728] im2col row twice (JS staging + tensor) and the dense activations. */
 const BYTES_PER_ROW = 2 * 4 * CONV2_FAN_IN + 2 * 4 * (256 + 256 + 32 + 1);
@@ -100,7 +104,7 @@ function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions): v
   const n = volume.dims[0] * volume.dims[1] * volume.dims[2];
   if (volume.data.length !== n) throw new Error(`denoiseDA: volume has ${volume.data.length} values but dims [${volume.dims}] need ${n}`);
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(volume.data[i])) {
+    if (!isFiniteNumber(volume.data[i])) {
       const x = i % volume.dims[0], y = Math.floor(i / volume.dims[0]) % volume.dims[1], z = Math.floor(i / (volume.dims[0] * volume.dims[1]));
       throw new Error(`denoiseDA: the volume holds a non-finite value (${volume.data[i]}) at voxel (${x}, ${y}, ${z})`);
     }
@@ -252,7 +256,7 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
           y.dispose();
         }
         for (const v of tile.centres) {
-          const x = v % nx, yy = Math.floor(v / nx) % dims[1], z = Math.floor(v / (nx * dims[1]));
+          const x = v % nx, yy = floor(v / nx) % dims[1], z = floor(v / (nx * dims[1]));
           out[v] = values[((z - tile.z0) * ty + (yy - tile.y0)) * nx + x] * scale;
         }
         voxelsComputed += tz * ty * nx;
@@ -281,7 +285,7 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
           const bases = new Int32Array(count);
           for (let r = 0; r < count; r++) {
             const v = tile.centres[start + r];
-            const x = v % nx, y = Math.floor(v / nx) % dims[1], z = Math.floor(v / (nx * dims[1]));
+            const x = v % nx, y = floor(v / nx) % dims[1], z = floor(v / (nx * dims[1]));
             bases[r] = ((z - tile.z0) * ly + (y - tile.y0)) * lx + x;
           }
           const y = tf.tidy(() => {

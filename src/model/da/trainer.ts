@@ -1,0 +1,353 @@
+// The fast DA training step: im2col + plain matMuls with hand-written gradients and a fused JavaScript Adam.
+//
+// Why not tfjs's autodiff: on the wasm backend its gradients run conv3d backprop (~0.5 GFLOP/s) or matMuls with
+// transpose flags (~15× slower than plain). Here every matMul is plain: transposed operands are materialised
+// (tf.transpose on activations, cheap next to the matMul they feed), and layer 2 needs no im2col at all — the
+// 3×3×3×64 layer-1 output of one 5×5×5 patch *is* the layer-2 input row [1728].
+//
+// Shapes for a batch of B patches (P = 27 layer-1 positions, K = 27 taps):
+//   A1 [B·P, K] (im2col of the patch) · W1 [27,64] → H1 [B·P, 64] = [B, 1728] · W2 [1728,256] → H2 [B,256]
+//   → H3 [B,32] → H4 [B,256] → Y [B,1]; loss = mean((Y − t)²).
+import { activateBackend, currentBackend } from '../backend';
+import { tf } from '../tf';
+import {
+  CONV1_FILTERS, CONV2_FAN_IN, CONV2_FILTERS, DA_WEIGHT_SPECS, type DAWeightName, type DAWeights, DENSE1_UNITS,
+  DENSE2_UNITS, PATCH_SIZE, PATCH_VOXELS, TAPS, cloneWeights, validateWeights, weightSize,
+} from './architecture';
+import { initDAWeights } from './init';
+
+export interface DATrainerOptions {
+  /** Adam learning rate (the paper: 1e-4). */
+  learningRate?: number;
+  /** Seed of the Glorot initialisation when no initial weights are given. */
+  seed?: number;
+  initialWeights?: DAWeights;
+  /** tfjs backend (activated if needed). Default: the active one. */
+  backend?: string;
+  beta1?: number;
+  beta2?: number;
+  /** Keras's default 1e-7. */
+  epsilon?: number;
+}
+
+/** Everything needed to resume Adam exactly (the weights are saved separately). */
+export interface DAOptimizerState {
+  /** Adam steps taken so far (t in the bias corrections). */
+  step: number;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  firstMoment: DAWeights;
+  secondMoment: DAWeights;
+}
+
+export interface DATrainer {
+  readonly backend: string;
+  /** One Adam step on a batch; returns the batch MSE before the update. patches: [B,125] (layout in patches.ts). */
+  step(patches: Float32Array, targets: Float32Array): number;
+  /** MSE without updating (any batch size; evaluated in chunks). */
+  evaluate(patches: Float32Array, targets: Float32Array): number;
+  /** Network outputs (normalised units) for [B,125] patches. */
+  predict(patches: Float32Array): Float32Array;
+  /** Loss and gradients of the mean-squared error w.r.t. every weight (no update). */
+  gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights };
+  getWeights(): DAWeights;
+  setWeights(weights: DAWeights): void;
+  getOptimizerState(): DAOptimizerState;
+  setOptimizerState(state: DAOptimizerState): void;
+  /** Learning rate for subsequent steps (e.g. a schedule). */
+  learningRate: number;
+  dispose(): void;
+}
+
+const P = 27; // layer-1 output positions inside one patch (3×3×3)
+// Hot loops use module-level aliases: a global lookup (Math.sqrt) per iteration is ~20× slower inside Jest's vm
+// contexts, and imported constants compile to getter calls.
+const { sqrt } = Math;
+const isFiniteNumber = Number.isFinite;
+const K = TAPS;
+const PV = PATCH_VOXELS;
+const EVAL_CHUNK = 2048;
+
+/** LAYER1_TAPS[p·27 + k]: patch voxel feeding layer-1 position p through tap k (both (z·3 + y)·3 + x). */
+const LAYER1_TAPS: Int32Array = (() => {
+  const t = new Int32Array(P * TAPS);
+  for (let pz = 0; pz < 3; pz++) for (let py = 0; py < 3; py++) for (let px = 0; px < 3; px++) {
+    const p = (pz * 3 + py) * 3 + px;
+    for (let kd = 0; kd < 3; kd++) for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) {
+      t[p * TAPS + (kd * 3 + kh) * 3 + kw] = ((pz + kd) * PATCH_SIZE + (py + kh)) * PATCH_SIZE + (px + kw);
+    }
+  }
+  return t;
+})();
+
+function checkBatch(patches: Float32Array, targets: Float32Array | undefined, what: string): number {
+  if (!(patches instanceof Float32Array)) throw new Error(`${what}: patches must be a Float32Array [B,125]`);
+  if (patches.length === 0 || patches.length % PATCH_VOXELS !== 0) {
+    throw new Error(`${what}: patches has ${patches.length} values, not a positive multiple of ${PATCH_VOXELS}`);
+  }
+  const b = patches.length / PATCH_VOXELS;
+  if (targets !== undefined) {
+    if (!(targets instanceof Float32Array)) throw new Error(`${what}: targets must be a Float32Array [B]`);
+    if (targets.length !== b) throw new Error(`${what}: ${b} patches but ${targets.length} targets`);
+    for (let i = 0; i < b; i++) if (!isFiniteNumber(targets[i])) throw new Error(`${what}: target ${i} is ${targets[i]}`);
+  }
+  for (let i = 0; i < patches.length; i++) {
+    if (!isFiniteNumber(patches[i])) throw new Error(`${what}: patch ${Math.floor(i / PATCH_VOXELS)} holds ${patches[i]}`);
+  }
+  return b;
+}
+
+/** Layer-1 im2col of B patches: A1 [B·27, 27] and its transpose [27, B·27] (needed for dW1 with a plain matMul). */
+function layer1Im2col(patches: Float32Array, b: number, withTranspose: boolean): { a1: Float32Array; a1t?: Float32Array } {
+  const rows = b * P;
+  const taps = LAYER1_TAPS;
+  const a1 = new Float32Array(rows * K);
+  const a1t = withTranspose ? new Float32Array(rows * K) : undefined;
+  for (let s = 0; s < b; s++) {
+    const src = s * PV;
+    for (let p = 0; p < P; p++) {
+      const row = s * P + p;
+      const o = row * K;
+      for (let k = 0; k < K; k++) {
+        const v = patches[src + taps[p * K + k]];
+        a1[o + k] = v;
+        if (a1t) a1t[k * rows + row] = v;
+      }
+    }
+  }
+  return { a1, a1t };
+}
+
+interface Forward {
+  a1: tf.Tensor2D; h1: tf.Tensor2D; h1r: tf.Tensor2D; h2: tf.Tensor2D; h3: tf.Tensor2D; h4: tf.Tensor2D; y: tf.Tensor2D;
+}
+
+class FastDATrainer implements DATrainer {
+  readonly backend: string;
+  learningRate: number;
+  private weights: DAWeights;
+  private m: DAWeights;
+  private v: DAWeights;
+  private t = 0;
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  private disposed = false;
+
+  constructor(backend: string, opts: DATrainerOptions) {
+    this.backend = backend;
+    this.learningRate = opts.learningRate ?? 1e-4;
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-7;
+    if (!(this.learningRate > 0)) throw new Error(`learningRate must be positive, got ${this.learningRate}`);
+    if (opts.initialWeights) validateWeights(opts.initialWeights);
+    this.weights = opts.initialWeights ? cloneWeights(opts.initialWeights) : initDAWeights(opts.seed ?? 0);
+    this.m = zerosLike();
+    this.v = zerosLike();
+  }
+
+  private live(what: string): void {
+    if (this.disposed) throw new Error(`${what}: the trainer was disposed`);
+  }
+
+  private upload(): Record<DAWeightName, tf.Tensor> {
+    const w = this.weights;
+    return {
+      'conv1/kernel': tf.tensor2d(w['conv1/kernel'], [TAPS, CONV1_FILTERS]),
+      'conv1/bias': tf.tensor1d(w['conv1/bias']),
+      'conv2/kernel': tf.tensor2d(w['conv2/kernel'], [CONV2_FAN_IN, CONV2_FILTERS]),
+      'conv2/bias': tf.tensor1d(w['conv2/bias']),
+      'dense1/kernel': tf.tensor2d(w['dense1/kernel'], [CONV2_FILTERS, DENSE1_UNITS]),
+      'dense1/bias': tf.tensor1d(w['dense1/bias']),
+      'dense2/kernel': tf.tensor2d(w['dense2/kernel'], [DENSE1_UNITS, DENSE2_UNITS]),
+      'dense2/bias': tf.tensor1d(w['dense2/bias']),
+      'dense3/kernel': tf.tensor2d(w['dense3/kernel'], [DENSE2_UNITS, 1]),
+      'dense3/bias': tf.tensor1d(w['dense3/bias']),
+    };
+  }
+
+  private forward(w: Record<DAWeightName, tf.Tensor>, a1Values: Float32Array, b: number): Forward {
+    const a1 = tf.tensor2d(a1Values, [b * P, TAPS]);
+    const h1 = tf.fused.matMul({ a: a1, b: w['conv1/kernel'] as tf.Tensor2D, bias: w['conv1/bias'], activation: 'relu' }) as tf.Tensor2D;
+    const h1r = tf.reshape(h1, [b, CONV2_FAN_IN]) as tf.Tensor2D; // the layer-2 im2col row, for free
+    const h2 = tf.fused.matMul({ a: h1r, b: w['conv2/kernel'] as tf.Tensor2D, bias: w['conv2/bias'], activation: 'relu' }) as tf.Tensor2D;
+    const h3 = tf.fused.matMul({ a: h2, b: w['dense1/kernel'] as tf.Tensor2D, bias: w['dense1/bias'], activation: 'relu' }) as tf.Tensor2D;
+    const h4 = tf.fused.matMul({ a: h3, b: w['dense2/kernel'] as tf.Tensor2D, bias: w['dense2/bias'], activation: 'relu' }) as tf.Tensor2D;
+    const y = tf.fused.matMul({ a: h4, b: w['dense3/kernel'] as tf.Tensor2D, bias: w['dense3/bias'] }) as tf.Tensor2D;
+    return { a1, h1, h1r, h2, h3, h4, y };
+  }
+
+  /** Forward + backward on one batch; returns the loss and gradients as plain arrays. */
+  private lossAndGradients(patches: Float32Array, targets: Float32Array, b: number): { loss: number; gradients: DAWeights } {
+    const { a1, a1t } = layer1Im2col(patches, b, true);
+    let result: { loss: number; gradients: DAWeights } | undefined;
+    // tidy must not return the result: it would walk every element of the gradient arrays looking for tensors.
+    tf.tidy(() => {
+      const w = this.upload();
+      const f = this.forward(w, a1, b);
+      const y = f.y.dataSync();
+      // d(mean (y − t)²)/dy = 2 (y − t) / B
+      const dyValues = new Float32Array(b);
+      let loss = 0;
+      let db5 = 0;
+      for (let i = 0; i < b; i++) {
+        const e = y[i] - targets[i];
+        loss += e * e;
+        dyValues[i] = (2 * e) / b;
+        db5 += dyValues[i];
+      }
+      loss /= b;
+      const T = (x: tf.Tensor2D) => tf.transpose(x) as tf.Tensor2D;
+      const reluBack = (dh: tf.Tensor2D, h: tf.Tensor2D) => tf.mul(dh, tf.step(h)) as tf.Tensor2D;
+      const dy = tf.tensor2d(dyValues, [b, 1]);
+      const gW5 = tf.matMul(T(f.h4), dy);
+      const dZ4 = reluBack(tf.matMul(dy, tf.reshape(w['dense3/kernel'], [1, DENSE2_UNITS]) as tf.Tensor2D), f.h4);
+      const gW4 = tf.matMul(T(f.h3), dZ4);
+      const dZ3 = reluBack(tf.matMul(dZ4, T(w['dense2/kernel'] as tf.Tensor2D)), f.h3);
+      const gW3 = tf.matMul(T(f.h2), dZ3);
+      const dZ2 = reluBack(tf.matMul(dZ3, T(w['dense1/kernel'] as tf.Tensor2D)), f.h2);
+      const gW2 = tf.matMul(T(f.h1r), dZ2);
+      const dH1r = tf.matMul(dZ2, T(w['conv2/kernel'] as tf.Tensor2D));
+      const dZ1 = reluBack(tf.reshape(dH1r, [b * P, CONV1_FILTERS]) as tf.Tensor2D, f.h1);
+      const gW1 = tf.matMul(tf.tensor2d(a1t!, [TAPS, b * P]), dZ1);
+      const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+      const gradients: DAWeights = {
+        'conv1/kernel': read(gW1),
+        'conv1/bias': read(tf.sum(dZ1, 0)),
+        'conv2/kernel': read(gW2),
+        'conv2/bias': read(tf.sum(dZ2, 0)),
+        'dense1/kernel': read(gW3),
+        'dense1/bias': read(tf.sum(dZ3, 0)),
+        'dense2/kernel': read(gW4),
+        'dense2/bias': read(tf.sum(dZ4, 0)),
+        'dense3/kernel': read(gW5),
+        'dense3/bias': Float32Array.of(db5),
+      };
+      result = { loss, gradients };
+    });
+    return result!;
+  }
+
+  gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights } {
+    this.live('gradients');
+    const b = checkBatch(patches, targets, 'gradients');
+    const { loss, gradients } = this.lossAndGradients(patches, targets, b);
+    // dataSync may alias backend memory on some backends; hand out copies.
+    return { loss, gradients: cloneWeights(gradients) };
+  }
+
+  step(patches: Float32Array, targets: Float32Array): number {
+    this.live('step');
+    const b = checkBatch(patches, targets, 'step');
+    const { loss, gradients } = this.lossAndGradients(patches, targets, b);
+    this.adam(gradients);
+    return loss;
+  }
+
+  /** Adam as in tfjs/PyTorch: w −= lr · m̂ / (√v̂ + ε), with bias-corrected moments; one fused pass per weight. */
+  private adam(g: DAWeights): void {
+    this.t += 1;
+    const { beta1: b1, beta2: b2, epsilon: eps } = this;
+    const c1 = 1 / (1 - b1 ** this.t);
+    const c2 = 1 / (1 - b2 ** this.t);
+    const lr = this.learningRate;
+    for (const s of DA_WEIGHT_SPECS) {
+      const w = this.weights[s.name], m = this.m[s.name], v = this.v[s.name], grad = g[s.name];
+      for (let i = 0; i < w.length; i++) {
+        const gi = grad[i];
+        const mi = b1 * m[i] + (1 - b1) * gi;
+        const vi = b2 * v[i] + (1 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        w[i] -= (lr * mi * c1) / (sqrt(vi * c2) + eps);
+      }
+    }
+  }
+
+  predict(patches: Float32Array): Float32Array {
+    this.live('predict');
+    const b = checkBatch(patches, undefined, 'predict');
+    const out = new Float32Array(b);
+    const w = this.upload();
+    try {
+      for (let start = 0; start < b; start += EVAL_CHUNK) {
+        const n = Math.min(EVAL_CHUNK, b - start);
+        const { a1 } = layer1Im2col(patches.subarray(start * PATCH_VOXELS, (start + n) * PATCH_VOXELS), n, false);
+        const y = tf.tidy(() => this.forward(w, a1, n).y);
+        out.set(y.dataSync(), start);
+        y.dispose();
+      }
+    } finally {
+      tf.dispose(Object.values(w));
+    }
+    return out;
+  }
+
+  evaluate(patches: Float32Array, targets: Float32Array): number {
+    this.live('evaluate');
+    const b = checkBatch(patches, targets, 'evaluate');
+    const y = this.predict(patches);
+    let sum = 0;
+    for (let i = 0; i < b; i++) sum += (y[i] - targets[i]) ** 2;
+    return sum / b;
+  }
+
+  getWeights(): DAWeights {
+    this.live('getWeights');
+    return cloneWeights(this.weights);
+  }
+
+  setWeights(weights: DAWeights): void {
+    this.live('setWeights');
+    validateWeights(weights);
+    this.weights = cloneWeights(weights);
+  }
+
+  getOptimizerState(): DAOptimizerState {
+    this.live('getOptimizerState');
+    return {
+      step: this.t, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
+      firstMoment: cloneWeights(this.m), secondMoment: cloneWeights(this.v),
+    };
+  }
+
+  setOptimizerState(state: DAOptimizerState): void {
+    this.live('setOptimizerState');
+    if (!state || !Number.isInteger(state.step) || state.step < 0) throw new Error(`optimizer state: step must be an integer ≥ 0, got ${state?.step}`);
+    if (state.beta1 !== this.beta1 || state.beta2 !== this.beta2 || state.epsilon !== this.epsilon) {
+      throw new Error(`optimizer state: betas/epsilon (${state.beta1}, ${state.beta2}, ${state.epsilon}) differ from this trainer's (${this.beta1}, ${this.beta2}, ${this.epsilon})`);
+    }
+    try {
+      validateWeights(state.firstMoment);
+      validateWeights(state.secondMoment);
+    } catch (err) {
+      throw new Error(`optimizer state: ${(err as Error).message}`);
+    }
+    this.t = state.step;
+    this.learningRate = state.learningRate;
+    this.m = cloneWeights(state.firstMoment);
+    this.v = cloneWeights(state.secondMoment);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+function zerosLike(): DAWeights {
+  const out = {} as DAWeights;
+  for (const s of DA_WEIGHT_SPECS) out[s.name] = new Float32Array(weightSize(s));
+  return out;
+}
+
+/** A DA trainer on the active (or given) tfjs backend. Weights live in JavaScript; no tensors outlive a call. */
+export async function createDATrainer(opts: DATrainerOptions = {}): Promise<DATrainer> {
+  if (opts.backend !== undefined && (await currentBackend()) !== opts.backend) {
+    const reason = await activateBackend(opts.backend);
+    if (reason) throw new Error(`createDATrainer: backend unavailable: ${reason}`);
+  }
+  return new FastDATrainer(await currentBackend(), opts);
+}

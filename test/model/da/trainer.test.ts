@@ -1,0 +1,142 @@
+// The fast training step: gradients equal tfjs autodiff of the LayersModel, Adam reduces the loss on phantom
+// patches, weights/optimizer state round-trip, and the trained weights predict identically in the LayersModel.
+import { activateBackend } from '../../../src/model/backend';
+import { createDAModel, DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
+import { mulberry32 } from '../../../src/model/da/init';
+import { computeDAScale } from '../../../src/model/da/normalise';
+import { extractPatches } from '../../../src/model/da/patches';
+import { createDATrainer } from '../../../src/model/da/trainer';
+import { tf } from '../../../src/model/tf';
+import { resolvePhantomParams } from '../../../src/phantom/params';
+import { generateSubject } from '../../../src/phantom/subject';
+import { randomWeights } from './helpers';
+
+/** Phantom training pairs as the paper builds them: input = one acquisition, label = mean of three, brain voxels. */
+function phantomBatch(count: number, seed: number): { patches: Float32Array; targets: Float32Array } {
+  const subject = generateSubject(resolvePhantomParams({ matrix: 20, voxelSizeMm: 12.8, seed: 7 }), 0);
+  const input = subject.acquisitions[0];
+  const scale = computeDAScale(input.data);
+  const brain = Array.from(subject.brainMask).flatMap((m, i) => (m ? [i] : []));
+  const random = mulberry32(seed);
+  const centres = Int32Array.from({ length: count }, () => brain[Math.floor(random() * brain.length)]);
+  const patches = extractPatches(input.data, input.dims, centres, scale, new Float32Array(count * 125));
+  const targets = Float32Array.from(centres, (c) => subject.mean3.data[c] / scale);
+  return { patches, targets };
+}
+
+function relDiff(a: Float32Array, b: Float32Array): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}
+
+describe.each(['wasm', 'cpu'])('DA trainer on %s', (backend) => {
+  beforeAll(async () => {
+    expect(await activateBackend(backend)).toBeUndefined();
+  });
+
+  it('computes the same loss and gradients as tfjs autodiff of the LayersModel', async () => {
+    const weights = randomWeights(21);
+    const { patches, targets } = phantomBatch(16, 1);
+    const trainer = await createDATrainer({ initialWeights: weights });
+    const fast = trainer.gradients(patches, targets);
+
+    const model = createDAModel(weights);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const x = tf.tensor5d(patches, [16, 5, 5, 5, 1]);
+    const t = tf.tensor2d(targets, [16, 1]);
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(model.apply(x) as tf.Tensor, t))) as tf.Scalar, vars);
+    expect(Math.abs(fast.loss - value.dataSync()[0]) / value.dataSync()[0]).toBeLessThan(1e-5);
+    DA_WEIGHT_SPECS.forEach((s, i) => {
+      const auto = grads[vars[i].name].dataSync() as Float32Array;
+      expect({ name: s.name, rel: relDiff(fast.gradients[s.name], auto) }).toEqual({ name: s.name, rel: expect.any(Number) });
+      expect(relDiff(fast.gradients[s.name], auto)).toBeLessThan(1e-3);
+    });
+    tf.dispose([x, t, value, ...Object.values(grads)]);
+    model.dispose();
+    trainer.dispose();
+  });
+});
+
+describe('DA trainer (wasm) learning and state', () => {
+  beforeAll(async () => {
+    expect(await activateBackend('wasm')).toBeUndefined();
+  });
+
+  it('reduces the loss on phantom patches over a few hundred steps, and leaks no tensors', async () => {
+    const before = tf.memory().numTensors;
+    const B = 64;
+    const train = phantomBatch(B * 20, 2);
+    const held = phantomBatch(512, 3);
+    const trainer = await createDATrainer({ seed: 5, learningRate: 1e-3 });
+    const initial = trainer.evaluate(held.patches, held.targets);
+    const losses: number[] = [];
+    for (let s = 0; s < 200; s++) {
+      const k = s % 20;
+      losses.push(trainer.step(train.patches.subarray(k * B * 125, (k + 1) * B * 125), train.targets.subarray(k * B, (k + 1) * B)));
+    }
+    const final = trainer.evaluate(held.patches, held.targets);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(losses.slice(-20))).toBeLessThan(0.5 * mean(losses.slice(0, 20)));
+    expect(final).toBeLessThan(0.5 * initial);
+    expect(trainer.getOptimizerState().step).toBe(200);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('round-trips weights and optimizer state so a resumed run matches an uninterrupted one', async () => {
+    const { patches, targets } = phantomBatch(256, 4);
+    const b1 = patches.subarray(0, 128 * 125), t1 = targets.subarray(0, 128);
+    const b2 = patches.subarray(128 * 125), t2 = targets.subarray(128);
+    const a = await createDATrainer({ seed: 9 });
+    a.step(b1, t1);
+    const savedWeights = a.getWeights();
+    const savedState = a.getOptimizerState();
+    a.step(b2, t2);
+
+    const resumed = await createDATrainer({ seed: 123 });
+    resumed.setWeights(savedWeights);
+    resumed.setOptimizerState(savedState);
+    resumed.step(b2, t2);
+    const wa = a.getWeights(), wr = resumed.getWeights();
+    for (const s of DA_WEIGHT_SPECS) expect(relDiff(wr[s.name], wa[s.name])).toBe(0);
+    expect(resumed.getOptimizerState().step).toBe(2);
+
+    // getWeights returns copies; setWeights validates.
+    wa['conv1/bias'][0] = 1e6;
+    expect(a.getWeights()['conv1/bias'][0]).not.toBe(1e6);
+    expect(() => a.setWeights({ ...wa, 'dense1/kernel': new Float32Array(5) })).toThrow(/dense1\/kernel.*5 values/);
+    expect(() => a.setOptimizerState({ ...savedState, beta1: 0.5 })).toThrow(/betas/);
+    a.dispose();
+    resumed.dispose();
+  });
+
+  it('trained weights loaded into the LayersModel give the same predictions', async () => {
+    const { patches, targets } = phantomBatch(128, 6);
+    const trainer = await createDATrainer({ seed: 2, learningRate: 1e-3 });
+    for (let i = 0; i < 5; i++) trainer.step(patches, targets);
+    const mine = trainer.predict(patches);
+    const model = createDAModel(trainer.getWeights());
+    const y = tf.tidy(() => (model.predict(tf.tensor5d(patches, [128, 5, 5, 5, 1])) as tf.Tensor).dataSync());
+    expect(relDiff(mine, y as Float32Array)).toBeLessThan(1e-5);
+    expect(trainer.evaluate(patches, targets)).toBeCloseTo(mine.reduce((s, v, i) => s + (v - targets[i]) ** 2, 0) / 128, 6);
+    model.dispose();
+    trainer.dispose();
+  });
+
+  it('rejects malformed batches clearly', async () => {
+    const trainer = await createDATrainer();
+    expect(() => trainer.step(new Float32Array(100), new Float32Array(1))).toThrow(/not a positive multiple of 125/);
+    expect(() => trainer.step(new Float32Array(250), new Float32Array(3))).toThrow(/2 patches but 3 targets/);
+    const nan = new Float32Array(125);
+    nan[7] = NaN;
+    expect(() => trainer.evaluate(nan, new Float32Array(1))).toThrow(/patch 0 holds NaN/);
+    trainer.dispose();
+    expect(() => trainer.step(new Float32Array(125), new Float32Array(1))).toThrow(/disposed/);
+  });
+});
+
+export type { DAWeights };
