@@ -4,6 +4,8 @@
 // beside the bundle, where setWasmPaths() finds them.
 const fs = require('node:fs');
 const path = require('node:path');
+// webpack's own default minimizer (terser), instantiated here only to exclude one chunk.
+const MinimizerPlugin = require('minimizer-webpack-plugin');
 
 const OUT_DIR = path.join(__dirname, 'dist', 'na');
 const TFJS_WASM_DIR = path.join(__dirname, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
@@ -92,5 +94,21 @@ module.exports = (_env, argv) => ({
   ],
   devtool: 'source-map',
   performance: { hints: false },
-  optimization: { splitChunks: false },
+  optimization: {
+    // tfjs-backend-wasm starts its threads from `factory.toString()` in a Blob: a minified factory refers to
+    // renamed outer variables ("a is not defined" in every worker). Keep that one module in its own, unminified chunk.
+    splitChunks: {
+      cacheGroups: {
+        default: false,
+        defaultVendors: false,
+        tfjsWasmThreaded: {
+          test: /tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm-threaded-simd\.js$/,
+          name: 'tfjs-wasm-threaded',
+          chunks: 'all',
+          enforce: true,
+        },
+      },
+    },
+    minimizer: [new MinimizerPlugin({ exclude: /tfjs-wasm-threaded/ })],
+  },
 });

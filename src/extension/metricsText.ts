@@ -23,27 +23,23 @@ export function formatMillis(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
 }
 
-function quality(info: NaOverlayInfo): string {
-  if (info.psnr !== undefined && info.ssim !== undefined) {
-    return `pSNR ${info.psnr.toFixed(2)} dB · SSIM ${info.ssim.toFixed(3)}`;
-  }
-  if (info.snr !== undefined) return `SNR ≈ ${info.snr.toFixed(1)} (no repeats: reference-free estimate)`;
-  return '';
+/** Quality lines: pSNR and SSIM against the reference, or the reference-free SNR estimate. */
+function quality(info: NaOverlayInfo): string[] {
+  if (info.psnr !== undefined && info.ssim !== undefined) return [`pSNR ${info.psnr.toFixed(2)} dB`, `SSIM ${info.ssim.toFixed(3)}`];
+  if (info.snr !== undefined) return [`SNR ≈ ${info.snr.toFixed(1)} (no repeats)`];
+  return [];
 }
 
-/** Lines, top to bottom. The denoised viewport always carries the research-use label. */
+/** Lines, top to bottom; short, as a third of a screen is narrow. The denoised viewport carries the research label. */
 export function overlayLines(info: NaOverlayInfo): string[] {
-  const q = quality(info);
   switch (info.role) {
     case 'denoised': {
-      const head = [`Na ${info.method} denoised`, info.backend, info.millis !== undefined ? formatMillis(info.millis) : '']
-        .filter(Boolean)
-        .join(' · ');
-      return [head, q, RESEARCH_LABEL].filter(Boolean);
+      const run = [info.backend?.toUpperCase(), info.millis !== undefined ? formatMillis(info.millis) : ''].filter(Boolean).join(' · ');
+      return [`Na ${info.method} denoised`, run, ...quality(info), RESEARCH_LABEL].filter(Boolean);
     }
     case 'original':
-      return ['Original', q].filter(Boolean);
+      return ['Original', ...quality(info)];
     case 'reference':
-      return [`Reference: mean of ${info.referenceCount ?? '?'} acquisitions`];
+      return ['Reference', `mean of ${info.referenceCount ?? '?'} acquisitions`];
   }
 }

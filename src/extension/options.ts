@@ -1,7 +1,8 @@
 // Deployment options from window.config.naDenoise (a URL inside an [ext, config] pair is never imported, see docs).
+import type { NlmOptions } from './engine';
 
 export interface NaDenoiseOptions {
-  /** Where model.json of the DA weights lives (URL, root-absolute or relative to the bundle). */
+  /** Folder URL of the DA weights (model.json, shards, model-card.json); root-absolute or absolute. */
   weightsUrl: string;
   /** Folder of tfjs-backend-wasm's .wasm files (default: beside this bundle). */
   wasmPath: string;
@@ -9,8 +10,8 @@ export interface NaDenoiseOptions {
   backend?: string;
   /** Data source used by "Save to PACS" (a DICOMweb source with STOW); default: the active one. */
   storeDataSource?: string;
-  /** NLM parameters (voxels / noise multiples); defaults follow the CLI. */
-  nlm?: { searchRadius?: number; patchRadius?: number; h?: number };
+  /** NLM parameters (DIPY's: patchRadius, blockRadius, σ; implementation 'cpu' | 'tf'); defaults follow the CLI. */
+  nlm?: NlmOptions;
   /** Largest volume (voxels) denoised in one pass; bigger volumes are tiled by the engine. */
   maxVoxels: number;
 }
@@ -22,7 +23,7 @@ declare const __webpack_public_path__: string | undefined;
 const BUNDLE_DIR = typeof __webpack_public_path__ === 'string' && __webpack_public_path__ ? __webpack_public_path__ : 'http://localhost/na/';
 
 const DEFAULTS: NaDenoiseOptions = {
-  weightsUrl: new URL('weights/model.json', BUNDLE_DIR).href,
+  weightsUrl: new URL('weights/', BUNDLE_DIR).href,
   wasmPath: BUNDLE_DIR,
   maxVoxels: 256 * 256 * 256,
 };
@@ -35,7 +36,7 @@ export function readOptions(appConfig: Record<string, unknown> | undefined): NaD
   return {
     ...DEFAULTS,
     ...raw,
-    weightsUrl: abs(raw.weightsUrl, DEFAULTS.weightsUrl),
+    weightsUrl: abs(raw.weightsUrl, DEFAULTS.weightsUrl).replace(/\/?$/, '/'),
     wasmPath: abs(raw.wasmPath, DEFAULTS.wasmPath).replace(/\/?$/, '/'),
     maxVoxels: raw.maxVoxels ?? DEFAULTS.maxVoxels,
   };

@@ -1,6 +1,118 @@
-// "Save Na to PACS": the derived series as DERIVED MR DICOM, stored by STOW-RS or downloaded (dicomjson).
+// "Save Na to PACS": writes the denoised series as a DERIVED\SECONDARY MR series (new UIDs, references to the source
+// images, research-use label) and stores it with STOW-RS on a DICOMweb source, or downloads a .zip (dicomjson).
+import { zipSync } from 'fflate';
 import type { ExtensionParams } from './ohif';
+import { activeDisplaySet } from './viewerState';
+import { savable, type SavableSeries } from './saveRegistry';
+import { debugHook } from './debugHook';
+import { RESEARCH_LABEL } from './id';
+import { writeDicomSeries } from '../io/dicom/write';
+import { newUid } from '../io/dicom/uid';
 
-export async function runSave(params: ExtensionParams): Promise<void> {
-  params.servicesManager.services.uiNotificationService.show({ title: 'Save Na', message: 'not wired yet', type: 'info' });
+const TITLE = 'Save Na to PACS';
+
+/** Part-10 files of the derived series; each save gets a new SeriesInstanceUID after the first. */
+export function derivedDicomFiles(s: SavableSeries, seriesInstanceUID: string): ArrayBuffer[] {
+  return writeDicomSeries(s.volume, {
+    derivedFrom: {
+      seriesInstanceUID: s.source.seriesInstanceUID,
+      sopClassUID: s.source.sopClassUID,
+      sopInstanceUIDs: s.source.sopInstanceUIDs,
+      header: s.source.header as Record<string, unknown>,
+    },
+    derivation: { method: `${s.method} denoised`, parameters: s.parameters },
+    seriesInstanceUID,
+    seriesNumber: s.seriesNumber,
+    seriesDescription: s.seriesDescription,
+    imageComments: `${RESEARCH_LABEL}. ${s.method} denoising by sodium-denoise 0.1.0 (${Object.entries(s.parameters)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}).`,
+  });
+}
+
+/** A STOW-RS request body: multipart/related with one application/dicom part per instance. */
+export function stowBody(files: readonly ArrayBuffer[], boundary: string): Blob {
+  const parts: BlobPart[] = [];
+  for (const f of files) {
+    parts.push(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`, f, '\r\n');
+  }
+  parts.push(`--${boundary}--\r\n`);
+  return new Blob(parts);
+}
+
+interface StowConfig {
+  wadoRoot?: string;
+  supportsStow?: boolean;
+}
+
+async function stow(wadoRoot: string, files: ArrayBuffer[], headers: Record<string, string>): Promise<void> {
+  const boundary = `na-${crypto.randomUUID()}`;
+  const r = await fetch(`${wadoRoot.replace(/\/$/, '')}/studies`, {
+    method: 'POST',
+    headers: { ...headers, Accept: 'application/dicom+json', 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
+    body: stowBody(files, boundary),
+  });
+  if (!r.ok) {
+    const text = await r.text().catch(() => '');
+    throw new Error(`The PACS refused the series (HTTP ${r.status}${text ? `: ${text.slice(0, 200)}` : ''})`);
+  }
+}
+
+function download(files: ArrayBuffer[], name: string): void {
+  const entries: Record<string, Uint8Array> = {};
+  files.forEach((f, k) => (entries[`${name}/IM${String(k + 1).padStart(5, '0')}.dcm`] = new Uint8Array(f)));
+  const zip = zipSync(entries, { level: 0 });
+  const url = URL.createObjectURL(new Blob([zip as BlobPart], { type: 'application/zip' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${name}.zip`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export async function runSave(params: ExtensionParams): Promise<string | undefined> {
+  const { servicesManager, extensionManager } = params;
+  const { uiNotificationService } = servicesManager.services;
+  const ds = activeDisplaySet(servicesManager);
+  const s = ds ? savable(ds.displaySetInstanceUID) : undefined;
+  if (!ds || !s) {
+    uiNotificationService.show({ title: TITLE, message: 'Select the viewport showing a denoised sodium series.', type: 'warning' });
+    return undefined;
+  }
+  try {
+    const seriesInstanceUID = s.saved.length === 0 ? s.seriesInstanceUID : newUid();
+    const files = derivedDicomFiles(s, seriesInstanceUID);
+    const [dataSource] = extensionManager.getActiveDataSource();
+    const cfg = (dataSource?.getConfig?.() ?? {}) as StowConfig;
+    if (cfg.wadoRoot && cfg.supportsStow) {
+      const auth = (servicesManager.services as unknown as { userAuthenticationService?: { getAuthorizationHeader?: () => Record<string, string> | undefined } })
+        .userAuthenticationService?.getAuthorizationHeader?.();
+      await stow(cfg.wadoRoot, files, auth ?? {});
+      uiNotificationService.show({
+        title: TITLE,
+        message: `Stored "${s.seriesDescription}" (${files.length} images) as a new DERIVED series; the originals are unchanged.`,
+        type: 'success',
+        duration: 6000,
+      });
+    } else {
+      download(files, s.seriesDescription.replace(/[^\w.-]+/g, '_'));
+      uiNotificationService.show({
+        title: TITLE,
+        message: `This data source cannot store images: downloaded "${s.seriesDescription}" as DICOM files (.zip) instead.`,
+        type: 'info',
+        duration: 6000,
+      });
+    }
+    s.saved.push(seriesInstanceUID);
+    const hook = debugHook();
+    if (hook.lastResult?.displaySetInstanceUID === ds.displaySetInstanceUID) hook.lastResult.savedSeriesInstanceUID = seriesInstanceUID;
+    return seriesInstanceUID;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    debugHook().errors.push(message);
+    uiNotificationService.show({ title: `${TITLE} failed`, message, type: 'error', duration: 10000 });
+    return undefined;
+  }
 }

@@ -1,0 +1,115 @@
+// The browser side of the shared denoising job: picks the tfjs backend once (WASM paths beside the bundle), then
+// calls src/commands' denoiseVolume, so the viewer and the CLI compute the same thing.
+import { denoiseVolume, type DenoiseParameters, type DenoiseRequest } from '../commands/denoise';
+import { configureWasmPaths, selectBackend, type BackendSelection } from '../model';
+import { resolveBrainMask } from '../core/brain-mask';
+import { estimateSnr } from '../core/noise';
+import type { Volume } from '../core/volume';
+import { nlmWorkerPool } from './nlmPool';
+import { options } from './options';
+
+export type EngineMethod = 'da' | 'nlm';
+
+export interface EngineRun {
+  volume: Volume;
+  backend: string;
+  millis: number;
+  parameters: DenoiseParameters;
+  /** vs the reference in the automatic brain mask (paper definitions). */
+  psnr?: number;
+  ssim?: number;
+  /** The same for the noisy source, so the overlay can show the gain. */
+  sourcePsnr?: number;
+  sourceSsim?: number;
+  /** Reference-free SNR of the output (no repeats). */
+  snr?: number;
+  sourceSnr?: number;
+  /** Notices for the radiologist (e.g. WebGL unavailable → WASM). */
+  notices: string[];
+}
+
+let selection: Promise<BackendSelection> | undefined;
+let wasmConfigured = false;
+
+/** Chooses the backend once per page: the configured one if it works, else the fastest measured. */
+export function engineBackend(): Promise<BackendSelection> {
+  if (!selection) {
+    if (!wasmConfigured) {
+      configureWasmPaths(options().wasmPath);
+      wasmConfigured = true;
+    }
+    const preferred = options().backend;
+    selection = selectBackend(preferred ? { preferred, measure: false } : { measure: true });
+    selection.catch(() => (selection = undefined));
+  }
+  return selection;
+}
+
+/** Notices worth showing: a GPU backend that could not start, so the run fell back (typically to WASM). */
+export function fallbackNotices(sel: BackendSelection): string[] {
+  const failed = sel.tried.filter((t) => !t.ok && (t.name === 'webgl' || t.name === 'webgpu'));
+  if (sel.backend !== 'webgl' && failed.some((t) => t.name === 'webgl')) {
+    return [`WebGL is not available (${failed.find((t) => t.name === 'webgl')?.reason ?? 'no context'}); running on ${sel.backend.toUpperCase()} instead.`];
+  }
+  return [];
+}
+
+export interface EngineInput {
+  method: EngineMethod;
+  volume: Volume;
+  /** Mean of the repeated acquisitions (source included), when the study has repeats. */
+  reference?: Volume;
+  nlm?: NlmOptions;
+  onProgress?: (fraction: number, message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** NLM parameters a deployment or the command may set (DIPY's names); σ is estimated from the image when absent. */
+export interface NlmOptions {
+  patchRadius?: number;
+  blockRadius?: number;
+  sigma?: number;
+  /** 'cpu': the kernel on Web Workers (default); 'tf': tensor ops on the tfjs backend (GPU). */
+  implementation?: 'cpu' | 'tf';
+}
+
+export function denoiseRequest(method: EngineMethod, nlm: NlmOptions | undefined): DenoiseRequest {
+  return method === 'da' ? { method: 'da', weights: options().weightsUrl } : { method: 'nlm', ...(nlm ?? {}) };
+}
+
+export async function runEngine(input: EngineInput): Promise<EngineRun> {
+  const { method, volume, reference, signal } = input;
+  const sel = await engineBackend();
+  signal?.throwIfAborted();
+  const request = denoiseRequest(method, input.nlm ?? options().nlm);
+  // No mask: the whole volume is denoised exactly as the CLI does; metrics use the reference's automatic brain mask.
+  const result = await denoiseVolume(volume, request, {
+    onProgress: (f, stage) => input.onProgress?.(f, stage ?? (method === 'da' ? 'Denoising (DA)' : 'Denoising (NLM)')),
+    signal,
+    reference,
+    referenceKind: 'mean-of-repeats',
+    workerPool: method === 'nlm' && request.method === 'nlm' && request.implementation !== 'tf' ? nlmWorkerPool() : undefined,
+    backend: sel.backend,
+  });
+  const out: EngineRun = {
+    volume: result.volume,
+    backend: result.backend,
+    millis: result.millis,
+    parameters: result.parameters,
+    notices: fallbackNotices(sel),
+  };
+  if (result.metrics) {
+    out.psnr = result.metrics.psnr;
+    out.ssim = result.metrics.ssim;
+    out.sourcePsnr = result.metrics.input.psnr;
+    out.sourceSsim = result.metrics.input.ssim;
+  } else {
+    // No repeats: reference-free SNR in the automatic brain mask, σ from the noisy source's background
+    // (a denoised background is too smooth to estimate noise from).
+    const { mask } = resolveBrainMask(volume);
+    const source = estimateSnr(volume, mask);
+    out.sourceSnr = source.snr;
+    out.snr = estimateSnr(result.volume, mask, source.sigma).snr;
+  }
+  return out;
+}
