@@ -16,8 +16,10 @@ export interface NlmOptions {
   pool?: NlmWorkerPool;
 }
 
-/** Boxes per pool thread: two keep both threads busy when the mask leaves slabs of unequal cost. */
+/** Boxes per pool thread: two keep every thread busy when the mask leaves slabs of unequal cost. */
 const BOXES_PER_THREAD = 2;
+/** Thinner slabs waste work: each offset's pairs and patches reach |δz| + 2·patch_radius planes beyond a slab. */
+const MIN_SLAB_PLANES = 8;
 
 /** Non-local means with Rician bias correction, as DIPY's `nlmeans` (see NlmParams). Never modifies `volume`. */
 export async function nlmeans(volume: Volume, params: NlmParams, opts: NlmOptions = {}): Promise<Volume> {
@@ -25,7 +27,8 @@ export async function nlmeans(volume: Volume, params: NlmParams, opts: NlmOption
   opts.signal?.throwIfAborted();
   const pool = opts.pool ?? createInlineNlmPool();
   try {
-    const boxes = planNlmBoxes(volume.dims, pool.size === 1 ? 1 : BOXES_PER_THREAD * pool.size, opts.mask);
+    const slabs = pool.size === 1 ? 1 : Math.min(BOXES_PER_THREAD * pool.size, Math.max(pool.size, Math.floor(volume.dims[2] / MIN_SLAB_PLANES)));
+    const boxes = planNlmBoxes(volume.dims, slabs, opts.mask);
     const cost = boxes.map((b) => b.size[0] * b.size[1] * b.size[2]);
     const totalCost = cost.reduce((a, b) => a + b, 0);
     const fractions = boxes.map(() => 0);
