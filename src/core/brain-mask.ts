@@ -67,10 +67,11 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   const smooth = gaussianFilter(volume.data, dims, spacing.map((s) => Math.min(1, 2 / s)), { mode: 'nearest' });
 
   // 1. The head: the largest object above the noise floor (tubes are separate objects beside it), cavities filled,
-  //    also slice by slice along z so a neck cut by the field of view closes.
+  //    also slice by slice across the head–foot axis so a neck cut by the field of view closes.
   const above = thresholdMask(smooth, (v) => v > sigma * NOISE_FLOOR);
   let head = largestComponent(above, dims, 6);
-  head = fillHolesSlices(fillHoles(head, dims), dims, 2);
+  const axial = superiorAxis(volume);
+  head = fillHolesSlices(fillHoles(head, dims), dims, axial);
   if (countMask(head) === 0) throw new Error('no object rises above the noise floor: cannot find a head');
 
   // 2. Depth under the head surface, mm.
@@ -96,7 +97,7 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   const seed = largestComponent(erode(candidate, dims, spacing, openingMm), dims, 6);
   // Grow back by the opening radius, but only into candidate voxels (reconstruction of the opened brain).
   const brain = and(dilate(seed, dims, spacing, openingMm * 1.2), candidate);
-  const coarse = fillHolesSlices(fillHoles(largestComponent(brain, dims, 6), dims), dims, 2);
+  const coarse = fillHolesSlices(fillHoles(largestComponent(brain, dims, 6), dims), dims, axial);
 
   // 5. Refine the boundary locally: the inner skull surface is the steepest edge of a sodium head (bright CSF and
   //    cortex inside, dark bone outside), so within a band around the coarse surface a voxel is inside when it is
@@ -112,8 +113,15 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   for (let i = 0; i < refined.length; i++) {
     if (band[i] && head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > 0.5 * (lmax[i] + lmin[i])) refined[i] = 1;
   }
-  const mask = fillHolesSlices(fillHoles(largestComponent(refined, dims, 6), dims), dims, 2);
+  const mask = fillHolesSlices(fillHoles(largestComponent(refined, dims, 6), dims), dims, axial);
   return { head, depthMm, brainLevel, scalpLevel, threshold, eyes, mask };
+}
+
+/** The voxel axis closest to the patient's head–foot (LPS z) axis: slices along it are axial. */
+export function superiorAxis(volume: Volume): 0 | 1 | 2 {
+  const d = volume.direction;
+  const z = [Math.abs(d[2]), Math.abs(d[5]), Math.abs(d[8])];
+  return z[0] >= z[1] && z[0] >= z[2] ? 0 : z[1] >= z[2] ? 1 : 2;
 }
 
 /**

@@ -106,7 +106,9 @@ export function estimateNoiseSigma(volume: Volume, opts: NoiseEstimateOptions = 
   const n = bg ? countMask(bg) : 0;
   if (!bg || n < MIN_BACKGROUND_VOXELS) {
     if (opts.background) throw new Error(`the background mask has ${n} voxels; at least ${MIN_BACKGROUND_VOXELS} are needed`);
-    return { sigma: estimateSigmaLocal(volume), method: 'local-dipy (too little background)', backgroundVoxels: n };
+    const sigma = estimateSigmaLocal(volume);
+    if (!(sigma > 0)) throw new Error('no noise found: the image is constant (empty, masked or already denoised?)');
+    return { sigma, method: 'local-dipy (too little background)', backgroundVoxels: n };
   }
   const sigma = rayleighSigma(maskedValues(volume.data, bg), estimator);
   if (!(sigma > 0)) throw new Error('the background is constant: no noise to estimate (was the image masked or denoised?)');

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createVolume, type Vec3, type Volume } from '../../src/core/volume';
+import { createVolume, IDENTITY_DIRECTION, voxelToPatient, type Mat3, type Vec3, type Volume } from '../../src/core/volume';
 import { gaussianFilter } from '../../src/core/filters';
 
 /** mulberry32: small, fast, seeded uniform [0, 1). */
@@ -85,7 +85,7 @@ export interface SyntheticHead {
  * 100 mM) beside the head, a neck running out of the field of view. Concentrations are supersampled per voxel,
  * blurred by a PSF of `psfMm` and given Rician noise for the requested brain SNR. LPS: +x left, +y posterior, +z up.
  */
-export function syntheticSodiumHead(opts: { spacing?: Vec3; dims?: Vec3; snr?: number; seed?: number; psfMm?: number; shift?: Vec3 } = {}): SyntheticHead {
+export function syntheticSodiumHead(opts: { spacing?: Vec3; dims?: Vec3; snr?: number; seed?: number; psfMm?: number; shift?: Vec3; direction?: Mat3 } = {}): SyntheticHead {
   const spacing = opts.spacing ?? [4, 4, 4];
   const dims = opts.dims ?? [64, 64, 56];
   const [dx, dy, dz] = opts.shift ?? [0, 0, 0];
@@ -108,18 +108,28 @@ export function syntheticSodiumHead(opts: { spacing?: Vec3; dims?: Vec3; snr?: n
     if (ell(x, y, z, [0, 0, 0], [73, 93, 83]) || (z < -30 && Math.hypot(x / 48, (y - 15) / 53) <= 1)) return z < -30 && !ell(x, y, z, [0, 6, 12], [70, 88, 74]) ? 22 : 3; // skull (neck: muscle)
     return 20; // scalp
   };
-  const volume = createVolume({ dims, spacing, origin: dims.map((d, a) => (-(d - 1) / 2) * spacing[a]) as Vec3 });
+  // The grid's centre sits at the patient origin whatever the direction cosines.
+  const direction = opts.direction ?? IDENTITY_DIRECTION;
+  const half = dims.map((d, a) => ((d - 1) / 2) * spacing[a]);
+  const origin = [0, 1, 2].map((r) => -(direction[r] * half[0] + direction[3 + r] * half[1] + direction[6 + r] * half[2])) as Vec3;
+  const volume = createVolume({ dims, spacing, origin, direction });
+  const rowDir = direction.slice(0, 3), colDir = direction.slice(3, 6), sliceDir = direction.slice(6, 9);
   const brain = new Uint8Array(volume.data.length);
   const tubes = new Uint8Array(volume.data.length);
   const eyes = new Uint8Array(volume.data.length);
-  const sub = [-1 / 3, 0, 1 / 3];
+  const sub = [-1 / 4, 1 / 4];
   for (let k = 0, idx = 0; k < dims[2]; k++)
     for (let j = 0; j < dims[1]; j++)
       for (let i = 0; i < dims[0]; i++, idx++) {
-        const [x, y, z] = [0, 1, 2].map((a) => volume.origin[a] + [i, j, k][a] * spacing[a]);
+        const [x, y, z] = voxelToPatient(volume, i, j, k);
         let s = 0;
-        for (const a of sub) for (const b of sub) for (const c of sub) s += conc(x + a * spacing[0], y + b * spacing[1], z + c * spacing[2]);
-        volume.data[idx] = s / 27;
+        for (const a of sub)
+          for (const b of sub)
+            for (const c of sub) {
+              const off = [0, 1, 2].map((r) => rowDir[r] * a * spacing[0] + colDir[r] * b * spacing[1] + sliceDir[r] * c * spacing[2]);
+              s += conc(x + off[0], y + off[1], z + off[2]);
+            }
+        volume.data[idx] = s / 8;
         brain[idx] = inBrain(x - dx, y - dy, z - dz) ? 1 : 0;
         tubes[idx] = tubeValue(x - dx, y - dy, z - dz) ? 1 : 0;
         eyes[idx] = inEye(x - dx, y - dy, z - dz) ? 1 : 0;
