@@ -42,10 +42,10 @@ export const registerDenoise: Register = (program, run) => {
     .option('--weights <dir>', 'DA: weights directory (model.json, weights.bin, model-card.json); default: the repository\'s weights/')
     .option('--backend <name>', 'tfjs backend for the DA and --implementation tf: wasm or cpu')
     .option('--sigma <value>', 'NLM: noise σ (default: estimated from the image background)')
-    .option('--patch-radius <n>', 'NLM: patch radius (DIPY patch_radius)', '1')
-    .option('--block-radius <n>', 'NLM: block radius (DIPY block_radius); patches move within it', '5')
+    .option('--patch-radius <n>', 'NLM: patch radius, DIPY patch_radius (default 1)')
+    .option('--block-radius <n>', 'NLM: block radius, DIPY block_radius; patches move within it (default 5)')
     .option('--no-rician', 'NLM: no Rician bias correction (DIPY rician=False)')
-    .option('--implementation <cpu|tf>', 'NLM: cpu (TypeScript kernel on worker threads) or tf (tfjs ops)', 'cpu')
+    .option('--implementation <cpu|tf>', 'NLM: cpu (TypeScript kernel on worker threads, default) or tf (tfjs ops)')
     .option('--threads <n>', 'NLM cpu: worker threads (default: one per core)')
     .option('--reference <path>', 'reference volume (noise-free truth or mean of repeats): report pSNR and SSIM over the brain mask')
     .option('--reference-kind <kind>', `what --reference is: ${REFERENCE_KINDS.join(', ')}`, 'reference')
@@ -95,7 +95,11 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
 
 function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
   if (opts.method === 'da') {
-    for (const [flag, given] of [['--sigma', opts.sigma], ['--threads', opts.threads]] as const) {
+    const nlmOnly = [
+      ['--sigma', opts.sigma], ['--patch-radius', opts.patchRadius], ['--block-radius', opts.blockRadius],
+      ['--implementation', opts.implementation], ['--threads', opts.threads], ['--no-rician', opts.rician ? undefined : false],
+    ] as const;
+    for (const [flag, given] of nlmOnly) {
       if (given !== undefined) throw new Error(`${flag} applies to --method nlm, not da`);
     }
     return { method: 'da', weights: opts.weights };
