@@ -64,12 +64,15 @@ export interface TrainRunResult {
   seconds: number;
 }
 
-/** Mean loss over a fixed validation set, in chunks of batchSize. */
-export function validationLoss(trainer: PatchTrainer, val: ValidationSet, batchSize: number): number {
+/** Validation patches per evaluate call: large chunks amortise the per-call weight upload. */
+const VALIDATION_CHUNK = 2048;
+
+/** Mean loss over a fixed validation set, in chunks. */
+export function validationLoss(trainer: PatchTrainer, val: ValidationSet): number {
   let sum = 0;
   const pv = val.patches.length / val.count;
-  for (let at = 0; at < val.count; at += batchSize) {
-    const n = Math.min(batchSize, val.count - at);
+  for (let at = 0; at < val.count; at += VALIDATION_CHUNK) {
+    const n = Math.min(VALIDATION_CHUNK, val.count - at);
     const loss = trainer.evaluate(val.patches.subarray(at * pv, (at + n) * pv), val.targets.subarray(at, at + n), n);
     sum += loss * n;
   }
@@ -151,7 +154,7 @@ export async function trainRun(
       }
     }
     const trainSeconds = sessionSeconds + (performance.now() - sessionStart) / 1000;
-    const valLoss = validationLoss(trainer, val, opts.batchSize);
+    const valLoss = validationLoss(trainer, val);
     if (!Number.isFinite(valLoss)) throw new Error(`${opts.label}: validation loss became ${valLoss} at epoch ${epoch}`);
     const record: EpochRecord = {
       epoch, trainLoss: state.partialLossSum / state.partialSamples, valLoss, samples: state.partialSamples,
