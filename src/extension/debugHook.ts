@@ -15,7 +15,17 @@ export interface NaDebugResult {
   savedSeriesInstanceUID?: string;
 }
 
+/** Runs the shared denoising job on raw voxels in this page (tests compare backends on a crop with it). */
+export type NaDebugDenoise = (
+  input: { data: Float32Array; dims: [number, number, number]; spacing?: [number, number, number] },
+  request: { method: 'da' | 'nlm'; [k: string]: unknown },
+  backend: string,
+) => Promise<{ data: Float32Array; backend: string; millis: number }>;
+
 export interface NaDebugHook {
+  /** Whether the page is cross-origin isolated (SharedArrayBuffer → multi-threaded WASM). */
+  isolated?: boolean;
+  denoise?: NaDebugDenoise;
   lastResult?: NaDebugResult;
   results: NaDebugResult[];
   errors: string[];
@@ -28,6 +38,8 @@ export function debugHook(): NaDebugHook {
   return g.__naDenoise;
 }
 
-export function installDebugHook(): void {
-  debugHook();
+export function installDebugHook(denoise: NaDebugDenoise): void {
+  const hook = debugHook();
+  hook.isolated = globalThis.crossOriginIsolated === true;
+  hook.denoise = denoise;
 }

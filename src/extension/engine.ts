@@ -2,9 +2,11 @@
 // calls src/commands' denoiseVolume, so the viewer and the CLI compute the same thing.
 import { denoiseVolume, type DenoiseParameters, type DenoiseRequest } from '../commands/denoise';
 import { configureWasmPaths, selectBackend, type BackendSelection } from '../model';
+import { tf } from '../model/tf';
 import { resolveBrainMask } from '../core/brain-mask';
 import { estimateSnr } from '../core/noise';
-import type { Volume } from '../core/volume';
+import { createVolume, type Volume } from '../core/volume';
+import type { NaDebugDenoise } from './debugHook';
 import { nlmWorkerPool } from './nlmPool';
 import { options } from './options';
 
@@ -36,6 +38,8 @@ export function engineBackend(): Promise<BackendSelection> {
   if (!selection) {
     if (!wasmConfigured) {
       configureWasmPaths(options().wasmPath);
+      // Multi-threaded WASM needs cross-origin isolation; a deployment may also turn it off (or to compare).
+      if (options().wasmThreads === false) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       wasmConfigured = true;
     }
     const preferred = options().backend;
@@ -113,3 +117,12 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   }
   return out;
 }
+
+/** The debug hook's denoiser: the same job on raw voxels, on a named backend (activated for this call). */
+export const debugDenoise: NaDebugDenoise = async (input, request, backend) => {
+  await engineBackend();
+  const volume = createVolume({ dims: input.dims, spacing: input.spacing, data: input.data });
+  const req = (request.method === 'da' ? { weights: options().weightsUrl, ...request } : request) as DenoiseRequest;
+  const r = await denoiseVolume(volume, req, { backend, workerPool: req.method === 'nlm' && req.implementation !== 'tf' ? nlmWorkerPool() : undefined });
+  return { data: r.volume.data, backend: r.backend, millis: r.millis };
+};

@@ -12,6 +12,8 @@ export interface NaDenoiseOptions {
   storeDataSource?: string;
   /** NLM parameters (DIPY's: patchRadius, blockRadius, σ; implementation 'cpu' | 'tf'); defaults follow the CLI. */
   nlm?: NlmOptions;
+  /** false: single-threaded WASM even when the page is cross-origin isolated (default: threads when possible). */
+  wasmThreads?: boolean;
   /** Largest volume (voxels) denoised in one pass; bigger volumes are tiled by the engine. */
   maxVoxels: number;
 }

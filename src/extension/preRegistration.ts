@@ -2,8 +2,9 @@
 import type { ExtensionParams } from './ohif';
 import { setOptions, readOptions } from './options';
 import { installDebugHook } from './debugHook';
+import { debugDenoise } from './engine';
 
 export default function preRegistration({ appConfig }: ExtensionParams): void {
   setOptions(readOptions(appConfig));
-  installDebugHook();
+  installDebugHook(debugDenoise);
 }

@@ -15,6 +15,10 @@ export interface StartArgs {
   demoDir: string;
   demoSize: number;
   orthancHttpPort: number;
+  /** Forces the extension's tfjs backend (window.config.naDenoise.backend); default: the fastest measured. */
+  backend?: string;
+  /** false: single-threaded WASM even when cross-origin isolated. */
+  wasmThreads: boolean;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -27,6 +31,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     demoDir: path.join(ROOT, 'data', 'demo'),
     demoSize: DEMO_DEFAULTS.size,
     orthancHttpPort: 0,
+    wasmThreads: true,
   };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -46,9 +51,15 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     else if (a === '--demo-dir') args.demoDir = path.resolve(value(i++, '--demo-dir'));
     else if (a === '--demo-size') args.demoSize = int('--demo-size', 16, 256);
     else if (a === '--orthanc-port') args.orthancHttpPort = int('--orthanc-port', 0, 65535);
+    else if (a === '--backend') {
+      const b = value(i++, '--backend');
+      if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(b)) throw new Error(`--backend must be webgpu, webgl, wasm or cpu, got ${b}`);
+      args.backend = b;
+    } else if (a === '--no-wasm-threads') args.wasmThreads = false;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm start [-- --port 8787] [--pacs] [--host 127.0.0.1] [--demo-dir data/demo] [--demo-size 64] [--orthanc-port N]\n',
+        'npm start [-- --port 8787] [--pacs] [--host 127.0.0.1] [--demo-dir data/demo] [--demo-size 64] [--orthanc-port N]\n' +
+          '          [--backend webgpu|webgl|wasm|cpu] [--no-wasm-threads]\n',
       );
       process.exit(0);
     } else throw new Error(`Unknown option ${a} (try --help)`);
@@ -83,7 +94,10 @@ async function main(): Promise<void> {
     bundleDir,
     weightsDir: path.join(ROOT, 'weights'),
     demoDir: args.demoDir,
-    appConfig: renderAppConfig({ dataSource: args.pacs ? 'orthanc' : 'dicomjson' }),
+    appConfig: renderAppConfig({
+      dataSource: args.pacs ? 'orthanc' : 'dicomjson',
+      naDenoise: { ...(args.backend ? { backend: args.backend } : {}), ...(args.wasmThreads ? {} : { wasmThreads: false }) },
+    }),
     orthancUrl: orthanc?.url,
   });
   const port = await listen(server, args.port, args.host);
