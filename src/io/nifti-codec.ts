@@ -4,6 +4,9 @@ import { createVolume, voxelCount, type Volume } from '../core/volume';
 import { NIFTI_DATATYPE, buildNifti1Header, datatypeName, parseNiftiHeader, type NiftiHeader } from './nifti-header';
 import { affineToGeometry, qformToAffine, volumeToAffine, volumeToQform, type Affine, type VolumeGeometry } from './nifti-geometry';
 
+// Module-level alias: global lookups are slow inside vm contexts (jest), and this runs per voxel.
+const { isInteger } = Number;
+
 export type NiftiWriteDatatype = 'float32' | 'uint8' | 'int16';
 
 export interface NiftiWriteOptions {
@@ -121,7 +124,7 @@ function encodeData(volume: Volume, datatype: NiftiWriteDatatype): { code: numbe
   const out = new Typed(n);
   for (let i = 0; i < n; i++) {
     const v = volume.data[i];
-    if (!Number.isInteger(v) || v < min || v > max) {
+    if (!isInteger(v) || v < min || v > max) {
       throw new Error(`cannot store voxel ${i} value ${v} as ${datatype} (needs integers ${min}..${max}); write float32`);
     }
     out[i] = v;
@@ -132,6 +135,11 @@ function encodeData(volume: Volume, datatype: NiftiWriteDatatype): { code: numbe
 
 /** Writes a Volume as gzipped NIfTI-1 (.nii.gz) bytes with matching sform and qform (both code 1, scanner). */
 export function writeNifti(volume: Volume, opts: NiftiWriteOptions = {}): Uint8Array {
+  return gzipSync(encodeNifti(volume, opts), { level: opts.compressionLevel ?? 6 });
+}
+
+/** The uncompressed NIfTI-1 single file (.nii) bytes of a Volume: header, 4 extension bytes, voxels. */
+export function encodeNifti(volume: Volume, opts: Omit<NiftiWriteOptions, 'compressionLevel'> = {}): Uint8Array {
   const { code, bitpix, bytes: data } = encodeData(volume, opts.datatype ?? 'float32');
   const qform = volumeToQform(volume);
   const header = buildNifti1Header({
@@ -154,5 +162,5 @@ export function writeNifti(volume: Volume, opts: NiftiWriteOptions = {}): Uint8A
   const file = new Uint8Array(header.length + data.length);
   file.set(header, 0);
   file.set(data, header.length);
-  return gzipSync(file, { level: opts.compressionLevel ?? 6 });
+  return file;
 }
