@@ -1,0 +1,101 @@
+// DA inference throughput per Node backend next to that backend's plain-matMul roofline, measured in the same run:
+// whole 64³ phantom head and its brain mask, formulation comparison, peak memory, and the PyTorch CPU peer.
+import { DA_FLOPS_PER_VOXEL } from '../src/model/da/architecture';
+import { DA_FORMULATIONS, type DAFormulation } from '../src/model/da/formulations';
+import { denoiseDA } from '../src/model/da/infer';
+import { loadDA, type LoadedDA } from '../src/model/da/weights-io';
+import { activateBackend, measureMatMulGflops } from '../src/model/backend';
+import { tf } from '../src/model/tf';
+import { createVolume, type Volume } from '../src/core/volume';
+import { generateSubject, resolvePhantomParams } from '../src/phantom';
+import { runTorch, torchAvailable } from './peers';
+import type { BenchTable } from './types';
+
+const MB = 2 ** 20;
+
+interface Case { name: string; volume: Volume; mask?: Uint8Array }
+
+async function measureCase(model: LoadedDA, c: Case, formulation?: DAFormulation) {
+  let peakRss = process.memoryUsage().rss;
+  let peakTensors = tf.memory().numBytes;
+  const sample = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakTensors = Math.max(peakTensors, tf.memory().numBytes);
+  };
+  const res = await denoiseDA(c.volume, model, { mask: c.mask, formulation, onProgress: sample });
+  sample();
+  return { res, peakRss, peakTensors };
+}
+
+/** A centred sub-cube (used to keep the slow backends' rows short). */
+function crop(v: Volume, mask: Uint8Array, n: number): { volume: Volume; mask: Uint8Array } {
+  const [nx, ny, nz] = v.dims;
+  const o = [nx, ny, nz].map((d) => Math.floor((d - n) / 2));
+  const data = new Float32Array(n ** 3);
+  const m = new Uint8Array(n ** 3);
+  for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
+    const src = i + o[0] + nx * (j + o[1] + ny * (k + o[2]));
+    data[i + n * (j + n * k)] = v.data[src];
+    m[i + n * (j + n * k)] = mask[src];
+  }
+  return { volume: createVolume({ dims: [n, n, n], spacing: v.spacing, data }), mask: m };
+}
+
+export async function run(): Promise<BenchTable[]> {
+  const model = await loadDA();
+  const subject = generateSubject(resolvePhantomParams({ seed: 1 }), 0);
+  const head = subject.acquisitions[0];
+  const brain = subject.brainMask;
+  const brainVoxels = brain.reduce((s, m) => s + m, 0);
+  const small = crop(head, brain, 32);
+  const rows: BenchTable['rows'] = [];
+  const formulationRows: BenchTable['rows'] = [];
+  const notes: string[] = [
+    `network: ${(DA_FLOPS_PER_VOXEL / 1e6).toFixed(3)} MFLOP per voxel; phantom subject 1 acquisition 1, 64³, brain mask ${brainVoxels} voxels (${((100 * brainVoxels) / head.data.length).toFixed(1)}%)`,
+    'roofline = the same backend\'s plain matMul, measured right before its rows (the machine is shared: compare within a backend)',
+  ];
+
+  for (const backend of ['wasm', 'cpu']) {
+    const reason = await activateBackend(backend);
+    if (reason) {
+      notes.push(`${backend}: ${reason}`);
+      continue;
+    }
+    const roofSmall = await measureMatMulGflops(128, 1728, 256, 300);
+    const roofLarge = backend === 'cpu' ? roofSmall : await measureMatMulGflops(4096, 1728, 256, 600);
+    const roof = Math.max(roofSmall, roofLarge);
+    const cases: Case[] = backend === 'cpu'
+      ? [{ name: '32³ crop, brain mask', volume: small.volume, mask: small.mask }]
+      : [{ name: '64³ whole head', volume: head }, { name: '64³ brain mask', volume: head, mask: brain }];
+    for (const c of cases) {
+      const { res, peakRss, peakTensors } = await measureCase(model, c);
+      rows.push({
+        backend, case: c.name, formulation: res.formulation, voxels: res.voxelsComputed, seconds: res.millis / 1000,
+        'voxels/s': Math.round(res.voxelsComputed / (res.millis / 1000)), 'GFLOP/s': res.gflops,
+        'matMul 128×1728·1728×256 GFLOP/s': roofSmall, 'matMul 4096×1728·1728×256 GFLOP/s': backend === 'cpu' ? null : roofLarge,
+        '% of roofline': (100 * res.gflops) / roof, 'peak RSS MB': Math.round(peakRss / MB), 'peak tensors MB': Math.round(peakTensors / MB),
+      });
+    }
+    if (backend === 'wasm') {
+      for (const formulation of DA_FORMULATIONS) {
+        const { res } = await measureCase(model, { name: '32³ crop, brain mask', volume: small.volume, mask: small.mask }, formulation);
+        formulationRows.push({ backend, formulation, voxels: res.voxelsComputed, seconds: res.millis / 1000, 'GFLOP/s': res.gflops, '% of roofline': (100 * res.gflops) / roof });
+      }
+    }
+  }
+  await activateBackend('wasm');
+
+  const torch = torchAvailable();
+  if (torch.ok) {
+    for (const threads of [1, 2]) {
+      const r = runTorch(['--mode', 'infer', '--threads', String(threads), '--size', '48', '--seconds', '3']);
+      const vps = Number(r.voxelsPerSecond);
+      rows.push({ backend: `PyTorch ${r.torch} CPU, ${threads} thread(s)`, case: '48³ whole (random)', formulation: 'conv3d', voxels: Number(r.voxels), seconds: Number(r.seconds), 'voxels/s': Math.round(vps), 'GFLOP/s': (vps * DA_FLOPS_PER_VOXEL) / 1e9 });
+    }
+  } else notes.push(`PyTorch rows skipped: ${torch.reason}`);
+
+  return [
+    { title: 'DA inference (fully convolutional) vs matMul roofline', columns: ['backend', 'case', 'formulation', 'voxels', 'seconds', 'voxels/s', 'GFLOP/s', 'matMul 128×1728·1728×256 GFLOP/s', 'matMul 4096×1728·1728×256 GFLOP/s', '% of roofline', 'peak RSS MB', 'peak tensors MB'], rows, notes },
+    { title: 'DA inference formulations (wasm, 32³ brain-mask crop)', columns: ['backend', 'formulation', 'voxels', 'seconds', 'GFLOP/s', '% of roofline'], rows: formulationRows, notes: ['basis for DEFAULT_FORMULATION in src/model/da/formulations.ts'] },
+  ];
+}
