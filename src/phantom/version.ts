@@ -1,10 +1,9 @@
-// Identity of the phantom generator recorded in every cohort manifest (bump PHANTOM_MODEL when its output changes).
-import packageJson from '../../package.json';
+// Identity of the phantom generator recorded in every cohort manifest (bump it whenever the generated data change).
 
-/** Version of the anatomy/acquisition model: cohorts from equal versions, seeds and parameters are identical. */
-export const PHANTOM_MODEL = 1;
+/**
+ * Version of the anatomy/acquisition model. Equal versions, seeds and parameters give identical NIfTI volumes;
+ * bump the major part when the same seed yields different images.
+ */
+export const PHANTOM_VERSION = '1.0.0';
 
-export const PHANTOM_GENERATOR = {
-  name: 'sodium-denoise phantom',
-  version: `${packageJson.version}+model.${PHANTOM_MODEL}`,
-} as const;
+export const PHANTOM_GENERATOR = { name: 'sodium-denoise phantom', version: PHANTOM_VERSION } as const;
