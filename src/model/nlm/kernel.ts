@@ -160,9 +160,10 @@ interface KernelState {
 function processOffsetOf(s: KernelState, dx: number, dy: number, dz: number): void {
   const { u, bx, by, bz, B, P, px, pxy, ring, rowBoxed, colSum, diffRow, distRow, weightSum, valueSum, kMap, k } = s;
   // Voxels x whose pair (x, x+δ) touches the box: x in the box, or x+δ in it.
-  const loX = Math.min(0, -dx), hiX = Math.max(bx, bx - dx), wx = hiX - loX;
-  const loY = Math.min(0, -dy), hiY = Math.max(by, by - dy), wy = hiY - loY;
-  const loZ = Math.min(0, -dz), hiZ = Math.max(bz, bz - dz);
+  // Written without unary minus: −0 would turn every index below into a double and V8 off its integer fast path.
+  const loX = dx > 0 ? 0 - dx : 0, hiX = dx < 0 ? bx - dx : bx, wx = hiX - loX;
+  const loY = dy > 0 ? 0 - dy : 0, hiY = dy < 0 ? by - dy : by, wy = hiY - loY;
+  const loZ = dz > 0 ? 0 - dz : 0, hiZ = dz < 0 ? bz - dz : bz;
   const shift = dx + px * dy + pxy * dz;
   const rowLen = wx + 2 * P;
   const rows = wy + 2 * P;
@@ -266,7 +267,7 @@ function processOffsetOf(s: KernelState, dx: number, dy: number, dz: number): vo
         }
         if (qIn) {
           const o = bx * (yy + dy + by * (z + dz)) + dx;
-          for (let xx = -dx; xx < bx - dx; xx++) {
+          for (let xx = 0 - dx; xx < bx - dx; xx++) {
             const w = distRow[xx - loX];
             const p = u[pBase + xx - loX];
             weightSum[o + xx] += w;
@@ -287,7 +288,7 @@ function processOffsetOf(s: KernelState, dx: number, dy: number, dz: number): vo
         }
         if (qIn) {
           const o = bx * (yy + dy + by * (z + dz)) + dx;
-          for (let xx = -dx; xx < bx - dx; xx++) {
+          for (let xx = 0 - dx; xx < bx - dx; xx++) {
             const pi = pBase + xx - loX;
             const w = expNeg(distRow[xx - loX] * kMap[pi]);
             const p = u[pi];
