@@ -1,0 +1,173 @@
+// End-to-end harness: runs `npm start` (scripts/start.js) as a child process and drives /usr/bin/chromium with
+// playwright-core in a fresh profile, collecting console errors.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+export const CHROMIUM = process.env.NA_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+];
+
+export interface StartedServer {
+  url: string;
+  origin: string;
+  child: ChildProcess;
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+/** Runs `node scripts/start.js <args>` and resolves with the one URL it prints. */
+export function npmStart(args: string[], timeoutMs = 600_000): Promise<StartedServer> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: stop() ends the server, tsx and Orthanc together
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (b) => (err += b));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`npm start printed no URL within ${timeoutMs} ms:\n${err.slice(-3000)}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (b) => {
+      out += b;
+      const line = out.split('\n').find((l) => /^http:\/\//.test(l.trim()));
+      if (line) {
+        clearTimeout(timer);
+        const url = line.trim();
+        resolve({ url, origin: new URL(url).origin, child, log: () => err, stop });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${err.slice(-3000)}`));
+    });
+  });
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** console.error messages and uncaught page errors, in order. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function openBrowser(): Promise<Browser> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'na-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1920, height: 1000 },
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return {
+    context,
+    page,
+    errors,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the viewer shows a study and our toolbar button is enabled on the active sodium viewport. */
+export async function waitForViewer(page: Page, timeoutMs = 180_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const w = window as unknown as { services?: { displaySetService: { getActiveDisplaySets(): unknown[] } } };
+      const btn = document.querySelector('[data-cy="NaDenoise"]');
+      return !!w.services && w.services.displaySetService.getActiveDisplaySets().length > 0 && !!btn && !btn.className.includes('cursor-not-allowed');
+    },
+    null,
+    { timeout: timeoutMs, polling: 500 },
+  );
+}
+
+/** Summary of the last denoising run kept by the extension's debug hook (voxels as plain arrays). */
+export interface BrowserRun {
+  method: string;
+  backend: string;
+  millis: number;
+  dims: [number, number, number];
+  data: number[];
+  input: number[];
+  reference?: number[];
+  metrics: Record<string, number>;
+  displaySetInstanceUID: string;
+  savedSeriesInstanceUID?: string;
+  count: number;
+}
+
+/** Clicks a toolbar button and waits for the run it starts to finish; returns the debug hook's last result. */
+export async function clickAndWaitForRun(page: Page, button: string, timeoutMs = 600_000): Promise<BrowserRun> {
+  const before = await page.evaluate(() => (window as unknown as { __naDenoise?: { results: unknown[] } }).__naDenoise?.results.length ?? 0);
+  await page.click(`[data-cy="${button}"]`);
+  await page.waitForSelector('[data-cy="na-progress"]', { timeout: 30_000 }).catch(() => undefined);
+  await page.waitForFunction(
+    (n) => {
+      const h = (window as unknown as { __naDenoise?: { results: unknown[]; busy: boolean; errors: string[] } }).__naDenoise;
+      return !!h && !h.busy && (h.results.length > n || h.errors.length > 0);
+    },
+    before,
+    { timeout: timeoutMs, polling: 500 },
+  );
+  return lastRun(page);
+}
+
+export async function lastRun(page: Page): Promise<BrowserRun> {
+  return page.evaluate(() => {
+    const h = (window as unknown as { __naDenoise: { results: unknown[]; errors: string[]; lastResult?: Record<string, unknown> } }).__naDenoise;
+    if (!h.lastResult) throw new Error(`no denoising result; errors: ${h.errors.join(' | ')}`);
+    const r = h.lastResult as Record<string, unknown> & { data: Float32Array; input: Float32Array; reference?: Float32Array };
+    return {
+      ...(r as object),
+      data: Array.from(r.data),
+      input: Array.from(r.input),
+      reference: r.reference ? Array.from(r.reference) : undefined,
+      count: h.results.length,
+    } as never;
+  });
+}
+
+/** Text of our overlay items in each viewport (by OHIF viewport id). */
+export async function overlayTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-viewport-id], [data-viewportid]')).map((el) => (el as HTMLElement).innerText.replace(/\s+/g, ' ')),
+  );
+}

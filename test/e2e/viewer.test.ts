@@ -1,0 +1,197 @@
+// End to end, embedded demo (dicomjson): `npm start` → stock OHIF 3.13 + our extension in Chromium → "Denoise Na"
+// (DA, then NLM) → derived display sets and comparison layout, checked against the same job run in Node.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { unzipSync } from 'fflate';
+import * as dcmjs from 'dcmjs';
+import { ARTIFACTS, ROOT, clickAndWaitForRun, lastRun, npmStart, openBrowser, overlayTexts, waitForViewer, type Browser, type StartedServer } from './harness';
+import { readDicomFolder } from '../../src/io';
+import { denoiseVolume, type DenoiseResult } from '../../src/commands/denoise';
+import { meanVolume } from '../../src/extension/meanVolume';
+import { RESEARCH_LABEL } from '../../src/extension/id';
+import type { Volume } from '../../src/core/volume';
+
+/** Demo matrix for the test (the default demo is 64³); 48³ keeps the whole run within CI time on two cores. */
+const SIZE = Number(process.env.NA_E2E_DEMO_SIZE ?? 48);
+const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'na-e2e-demo-'));
+let server: StartedServer;
+let browser: Browser;
+let source: Volume;
+let reference: Volume;
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function range(a: ArrayLike<number>): number {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    lo = Math.min(lo, a[i]);
+    hi = Math.max(hi, a[i]);
+  }
+  return hi - lo;
+}
+
+/** pSNR / SSIM numbers shown in the overlay of the viewport whose text contains `marker`. */
+function shownMetrics(texts: string[], marker: string): { psnr: number; ssim: number } {
+  const t = texts.find((x) => x.includes(marker));
+  expect(t).toBeDefined();
+  return { psnr: Number(/pSNR ([\d.]+) dB/.exec(t!)![1]), ssim: Number(/SSIM ([\d.]+)/.exec(t!)![1]) };
+}
+
+beforeAll(async () => {
+  server = await npmStart(['--port', '0', '--demo-dir', demoDir, '--demo-size', String(SIZE), '--backend', 'wasm']);
+  const series = await Promise.all([1, 2, 3].map((k) => readDicomFolder(path.join(demoDir, `acq-${k}`))));
+  source = series[0][0].volume;
+  reference = meanVolume(series.map((s) => s[0].volume));
+  browser = await openBrowser();
+  await browser.page.goto(server.url);
+  await waitForViewer(browser.page);
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  fs.rmSync(demoDir, { recursive: true, force: true });
+});
+
+describe('viewer, embedded demo study', () => {
+  it('is cross-origin isolated and shows the three 23Na acquisitions', async () => {
+    const state = await browser.page.evaluate(() => ({
+      isolated: crossOriginIsolated,
+      sets: (window as any).services.displaySetService.getActiveDisplaySets().map((d: any) => d.SeriesDescription),
+    }));
+    expect(state.isolated).toBe(true);
+    expect(state.sets).toEqual([1, 2, 3].map((k) => `23Na 3D radial, acquisition ${k} of 3`));
+  });
+
+  let da: DenoiseResult;
+  it('DA on WASM: the derived set, overlay metrics and voxels equal the Node pipeline on the same input', async () => {
+    const run = await clickAndWaitForRun(browser.page, 'NaDenoise');
+    expect(run).toMatchObject({ method: 'DA', backend: 'wasm', dims: source.dims });
+    // The viewer read the series in full precision: same voxels as the Node DICOM reader.
+    expect(maxAbsDiff(run.input, source.data)).toBeLessThan(1e-3 * range(source.data));
+    expect(maxAbsDiff(run.reference!, reference.data)).toBeLessThan(1e-3 * range(source.data));
+
+    da = await denoiseVolume(source, { method: 'da', weights: path.join(ROOT, 'weights') }, { reference, referenceKind: 'mean-of-repeats', backend: 'wasm' });
+    expect(maxAbsDiff(run.data, da.volume.data)).toBeLessThan(1e-3 * range(da.volume.data));
+    expect(Math.abs(run.metrics.psnr - da.metrics!.psnr)).toBeLessThan(0.05);
+    expect(Math.abs(run.metrics.ssim - da.metrics!.ssim)).toBeLessThan(0.005);
+
+    const texts = await overlayTexts(browser.page);
+    const shown = shownMetrics(texts, 'Na DA denoised');
+    expect(Math.abs(shown.psnr - da.metrics!.psnr)).toBeLessThan(0.05 + 0.005); // + display rounding
+    expect(Math.abs(shown.ssim - da.metrics!.ssim)).toBeLessThan(0.005 + 0.0005);
+    expect(texts.join(' ')).toContain(RESEARCH_LABEL);
+    const original = shownMetrics(texts, 'Original');
+    expect(Math.abs(original.psnr - da.metrics!.input.psnr)).toBeLessThan(0.055);
+  });
+
+  it('switches to the comparison layout: original | denoised | reference, synchronised', async () => {
+    const state = await browser.page.evaluate(() => {
+      const s = (window as any).services;
+      const grid = s.viewportGridService.getState();
+      const vps = [...grid.viewports.values()].map((v: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.SeriesDescription);
+      const syncs = s.syncGroupService ? Object.keys(s.syncGroupService.synchronizersByType ?? {}) : [];
+      return { protocol: s.hangingProtocolService.getState().protocolId, vps, syncs };
+    });
+    expect(state.protocol).toBe('naCompare');
+    expect(state.vps).toEqual(['23Na 3D radial, acquisition 1 of 3', 'Na DA denoised', 'Na reference (mean of 3 acquisitions)']);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await browser.page.waitForTimeout(1500);
+    await browser.page.screenshot({ path: path.join(ARTIFACTS, 'viewer-comparison-da.png') });
+    const thumbs = await browser.page.evaluate(() => document.body.innerText);
+    expect(thumbs).toContain('Na DA denoised');
+  });
+
+  it('NLM: metrics and voxels equal the Node pipeline', async () => {
+    // Back to the original series in the active viewport, as a radiologist would click its thumbnail.
+    const run = await (async () => {
+      await browser.page.evaluate(() => {
+        const s = (window as any).services;
+        const grid = s.viewportGridService.getState();
+        s.viewportGridService.setActiveViewportId([...grid.viewports.keys()][0]);
+      });
+      return clickAndWaitForRun(browser.page, 'NaDenoiseNLM');
+    })();
+    expect(run).toMatchObject({ method: 'NLM', backend: 'js-cpu' });
+    const nlm = await denoiseVolume(source, { method: 'nlm' }, { reference, referenceKind: 'mean-of-repeats' });
+    expect(maxAbsDiff(run.data, nlm.volume.data)).toBeLessThan(1e-3 * range(nlm.volume.data));
+    expect(Math.abs(run.metrics.psnr - nlm.metrics!.psnr)).toBeLessThan(0.05);
+    expect(Math.abs(run.metrics.ssim - nlm.metrics!.ssim)).toBeLessThan(0.005);
+    const texts = await overlayTexts(browser.page);
+    expect(texts.join(' ')).toContain('Na NLM denoised');
+    await browser.page.waitForTimeout(1500);
+    await browser.page.screenshot({ path: path.join(ARTIFACTS, 'viewer-comparison.png') });
+  });
+
+  it('WebGL (SwiftShader) agrees with WASM on a crop', async () => {
+    const out = await browser.page.evaluate(async () => {
+      const h = (window as any).__naDenoise;
+      const r = h.lastResult;
+      const [nx, ny] = r.dims;
+      const n = 12;
+      const crop = new Float32Array(n * n * n);
+      const o = [Math.floor(nx / 2 - n / 2), Math.floor(ny / 2 - n / 2), Math.floor(r.dims[2] / 2 - n / 2)];
+      for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) crop[i + n * (j + n * k)] = r.input[o[0] + i + nx * (o[1] + j + ny * (o[2] + k))];
+      const wasm = await h.denoise({ data: crop, dims: [n, n, n] }, { method: 'da' }, 'wasm');
+      const webgl = await h.denoise({ data: crop, dims: [n, n, n] }, { method: 'da' }, 'webgl');
+      let m = 0, lo = Infinity, hi = -Infinity;
+      for (let i = 0; i < crop.length; i++) {
+        m = Math.max(m, Math.abs(wasm.data[i] - webgl.data[i]));
+        lo = Math.min(lo, wasm.data[i]);
+        hi = Math.max(hi, wasm.data[i]);
+      }
+      await h.denoise({ data: crop, dims: [n, n, n] }, { method: 'da' }, 'wasm'); // leave WASM active
+      return { maxDiff: m, range: hi - lo, backends: [wasm.backend, webgl.backend], millis: [wasm.millis, webgl.millis] };
+    });
+    expect(out.backends).toEqual(['wasm', 'webgl']);
+    // WebGL computes in float32 with different summation order (and may use 16-bit textures): 1 % of the range.
+    expect(out.maxDiff).toBeLessThan(0.01 * out.range);
+  });
+
+  it('"Save" with the dicomjson source downloads a DERIVED MR series; the originals are untouched', async () => {
+    const page = browser.page;
+    await page.evaluate(() => {
+      const s = (window as any).services;
+      const grid = s.viewportGridService.getState();
+      const id = [...grid.viewports.entries()].find(([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised)![0];
+      s.viewportGridService.setActiveViewportId(id);
+    });
+    await page.waitForFunction(() => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'), null, { timeout: 30_000 });
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click('[data-cy="NaSaveToPacs"]')]);
+    const zip = unzipSync(new Uint8Array(fs.readFileSync(await download.path())));
+    const files = Object.values(zip);
+    const run = await lastRun(page);
+    expect(files).toHaveLength(run.dims[2]);
+    const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(files[0].slice().buffer).dict);
+    expect(ds.ImageType).toEqual(expect.arrayContaining(['DERIVED', 'SECONDARY']));
+    expect(String(ds.ImageComments)).toContain(RESEARCH_LABEL);
+    expect(ds.ImagedNucleus).toBe('23Na');
+    const sourceFiles = fs.readdirSync(path.join(demoDir, 'acq-1'));
+    expect(sourceFiles).toHaveLength(SIZE);
+  });
+
+  it('Cancel stops the run and registers nothing', async () => {
+    const page = browser.page;
+    const count = () => page.evaluate(() => (window as any).services.displaySetService.getActiveDisplaySets().length);
+    const before = await count();
+    await page.evaluate(() => {
+      const s = (window as any).services;
+      s.viewportGridService.setActiveViewportId([...s.viewportGridService.getState().viewports.keys()][0]);
+    });
+    await page.click('[data-cy="NaDenoiseNLM"]');
+    await page.click('[data-cy="na-cancel"]', { timeout: 30_000 });
+    await page.waitForFunction(() => !(window as any).__naDenoise.busy, null, { timeout: 60_000 });
+    expect(await count()).toBe(before);
+    expect(await page.$('[data-cy="na-progress"]')).toBeNull();
+  });
+
+  it('logged no errors to the console', () => {
+    expect(browser.errors).toEqual([]);
+  });
+});
