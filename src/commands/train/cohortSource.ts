@@ -1,5 +1,8 @@
 // Where training and evaluation read subjects from: a cohort folder written by `sodium-denoise phantom` (lazy, one
 // subject at a time), or `phantom:<subjects>:<seed>[:<matrix>:<voxelMm>]`, generated in memory on demand (tests, sweeps).
+import * as path from 'node:path';
+import { computeBrainMask } from '../../core/brain-mask';
+import { openCohort } from '../../io/cohort';
 import { resolvePhantomParams } from '../../phantom/params';
 import { generateSubject, subjectId } from '../../phantom/subject';
 import type { CohortSubjectData } from '../evaluate/evaluationSubject';
@@ -29,6 +32,23 @@ export function phantomCohort(subjects: number, seed: number, matrix?: number, v
   };
 }
 
+/** A cohort folder: subjects load lazily; without a brain mask the automatic one (on the mean of three) stands in for BET. */
 async function folderCohort(dir: string): Promise<CohortSource> {
-  throw new Error(`cohort folders are not readable yet (${dir}); use phantom:<subjects>:<seed>`);
+  const cohort = await openCohort(dir);
+  if (cohort.subjects.length === 0) throw new Error(`cohort ${dir} has no subjects`);
+  const byId = new Map(cohort.subjects.map((s) => [s.id, s]));
+  const seed = cohort.manifest?.seed;
+  return {
+    dir: cohort.dir,
+    ids: cohort.subjects.map((s) => s.id),
+    description: cohort.manifest
+      ? `${cohort.manifest.generator.name} ${cohort.manifest.generator.version} cohort${seed !== undefined ? ` (seed ${seed})` : ''}: ${cohort.subjects.length} subjects, ${path.basename(cohort.dir)}`
+      : `cohort folder ${cohort.dir}: ${cohort.subjects.length} subjects`,
+    async load(id: string): Promise<CohortSubjectData> {
+      const subject = byId.get(id);
+      if (!subject) throw new Error(`subject ${id} is not in cohort ${dir}`);
+      const s = await subject.load();
+      return { ...s, brainMask: s.brainMask ?? computeBrainMask(s.mean3) };
+    },
+  };
 }

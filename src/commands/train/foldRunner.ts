@@ -72,6 +72,7 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
     for (const id of fold.train) samplesPerEpoch += (await ctx.loadSubject(id)).brainVoxels.length;
   }
   const sampler = new PatchSampler(fold.train, ctx.loadSubject, { noiseLevel: hyper.noiseLevel, cacheSize: hyper.cacheSize });
+  await sampler.prefetch();
   const trainer = await ctx.createTrainer(hyper.seed);
   try {
     const result = await trainRun(trainer, sampler, val, {

@@ -53,6 +53,11 @@ export class PatchSampler implements BatchSampler {
     this.batchesSinceRotation = s.batchesSinceRotation;
   }
 
+  /** Loads the working set now, so the first epoch's samples/s measures training, not subject loading. */
+  async prefetch(): Promise<void> {
+    await Promise.all(this.workingSet.map((id) => this.cache.get(id)));
+  }
+
   async fill(rng: SeededRng, patches: Float32Array, targets: Float32Array, batchSize: number): Promise<void> {
     this.maybeRotate(rng);
     const subjects = await Promise.all(this.workingSet.map((id) => this.cache.get(id)));

@@ -127,6 +127,7 @@ export async function trainRun(
   if (state.stopped === 'max-epochs' && state.epochsDone < opts.maxEpochs) state.stopped = null;
   if (state.stopped) return finish(state.stopped);
 
+  let lastYield = performance.now();
   const patches = new Float32Array(opts.batchSize * sampler.patchVoxels);
   const targets = new Float32Array(opts.batchSize);
   while (state.epochsDone < opts.maxEpochs) {
@@ -144,8 +145,11 @@ export async function trainRun(
       state.stepInEpoch = step + 1;
       const elapsed = sessionSeconds + (performance.now() - sessionStart) / 1000;
       progress.step(step + 1, state.partialLossSum / state.partialSamples, state.partialSamples / Math.max(elapsed, 1e-9));
-      // Yield to the event loop now and then so SIGINT handlers run.
-      if ((step & 7) === 7) await new Promise((r) => setImmediate(r));
+      // Yield to the event loop every ~50 ms so SIGINT handlers and stderr writes run.
+      if (performance.now() - lastYield > 50) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
       if (stop.requested) {
         state.partialSeconds = elapsed;
         save();
@@ -187,6 +191,7 @@ export async function trainRun(
       note: early ? `no validation gain for ${opts.patience} epochs: early stop, best epoch ${state.bestEpoch}` : undefined,
     });
     if (state.stopped) break;
+    await new Promise((r) => setImmediate(r));
     if (stop.requested) {
       progress.message(`${opts.label}: interrupted after epoch ${epoch}; checkpoint saved in ${opts.checkpointDir} (continue with --resume)`);
       return finish('interrupted');
