@@ -1,0 +1,37 @@
+// `sodium-denoise phantom` end to end: JSON summary on stdout, progress on stderr, clear one-line errors.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'sodium-denoise.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+describe('sodium-denoise phantom', () => {
+  let root: string;
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'phantom-cli-'));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('writes a cohort and prints one JSON summary', () => {
+    const out = path.join(root, 'c');
+    const res = run('phantom', '--out', out, '--subjects', '2', '--matrix', '32', '--voxel-size', '8', '--snr', '9', '--lesions', '2', '--tubes', '40,80', '--no-dicom', '--json');
+    expect(res.status).toBe(0);
+    const summary = JSON.parse(res.stdout);
+    expect(summary).toMatchObject({ subjects: 2, seed: 1, snr: 9, matrix: 32, voxelSizeMm: 8, lesions: 4, dicom: false });
+    expect(summary.noiseSigma.min).toBeGreaterThan(0);
+    expect(res.stderr).toMatch(/\[phantom\] sub-02 written \(2\/2/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.subjects[0].tubes.map((t: { concentrationMM: number }) => t.concentrationMM)).toEqual([40, 80]);
+    expect(fs.existsSync(path.join(out, 'sub-01', 'dicom'))).toBe(false);
+  });
+
+  it('fails with one clear line', () => {
+    const res = run('phantom', '--out', path.join(root, 'd'), '--matrix', '16');
+    expect(res.status).toBe(1);
+    expect(res.stderr.trim()).toBe('sodium-denoise: phantom parameter matrix × voxelSizeMm = 64 mm is too small a field of view for the head and tubes (need ≥ 234 mm)');
+    expect(run('phantom', '--out', path.join(root, 'e'), '--lesions', '3-1').stderr).toMatch(/--lesions range 3-1 runs backwards/);
+    expect(run('phantom', '--out', path.join(root, 'f'), '--subjects', 'many').stderr).toMatch(/--subjects must be an integer ≥ 1/);
+  });
+});
