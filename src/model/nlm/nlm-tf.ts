@@ -87,21 +87,21 @@ async function denoiseBox(
   try {
     const image = keep(tf.tensor3d(extractGrownBox(volume.data, volume.dims, box, B), grown));
     const imageSq = keep(tf.square(image));
-    const patchVolume = (2 * P + 1) ** 3;
-    // k = 1 / (|patch|·√2·σ̄²) at every possible moving centre; σ̄ the mean σ over its patch, as in DIPY.
+    // w = exp(−mean squared patch difference · k), k = 1 / (√2·σ̄²) at the moving centre; σ̄ the mean σ over its
+    // patch, as in DIPY. The patch means are 3D average pools (one op on every backend).
     let kMap: tf.Tensor3D | null = null;
     let kConst = 0;
     let sigmaSqAtVoxel: tf.Tensor3D | number;
     if (typeof p.sigma === 'number') {
-      kConst = 1 / (patchVolume * Math.SQRT2 * p.sigma * p.sigma);
+      kConst = 1 / (Math.SQRT2 * p.sigma * p.sigma);
       sigmaSqAtVoxel = p.sigma * p.sigma;
     } else {
       const sigma = keep(tf.tensor3d(extractGrownBox(p.sigma, volume.dims, box, B), grown));
       kMap = keep(
         tf.tidy(() => {
-          const mean = tf.div(boxSum(sigma, P, 0), patchVolume) as tf.Tensor3D;
+          const mean = tf.squeeze(patchMean(tf.expandDims(sigma, 0), P), [0]);
           // σ̄ = 0 keeps only identical patches (weight e^0 for distance 0, e^−∞ otherwise), as the CPU kernel does.
-          const k = tf.div(1 / (patchVolume * Math.SQRT2), tf.square(mean));
+          const k = tf.div(1 / Math.SQRT2, tf.square(mean));
           return tf.minimum(k, 1e30) as tf.Tensor3D;
         }),
       );
@@ -125,9 +125,8 @@ async function denoiseBox(
             if (kMap) movingK.push(tf.slice(kMap, [B - P + dz, B - P + dy, B - P + dx], [bz, by, bx]));
           }
           const diff = tf.squaredDifference(tf.stack(moving), centre);
-          const distance = boxSum(diff, P, 1);
-          const scaled = kMap ? tf.mul(distance, tf.stack(movingK)) : tf.mul(distance, kConst);
-          const weights = tf.exp(tf.neg(scaled));
+          const distance = patchMean(diff, P);
+          const weights = tf.exp(kMap ? tf.mul(distance, tf.neg(tf.stack(movingK))) : tf.mul(distance, -kConst));
           return [
             tf.add(weightSum, tf.sum(weights, 0)) as tf.Tensor3D,
             tf.add(valueSum, tf.sum(tf.mul(weights, tf.stack(movingSq)), 0)) as tf.Tensor3D,
@@ -158,23 +157,9 @@ async function denoiseBox(
   }
 }
 
-/**
- * Sum over a (2P+1)³ window of the last three axes (starting at `first`): sums of shifted slices per axis, valid
- * region only, so each axis shrinks by 2P.
- */
-function boxSum(t: tf.Tensor, P: number, first: number): tf.Tensor {
-  let acc = t;
-  for (let axis = first; axis < first + 3; axis++) {
-    const size = acc.shape.slice();
-    size[axis] -= 2 * P;
-    let sum: tf.Tensor | null = null;
-    for (let s = 0; s <= 2 * P; s++) {
-      const begin = acc.shape.map(() => 0);
-      begin[axis] = s;
-      const part = tf.slice(acc, begin, size);
-      sum = sum ? tf.add(sum, part) : part;
-    }
-    acc = sum!;
-  }
-  return acc;
+/** Mean over the (2P+1)³ patch of every voxel of a [n, z, y, x] tensor, valid region only: [n, z−2P, y−2P, x−2P]. */
+function patchMean(t: tf.Tensor, P: number): tf.Tensor4D {
+  if (P === 0) return t as tf.Tensor4D;
+  const pooled = tf.avgPool3d(tf.expandDims(t, 4) as tf.Tensor5D, 2 * P + 1, 1, 'valid');
+  return tf.squeeze(pooled, [4]) as tf.Tensor4D;
 }
