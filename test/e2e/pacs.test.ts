@@ -1,0 +1,91 @@
+// End to end with a real PACS: `npm start -- --pacs` (Orthanc + DICOMweb plugin behind the same-origin proxy) →
+// Chromium → "Denoise Na" (DA on WASM) → "Save Na to PACS" → the new DERIVED series found through QIDO-RS.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ARTIFACTS, clickAndWaitForRun, npmStart, openBrowser, waitForViewer, type Browser, type StartedServer } from './harness';
+import { RESEARCH_LABEL } from '../../src/extension/id';
+
+const SIZE = Number(process.env.NA_E2E_DEMO_SIZE ?? 48);
+const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'na-e2e-pacs-'));
+let server: StartedServer;
+let browser: Browser;
+
+type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
+const value = (ds: DicomJson, tag: string) => ds[tag]?.Value?.[0];
+
+async function qido<T = DicomJson[]>(p: string): Promise<T> {
+  const r = await fetch(`${server.origin}/dicom-web${p}`, { headers: { Accept: 'application/dicom+json' } });
+  if (!r.ok) throw new Error(`QIDO ${p}: HTTP ${r.status}`);
+  return (r.status === 204 ? [] : await r.json()) as T;
+}
+
+beforeAll(async () => {
+  server = await npmStart(['--pacs', '--port', '0', '--demo-dir', demoDir, '--demo-size', String(SIZE), '--backend', 'wasm']);
+  browser = await openBrowser();
+  await browser.page.goto(server.url);
+  await waitForViewer(browser.page);
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  fs.rmSync(demoDir, { recursive: true, force: true });
+});
+
+describe('viewer with Orthanc (DICOMweb)', () => {
+  const studyUid = () => new URL(server.url).searchParams.get('StudyInstanceUIDs')!;
+
+  it('opened the uploaded demo study from Orthanc through the proxy', async () => {
+    expect(server.url).toMatch(/\/sodium\/orthanc\?StudyInstanceUIDs=/);
+    const series = await qido(`/studies/${studyUid()}/series`);
+    expect(series).toHaveLength(3);
+  });
+
+  it('denoises, stores the derived series with STOW-RS, and QIDO-RS finds it with the right references', async () => {
+    const page = browser.page;
+    const run = await clickAndWaitForRun(page, 'NaDenoise');
+    expect(run).toMatchObject({ method: 'DA', backend: 'wasm' });
+    await page.evaluate(() => {
+      const s = (window as any).services;
+      const grid = s.viewportGridService.getState();
+      const id = [...grid.viewports.entries()].find(([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised)![0];
+      s.viewportGridService.setActiveViewportId(id);
+    });
+    await page.waitForFunction(() => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'), null, { timeout: 30_000 });
+    await page.click('[data-cy="NaSaveToPacs"]');
+    const saved = await page.waitForFunction(() => (window as any).__naDenoise.lastResult?.savedSeriesInstanceUID, null, { timeout: 120_000 });
+    const savedUid = (await saved.jsonValue()) as string;
+
+    const series = await qido(`/studies/${studyUid()}/series`);
+    expect(series).toHaveLength(4);
+    const derived = series.find((s) => value(s, '0020000E') === savedUid)!;
+    expect(value(derived, '0008103E')).toBe('Na DA denoised');
+    expect(value(derived, '00080060')).toBe('MR');
+
+    const sourceSeriesUid = (await page.evaluate(() => {
+      const s = (window as any).services;
+      return s.displaySetService.getActiveDisplaySets().find((d: any) => d.SeriesNumber === 1).SeriesInstanceUID;
+    })) as string;
+    const meta = await qido(`/studies/${studyUid()}/series/${savedUid}/metadata`);
+    expect(meta).toHaveLength(run.dims[2]);
+    const first = meta[0];
+    expect(first['00080008'].Value).toEqual(expect.arrayContaining(['DERIVED', 'SECONDARY']));
+    expect(String(value(first, '00204000'))).toContain(RESEARCH_LABEL);
+    expect(value(first, '00180085')).toBe('23Na');
+    const refSeries = value(first, '00081115') as DicomJson; // ReferencedSeriesSequence
+    expect(value(refSeries, '0020000E')).toBe(sourceSeriesUid);
+    const sourceImage = value(first, '00082112') as DicomJson; // SourceImageSequence
+    const sourceSops = (await qido(`/studies/${studyUid()}/series/${sourceSeriesUid}/instances`)).map((i) => value(i, '00080018'));
+    expect(sourceSops).toContain(value(sourceImage, '00081155'));
+    // The originals are untouched: still the same number of images in each acquisition.
+    for (const s of series.filter((x) => value(x, '0020000E') !== savedUid)) expect(value(s, '00201209')).toBe(SIZE);
+
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-pacs-saved.png') });
+  });
+
+  it('logged no errors to the console', () => {
+    expect(browser.errors).toEqual([]);
+  });
+});
