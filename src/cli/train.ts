@@ -1,6 +1,10 @@
 // `sodium-denoise train`: the paper's protocol — k-fold cross-validation with per-fold evaluation (default), the final
 // model on all subjects (--final), or the added-noise sweep (--sweep-noise). Checkpointed, resumable, Ctrl-C safe.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { EvaluationReport } from '../commands/evaluate/report';
+import { publishWeights } from '../commands/train/publishWeights';
+import { parseModelCard } from '../model/da/card';
 import { openCohortSource } from '../commands/train/cohortSource';
 import { runCrossValidation, runFinalTraining, type PipelineContext } from '../commands/train/crossValidation';
 import { createPatchTrainer } from '../commands/train/daTrainer';
@@ -32,6 +36,8 @@ interface TrainCliOptions {
   cacheSize: string;
   resume?: boolean;
   backend: string;
+  publish?: string;
+  cvReport?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -60,6 +66,16 @@ export function parseHyperparameters(o: TrainCliOptions): TrainingHyperparameter
     seed: int(o.seed, 'seed', 0),
     cacheSize: int(o.cacheSize, 'cache-size'),
   };
+}
+
+function readCvReport(file: string): { report: EvaluationReport; label: string; file: string } {
+  if (!fs.existsSync(file)) throw new Error(`--cv-report ${file} does not exist`);
+  const report = JSON.parse(fs.readFileSync(file, 'utf8')) as EvaluationReport;
+  if (!Array.isArray(report.tables) || !Array.isArray(report.subjects)) throw new Error(`--cv-report ${file} is not a cv-report.json written by sodium-denoise train`);
+  const plan = path.join(path.dirname(file), 'cv-plan.json');
+  const folds = fs.existsSync(plan) ? (JSON.parse(fs.readFileSync(plan, 'utf8')) as { folds: unknown[] }).folds.length : undefined;
+  const label = `${folds ?? '?'}-fold, ${report.subjects.length} test subjects; ${report.notes.find((n) => n.startsWith('Training:')) ?? ''}`;
+  return { report, label, file: path.relative(process.cwd(), file) };
 }
 
 /** Ctrl-C once: finish the batch, checkpoint, exit 130. Twice: exit at once. */
@@ -100,6 +116,8 @@ export const registerTrain: Register = (program, run) => {
     .option('--cache-size <n>', 'subjects kept in memory', '16')
     .option('--resume', 'continue from the checkpoints in --out')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
+    .option('--publish <dir>', 'with --final: also write the best weights, model-card.json and MODEL_CARD.md here (e.g. weights/)')
+    .option('--cv-report <file>', 'with --publish: the cross-validation report (cv-report.json) to quote in the model card')
     .option('--quiet', 'no progress output')
     .option('--json', 'print the result as one JSON object')
     .action(run<TrainCliOptions>(async (o) => {
@@ -123,9 +141,15 @@ export const registerTrain: Register = (program, run) => {
           const sweep = await runNoiseSweep(ctx, levels, folds);
           return { json: sweep, text: `noise sweep: chosen k = ${sweep.chosen} (see ${path.join(ctx.outDir, 'noise-sweep.md')})` };
         }
+        if (o.publish && !o.final) throw new Error('--publish needs --final (only the final model is shipped)');
+        const cvReport = o.cvReport ? readCvReport(o.cvReport) : undefined;
         if (o.final) {
           const { run: r, files } = await runFinalTraining(ctx);
           if (r.stopped === 'interrupted') process.exitCode = 130;
+          else if (o.publish) {
+            const card = parseModelCard(JSON.parse(fs.readFileSync(path.join(r.weightsDir, 'model-card.json'), 'utf8')), r.weightsDir);
+            files.push(...(await publishWeights({ dir: path.resolve(o.publish), run: r, card, backend: o.backend, version: `1.0.0-${new Date().toISOString().slice(0, 10)}`, cv: cvReport })));
+          }
           const summary = { mode: 'final', stopped: r.stopped, epochs: r.history.length, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, trainingSeconds: r.seconds, weights: r.stopped === 'interrupted' ? null : r.weightsDir, files, wallSeconds: (performance.now() - t0) / 1000 };
           return { json: summary, text: r.stopped === 'interrupted' ? `interrupted; resume with --resume` : `final model: ${r.history.length} epochs (${r.stopped}), best epoch ${r.bestEpoch}, weights in ${r.weightsDir}` };
         }
