@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { psnr, relativeImprovement, ssim3d, summarize } from '../../src/core/metrics';
 import { createVolume, volumeLike, type Volume } from '../../src/core/volume';
+import { writeNiftiFile } from '../../src/io/nifti';
 import { generateSubject } from '../../src/phantom/subject';
 import { resolvePhantomParams } from '../../src/phantom/params';
 import { addRician, fieldVolume, pythonHas, SYSTEM_PYTHON } from './helpers';
@@ -120,7 +121,7 @@ describe('ssim3d against scikit-image', () => {
     compareWithSkimage(ref, img, mask, expected);
   });
 
-  it('matches skimage recomputed now on a freshly generated phantom subject', () => {
+  it('matches skimage recomputed now on a freshly generated phantom subject', async () => {
     if (!pythonHas('skimage', 'numpy')) {
       throw new Error(`${SYSTEM_PYTHON} cannot import skimage: install the Debian package python3-skimage (npm test installs it)`);
     }
@@ -137,6 +138,13 @@ describe('ssim3d against scikit-image', () => {
       const r = spawnSync(SYSTEM_PYTHON, [SCRIPT, '--print', '--dims', ref.dims.join(','), '--ref', path.join(dir, 'ref.f32'), '--img', path.join(dir, 'img.f32'), '--mask', path.join(dir, 'mask.u8')], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`make-ssim-fixture.py failed: ${r.stderr}`);
       compareWithSkimage(ref, img, mask, JSON.parse(r.stdout) as SkimageResult);
+      // The same inputs as NIfTI files (the script's own NIfTI reader) give the same answer.
+      await writeNiftiFile(path.join(dir, 'ref.nii.gz'), ref);
+      await writeNiftiFile(path.join(dir, 'img.nii.gz'), img);
+      await writeNiftiFile(path.join(dir, 'mask.nii.gz'), volumeLike(ref, Float32Array.from(mask)), { datatype: 'uint8' });
+      const n = spawnSync(SYSTEM_PYTHON, [SCRIPT, '--print', '--ref', path.join(dir, 'ref.nii.gz'), '--img', path.join(dir, 'img.nii.gz'), '--mask', path.join(dir, 'mask.nii.gz')], { encoding: 'utf8' });
+      if (n.status !== 0) throw new Error(`make-ssim-fixture.py failed on NIfTI input: ${n.stderr}`);
+      compareWithSkimage(ref, img, mask, JSON.parse(n.stdout) as SkimageResult);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
