@@ -14,7 +14,7 @@ import type { LoadedDA } from './weights-io';
 export interface DenoiseDAOptions {
   /** 0/1 per voxel; only voxels ≠ 0 are denoised, the rest keep their input value. Default: every voxel. */
   mask?: Uint8Array;
-  /** tfjs backend to run on (activated if not active). Default: the active backend. */
+  /** tfjs backend to run on; activated if not active (and left active: tfjs has one global backend). Default: the active one. */
   backend?: string;
   /** Default: the measured best for the backend (formulations.ts). */
   formulation?: DAFormulation;

@@ -99,22 +99,31 @@ function checkBatch(patches: Float32Array, targets: Float32Array | undefined, wh
   return b;
 }
 
-/** Layer-1 im2col of B patches: A1 [B·27, 27] and its transpose [27, B·27] (needed for dW1 with a plain matMul). */
-function layer1Im2col(patches: Float32Array, b: number, withTranspose: boolean): { a1: Float32Array; a1t?: Float32Array } {
+/**
+ * Layer-1 im2col of B patches: A1 [B·27, 27] and, if asked, its transpose [27, B·27] (for dW1 with a plain matMul).
+ * Both are written sequentially (the transpose k-outer) so the stores stream; the reads hit the small patch array.
+ * `scratch` buffers are reused across steps to spare the allocator and GC.
+ */
+function layer1Im2col(patches: Float32Array, b: number, scratch: { a1?: Float32Array; a1t?: Float32Array }, withTranspose: boolean): { a1: Float32Array; a1t?: Float32Array } {
   const rows = b * P;
   const taps = LAYER1_TAPS;
-  const a1 = new Float32Array(rows * K);
-  const a1t = withTranspose ? new Float32Array(rows * K) : undefined;
+  if (!scratch.a1 || scratch.a1.length !== rows * K) scratch.a1 = new Float32Array(rows * K);
+  const a1 = scratch.a1;
   for (let s = 0; s < b; s++) {
     const src = s * PV;
     for (let p = 0; p < P; p++) {
-      const row = s * P + p;
-      const o = row * K;
-      for (let k = 0; k < K; k++) {
-        const v = patches[src + taps[p * K + k]];
-        a1[o + k] = v;
-        if (a1t) a1t[k * rows + row] = v;
-      }
+      const o = (s * P + p) * K;
+      for (let k = 0; k < K; k++) a1[o + k] = patches[src + taps[p * K + k]];
+    }
+  }
+  if (!withTranspose) return { a1 };
+  if (!scratch.a1t || scratch.a1t.length !== rows * K) scratch.a1t = new Float32Array(rows * K);
+  const a1t = scratch.a1t;
+  for (let k = 0; k < K; k++) {
+    let o = k * rows;
+    for (let s = 0; s < b; s++) {
+      const src = s * PV;
+      for (let p = 0; p < P; p++) a1t[o++] = patches[src + taps[p * K + k]];
     }
   }
   return { a1, a1t };
@@ -135,6 +144,8 @@ class FastDATrainer implements DATrainer {
   private readonly beta2: number;
   private readonly epsilon: number;
   private disposed = false;
+  /** Reused im2col buffers for the training batch (tensors copy them on upload, or are gone before reuse). */
+  private readonly trainScratch: { a1?: Float32Array; a1t?: Float32Array } = {};
 
   constructor(backend: string, opts: DATrainerOptions) {
     this.backend = backend;
@@ -182,7 +193,7 @@ class FastDATrainer implements DATrainer {
 
   /** Forward + backward on one batch; returns the loss and gradients as plain arrays. */
   private lossAndGradients(patches: Float32Array, targets: Float32Array, b: number): { loss: number; gradients: DAWeights } {
-    const { a1, a1t } = layer1Im2col(patches, b, true);
+    const { a1, a1t } = layer1Im2col(patches, b, this.trainScratch, true);
     let result: { loss: number; gradients: DAWeights } | undefined;
     // tidy must not return the result: it would walk every element of the gradient arrays looking for tensors.
     tf.tidy(() => {
@@ -275,7 +286,7 @@ class FastDATrainer implements DATrainer {
     try {
       for (let start = 0; start < b; start += EVAL_CHUNK) {
         const n = Math.min(EVAL_CHUNK, b - start);
-        const { a1 } = layer1Im2col(patches.subarray(start * PATCH_VOXELS, (start + n) * PATCH_VOXELS), n, false);
+        const { a1 } = layer1Im2col(patches.subarray(start * PATCH_VOXELS, (start + n) * PATCH_VOXELS), n, {}, false);
         const y = tf.tidy(() => this.forward(w, a1, n).y);
         out.set(y.dataSync(), start);
         y.dispose();
