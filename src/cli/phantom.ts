@@ -16,6 +16,7 @@ interface PhantomCliOptions {
   noise?: string;
   dicom: boolean;
   fieldStrength?: string;
+  workers?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -73,6 +74,7 @@ export const registerPhantom: Register = (program, run) => {
     .option('--noise <kind>', `'apodised' (k-space windowed, as on a scanner) or 'white' (default ${d.noise})`)
     .option('--no-dicom', 'write NIfTI only (no DICOM studies)')
     .option('--field-strength <tesla>', 'MagneticFieldStrength recorded in DICOM (ImagingFrequency follows)', '3')
+    .option('--workers <n>', 'worker threads generating subjects in parallel (default: one per core, at most 8)')
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'print one JSON object on stdout')
     .action(
@@ -91,7 +93,8 @@ export const registerPhantom: Register = (program, run) => {
           input.noise = o.noise;
         }
         const fieldStrengthT = positive('field-strength', o.fieldStrength ?? '3');
-        const result = await writeCohort(o.out, { ...input, dicom: o.dicom, fieldStrengthT }, (p) => {
+        const workers = o.workers === undefined ? undefined : integer('workers', o.workers, 1);
+        const result = await writeCohort(o.out, { ...input, dicom: o.dicom, fieldStrengthT, workers }, (p) => {
           if (!o.quiet) log(`[phantom] ${p.id} written (${p.done}/${p.total}, ${(p.elapsedMs / 1000).toFixed(1)} s)`);
         });
         const m = result.manifest;
@@ -101,6 +104,7 @@ export const registerPhantom: Register = (program, run) => {
         const json = {
           out: result.outDir,
           seconds: Number(seconds.toFixed(2)),
+          workers: result.workers,
           subjects: m.subjects.length,
           seed: m.seed,
           snr: params.snr,
@@ -112,7 +116,7 @@ export const registerPhantom: Register = (program, run) => {
           manifest: `${result.outDir}/manifest.json`,
         };
         const text = [
-          `Wrote ${json.subjects} subjects (${params.matrix}³ × ${params.voxelSizeMm} mm${o.dicom ? ', NIfTI + DICOM' : ', NIfTI'}) to ${result.outDir} in ${seconds.toFixed(1)} s`,
+          `Wrote ${json.subjects} subjects (${params.matrix}³ × ${params.voxelSizeMm} mm${o.dicom ? ', NIfTI + DICOM' : ', NIfTI'}) to ${result.outDir} in ${seconds.toFixed(1)} s (${result.workers} worker${result.workers > 1 ? 's' : ''})`,
           `seed ${json.seed}, brain SNR ${json.snr}, noise σ ${json.noiseSigma.min.toFixed(2)}–${json.noiseSigma.max.toFixed(2)} (mean ${json.noiseSigma.mean.toFixed(2)}), ${json.lesions} lesions`,
         ].join('\n');
         return { json, text };

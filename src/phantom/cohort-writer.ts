@@ -1,15 +1,14 @@
-// Node: writes a synthetic cohort to disk — per subject NIfTI volumes, masks and a DICOM study, plus manifest.json.
+// Node: writes a synthetic cohort to disk — per subject NIfTI volumes, masks and a DICOM study, plus manifest.json —
+// generating subjects in parallel on worker threads.
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Volume } from '../core/volume';
-import { volumeLike } from '../core/volume';
-import { newUid } from '../io/dicom/uid';
-import { writeDicomSeriesFiles } from '../io/dicom/node-files';
-import { writeNiftiFile, type NiftiWriteDatatype } from '../io/nifti';
-import { resolvePhantomParams } from './params';
-import { generateSubject } from './subject';
-import { TISSUE_LABEL, type PhantomParams, type PhantomParamsInput, type PhantomSubject } from './types';
+import { Worker } from 'node:worker_threads';
 import { COHORT_FILES, COHORT_FORMAT, type CohortManifest, type CohortSubjectEntry } from '../io/cohort';
+import { generateAndWriteSubject, type SubjectWriteOptions } from './cohort-subject';
+import type { CohortWorkerReply, CohortWorkerRequest } from './cohort-worker';
+import { resolvePhantomParams } from './params';
+import { TISSUE_LABEL, type PhantomParams, type PhantomParamsInput } from './types';
 import { PHANTOM_GENERATOR } from './version';
 
 export interface WriteCohortOptions extends PhantomParamsInput {
@@ -17,12 +16,15 @@ export interface WriteCohortOptions extends PhantomParamsInput {
   dicom?: boolean;
   /** Magnetic field strength recorded in the DICOM headers, tesla (default 3). */
   fieldStrengthT?: number;
+  /** Worker threads generating subjects in parallel; 1 runs in this thread (default: cores, at most 8). */
+  workers?: number;
 }
 
 export interface CohortProgress {
-  /** 1-based number of the subject just written. */
+  /** How many subjects are written so far (subjects finish in any order when running in parallel). */
   done: number;
   total: number;
+  /** The subject just written. */
   id: string;
   elapsedMs: number;
 }
@@ -31,82 +33,69 @@ export interface WriteCohortResult {
   outDir: string;
   manifest: CohortManifest;
   elapsedMs: number;
+  workers: number;
 }
 
-function maskVolume(like: Volume, mask: Uint8Array): Volume {
-  return volumeLike(like, Float32Array.from(mask));
-}
+const WORKER_FILE = path.join(__dirname, 'cohort-worker.ts');
 
-async function writeVolume(file: string, volume: Volume, datatype: NiftiWriteDatatype, description: string): Promise<void> {
-  // Level 1: noisy float data barely compresses further at higher levels, and the cohort must generate in seconds.
-  await writeNiftiFile(file, volume, { datatype, description, compressionLevel: 1 });
-}
-
-async function writeSubjectDicom(dir: string, s: PhantomSubject, p: PhantomParams, fieldStrengthT: number): Promise<CohortSubjectEntry['dicom']> {
-  const studyInstanceUID = newUid();
-  const frameOfReferenceUID = newUid();
-  // A fixed acquisition date keeps the headers reproducible apart from their UIDs.
-  const date = new Date(Date.UTC(2024, 0, 15, 9, 0, 0) + s.index * 3_600_000);
-  const series: NonNullable<CohortSubjectEntry['dicom']>['series'] = [];
-  for (const [k, acq] of s.acquisitions.entries()) {
-    const seriesInstanceUID = newUid();
-    const folder = `dicom/acq${k + 1}`;
-    await writeDicomSeriesFiles(path.join(dir, folder), acq, {
-      patientName: `Phantom^${s.id}`,
-      patientId: `NA-PHANTOM-${p.seed}-${s.id}`,
-      studyInstanceUID,
-      studyDescription: '23Na MRI brain (synthetic phantom)',
-      studyId: s.id,
-      seriesInstanceUID,
-      seriesNumber: k + 1,
-      seriesDescription: `23Na 3D radial, acquisition ${k + 1} of 3`,
-      frameOfReferenceUID,
-      magneticFieldStrength: fieldStrengthT,
-      imageComments: `Synthetic sodium phantom ${s.id} (seed ${p.seed}), brain SNR ${p.snr}; not a patient`,
-      date,
+/** Runs `jobs` subject indices on `size` worker threads, calling onDone as each finishes. */
+async function runOnWorkers(size: number, request: Omit<CohortWorkerRequest, 'index'>, indices: number[], onDone: (entry: CohortSubjectEntry) => void): Promise<void> {
+  const queue = [...indices];
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let running = 0;
+      let failed = false;
+      const fail = (err: Error) => {
+        if (!failed) {
+          failed = true;
+          reject(err);
+        }
+      };
+      const next = (worker: Worker) => {
+        const index = queue.shift();
+        if (index === undefined) {
+          if (--running === 0 && !failed) resolve();
+          return;
+        }
+        worker.postMessage({ ...request, index } satisfies CohortWorkerRequest);
+      };
+      for (let w = 0; w < size; w++) {
+        // The worker is TypeScript: a JS entry registers tsx's require hook in the new thread, then loads it.
+        const boot = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(WORKER_FILE)});`;
+        const worker = new Worker(boot, { eval: true });
+        workers.push(worker);
+        running++;
+        worker.on('message', (reply: CohortWorkerReply) => {
+          if (reply.error !== undefined) return fail(new Error(reply.error));
+          onDone(reply.entry!);
+          next(worker);
+        });
+        worker.on('error', fail);
+        worker.on('exit', (code) => {
+          if (code !== 0) fail(new Error(`cohort worker exited with code ${code}`));
+        });
+        next(worker);
+      }
     });
-    series.push({ folder, seriesInstanceUID, seriesNumber: k + 1 });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
   }
-  return { studyInstanceUID, frameOfReferenceUID, series };
-}
-
-async function writeSubject(outDir: string, s: PhantomSubject, p: PhantomParams, opts: WriteCohortOptions): Promise<CohortSubjectEntry> {
-  const dir = path.join(outDir, s.id);
-  await fs.mkdir(dir, { recursive: true });
-  const f = COHORT_FILES;
-  const desc = (what: string) => `${s.id} ${what}`;
-  await writeVolume(path.join(dir, f.truth), s.truth, 'float32', desc('noise-free truth'));
-  for (const [k, acq] of s.acquisitions.entries()) await writeVolume(path.join(dir, f.acquisitions[k]), acq, 'float32', desc(`acquisition ${k + 1}`));
-  await writeVolume(path.join(dir, f.mean3), s.mean3, 'float32', desc('mean of 3 acquisitions'));
-  await writeVolume(path.join(dir, f.brainMask), maskVolume(s.truth, s.brainMask), 'uint8', desc('brain mask'));
-  await writeVolume(path.join(dir, f.lesionMask), maskVolume(s.truth, s.lesionMask), 'uint8', desc('lesion numbers'));
-  await writeVolume(path.join(dir, f.tubeMask), maskVolume(s.truth, s.tubeMask), 'uint8', desc('tube numbers'));
-  await writeVolume(path.join(dir, f.labels), maskVolume(s.truth, s.labels), 'uint8', desc('tissue labels'));
-  const dicom = opts.dicom === false ? undefined : await writeSubjectDicom(dir, s, p, opts.fieldStrengthT ?? 3);
-  return {
-    id: s.id,
-    folder: s.id,
-    noiseSigma: s.noiseSigma,
-    snr: s.snr,
-    signalPerMM: s.signalPerMM,
-    tissueConcentrationsMM: s.tissueConcentrationsMM,
-    tubes: s.tubes,
-    lesions: s.lesions,
-    brainVoxels: s.brainMask.reduce((a, v) => a + v, 0),
-    pose: s.pose,
-    ...(dicom ? { dicom } : {}),
-  };
 }
 
 /**
  * Generates `subjects` phantom subjects and writes them under `outDir` (which must be new or empty): sub-01/ … with
  * truth, acq1..3, mean3, masks and labels as .nii.gz, a dicom/ study with one series per acquisition, and manifest.json.
+ * The NIfTI files depend only on the parameters (not on the number of workers).
  */
 export async function writeCohort(outDir: string, opts: WriteCohortOptions = {}, onProgress?: (p: CohortProgress) => void): Promise<WriteCohortResult> {
   const t0 = Date.now();
-  const { dicom: _dicom, fieldStrengthT, ...paramInput } = opts;
-  const params = resolvePhantomParams(paramInput);
+  const { dicom, fieldStrengthT, workers: workerOption, ...paramInput } = opts;
+  const params: PhantomParams = resolvePhantomParams(paramInput);
   if (fieldStrengthT !== undefined && !(fieldStrengthT > 0)) throw new Error(`field strength must be positive tesla, got ${fieldStrengthT}`);
+  if (workerOption !== undefined && !(Number.isInteger(workerOption) && workerOption >= 1)) {
+    throw new Error(`workers must be a positive integer, got ${workerOption}`);
+  }
   const existing = await fs.readdir(outDir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [] as string[];
     throw new Error(`cannot use ${outDir} as the cohort folder: ${err.message}`);
@@ -114,12 +103,20 @@ export async function writeCohort(outDir: string, opts: WriteCohortOptions = {},
   if (existing.some((n) => !n.startsWith('.'))) throw new Error(`cohort folder ${outDir} is not empty; choose a new folder`);
   await fs.mkdir(outDir, { recursive: true });
 
-  const subjects: CohortSubjectEntry[] = [];
-  for (let i = 0; i < params.subjects; i++) {
-    const subject = generateSubject(params, i);
-    subjects.push(await writeSubject(outDir, subject, params, opts));
-    onProgress?.({ done: i + 1, total: params.subjects, id: subject.id, elapsedMs: Date.now() - t0 });
+  const writeOpts: SubjectWriteOptions = { dicom: dicom !== false, fieldStrengthT: fieldStrengthT ?? 3 };
+  const workers = Math.min(params.subjects, workerOption ?? Math.min(os.availableParallelism(), 8));
+  const entries: CohortSubjectEntry[] = [];
+  const done = (entry: CohortSubjectEntry) => {
+    entries.push(entry);
+    onProgress?.({ done: entries.length, total: params.subjects, id: entry.id, elapsedMs: Date.now() - t0 });
+  };
+  const indices = Array.from({ length: params.subjects }, (_, i) => i);
+  if (workers <= 1) {
+    for (const i of indices) done(await generateAndWriteSubject(outDir, params, i, writeOpts));
+  } else {
+    await runOnWorkers(workers, { outDir, params, options: writeOpts }, indices, done);
   }
+  const subjects = entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const manifest: CohortManifest = {
     format: COHORT_FORMAT,
     generator: { ...PHANTOM_GENERATOR },
@@ -131,5 +128,5 @@ export async function writeCohort(outDir: string, opts: WriteCohortOptions = {},
     subjects,
   };
   await fs.writeFile(path.join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  return { outDir, manifest, elapsedMs: Date.now() - t0 };
+  return { outDir, manifest, elapsedMs: Date.now() - t0, workers: Math.max(1, workers) };
 }

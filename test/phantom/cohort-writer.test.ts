@@ -18,8 +18,9 @@ beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'cohort-writer-'));
   out = path.join(root, 'cohort');
   progress = [];
-  const result = await writeCohort(out, SMALL, (p) => progress.push(p));
+  const result = await writeCohort(out, { ...SMALL, workers: 2 }, (p) => progress.push(p));
   manifest = result.manifest;
+  expect(result.workers).toBe(2);
 });
 
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -33,7 +34,9 @@ describe('writeCohort', () => {
     ]);
     expect(fs.readdirSync(path.join(out, 'sub-01', 'dicom')).sort()).toEqual(['acq1', 'acq2', 'acq3']);
     expect(fs.readdirSync(path.join(out, 'sub-01', 'dicom', 'acq1'))).toHaveLength(32);
-    expect(progress.map((p) => [p.done, p.total, p.id])).toEqual([[1, 2, 'sub-01'], [2, 2, 'sub-02']]);
+    // Parallel subjects may finish in either order.
+    expect(progress.map((p) => [p.done, p.total])).toEqual([[1, 2], [2, 2]]);
+    expect(progress.map((p) => p.id).sort()).toEqual(['sub-01', 'sub-02']);
   });
 
   it('writes a manifest with parameters, concentrations, tubes, lesions and σ', () => {
@@ -84,8 +87,19 @@ describe('writeCohort', () => {
     expect(worst).toBeLessThan(0.05); // 16-bit storage with rescale: a fraction of a unit of ~1000
   });
 
+  it('writes the same NIfTI bytes in this thread as on worker threads', async () => {
+    const serial = path.join(root, 'serial');
+    const result = await writeCohort(serial, { ...SMALL, dicom: false, workers: 1 });
+    expect(result.workers).toBe(1);
+    for (const file of ['acq1.nii.gz', 'truth.nii.gz', 'labels.nii.gz']) {
+      expect(fs.readFileSync(path.join(serial, 'sub-02', file)).equals(fs.readFileSync(path.join(out, 'sub-02', file)))).toBe(true);
+    }
+    expect(fs.existsSync(path.join(serial, 'sub-01', 'dicom'))).toBe(false);
+  });
+
   it('refuses a folder that is not empty, and bad parameters', async () => {
     await expect(writeCohort(out, SMALL)).rejects.toThrow(/not empty/);
     await expect(writeCohort(path.join(root, 'other'), { ...SMALL, snr: -1 })).rejects.toThrow(/snr must be a positive number/);
+    await expect(writeCohort(path.join(root, 'other'), { ...SMALL, workers: 0 })).rejects.toThrow(/workers must be a positive integer/);
   });
 });
