@@ -1,8 +1,8 @@
 // How the model layer imports TensorFlow.js: core + layers + the CPU and WASM backends, identically in Node and the browser.
 // tfjs-node is deliberately not used (not installable here); WebGL/WebGPU are loaded on demand by backend-browser.ts.
 import * as tf from '@tensorflow/tfjs-core';
-// Chained tensor methods (t.squeeze(), t.reshape()) as in the full @tensorflow/tfjs bundle, for code that uses them.
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+// Note: chained tensor methods (t.squeeze()) are NOT registered: tfjs-core's Node (CommonJS) build does not ship them.
+// Use the functional ops (tf.squeeze(t)).
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
