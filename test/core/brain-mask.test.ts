@@ -33,7 +33,7 @@ describe('computeBrainMask on the default phantom cohort (seed 1, 13 subjects, 6
     rows = await runCohort(13, 2);
     process.stderr.write(
       `brain-mask cohort: ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n` +
-        rows.map((r) => `  ${r.id} Dice ${r.diceMean3.toFixed(4)} (acq1 ${r.diceAcq1.toFixed(4)}) pSNR ${r.psnrAcq1.toFixed(2)} SSIM ${r.ssimAcq1.toFixed(4)} σ ${r.sigmaEstimated.toFixed(2)}/${r.sigmaTrue.toFixed(2)} ${r.ms.toFixed(0)} ms`).join('\n') +
+        rows.map((r) => `  ${r.id} Dice ${r.diceMean3.toFixed(4)} (acq1 ${r.diceAcq1.toFixed(4)}) pSNR ${r.psnrAcq1.toFixed(2)} SSIM ${r.ssimAcq1.toFixed(4)} σ ${r.sigmaEstimated.toFixed(2)}/${r.sigmaTrue.toFixed(2)} SNR ${r.snrEstimated.toFixed(2)}/${r.snrTrue} ${r.ms.toFixed(0)} ms`).join('\n') +
         '\n',
     );
   });
@@ -54,8 +54,11 @@ describe('computeBrainMask on the default phantom cohort (seed 1, 13 subjects, 6
     }
   });
 
-  it('estimates the noise σ of one acquisition within 5 % without a reference', () => {
-    for (const r of rows) expect(Math.abs(r.sigmaEstimated - r.sigmaTrue) / r.sigmaTrue).toBeLessThan(0.05);
+  it('estimates the noise σ and the brain SNR of one acquisition within 5 % without a reference', () => {
+    for (const r of rows) {
+      expect(Math.abs(r.sigmaEstimated - r.sigmaTrue) / r.sigmaTrue).toBeLessThan(0.05);
+      expect(Math.abs(r.snrEstimated - r.snrTrue) / r.snrTrue).toBeLessThan(0.05);
+    }
   });
 
   it('gives acquisition-1 vs mean-of-three metrics in a plausible range', () => {
