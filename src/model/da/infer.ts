@@ -54,8 +54,9 @@ const BYTES_PER_L1_VOXEL = 2 * 4 * TAPS + 3 * 4 * CONV1_FILTERS;
 /** conv3d holds the 256-channel map (pre- and post-activation) and the dense activations per tile voxel. */
 const BYTES_PER_CONV_VOXEL = 4 * (3 * 256 + 2 * 64 + 32 + 256 + 2);
 
+/** A box of the volume [z0,z1)×[y0,y1)×[x0,x1): the bounding box of the voxels it computes. */
 interface Tile {
-  z0: number; z1: number; y0: number; y1: number;
+  z0: number; z1: number; y0: number; y1: number; x0: number; x1: number;
   /** Linear voxel indices to compute, ascending. */
   centres: Int32Array;
 }
@@ -129,7 +130,7 @@ function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions): v
   }
 }
 
-/** Slabs of whole x-rows: full y extent when it fits, else a y-range of one z-slice. */
+/** Slabs of whole x-rows (full y extent when it fits, else a y-range of one z-slice), each shrunk to the bounding box of its voxels. */
 function planTiles(dims: readonly number[], mask: Uint8Array | undefined, maxTileVoxels: number, halo: number): Tile[] {
   const [nx, ny, nz] = dims;
   let tz: number, ty: number;
@@ -155,11 +156,22 @@ function planTiles(dims: readonly number[], mask: Uint8Array | undefined, maxTil
       if (count === 0) continue;
       const centres = new Int32Array(count);
       let c = 0;
+      // Shrink the box to its voxels' bounding box: with a brain mask, layer 1 and the padded input cover far less.
+      let bz0 = z1, bz1 = z0, by0 = y1, by1 = y0, bx0 = nx, bx1 = 0;
       for (let z = z0; z < z1; z++) for (let y = y0; y < y1; y++) {
         const row = nx * (y + ny * z);
-        for (let x = 0; x < nx; x++) if (!mask || mask[row + x] !== 0) centres[c++] = row + x;
+        for (let x = 0; x < nx; x++) {
+          if (mask && mask[row + x] === 0) continue;
+          centres[c++] = row + x;
+          if (z < bz0) bz0 = z;
+          if (z >= bz1) bz1 = z + 1;
+          if (y < by0) by0 = y;
+          if (y >= by1) by1 = y + 1;
+          if (x < bx0) bx0 = x;
+          if (x >= bx1) bx1 = x + 1;
+        }
       }
-      tiles.push({ z0, z1, y0, y1, centres });
+      tiles.push({ z0: bz0, z1: bz1, y0: by0, y1: by1, x0: bx0, x1: bx1, centres });
     }
   }
   return tiles;
@@ -171,10 +183,10 @@ function planTiles(dims: readonly number[], mask: Uint8Array | undefined, maxTil
  */
 function paddedTileInput(data: Float32Array, dims: readonly number[], tile: Tile, margin: number, inv: number): Float32Array {
   const [nx, ny, nz] = dims;
-  const px = nx + 2 * margin, py = tile.y1 - tile.y0 + 2 * margin, pz = tile.z1 - tile.z0 + 2 * margin;
+  const px = tile.x1 - tile.x0 + 2 * margin, py = tile.y1 - tile.y0 + 2 * margin, pz = tile.z1 - tile.z0 + 2 * margin;
   const out = new Float32Array(px * py * pz);
   const xs = new Int32Array(px);
-  for (let a = 0; a < px; a++) xs[a] = reflectIndex(a - margin, nx);
+  for (let a = 0; a < px; a++) xs[a] = reflectIndex(tile.x0 + a - margin, nx);
   let o = 0;
   for (let c = 0; c < pz; c++) {
     const z = reflectIndex(tile.z0 + c - margin, nz);
@@ -240,14 +252,14 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
   const rowBuffer = conv ? undefined : new Float32Array(Math.min(maxRows, totalCentres) * CONV2_FAN_IN);
   try {
     for (const tile of tiles) {
-      const ty = tile.y1 - tile.y0, tz = tile.z1 - tile.z0;
+      const tx = tile.x1 - tile.x0, ty = tile.y1 - tile.y0, tz = tile.z1 - tile.z0;
       if (conv) {
         const padded = paddedTileInput(volume.data, dims, tile, PATCH_RADIUS, inv);
         const y = tf.tidy(() => {
-          const x = tf.tensor5d(padded, [1, tz + 4, ty + 4, nx + 4, 1]);
+          const x = tf.tensor5d(padded, [1, tz + 4, ty + 4, tx + 4, 1]);
           const h1 = tf.relu(tf.add(tf.conv3d(x, weights.k1!, 1, 'valid'), weights.b1));
           const h2 = tf.relu(tf.add(tf.conv3d(h1 as tf.Tensor5D, weights.k2!, 1, 'valid'), weights.b2));
-          return denseHead(tf.reshape(h2, [tz * ty * nx, 256]), weights);
+          return denseHead(tf.reshape(h2, [tz * ty * tx, 256]), weights);
         });
         let values: Float32Array;
         try {
@@ -257,9 +269,9 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
         }
         for (const v of tile.centres) {
           const x = v % nx, yy = floor(v / nx) % dims[1], z = floor(v / (nx * dims[1]));
-          out[v] = values[((z - tile.z0) * ty + (yy - tile.y0)) * nx + x] * scale;
+          out[v] = values[((z - tile.z0) * ty + (yy - tile.y0)) * tx + (x - tile.x0)] * scale;
         }
-        voxelsComputed += tz * ty * nx;
+        voxelsComputed += tz * ty * tx;
         done += tile.centres.length;
         opts.onProgress?.(done / totalCentres);
         await yieldToEventLoop();
@@ -268,7 +280,7 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
       }
 
       // Layer 1 densely on the tile plus a one-voxel halo (cheap: 0.4% of the FLOPs), as [N1,27]·[27,64].
-      const px = nx + 4, py = ty + 4, pz = tz + 4;
+      const px = tx + 4, py = ty + 4, pz = tz + 4;
       const lx = px - 2, ly = py - 2;
       const padded = paddedTileInput(volume.data, dims, tile, PATCH_RADIUS, inv);
       const rows1 = layer1Rows(padded, px, py, pz);
@@ -286,7 +298,7 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
           for (let r = 0; r < count; r++) {
             const v = tile.centres[start + r];
             const x = v % nx, y = floor(v / nx) % dims[1], z = floor(v / (nx * dims[1]));
-            bases[r] = ((z - tile.z0) * ly + (y - tile.y0)) * lx + x;
+            bases[r] = ((z - tile.z0) * ly + (y - tile.y0)) * lx + (x - tile.x0);
           }
           const y = tf.tidy(() => {
             let rows2: tf.Tensor2D;
