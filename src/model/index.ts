@@ -3,3 +3,4 @@ export { configureWasmPaths } from './tf';
 export { selectBackend, type BackendSelection, type BackendTrial, type SelectBackendOptions } from './backend';
 export * from './da';
 export * from './nlm';
+export { activateBackend, currentBackend, defaultCandidates, measureMatMulGflops } from './backend';
