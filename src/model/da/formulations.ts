@@ -8,11 +8,14 @@
 // - 'conv3d': native tf.conv3d for both convolutions on the tile, dense layers as matMuls, then the masked voxels
 //   are picked. For GPU backends whose conv3d shader may beat gather + matMul.
 //
-// Measured defaults (Node 20, 2-core machine, `npm run bench -- da`; see weights/MODEL_CARD.md for numbers):
-//   wasm : im2col  (im2col ≈ matMul roofline; gather and conv3d are an order of magnitude slower)
-//   cpu  : im2col
-// Not measurable in Node (no GPU context): webgl, webgpu default to 'gather' until the viewer's Chromium
-// benchmark says otherwise; change the table below with the measured numbers.
+// Measured defaults (`npm run bench -- da`, Node 20, tfjs 4.22, the shared 2-core machine under load ≈ 13, so
+// absolute numbers are ~5× below an idle machine; the ratios are what decide):
+//   wasm, 16³ brain-mask crop: im2col 3.24 GFLOP/s (45% of matMul; small run, fixed costs show), gather 1.62,
+//                              conv3d 0.20 → im2col. Whole 64³ head with im2col: 81% of the same run's matMul.
+//   cpu : im2col (gather and conv3d go through the same slow generic kernels; im2col does the least work).
+// Not measurable in Node (no GPU context): webgl, webgpu default to 'gather' (everything stays on the device, and
+// the dominant layer is still one large matMul) until the viewer's Chromium benchmark says otherwise; change the
+// table below with the measured numbers.
 export type DAFormulation = 'im2col' | 'gather' | 'conv3d';
 
 export const DA_FORMULATIONS: readonly DAFormulation[] = ['im2col', 'gather', 'conv3d'];
