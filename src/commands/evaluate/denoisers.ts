@@ -1,19 +1,17 @@
-// The two methods under evaluation, bound to their settings: NLM as DIPY's nlmeans defaults (patch radius 1, block
-// radius 5, Rician correction) with σ from the background, and the DA with a given set of weights.
-import { estimateNoiseSigma } from '../../core/noise';
+// The two methods under evaluation, through the product's own denoising job (src/commands/denoise): NLM with DIPY's
+// nlmeans defaults (patch radius 1, block radius 5, Rician correction, σ estimated from the background) and the DA
+// with a given set of weights.
 import type { Volume } from '../../core/volume';
 import type { DAWeights } from '../../model/da/architecture';
 import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../model/da/card';
-import { denoiseDA } from '../../model/da/infer';
 import { DEFAULT_NORMALISATION } from '../../model/da/normalise';
 import type { LoadedDA } from '../../model/da/weights-io';
-import { nlmeans } from '../../model/nlm/nlm-cpu';
+import { denoiseVolume } from '../denoise';
 import type { Denoiser } from './evaluateSubjects';
 
-/** NLM with DIPY's defaults; σ = the Rician σ of the input's background (what DIPY users pass from estimate_sigma). */
+/** NLM exactly as `sodium-denoise denoise --method nlm` runs it by default. */
 export async function denoiseNlm(input: Volume): Promise<Volume> {
-  const sigma = estimateNoiseSigma(input).sigma;
-  return nlmeans(input, { sigma });
+  return (await denoiseVolume(input, { method: 'nlm' })).volume;
 }
 
 /** Wraps freshly trained weights (not yet on disk) as a loaded model with the default normalisation. */
@@ -28,5 +26,5 @@ export function asLoadedDA(weights: DAWeights, source = 'in-memory training resu
 
 export function createEvaluationDenoiser(model: DAWeights | LoadedDA): Denoiser {
   const loaded = 'card' in model ? (model as LoadedDA) : asLoadedDA(model as DAWeights);
-  return async (input, method) => (method === 'nlm' ? denoiseNlm(input) : (await denoiseDA(input, loaded)).volume);
+  return async (input, method) => (await denoiseVolume(input, method === 'nlm' ? { method: 'nlm' } : { method: 'da', weights: loaded })).volume;
 }
