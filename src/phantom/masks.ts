@@ -2,8 +2,9 @@
 import type { FineModel } from './model';
 import { TISSUE_LABEL } from './types';
 
-/** Label numbers copied into a plain local object: hot loops read them millions of times. */
+/** Label numbers copied into plain locals: hot loops read them millions of times. */
 const L = { ...TISSUE_LABEL } as const;
+const { lesion: LESION, csf: CSF, gm: GM, wm: WM, tube: TUBE } = L;
 
 export interface GridMasks {
   labels: Uint8Array;
@@ -12,7 +13,6 @@ export interface GridMasks {
   tubeMask: Uint8Array;
 }
 
-const { lesion: LESION, csf: CSF, gm: GM, wm: WM, tube: TUBE } = L;
 /** Candidate labels in tie-break order (earlier wins). */
 const BRAIN = Int32Array.from([L.lesion, L.csf, L.gm, L.wm]);
 const NON_BRAIN = Int32Array.from([L.tube, L.eye, L.bone, L.scalp, L.background]);
