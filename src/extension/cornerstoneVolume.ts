@@ -120,7 +120,7 @@ export async function loadSeriesVolume(ds: DisplaySet, extensionManager: Extensi
 export function cacheDerivedVolume(source: LoadedSeriesVolume, displaySetInstanceUID: string, data: Float32Array): Types.IImageVolume {
   const volumeId = `cornerstoneStreamingImageVolume:${displaySetInstanceUID}`;
   const src = source.csVolume;
-  return volumeLoader.createLocalVolume(volumeId, {
+  const derived = volumeLoader.createLocalVolume(volumeId, {
     scalarData: data,
     metadata: { ...src.metadata },
     dimensions: [...src.dimensions] as Types.Point3,
@@ -130,4 +130,24 @@ export function cacheDerivedVolume(source: LoadedSeriesVolume, displaySetInstanc
     referencedVolumeId: src.volumeId,
     referencedImageIds: [...src.imageIds],
   });
+  aliasMetadata(derived.imageIds ?? [], source.imageIds);
+  return derived;
+}
+
+/** Metadata a derived slice shares with its source slice: position, instance number, window (not pixel encoding). */
+const ALIASED_TYPES = new Set(['instance', 'generalImageModule', 'imagePlaneModule', 'voiLutModule', 'generalSeriesModule']);
+const aliases = new Map<string, string>();
+let providerAdded = false;
+
+/** Answers metadata queries for derived image ids from their source slice (else the overlay shows "I: NaN"). */
+function aliasMetadata(derivedIds: readonly string[], sourceIds: readonly string[]): void {
+  derivedIds.forEach((id, k) => {
+    if (sourceIds[k] && id !== sourceIds[k]) aliases.set(id, sourceIds[k]);
+  });
+  if (providerAdded) return;
+  metaData.addProvider((type: string, imageId: unknown) => {
+    const src = typeof imageId === 'string' ? aliases.get(imageId) : undefined;
+    return src && ALIASED_TYPES.has(type) ? metaData.get(type, src) : undefined;
+  }, 9999);
+  providerAdded = true;
 }

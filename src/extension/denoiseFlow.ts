@@ -12,7 +12,8 @@ import { runEngine, type EngineMethod, type EngineRun, type NlmOptions } from '.
 import { debugHook } from './debugHook';
 import { registerSavable } from './saveRegistry';
 import { HANGING_PROTOCOL_ID } from './id';
-import { SELECTORS } from './getHangingProtocolModule';
+import { SELECTORS, comparisonViewportIds } from './getHangingProtocolModule';
+import { alignWindowLevel } from './windowLevel';
 import { OVERLAY_FIELD } from './customizations/overlay';
 import { formatMillis, type MethodLabel, type NaOverlayInfo } from './metricsText';
 import { newUid } from '../io/dicom/uid';
@@ -110,7 +111,12 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       [`${source.StudyInstanceUID}:${SELECTORS.denoised}:0`]: [uid.denoised],
     };
     if (uid.reference) selectorMap[`${source.StudyInstanceUID}:${SELECTORS.reference}:0`] = [uid.reference];
-    hangingProtocolService.setProtocol(HANGING_PROTOCOL_ID, { displaySetSelectorMap: selectorMap, stageIndex: uid.reference ? 0 : 1 });
+    const stageIndex = uid.reference ? 0 : 1;
+    hangingProtocolService.setProtocol(HANGING_PROTOCOL_ID, { displaySetSelectorMap: selectorMap, stageIndex });
+    void alignWindowLevel(
+      (servicesManager.services as unknown as { cornerstoneViewportService?: Parameters<typeof alignWindowLevel>[0] }).cornerstoneViewportService,
+      comparisonViewportIds(stageIndex),
+    );
 
     uiNotificationService.show({
       title: TITLE,

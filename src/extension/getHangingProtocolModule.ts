@@ -56,6 +56,11 @@ export const comparisonProtocol = {
   ],
 };
 
+/** The viewport ids of a stage, left to right (original first). */
+export function comparisonViewportIds(stageIndex: number): string[] {
+  return comparisonProtocol.stages[stageIndex].viewports.map((v) => v.viewportOptions.viewportId);
+}
+
 export default function getHangingProtocolModule() {
   return [{ name: HANGING_PROTOCOL_ID, protocol: comparisonProtocol }];
 }

@@ -23,6 +23,12 @@ export function formatMillis(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
 }
 
+/** The research-use label on two short lines (a third of a screen cuts one long line). */
+export function researchLabelLines(): string[] {
+  const cut = RESEARCH_LABEL.indexOf(' — ');
+  return cut > 0 ? [RESEARCH_LABEL.slice(0, cut + 2), RESEARCH_LABEL.slice(cut + 3)] : [RESEARCH_LABEL];
+}
+
 /** Quality lines: pSNR and SSIM against the reference, or the reference-free SNR estimate. */
 function quality(info: NaOverlayInfo): string[] {
   if (info.psnr !== undefined && info.ssim !== undefined) return [`pSNR ${info.psnr.toFixed(2)} dB`, `SSIM ${info.ssim.toFixed(3)}`];
@@ -35,7 +41,7 @@ export function overlayLines(info: NaOverlayInfo): string[] {
   switch (info.role) {
     case 'denoised': {
       const run = [info.backend?.toUpperCase(), info.millis !== undefined ? formatMillis(info.millis) : ''].filter(Boolean).join(' · ');
-      return [`Na ${info.method} denoised`, run, ...quality(info), RESEARCH_LABEL].filter(Boolean);
+      return [`Na ${info.method} denoised`, run, ...quality(info), ...researchLabelLines()].filter(Boolean);
     }
     case 'original':
       return ['Original', ...quality(info)];

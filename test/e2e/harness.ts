@@ -48,7 +48,9 @@ export function npmStart(args: string[], timeoutMs = 600_000): Promise<StartedSe
     } catch {
       /* already gone */
     }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 8000)))]);
+    clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
   };
   return new Promise((resolve, reject) => {
@@ -165,9 +167,9 @@ export async function lastRun(page: Page): Promise<BrowserRun> {
   });
 }
 
-/** Text of our overlay items in each viewport (by OHIF viewport id). */
+/** The overlay text of each viewport pane, left to right. */
 export async function overlayTexts(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    Array.from(document.querySelectorAll('[data-viewport-id], [data-viewportid]')).map((el) => (el as HTMLElement).innerText.replace(/\s+/g, ' ')),
+    Array.from(document.querySelectorAll('[data-cy="viewport-pane"]')).map((el) => (el as HTMLElement).innerText.replace(/\s+/g, ' ')),
   );
 }

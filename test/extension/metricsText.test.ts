@@ -1,4 +1,4 @@
-import { formatMillis, overlayLines } from '../../src/extension/metricsText';
+import { formatMillis, overlayLines, researchLabelLines } from '../../src/extension/metricsText';
 import { overlayItems } from '../../src/extension/customizations/overlay';
 import { RESEARCH_LABEL } from '../../src/extension/id';
 
@@ -9,7 +9,8 @@ describe('metrics overlay text', () => {
       'WASM · 2.35 s',
       'pSNR 31.20 dB',
       'SSIM 0.877',
-      RESEARCH_LABEL,
+      'Research use —',
+      'trained on synthetic data',
     ]);
   });
 
@@ -18,8 +19,9 @@ describe('metrics overlay text', () => {
       'Na NLM denoised',
       'JS-CPU · 800 ms',
       'SNR ≈ 21.4 (no repeats)',
-      RESEARCH_LABEL,
+      ...researchLabelLines(),
     ]);
+    expect(researchLabelLines().join(' ')).toBe(RESEARCH_LABEL);
   });
 
   it('original and reference viewports', () => {
