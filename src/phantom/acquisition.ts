@@ -16,9 +16,17 @@ export interface LineOperator {
   apply(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void;
 }
 
-/** Hamming weight of k-space sample f (of −half..half), 0 at and beyond ±half. */
-function hamming(f: number, half: number): number {
-  return abs(f) >= half ? 0 : 0.54 + 0.46 * cos((Math.PI * f) / half);
+/** Hamming weight of k-space sample f of an n-sample acquisition (falls to 0.08 at the edge, ±n/2). */
+function hamming(f: number, n: number): number {
+  return 0.54 + 0.46 * cos((2 * Math.PI * f) / n);
+}
+
+/**
+ * The highest |frequency| an n-sample acquisition keeps: all of −(n−1)/2..(n−1)/2 for odd n; for even n the unpaired
+ * Nyquist sample is dropped so every kept frequency has its mirror and the kernels stay real.
+ */
+function maxFrequency(n: number): number {
+  return Math.ceil(n / 2) - 1;
 }
 
 /**
@@ -35,13 +43,13 @@ export function lowPassResampler(nOut: number, oversampling: number): LineOperat
 /** The low-pass resampler as an explicit matrix (any size; the reference the FFT version is tested against). */
 export function denseLowPass(nOut: number, oversampling: number, gain = 1): LineOperator {
   const nIn = nOut * oversampling;
-  const half = nOut / 2;
+  const fMax = maxFrequency(nOut);
   const rows = Array.from({ length: nOut }, (_, o) => {
     const centre = oversampling * o + (oversampling - 1) / 2;
     const row = new Float64Array(nIn);
     for (let m = 0; m < nIn; m++) {
       let s = 1;
-      for (let f = 1; f < half; f++) s += 2 * hamming(f, half) * cos((2 * Math.PI * f * (centre - m)) / nIn);
+      for (let f = 1; f <= fMax; f++) s += 2 * hamming(f, nOut) * cos((2 * Math.PI * f * (centre - m)) / nIn);
       row[m] = (gain * s) / nIn;
     }
     return row;
@@ -66,19 +74,19 @@ export function denseLowPass(nOut: number, oversampling: number, gain = 1): Line
 
 function fftLowPass(nOut: number, oversampling: number, gain = 1): LineOperator {
   const nIn = nOut * oversampling;
-  const half = nOut / 2;
+  const fMax = maxFrequency(nOut);
   const fftIn = new Fft(nIn);
   const fftOut = nOut === nIn ? fftIn : new Fft(nOut);
   const shift = (oversampling - 1) / 2;
-  // Per kept frequency f (|f| < half): where it sits in the input and output spectra, and window × the phase that
+  // Per kept frequency f (|f| ≤ fMax): where it sits in the input and output spectra, and window × the phase that
   // moves the sample points onto the coarse voxel centres.
-  const kept = 2 * half - 1;
+  const kept = 2 * fMax + 1;
   const src = new Int32Array(kept);
   const dst = new Int32Array(kept);
   const wr = new Float64Array(kept);
   const wi = new Float64Array(kept);
-  for (let t = 0, f = -half + 1; f < half; f++, t++) {
-    const w = (gain * hamming(f, half)) / nIn;
+  for (let t = 0, f = -fMax; f <= fMax; f++, t++) {
+    const w = (gain * hamming(f, nOut)) / nIn;
     const phase = (2 * Math.PI * f * shift) / nIn;
     src[t] = (f + nIn) % nIn;
     dst[t] = (f + nOut) % nOut;
@@ -108,10 +116,9 @@ function fftLowPass(nOut: number, oversampling: number, gain = 1): LineOperator 
 
 /** Lag-1 correlation of apodised noise along an axis: Σ w(f)² cos(2πf/n) / Σ w(f)² (for tests and docs). */
 export function apodisedNoiseCorrelation(n: number): number {
-  const half = n / 2;
   let num = 0, den = 0;
-  for (let f = -half + 1; f < half; f++) {
-    const w2 = hamming(f, half) ** 2;
+  for (let f = -maxFrequency(n); f <= maxFrequency(n); f++) {
+    const w2 = hamming(f, n) ** 2;
     num += w2 * cos((2 * Math.PI * f) / n);
     den += w2;
   }
@@ -130,12 +137,11 @@ export function complexNoise(n: number, rng: Random, apodised: boolean): { re: F
   rng.fillNormal(re);
   rng.fillNormal(im);
   if (!apodised) return { re, im };
-  const half = n / 2;
   const w = new Float64Array(n);
   let energy = 0;
-  for (let f = -half + 1; f < half; f++) {
-    w[(f + n) % n] = hamming(f, half);
-    energy += hamming(f, half) ** 2;
+  for (let f = -maxFrequency(n); f <= maxFrequency(n); f++) {
+    w[(f + n) % n] = hamming(f, n);
+    energy += hamming(f, n) ** 2;
   }
   // Each image value's channel variance is Σ (norm·w(fx)w(fy)w(fz))² = norm²·energy³: make it 1.
   const norm = 1 / pow(energy, 1.5);

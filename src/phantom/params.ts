@@ -82,6 +82,9 @@ export function validatePhantomParams(p: PhantomParams): void {
   if (!(Number.isInteger(p.oversampling) && p.oversampling >= 1 && p.oversampling <= 4)) {
     fail(`oversampling must be an integer in 1..4, got ${p.oversampling}`);
   }
+  if (p.matrix * p.oversampling > 512) {
+    fail(`matrix × oversampling = ${p.matrix * p.oversampling} exceeds the 512³ model grid this generator holds in memory`);
+  }
   positive('voxelSizeMm', p.voxelSizeMm);
   positive('snr', p.snr);
   positive('signalPerMM', p.signalPerMM);
