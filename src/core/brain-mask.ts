@@ -4,7 +4,7 @@
 import type { Mask, Volume } from './volume';
 import { assertSameDims, voxelToPatient } from './volume';
 import { boxExtremum, gaussianFilter } from './filters';
-import { estimateNoiseSigma } from './noise';
+import { estimateNoiseSigma, findBackground } from './noise';
 import {
   and,
   andNot,
@@ -39,8 +39,34 @@ export interface BrainMaskOptions {
   eyeMarginMm?: number;
 }
 
-/** Mean of a Rayleigh distribution is σ·√(π/2); 3σ above it is outside the noise. */
+/** Mean of a Rayleigh distribution is σ·√(π/2); 3σ above it is outside the noise, smoothed or not. */
 const NOISE_FLOOR = Math.sqrt(Math.PI / 2) + 3;
+/** Smoothed background standard deviations above its mean that count as object. */
+const FLOOR_SDS = 4;
+
+/**
+ * The level above which smoothed voxels are object, not noise: the smoothed background's mean + 4 SD, measured on
+ * the image's own background (smoothing shrinks the noise, by how much depends on its correlation), and never above
+ * the Rayleigh bound σ·(√(π/2) + 3). At low SNR this keeps the scalp, whose sodium is not far above the noise, in
+ * the head.
+ */
+function noiseFloor(volume: Volume, smooth: Float64Array, sigma: number): number {
+  const bound = sigma * NOISE_FLOOR;
+  let bg: Mask;
+  try {
+    bg = findBackground(volume);
+  } catch {
+    return bound;
+  }
+  const values = maskedValues(smooth, bg);
+  if (values.length < 200) return bound;
+  let sum = 0;
+  for (const v of values) sum += v;
+  const mean = sum / values.length;
+  let ss = 0;
+  for (const v of values) ss += (v - mean) * (v - mean);
+  return Math.min(bound, mean + FLOOR_SDS * Math.sqrt(ss / (values.length - 1)));
+}
 
 export interface BrainMaskSteps {
   head: Mask;
@@ -75,7 +101,8 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
 
   // 1. The head: the largest object above the noise floor (tubes are separate objects beside it), cavities filled,
   //    also slice by slice across the head–foot axis so a neck cut by the field of view closes.
-  const above = thresholdMask(smooth, (v) => v > sigma * NOISE_FLOOR);
+  const floor = noiseFloor(volume, smooth, sigma);
+  const above = thresholdMask(smooth, (v) => v > floor);
   let head = largestComponent(above, dims, 6);
   const axial = superiorAxis(volume);
   head = fillHolesSlices(fillHoles(head, dims), dims, axial);
@@ -97,7 +124,7 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   const brainLevel = median(coreValues);
   const shell = thresholdMask(depthMm, (d) => d > 0.5 * scalpMm && d <= scalpMm);
   const scalpLevel = countMask(shell) > 0 ? median(maskedValues(smooth, shell)) : 0;
-  const threshold = Math.max(scalpLevel + fraction * (brainLevel - scalpLevel), sigma * NOISE_FLOOR);
+  const threshold = Math.max(scalpLevel + fraction * (brainLevel - scalpLevel), floor);
 
   // 4. Candidate brain: bright enough and below the scalp; opening cuts bridges, the largest piece is the brain.
   const candidate = new Uint8Array(head.length);
