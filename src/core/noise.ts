@@ -91,6 +91,9 @@ function nonZero(values: Float64Array): Float64Array {
 /**
  * Rician noise σ of a magnitude image without a reference: Rayleigh statistics of the automatically found
  * background. Falls back to DIPY's local estimator when the object leaves too little background (method says so).
+ * Meant for one magnitude acquisition: an average of N repeats has a narrower, non-Rayleigh background (its σ is
+ * about σ/√N but this estimator does not model that). Spatially correlated noise (k-space apodisation) keeps its
+ * per-voxel Rayleigh marginal, so this estimate holds there too, unlike estimateSigmaLocal.
  */
 export function estimateNoiseSigma(volume: Volume, opts: NoiseEstimateOptions = {}): NoiseEstimate {
   const estimator = opts.estimator ?? 'median';
@@ -165,6 +168,8 @@ const KOAY_FACTOR: Readonly<Record<number, number>> = {
  * for white noise; σ = √(mean(r²) / factor(N)). Neighbours beyond the edge mirror back (scipy 'reflect').
  * DIPY averages over every voxel by default (its background-masking flag is inverted in the code); `mask` restricts
  * the average. `coils` selects the Koay correction factor (DIPY's N; 0 = none, its default).
+ * It assumes white noise: neighbour differences of spatially correlated noise are smaller, so on apodised
+ * acquisitions it underestimates σ (≈ 0.6σ on the phantom's default cohort).
  */
 export function estimateSigmaLocal(volume: Volume, opts: { coils?: number; mask?: Mask } = {}): number {
   const coils = opts.coils ?? 0;
