@@ -169,7 +169,7 @@ const KOAY_FACTOR: Readonly<Record<number, number>> = {
  * DIPY averages over every voxel by default (its background-masking flag is inverted in the code); `mask` restricts
  * the average. `coils` selects the Koay correction factor (DIPY's N; 0 = none, its default).
  * It assumes white noise: neighbour differences of spatially correlated noise are smaller, so on apodised
- * acquisitions it underestimates σ (≈ 0.6σ on the phantom's default cohort).
+ * acquisitions it underestimates σ (by ~15 % on sub-01 of the phantom's default cohort).
  */
 export function estimateSigmaLocal(volume: Volume, opts: { coils?: number; mask?: Mask } = {}): number {
   const coils = opts.coils ?? 0;
