@@ -15,6 +15,7 @@ import {
   DENSE2_UNITS, PATCH_SIZE, PATCH_VOXELS, TAPS, cloneWeights, validateWeights, weightSize,
 } from './architecture';
 import { initDAWeights } from './init';
+import { readFloat32View } from './tensor-views';
 
 export interface DATrainerOptions {
   /** Adam learning rate (the paper: 1e-4). */
@@ -191,11 +192,12 @@ class FastDATrainer implements DATrainer {
     return { a1, h1, h1r, h2, h3, h4, y };
   }
 
-  /** Forward + backward on one batch; returns the loss and gradients as plain arrays. */
-  private lossAndGradients(patches: Float32Array, targets: Float32Array, b: number): { loss: number; gradients: DAWeights } {
+  /**
+   * Forward + backward on one batch. `use` receives the loss and the gradients as read-only views (zero-copy on
+   * wasm), valid only during the call: it runs before the step's tensors are freed.
+   */
+  private withGradients(patches: Float32Array, targets: Float32Array, b: number, use: (loss: number, gradients: DAWeights) => void): void {
     const { a1, a1t } = layer1Im2col(patches, b, this.trainScratch, true);
-    let result: { loss: number; gradients: DAWeights } | undefined;
-    // tidy must not return the result: it would walk every element of the gradient arrays looking for tensors.
     tf.tidy(() => {
       const w = this.upload();
       const f = this.forward(w, a1, b);
@@ -213,6 +215,9 @@ class FastDATrainer implements DATrainer {
       loss /= b;
       const T = (x: tf.Tensor2D) => tf.transpose(x) as tf.Tensor2D;
       const reluBack = (dh: tf.Tensor2D, h: tf.Tensor2D) => tf.mul(dh, tf.step(h)) as tf.Tensor2D;
+      // Bias gradients as ones·dZ: a plain matMul; tf.sum over axis 0 transposes internally first.
+      const onesB = tf.ones([1, b]) as tf.Tensor2D;
+      const onesBP = tf.ones([1, b * P]) as tf.Tensor2D;
       const dy = tf.tensor2d(dyValues, [b, 1]);
       const gW5 = tf.matMul(T(f.h4), dy);
       const dZ4 = reluBack(tf.matMul(dy, tf.reshape(w['dense3/kernel'], [1, DENSE2_UNITS]) as tf.Tensor2D), f.h4);
@@ -224,38 +229,43 @@ class FastDATrainer implements DATrainer {
       const dH1r = tf.matMul(dZ2, T(w['conv2/kernel'] as tf.Tensor2D));
       const dZ1 = reluBack(tf.reshape(dH1r, [b * P, CONV1_FILTERS]) as tf.Tensor2D, f.h1);
       const gW1 = tf.matMul(tf.tensor2d(a1t!, [TAPS, b * P]), dZ1);
-      const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
-      const gradients: DAWeights = {
-        'conv1/kernel': read(gW1),
-        'conv1/bias': read(tf.sum(dZ1, 0)),
-        'conv2/kernel': read(gW2),
-        'conv2/bias': read(tf.sum(dZ2, 0)),
-        'dense1/kernel': read(gW3),
-        'dense1/bias': read(tf.sum(dZ3, 0)),
-        'dense2/kernel': read(gW4),
-        'dense2/bias': read(tf.sum(dZ4, 0)),
-        'dense3/kernel': read(gW5),
-        'dense3/bias': Float32Array.of(db5),
+      const gradientTensors: Record<Exclude<DAWeightName, 'dense3/bias'>, tf.Tensor> = {
+        'conv1/kernel': gW1,
+        'conv1/bias': tf.matMul(onesBP, dZ1),
+        'conv2/kernel': gW2,
+        'conv2/bias': tf.matMul(onesB, dZ2),
+        'dense1/kernel': gW3,
+        'dense1/bias': tf.matMul(onesB, dZ3),
+        'dense2/kernel': gW4,
+        'dense2/bias': tf.matMul(onesB, dZ4),
+        'dense3/kernel': gW5,
       };
-      result = { loss, gradients };
+      // Views last: no tensor may be allocated after them (a heap growth would detach them).
+      const gradients = { 'dense3/bias': Float32Array.of(db5) } as DAWeights;
+      for (const [name, t] of Object.entries(gradientTensors)) gradients[name as DAWeightName] = readFloat32View(t);
+      use(loss, gradients);
     });
-    return result!;
   }
 
   gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights } {
     this.live('gradients');
     const b = checkBatch(patches, targets, 'gradients');
-    const { loss, gradients } = this.lossAndGradients(patches, targets, b);
-    // dataSync may alias backend memory on some backends; hand out copies.
-    return { loss, gradients: cloneWeights(gradients) };
+    let result: { loss: number; gradients: DAWeights } | undefined;
+    this.withGradients(patches, targets, b, (loss, gradients) => {
+      result = { loss, gradients: cloneWeights(gradients) };
+    });
+    return result!;
   }
 
   step(patches: Float32Array, targets: Float32Array): number {
     this.live('step');
     const b = checkBatch(patches, targets, 'step');
-    const { loss, gradients } = this.lossAndGradients(patches, targets, b);
-    this.adam(gradients);
-    return loss;
+    let batchLoss = NaN;
+    this.withGradients(patches, targets, b, (loss, gradients) => {
+      this.adam(gradients);
+      batchLoss = loss;
+    });
+    return batchLoss;
   }
 
   /** Adam as in tfjs/PyTorch: w −= lr · m̂ / (√v̂ + ε), with bias-corrected moments; one fused pass per weight. */
