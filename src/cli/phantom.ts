@@ -71,7 +71,7 @@ export const registerPhantom: Register = (program, run) => {
     .option('--voxel-size <mm>', 'isotropic voxel size in mm (matrix × voxel size ≥ 234 mm holds head and tubes)', String(d.voxelSizeMm))
     .option('--lesions <n|a-b>', `lesions per subject, a count or a range (default ${d.lesions.count.join('-')}; 0 for none)`)
     .option('--tubes <mM,...>', `calibration tube concentrations, alternating left/right (default ${d.tubes.map((t) => t.concentrationMM).join(',')})`)
-    .option('--noise <kind>', `'apodised' (k-space windowed, as on a scanner) or 'white' (default ${d.noise})`)
+    .option('--noise <kind>', `'white' (independent per voxel) or 'apodised' (k-space windowed: correlated, as on a scanner) (default ${d.noise})`)
     .option('--no-dicom', 'write NIfTI only (no DICOM studies)')
     .option('--field-strength <tesla>', 'MagneticFieldStrength recorded in DICOM (ImagingFrequency follows)', '3')
     .option('--workers <n>', 'worker threads generating subjects in parallel (default: one per core, at most 8)')

@@ -12,7 +12,9 @@ export const DEFAULT_PHANTOM_PARAMS: Readonly<PhantomParams> = Object.freeze({
   snr: 13,
   signalPerMM: 5,
   coilVariation: 0.12,
-  noise: 'apodised',
+  // White: independent complex Gaussian noise per voxel, the model DIPY's NLM and the paper's DA training assume;
+  // 'apodised' correlates neighbours (≈ 0.63 per axis) as a scanner that windows k-space would.
+  noise: 'white',
   // docs/sodium-mri.md: CSF/vitreous 135–145 mM, GM 35–45, WM 25–35, muscle/scalp 15–30, cortical bone low.
   tissues: {
     scalp: { meanMM: 22, sdMM: 3, minMM: 15, maxMM: 30 },

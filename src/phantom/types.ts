@@ -56,7 +56,7 @@ export interface PhantomParams {
   signalPerMM: number;
   /** Peak relative deviation of the smooth receive-sensitivity field (0.12 = ±12 %). */
   coilVariation: number;
-  /** 'apodised': noise passes the same k-space window as the signal (spatially correlated, as on a scanner). */
+  /** 'white' (default): independent per voxel. 'apodised': the noise passes the signal's k-space window (correlated). */
   noise: 'apodised' | 'white';
   tissues: Record<TissueName, ConcentrationRange>;
   lesions: {

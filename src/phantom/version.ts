@@ -4,6 +4,6 @@
  * Version of the anatomy/acquisition model. Equal versions, seeds and parameters give identical NIfTI volumes;
  * bump the major part when the same seed yields different images.
  */
-export const PHANTOM_VERSION = '1.0.0';
+export const PHANTOM_VERSION = '2.0.0'; // 2: white noise by default
 
 export const PHANTOM_GENERATOR = { name: 'sodium-denoise phantom', version: PHANTOM_VERSION } as const;

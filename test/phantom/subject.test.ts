@@ -61,7 +61,9 @@ describe('generateSubject', () => {
   });
 
   it('has the requested SNR: σ from two repeats in the brain and from the background Rayleigh mean', () => {
-    for (const s of subjects) {
+    const apodised = generateSubject({ ...params, noise: 'apodised' }, 0);
+    expect(checksum(apodised.truth.data)).toBe(checksum(subjects[0].truth.data));
+    for (const s of [...subjects, apodised]) {
       const brainTruth = mean(valuesWhere(s.truth.data, (i) => s.brainMask[i] === 1));
       expect(brainTruth / s.noiseSigma).toBeCloseTo(params.snr, 6);
       const first = valuesWhere(s.acquisitions[0].data, (i) => s.brainMask[i] === 1);
