@@ -20,6 +20,9 @@ async function qido<T = DicomJson[]>(p: string): Promise<T> {
   return (r.status === 204 ? [] : await r.json()) as T;
 }
 
+// Browser runs on a shared two-core CI machine: minutes, not the default two.
+jest.setTimeout(900_000);
+
 beforeAll(async () => {
   server = await npmStart(['--pacs', '--port', '0', '--demo-dir', demoDir, '--demo-size', String(SIZE), '--backend', 'wasm']);
   browser = await openBrowser();

@@ -58,6 +58,9 @@ function shownMetrics(texts: string[], marker: string): { psnr: number; ssim: nu
   return { psnr: Number(/pSNR ([\d.]+) dB/.exec(t!)![1]), ssim: Number(/SSIM ([\d.]+)/.exec(t!)![1]) };
 }
 
+// Browser runs on a shared two-core CI machine: minutes, not the default two.
+jest.setTimeout(900_000);
+
 beforeAll(async () => {
   server = await npmStart(['--port', '0', '--demo-dir', demoDir, '--demo-size', String(SIZE), '--backend', 'wasm']);
   browser = await openBrowser();
