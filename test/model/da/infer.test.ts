@@ -63,6 +63,18 @@ describe('masked denoiseDA (wasm)', () => {
     expect(await activateBackend('wasm')).toBeUndefined();
   });
 
+  it('tiles a wide, thin volume along y when a whole slice exceeds the budget, with the same result', async () => {
+    const model = loaded(15);
+    const wide = createVolume({ dims: [64, 48, 5], data: randomData(64 * 48 * 5, 8) });
+    const random = mulberry32(10);
+    const mask = Uint8Array.from(wide.data, () => (random() < 0.15 ? 1 : 0));
+    const oneTile = await denoiseDA(wide, model, { mask });
+    const yTiles = await denoiseDA(wide, model, { mask, memoryBudgetBytes: 16 * 2 ** 20 });
+    expect(oneTile.tiles).toBe(1);
+    expect(yTiles.tiles).toBeGreaterThan(2); // one z-slice per tile, split along y
+    expect(maxAbsDiff(yTiles.volume.data, oneTile.volume.data) / oneTile.scale).toBeLessThan(1e-5);
+  });
+
   it.each<DAFormulation>(['gather', 'conv3d'])('%s with a scattered mask equals im2col without one at masked voxels', async (formulation) => {
     const model = loaded(14);
     const random = mulberry32(9);
