@@ -147,9 +147,18 @@ async function readMask(maskPath: string, volume: Volume): Promise<Mask> {
   return Uint8Array.from(m.data, (v) => (v !== 0 ? 1 : 0));
 }
 
-/** A cli-progress bar on a terminal; nothing when stderr is a file (logs stay readable). */
+/** A cli-progress bar on a terminal; one line per stage when stderr is a file (logs stay readable). */
 function createProgress(): { update: (fraction: number, stage?: string) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  if (!process.stderr.isTTY) {
+    let last: string | undefined;
+    return {
+      update: (_fraction, stage) => {
+        if (stage && stage !== last) log(`${stage}…`);
+        last = stage ?? last;
+      },
+      stop: () => undefined,
+    };
+  }
   const bar = new SingleBar({ stream: process.stderr, format: '{stage} [{bar}] {percentage}% | ETA {eta_formatted}', barsize: 30, hideCursor: false, clearOnComplete: true });
   let started = false;
   return {
