@@ -8,7 +8,8 @@ import {
 } from './architecture';
 import { type DAFormulation, DA_FORMULATIONS, defaultFormulation } from './formulations';
 import { computeDAScale } from './normalise';
-import { checkPatchDims, reflectIndex } from './patches';
+import { checkPatchDims } from './patches';
+import { layer1Rows, paddedTileInput, planTiles, type Tile } from './tiles';
 import type { LoadedDA } from './weights-io';
 
 export interface DenoiseDAOptions {
@@ -53,13 +54,6 @@ const BYTES_PER_ROW = 2 * 4 * CONV2_FAN_IN + 2 * 4 * (256 + 256 + 32 + 1);
 const BYTES_PER_L1_VOXEL = 2 * 4 * TAPS + 3 * 4 * CONV1_FILTERS;
 /** conv3d holds the 256-channel map (pre- and post-activation) and the dense activations per tile voxel. */
 const BYTES_PER_CONV_VOXEL = 4 * (3 * 256 + 2 * 64 + 32 + 256 + 2);
-
-/** A box of the volume [z0,z1)×[y0,y1)×[x0,x1): the bounding box of the voxels it computes. */
-interface Tile {
-  z0: number; z1: number; y0: number; y1: number; x0: number; x1: number;
-  /** Linear voxel indices to compute, ascending. */
-  centres: Int32Array;
-}
 
 /** Weight tensors laid out for the matMul formulation (and 5D kernels for conv3d). */
 interface WeightTensors {
@@ -130,88 +124,111 @@ function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions): v
   }
 }
 
-/** Slabs of whole x-rows (full y extent when it fits, else a y-range of one z-slice), each shrunk to the bounding box of its voxels. */
-function planTiles(dims: readonly number[], mask: Uint8Array | undefined, maxTileVoxels: number, halo: number): Tile[] {
-  const [nx, ny, nz] = dims;
-  let tz: number, ty: number;
-  const slice = (nx + halo) * (ny + halo);
-  if (slice * (1 + halo) <= maxTileVoxels) {
-    ty = ny;
-    tz = Math.min(nz, Math.max(1, Math.floor(maxTileVoxels / slice) - halo));
-  } else {
-    tz = 1;
-    ty = Math.min(ny, Math.max(1, Math.floor(maxTileVoxels / ((nx + halo) * (1 + halo))) - halo));
+/** What every tile of one denoiseDA call shares. */
+interface TileRun {
+  data: Float32Array;
+  dims: readonly number[];
+  /** 1 / scale (input normalisation) and scale (output). */
+  inv: number;
+  scale: number;
+  /** The output volume's data, written at the tile's centres. */
+  out: Float32Array;
+  maxRows: number;
+  formulation: DAFormulation;
+  weights: WeightTensors;
+  /** Staging for JS-built layer-2 rows (im2col), reused by every chunk. */
+  rowBuffer?: Float32Array;
+}
+
+type AfterChunk = (centres: number, computed: number) => Promise<void>;
+
+/** 'conv3d': native convolutions over the whole tile box, then the tile's centres are picked. */
+async function denoiseTileConv3d(run: TileRun, tile: Tile, afterChunk: AfterChunk): Promise<void> {
+  const { dims, weights } = run;
+  const [nx, ny] = dims;
+  const tx = tile.x1 - tile.x0, ty = tile.y1 - tile.y0, tz = tile.z1 - tile.z0;
+  const padded = paddedTileInput(run.data, dims, tile, PATCH_RADIUS, run.inv);
+  const y = tf.tidy(() => {
+    const x = tf.tensor5d(padded, [1, tz + 4, ty + 4, tx + 4, 1]);
+    const h1 = tf.relu(tf.add(tf.conv3d(x, weights.k1!, 1, 'valid'), weights.b1)) as tf.Tensor5D;
+    const h2 = tf.relu(tf.add(tf.conv3d(h1, weights.k2!, 1, 'valid'), weights.b2));
+    return denseHead(tf.reshape(h2, [tz * ty * tx, 256]), weights);
+  });
+  let values: Float32Array;
+  try {
+    values = (await y.data()) as Float32Array;
+  } finally {
+    y.dispose();
   }
-  const tiles: Tile[] = [];
-  for (let z0 = 0; z0 < nz; z0 += tz) {
-    const z1 = Math.min(nz, z0 + tz);
-    for (let y0 = 0; y0 < ny; y0 += ty) {
-      const y1 = Math.min(ny, y0 + ty);
-      let count = 0;
-      for (let z = z0; z < z1; z++) for (let y = y0; y < y1; y++) {
-        const row = nx * (y + ny * z);
-        if (!mask) count += nx;
-        else for (let x = 0; x < nx; x++) count += mask[row + x] !== 0 ? 1 : 0;
-      }
-      if (count === 0) continue;
-      const centres = new Int32Array(count);
-      let c = 0;
-      // Shrink the box to its voxels' bounding box: with a brain mask, layer 1 and the padded input cover far less.
-      let bz0 = z1, bz1 = z0, by0 = y1, by1 = y0, bx0 = nx, bx1 = 0;
-      for (let z = z0; z < z1; z++) for (let y = y0; y < y1; y++) {
-        const row = nx * (y + ny * z);
-        for (let x = 0; x < nx; x++) {
-          if (mask && mask[row + x] === 0) continue;
-          centres[c++] = row + x;
-          if (z < bz0) bz0 = z;
-          if (z >= bz1) bz1 = z + 1;
-          if (y < by0) by0 = y;
-          if (y >= by1) by1 = y + 1;
-          if (x < bx0) bx0 = x;
-          if (x >= bx1) bx1 = x + 1;
-        }
-      }
-      tiles.push({ z0: bz0, z1: bz1, y0: by0, y1: by1, x0: bx0, x1: bx1, centres });
-    }
+  for (const v of tile.centres) {
+    const x = v % nx, yy = floor(v / nx) % ny, z = floor(v / (nx * ny));
+    run.out[v] = values[((z - tile.z0) * ty + (yy - tile.y0)) * tx + (x - tile.x0)] * run.scale;
   }
-  return tiles;
+  await afterChunk(tile.centres.length, tz * ty * tx);
 }
 
 /**
- * Normalised input of a tile with `margin` voxels of context on every side (reflect border), as
- * [z, y, x] of size (tz+2m)(ty+2m)(nx+2m).
+ * 'im2col' / 'gather': layer 1 densely on the tile box plus a one-voxel halo (0.4% of the FLOPs) as [N1,27]·[27,64];
+ * then, per chunk of centres, their [C,1728] layer-2 rows (copied in JS, or gathered on the device) through
+ * layer 2 and the dense layers as plain matMuls.
  */
-function paddedTileInput(data: Float32Array, dims: readonly number[], tile: Tile, margin: number, inv: number): Float32Array {
-  const [nx, ny, nz] = dims;
-  const px = tile.x1 - tile.x0 + 2 * margin, py = tile.y1 - tile.y0 + 2 * margin, pz = tile.z1 - tile.z0 + 2 * margin;
-  const out = new Float32Array(px * py * pz);
-  const xs = new Int32Array(px);
-  for (let a = 0; a < px; a++) xs[a] = reflectIndex(tile.x0 + a - margin, nx);
-  let o = 0;
-  for (let c = 0; c < pz; c++) {
-    const z = reflectIndex(tile.z0 + c - margin, nz);
-    for (let b = 0; b < py; b++) {
-      const row = nx * (reflectIndex(tile.y0 + b - margin, ny) + ny * z);
-      for (let a = 0; a < px; a++) out[o++] = data[row + xs[a]] * inv;
+async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChunk): Promise<void> {
+  const { dims, weights } = run;
+  const [nx, ny] = dims;
+  const tx = tile.x1 - tile.x0, ty = tile.y1 - tile.y0, tz = tile.z1 - tile.z0;
+  const px = tx + 4, py = ty + 4, pz = tz + 4;
+  const lx = px - 2, ly = py - 2;
+  const padded = paddedTileInput(run.data, dims, tile, PATCH_RADIUS, run.inv);
+  const rows1 = layer1Rows(padded, px, py, pz);
+  const h1 = tf.tidy(() =>
+    tf.fused.matMul({ a: tf.tensor2d(rows1, [rows1.length / TAPS, TAPS]), b: weights.w1, bias: weights.b1, activation: 'relu' }),
+  );
+  try {
+    const l1 = run.formulation === 'im2col' ? ((await h1.data()) as Float32Array) : undefined;
+    // Offsets (in layer-1 voxels) of the 27 taps around a centre's base position, tap order (kd·3 + kh)·3 + kw.
+    const tapOffsets = new Int32Array(TAPS);
+    for (let kd = 0, o = 0; kd < 3; kd++) for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) tapOffsets[o++] = (kd * ly + kh) * lx + kw;
+    for (let start = 0; start < tile.centres.length; start += run.maxRows) {
+      const count = Math.min(run.maxRows, tile.centres.length - start);
+      const bases = new Int32Array(count);
+      for (let r = 0; r < count; r++) {
+        const v = tile.centres[start + r];
+        const x = v % nx, y = floor(v / nx) % ny, z = floor(v / (nx * ny));
+        bases[r] = ((z - tile.z0) * ly + (y - tile.y0)) * lx + (x - tile.x0);
+      }
+      const y = tf.tidy(() => {
+        let rows2: tf.Tensor2D;
+        if (l1) {
+          const buf = run.rowBuffer!.subarray(0, count * CONV2_FAN_IN);
+          // 9 contiguous copies of 3 voxels × 64 channels per row (kw runs along x, contiguous in the map).
+          for (let r = 0; r < count; r++) {
+            let dst = r * CONV2_FAN_IN;
+            for (let k = 0; k < TAPS; k += 3) {
+              const src = (bases[r] + tapOffsets[k]) * CONV1_FILTERS;
+              buf.set(l1.subarray(src, src + 3 * CONV1_FILTERS), dst);
+              dst += 3 * CONV1_FILTERS;
+            }
+          }
+          rows2 = tf.tensor2d(buf, [count, CONV2_FAN_IN]);
+        } else {
+          const idx = new Int32Array(count * TAPS);
+          for (let r = 0; r < count; r++) for (let k = 0; k < TAPS; k++) idx[r * TAPS + k] = bases[r] + tapOffsets[k];
+          rows2 = tf.reshape(tf.gather(h1, tf.tensor2d(idx, [count, TAPS], 'int32')), [count, CONV2_FAN_IN]);
+        }
+        return layer2AndDense(rows2, weights);
+      });
+      let values: Float32Array;
+      try {
+        values = (await y.data()) as Float32Array;
+      } finally {
+        y.dispose();
+      }
+      for (let r = 0; r < count; r++) run.out[tile.centres[start + r]] = values[r] * run.scale;
+      await afterChunk(count, count);
     }
+  } finally {
+    h1.dispose();
   }
-  return out;
-}
-
-/** Layer-1 im2col of a padded tile input: [Lz·Ly·Lx, 27] with L = padded − 2, tap index (kd·3 + kh)·3 + kw. */
-function layer1Rows(padded: Float32Array, px: number, py: number, pz: number): Float32Array {
-  const lx = px - 2, ly = py - 2, lz = pz - 2;
-  const rows = new Float32Array(lx * ly * lz * TAPS);
-  let o = 0;
-  for (let c = 0; c < lz; c++) for (let b = 0; b < ly; b++) for (let a = 0; a < lx; a++) {
-    for (let kd = 0; kd < 3; kd++) for (let kh = 0; kh < 3; kh++) {
-      const src = ((c + kd) * py + (b + kh)) * px + a;
-      rows[o++] = padded[src];
-      rows[o++] = padded[src + 1];
-      rows[o++] = padded[src + 2];
-    }
-  }
-  return rows;
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -236,8 +253,6 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
   const scale = computeDAScale(volume.data, model.card.normalisation);
   const inv = 1 / scale;
   const dims = volume.dims;
-  const [nx] = dims;
-
   const conv = formulation === 'conv3d';
   const tiles = conv
     ? planTiles(dims, opts.mask, Math.floor((0.8 * budget) / BYTES_PER_CONV_VOXEL), 4)
@@ -246,100 +261,28 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
   const totalCentres = tiles.reduce((n, t) => n + t.centres.length, 0);
 
   const out = new Float32Array(volume.data);
+  const run: TileRun = {
+    data: volume.data, dims, inv, scale, out, maxRows, formulation,
+    weights: uploadWeights(model.weights, conv),
+    rowBuffer: conv ? undefined : new Float32Array(Math.min(maxRows, totalCentres) * CONV2_FAN_IN),
+  };
   let done = 0;
   let voxelsComputed = 0;
-  const weights = uploadWeights(model.weights, conv);
-  const rowBuffer = conv ? undefined : new Float32Array(Math.min(maxRows, totalCentres) * CONV2_FAN_IN);
+  // Per chunk: report, let the UI breathe, and give an abort the chance to land.
+  const afterChunk = async (centres: number, computed: number) => {
+    done += centres;
+    voxelsComputed += computed;
+    opts.onProgress?.(done / totalCentres);
+    await yieldToEventLoop();
+    opts.signal?.throwIfAborted();
+  };
   try {
     for (const tile of tiles) {
-      const tx = tile.x1 - tile.x0, ty = tile.y1 - tile.y0, tz = tile.z1 - tile.z0;
-      if (conv) {
-        const padded = paddedTileInput(volume.data, dims, tile, PATCH_RADIUS, inv);
-        const y = tf.tidy(() => {
-          const x = tf.tensor5d(padded, [1, tz + 4, ty + 4, tx + 4, 1]);
-          const h1 = tf.relu(tf.add(tf.conv3d(x, weights.k1!, 1, 'valid'), weights.b1));
-          const h2 = tf.relu(tf.add(tf.conv3d(h1 as tf.Tensor5D, weights.k2!, 1, 'valid'), weights.b2));
-          return denseHead(tf.reshape(h2, [tz * ty * tx, 256]), weights);
-        });
-        let values: Float32Array;
-        try {
-          values = (await y.data()) as Float32Array;
-        } finally {
-          y.dispose();
-        }
-        for (const v of tile.centres) {
-          const x = v % nx, yy = floor(v / nx) % dims[1], z = floor(v / (nx * dims[1]));
-          out[v] = values[((z - tile.z0) * ty + (yy - tile.y0)) * tx + (x - tile.x0)] * scale;
-        }
-        voxelsComputed += tz * ty * tx;
-        done += tile.centres.length;
-        opts.onProgress?.(done / totalCentres);
-        await yieldToEventLoop();
-        opts.signal?.throwIfAborted();
-        continue;
-      }
-
-      // Layer 1 densely on the tile plus a one-voxel halo (cheap: 0.4% of the FLOPs), as [N1,27]·[27,64].
-      const px = tx + 4, py = ty + 4, pz = tz + 4;
-      const lx = px - 2, ly = py - 2;
-      const padded = paddedTileInput(volume.data, dims, tile, PATCH_RADIUS, inv);
-      const rows1 = layer1Rows(padded, px, py, pz);
-      const h1 = tf.tidy(() =>
-        tf.fused.matMul({ a: tf.tensor2d(rows1, [rows1.length / TAPS, TAPS]), b: weights.w1, bias: weights.b1, activation: 'relu' }),
-      );
-      try {
-        const l1 = formulation === 'im2col' ? ((await h1.data()) as Float32Array) : undefined;
-        // Offsets (in layer-1 voxels) of the 27 taps around a centre's base position, tap order (kd·3 + kh)·3 + kw.
-        const tapOffsets = new Int32Array(TAPS);
-        for (let kd = 0, o = 0; kd < 3; kd++) for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) tapOffsets[o++] = (kd * ly + kh) * lx + kw;
-        for (let start = 0; start < tile.centres.length; start += maxRows) {
-          const count = Math.min(maxRows, tile.centres.length - start);
-          const bases = new Int32Array(count);
-          for (let r = 0; r < count; r++) {
-            const v = tile.centres[start + r];
-            const x = v % nx, y = floor(v / nx) % dims[1], z = floor(v / (nx * dims[1]));
-            bases[r] = ((z - tile.z0) * ly + (y - tile.y0)) * lx + (x - tile.x0);
-          }
-          const y = tf.tidy(() => {
-            let rows2: tf.Tensor2D;
-            if (l1) {
-              const buf = rowBuffer!.subarray(0, count * CONV2_FAN_IN);
-              // 9 contiguous copies of 3 voxels × 64 channels per row (kw runs along x, contiguous in the map).
-              for (let r = 0; r < count; r++) {
-                let dst = r * CONV2_FAN_IN;
-                for (let k = 0; k < TAPS; k += 3) {
-                  const src = (bases[r] + tapOffsets[k]) * CONV1_FILTERS;
-                  buf.set(l1.subarray(src, src + 3 * CONV1_FILTERS), dst);
-                  dst += 3 * CONV1_FILTERS;
-                }
-              }
-              rows2 = tf.tensor2d(buf, [count, CONV2_FAN_IN]);
-            } else {
-              const idx = new Int32Array(count * TAPS);
-              for (let r = 0; r < count; r++) for (let k = 0; k < TAPS; k++) idx[r * TAPS + k] = bases[r] + tapOffsets[k];
-              rows2 = tf.reshape(tf.gather(h1, tf.tensor2d(idx, [count, TAPS], 'int32')), [count, CONV2_FAN_IN]);
-            }
-            return layer2AndDense(rows2, weights);
-          });
-          let values: Float32Array;
-          try {
-            values = (await y.data()) as Float32Array;
-          } finally {
-            y.dispose();
-          }
-          for (let r = 0; r < count; r++) out[tile.centres[start + r]] = values[r] * scale;
-          voxelsComputed += count;
-          done += count;
-          opts.onProgress?.(done / totalCentres);
-          await yieldToEventLoop();
-          opts.signal?.throwIfAborted();
-        }
-      } finally {
-        h1.dispose();
-      }
+      if (conv) await denoiseTileConv3d(run, tile, afterChunk);
+      else await denoiseTileMatMul(run, tile, afterChunk);
     }
   } finally {
-    for (const t of Object.values(weights)) t?.dispose();
+    for (const t of Object.values(run.weights)) t?.dispose();
   }
   const millis = performance.now() - t0;
   return {
