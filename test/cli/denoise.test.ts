@@ -66,6 +66,26 @@ describe('sodium-denoise denoise', () => {
     expect(output.volume.dims).toEqual(input.volume.dims);
   });
 
+  it('DA: the repository\'s weights on wasm, JSON with the model card\'s identity', async () => {
+    const out = path.join(dir, 'da.nii.gz');
+    const r = cli('--method', 'da', '--in', path.join(dir, 'noisy.nii.gz'), '--out', out, '--backend', 'wasm', '--mask', path.join(dir, 'mask.nii.gz'), '--json');
+    expect(r.stderr).not.toMatch(/sodium-denoise:/);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.method).toBe('da');
+    expect(json.backend).toBe('wasm');
+    expect(json.parameters.weights).toMatch(/weights$/);
+    expect(typeof json.parameters.modelVersion).toBe('string');
+    const written = (await readVolumeInput(out)).volume;
+    const input = subject.acquisitions[0];
+    let changed = 0;
+    for (let i = 0; i < written.data.length; i++) {
+      if (subject.brainMask[i]) changed += written.data[i] !== input.data[i] ? 1 : 0;
+      else expect(written.data[i]).toBeCloseTo(input.data[i], 3);
+    }
+    expect(changed).toBeGreaterThan(0);
+  });
+
   it.each([
     [['--method', 'bm3d'], /--method must be da or nlm, got "bm3d"/],
     [['--method', 'nlm', '--sigma', '-1'], /--sigma must be a number > 0, got "-1"/],
