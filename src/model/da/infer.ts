@@ -231,7 +231,22 @@ async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChun
   }
 }
 
+/**
+ * Lets pending events (UI, abort) run between chunks. Node: setImmediate. Browser: a MessageChannel message, which
+ * background tabs do not throttle the way they clamp setTimeout to ≥ 1 s.
+ */
 function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
