@@ -208,4 +208,19 @@ describe('viewer, embedded demo study', () => {
   it('logged no errors to the console', () => {
     expect(browser.errors).toEqual([]);
   });
+
+  it("adds the buttons to the stock modes too (OHIF's /viewer route), first in the primary toolbar", async () => {
+    const page = browser.page;
+    const before = browser.errors.length;
+    await page.goto(server.url.replace('/sodium/', '/viewer/'));
+    await waitForViewer(page);
+    const ids = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('[data-cy]'))
+        .map((e) => e.getAttribute('data-cy'))
+        .filter((id) => id && !id.endsWith('-btn') && id !== 'return-to-work-list')
+        .slice(0, 3),
+    );
+    expect(ids).toEqual(['NaDenoise', 'NaDenoiseNLM', 'NaSaveToPacs']);
+    expect(browser.errors.slice(before)).toEqual([]);
+  });
 });
