@@ -93,7 +93,7 @@ function denseHead(h2: tf.Tensor2D, t: WeightTensors): tf.Tensor2D {
   return tf.fused.matMul({ a: h4, b: t.w5, bias: t.b5 }) as tf.Tensor2D;
 }
 
-function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions): void {
+export function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions): void {
   if (!volume || !(volume.data instanceof Float32Array)) throw new Error('denoiseDA: volume.data must be a Float32Array');
   checkPatchDims(volume.dims);
   const n = volume.dims[0] * volume.dims[1] * volume.dims[2];
@@ -255,6 +255,14 @@ function yieldToEventLoop(): Promise<void> {
  * Output voxel v = network(5×5×5 reflect-padded neighbourhood of v / scale) × scale, for every voxel in the mask.
  */
 export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions = {}): Promise<DenoiseDAResult> {
+  return denoiseDAWithScale(volume, model, undefined, opts);
+}
+
+/**
+ * denoiseDA with the normalisation scale given instead of computed: for callers that split one volume into parts
+ * (node-parallel.ts), which must all use the whole volume's scale. Not part of the public API.
+ */
+export async function denoiseDAWithScale(volume: Volume, model: LoadedDA, givenScale: number | undefined, opts: DenoiseDAOptions = {}): Promise<DenoiseDAResult> {
   const t0 = performance.now();
   checkInputs(volume, model, opts);
   opts.signal?.throwIfAborted();
@@ -265,7 +273,8 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
   const backend = await currentBackend();
   const formulation = opts.formulation ?? defaultFormulation(backend);
   const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
-  const scale = computeDAScale(volume.data, model.card.normalisation);
+  if (givenScale !== undefined && !(givenScale > 0 && isFiniteNumber(givenScale))) throw new Error(`denoiseDA: scale must be positive, got ${givenScale}`);
+  const scale = givenScale ?? computeDAScale(volume.data, model.card.normalisation);
   const inv = 1 / scale;
   const dims = volume.dims;
   const conv = formulation === 'conv3d';

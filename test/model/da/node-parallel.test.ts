@@ -1,0 +1,51 @@
+// DA inference split over worker threads equals the single-thread result, reports progress, and aborts cleanly.
+import { createVolume } from '../../../src/core/volume';
+import { activateBackend } from '../../../src/model/backend';
+import { denoiseDA } from '../../../src/model/da/infer';
+import { denoiseDAParallel } from '../../../src/model/da/node-parallel';
+import { resolvePhantomParams } from '../../../src/phantom/params';
+import { generateSubject } from '../../../src/phantom/subject';
+import { loaded, randomData } from './helpers';
+
+describe('denoiseDAParallel (worker_threads)', () => {
+  beforeAll(async () => {
+    expect(await activateBackend('wasm')).toBeUndefined();
+  });
+  const model = loaded(31);
+
+  it('equals denoiseDA with a brain mask and across the z-cuts, with monotone progress to 1', async () => {
+    const subject = generateSubject(resolvePhantomParams({ matrix: 20, voxelSizeMm: 12.8, seed: 3 }), 0);
+    const volume = subject.acquisitions[0];
+    const single = await denoiseDA(volume, model, { mask: subject.brainMask });
+    const progress: number[] = [];
+    const split = await denoiseDAParallel(volume, model, { mask: subject.brainMask, workers: 3, minVoxelsForWorkers: 0, onProgress: (f) => progress.push(f) });
+    expect(split.backend).toBe('wasm×3');
+    expect(split.voxelsComputed).toBe(single.voxelsComputed);
+    expect(split.scale).toBe(single.scale);
+    let maxDiff = 0;
+    for (let i = 0; i < volume.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(split.volume.data[i] - single.volume.data[i]));
+    expect(maxDiff / single.scale).toBeLessThan(1e-5);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((f, i) => i === 0 || f >= progress[i - 1])).toBe(true);
+    expect(progress[progress.length - 1]).toBeCloseTo(1, 10);
+  });
+
+  it('splits a thin volume (6 slices, ranges of 3) without a mask', async () => {
+    const volume = createVolume({ dims: [12, 10, 6], data: randomData(720, 4) });
+    const single = await denoiseDA(volume, model);
+    const split = await denoiseDAParallel(volume, model, { workers: 2, minVoxelsForWorkers: 0 });
+    let maxDiff = 0;
+    for (let i = 0; i < volume.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(split.volume.data[i] - single.volume.data[i]));
+    expect(maxDiff / single.scale).toBeLessThan(1e-5);
+  });
+
+  it('rejects on abort and on bad input', async () => {
+    const volume = createVolume({ dims: [16, 16, 16], data: randomData(4096, 2) });
+    const controller = new AbortController();
+    const run = denoiseDAParallel(volume, model, { workers: 2, minVoxelsForWorkers: 0, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(run).rejects.toThrow(/abort/i);
+    await expect(denoiseDAParallel(volume, model, { workers: 0 })).rejects.toThrow(/workers must be an integer ≥ 1/);
+    await expect(denoiseDAParallel(volume, model, { mask: new Uint8Array(4096) })).rejects.toThrow(/mask is empty/);
+  });
+});
