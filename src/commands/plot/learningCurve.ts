@@ -30,13 +30,15 @@ export function learningCurveSpec(rows: readonly EpochLoss[], title: string): To
     data: { values },
     facet: { field: 'run', type: 'nominal', title: null },
     columns: 3,
+    // Each fold on its own loss scale: the first epoch's loss would otherwise flatten every later one.
+    resolve: { scale: { y: 'independent' } },
     spec: {
       width: 240,
       height: 160,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-        y: { field: 'loss', type: 'quantitative', title: 'MSE (normalised)', scale: { type: 'log' } },
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false } },
+        y: { field: 'loss', type: 'quantitative', title: 'MSE (normalised)', scale: { type: 'log', nice: false } },
         color: { field: 'kind', type: 'nominal', title: null, scale: { range: ['#1f77b4', '#d62728'] } },
       },
     },
