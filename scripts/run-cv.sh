@@ -11,10 +11,12 @@
 # training brain voxels, ≈ 290k for 11 subjects), NOISE (added-noise level k, 0.5), SWEEP (e.g. "0,0.5,1": run the
 # k sweep first), PUBLISH (weights), BACKEND (wasm).
 #
-# Measured (2-core AMD EPYC shared with other jobs, Node 20, tfjs-wasm): ~1,500 samples/s training when the cores are
-# free, 500–900 samples/s when shared; evaluation ≈ 15 s NLM + 10–25 s DA per 64³ subject. The reduced run behind
-# reports/ (5 folds × 4 epochs × 30k samples, then 15 × 100k for the final model) took 55 min wall clock; the full
-# protocol (one-pass epochs, early stopping typically after 20–40 epochs) needs roughly 5 × 30 × 290k / 1,500 s ≈ 8 h.
+# Measured (2-core AMD EPYC shared with ~7 other jobs, Node 20, tfjs-wasm, batch 128): 475–2,800 samples/s per
+# epoch depending on the load (median ≈ 1,100); evaluation 6–18 s NLM + 30–70 s DA per 64³ subject (full volume; now
+# brain + SSIM margin only). The reduced run behind reports/ took 25 min wall clock for the 5-fold CV (4 epochs ×
+# 30k samples per fold, 12.2 min of training, in parallel with the final model) and 29 min for the final model's
+# first 15 epochs × 100k samples. The full protocol (one-pass epochs of ≈ 290k samples, early stopping typically
+# after 20–40 epochs) needs roughly 5 × 30 × 290k / 1,100 s ≈ 11 h here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
