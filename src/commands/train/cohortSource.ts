@@ -23,7 +23,7 @@ export function phantomCohort(subjects: number, seed: number, matrix?: number, v
   return {
     dir: `phantom:${subjects}:${seed}${matrix ? `:${params.matrix}:${params.voxelSizeMm}` : ''}`,
     ids,
-    description: `synthetic sodium phantom, ${subjects} subjects, seed ${seed}, ${params.matrix}³ voxels of ${params.voxelSizeMm} mm, brain SNR ${params.snr} per acquisition, apodised (spatially correlated) Rician noise; generated in memory${matrix ? ` (oversampling ${params.oversampling})` : `, the same subjects \`sodium-denoise phantom --subjects ${subjects} --seed ${seed}\` writes`}`,
+    description: `synthetic sodium phantom, ${subjects} subjects, seed ${seed}, ${params.matrix}³ voxels of ${params.voxelSizeMm} mm, brain SNR ${params.snr} per acquisition, ${params.noise === 'apodised' ? 'apodised (spatially correlated)' : 'white'} Rician noise; generated in memory${matrix ? ` (oversampling ${params.oversampling})` : `, the same subjects \`sodium-denoise phantom --subjects ${subjects} --seed ${seed}\` writes`}`,
     async load(id: string): Promise<CohortSubjectData> {
       const index = ids.indexOf(id);
       if (index < 0) throw new Error(`subject ${id} is not in ${this.dir} (ids ${ids[0]} … ${ids[ids.length - 1]})`);

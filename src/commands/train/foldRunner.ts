@@ -78,7 +78,8 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
     const result = await trainRun(trainer, sampler, val, {
       label: ctx.label, seed: hyper.seed, batchSize: hyper.batchSize, samplesPerEpoch, maxEpochs: hyper.maxEpochs, patience: hyper.patience,
       checkpointDir: path.join(ctx.dir, 'checkpoint'), logFile: path.join(ctx.dir, 'log.csv'), resume: ctx.resume,
-      config: { fold, batchSize: hyper.batchSize, learningRate: hyper.learningRate, noiseLevel: hyper.noiseLevel, samplesPerEpoch, validationSamples: hyper.validationSamples, seed: hyper.seed },
+      // The data description is part of the run's identity: a resume on a changed cohort (or generator) is refused.
+      config: { data: ctx.dataDescription, fold, batchSize: hyper.batchSize, learningRate: hyper.learningRate, noiseLevel: hyper.noiseLevel, samplesPerEpoch, validationSamples: hyper.validationSamples, seed: hyper.seed },
     }, ctx.progress, ctx.stop);
     const bestWeights = fromTensorRecords(result.bestWeights);
     const weightsDir = path.join(ctx.dir, 'weights');

@@ -56,6 +56,18 @@ function cvMetrics(r: EvaluationReport): Record<string, number> {
 
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
+/** One line on how the DA compares with NLM, from the cross-validation when there is one. */
+function comparisonNote(o: PublishOptions): string[] {
+  const lines: string[] = [];
+  const t = o.cv?.report.tables.find((x) => x.reference === 'truth' && x.metric === 'psnr') ?? o.cv?.report.tables.find((x) => x.metric === 'psnr');
+  if (t) {
+    const better = t.improvementPct.da.mean > t.improvementPct.nlm.mean;
+    lines.push(`- In cross-validation the DA ${better ? 'beats' : 'does not beat'} NLM (DIPY defaults) on pSNR against the ${t.reference === 'truth' ? 'noise-free truth' : 'mean of three'}: +${t.improvementPct.da.mean.toFixed(2)} % vs +${t.improvementPct.nlm.mean.toFixed(2)} % over the noisy input (table below).`);
+  }
+  lines.push('- With scanner-like, spatially correlated noise (`sodium-denoise phantom --noise apodised`) NLM beats this architecture: its 5×5×5 receptive field cannot average correlated noise away (reports/apodised/da-vs-nlm-diagnosis.md).');
+  return lines;
+}
+
 function modelCardMarkdown(card: ModelCard, o: PublishOptions): string {
   const t = card.training;
   const r = o.run;
@@ -75,7 +87,7 @@ function modelCardMarkdown(card: ModelCard, o: PublishOptions): string {
     '- **Trained on synthetic data only** (the project\'s sodium phantom). It has not been validated on patient data. **Not for diagnosis** or any clinical decision.',
     '- Inputs are normalised by the card\'s rule (a robust percentile of the head); images whose contrast, resolution or noise level differ strongly from the phantom (other nuclei, other matrices, strong artefacts) may be denoised wrongly, as the paper\'s discussion warns for signals outside the training database.',
     '- Denoising changes the tubes\' mean signal only slightly but not to zero; check the tube bias and lesion contrast in the cross-validation report before quantifying TSC from denoised images.',
-    '- **On this cohort NLM (DIPY defaults) denoises better than this DA** (see the cross-validation table below and reports/da-vs-nlm-diagnosis.md): the phantom\'s noise, like a scanner\'s, is spatially correlated by the k-space apodisation, and the paper\'s 5×5×5 receptive field cannot average it away as NLM\'s 11³ search does.', '',
+    ...comparisonNote(o), '',
     '## Data', '', `${t.data}.`, '',
     `Training subjects: ${(t.trainSubjects as string[] | undefined)?.join(', ') ?? '?'}; early stopping on ${(t.validationSubjects as string[] | undefined)?.join(', ') ?? '?'}.`, '',
     '## Protocol', '', `${t.protocol}.`, '',
