@@ -113,10 +113,7 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
     if (uid.reference) selectorMap[`${source.StudyInstanceUID}:${SELECTORS.reference}:0`] = [uid.reference];
     const stageIndex = uid.reference ? 0 : 1;
     hangingProtocolService.setProtocol(HANGING_PROTOCOL_ID, { displaySetSelectorMap: selectorMap, stageIndex });
-    void alignWindowLevel(
-      (servicesManager.services as unknown as { cornerstoneViewportService?: Parameters<typeof alignWindowLevel>[0] }).cornerstoneViewportService,
-      comparisonViewportIds(stageIndex),
-    );
+    void alignWindowLevel(servicesManager.services.cornerstoneViewportService, comparisonViewportIds(stageIndex));
 
     uiNotificationService.show({
       title: TITLE,

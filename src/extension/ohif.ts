@@ -110,7 +110,21 @@ export interface UINotificationService {
   hide(id: string): void;
 }
 
+export interface CornerstoneViewportService {
+  getCornerstoneViewport(viewportId: string): {
+    getProperties(): { voiRange?: { lower: number; upper: number } };
+    setProperties(p: { voiRange: { lower: number; upper: number } }): void;
+    render(): void;
+  } | null;
+}
+
+export interface UserAuthenticationService {
+  getAuthorizationHeader?(): Record<string, string> | undefined;
+}
+
 export interface Services {
+  cornerstoneViewportService?: CornerstoneViewportService;
+  userAuthenticationService?: UserAuthenticationService;
   toolbarService: ToolbarService;
   customizationService: CustomizationService;
   displaySetService: DisplaySetService;

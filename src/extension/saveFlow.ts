@@ -87,8 +87,7 @@ export async function runSave(params: ExtensionParams): Promise<string | undefin
     const [dataSource] = extensionManager.getActiveDataSource();
     const cfg = (dataSource?.getConfig?.() ?? {}) as StowConfig;
     if (cfg.wadoRoot && cfg.supportsStow) {
-      const auth = (servicesManager.services as unknown as { userAuthenticationService?: { getAuthorizationHeader?: () => Record<string, string> | undefined } })
-        .userAuthenticationService?.getAuthorizationHeader?.();
+      const auth = servicesManager.services.userAuthenticationService?.getAuthorizationHeader?.();
       await stow(cfg.wadoRoot, files, auth ?? {});
       uiNotificationService.show({
         title: TITLE,

@@ -1,24 +1,16 @@
 // Gives the comparison viewports the original's window/level once they render (the VOI sync group only relays
 // later changes; each viewport would otherwise start from its own data range).
 
-interface VoiViewport {
-  getProperties(): { voiRange?: { lower: number; upper: number } };
-  setProperties(p: { voiRange: { lower: number; upper: number } }): void;
-  render(): void;
-}
-
-interface ViewportLookup {
-  getCornerstoneViewport?(viewportId: string): VoiViewport | undefined | null;
-}
+import type { CornerstoneViewportService } from './ohif';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Copies the first viewport's VOI to the others; gives up quietly after ~5 s (the layout may have changed). */
-export async function alignWindowLevel(lookup: ViewportLookup | undefined, viewportIds: readonly string[]): Promise<boolean> {
+export async function alignWindowLevel(lookup: CornerstoneViewportService | undefined, viewportIds: readonly string[]): Promise<boolean> {
   if (!lookup?.getCornerstoneViewport) return false;
   for (let attempt = 0; attempt < 20; attempt++) {
     await sleep(250);
-    const viewports = viewportIds.map((id) => lookup.getCornerstoneViewport!(id));
+    const viewports = viewportIds.map((id) => lookup.getCornerstoneViewport(id));
     if (viewports.some((v) => !v)) continue;
     const range = viewports[0]!.getProperties().voiRange;
     if (!range) continue;
