@@ -8,7 +8,7 @@
 #
 # Settings (environment): COHORT (data/cohort), OUT (runs/paper), EPOCHS (max epochs per run, 200: early stopping after
 # PATIENCE=8 epochs without validation gain ends runs first), SAMPLES (samples per epoch; default one pass over the
-# training brain voxels, ≈ 290k for 11 subjects), NOISE (added-noise level k, 0.5), SWEEP (e.g. "0,0.5,1": run the
+# training brain voxels, ≈ 290k for 11 subjects), NOISE (added-noise level k, 1), SWEEP (e.g. "0,0.5,1": run the
 # k sweep first), PUBLISH (weights), BACKEND (wasm).
 #
 # Measured (2-core AMD EPYC shared with ~7 other jobs, Node 20, tfjs-wasm, batch 128): 475–2,800 samples/s per
@@ -24,7 +24,7 @@ COHORT=${COHORT:-data/cohort}
 OUT=${OUT:-runs/paper}
 EPOCHS=${EPOCHS:-200}
 PATIENCE=${PATIENCE:-8}
-NOISE=${NOISE:-0.5}
+NOISE=${NOISE:-1}
 PUBLISH=${PUBLISH:-weights}
 BACKEND=${BACKEND:-wasm}
 SAMPLES_ARG=()

@@ -16,8 +16,8 @@ import { createEvaluationDenoiser } from '../commands/evaluate/denoisers';
 import { activateBackend } from '../model/backend';
 import { log, type Register } from './output';
 
-/** The added-noise level k chosen by the validation sweep (reports/noise-sweep.md). */
-export const DEFAULT_NOISE_LEVEL = 0.5;
+/** The added-noise level k chosen by the validation sweep (reports/noise-sweep.md; white-noise default cohort). */
+export const DEFAULT_NOISE_LEVEL = 1;
 
 interface TrainCliOptions {
   cohort: string;
