@@ -15,7 +15,7 @@ import type { LoadedDA } from './weights-io';
 export interface ParallelDenoiseOptions extends Omit<DenoiseDAOptions, 'backend'> {
   /** Worker threads (default: available cores). 1 runs in this thread. */
   workers?: number;
-  /** Below this many voxels to compute, workers cost more than they save (default 20,000). */
+  /** Below this many voxels to compute, worker start-up (tsx + tfjs + wasm per thread, seconds) costs more than it saves (default 150,000). */
   minVoxelsForWorkers?: number;
 }
 
@@ -84,7 +84,7 @@ export async function denoiseDAParallel(volume: Volume, model: LoadedDA, opts: P
   if (!(Number.isInteger(workers) && workers >= 1)) throw new Error(`workers must be an integer ≥ 1, got ${workers}`);
   const [nx, ny, nz] = volume.dims;
   const toCompute = opts.mask ? opts.mask.reduce((s, m) => s + (m ? 1 : 0), 0) : nx * ny * nz;
-  if (workers === 1 || toCompute < (opts.minVoxelsForWorkers ?? 20_000)) return denoiseDA(volume, model, opts);
+  if (workers === 1 || toCompute < (opts.minVoxelsForWorkers ?? 150_000)) return denoiseDA(volume, model, opts);
 
   const scale = computeDAScale(volume.data, model.card.normalisation);
   const ranges = splitZ(volume, opts.mask, workers);
