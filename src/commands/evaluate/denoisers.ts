@@ -28,19 +28,28 @@ export function asLoadedDA(weights: DAWeights, source = 'in-memory training resu
 /** Margin around the brain that both methods denoise: the SSIM window (σ 1.5 voxels, cut at 3.5σ) needs ~6 voxels. */
 export const EVALUATION_MARGIN_VOXELS = 6;
 
-/** The region both methods denoise in evaluation: the brain plus the SSIM window's reach (the rest keeps its input). */
-export function evaluationRegion(brainMask: Uint8Array, like: Volume): Uint8Array {
-  return dilate(brainMask, like.dims, like.spacing, EVALUATION_MARGIN_VOXELS * Math.max(...like.spacing));
+/**
+ * The region both methods denoise in evaluation (the rest keeps its input): the brain plus the SSIM window's reach, and
+ * the calibration tubes with the same margin, since tube bias and TSC read the denoised tubes.
+ */
+export function evaluationRegion(brainMask: Uint8Array, like: Volume, tubeMask?: Uint8Array): Uint8Array {
+  const margin = EVALUATION_MARGIN_VOXELS * Math.max(...like.spacing);
+  const region = dilate(brainMask, like.dims, like.spacing, margin);
+  if (tubeMask) {
+    const tubes = dilate(tubeMask.map((v) => (v ? 1 : 0)), like.dims, like.spacing, margin);
+    for (let i = 0; i < region.length; i++) region[i] |= tubes[i];
+  }
+  return region;
 }
 
 /**
- * NLM and the DA on the same region (brain + SSIM margin; metrics only read the brain): the DA's cost grows with the
+ * NLM and the DA on the same region (brain and tubes + SSIM margin; metrics read nothing else): the DA's cost grows with the
  * voxels it computes, so this keeps an evaluation of a 64³ subject to seconds instead of a minute.
  */
 export function createEvaluationDenoiser(model: DAWeights | LoadedDA): Denoiser {
   const loaded = 'card' in model ? (model as LoadedDA) : asLoadedDA(model as DAWeights);
   return async (input, method, subject) => {
-    const mask = evaluationRegion(subject.brainMask, input);
+    const mask = evaluationRegion(subject.brainMask, input, subject.tubeMask);
     return (await denoiseVolume(input, method === 'nlm' ? { method: 'nlm' } : { method: 'da', weights: loaded }, { mask })).volume;
   };
 }
