@@ -8,11 +8,11 @@
 // - 'conv3d': native tf.conv3d for both convolutions on the tile, dense layers as matMuls, then the masked voxels
 //   are picked. For GPU backends whose conv3d shader may beat gather + matMul.
 //
-// Measured defaults (`npm run bench -- da`, Node 20, tfjs 4.22, the shared 2-core machine under load ≈ 13, so
-// absolute numbers are ~5× below an idle machine; the ratios are what decide):
-//   wasm, 16³ brain-mask crop: im2col 3.24 GFLOP/s (45% of matMul; small run, fixed costs show), gather 1.62,
-//                              conv3d 0.20 → im2col. Whole 64³ head with im2col: 81% of the same run's matMul.
-//   cpu : im2col (gather and conv3d go through the same slow generic kernels; im2col does the least work).
+// Measured defaults (`npm run bench -- da`, Node 20, tfjs 4.22, shared 2-core machine; each row is bracketed by the
+// same backend's plain-matMul roofline, ~30 GFLOP/s in the quietest run):
+//   wasm, 16³ brain-mask crop: im2col 23.4 GFLOP/s (79% of matMul), gather 8.9 (29%), conv3d 0.56 (2%) → im2col.
+//   wasm, whole 64³ head: im2col 24.4 GFLOP/s (80%), 9.9 s; 64³ brain mask (10% of voxels): 23.4 GFLOP/s (74%), 1.0 s.
+//   cpu : im2col, 0.80 GFLOP/s = 95% of that backend's matMul (gather/conv3d use the same slow generic kernels).
 // Not measurable in Node (no GPU context): webgl, webgpu default to 'gather' (everything stays on the device, and
 // the dominant layer is still one large matMul) until the viewer's Chromium benchmark says otherwise; change the
 // table below with the measured numbers.
