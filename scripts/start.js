@@ -41,7 +41,7 @@ function main() {
   require('./ohif-dist').ensureOhifDist(root);
   ensureBundle();
   const args = process.argv.slice(2);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'server', 'main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', require('node:url').pathToFileURL(require.resolve('tsx')).href, path.join(root, 'src', 'server', 'main.ts'), ...args], {
     cwd: root,
     stdio: 'inherit',
   });
