@@ -64,6 +64,11 @@ function comparisonNote(o: PublishOptions): string[] {
     const better = t.improvementPct.da.mean > t.improvementPct.nlm.mean;
     lines.push(`- In cross-validation the DA ${better ? 'beats' : 'does not beat'} NLM (DIPY defaults) on pSNR against the ${t.reference === 'truth' ? 'noise-free truth' : 'mean of three'}: +${t.improvementPct.da.mean.toFixed(2)} % vs +${t.improvementPct.nlm.mean.toFixed(2)} % over the noisy input (table below).`);
   }
+  const q = (image: string) => o.cv?.report.quantification.find((x) => x.image === image);
+  const [da, nlm] = [q('da'), q('nlm')];
+  if (da?.tubeAbsBiasMM && nlm?.tubeAbsBiasMM) {
+    lines.push(`- Quantification: the DA shifts the calibration tubes by ${da.tubeAbsBiasMM.mean.toFixed(2)} mM on average (NLM ${nlm.tubeAbsBiasMM.mean.toFixed(2)} mM; it was trained on brain voxels only, the tubes are outside that distribution); lesion contrast kept at ${da.lesionContrastRatio?.mean.toFixed(3) ?? '?'} of the truth's (NLM ${nlm.lesionContrastRatio?.mean.toFixed(3) ?? '?'}). Check these in the cross-validation report before reading TSC from denoised images.`);
+  }
   lines.push('- With scanner-like, spatially correlated noise (`sodium-denoise phantom --noise apodised`) NLM beats this architecture: its 5×5×5 receptive field cannot average correlated noise away (reports/apodised/da-vs-nlm-diagnosis.md).');
   return lines;
 }
@@ -86,7 +91,6 @@ function modelCardMarkdown(card: ModelCard, o: PublishOptions): string {
     '- Denoising 3D sodium MR magnitude images of the head at roughly 4 mm isotropic resolution and SNR around 10–20 per acquisition, for research and for viewing.',
     '- **Trained on synthetic data only** (the project\'s sodium phantom). It has not been validated on patient data. **Not for diagnosis** or any clinical decision.',
     '- Inputs are normalised by the card\'s rule (a robust percentile of the head); images whose contrast, resolution or noise level differ strongly from the phantom (other nuclei, other matrices, strong artefacts) may be denoised wrongly, as the paper\'s discussion warns for signals outside the training database.',
-    '- Denoising changes the tubes\' mean signal only slightly but not to zero; check the tube bias and lesion contrast in the cross-validation report before quantifying TSC from denoised images.',
     ...comparisonNote(o), '',
     '## Data', '', `${t.data}.`, '',
     `Training subjects: ${(t.trainSubjects as string[] | undefined)?.join(', ') ?? '?'}; early stopping on ${(t.validationSubjects as string[] | undefined)?.join(', ') ?? '?'}.`, '',
