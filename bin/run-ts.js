@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Runs a TypeScript entry point through tsx, so the CLI, benchmarks and worker threads need no build step.
-const { spawnSync } = require('node:child_process');
+// Runs a TypeScript entry point (e.g. bench/index.ts) in this process through tsx's loader: no build step.
 const path = require('node:path');
-const { pathToFileURL } = require('node:url');
-// Resolved from this package, so the CLI works from any working directory.
-const tsx = pathToFileURL(require.resolve('tsx')).href;
 const [entry, ...args] = process.argv.slice(2);
-const res = spawnSync(process.execPath, ['--import', tsx, path.resolve(entry), ...args], { stdio: 'inherit' });
-process.exit(res.status === null ? 1 : res.status);
+if (!entry) {
+  process.stderr.write('usage: run-ts.js <file.ts> [args…]\n');
+  process.exit(2);
+}
+require('tsx/cjs/api').register();
+process.argv = [process.argv[0], path.resolve(entry), ...args];
+require(path.resolve(entry));
