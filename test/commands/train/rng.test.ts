@@ -1,5 +1,6 @@
 // The training RNG: repeatable per seed, resumable from its saved state, and statistically sane.
-import { SeededRng } from '../../../src/commands/train/rng';
+import { SeededRng, trainingSeedWords } from '../../../src/commands/train/rng';
+import { splitmix32Words } from '../../../src/core/random';
 
 describe('SeededRng', () => {
   it('repeats a sequence for a seed and resumes exactly from a saved state', () => {
@@ -11,6 +12,14 @@ describe('SeededRng', () => {
     const expected = Array.from({ length: 50 }, () => a.gaussian());
     const resumed = SeededRng.fromState(saved);
     expect(Array.from({ length: 50 }, () => resumed.gaussian())).toEqual(expected);
+  });
+
+  it('keeps its seeding: splitmix32 from floor(seed) ^ 0x9e3779b9, rejecting non-finite seeds', () => {
+    // Checkpoints and shipped weights were trained on this stream; the words are the ones the pre-refactor generator produced.
+    expect(new SeededRng(42).getState()).toEqual({ s: [2841494124, 1546383940, 1737289875, 3965672844], spareGaussian: null });
+    expect(trainingSeedWords(42.9)).toEqual(trainingSeedWords(42));
+    expect(trainingSeedWords(-3)).toEqual(splitmix32Words((-3 ^ 0x9e3779b9) >>> 0));
+    expect(() => new SeededRng(Number.NaN)).toThrow(/finite/);
   });
 
   it('draws uniform values in [0,1) and standard normals with the right moments', () => {
