@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// The `sodium-denoise` CLI: registers tsx's loader in this process and runs src/cli/main.ts (no build step, and
-// signals such as Ctrl-C reach the command itself).
-require('tsx/cjs/api').register();
-require('../src/cli/main.ts');
+// The `sodium-denoise` CLI: runs src/cli/main.ts through tsx (no build step).
+const path = require('node:path');
+require('./tsx-run').runTs(path.join(__dirname, '..', 'src', 'cli', 'main.ts'), process.argv.slice(2));
