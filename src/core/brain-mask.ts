@@ -8,7 +8,6 @@ import { estimateNoiseSigma, findBackground } from './noise';
 import {
   and,
   andNot,
-  centroid,
   connectedComponents,
   countMask,
   dilate,
@@ -35,7 +34,7 @@ export interface BrainMaskOptions {
   bandMm?: number;
   /** Where the boundary sits between the local minimum (0) and maximum (1) of the edge; default 0.6. */
   edgeFraction?: number;
-  /** Margin beyond the eyeball's radius that is excluded, mm (default half a voxel, for the blur). */
+  /** Margin beyond the eyeball's radius that is excluded, mm (default one voxel: the blur spreads vitreous sodium). */
   eyeMarginMm?: number;
 }
 
@@ -43,6 +42,8 @@ export interface BrainMaskOptions {
 const NOISE_FLOOR = Math.sqrt(Math.PI / 2) + 3;
 /** Smoothed background standard deviations above its mean that count as object. */
 const FLOOR_SDS = 4;
+/** Gaussian σ (mm) of the smoothing the head is found on: the scalp must rise above the noise even at SNR 4. */
+const HEAD_SMOOTHING_MM = 4;
 
 /**
  * The level above which smoothed voxels are object, not noise: the smoothed background's mean + 4 SD, measured on
@@ -101,8 +102,12 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
 
   // 1. The head: the largest object above the noise floor (tubes are separate objects beside it), cavities filled,
   //    also slice by slice across the head–foot axis so a neck cut by the field of view closes.
+  //    The head is found on a heavier smoothing (σ = 4 mm): at low SNR the scalp (15–30 mM) is barely above the
+  //    noise, and with the light smoothing alone it fell below the floor, leaving the bright CSF rim as the "scalp".
+  const headSmooth = gaussianFilter(volume.data, dims, spacing.map((s) => HEAD_SMOOTHING_MM / s), { mode: 'nearest' });
+  const headFloor = noiseFloor(volume, headSmooth, sigma);
+  const above = thresholdMask(headSmooth, (v) => v > headFloor);
   const floor = noiseFloor(volume, smooth, sigma);
-  const above = thresholdMask(smooth, (v) => v > floor);
   let head = largestComponent(above, dims, 6);
   const axial = superiorAxis(volume);
   head = fillHolesSlices(fillHoles(head, dims), dims, axial);
@@ -128,7 +133,7 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
 
   // 4. Candidate brain: bright enough and below the scalp; opening cuts bridges, the largest piece is the brain.
   const candidate = new Uint8Array(head.length);
-  const eyes = findEyes(volume, smooth, head, depthMm, brainLevel, opts.eyeMarginMm ?? 0.5 * Math.max(...spacing));
+  const eyes = findEyes(volume, head, depthMm, brainLevel, opts.eyeMarginMm ?? Math.max(...spacing));
   for (let i = 0; i < head.length; i++) candidate[i] = head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > threshold ? 1 : 0;
   const seed = largestComponent(erode(candidate, dims, spacing, openingMm), dims, 6);
   // Grow back by the opening radius, but only into candidate voxels (reconstruction of the opened brain).
@@ -167,58 +172,101 @@ export function superiorAxis(volume: Volume): 0 | 1 | 2 {
 }
 
 /**
- * The eyes: vitreous humour holds CSF-like sodium (~140 mM), so eyes are bright, compact blobs, several times the
- * brain level, lying anterior in the head and close to its surface — unlike ventricles (deep) and the thin
- * subarachnoid CSF (never that bright once blurred). Returns balls of eyeball size (+ `marginMm`) around them.
+ * The eyes: vitreous humour holds CSF-like sodium (~140 mM), so an eye is a bright, compact, roughly spherical blob
+ * (an adult eyeball is 22–26 mm across), several times the brain level, in the anterior-inferior part of the head
+ * and within an eye's diameter of its surface — unlike the ventricles (central, deep, elongated) and the thin
+ * subarachnoid CSF (never that bright once blurred). The blobs are found on an image smoothed at σ = 3 mm, enough
+ * that white noise neither fragments an eye nor lets it reach the brain. Anterior and superior come from the
+ * direction cosines (LPS). Returns balls of eyeball size (+ `marginMm`) around each eye.
  */
-export function findEyes(volume: Volume, smooth: Float64Array, head: Mask, depthMm: Float64Array, brainLevel: number, marginMm: number): Mask {
+export function findEyes(volume: Volume, head: Mask, depthMm: Float64Array, brainLevel: number, marginMm: number): Mask {
   const { dims, spacing } = volume;
+  const [nx, ny, nz] = dims;
+  const smooth = gaussianFilter(volume.data, dims, spacing.map((s) => EYE_SMOOTHING_MM / s), { mode: 'nearest' });
   const bright = new Uint8Array(head.length);
   for (let i = 0; i < head.length; i++) bright[i] = head[i] && smooth[i] > EYE_BRIGHTNESS * brainLevel ? 1 : 0;
   const { labels, sizes } = connectedComponents(bright, dims, 6);
-  if (sizes.length === 0) return bright;
-  // Anterior is −y in LPS; project every voxel's patient position on it.
-  const [nx, ny] = dims;
-  const ap = (idx: number) => voxelToPatient(volume, idx % nx, Math.floor(idx / nx) % ny, Math.floor(idx / (nx * ny)))[1];
-  let headY = 0;
-  let headN = 0;
-  let minY = Infinity;
-  for (let i = 0; i < head.length; i++) {
-    if (!head[i]) continue;
-    const y = ap(i);
-    headY += y;
-    headN++;
-    if (y < minY) minY = y;
-  }
-  headY /= headN;
-  const voxelMl = (spacing[0] * spacing[1] * spacing[2]) / 1000;
-  const sumY = new Float64Array(sizes.length + 1);
-  const minDepth = new Float64Array(sizes.length + 1).fill(Infinity);
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (!l) continue;
-    sumY[l] += ap(i);
-    if (depthMm[i] < minDepth[l]) minDepth[l] = depthMm[i];
-  }
-  const isEye = new Uint8Array(sizes.length + 1);
-  for (let l = 1; l <= sizes.length; l++) {
-    const ml = sizes[l - 1] * voxelMl;
-    const y = sumY[l] / sizes[l - 1];
-    const anterior = (headY - y) / (headY - minY);
-    if (ml <= EYE_MAX_ML && anterior > EYE_MIN_ANTERIOR && minDepth[l] < EYE_MAX_DEPTH_MM) isEye[l] = 1;
-  }
-  // Exclude a ball of the eye's anatomical radius (~12 mm in adults) around each detected core, plus the margin.
   const out = new Uint8Array(head.length);
-  for (let l = 1; l <= sizes.length; l++) {
-    if (!isEye[l]) continue;
-    const coreRadius = Math.cbrt((3 * sizes[l - 1] * voxelMl * 1000) / (4 * Math.PI));
+  if (sizes.length === 0) return out;
+
+  // Patient positions along anterior (−y in LPS) and superior (+z), and the head's extent along both.
+  const pos = (idx: number) => voxelToPatient(volume, idx % nx, Math.floor(idx / nx) % ny, Math.floor(idx / (nx * ny)));
+  let headAp = 0, headN = 0, front = Infinity, back = -Infinity, vertex = -Infinity;
+  let vertexCut = false;
+  for (let k = 0, idx = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, idx++) {
+        if (!head[idx]) continue;
+        const [, y, z] = pos(idx);
+        headAp += y;
+        headN++;
+        front = Math.min(front, y);
+        back = Math.max(back, y);
+        if (z > vertex) vertex = z;
+      }
+  headAp /= headN;
+  // When the head runs out of the field of view at its top, the vertex is unknown: skip the inferior test.
+  for (let k = 0, idx = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, idx++) {
+        const onFace = i === 0 || j === 0 || k === 0 || i === nx - 1 || j === ny - 1 || k === nz - 1;
+        if (onFace && head[idx] && pos(idx)[2] > vertex - Math.max(...spacing)) vertexCut = true;
+      }
+
+  // Per blob: centroid (voxel and patient), smallest depth under the head surface.
+  const n = sizes.length + 1;
+  const sum = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  const sumAp = new Float64Array(n);
+  const sumSi = new Float64Array(n);
+  const minDepth = new Float64Array(n).fill(Infinity);
+  for (let k = 0, idx = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, idx++) {
+        const l = labels[idx];
+        if (!l) continue;
+        const [, y, z] = pos(idx);
+        sum[0][l] += i;
+        sum[1][l] += j;
+        sum[2][l] += k;
+        sumAp[l] += y;
+        sumSi[l] += z;
+        if (depthMm[idx] < minDepth[l]) minDepth[l] = depthMm[idx];
+      }
+  const centre = (l: number) => [0, 1, 2].map((a) => sum[a][l] / sizes[l - 1]);
+  // Largest distance (mm) of a blob voxel from its centroid: an eye's bright core fits inside the eyeball.
+  const reach = new Float64Array(n);
+  const centres = [...Array(n).keys()].map((l) => (l === 0 ? [0, 0, 0] : centre(l)));
+  for (let k = 0, idx = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, idx++) {
+        const l = labels[idx];
+        if (!l) continue;
+        const c = centres[l];
+        const d = Math.hypot((i - c[0]) * spacing[0], (j - c[1]) * spacing[1], (k - c[2]) * spacing[2]);
+        if (d > reach[l]) reach[l] = d;
+      }
+
+  const voxelMl = (spacing[0] * spacing[1] * spacing[2]) / 1000;
+  const apLength = back - front;
+  const halfVoxel = 0.5 * Math.hypot(...spacing);
+  for (let l = 1; l < n; l++) {
+    const ml = sizes[l - 1] * voxelMl;
+    const anterior = (headAp - sumAp[l] / sizes[l - 1]) / (headAp - front);
+    const belowVertex = (vertex - sumSi[l] / sizes[l - 1]) / apLength;
+    const isEye =
+      ml <= EYE_MAX_ML &&
+      reach[l] <= EYE_RADIUS_MM + halfVoxel &&
+      anterior > EYE_MIN_ANTERIOR &&
+      (vertexCut || belowVertex > EYE_MIN_BELOW_VERTEX) &&
+      minDepth[l] < 2 * EYE_RADIUS_MM;
+    if (!isEye) continue;
+    // Exclude a ball of the eye's anatomical radius (or the core's, if larger) around its centre, plus the margin.
+    const coreRadius = Math.cbrt((3 * ml * 1e3) / (4 * Math.PI));
     const r = Math.max(coreRadius, EYE_RADIUS_MM) + marginMm;
-    const blob = new Uint8Array(head.length);
-    for (let i = 0; i < labels.length; i++) blob[i] = labels[i] === l ? 1 : 0;
-    const c = centroid(blob, dims)!;
-    for (let k = 0, idx = 0; k < dims[2]; k++)
-      for (let j = 0; j < dims[1]; j++)
-        for (let i = 0; i < dims[0]; i++, idx++) {
+    const c = centres[l];
+    for (let k = 0, idx = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++, idx++) {
           const d2 = ((i - c[0]) * spacing[0]) ** 2 + ((j - c[1]) * spacing[1]) ** 2 + ((k - c[2]) * spacing[2]) ** 2;
           if (d2 <= r * r) out[idx] = 1;
         }
@@ -226,6 +274,8 @@ export function findEyes(volume: Volume, smooth: Float64Array, head: Mask, depth
   return out;
 }
 
+/** Smoothing (Gaussian σ, mm) of the image eyes are found on: white noise must not fragment a 24-mm eye. */
+const EYE_SMOOTHING_MM = 3;
 /** An eye's bright core is at least this many times the brain level (vitreous ~140 mM vs brain ~35 mM). */
 const EYE_BRIGHTNESS = 3;
 /** An eye is ~7 mL; its bright core is smaller. Anything larger is not an eye. */
@@ -234,8 +284,8 @@ const EYE_MAX_ML = 12;
 const EYE_RADIUS_MM = 12;
 /** Eyes lie in the anterior part of the head: (head centre − blob) along anterior / (head centre − front). */
 const EYE_MIN_ANTERIOR = 0.45;
-/** The front of the eye is at most a few mm under the skin (blurred images: within ~2 voxels). */
-const EYE_MAX_DEPTH_MM = 11;
+/** Eyes lie low in the head: their centre is ≥ 0.35 head lengths (front to back) below the vertex (adults: ~0.6). */
+const EYE_MIN_BELOW_VERTEX = 0.35;
 
 /** A user-supplied mask always wins; otherwise the automatic one. Says which. */
 export function resolveBrainMask(volume: Volume, userMask?: Mask): { mask: Mask; source: 'user' | 'automatic' } {
