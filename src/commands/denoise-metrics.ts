@@ -1,5 +1,5 @@
 // pSNR and SSIM of a denoising run against a reference, over the brain mask (the user's, else the automatic one of
-// the reference), for the output and for the noisy input, as the paper reports them.
+// the noisy input), for the output and for the noisy input, as the paper reports them.
 import { resolveBrainMask } from '../core/brain-mask';
 import { psnr, relativeImprovement, ssim3d } from '../core/metrics';
 import type { Mask, Volume } from '../core/volume';
@@ -27,7 +27,9 @@ export function measureDenoising(
   reference: Volume,
   opts: { mask?: Mask; referenceKind?: ReferenceKind } = {},
 ): DenoiseMetrics {
-  const { mask, source } = resolveBrainMask(reference, opts.mask);
+  // The automatic mask comes from the input: it is an acquisition, the kind of image the mask is built for, while a
+  // reference may be a noise-free phantom truth, on which the noise-floor head detection over-segments.
+  const { mask, source } = resolveBrainMask(input, opts.mask);
   let maskVoxels = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i]) maskVoxels++;
   const out = { psnr: psnr(reference, output, mask), ssim: ssim3d(reference, output, { mask }).mean };

@@ -37,7 +37,7 @@ export interface DenoiseOptions {
   /** What the reference is, recorded in the metrics (default 'reference'). */
   referenceKind?: ReferenceKind;
   /** Brain mask: only these voxels are denoised (the rest keep their input) and measured. Default: denoise all,
-   * measure over the automatic brain mask of the reference. */
+   * measure over the automatic brain mask of the input. */
   mask?: Mask;
   /** Where NLM's CPU kernel runs (Node worker_threads, browser Web Workers); default: the calling thread. */
   workerPool?: NlmWorkerPool;

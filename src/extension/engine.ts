@@ -86,7 +86,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   const sel = await engineBackend();
   signal?.throwIfAborted();
   const request = denoiseRequest(method, input.nlm ?? options().nlm);
-  // No mask: the whole volume is denoised exactly as the CLI does; metrics use the reference's automatic brain mask.
+  // No mask: the whole volume is denoised exactly as the CLI does; metrics use the input's automatic brain mask (see commands/denoise-metrics).
   const result = await denoiseVolume(volume, request, {
     onProgress: (f, stage) => input.onProgress?.(f, stage ?? (method === 'da' ? 'Denoising (DA)' : 'Denoising (NLM)')),
     signal,
