@@ -104,7 +104,10 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   //    also slice by slice across the head–foot axis so a neck cut by the field of view closes.
   //    The head is found on a heavier smoothing (σ = 4 mm): at low SNR the scalp (15–30 mM) is barely above the
   //    noise, and with the light smoothing alone it fell below the floor, leaving the bright CSF rim as the "scalp".
-  const headSmooth = gaussianFilter(volume.data, dims, spacing.map((s) => HEAD_SMOOTHING_MM / s), { mode: 'nearest' });
+  // Coarser voxels already average the noise (SNR grows with voxel volume) and a wide blur there spreads the head
+  // by whole voxels: scale the smoothing down with the squared voxel size beyond 4 mm (6 mm voxels: 1.8 mm).
+  const headSmoothingMm = HEAD_SMOOTHING_MM * Math.min(1, (4 / Math.max(...spacing)) ** 2);
+  const headSmooth = gaussianFilter(volume.data, dims, spacing.map((s) => headSmoothingMm / s), { mode: 'nearest' });
   const headFloor = noiseFloor(volume, headSmooth, sigma);
   const above = thresholdMask(headSmooth, (v) => v > headFloor);
   const floor = noiseFloor(volume, smooth, sigma);
