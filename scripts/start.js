@@ -10,7 +10,7 @@ const { ensureNodeModules } = require('./setup');
 const root = path.join(__dirname, '..');
 const BUNDLE = path.join(root, 'dist', 'na', 'na-denoise.js');
 /** Inputs of the browser bundle: a newer file in any of them means a rebuild. */
-const BUNDLE_INPUTS = ['src/extension', 'src/commands', 'src/model', 'src/core', 'src/io', 'webpack.config.js', 'package-lock.json'];
+const BUNDLE_INPUTS = ['src/extension', 'src/jobs', 'src/model', 'src/core', 'src/io', 'webpack.config.js', 'package-lock.json'];
 
 function newestMtime(p) {
   let st;

@@ -1,19 +1,21 @@
-// The layers import only downward: core ← io, phantom ← model ← commands ← extension; cli beside extension.
+// The layers import only downward: core ← io, phantom ← model ← jobs (browser-safe), research (Node-only) ←
+// extension, cli, server. The extension knows OHIF and never reaches research.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const SRC = path.join(__dirname, '..', 'src');
-const LAYERS = ['core', 'io', 'phantom', 'model', 'commands', 'extension', 'cli', 'server'] as const;
+const LAYERS = ['core', 'io', 'phantom', 'model', 'jobs', 'research', 'extension', 'cli', 'server'] as const;
 /** Which src/ layers each layer may import from (itself always allowed). */
 const ALLOWED: Record<(typeof LAYERS)[number], string[]> = {
   core: [],
   io: ['core'],
   phantom: ['core', 'io'],
   model: ['core', 'io', 'phantom'],
-  commands: ['core', 'io', 'phantom', 'model'],
-  extension: ['core', 'io', 'phantom', 'model', 'commands'],
-  cli: ['core', 'io', 'phantom', 'model', 'commands'],
-  server: ['core', 'io', 'phantom', 'model', 'commands'],
+  jobs: ['core', 'io', 'phantom', 'model'],
+  research: ['core', 'io', 'phantom', 'model', 'jobs'],
+  extension: ['core', 'io', 'phantom', 'model', 'jobs'],
+  cli: ['core', 'io', 'phantom', 'model', 'jobs', 'research'],
+  server: ['core', 'io', 'phantom', 'model', 'jobs'],
 };
 
 function sources(dir: string): string[] {
@@ -46,6 +48,15 @@ describe('architecture', () => {
       const text = fs.readFileSync(f, 'utf8');
       return /@tensorflow|\bdocument\.|\bwindow\./.test(text);
     });
+    expect(bad).toEqual([]);
+  });
+
+  it('src/jobs is browser-safe: no node: modules, no terminal or file libraries', () => {
+    const bad = sources(path.join(SRC, 'jobs')).flatMap((f) =>
+      imports(f)
+        .filter((s) => /^node:|^(fs|path|os|child_process|worker_threads|cli-progress)$/.test(s))
+        .map((s) => `${path.relative(SRC, f)} → ${s}`),
+    );
     expect(bad).toEqual([]);
   });
 

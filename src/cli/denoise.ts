@@ -2,7 +2,7 @@
 // the same denoiseVolume job the viewer runs; progress on stderr, summary (or --json) on stdout.
 import * as os from 'node:os';
 import { SingleBar } from 'cli-progress';
-import { denoiseVolume, type DenoiseRequest, type DenoiseResult, type ReferenceKind } from '../commands/denoise';
+import { denoiseVolume, type DenoiseRequest, type DenoiseResult, type ReferenceKind } from '../jobs/denoise';
 import type { Mask, Volume } from '../core/volume';
 import { readVolumeInput, writeVolumeOutput } from '../io/volume-file';
 import { createNodeNlmPool } from '../model/nlm/node-pool';

@@ -1,9 +1,9 @@
 // `sodium-denoise evaluate`: NLM vs DA on cohort subjects against the mean of three and the phantom truth — pSNR, SSIM,
 // relative improvements, TSC error, tube bias, lesion contrast, paired tests — as Markdown, JSON, CSV and a figure.
 import * as path from 'node:path';
-import { createEvaluationDenoiser } from '../commands/evaluate/denoisers';
-import { evaluateSubjects } from '../commands/evaluate/evaluateSubjects';
-import { openCohortSource } from '../commands/train/cohortSource';
+import { createEvaluationDenoiser } from '../research/evaluate/denoisers';
+import { evaluateSubjects } from '../research/evaluate/evaluateSubjects';
+import { openCohortSource } from '../research/train/cohortSource';
 import { activateBackend } from '../model/backend';
 import { defaultWeightsSource, loadDA } from '../model/da/weights-io';
 import { log, type Register } from './output';

@@ -2,17 +2,17 @@
 // model on all subjects (--final), or the added-noise sweep (--sweep-noise). Checkpointed, resumable, Ctrl-C safe.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EvaluationReport } from '../commands/evaluate/report';
-import { publishWeights } from '../commands/train/publishWeights';
+import type { EvaluationReport } from '../research/evaluate/report';
+import { publishWeights } from '../research/train/publishWeights';
 import { parseModelCard } from '../model/da/card';
-import { openCohortSource } from '../commands/train/cohortSource';
-import { runCrossValidation, runFinalTraining, type PipelineContext } from '../commands/train/crossValidation';
-import { createPatchTrainer } from '../commands/train/daTrainer';
-import type { TrainingHyperparameters } from '../commands/train/foldRunner';
-import { runNoiseSweep } from '../commands/train/noiseSweep';
-import { createProgressReporter } from '../commands/train/progress';
-import type { StopSignal } from '../commands/train/trainLoop';
-import { createEvaluationDenoiser } from '../commands/evaluate/denoisers';
+import { openCohortSource } from '../research/train/cohortSource';
+import { runCrossValidation, runFinalTraining, type PipelineContext } from '../research/train/crossValidation';
+import { createPatchTrainer } from '../research/train/daTrainer';
+import type { TrainingHyperparameters } from '../research/train/foldRunner';
+import { runNoiseSweep } from '../research/train/noiseSweep';
+import { createProgressReporter } from './trainProgress';
+import type { StopSignal } from '../research/train/trainLoop';
+import { createEvaluationDenoiser } from '../research/evaluate/denoisers';
 import { activateBackend } from '../model/backend';
 import { log, type Register } from './output';
 

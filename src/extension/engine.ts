@@ -1,6 +1,6 @@
 // The browser side of the shared denoising job: picks the tfjs backend once (WASM paths beside the bundle), then
-// calls src/commands' denoiseVolume, so the viewer and the CLI compute the same thing.
-import { denoiseVolume, type DenoiseParameters, type DenoiseRequest } from '../commands/denoise';
+// calls src/jobs' denoiseVolume, so the viewer and the CLI compute the same thing.
+import { denoiseVolume, type DenoiseParameters, type DenoiseRequest } from '../jobs/denoise';
 import { configureWasmPaths, selectBackend, type BackendSelection } from '../model';
 import { tf } from '../model/tf';
 import { resolveBrainMask } from '../core/brain-mask';
@@ -86,7 +86,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   const sel = await engineBackend();
   signal?.throwIfAborted();
   const request = denoiseRequest(method, input.nlm ?? options().nlm);
-  // No mask: the whole volume is denoised exactly as the CLI does; metrics use the input's automatic brain mask (see commands/denoise-metrics).
+  // No mask: the whole volume is denoised exactly as the CLI does; metrics use the input's automatic brain mask (see jobs/denoise-metrics).
   const result = await denoiseVolume(volume, request, {
     onProgress: (f, stage) => input.onProgress?.(f, stage ?? (method === 'da' ? 'Denoising (DA)' : 'Denoising (NLM)')),
     signal,

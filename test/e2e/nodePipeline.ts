@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readDicomFolder } from '../../src/io';
-import { denoiseVolume } from '../../src/commands/denoise';
+import { denoiseVolume } from '../../src/jobs/denoise';
 import { meanVolume } from '../../src/extension/meanVolume';
 
 async function main(): Promise<void> {

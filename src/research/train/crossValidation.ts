@@ -10,7 +10,7 @@ import { renderLearningCurve, type EpochLoss } from '../plot/learningCurve';
 import type { DAWeights } from '../../model/da/architecture';
 import { planCrossValidation, planFinalTraining, type CrossValidationPlan, type Fold } from './cvSplit';
 import { runTraining, type RunOutcome, type TrainingHyperparameters } from './foldRunner';
-import type { ProgressReporter } from './progress';
+import type { ProgressReporter } from './progressReporter';
 import { LruCache } from './subjectCache';
 import { prepareTrainingSubject, type TrainingSubject } from './trainingSubject';
 import type { PatchTrainer, StopSignal } from './trainLoop';

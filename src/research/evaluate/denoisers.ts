@@ -1,4 +1,4 @@
-// The two methods under evaluation, through the product's own denoising job (src/commands/denoise): NLM with DIPY's
+// The two methods under evaluation, through the product's own denoising job (src/jobs/denoise): NLM with DIPY's
 // nlmeans defaults (patch radius 1, block radius 5, Rician correction, σ estimated from the background) and the DA
 // with a given set of weights.
 import { dilate } from '../../core/mask';
@@ -7,7 +7,7 @@ import type { DAWeights } from '../../model/da/architecture';
 import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../model/da/card';
 import { DEFAULT_NORMALISATION } from '../../model/da/normalise';
 import type { LoadedDA } from '../../model/da/weights-io';
-import { denoiseVolume } from '../denoise';
+import { denoiseVolume } from '../../jobs/denoise';
 import type { Denoiser } from './evaluateSubjects';
 
 /** NLM exactly as `sodium-denoise denoise --method nlm` runs it by default. */

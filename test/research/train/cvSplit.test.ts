@@ -1,6 +1,6 @@
 // The paper's CV split: 13 subjects → groups of 3,3,3,2,2; no subject in two of train/validation/test, every subject
 // tested exactly once or used for validation once.
-import { assertDisjointFold, groupSizes, planCrossValidation, planFinalTraining } from '../../../src/commands/train/cvSplit';
+import { assertDisjointFold, groupSizes, planCrossValidation, planFinalTraining } from '../../../src/research/train/cvSplit';
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `sub-${String(i + 1).padStart(2, '0')}`);
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { denoiseVolume } from '../../src/commands/denoise';
+import { denoiseVolume } from '../../src/jobs/denoise';
 import { createVolume } from '../../src/core/volume';
 import { saveDA } from '../../src/model/da/weights-io';
 import { nlmeans } from '../../src/model/nlm/nlm-cpu';

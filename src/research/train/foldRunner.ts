@@ -9,7 +9,7 @@ import { saveDA } from '../../model/da/weights-io';
 import type { EpochRecord, TensorRecord } from './checkpoint';
 import type { Fold } from './cvSplit';
 import { drawValidationSet, PatchSampler } from './patchSampler';
-import type { ProgressReporter } from './progress';
+import type { ProgressReporter } from './progressReporter';
 import { SeededRng } from './rng';
 import type { TrainingSubject } from './trainingSubject';
 import { type PatchTrainer, type StopReason, type StopSignal, trainRun } from './trainLoop';

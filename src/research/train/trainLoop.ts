@@ -3,7 +3,7 @@
 import type { Checkpoint, EpochRecord, LoopState, TensorRecord } from './checkpoint';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { writeEpochLog } from './csvLog';
-import type { ProgressReporter } from './progress';
+import type { ProgressReporter } from './progressReporter';
 import { SeededRng } from './rng';
 
 /** What the loop needs from a model: the DA trainer behind an adapter (see daTrainer.ts). */

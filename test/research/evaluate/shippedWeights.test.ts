@@ -1,7 +1,7 @@
 // The shipped weights (weights/) must beat NLM (the product's defaults: DIPY nlmeans, σ from the background) on a
 // freshly generated phantom subject from a seed never used in training: pSNR and SSIM over the brain, against the
 // noise-free truth and against the mean of three acquisitions (the paper's reference).
-import { createEvaluationDenoiser } from '../../../src/commands/evaluate/denoisers';
+import { createEvaluationDenoiser } from '../../../src/research/evaluate/denoisers';
 import { psnr, ssim3d } from '../../../src/core/metrics';
 import type { Volume } from '../../../src/core/volume';
 import { activateBackend } from '../../../src/model/backend';

@@ -1,5 +1,5 @@
 // The training RNG: repeatable per seed, resumable from its saved state, and statistically sane.
-import { SeededRng, trainingSeedWords } from '../../../src/commands/train/rng';
+import { SeededRng, trainingSeedWords } from '../../../src/research/train/rng';
 import { splitmix32Words } from '../../../src/core/random';
 
 describe('SeededRng', () => {

@@ -1,6 +1,6 @@
 // The learning-curve figure renders headlessly: vega-lite → vega SVG (one line per loss and fold) → resvg PNG.
 import { PNG } from 'pngjs';
-import { learningCurveSpec, renderLearningCurve } from '../../../src/commands/plot/learningCurve';
+import { learningCurveSpec, renderLearningCurve } from '../../../src/research/plot/learningCurve';
 
 describe('learning curve', () => {
   it('renders SVG and a decodable PNG with a panel per run', async () => {

@@ -1,7 +1,7 @@
 // TSC calibration with two tubes: exact on a linear synthetic image; on a phantom's noise-free truth the tubes are
 // recovered exactly and CSF/GM/WM land near the manifest's concentrations; lesion contrast as a ratio of TSCs.
-import { calibrateWithTubes, lesionContrast, roiConcentration, signalToConcentration, surroundingShell } from '../../../src/commands/evaluate/tsc';
-import { toEvaluationSubject } from '../../../src/commands/evaluate/evaluationSubject';
+import { calibrateWithTubes, lesionContrast, roiConcentration, signalToConcentration, surroundingShell } from '../../../src/research/evaluate/tsc';
+import { toEvaluationSubject } from '../../../src/research/evaluate/evaluationSubject';
 import { createVolume } from '../../../src/core/volume';
 import { resolvePhantomParams } from '../../../src/phantom/params';
 import { generateSubject } from '../../../src/phantom/subject';

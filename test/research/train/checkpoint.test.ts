@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeTensors, encodeTensors, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../../src/commands/train/checkpoint';
-import { readEpochLog, writeEpochLog } from '../../../src/commands/train/csvLog';
-import { SeededRng } from '../../../src/commands/train/rng';
+import { decodeTensors, encodeTensors, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../../src/research/train/checkpoint';
+import { readEpochLog, writeEpochLog } from '../../../src/research/train/csvLog';
+import { SeededRng } from '../../../src/research/train/rng';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
 

@@ -2,10 +2,10 @@
 // acquisition's patch plus k·σ̂ Gaussian noise, runs repeat per seed, and the LRU keeps a bounded working set.
 import { PATCH_VOXELS } from '../../../src/model/da/architecture';
 import { extractPatches } from '../../../src/model/da/patches';
-import { drawValidationSet, PatchSampler } from '../../../src/commands/train/patchSampler';
-import { SeededRng } from '../../../src/commands/train/rng';
-import { LruCache } from '../../../src/commands/train/subjectCache';
-import { prepareTrainingSubject, type TrainingSubject } from '../../../src/commands/train/trainingSubject';
+import { drawValidationSet, PatchSampler } from '../../../src/research/train/patchSampler';
+import { SeededRng } from '../../../src/research/train/rng';
+import { LruCache } from '../../../src/research/train/subjectCache';
+import { prepareTrainingSubject, type TrainingSubject } from '../../../src/research/train/trainingSubject';
 import { resolvePhantomParams } from '../../../src/phantom/params';
 import { generateSubject } from '../../../src/phantom/subject';
 

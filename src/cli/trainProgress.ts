@@ -1,13 +1,10 @@
 // Training progress on stderr: a cli-progress bar per epoch (loss, val loss, samples/s, ETA) on a terminal, and one
 // summary line per epoch when stderr is a file (nohup, CI), so detached logs stay readable.
 import { SingleBar } from 'cli-progress';
+import type { ProgressReporter } from '../research/train/progressReporter';
 
-export interface ProgressReporter {
-  startEpoch(label: string, epoch: number, maxEpochs: number, totalSteps: number, startStep: number): void;
-  step(step: number, loss: number, samplesPerSecond: number): void;
-  endEpoch(summary: { trainLoss: number; valLoss: number; samplesPerSecond: number; seconds: number; best: boolean; note?: string }): void;
-  message(line: string): void;
-}
+export type { ProgressReporter };
+
 
 export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr, quiet = false): ProgressReporter {
   if (quiet) return { startEpoch() {}, step() {}, endEpoch() {}, message() {} };

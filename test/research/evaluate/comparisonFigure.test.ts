@@ -1,6 +1,6 @@
 // The Fig.-2-like comparison: panels side by side on one grey window, on the axial slice with the most brain.
 import { PNG } from 'pngjs';
-import { renderComparisonFigure } from '../../../src/commands/evaluate/comparisonFigure';
+import { renderComparisonFigure } from '../../../src/research/evaluate/comparisonFigure';
 import { createVolume } from '../../../src/core/volume';
 
 describe('comparison figure', () => {

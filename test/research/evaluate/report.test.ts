@@ -1,8 +1,8 @@
 // Subject scores and the pooled report on real phantom subjects: relative improvements match the absolute metrics,
 // the noise-free truth scores zero tube bias and ROI shift, and Markdown/CSV carry one row per method and subject.
-import { toEvaluationSubject } from '../../../src/commands/evaluate/evaluationSubject';
-import { buildReport, perSubjectCsv, reportMarkdown } from '../../../src/commands/evaluate/report';
-import { scoreSubject } from '../../../src/commands/evaluate/subjectScores';
+import { toEvaluationSubject } from '../../../src/research/evaluate/evaluationSubject';
+import { buildReport, perSubjectCsv, reportMarkdown } from '../../../src/research/evaluate/report';
+import { scoreSubject } from '../../../src/research/evaluate/subjectScores';
 import { smoothVolumeMm } from '../../../src/core/filters';
 import { resolvePhantomParams } from '../../../src/phantom/params';
 import { generateSubject } from '../../../src/phantom/subject';
