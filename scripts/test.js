@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: installs what the tests need when it is missing (npm packages, Debian packages, the stock
 // OHIF viewer), then runs jest and prints the plain `N passed, N failed` line CI reads.
-const { execSync, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ensureNodeModules, ensureDebianPackages } = require('./setup');

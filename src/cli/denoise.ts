@@ -6,7 +6,6 @@ import { denoiseVolume, type DenoiseRequest, type DenoiseResult, type ReferenceK
 import type { Mask, Volume } from '../core/volume';
 import { readVolumeInput, writeVolumeOutput } from '../io/volume-file';
 import { createNodeNlmPool } from '../model/nlm/node-pool';
-import type { NlmWorkerPool } from '../model/nlm';
 import { addInputOptions, loadInput, seriesIdentity, type InputOptions } from './io-options';
 import { log, type Register } from './output';
 

@@ -4,7 +4,7 @@ import { Fft, isPowerOfTwo, transformAxis } from './fft';
 import { Random } from './random';
 
 // Module-level aliases: global lookups such as `Math` are slow inside vm contexts (jest), and these run per voxel.
-const { abs, cos, pow, sin, sqrt } = Math;
+const { cos, pow, sin, sqrt } = Math;
 
 /**
  * A 1D linear operator applied line by line: out = A · in for a complex line (A is real, so real and imaginary parts

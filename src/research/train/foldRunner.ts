@@ -6,7 +6,7 @@ import type { DAWeights } from '../../model/da/architecture';
 import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../model/da/card';
 import { DEFAULT_NORMALISATION } from '../../model/da/normalise';
 import { saveDA } from '../../model/da/weights-io';
-import type { EpochRecord, TensorRecord } from './checkpoint';
+import type { EpochRecord } from './checkpoint';
 import type { Fold } from './cvSplit';
 import { drawValidationSet, PatchSampler } from './patchSampler';
 import type { ProgressReporter } from './progressReporter';
