@@ -68,7 +68,16 @@ module.exports = (_env, argv) => ({
   resolve: {
     extensions: ['.ts', '.js'],
     // Node-only modules that shared layers may reference behind runtime checks; never reached in the browser.
-    fallback: { fs: false, path: false, worker_threads: false, os: false, crypto: false, util: false, url: false, child_process: false },
+    fallback: {
+      fs: false,
+      path: false,
+      worker_threads: false,
+      os: false,
+      crypto: false,
+      util: false,
+      url: false,
+      child_process: false,
+    },
   },
   module: {
     rules: [

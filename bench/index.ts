@@ -12,10 +12,18 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
 };
 
 function format(table: BenchTable): string {
-  const cells = table.rows.map((r) => table.columns.map((c) => {
-    const v = r[c];
-    return v === null || v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v;
-  }));
+  const cells = table.rows.map((r) =>
+    table.columns.map((c) => {
+      const v = r[c];
+      return v === null || v === undefined
+        ? '—'
+        : typeof v === 'number'
+          ? Number.isInteger(v)
+            ? String(v)
+            : v.toPrecision(4)
+          : v;
+    }),
+  );
   const widths = table.columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const line = (vals: string[]) => '| ' + vals.map((v, i) => v.padEnd(widths[i])).join(' | ') + ' |';
   return [
@@ -43,7 +51,12 @@ async function main(): Promise<void> {
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'bench.json');
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, node: process.version };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+  };
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, tables }, null, 2));
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), file)}\n`);
 }

@@ -61,14 +61,24 @@ export async function run(): Promise<BenchTable[]> {
       const dipy: Record<number, Run> = {};
       if (!dipyReason) {
         for (const threads of [...new Set([1, cores])]) {
-          dipy[threads] = await runDipy(input, path.join(dir, `dipy-${patchRadius}-${blockRadius}-${threads}.nii.gz`), params, threads);
+          dipy[threads] = await runDipy(
+            input,
+            path.join(dir, `dipy-${patchRadius}-${blockRadius}-${threads}.nii.gz`),
+            params,
+            threads,
+          );
         }
       }
       const ours: Run[] = [];
       for (const threads of [1, 2] as const) {
         const t0 = performance.now();
         const output = await nlmeans(noisy, params, { pool: pools[threads] });
-        ours.push({ implementation: 'ours: TypeScript kernel', threads, seconds: (performance.now() - t0) / 1000, output });
+        ours.push({
+          implementation: 'ours: TypeScript kernel',
+          threads,
+          seconds: (performance.now() - t0) / 1000,
+          output,
+        });
       }
       const tfBackends = TF_CPU_SETS.has(`${patchRadius}/${blockRadius}`) ? ['wasm', 'cpu'] : ['wasm'];
       for (const backend of tfBackends) {
@@ -79,7 +89,12 @@ export async function run(): Promise<BenchTable[]> {
         }
         const t0 = performance.now();
         const { volume } = await nlmeansTf(noisy, params, { backend });
-        ours.push({ implementation: `ours: tfjs ${backend}`, threads: 1, seconds: (performance.now() - t0) / 1000, output: volume });
+        ours.push({
+          implementation: `ours: tfjs ${backend}`,
+          threads: 1,
+          seconds: (performance.now() - t0) / 1000,
+          output: volume,
+        });
       }
 
       const reference = dipy[cores] ?? dipy[1];
@@ -89,7 +104,8 @@ export async function run(): Promise<BenchTable[]> {
         let maxDiff: number | null = null;
         if (reference && !isDipy) {
           maxDiff = 0;
-          for (let i = 0; i < r.output.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(r.output.data[i] - reference.output.data[i]));
+          for (let i = 0; i < r.output.data.length; i++)
+            maxDiff = Math.max(maxDiff, Math.abs(r.output.data[i] - reference.output.data[i]));
         }
         const p = measure(r.output);
         rows.push({
@@ -99,7 +115,8 @@ export async function run(): Promise<BenchTable[]> {
           threads: r.threads,
           seconds: round(r.seconds, 3),
           'speed-up vs DIPY, same threads': !isDipy && sameThreads ? round(sameThreads.seconds / r.seconds, 2) : null,
-          [`speed-up vs DIPY, ${cores} threads`]: !isDipy && dipy[cores] ? round(dipy[cores].seconds / r.seconds, 2) : null,
+          [`speed-up vs DIPY, ${cores} threads`]:
+            !isDipy && dipy[cores] ? round(dipy[cores].seconds / r.seconds, 2) : null,
           'pSNR dB': round(p, 4),
           'pSNR − DIPY dB': reference ? round(p - measure(reference.output), 4) : null,
           'max |out − DIPY|': maxDiff === null ? null : Number(maxDiff.toExponential(2)),
@@ -111,7 +128,14 @@ export async function run(): Promise<BenchTable[]> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const columns = Object.keys(rows[0] ?? {});
-  return [{ title: `NLM (DIPY nlmeans definition) on a ${noisy.dims.join('×')} phantom head: ours vs DIPY`, columns, rows, notes }];
+  return [
+    {
+      title: `NLM (DIPY nlmeans definition) on a ${noisy.dims.join('×')} phantom head: ours vs DIPY`,
+      columns,
+      rows,
+      notes,
+    },
+  ];
 }
 
 function round(x: number, digits: number): number {
@@ -124,10 +148,34 @@ function dipyMissing(): string | null {
   return r.status === 0 ? null : `python3-dipy not importable by ${PYTHON}: ${r.stderr.trim().split('\n').pop()}`;
 }
 
-async function runDipy(input: string, output: string, p: { sigma: number; patchRadius: number; blockRadius: number }, threads: number): Promise<Run> {
-  const args = [DIPY_SCRIPT, '--in', input, '--out', output, '--sigma', String(p.sigma), '--patch-radius', String(p.patchRadius), '--block-radius', String(p.blockRadius), '--threads', String(threads)];
+async function runDipy(
+  input: string,
+  output: string,
+  p: { sigma: number; patchRadius: number; blockRadius: number },
+  threads: number,
+): Promise<Run> {
+  const args = [
+    DIPY_SCRIPT,
+    '--in',
+    input,
+    '--out',
+    output,
+    '--sigma',
+    String(p.sigma),
+    '--patch-radius',
+    String(p.patchRadius),
+    '--block-radius',
+    String(p.blockRadius),
+    '--threads',
+    String(threads),
+  ];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`DIPY nlmeans failed: ${r.stderr.trim()}`);
   const info = JSON.parse(r.stdout) as { seconds: number; dipy: string };
-  return { implementation: `DIPY ${info.dipy} nlmeans`, threads, seconds: info.seconds, output: await readNiftiFile(output) };
+  return {
+    implementation: `DIPY ${info.dipy} nlmeans`,
+    threads,
+    seconds: info.seconds,
+    output: await readNiftiFile(output),
+  };
 }

@@ -10,13 +10,16 @@ const SCRIPT = path.join(__dirname, '..', 'scripts', 'torch_da_bench.py');
 export function torchAvailable(): { ok: boolean; reason?: string } {
   if (!fs.existsSync(SYSTEM_PYTHON)) return { ok: false, reason: `${SYSTEM_PYTHON} not found` };
   const r = spawnSync(SYSTEM_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  return r.status === 0 ? { ok: true } : { ok: false, reason: `import torch failed: ${(r.stderr || '').trim().split('\n').pop()}` };
+  return r.status === 0
+    ? { ok: true }
+    : { ok: false, reason: `import torch failed: ${(r.stderr || '').trim().split('\n').pop()}` };
 }
 
 /** One run of the PyTorch peer; returns its JSON line. */
 export function runTorch(args: string[]): Record<string, number | string> {
   const r = spawnSync(SYSTEM_PYTHON, [SCRIPT, ...args], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`torch_da_bench.py ${args.join(' ')} failed: ${r.stderr?.trim() || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`torch_da_bench.py ${args.join(' ')} failed: ${r.stderr?.trim() || r.error?.message}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
   if (out.error) throw new Error(String(out.error));
   return out;

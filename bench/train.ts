@@ -53,26 +53,35 @@ async function layersDefault(seconds: number, weights: DAWeights) {
 /** The same im2col + matMul graph as the fast trainer, but with tfjs autodiff and tf.train.adam. */
 function im2colAutodiff(seconds: number, weights: DAWeights) {
   const v = (name: keyof DAWeights, shape: number[]) => tf.variable(tf.tensor(weights[name], shape));
-  const w1 = v('conv1/kernel', [27, 64]), b1 = v('conv1/bias', [64]);
-  const w2 = v('conv2/kernel', [1728, 256]), b2 = v('conv2/bias', [256]);
-  const w3 = v('dense1/kernel', [256, 32]), b3 = v('dense1/bias', [32]);
-  const w4 = v('dense2/kernel', [32, 256]), b4 = v('dense2/bias', [256]);
-  const w5 = v('dense3/kernel', [256, 1]), b5 = v('dense3/bias', [1]);
+  const w1 = v('conv1/kernel', [27, 64]),
+    b1 = v('conv1/bias', [64]);
+  const w2 = v('conv2/kernel', [1728, 256]),
+    b2 = v('conv2/bias', [256]);
+  const w3 = v('dense1/kernel', [256, 32]),
+    b3 = v('dense1/bias', [32]);
+  const w4 = v('dense2/kernel', [32, 256]),
+    b4 = v('dense2/bias', [256]);
+  const w5 = v('dense3/kernel', [256, 1]),
+    b5 = v('dense3/bias', [1]);
   const opt = tf.train.adam(1e-4);
   const { targets } = randomBatch(3);
   // The layer-1 im2col is data, not a variable: build it once (as the fast trainer does per batch).
   const a1 = tf.randomUniform([BATCH * 27, 27]);
   const t = tf.tensor2d(targets, [BATCH, 1]);
-  const r = timeSteps(() => {
-    opt.minimize(() => {
-      const h1 = tf.relu(tf.add(tf.matMul(a1, w1), b1));
-      const h2 = tf.relu(tf.add(tf.matMul(tf.reshape(h1, [BATCH, 1728]), w2), b2));
-      const h3 = tf.relu(tf.add(tf.matMul(h2, w3), b3));
-      const h4 = tf.relu(tf.add(tf.matMul(h3, w4), b4));
-      const y = tf.add(tf.matMul(h4, w5), b5);
-      return tf.mean(tf.square(tf.sub(y, t))) as tf.Scalar;
-    });
-  }, seconds, 2);
+  const r = timeSteps(
+    () => {
+      opt.minimize(() => {
+        const h1 = tf.relu(tf.add(tf.matMul(a1, w1), b1));
+        const h2 = tf.relu(tf.add(tf.matMul(tf.reshape(h1, [BATCH, 1728]), w2), b2));
+        const h3 = tf.relu(tf.add(tf.matMul(h2, w3), b3));
+        const h4 = tf.relu(tf.add(tf.matMul(h3, w4), b4));
+        const y = tf.add(tf.matMul(h4, w5), b5);
+        return tf.mean(tf.square(tf.sub(y, t))) as tf.Scalar;
+      });
+    },
+    seconds,
+    2,
+  );
   opt.dispose();
   tf.dispose([w1, b1, w2, b2, w3, b3, w4, b4, w5, b5, a1, t]);
   return r;
@@ -108,8 +117,20 @@ export async function run(): Promise<BenchTable[]> {
   const torch = torchAvailable();
   if (!torch.ok) notes.push(`PyTorch rows skipped: ${torch.reason}`);
   const torchRun = (threads: number) => {
-    const r = runTorch(['--mode', 'train', '--threads', String(threads), '--batch', String(BATCH), '--seconds', String(SECONDS / 2)]);
-    record(`PyTorch ${r.torch} CPU, ${threads} thread${threads > 1 ? 's' : ''}`, 'torch', { samplesPerSecond: Number(r.samplesPerSecond), steps: Number(r.steps) });
+    const r = runTorch([
+      '--mode',
+      'train',
+      '--threads',
+      String(threads),
+      '--batch',
+      String(BATCH),
+      '--seconds',
+      String(SECONDS / 2),
+    ]);
+    record(`PyTorch ${r.torch} CPU, ${threads} thread${threads > 1 ? 's' : ''}`, 'torch', {
+      samplesPerSecond: Number(r.samplesPerSecond),
+      steps: Number(r.steps),
+    });
   };
   const fastName = 'fast trainer (im2col + plain matMul, explicit gradients, JS Adam)';
   const wasmReason = await activateBackend('wasm');
@@ -120,19 +141,48 @@ export async function run(): Promise<BenchTable[]> {
     if (torch.ok) torchRun(2);
   }
   record('im2col + matMul, tfjs autodiff + tf.train.adam', 'wasm', im2colAutodiff(SECONDS / 2, weights));
-  record('tfjs LayersModel.trainOnBatch (conv3d, default gradients)', 'wasm', await layersDefault(SECONDS / 2, weights));
+  record(
+    'tfjs LayersModel.trainOnBatch (conv3d, default gradients)',
+    'wasm',
+    await layersDefault(SECONDS / 2, weights),
+  );
   const cpuReason = await activateBackend('cpu');
   if (cpuReason) notes.push(`cpu: ${cpuReason}`);
   else record(`${fastName} `, 'cpu', await fastTrainer(SECONDS / 2, weights));
   await activateBackend('wasm');
 
   const rows: BenchTable['rows'] = [...runs].map(([impl, e]) => ({
-    implementation: impl.trim(), backend: e.backend, batch: BATCH, rounds: e.rates.length, steps: e.steps,
-    'samples/s (best)': Math.round(Math.max(...e.rates)), 'samples/s (median)': Math.round(median(e.rates)),
+    implementation: impl.trim(),
+    backend: e.backend,
+    batch: BATCH,
+    rounds: e.rates.length,
+    steps: e.steps,
+    'samples/s (best)': Math.round(Math.max(...e.rates)),
+    'samples/s (median)': Math.round(median(e.rates)),
   }));
   const base = rows.find((r) => String(r.implementation).includes('1 thread')) ?? rows[0];
   for (const r of rows) r['× baseline (best)'] = Number(r['samples/s (best)']) / Number(base['samples/s (best)']);
-  notes.push(`baseline: ${base.implementation}; same network (461,345 parameters), Adam, MSE, batch ${BATCH}, random data; ${ROUNDS} interleaved rounds of ${SECONDS / 2} s`);
-  notes.push('tfjs wasm in Node is single-threaded: its threaded build spawns workers from blob: URLs, which Node worker_threads reject');
-  return [{ title: 'DA training throughput', columns: ['implementation', 'backend', 'batch', 'rounds', 'steps', 'samples/s (best)', 'samples/s (median)', '× baseline (best)'], rows, notes }];
+  notes.push(
+    `baseline: ${base.implementation}; same network (461,345 parameters), Adam, MSE, batch ${BATCH}, random data; ${ROUNDS} interleaved rounds of ${SECONDS / 2} s`,
+  );
+  notes.push(
+    'tfjs wasm in Node is single-threaded: its threaded build spawns workers from blob: URLs, which Node worker_threads reject',
+  );
+  return [
+    {
+      title: 'DA training throughput',
+      columns: [
+        'implementation',
+        'backend',
+        'batch',
+        'rounds',
+        'steps',
+        'samples/s (best)',
+        'samples/s (median)',
+        '× baseline (best)',
+      ],
+      rows,
+      notes,
+    },
+  ];
 }

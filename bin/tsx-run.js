@@ -10,7 +10,9 @@ function runTs(entry, args) {
     // A terminal's Ctrl-C reaches the child too (same process group); `kill -INT <pid>` reaches only us, so pass it on.
     process.on(signal, () => child.kill(signal));
   }
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (require('node:os').constants.signals[signal] ?? 0) : 1)));
+  child.on('exit', (code, signal) =>
+    process.exit(code ?? (signal ? 128 + (require('node:os').constants.signals[signal] ?? 0) : 1)),
+  );
 }
 
 module.exports = { runTs };

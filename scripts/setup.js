@@ -52,10 +52,13 @@ function ensureDebianPackages(commands = TEST_DEBIAN_PACKAGES, files = TEST_DEBI
   const list = [...missing].join(' ');
   console.error(`[setup] installing Debian packages: ${list}`);
   const sudo = process.getuid && process.getuid() !== 0 ? 'sudo ' : '';
-  execSync(`${sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${sudo}apt-get install -y -qq --no-install-recommends ${list}`, {
-    stdio: 'inherit',
-    shell: '/bin/bash',
-  });
+  execSync(
+    `${sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${sudo}apt-get install -y -qq --no-install-recommends ${list}`,
+    {
+      stdio: 'inherit',
+      shell: '/bin/bash',
+    },
+  );
 }
 
 module.exports = { ensureNodeModules, ensureDebianPackages, TEST_DEBIAN_PACKAGES, TEST_DEBIAN_FILES, PYTHON_MODULES };

@@ -10,7 +10,15 @@ const { ensureNodeModules } = require('./setup');
 const root = path.join(__dirname, '..');
 const BUNDLE = path.join(root, 'dist', 'na', 'na-denoise.js');
 /** Inputs of the browser bundle: a newer file in any of them means a rebuild. */
-const BUNDLE_INPUTS = ['src/extension', 'src/jobs', 'src/model', 'src/core', 'src/io', 'webpack.config.js', 'package-lock.json'];
+const BUNDLE_INPUTS = [
+  'src/extension',
+  'src/jobs',
+  'src/model',
+  'src/core',
+  'src/io',
+  'webpack.config.js',
+  'package-lock.json',
+];
 
 function newestMtime(p) {
   let st;
@@ -29,11 +37,16 @@ function ensureBundle() {
   const sources = Math.max(...BUNDLE_INPUTS.map((p) => newestMtime(path.join(root, p))));
   if (built && built >= sources) return;
   console.error('[setup] building the Denoise Na extension bundle (webpack)…');
-  const res = spawnSync(process.execPath, [require.resolve('webpack-cli/bin/cli.js', { paths: [root] }), '--mode', 'production'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (res.status !== 0 || !fs.existsSync(BUNDLE)) throw new Error('webpack build of the extension failed (run `npm run build` to see why)');
+  const res = spawnSync(
+    process.execPath,
+    [require.resolve('webpack-cli/bin/cli.js', { paths: [root] }), '--mode', 'production'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  if (res.status !== 0 || !fs.existsSync(BUNDLE))
+    throw new Error('webpack build of the extension failed (run `npm run build` to see why)');
 }
 
 function main() {
@@ -41,10 +54,19 @@ function main() {
   require('./ohif-dist').ensureOhifDist(root);
   ensureBundle();
   const args = process.argv.slice(2);
-  const child = spawn(process.execPath, ['--import', require('node:url').pathToFileURL(require.resolve('tsx')).href, path.join(root, 'src', 'server', 'main.ts'), ...args], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      require('node:url').pathToFileURL(require.resolve('tsx')).href,
+      path.join(root, 'src', 'server', 'main.ts'),
+      ...args,
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }

@@ -19,7 +19,8 @@ fs.rmSync(jsonPath, { force: true });
 const jestArgs = ['--json', `--outputFile=${jsonPath}`, ...process.argv.slice(2)];
 const res = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), ...jestArgs], { stdio: 'inherit' });
 
-let passed = 0, failed = 0;
+let passed = 0,
+  failed = 0;
 if (fs.existsSync(jsonPath)) {
   const r = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
   passed = r.numPassedTests;

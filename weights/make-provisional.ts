@@ -36,7 +36,15 @@ function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-interface Pairs { input: Volume; label: Float32Array; scale: number; brain: Int32Array; truth: Volume; mean3: Volume; mask: Uint8Array }
+interface Pairs {
+  input: Volume;
+  label: Float32Array;
+  scale: number;
+  brain: Int32Array;
+  truth: Volume;
+  mean3: Volume;
+  mask: Uint8Array;
+}
 
 /** Linear indices of the voxels a 0/1 mask selects, ascending. */
 function indicesOf(mask: Uint8Array): Int32Array {
@@ -50,17 +58,29 @@ function pairsFor(index: number, random: () => number): Pairs {
   const noisy = Float32Array.from(subject.acquisitions[0].data, (v) => v + ADDED_NOISE * subject.noiseSigma * normal());
   const input = createVolume({ ...subject.acquisitions[0], data: noisy });
   const scale = computeDAScale(noisy);
-  return { input, label: subject.mean3.data, scale, brain: indicesOf(subject.brainMask), truth: subject.truth, mean3: subject.mean3, mask: subject.brainMask };
+  return {
+    input,
+    label: subject.mean3.data,
+    scale,
+    brain: indicesOf(subject.brainMask),
+    truth: subject.truth,
+    mean3: subject.mean3,
+    mask: subject.brainMask,
+  };
 }
 
 async function main(): Promise<void> {
   const selection = await selectBackend();
-  log(`backend ${selection.backend} (${selection.tried.map((t) => `${t.name}: ${t.ok ? `${t.gflops?.toFixed(1)} GFLOP/s` : t.reason}`).join(', ')})`);
+  log(
+    `backend ${selection.backend} (${selection.tried.map((t) => `${t.name}: ${t.ok ? `${t.gflops?.toFixed(1)} GFLOP/s` : t.reason}`).join(', ')})`,
+  );
   const random = mulberry32(SEED);
   const t0 = performance.now();
   const train = TRAIN_SUBJECTS.map((i) => pairsFor(i, random));
   const val = pairsFor(VALIDATION_SUBJECT, random);
-  log(`phantom subjects ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; brain voxels ${train.map((p) => p.brain.length).join(', ')} (validation ${val.brain.length})`);
+  log(
+    `phantom subjects ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; brain voxels ${train.map((p) => p.brain.length).join(', ')} (validation ${val.brain.length})`,
+  );
 
   // Every (subject, brain voxel) pair, shuffled once per epoch.
   const samples = train.flatMap((p, s) => Array.from(p.brain, (v) => [s, v] as const));
@@ -77,7 +97,13 @@ async function main(): Promise<void> {
   const one = new Int32Array(1);
 
   // Validation set: all brain voxels of the held-out subject.
-  const valPatches = extractPatches(val.input.data, val.input.dims, val.brain, val.scale, new Float32Array(val.brain.length * 125));
+  const valPatches = extractPatches(
+    val.input.data,
+    val.input.dims,
+    val.brain,
+    val.scale,
+    new Float32Array(val.brain.length * 125),
+  );
   const valTargets = Float32Array.from(val.brain, (v) => val.label[v] / val.scale);
   const identityMse = valTargets.reduce((s, t, i) => s + (valPatches[i * 125 + 62] - t) ** 2, 0) / valTargets.length;
   log(`validation MSE of the identity (noisy centre voxel): ${identityMse.toExponential(3)}`);
@@ -103,11 +129,16 @@ async function main(): Promise<void> {
     const loss = trainer.step(patches, targets);
     running = steps === 0 ? loss : 0.99 * running + 0.01 * loss;
     steps++;
-    if (steps % 500 === 0) log(`step ${steps}, epoch ${epochs}, train loss (EMA) ${running.toExponential(3)}, ${((steps * BATCH) / ((performance.now() - tTrain) / 1000)).toFixed(0)} samples/s`);
+    if (steps % 500 === 0)
+      log(
+        `step ${steps}, epoch ${epochs}, train loss (EMA) ${running.toExponential(3)}, ${((steps * BATCH) / ((performance.now() - tTrain) / 1000)).toFixed(0)} samples/s`,
+      );
   }
   const trainSeconds = (performance.now() - tTrain) / 1000;
   const valMse = trainer.evaluate(valPatches, valTargets);
-  log(`trained ${steps} steps (${epochs} epochs started) in ${trainSeconds.toFixed(0)} s; validation MSE ${valMse.toExponential(3)} vs identity ${identityMse.toExponential(3)}`);
+  log(
+    `trained ${steps} steps (${epochs} epochs started) in ${trainSeconds.toFixed(0)} s; validation MSE ${valMse.toExponential(3)} vs identity ${identityMse.toExponential(3)}`,
+  );
 
   const weights = trainer.getWeights();
   trainer.dispose();
@@ -148,7 +179,9 @@ async function main(): Promise<void> {
     psnrDenoisedDb: psnr(val.truth, denoised.volume, val.mask),
     psnrMean3Db: psnr(val.truth, val.mean3, val.mask),
   };
-  log(`validation pSNR vs truth (brain): input ${Number(card.metrics.psnrInputDb).toFixed(2)} dB → DA ${Number(card.metrics.psnrDenoisedDb).toFixed(2)} dB`);
+  log(
+    `validation pSNR vs truth (brain): input ${Number(card.metrics.psnrInputDb).toFixed(2)} dB → DA ${Number(card.metrics.psnrDenoisedDb).toFixed(2)} dB`,
+  );
   await saveDA(OUT, weights, card);
   log(`wrote ${OUT}`);
 }

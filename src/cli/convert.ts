@@ -20,13 +20,15 @@ interface ConvertOptions extends InputOptions {
 
 /** DICOM attributes for the output series. DICOM input keeps its patient, study and frame of reference. */
 function dicomOptions(opts: ConvertOptions, source: DicomSeries | undefined): DicomWriteOptions {
-  if (opts.studyUid !== undefined && !isValidUid(opts.studyUid)) throw new Error(`--study-uid "${opts.studyUid}" is not a valid DICOM UID`);
+  if (opts.studyUid !== undefined && !isValidUid(opts.studyUid))
+    throw new Error(`--study-uid "${opts.studyUid}" is not a valid DICOM UID`);
   const seriesNumber = opts.seriesNumber === undefined ? undefined : Number(opts.seriesNumber);
   if (seriesNumber !== undefined && !(Number.isInteger(seriesNumber) && seriesNumber >= 0)) {
     throw new Error(`--series-number must be a non-negative integer, got "${opts.seriesNumber}"`);
   }
   const b0 = opts.fieldStrength === undefined ? undefined : Number(opts.fieldStrength);
-  if (b0 !== undefined && !(b0 > 0)) throw new Error(`--field-strength must be a positive number of tesla, got "${opts.fieldStrength}"`);
+  if (b0 !== undefined && !(b0 > 0))
+    throw new Error(`--field-strength must be a positive number of tesla, got "${opts.fieldStrength}"`);
   const h = source?.header;
   const str = (k: string) => (typeof h?.[k] === 'string' ? (h[k] as string) : undefined);
   return {
@@ -52,9 +54,12 @@ export const registerConvert: Register = (program, run) => {
       .requiredOption('--out <path>', 'output: *.nii.gz / *.nii file, or a new (empty) folder for a DICOM series'),
     'input volume',
   )
-    .option('--patient-name <name>', 'DICOM output: PatientName (default: the DICOM input\'s, else Anonymous^Patient)')
+    .option('--patient-name <name>', "DICOM output: PatientName (default: the DICOM input's, else Anonymous^Patient)")
     .option('--patient-id <id>', 'DICOM output: PatientID')
-    .option('--study-uid <uid>', 'DICOM output: add the series to this StudyInstanceUID (default: the input\'s study, else a new one)')
+    .option(
+      '--study-uid <uid>',
+      "DICOM output: add the series to this StudyInstanceUID (default: the input's study, else a new one)",
+    )
     .option('--study-description <text>', 'DICOM output: StudyDescription')
     .option('--series-number <n>', 'DICOM output: SeriesNumber')
     .option('--series-description <text>', 'DICOM output: SeriesDescription')
@@ -66,11 +71,16 @@ export const registerConvert: Register = (program, run) => {
         const output = await writeVolumeOutput(opts.out, input.volume, { dicom: dicomOptions(opts, input.dicom) });
         const summary = summarizeVolume(input.volume);
         const json = {
-          input: { path: opts.in, format: input.format, ...(input.dicom ? { series: seriesIdentity(input.dicom) } : {}) },
+          input: {
+            path: opts.in,
+            format: input.format,
+            ...(input.dicom ? { series: seriesIdentity(input.dicom) } : {}),
+          },
           output: { path: opts.out, format: output.format, files: output.paths.length },
           volume: summary,
         };
-        const what = output.format === 'dicom' ? `DICOM series of ${output.paths.length} files in ${opts.out}` : opts.out;
+        const what =
+          output.format === 'dicom' ? `DICOM series of ${output.paths.length} files in ${opts.out}` : opts.out;
         return { json, text: `Wrote ${what} (${summary.dims.join('×')} voxels, ${summary.spacing.join(' × ')} mm)` };
       }),
     );

@@ -32,13 +32,21 @@ export const registerDenoise: Register = (program, run) => {
   addInputOptions(
     program
       .command('denoise')
-      .description('Denoise a sodium volume with the DA or with NLM (DIPY nlmeans, Rician) and write a DERIVED DICOM series or NIfTI')
-      .requiredOption('--method <da|nlm>', 'denoising method: da (the paper\'s autoencoder) or nlm (non-local means)')
+      .description(
+        'Denoise a sodium volume with the DA or with NLM (DIPY nlmeans, Rician) and write a DERIVED DICOM series or NIfTI',
+      )
+      .requiredOption('--method <da|nlm>', "denoising method: da (the paper's autoencoder) or nlm (non-local means)")
       .requiredOption('--out <path>', 'output: a new folder for a DICOM series, or a *.nii.gz / *.nii file'),
     'volume to denoise',
   )
-    .option('--mask <path>', 'brain mask (NIfTI or DICOM, nonzero = inside): only these voxels are denoised and measured')
-    .option('--weights <dir>', 'DA: weights directory (model.json, weights.bin, model-card.json); default: the repository\'s weights/')
+    .option(
+      '--mask <path>',
+      'brain mask (NIfTI or DICOM, nonzero = inside): only these voxels are denoised and measured',
+    )
+    .option(
+      '--weights <dir>',
+      "DA: weights directory (model.json, weights.bin, model-card.json); default: the repository's weights/",
+    )
     .option('--backend <name>', 'tfjs backend for the DA and --implementation tf: wasm or cpu')
     .option('--sigma <value>', 'NLM: noise σ (default: estimated from the image background)')
     .option('--patch-radius <n>', 'NLM: patch radius, DIPY patch_radius (default 1)')
@@ -46,7 +54,10 @@ export const registerDenoise: Register = (program, run) => {
     .option('--no-rician', 'NLM: no Rician bias correction (DIPY rician=False)')
     .option('--implementation <cpu|tf>', 'NLM: cpu (TypeScript kernel on worker threads, default) or tf (tfjs ops)')
     .option('--threads <n>', 'NLM cpu: worker threads (default: one per core)')
-    .option('--reference <path>', 'reference volume (noise-free truth or mean of repeats): report pSNR and SSIM over the brain mask')
+    .option(
+      '--reference <path>',
+      'reference volume (noise-free truth or mean of repeats): report pSNR and SSIM over the brain mask',
+    )
     .option('--reference-kind <kind>', `what --reference is: ${REFERENCE_KINDS.join(', ')}`, 'reference')
     .option('--json', 'print one JSON object on stdout')
     .action(run(denoiseAction));
@@ -59,7 +70,10 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   const { volume } = input;
   const mask = opts.mask ? await readMask(opts.mask, volume) : undefined;
   const reference = opts.reference ? (await readVolumeInput(opts.reference, { onNote: log })).volume : undefined;
-  const pool = request.method === 'nlm' && request.implementation !== 'tf' ? createNodeNlmPool(parseThreads(opts.threads)) : undefined;
+  const pool =
+    request.method === 'nlm' && request.implementation !== 'tf'
+      ? createNodeNlmPool(parseThreads(opts.threads))
+      : undefined;
   const progress = createProgress();
   let result: DenoiseResult;
   try {
@@ -95,8 +109,12 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
 function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
   if (opts.method === 'da') {
     const nlmOnly = [
-      ['--sigma', opts.sigma], ['--patch-radius', opts.patchRadius], ['--block-radius', opts.blockRadius],
-      ['--implementation', opts.implementation], ['--threads', opts.threads], ['--no-rician', opts.rician ? undefined : false],
+      ['--sigma', opts.sigma],
+      ['--patch-radius', opts.patchRadius],
+      ['--block-radius', opts.blockRadius],
+      ['--implementation', opts.implementation],
+      ['--threads', opts.threads],
+      ['--no-rician', opts.rician ? undefined : false],
     ] as const;
     for (const [flag, given] of nlmOnly) {
       if (given !== undefined) throw new Error(`${flag} applies to --method nlm, not da`);
@@ -106,7 +124,8 @@ function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
   if (opts.method !== 'nlm') throw new Error(`--method must be da or nlm, got "${opts.method}"`);
   if (opts.weights !== undefined) throw new Error('--weights applies to --method da, not nlm');
   const implementation = opts.implementation ?? 'cpu';
-  if (implementation !== 'cpu' && implementation !== 'tf') throw new Error(`--implementation must be cpu or tf, got "${implementation}"`);
+  if (implementation !== 'cpu' && implementation !== 'tf')
+    throw new Error(`--implementation must be cpu or tf, got "${implementation}"`);
   return {
     method: 'nlm',
     sigma: opts.sigma === undefined ? undefined : parseNumber('--sigma', opts.sigma, { min: 0, exclusiveMin: true }),
@@ -117,7 +136,11 @@ function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
   };
 }
 
-function parseNumber(flag: string, text: string, rule: { integer?: boolean; min?: number; exclusiveMin?: boolean }): number {
+function parseNumber(
+  flag: string,
+  text: string,
+  rule: { integer?: boolean; min?: number; exclusiveMin?: boolean },
+): number {
   const v = Number(text);
   const tooSmall = rule.min !== undefined && (rule.exclusiveMin ? !(v > rule.min) : !(v >= rule.min));
   if (text.trim() === '' || !Number.isFinite(v) || (rule.integer && !Number.isInteger(v)) || tooSmall) {
@@ -133,7 +156,8 @@ function parseThreads(text: string | undefined): number {
 
 function parseReferenceKind(text: string | undefined): ReferenceKind {
   const kind = (text ?? 'reference') as ReferenceKind;
-  if (!REFERENCE_KINDS.includes(kind)) throw new Error(`--reference-kind must be one of ${REFERENCE_KINDS.join(', ')}, got "${text}"`);
+  if (!REFERENCE_KINDS.includes(kind))
+    throw new Error(`--reference-kind must be one of ${REFERENCE_KINDS.join(', ')}, got "${text}"`);
   return kind;
 }
 
@@ -141,7 +165,9 @@ function parseReferenceKind(text: string | undefined): ReferenceKind {
 async function readMask(maskPath: string, volume: Volume): Promise<Mask> {
   const { volume: m } = await readVolumeInput(maskPath, { onNote: log });
   if (!m.dims.every((d, i) => d === volume.dims[i])) {
-    throw new Error(`--mask ${maskPath} has dims [${m.dims.join(', ')}] but the volume has [${volume.dims.join(', ')}]`);
+    throw new Error(
+      `--mask ${maskPath} has dims [${m.dims.join(', ')}] but the volume has [${volume.dims.join(', ')}]`,
+    );
   }
   return Uint8Array.from(m.data, (v) => (v !== 0 ? 1 : 0));
 }
@@ -158,7 +184,13 @@ function createProgress(): { update: (fraction: number, stage?: string) => void;
       stop: () => undefined,
     };
   }
-  const bar = new SingleBar({ stream: process.stderr, format: '{stage} [{bar}] {percentage}% | ETA {eta_formatted}', barsize: 30, hideCursor: false, clearOnComplete: true });
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: '{stage} [{bar}] {percentage}% | ETA {eta_formatted}',
+    barsize: 30,
+    hideCursor: false,
+    clearOnComplete: true,
+  });
   let started = false;
   return {
     update(fraction, stage) {

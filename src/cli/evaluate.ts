@@ -20,28 +20,49 @@ interface EvaluateCliOptions {
 export const registerEvaluate: Register = (program, run) => {
   program
     .command('evaluate')
-    .description('Compare NLM and the DA on cohort subjects (acquisition 1 denoised) against the mean of three and the noise-free truth')
+    .description(
+      'Compare NLM and the DA on cohort subjects (acquisition 1 denoised) against the mean of three and the noise-free truth',
+    )
     .requiredOption('--cohort <dir>', 'cohort folder (sodium-denoise phantom --out) or phantom:<subjects>:<seed>')
     .option('--weights <dir>', 'DA weights folder (model.json + model-card.json)', defaultWeightsSource())
     .option('--subjects <ids>', 'comma-separated subject ids (default: all)')
     .option('--out <dir>', 'write report.md, report.json, report-per-subject.csv and a comparison figure here')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
     .option('--json', 'print the report as one JSON object')
-    .action(run<EvaluateCliOptions>(async (o) => {
-      const reason = await activateBackend(o.backend);
-      if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
-      const cohort = await openCohortSource(o.cohort);
-      const ids = o.subjects ? o.subjects.split(',').map((s) => s.trim()).filter(Boolean) : cohort.ids;
-      const unknown = ids.filter((id) => !cohort.ids.includes(id));
-      if (unknown.length) throw new Error(`--subjects: ${unknown.join(', ')} not in the cohort (it has ${cohort.ids.join(', ')})`);
-      const model = await loadDA(o.weights ?? defaultWeightsSource());
-      const { report, files } = await evaluateSubjects(ids, (id) => cohort.load(id), createEvaluationDenoiser(model), {
-        outDir: o.out ? path.resolve(o.out) : undefined,
-        title: `NLM vs DA (${model.card.name} ${model.card.version}) on ${cohort.dir}`,
-        notes: [`Weights: ${model.source} (${model.card.status}, ${model.card.created}).`, `Cohort: ${cohort.description}.`],
-        log,
-      });
-      const lines = report.tables.map((t) => `${t.metric} vs ${t.reference}: gain NLM ${t.improvementPct.nlm.mean.toFixed(2)} %, DA ${t.improvementPct.da.mean.toFixed(2)} % (paired t p = ${t.daVsNlm.tTest.pValue.toPrecision(3)})`);
-      return { json: { ...report, files }, text: [...lines, ...files.map((f) => `wrote ${f}`)].join('\n') };
-    }));
+    .action(
+      run<EvaluateCliOptions>(async (o) => {
+        const reason = await activateBackend(o.backend);
+        if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
+        const cohort = await openCohortSource(o.cohort);
+        const ids = o.subjects
+          ? o.subjects
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : cohort.ids;
+        const unknown = ids.filter((id) => !cohort.ids.includes(id));
+        if (unknown.length)
+          throw new Error(`--subjects: ${unknown.join(', ')} not in the cohort (it has ${cohort.ids.join(', ')})`);
+        const model = await loadDA(o.weights ?? defaultWeightsSource());
+        const { report, files } = await evaluateSubjects(
+          ids,
+          (id) => cohort.load(id),
+          createEvaluationDenoiser(model),
+          {
+            outDir: o.out ? path.resolve(o.out) : undefined,
+            title: `NLM vs DA (${model.card.name} ${model.card.version}) on ${cohort.dir}`,
+            notes: [
+              `Weights: ${model.source} (${model.card.status}, ${model.card.created}).`,
+              `Cohort: ${cohort.description}.`,
+            ],
+            log,
+          },
+        );
+        const lines = report.tables.map(
+          (t) =>
+            `${t.metric} vs ${t.reference}: gain NLM ${t.improvementPct.nlm.mean.toFixed(2)} %, DA ${t.improvementPct.da.mean.toFixed(2)} % (paired t p = ${t.daVsNlm.tTest.pValue.toPrecision(3)})`,
+        );
+        return { json: { ...report, files }, text: [...lines, ...files.map((f) => `wrote ${f}`)].join('\n') };
+      }),
+    );
 };

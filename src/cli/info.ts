@@ -3,7 +3,14 @@ import type { Volume } from '../core/volume';
 import { describeSeries, scanSummaries } from '../io/dicom/summary';
 import type { DicomSeries } from '../io/dicom/types';
 import { isNiftiPath, scanVolumeInput } from '../io/volume-file';
-import { formatVolumeSummary, loadInput, addInputOptions, seriesIdentity, summarizeVolume, type InputOptions } from './io-options';
+import {
+  formatVolumeSummary,
+  loadInput,
+  addInputOptions,
+  seriesIdentity,
+  summarizeVolume,
+  type InputOptions,
+} from './io-options';
 import { log, type Register } from './output';
 import { promises as fs } from 'node:fs';
 
@@ -21,7 +28,9 @@ function volumeReport(path: string, format: 'nifti' | 'dicom', volume: Volume, d
 }
 
 export const registerInfo: Register = (program, run) => {
-  addInputOptions(program.command('info').description('Show the series in a DICOM folder, or a volume\'s grid, geometry and values'))
+  addInputOptions(
+    program.command('info').description("Show the series in a DICOM folder, or a volume's grid, geometry and values"),
+  )
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (opts: InfoOptions) => {
@@ -37,7 +46,10 @@ export const registerInfo: Register = (program, run) => {
           if (series.length === 0) throw new Error(`${opts.in} holds no DICOM image series`);
           return {
             json: { path: opts.in, format: 'dicom', series, notes: scan.notes },
-            text: [`${opts.in}: ${series.length} series (choose one with --series)`, ...series.map((s) => `  ${describeSeries(s)}`)].join('\n'),
+            text: [
+              `${opts.in}: ${series.length} series (choose one with --series)`,
+              ...series.map((s) => `  ${describeSeries(s)}`),
+            ].join('\n'),
           };
         }
         const input = await loadInput(opts);

@@ -13,7 +13,10 @@ export interface InputOptions {
 /** Adds --in (NIfTI file, DICOM folder or DICOM file) and --series to a subcommand. */
 export function addInputOptions(cmd: Command, what = 'input volume'): Command {
   return cmd
-    .requiredOption('--in <path>', `${what}: a .nii/.nii.gz file, a DICOM folder (searched recursively) or one DICOM file`)
+    .requiredOption(
+      '--in <path>',
+      `${what}: a .nii/.nii.gz file, a DICOM folder (searched recursively) or one DICOM file`,
+    )
     .option('--series <id>', 'series to read from a DICOM folder holding several: SeriesNumber or SeriesInstanceUID');
 }
 

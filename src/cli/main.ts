@@ -11,10 +11,21 @@ import { registerEvaluate } from './evaluate';
 import { runAction } from './output';
 
 const program = new Command('sodium-denoise')
-  .description('Sodium (23Na) MRI denoising: synthetic cohort, DICOM/NIfTI conversion, masks, metrics, DA and NLM denoising, training')
+  .description(
+    'Sodium (23Na) MRI denoising: synthetic cohort, DICOM/NIfTI conversion, masks, metrics, DA and NLM denoising, training',
+  )
   .showHelpAfterError();
 
-for (const register of [registerPhantom, registerConvert, registerInfo, registerMask, registerMetrics, registerDenoise, registerTrain, registerEvaluate]) {
+for (const register of [
+  registerPhantom,
+  registerConvert,
+  registerInfo,
+  registerMask,
+  registerMetrics,
+  registerDenoise,
+  registerTrain,
+  registerEvaluate,
+]) {
   register(program, runAction);
 }
 

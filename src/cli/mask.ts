@@ -16,20 +16,26 @@ export const registerMask: Register = (program, run) => {
   addInputOptions(
     program
       .command('mask')
-      .description('Automatic brain mask of a sodium volume (intracranial space without scalp, eyes and calibration tubes)')
+      .description(
+        'Automatic brain mask of a sodium volume (intracranial space without scalp, eyes and calibration tubes)',
+      )
       .requiredOption('--out <path>', 'output mask: a *.nii.gz (or *.nii) file, uint8, 1 = brain'),
     'sodium volume',
   )
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (opts: MaskOptions) => {
-        if (!isNiftiPath(opts.out)) throw new Error(`--out must name a NIfTI file (*.nii.gz or *.nii), not ${opts.out}`);
+        if (!isNiftiPath(opts.out))
+          throw new Error(`--out must name a NIfTI file (*.nii.gz or *.nii), not ${opts.out}`);
         const { volume, format } = await loadInput(opts);
         const noise = estimateNoiseSigma(volume);
         const steps = brainMaskSteps(volume, { noiseSigma: noise.sigma });
         const voxels = countMask(steps.mask);
         const maskVolume = volumeLike(volume, Float32Array.from(steps.mask));
-        await writeVolumeOutput(opts.out, maskVolume, { format: 'nifti', nifti: { datatype: 'uint8', description: 'sodium-denoise automatic brain mask' } });
+        await writeVolumeOutput(opts.out, maskVolume, {
+          format: 'nifti',
+          nifti: { datatype: 'uint8', description: 'sodium-denoise automatic brain mask' },
+        });
         const json = {
           input: { path: opts.in, format },
           output: opts.out,
@@ -38,7 +44,10 @@ export const registerMask: Register = (program, run) => {
           noise: { sigma: noise.sigma, method: noise.method },
           levels: { brain: steps.brainLevel, scalp: steps.scalpLevel, threshold: steps.threshold },
         };
-        return { json, text: `Wrote ${opts.out}: ${voxels} brain voxels, ${json.volumeMl.toFixed(1)} mL (noise σ ${noise.sigma.toPrecision(4)}, ${noise.method})` };
+        return {
+          json,
+          text: `Wrote ${opts.out}: ${voxels} brain voxels, ${json.volumeMl.toFixed(1)} mL (noise σ ${noise.sigma.toPrecision(4)}, ${noise.method})`,
+        };
       }),
     );
 };

@@ -62,16 +62,31 @@ export const registerPhantom: Register = (program, run) => {
   const d = DEFAULT_PHANTOM_PARAMS;
   program
     .command('phantom')
-    .description('Generate a synthetic sodium cohort: per subject truth, three noisy acquisitions, their mean, masks (NIfTI) and a DICOM study')
+    .description(
+      'Generate a synthetic sodium cohort: per subject truth, three noisy acquisitions, their mean, masks (NIfTI) and a DICOM study',
+    )
     .requiredOption('--out <dir>', 'new (or empty) output folder')
     .option('--subjects <n>', 'number of subjects', String(d.subjects))
     .option('--seed <n>', 'cohort seed (same seed, same cohort)', String(d.seed))
     .option('--snr <n>', `brain SNR of one acquisition: mean brain signal / noise σ (default ${d.snr})`)
     .option('--matrix <n>', 'acquisition matrix (n³ voxels)', String(d.matrix))
-    .option('--voxel-size <mm>', 'isotropic voxel size in mm (matrix × voxel size ≥ 234 mm holds head and tubes)', String(d.voxelSizeMm))
-    .option('--lesions <n|a-b>', `lesions per subject, a count or a range (default ${d.lesions.count.join('-')}; 0 for none)`)
-    .option('--tubes <mM,...>', `calibration tube concentrations, alternating left/right (default ${d.tubes.map((t) => t.concentrationMM).join(',')})`)
-    .option('--noise <kind>', `'white' (independent per voxel) or 'apodised' (k-space windowed: correlated, as on a scanner) (default ${d.noise})`)
+    .option(
+      '--voxel-size <mm>',
+      'isotropic voxel size in mm (matrix × voxel size ≥ 234 mm holds head and tubes)',
+      String(d.voxelSizeMm),
+    )
+    .option(
+      '--lesions <n|a-b>',
+      `lesions per subject, a count or a range (default ${d.lesions.count.join('-')}; 0 for none)`,
+    )
+    .option(
+      '--tubes <mM,...>',
+      `calibration tube concentrations, alternating left/right (default ${d.tubes.map((t) => t.concentrationMM).join(',')})`,
+    )
+    .option(
+      '--noise <kind>',
+      `'white' (independent per voxel) or 'apodised' (k-space windowed: correlated, as on a scanner) (default ${d.noise})`,
+    )
     .option('--no-dicom', 'write NIfTI only (no DICOM studies)')
     .option('--field-strength <tesla>', 'MagneticFieldStrength recorded in DICOM (ImagingFrequency follows)', '3')
     .option('--workers <n>', 'worker threads generating subjects in parallel (default: one per core, at most 8)')
@@ -89,7 +104,8 @@ export const registerPhantom: Register = (program, run) => {
           ...(o.tubes !== undefined ? { tubes: tubeList(o.tubes) } : {}),
         };
         if (o.noise !== undefined) {
-          if (o.noise !== 'apodised' && o.noise !== 'white') throw new Error(`--noise must be 'apodised' or 'white', got "${o.noise}"`);
+          if (o.noise !== 'apodised' && o.noise !== 'white')
+            throw new Error(`--noise must be 'apodised' or 'white', got "${o.noise}"`);
           input.noise = o.noise;
         }
         const fieldStrengthT = positive('field-strength', o.fieldStrength ?? '3');
@@ -110,7 +126,11 @@ export const registerPhantom: Register = (program, run) => {
           snr: params.snr,
           matrix: params.matrix,
           voxelSizeMm: params.voxelSizeMm,
-          noiseSigma: { min: Math.min(...sigmas), max: Math.max(...sigmas), mean: sigmas.reduce((a, b) => a + b, 0) / sigmas.length },
+          noiseSigma: {
+            min: Math.min(...sigmas),
+            max: Math.max(...sigmas),
+            mean: sigmas.reduce((a, b) => a + b, 0) / sigmas.length,
+          },
           lesions: m.subjects.reduce((a, s) => a + (s.lesions?.length ?? 0), 0),
           dicom: o.dicom,
           manifest: `${result.outDir}/manifest.json`,

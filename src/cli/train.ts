@@ -50,7 +50,8 @@ function int(value: string, name: string, min = 1): number {
 
 function positive(value: string, name: string, allowZero = false): number {
   const v = Number(value);
-  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
+  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0))
+    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
   return v;
 }
 
@@ -71,9 +72,12 @@ export function parseHyperparameters(o: TrainCliOptions): TrainingHyperparameter
 function readCvReport(file: string): { report: EvaluationReport; label: string; file: string } {
   if (!fs.existsSync(file)) throw new Error(`--cv-report ${file} does not exist`);
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as EvaluationReport;
-  if (!Array.isArray(report.tables) || !Array.isArray(report.subjects)) throw new Error(`--cv-report ${file} is not a cv-report.json written by sodium-denoise train`);
+  if (!Array.isArray(report.tables) || !Array.isArray(report.subjects))
+    throw new Error(`--cv-report ${file} is not a cv-report.json written by sodium-denoise train`);
   const plan = path.join(path.dirname(file), 'cv-plan.json');
-  const folds = fs.existsSync(plan) ? (JSON.parse(fs.readFileSync(plan, 'utf8')) as { folds: unknown[] }).folds.length : undefined;
+  const folds = fs.existsSync(plan)
+    ? (JSON.parse(fs.readFileSync(plan, 'utf8')) as { folds: unknown[] }).folds.length
+    : undefined;
   const label = `${folds ?? '?'}-fold, ${report.subjects.length} test subjects; ${report.notes.find((n) => n.startsWith('Training:')) ?? ''}`;
   return { report, label, file: path.relative(process.cwd(), file) };
 }
@@ -99,12 +103,17 @@ function installStopHandler(stop: StopSignal): () => void {
 export const registerTrain: Register = (program, run) => {
   program
     .command('train')
-    .description('Train the DA as the paper: k-fold cross-validation with evaluation of each fold\'s test subjects (default), the final model (--final), or the added-noise sweep (--sweep-noise)')
+    .description(
+      "Train the DA as the paper: k-fold cross-validation with evaluation of each fold's test subjects (default), the final model (--final), or the added-noise sweep (--sweep-noise)",
+    )
     .requiredOption('--cohort <dir>', 'cohort folder (sodium-denoise phantom --out)')
     .requiredOption('--out <dir>', 'output folder: checkpoints, logs, weights, reports')
     .option('--folds <k>', 'cross-validation folds (the paper: 5)', '5')
     .option('--final', 'train the shipped model on every subject, one held out for early stopping')
-    .option('--sweep-noise <list>', 'train fold 1 once per added-noise level (comma list, e.g. 0,0.5,1) and pick k by validation')
+    .option(
+      '--sweep-noise <list>',
+      'train fold 1 once per added-noise level (comma list, e.g. 0,0.5,1) and pick k by validation',
+    )
     .option('--max-epochs <n>', 'cap on epochs per run', '200')
     .option('--patience <n>', 'early stopping: epochs without validation gain', '8')
     .option('--batch <n>', 'batch size', '128')
@@ -116,53 +125,114 @@ export const registerTrain: Register = (program, run) => {
     .option('--cache-size <n>', 'subjects kept in memory', '16')
     .option('--resume', 'continue from the checkpoints in --out')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
-    .option('--publish <dir>', 'with --final: also write the best weights, model-card.json and MODEL_CARD.md here (e.g. weights/)')
-    .option('--cv-report <file>', 'with --publish: the cross-validation report (cv-report.json) to quote in the model card')
+    .option(
+      '--publish <dir>',
+      'with --final: also write the best weights, model-card.json and MODEL_CARD.md here (e.g. weights/)',
+    )
+    .option(
+      '--cv-report <file>',
+      'with --publish: the cross-validation report (cv-report.json) to quote in the model card',
+    )
     .option('--quiet', 'no progress output')
     .option('--json', 'print the result as one JSON object')
-    .action(run<TrainCliOptions>(async (o) => {
-      const hyper = parseHyperparameters(o);
-      const folds = int(o.folds, 'folds', 2);
-      const reason = await activateBackend(o.backend);
-      if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
-      const cohort = await openCohortSource(o.cohort);
-      const stop: StopSignal = { requested: false };
-      const removeHandler = installStopHandler(stop);
-      const ctx: PipelineContext = {
-        cohort, outDir: path.resolve(o.out), hyper, resume: Boolean(o.resume), stop,
-        createTrainer: (seed) => createPatchTrainer({ learningRate: hyper.learningRate, seed }),
-        denoiserFor: (weights) => createEvaluationDenoiser(weights),
-        progress: createProgressReporter(process.stderr, o.quiet),
-      };
-      const t0 = performance.now();
-      try {
-        if (o.sweepNoise !== undefined) {
-          const levels = o.sweepNoise.split(',').map((s) => positive(s.trim(), 'sweep-noise', true));
-          const sweep = await runNoiseSweep(ctx, levels, folds);
-          return { json: sweep, text: `noise sweep: chosen k = ${sweep.chosen} (see ${path.join(ctx.outDir, 'noise-sweep.md')})` };
-        }
-        if (o.publish && !o.final) throw new Error('--publish needs --final (only the final model is shipped)');
-        const cvReport = o.cvReport ? readCvReport(o.cvReport) : undefined;
-        if (o.final) {
-          const { run: r, files } = await runFinalTraining(ctx);
-          if (r.stopped === 'interrupted') process.exitCode = 130;
-          else if (o.publish) {
-            const card = parseModelCard(JSON.parse(fs.readFileSync(path.join(r.weightsDir, 'model-card.json'), 'utf8')), r.weightsDir);
-            files.push(...(await publishWeights({ dir: path.resolve(o.publish), run: r, card, backend: o.backend, version: `1.0.0-${new Date().toISOString().slice(0, 10)}`, cv: cvReport })));
-          }
-          const summary = { mode: 'final', stopped: r.stopped, epochs: r.history.length, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, trainingSeconds: r.seconds, weights: r.stopped === 'interrupted' ? null : r.weightsDir, files, wallSeconds: (performance.now() - t0) / 1000 };
-          return { json: summary, text: r.stopped === 'interrupted' ? `interrupted; resume with --resume` : `final model: ${r.history.length} epochs (${r.stopped}), best epoch ${r.bestEpoch}, weights in ${r.weightsDir}` };
-        }
-        const cv = await runCrossValidation(ctx, folds);
-        if (cv.interrupted) process.exitCode = 130;
-        const summary = {
-          mode: 'cross-validation', interrupted: cv.interrupted, plan: cv.plan,
-          runs: cv.runs.map((r) => ({ label: r.label, stopped: r.stopped, epochs: r.history.length, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, seconds: r.seconds, weights: r.weightsDir })),
-          tables: cv.report?.tables ?? null, quantification: cv.report?.quantification ?? null, files: cv.files, wallSeconds: (performance.now() - t0) / 1000,
+    .action(
+      run<TrainCliOptions>(async (o) => {
+        const hyper = parseHyperparameters(o);
+        const folds = int(o.folds, 'folds', 2);
+        const reason = await activateBackend(o.backend);
+        if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
+        const cohort = await openCohortSource(o.cohort);
+        const stop: StopSignal = { requested: false };
+        const removeHandler = installStopHandler(stop);
+        const ctx: PipelineContext = {
+          cohort,
+          outDir: path.resolve(o.out),
+          hyper,
+          resume: Boolean(o.resume),
+          stop,
+          createTrainer: (seed) => createPatchTrainer({ learningRate: hyper.learningRate, seed }),
+          denoiserFor: (weights) => createEvaluationDenoiser(weights),
+          progress: createProgressReporter(process.stderr, o.quiet),
         };
-        return { json: summary, text: cv.interrupted ? 'interrupted; resume with --resume' : `cross-validation done: ${path.join(ctx.outDir, 'cv-report.md')}` };
-      } finally {
-        removeHandler();
-      }
-    }));
+        const t0 = performance.now();
+        try {
+          if (o.sweepNoise !== undefined) {
+            const levels = o.sweepNoise.split(',').map((s) => positive(s.trim(), 'sweep-noise', true));
+            const sweep = await runNoiseSweep(ctx, levels, folds);
+            return {
+              json: sweep,
+              text: `noise sweep: chosen k = ${sweep.chosen} (see ${path.join(ctx.outDir, 'noise-sweep.md')})`,
+            };
+          }
+          if (o.publish && !o.final) throw new Error('--publish needs --final (only the final model is shipped)');
+          const cvReport = o.cvReport ? readCvReport(o.cvReport) : undefined;
+          if (o.final) {
+            const { run: r, files } = await runFinalTraining(ctx);
+            if (r.stopped === 'interrupted') process.exitCode = 130;
+            else if (o.publish) {
+              const card = parseModelCard(
+                JSON.parse(fs.readFileSync(path.join(r.weightsDir, 'model-card.json'), 'utf8')),
+                r.weightsDir,
+              );
+              files.push(
+                ...(await publishWeights({
+                  dir: path.resolve(o.publish),
+                  run: r,
+                  card,
+                  backend: o.backend,
+                  version: `1.0.0-${new Date().toISOString().slice(0, 10)}`,
+                  cv: cvReport,
+                })),
+              );
+            }
+            const summary = {
+              mode: 'final',
+              stopped: r.stopped,
+              epochs: r.history.length,
+              bestEpoch: r.bestEpoch,
+              bestValLoss: r.bestValLoss,
+              trainingSeconds: r.seconds,
+              weights: r.stopped === 'interrupted' ? null : r.weightsDir,
+              files,
+              wallSeconds: (performance.now() - t0) / 1000,
+            };
+            return {
+              json: summary,
+              text:
+                r.stopped === 'interrupted'
+                  ? `interrupted; resume with --resume`
+                  : `final model: ${r.history.length} epochs (${r.stopped}), best epoch ${r.bestEpoch}, weights in ${r.weightsDir}`,
+            };
+          }
+          const cv = await runCrossValidation(ctx, folds);
+          if (cv.interrupted) process.exitCode = 130;
+          const summary = {
+            mode: 'cross-validation',
+            interrupted: cv.interrupted,
+            plan: cv.plan,
+            runs: cv.runs.map((r) => ({
+              label: r.label,
+              stopped: r.stopped,
+              epochs: r.history.length,
+              bestEpoch: r.bestEpoch,
+              bestValLoss: r.bestValLoss,
+              seconds: r.seconds,
+              weights: r.weightsDir,
+            })),
+            tables: cv.report?.tables ?? null,
+            quantification: cv.report?.quantification ?? null,
+            files: cv.files,
+            wallSeconds: (performance.now() - t0) / 1000,
+          };
+          return {
+            json: summary,
+            text: cv.interrupted
+              ? 'interrupted; resume with --resume'
+              : `cross-validation done: ${path.join(ctx.outDir, 'cv-report.md')}`,
+          };
+        } finally {
+          removeHandler();
+        }
+      }),
+    );
 };

@@ -5,7 +5,6 @@ import type { ProgressReporter } from '../research/train/progressReporter';
 
 export type { ProgressReporter };
 
-
 export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr, quiet = false): ProgressReporter {
   if (quiet) return { startEpoch() {}, step() {}, endEpoch() {}, message() {} };
   const tty = Boolean(stream.isTTY);

@@ -93,12 +93,24 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   const fraction = opts.threshold ?? 0.5;
   const scalpMm = opts.scalpMm ?? 6;
   const openingMm = opts.openingMm ?? 5;
-  if (!(fraction > 0 && fraction < 1)) throw new Error(`brain-mask threshold must lie strictly between 0 and 1, got ${fraction}`);
-  for (const [name, mm] of [['scalpMm', scalpMm], ['openingMm', openingMm], ['bandMm', opts.bandMm ?? 0], ['eyeMarginMm', opts.eyeMarginMm ?? 0]] as const) {
-    if (!(mm >= 0 && Number.isFinite(mm))) throw new Error(`brain-mask ${name} must be a finite length ≥ 0 mm, got ${mm}`);
+  if (!(fraction > 0 && fraction < 1))
+    throw new Error(`brain-mask threshold must lie strictly between 0 and 1, got ${fraction}`);
+  for (const [name, mm] of [
+    ['scalpMm', scalpMm],
+    ['openingMm', openingMm],
+    ['bandMm', opts.bandMm ?? 0],
+    ['eyeMarginMm', opts.eyeMarginMm ?? 0],
+  ] as const) {
+    if (!(mm >= 0 && Number.isFinite(mm)))
+      throw new Error(`brain-mask ${name} must be a finite length ≥ 0 mm, got ${mm}`);
   }
   // Light smoothing (σ ≈ 2 mm): enough to tame the noise, little enough to keep the skull's dip.
-  const smooth = gaussianFilter(volume.data, dims, spacing.map((s) => Math.min(1, 2 / s)), { mode: 'nearest' });
+  const smooth = gaussianFilter(
+    volume.data,
+    dims,
+    spacing.map((s) => Math.min(1, 2 / s)),
+    { mode: 'nearest' },
+  );
 
   // 1. The head: the largest object above the noise floor (tubes are separate objects beside it), cavities filled,
   //    also slice by slice across the head–foot axis so a neck cut by the field of view closes.
@@ -107,7 +119,12 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   // Coarser voxels already average the noise (SNR grows with voxel volume) and a wide blur there spreads the head
   // by whole voxels: scale the smoothing down with the squared voxel size beyond 4 mm (6 mm voxels: 1.8 mm).
   const headSmoothingMm = HEAD_SMOOTHING_MM * Math.min(1, (4 / Math.max(...spacing)) ** 2);
-  const headSmooth = gaussianFilter(volume.data, dims, spacing.map((s) => headSmoothingMm / s), { mode: 'nearest' });
+  const headSmooth = gaussianFilter(
+    volume.data,
+    dims,
+    spacing.map((s) => headSmoothingMm / s),
+    { mode: 'nearest' },
+  );
   const headFloor = noiseFloor(volume, headSmooth, sigma);
   const above = thresholdMask(headSmooth, (v) => v > headFloor);
   const floor = noiseFloor(volume, smooth, sigma);
@@ -127,7 +144,10 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   //    its sulcal and subarachnoid CSF that bounds the brain, so the threshold sits halfway: the boundary is found
   //    at the bright rim, and dim white matter inside it comes back when the holes are filled.
   const coreDepth = Math.min(25, 0.5 * maxDepth);
-  const coreValues = maskedValues(smooth, thresholdMask(depthMm, (d) => d > coreDepth && d !== Infinity));
+  const coreValues = maskedValues(
+    smooth,
+    thresholdMask(depthMm, (d) => d > coreDepth && d !== Infinity),
+  );
   if (coreValues.length === 0) throw new Error('the object above the noise floor is too thin to hold a brain');
   const brainLevel = median(coreValues);
   const shell = thresholdMask(depthMm, (d) => d > 0.5 * scalpMm && d <= scalpMm);
@@ -137,13 +157,16 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   // 4. Candidate brain: bright enough and below the scalp; opening cuts bridges, the largest piece is the brain.
   const candidate = new Uint8Array(head.length);
   const eyes = findEyes(volume, head, depthMm, brainLevel, opts.eyeMarginMm ?? Math.max(...spacing));
-  for (let i = 0; i < head.length; i++) candidate[i] = head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > threshold ? 1 : 0;
+  for (let i = 0; i < head.length; i++)
+    candidate[i] = head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > threshold ? 1 : 0;
   const seed = largestComponent(erode(candidate, dims, spacing, openingMm), dims, 6);
   // Grow back by the opening radius, but only into candidate voxels (reconstruction of the opened brain).
   const brain = and(dilate(seed, dims, spacing, openingMm * 1.2), candidate);
   const coarse = fillHolesSlices(fillHoles(largestComponent(brain, dims, 6), dims), dims, axial);
   if (countMask(coarse) === 0) {
-    throw new Error(`no brain found: no region deeper than ${scalpMm} mm in the head is thicker than ${2 * openingMm} mm above the threshold`);
+    throw new Error(
+      `no brain found: no region deeper than ${scalpMm} mm in the head is thicker than ${2 * openingMm} mm above the threshold`,
+    );
   }
 
   // 5. Refine the boundary locally: the inner skull surface is the steepest edge of a sodium head (bright CSF and
@@ -161,7 +184,8 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   const edge = opts.edgeFraction ?? 0.6;
   const refined = new Uint8Array(inner);
   for (let i = 0; i < refined.length; i++) {
-    if (band[i] && head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > lmin[i] + edge * (lmax[i] - lmin[i])) refined[i] = 1;
+    if (band[i] && head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > lmin[i] + edge * (lmax[i] - lmin[i]))
+      refined[i] = 1;
   }
   const mask = fillHolesSlices(fillHoles(largestComponent(refined, dims, 6), dims), dims, axial);
   return { head, depthMm, brainLevel, scalpLevel, threshold, eyes, mask };
@@ -182,10 +206,21 @@ export function superiorAxis(volume: Volume): 0 | 1 | 2 {
  * that white noise neither fragments an eye nor lets it reach the brain. Anterior and superior come from the
  * direction cosines (LPS). Returns balls of eyeball size (+ `marginMm`) around each eye.
  */
-export function findEyes(volume: Volume, head: Mask, depthMm: Float64Array, brainLevel: number, marginMm: number): Mask {
+export function findEyes(
+  volume: Volume,
+  head: Mask,
+  depthMm: Float64Array,
+  brainLevel: number,
+  marginMm: number,
+): Mask {
   const { dims, spacing } = volume;
   const [nx, ny, nz] = dims;
-  const smooth = gaussianFilter(volume.data, dims, spacing.map((s) => EYE_SMOOTHING_MM / s), { mode: 'nearest' });
+  const smooth = gaussianFilter(
+    volume.data,
+    dims,
+    spacing.map((s) => EYE_SMOOTHING_MM / s),
+    { mode: 'nearest' },
+  );
   const bright = new Uint8Array(head.length);
   for (let i = 0; i < head.length; i++) bright[i] = head[i] && smooth[i] > EYE_BRIGHTNESS * brainLevel ? 1 : 0;
   const { labels, sizes } = connectedComponents(bright, dims, 6);
@@ -194,7 +229,11 @@ export function findEyes(volume: Volume, head: Mask, depthMm: Float64Array, brai
 
   // Patient positions along anterior (−y in LPS) and superior (+z), and the head's extent along both.
   const pos = (idx: number) => voxelToPatient(volume, idx % nx, Math.floor(idx / nx) % ny, Math.floor(idx / (nx * ny)));
-  let headAp = 0, headN = 0, front = Infinity, back = -Infinity, vertex = -Infinity;
+  let headAp = 0,
+    headN = 0,
+    front = Infinity,
+    back = -Infinity,
+    vertex = -Infinity;
   let vertexCut = false;
   for (let k = 0, idx = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)

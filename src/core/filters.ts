@@ -61,7 +61,8 @@ export function filterAxis(
   const line = new Float64Array(n);
   // Precompute, for each output position and tap, the source index on the line (-1 = zero padding).
   const src = new Int32Array(n * kernel.length);
-  for (let p = 0; p < n; p++) for (let t = 0; t < kernel.length; t++) src[p * kernel.length + t] = boundaryIndex(p - radius + t, n, mode);
+  for (let p = 0; p < n; p++)
+    for (let t = 0; t < kernel.length; t++) src[p * kernel.length + t] = boundaryIndex(p - radius + t, n, mode);
   const lines = (nx * ny * nz) / n;
   for (let l = 0; l < lines; l++) {
     // Start of line l: iterate over the two axes that are not `axis`.
@@ -90,7 +91,8 @@ export function gaussianFilter(
   sigmaVoxels: number | readonly number[],
   opts: { truncate?: number; mode?: BoundaryMode } = {},
 ): Float64Array {
-  if (data.length !== voxelCount(dims)) throw new Error(`gaussianFilter: ${data.length} values for dims [${dims.join(', ')}]`);
+  if (data.length !== voxelCount(dims))
+    throw new Error(`gaussianFilter: ${data.length} values for dims [${dims.join(', ')}]`);
   const sig = typeof sigmaVoxels === 'number' ? [sigmaVoxels, sigmaVoxels, sigmaVoxels] : sigmaVoxels;
   let cur: ArrayLike<number> = data;
   for (const axis of [0, 1, 2] as const) {
@@ -108,8 +110,14 @@ export function smoothVolumeMm(volume: Volume, sigmaMm: number, mode: BoundaryMo
 }
 
 /** Running maximum (or minimum) over a box of ±radius voxels per axis; edges use the voxels that exist. */
-export function boxExtremum(data: ArrayLike<number>, dims: readonly number[], radius: readonly number[], kind: 'max' | 'min'): Float64Array {
-  if (data.length !== voxelCount(dims)) throw new Error(`boxExtremum: ${data.length} values for dims [${dims.join(', ')}]`);
+export function boxExtremum(
+  data: ArrayLike<number>,
+  dims: readonly number[],
+  radius: readonly number[],
+  kind: 'max' | 'min',
+): Float64Array {
+  if (data.length !== voxelCount(dims))
+    throw new Error(`boxExtremum: ${data.length} values for dims [${dims.join(', ')}]`);
   const [nx, ny] = dims;
   const strides = [1, nx, nx * ny];
   let cur = Float64Array.from(data);
@@ -128,7 +136,8 @@ export function boxExtremum(data: ArrayLike<number>, dims: readonly number[], ra
       // Windows are small (a few voxels): direct scan is simpler than a monotone deque and fast enough.
       for (let p = 0; p < n; p++) {
         let best = line[p];
-        const lo = Math.max(0, p - r), hi = Math.min(n - 1, p + r);
+        const lo = Math.max(0, p - r),
+          hi = Math.min(n - 1, p + r);
         for (let q = lo; q <= hi; q++) if (better(line[q], best)) best = line[q];
         out[start + p * stride] = best;
       }

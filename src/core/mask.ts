@@ -6,7 +6,8 @@ export type Dims = readonly [number, number, number] | readonly number[];
 
 function checkMask(mask: Uint8Array, dims: Dims, what = 'mask'): void {
   const n = voxelCount(dims);
-  if (mask.length !== n) throw new Error(`${what} has ${mask.length} voxels but the grid [${dims.join(', ')}] has ${n}`);
+  if (mask.length !== n)
+    throw new Error(`${what} has ${mask.length} voxels but the grid [${dims.join(', ')}] has ${n}`);
 }
 
 /** Number of non-zero voxels. */
@@ -115,7 +116,13 @@ export function expandBox(box: Box, margin: number | readonly number[], dims: Di
 
 function checkBox(box: Box, dims: Dims): void {
   for (let a = 0; a < 3; a++) {
-    if (!(Number.isInteger(box.min[a]) && Number.isInteger(box.max[a]) && box.min[a] >= 0 && box.max[a] < dims[a] && box.min[a] <= box.max[a])) {
+    if (!(
+      Number.isInteger(box.min[a]) &&
+      Number.isInteger(box.max[a]) &&
+      box.min[a] >= 0 &&
+      box.max[a] < dims[a] &&
+      box.min[a] <= box.max[a]
+    )) {
       throw new Error(`box [${box.min.join(', ')}]–[${box.max.join(', ')}] does not fit the grid [${dims.join(', ')}]`);
     }
   }
@@ -150,7 +157,8 @@ export function cropVolume(volume: Volume, box: Box): Volume {
 export function uncropArray<T extends Float32Array | Uint8Array>(cropped: T, box: Box, dims: Dims, fill = 0): T {
   checkBox(box, dims);
   const [sx, sy, sz] = boxSize(box);
-  if (cropped.length !== sx * sy * sz) throw new Error(`uncrop: ${cropped.length} values do not fill a box of ${sx}×${sy}×${sz}`);
+  if (cropped.length !== sx * sy * sz)
+    throw new Error(`uncrop: ${cropped.length} values do not fill a box of ${sx}×${sy}×${sz}`);
   const [nx, ny] = dims;
   const out = new (cropped.constructor as new (n: number) => T)(voxelCount(dims));
   if (fill !== 0) out.fill(fill);
@@ -164,7 +172,8 @@ export function uncropArray<T extends Float32Array | Uint8Array>(cropped: T, box
 
 /** Pads a volume by `before`/`after` voxels per axis with a constant; the origin moves so positions are unchanged. */
 export function padVolume(volume: Volume, before: Vec3, after: Vec3, value = 0): Volume {
-  if ([...before, ...after].some((p) => !Number.isInteger(p) || p < 0)) throw new Error(`pad amounts must be integers ≥ 0`);
+  if ([...before, ...after].some((p) => !Number.isInteger(p) || p < 0))
+    throw new Error(`pad amounts must be integers ≥ 0`);
   const dims: Vec3 = [0, 1, 2].map((a) => volume.dims[a] + before[a] + after[a]) as Vec3;
   const box: Box = { min: [...before], max: [0, 1, 2].map((a) => before[a] + volume.dims[a] - 1) as Vec3 };
   const data = uncropArray(volume.data, box, dims, value);
@@ -188,10 +197,10 @@ function edt1d(f: Float64Array, n: number, w: number, v: Int32Array, z: Float64A
   let k = -1;
   for (let q = 0; q < n; q++) {
     if (f[q] === Infinity) continue;
-    const fq = f[q] + (w * q) * (w * q);
+    const fq = f[q] + w * q * (w * q);
     while (k >= 0) {
       const p = v[k];
-      const s = (fq - (f[p] + (w * p) * (w * p))) / (2 * w * w * (q - p));
+      const s = (fq - (f[p] + w * p * (w * p))) / (2 * w * w * (q - p));
       if (s <= z[k]) k--;
       else {
         k++;
@@ -310,7 +319,9 @@ function flood(allowed: Uint8Array, dims: Dims, seeds: Iterable<number>, connect
     const j = Math.floor(idx / nx) % ny;
     const k = Math.floor(idx / (nx * ny));
     for (const [di, dj, dk] of offs) {
-      const a = i + di, b = j + dj, c = k + dk;
+      const a = i + di,
+        b = j + dj,
+        c = k + dk;
       if (a < 0 || b < 0 || c < 0 || a >= nx || b >= ny || c >= nz) continue;
       const n = a + nx * (b + ny * c);
       if (allowed[n] && !reached[n]) {
@@ -413,7 +424,9 @@ export function connectedComponents(mask: Uint8Array, dims: Dims, connectivity: 
       const j = Math.floor(idx / nx) % ny;
       const k = Math.floor(idx / (nx * ny));
       for (const [di, dj, dk] of offs) {
-        const a = i + di, b = j + dj, c = k + dk;
+        const a = i + di,
+          b = j + dj,
+          c = k + dk;
         if (a < 0 || b < 0 || c < 0 || a >= nx || b >= ny || c >= nz) continue;
         const n = a + nx * (b + ny * c);
         if (mask[n] && !raw[n]) {
@@ -445,7 +458,10 @@ export function largestComponent(mask: Uint8Array, dims: Dims, connectivity: Con
 export function centroid(mask: Uint8Array, dims: Dims): Vec3 | null {
   checkMask(mask, dims);
   const [nx, ny] = dims;
-  let n = 0, si = 0, sj = 0, sk = 0;
+  let n = 0,
+    si = 0,
+    sj = 0,
+    sk = 0;
   for (let idx = 0; idx < mask.length; idx++) {
     if (!mask[idx]) continue;
     const i = idx % nx;

@@ -77,7 +77,10 @@ export function ssim3d(ref: Volume, img: Volume, opts: SsimOptions = {}): SsimRe
   const k1 = opts.k1 ?? 0.01;
   const k2 = opts.k2 ?? 0.03;
   const L = opts.dataRange ?? dataRange(ref, opts.mask);
-  if (!(L > 0) || !Number.isFinite(L)) throw new Error(`SSIM data range must be positive and finite, got ${L} (is the reference constant inside the mask?)`);
+  if (!(L > 0) || !Number.isFinite(L))
+    throw new Error(
+      `SSIM data range must be positive and finite, got ${L} (is the reference constant inside the mask?)`,
+    );
   const dims = ref.dims;
   const n = voxelCount(dims);
   const kernel = gaussianKernel1d(sigma, 3.5);
@@ -124,7 +127,8 @@ export function ssim3d(ref: Volume, img: Volume, opts: SsimOptions = {}): SsimRe
 
 /** Relative improvement of a metric in percent: 100 · (after − before) / |before|. */
 export function relativeImprovement(before: number, after: number): number {
-  if (!Number.isFinite(before) || !Number.isFinite(after)) throw new Error(`relative improvement needs finite values, got ${before} → ${after}`);
+  if (!Number.isFinite(before) || !Number.isFinite(after))
+    throw new Error(`relative improvement needs finite values, got ${before} → ${after}`);
   if (before === 0) throw new Error('relative improvement from 0 is undefined');
   return (100 * (after - before)) / Math.abs(before);
 }

@@ -70,12 +70,16 @@ export function findBackground(volume: Volume, opts: { marginMm?: number } = {})
   const t1 = otsuThreshold(smooth);
   const first = thresholdMask(smooth, (v) => v <= t1);
   const firstValues = nonZero(maskedValues(data, first));
-  if (firstValues.length < MIN_BACKGROUND_VOXELS) throw new Error(`only ${firstValues.length} voxels look like background; the object fills the field of view`);
+  if (firstValues.length < MIN_BACKGROUND_VOXELS)
+    throw new Error(`only ${firstValues.length} voxels look like background; the object fills the field of view`);
   const sigma0 = rayleighSigma(firstValues, 'median');
   // The smoothed background has mean σ·√(π/2) and a standard deviation well under 0.66σ: 3σ above its mean is
   // far outside the noise yet far below tissue at any usable SNR.
   const t2 = Math.min(t1, sigma0 * (RAYLEIGH_MEAN + 3));
-  const object = fillHoles(thresholdMask(smooth, (v) => v > t2), dims);
+  const object = fillHoles(
+    thresholdMask(smooth, (v) => v > t2),
+    dims,
+  );
   const margin = opts.marginMm ?? Math.max(8, 3 * Math.max(...spacing));
   const grown = dilate(object, dims, spacing, margin);
   // Exact zeros are padding or masking by the scanner, not noise.
@@ -108,13 +112,15 @@ export function estimateNoiseSigma(volume: Volume, opts: NoiseEstimateOptions = 
   }
   const n = bg ? countMask(bg) : 0;
   if (!bg || n < MIN_BACKGROUND_VOXELS) {
-    if (opts.background) throw new Error(`the background mask has ${n} voxels; at least ${MIN_BACKGROUND_VOXELS} are needed`);
+    if (opts.background)
+      throw new Error(`the background mask has ${n} voxels; at least ${MIN_BACKGROUND_VOXELS} are needed`);
     const sigma = estimateSigmaLocal(volume);
     if (!(sigma > 0)) throw new Error('no noise found: the image is constant (empty, masked or already denoised?)');
     return { sigma, method: 'local-dipy (too little background)', backgroundVoxels: n };
   }
   const sigma = rayleighSigma(maskedValues(volume.data, bg), estimator);
-  if (!(sigma > 0)) throw new Error('the background is constant: no noise to estimate (was the image masked or denoised?)');
+  if (!(sigma > 0))
+    throw new Error('the background is constant: no noise to estimate (was the image masked or denoised?)');
   return { sigma, method: `background-rayleigh-${estimator}`, backgroundVoxels: n };
 }
 
@@ -145,7 +151,10 @@ export function estimateSnr(volume: Volume, brainMask?: Mask, sigma?: number): S
 export function objectMask(volume: Volume, sigma: number): Mask {
   const smooth = gaussianFilter(volume.data, volume.dims, [1, 1, 1], { mode: 'nearest' });
   const t = sigma * (RAYLEIGH_MEAN + 3);
-  return fillHoles(thresholdMask(smooth, (v) => v > t), volume.dims);
+  return fillHoles(
+    thresholdMask(smooth, (v) => v > t),
+    volume.dims,
+  );
 }
 
 /** Koay & Basser 2006 correction factors for N receiver coils, as tabulated in DIPY (0 = no correction). */
@@ -174,7 +183,8 @@ const KOAY_FACTOR: Readonly<Record<number, number>> = {
 export function estimateSigmaLocal(volume: Volume, opts: { coils?: number; mask?: Mask } = {}): number {
   const coils = opts.coils ?? 0;
   const factor = KOAY_FACTOR[coils];
-  if (factor === undefined) throw new Error(`coils = ${coils} is not supported; choose one of ${Object.keys(KOAY_FACTOR).join(', ')}`);
+  if (factor === undefined)
+    throw new Error(`coils = ${coils} is not supported; choose one of ${Object.keys(KOAY_FACTOR).join(', ')}`);
   if (opts.mask) assertSameDims(volume, opts.mask.length, 'mask');
   const { data, dims } = volume;
   const [nx, ny, nz] = dims;
@@ -182,17 +192,23 @@ export function estimateSigmaLocal(volume: Volume, opts: { coils?: number; mask?
   let sum = 0;
   let n = 0;
   for (let k = 0, idx = 0; k < nz; k++) {
-    const km = k > 0 ? k - 1 : 0, kp = k < nz - 1 ? k + 1 : nz - 1;
+    const km = k > 0 ? k - 1 : 0,
+      kp = k < nz - 1 ? k + 1 : nz - 1;
     for (let j = 0; j < ny; j++) {
-      const jm = j > 0 ? j - 1 : 0, jp = j < ny - 1 ? j + 1 : ny - 1;
+      const jm = j > 0 ? j - 1 : 0,
+        jp = j < ny - 1 ? j + 1 : ny - 1;
       for (let i = 0; i < nx; i++, idx++) {
         if (opts.mask && !opts.mask[idx]) continue;
-        const im = i > 0 ? i - 1 : 0, ip = i < nx - 1 ? i + 1 : nx - 1;
+        const im = i > 0 ? i - 1 : 0,
+          ip = i < nx - 1 ? i + 1 : nx - 1;
         const row = nx * (j + ny * k);
         const nb =
-          data[im + row] + data[ip + row] +
-          data[i + nx * (jm + ny * k)] + data[i + nx * (jp + ny * k)] +
-          data[i + nx * (j + ny * km)] + data[i + nx * (j + ny * kp)];
+          data[im + row] +
+          data[ip + row] +
+          data[i + nx * (jm + ny * k)] +
+          data[i + nx * (jp + ny * k)] +
+          data[i + nx * (j + ny * km)] +
+          data[i + nx * (j + ny * kp)];
         const r = c * (data[idx] - nb / 6);
         sum += r * r;
         n++;

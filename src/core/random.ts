@@ -95,7 +95,11 @@ export class Xoshiro128 {
   }
 
   private setWords(words: readonly number[]): void {
-    if (!Array.isArray(words) || words.length !== 4 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
+    if (
+      !Array.isArray(words) ||
+      words.length !== 4 ||
+      words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)
+    ) {
       throw new Error('RNG state must hold four uint32 words');
     }
     if (words.every((w) => w === 0)) throw new Error('RNG state words must not all be zero');

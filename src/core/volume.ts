@@ -68,7 +68,8 @@ export function cloneVolume(v: Volume): Volume {
 }
 
 export function sameGrid(a: Volume, b: Volume, tolMm = 1e-3): boolean {
-  const close = (x: readonly number[], y: readonly number[], tol: number) => x.every((v, i) => Math.abs(v - y[i]) <= tol);
+  const close = (x: readonly number[], y: readonly number[], tol: number) =>
+    x.every((v, i) => Math.abs(v - y[i]) <= tol);
   return (
     a.dims.every((d, i) => d === b.dims[i]) &&
     close(a.spacing, b.spacing, tolMm) &&
@@ -80,7 +81,8 @@ export function sameGrid(a: Volume, b: Volume, tolMm = 1e-3): boolean {
 /** Throws a clear error when two volumes (or a volume and a mask) do not share a grid. */
 export function assertSameDims(a: { dims: readonly number[] } | Volume, bLength: number, what: string): void {
   const n = voxelCount(a.dims);
-  if (n !== bLength) throw new Error(`${what} has ${bLength} voxels but the volume has ${n} (dims [${a.dims.join(', ')}])`);
+  if (n !== bLength)
+    throw new Error(`${what} has ${bLength} voxels but the volume has ${n} (dims [${a.dims.join(', ')}])`);
 }
 
 export function linearIndex(dims: readonly number[], i: number, j: number, k: number): number {
@@ -91,7 +93,9 @@ export function linearIndex(dims: readonly number[], i: number, j: number, k: nu
 export function voxelToPatient(v: Volume, i: number, j: number, k: number): Vec3 {
   const [sx, sy, sz] = v.spacing;
   const d = v.direction;
-  const a = i * sx, b = j * sy, c = k * sz;
+  const a = i * sx,
+    b = j * sy,
+    c = k * sz;
   return [
     v.origin[0] + d[0] * a + d[3] * b + d[6] * c,
     v.origin[1] + d[1] * a + d[4] * b + d[7] * c,

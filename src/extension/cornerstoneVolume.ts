@@ -55,7 +55,8 @@ function whenFullyLoaded(vol: Types.IImageVolume, signal?: AbortSignal): Promise
       streaming.load?.();
     }
     // A volume that finished between our status check and the listener: re-check once.
-    if ((vol as { loadStatus?: { loaded?: boolean } }).loadStatus?.loaded) onDone(new CustomEvent('x', { detail: { volumeId: vol.volumeId } }));
+    if ((vol as { loadStatus?: { loaded?: boolean } }).loadStatus?.loaded)
+      onDone(new CustomEvent('x', { detail: { volumeId: vol.volumeId } }));
   });
 }
 
@@ -63,10 +64,15 @@ function whenFullyLoaded(vol: Types.IImageVolume, signal?: AbortSignal): Promise
  * Creates (or reuses OHIF's) cached volume of the display set, waits for all slices, and copies the voxels into a
  * Float32Array slice by slice: the whole-volume accessor sizes its array by slice 0's type and can wrap values.
  */
-export async function loadSeriesVolume(ds: DisplaySet, extensionManager: ExtensionManager, signal?: AbortSignal): Promise<LoadedSeriesVolume> {
+export async function loadSeriesVolume(
+  ds: DisplaySet,
+  extensionManager: ExtensionManager,
+  signal?: AbortSignal,
+): Promise<LoadedSeriesVolume> {
   const volumeId = volumeIdFor(ds);
   const csVolume =
-    cache.getVolume(volumeId) ?? (await volumeLoader.createAndCacheVolume(volumeId, { imageIds: imageIdsOf(ds, extensionManager) }));
+    cache.getVolume(volumeId) ??
+    (await volumeLoader.createAndCacheVolume(volumeId, { imageIds: imageIdsOf(ds, extensionManager) }));
   await whenFullyLoaded(csVolume, signal);
   signal?.throwIfAborted();
 
@@ -93,7 +99,9 @@ export async function loadSeriesVolume(ds: DisplaySet, extensionManager: Extensi
     else for (let i = 0; i < nx * ny; i++) data[off + i] = slice[i] * slope + intercept;
   }
   if (missing.length) {
-    throw new Error(`${missing.length} of ${nz} slices failed to load (e.g. slice ${missing[0]}): check the PACS connection and retry`);
+    throw new Error(
+      `${missing.length} of ${nz} slices failed to load (e.g. slice ${missing[0]}): check the PACS connection and retry`,
+    );
   }
   const volume = createVolume({
     dims: [nx, ny, nz],
@@ -102,7 +110,9 @@ export async function loadSeriesVolume(ds: DisplaySet, extensionManager: Extensi
     direction: [...csVolume.direction] as unknown as Mat3,
     data,
   });
-  const instances = imageIds.map((id) => metaData.get('instance', id) as { SOPInstanceUID?: string; SOPClassUID?: string } | undefined);
+  const instances = imageIds.map(
+    (id) => metaData.get('instance', id) as { SOPInstanceUID?: string; SOPClassUID?: string } | undefined,
+  );
   return {
     volume,
     volumeId,
@@ -117,7 +127,11 @@ export async function loadSeriesVolume(ds: DisplaySet, extensionManager: Extensi
  * Caches `data` as a Float32 volume on the source's grid under `cornerstoneStreamingImageVolume:<displaySetUID>`
  * (the id OHIF's volume viewports look up). referencedImageIds keeps the viewport's VOI code on loadable images.
  */
-export function cacheDerivedVolume(source: LoadedSeriesVolume, displaySetInstanceUID: string, data: Float32Array): Types.IImageVolume {
+export function cacheDerivedVolume(
+  source: LoadedSeriesVolume,
+  displaySetInstanceUID: string,
+  data: Float32Array,
+): Types.IImageVolume {
   const volumeId = `cornerstoneStreamingImageVolume:${displaySetInstanceUID}`;
   const src = source.csVolume;
   const derived = volumeLoader.createLocalVolume(volumeId, {
@@ -135,7 +149,13 @@ export function cacheDerivedVolume(source: LoadedSeriesVolume, displaySetInstanc
 }
 
 /** Metadata a derived slice shares with its source slice: position, instance number, window (not pixel encoding). */
-const ALIASED_TYPES = new Set(['instance', 'generalImageModule', 'imagePlaneModule', 'voiLutModule', 'generalSeriesModule']);
+const ALIASED_TYPES = new Set([
+  'instance',
+  'generalImageModule',
+  'imagePlaneModule',
+  'voiLutModule',
+  'generalSeriesModule',
+]);
 const aliases = new Map<string, string>();
 let providerAdded = false;
 

@@ -46,7 +46,12 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
   const source = activeDisplaySet(servicesManager);
   const check = checkSodiumSeries(source);
   if (!check.ok || !source) {
-    uiNotificationService.show({ title: TITLE, message: check.ok ? 'No series selected.' : check.reason, type: 'warning', duration: 6000 });
+    uiNotificationService.show({
+      title: TITLE,
+      message: check.ok ? 'No series selected.' : check.reason,
+      type: 'warning',
+      duration: 6000,
+    });
     return undefined;
   }
   if (hook.busy) {
@@ -55,7 +60,9 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
   }
   hook.busy = true;
   const abort = new AbortController();
-  const panel = openProgressPanel(`${TITLE} (${label}): ${source.SeriesDescription ?? 'sodium series'}`, () => abort.abort());
+  const panel = openProgressPanel(`${TITLE} (${label}): ${source.SeriesDescription ?? 'sodium series'}`, () =>
+    abort.abort(),
+  );
   try {
     panel.update(0, 'Loading the series');
     const loaded = await loadSeriesVolume(source, extensionManager, abort.signal);
@@ -75,7 +82,9 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       panel.update(0, `Loading repeated acquisition ${i + 1} of ${repeats.length}`);
       repeatVolumes.push(await loadSeriesVolume(r, extensionManager, abort.signal));
     }
-    const reference = repeatVolumes.length ? meanVolume([loaded.volume, ...repeatVolumes.map((r) => r.volume)]) : undefined;
+    const reference = repeatVolumes.length
+      ? meanVolume([loaded.volume, ...repeatVolumes.map((r) => r.volume)])
+      : undefined;
 
     const run = await runEngine({
       method,
@@ -86,7 +95,8 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       onProgress: (f, message) => panel.update(f, message),
     });
     abort.signal.throwIfAborted();
-    for (const n of run.notices) uiNotificationService.show({ title: TITLE, message: n, type: 'warning', duration: 8000 });
+    for (const n of run.notices)
+      uiNotificationService.show({ title: TITLE, message: n, type: 'warning', duration: 8000 });
 
     const uid = addDerivedSets(params, source, loaded, run, label, reference, repeats.length + 1);
     hook.lastResult = {
@@ -98,9 +108,14 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       input: loaded.volume.data,
       reference: reference?.data,
       metrics: Object.fromEntries(
-        Object.entries({ psnr: run.psnr, ssim: run.ssim, sourcePsnr: run.sourcePsnr, sourceSsim: run.sourceSsim, snr: run.snr, sourceSnr: run.sourceSnr }).filter(
-          ([, v]) => v !== undefined,
-        ),
+        Object.entries({
+          psnr: run.psnr,
+          ssim: run.ssim,
+          sourcePsnr: run.sourcePsnr,
+          sourceSsim: run.sourceSsim,
+          snr: run.snr,
+          sourceSnr: run.sourceSnr,
+        }).filter(([, v]) => v !== undefined),
       ) as Record<string, number>,
       displaySetInstanceUID: uid.denoised,
     };
@@ -124,7 +139,12 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
     return uid.denoised;
   } catch (e) {
     if (isAbort(e, abort.signal)) {
-      uiNotificationService.show({ title: TITLE, message: 'Cancelled: nothing was added to the study.', type: 'info', duration: 4000 });
+      uiNotificationService.show({
+        title: TITLE,
+        message: 'Cancelled: nothing was added to the study.',
+        type: 'info',
+        duration: 4000,
+      });
       return undefined;
     }
     const message = e instanceof Error ? e.message : String(e);
@@ -155,7 +175,14 @@ function addDerivedSets(
   const seriesInstanceUID = newUid();
   const derivedVolume = cacheDerivedVolume(loaded, denoisedUid, run.volume.data);
   const quality = reference ? { psnr: run.psnr, ssim: run.ssim } : { snr: run.snr };
-  const denoisedOverlay: NaOverlayInfo = { role: 'denoised', method: label, backend: run.backend, millis: run.millis, referenceCount, ...quality };
+  const denoisedOverlay: NaOverlayInfo = {
+    role: 'denoised',
+    method: label,
+    backend: run.backend,
+    millis: run.millis,
+    referenceCount,
+    ...quality,
+  };
   const imageIds = derivedVolume.imageIds?.length ? [...derivedVolume.imageIds] : [...loaded.imageIds];
   sets.push(
     buildDerivedDisplaySet({

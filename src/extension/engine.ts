@@ -53,7 +53,9 @@ export function engineBackend(): Promise<BackendSelection> {
 export function fallbackNotices(sel: BackendSelection): string[] {
   const failed = sel.tried.filter((t) => !t.ok && (t.name === 'webgl' || t.name === 'webgpu'));
   if (sel.backend !== 'webgl' && failed.some((t) => t.name === 'webgl')) {
-    return [`WebGL is not available (${failed.find((t) => t.name === 'webgl')?.reason ?? 'no context'}); running on ${sel.backend.toUpperCase()} instead.`];
+    return [
+      `WebGL is not available (${failed.find((t) => t.name === 'webgl')?.reason ?? 'no context'}); running on ${sel.backend.toUpperCase()} instead.`,
+    ];
   }
   return [];
 }
@@ -92,7 +94,8 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     signal,
     reference,
     referenceKind: 'mean-of-repeats',
-    workerPool: method === 'nlm' && request.method === 'nlm' && request.implementation !== 'tf' ? nlmWorkerPool() : undefined,
+    workerPool:
+      method === 'nlm' && request.method === 'nlm' && request.implementation !== 'tf' ? nlmWorkerPool() : undefined,
     backend: sel.backend,
   });
   const out: EngineRun = {
@@ -123,6 +126,9 @@ export const debugDenoise: NaDebugDenoise = async (input, request, backend) => {
   await engineBackend();
   const volume = createVolume({ dims: input.dims, spacing: input.spacing, data: input.data });
   const req = (request.method === 'da' ? { weights: options().weightsUrl, ...request } : request) as DenoiseRequest;
-  const r = await denoiseVolume(volume, req, { backend, workerPool: req.method === 'nlm' && req.implementation !== 'tf' ? nlmWorkerPool() : undefined });
+  const r = await denoiseVolume(volume, req, {
+    backend,
+    workerPool: req.method === 'nlm' && req.implementation !== 'tf' ? nlmWorkerPool() : undefined,
+  });
   return { data: r.volume.data, backend: r.backend, millis: r.millis };
 };

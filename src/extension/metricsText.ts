@@ -31,7 +31,8 @@ export function researchLabelLines(): string[] {
 
 /** Quality lines: pSNR and SSIM against the reference, or the reference-free SNR estimate. */
 function quality(info: NaOverlayInfo): string[] {
-  if (info.psnr !== undefined && info.ssim !== undefined) return [`pSNR ${info.psnr.toFixed(2)} dB`, `SSIM ${info.ssim.toFixed(3)}`];
+  if (info.psnr !== undefined && info.ssim !== undefined)
+    return [`pSNR ${info.psnr.toFixed(2)} dB`, `SSIM ${info.ssim.toFixed(3)}`];
   if (info.snr !== undefined) return [`SNR ≈ ${info.snr.toFixed(1)} (no repeats)`];
   return [];
 }
@@ -40,7 +41,9 @@ function quality(info: NaOverlayInfo): string[] {
 export function overlayLines(info: NaOverlayInfo): string[] {
   switch (info.role) {
     case 'denoised': {
-      const run = [info.backend?.toUpperCase(), info.millis !== undefined ? formatMillis(info.millis) : ''].filter(Boolean).join(' · ');
+      const run = [info.backend?.toUpperCase(), info.millis !== undefined ? formatMillis(info.millis) : '']
+        .filter(Boolean)
+        .join(' · ');
       return [`Na ${info.method} denoised`, run, ...quality(info), ...researchLabelLines()].filter(Boolean);
     }
     case 'original':

@@ -91,7 +91,10 @@ export interface CustomizationService {
 }
 
 export interface HangingProtocolService {
-  setProtocol(protocolId: string, options?: { displaySetSelectorMap?: Record<string, string[]>; stageIndex?: number }): void;
+  setProtocol(
+    protocolId: string,
+    options?: { displaySetSelectorMap?: Record<string, string[]>; stageIndex?: number },
+  ): void;
   getState(): { protocolId: string; stageIndex: number };
   addProtocol?(id: string, protocol: unknown): void;
 }

@@ -22,7 +22,10 @@ export interface NaDenoiseOptions {
 declare const __webpack_public_path__: string | undefined;
 
 /** This bundle's folder, so assets resolve wherever the admin put it. */
-const BUNDLE_DIR = typeof __webpack_public_path__ === 'string' && __webpack_public_path__ ? __webpack_public_path__ : 'http://localhost/na/';
+const BUNDLE_DIR =
+  typeof __webpack_public_path__ === 'string' && __webpack_public_path__
+    ? __webpack_public_path__
+    : 'http://localhost/na/';
 
 const DEFAULTS: NaDenoiseOptions = {
   weightsUrl: new URL('weights/', BUNDLE_DIR).href,
@@ -34,7 +37,8 @@ let current: NaDenoiseOptions = DEFAULTS;
 
 export function readOptions(appConfig: Record<string, unknown> | undefined): NaDenoiseOptions {
   const raw = (appConfig?.naDenoise ?? {}) as Partial<NaDenoiseOptions>;
-  const abs = (u: string | undefined, fallback: string) => (u ? new URL(u, globalThis.location?.href ?? BUNDLE_DIR).href : fallback);
+  const abs = (u: string | undefined, fallback: string) =>
+    u ? new URL(u, globalThis.location?.href ?? BUNDLE_DIR).href : fallback;
   return {
     ...DEFAULTS,
     ...raw,

@@ -29,7 +29,8 @@ export function openProgressPanel(title: string, onCancel: () => void): Progress
   const cancel = document.createElement('button');
   cancel.setAttribute('data-cy', 'na-cancel');
   cancel.textContent = 'Cancel';
-  cancel.style.cssText = 'float:right;padding:3px 12px;border-radius:4px;border:1px solid #5acce6;background:transparent;color:#5acce6;cursor:pointer';
+  cancel.style.cssText =
+    'float:right;padding:3px 12px;border-radius:4px;border:1px solid #5acce6;background:transparent;color:#5acce6;cursor:pointer';
   cancel.onclick = () => {
     cancel.disabled = true;
     text.textContent = 'Cancelling…';

@@ -26,14 +26,17 @@ export function isDerived(ds: DisplaySet): boolean {
 
 /** Same voxel grid: dims, spacing, orientation, frame of reference and first-slice position (0.01 mm). */
 export function sameGeometry(a: DisplaySet, b: DisplaySet): boolean {
-  const ia = first(a), ib = first(b);
+  const ia = first(a),
+    ib = first(b);
   if (!ia || !ib) return false;
   if (sliceCount(a) !== sliceCount(b)) return false;
   if (Number(ia.Rows) !== Number(ib.Rows) || Number(ia.Columns) !== Number(ib.Columns)) return false;
-  if ((a.FrameOfReferenceUID ?? ia.FrameOfReferenceUID) !== (b.FrameOfReferenceUID ?? ib.FrameOfReferenceUID)) return false;
+  if ((a.FrameOfReferenceUID ?? ia.FrameOfReferenceUID) !== (b.FrameOfReferenceUID ?? ib.FrameOfReferenceUID))
+    return false;
   if (!close(nums(ia.PixelSpacing), nums(ib.PixelSpacing), 1e-3)) return false;
   if (!close(nums(ia.ImageOrientationPatient), nums(ib.ImageOrientationPatient), 1e-4)) return false;
-  const pa = positions(a), pb = positions(b);
+  const pa = positions(a),
+    pb = positions(b);
   return close(pa, pb, 1e-2);
 }
 

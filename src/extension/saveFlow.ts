@@ -49,7 +49,11 @@ async function stow(wadoRoot: string, files: ArrayBuffer[], headers: Record<stri
   const boundary = `na-${crypto.randomUUID()}`;
   const r = await fetch(`${wadoRoot.replace(/\/$/, '')}/studies`, {
     method: 'POST',
-    headers: { ...headers, Accept: 'application/dicom+json', 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
+    headers: {
+      ...headers,
+      Accept: 'application/dicom+json',
+      'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+    },
     body: stowBody(files, boundary),
   });
   if (!r.ok) {
@@ -78,7 +82,11 @@ export async function runSave(params: ExtensionParams): Promise<string | undefin
   const ds = activeDisplaySet(servicesManager);
   const s = ds ? savable(ds.displaySetInstanceUID) : undefined;
   if (!ds || !s) {
-    uiNotificationService.show({ title: TITLE, message: 'Select the viewport showing a denoised sodium series.', type: 'warning' });
+    uiNotificationService.show({
+      title: TITLE,
+      message: 'Select the viewport showing a denoised sodium series.',
+      type: 'warning',
+    });
     return undefined;
   }
   try {
@@ -106,7 +114,8 @@ export async function runSave(params: ExtensionParams): Promise<string | undefin
     }
     s.saved.push(seriesInstanceUID);
     const hook = debugHook();
-    if (hook.lastResult?.displaySetInstanceUID === ds.displaySetInstanceUID) hook.lastResult.savedSeriesInstanceUID = seriesInstanceUID;
+    if (hook.lastResult?.displaySetInstanceUID === ds.displaySetInstanceUID)
+      hook.lastResult.savedSeriesInstanceUID = seriesInstanceUID;
     return seriesInstanceUID;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

@@ -4,9 +4,7 @@ import type { DisplaySet, NaturalInstance } from './ohif';
 /** How the series was recognised as sodium, strongest evidence first. */
 export type SodiumEvidence = 'ImagedNucleus' | 'ResonantNucleus' | 'SeriesDescription';
 
-export type SodiumCheck =
-  | { ok: true; evidence: SodiumEvidence; slices: number }
-  | { ok: false; reason: string };
+export type SodiumCheck = { ok: true; evidence: SodiumEvidence; slices: number } | { ok: false; reason: string };
 
 const NA_NUCLEUS = /^\s*23\s*NA\s*$/i;
 /** Fallback when the scanner omits the nucleus tags (some vendors' exports, anonymisers). */
@@ -18,7 +16,10 @@ function str(v: unknown): string {
 }
 
 /** The evidence that an instance is sodium MR, or null. Enhanced MR puts the nucleus in ResonantNucleus. */
-export function sodiumEvidence(instance: NaturalInstance | undefined, seriesDescription?: string): SodiumEvidence | null {
+export function sodiumEvidence(
+  instance: NaturalInstance | undefined,
+  seriesDescription?: string,
+): SodiumEvidence | null {
   if (instance) {
     if (NA_NUCLEUS.test(str(instance.ImagedNucleus))) return 'ImagedNucleus';
     if (NA_NUCLEUS.test(str(instance.ResonantNucleus))) return 'ResonantNucleus';
@@ -57,7 +58,10 @@ export function checkSodiumSeries(ds: DisplaySet | undefined): SodiumCheck {
     return { ok: false, reason: 'This series has a single slice: the denoiser needs a 3D volume (at least 2 slices).' };
   }
   if (ds.isReconstructable === false) {
-    return { ok: false, reason: 'The slices of this series are not evenly spaced and parallel, so they do not form a volume.' };
+    return {
+      ok: false,
+      reason: 'The slices of this series are not evenly spaced and parallel, so they do not form a volume.',
+    };
   }
   return { ok: true, evidence, slices };
 }

@@ -1,7 +1,13 @@
 // Study-browser thumbnail of an in-memory volume: the middle axial slice, windowed to the 1st–99th percentile.
 
 /** RGBA pixels of slice k, intensities mapped linearly from [lo, hi] to [0, 255] (pure, testable). */
-export function sliceToRgba(data: Float32Array, dims: readonly [number, number, number], k: number, lo: number, hi: number): Uint8ClampedArray {
+export function sliceToRgba(
+  data: Float32Array,
+  dims: readonly [number, number, number],
+  k: number,
+  lo: number,
+  hi: number,
+): Uint8ClampedArray {
   const [nx, ny] = dims;
   const out = new Uint8ClampedArray(nx * ny * 4);
   const scale = hi > lo ? 255 / (hi - lo) : 0;

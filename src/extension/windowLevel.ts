@@ -6,7 +6,10 @@ import type { CornerstoneViewportService } from './ohif';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Copies the first viewport's VOI to the others; gives up quietly after ~5 s (the layout may have changed). */
-export async function alignWindowLevel(lookup: CornerstoneViewportService | undefined, viewportIds: readonly string[]): Promise<boolean> {
+export async function alignWindowLevel(
+  lookup: CornerstoneViewportService | undefined,
+  viewportIds: readonly string[],
+): Promise<boolean> {
   if (!lookup?.getCornerstoneViewport) return false;
   for (let attempt = 0; attempt < 20; attempt++) {
     await sleep(250);

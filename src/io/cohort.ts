@@ -69,7 +69,15 @@ export interface CohortManifest {
   /** Tissue label numbers used in labels.nii.gz. */
   labels?: Record<string, number>;
   units?: Record<string, string>;
-  files?: { truth: string; acquisitions: string[]; mean3: string; brainMask: string; lesionMask: string; tubeMask: string; labels: string };
+  files?: {
+    truth: string;
+    acquisitions: string[];
+    mean3: string;
+    brainMask: string;
+    lesionMask: string;
+    tubeMask: string;
+    labels: string;
+  };
   subjects: CohortSubjectEntry[];
 }
 
@@ -123,7 +131,9 @@ function stem(name: string): string {
 }
 
 /** Files of a folder by NIfTI stem (acq1 → acq1.nii.gz or acq1.nii), and whether it holds other (DICOM) files. */
-async function inspectFolder(dir: string): Promise<{ nifti: Map<string, string>; otherFiles: number; subdirs: string[] }> {
+async function inspectFolder(
+  dir: string,
+): Promise<{ nifti: Map<string, string>; otherFiles: number; subdirs: string[] }> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   const nifti = new Map<string, string>();
   let otherFiles = 0;
@@ -147,7 +157,10 @@ async function isDirectory(p: string): Promise<boolean> {
 const ACQ_STEMS = COHORT_FILES.acquisitions.map(stem);
 
 /** Decides how a subject folder holds its acquisitions, or explains why it holds none. */
-async function classifySubject(dir: string, prefer: SubjectSource): Promise<{ source: SubjectSource; dicomDir?: string; nifti: Map<string, string> }> {
+async function classifySubject(
+  dir: string,
+  prefer: SubjectSource,
+): Promise<{ source: SubjectSource; dicomDir?: string; nifti: Map<string, string> }> {
   const info = await inspectFolder(dir);
   const hasNifti = ACQ_STEMS.every((s) => info.nifti.has(s));
   const someNifti = ACQ_STEMS.filter((s) => info.nifti.has(s));
@@ -156,7 +169,9 @@ async function classifySubject(dir: string, prefer: SubjectSource): Promise<{ so
   if (dicomDir) return { source: 'dicom', dicomDir, nifti: info.nifti };
   if (someNifti.length > 0) {
     const missing = ACQ_STEMS.filter((s) => !info.nifti.has(s));
-    throw new Error(`subject folder ${dir} has ${someNifti.join(', ')} but not ${missing.join(', ')} (.nii.gz or .nii), and no dicom/ folder`);
+    throw new Error(
+      `subject folder ${dir} has ${someNifti.join(', ')} but not ${missing.join(', ')} (.nii.gz or .nii), and no dicom/ folder`,
+    );
   }
   throw new Error(`subject folder ${dir} has neither acq1..acq3 (.nii.gz or .nii) nor a dicom/ folder or DICOM files`);
 }
@@ -175,13 +190,16 @@ async function readManifest(dir: string): Promise<CohortManifest | undefined> {
     throw new Error(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   const m = json as Partial<CohortManifest>;
-  if (typeof m !== 'object' || m === null || !Array.isArray(m.subjects)) throw new Error(`${file} has no "subjects" list`);
+  if (typeof m !== 'object' || m === null || !Array.isArray(m.subjects))
+    throw new Error(`${file} has no "subjects" list`);
   if (typeof m.format === 'string' && !m.format.startsWith('sodium-denoise/cohort@')) {
     throw new Error(`${file} has format "${m.format}", not a sodium-denoise cohort manifest`);
   }
   m.subjects.forEach((s, i) => {
-    if (typeof s?.id !== 'string' || typeof s.folder !== 'string') throw new Error(`${file}: subjects[${i}] needs string "id" and "folder"`);
-    if (path.isAbsolute(s.folder) || s.folder.split(/[\\/]/).includes('..')) throw new Error(`${file}: subjects[${i}].folder must stay inside the cohort`);
+    if (typeof s?.id !== 'string' || typeof s.folder !== 'string')
+      throw new Error(`${file}: subjects[${i}] needs string "id" and "folder"`);
+    if (path.isAbsolute(s.folder) || s.folder.split(/[\\/]/).includes('..'))
+      throw new Error(`${file}: subjects[${i}].folder must stay inside the cohort`);
   });
   return m as CohortManifest;
 }
@@ -199,18 +217,23 @@ export async function openCohort(dir: string, opts: OpenCohortOptions = {}): Pro
   if (manifest) {
     folders = manifest.subjects.map((entry) => ({ id: entry.id, folder: entry.folder, entry }));
     for (const f of folders) {
-      if (!(await isDirectory(path.join(dir, f.folder)))) throw new Error(`manifest.json lists subject ${f.id} in ${f.folder}/, which is missing from ${dir}`);
+      if (!(await isDirectory(path.join(dir, f.folder))))
+        throw new Error(`manifest.json lists subject ${f.id} in ${f.folder}/, which is missing from ${dir}`);
     }
   } else {
     const info = await inspectFolder(dir);
     if (info.subdirs.length === 0) {
       const looksLikeSubject = ACQ_STEMS.some((s) => info.nifti.has(s)) || info.otherFiles > 0;
-      throw new Error(looksLikeSubject
-        ? `${dir} looks like a single subject folder; a cohort is a folder of subject folders (pass its parent)`
-        : `cohort ${dir} holds no subject folders`);
+      throw new Error(
+        looksLikeSubject
+          ? `${dir} looks like a single subject folder; a cohort is a folder of subject folders (pass its parent)`
+          : `cohort ${dir} holds no subject folders`,
+      );
     }
     if (info.subdirs.includes('dicom') && !info.subdirs.some((s) => s !== 'dicom')) {
-      throw new Error(`${dir} looks like a single subject folder (it has dicom/); a cohort is a folder of subject folders`);
+      throw new Error(
+        `${dir} looks like a single subject folder (it has dicom/); a cohort is a folder of subject folders`,
+      );
     }
     folders = info.subdirs.map((name) => ({ id: name, folder: name }));
   }
@@ -239,7 +262,8 @@ function toMask(v: Volume, file: string): Uint8Array {
   const out = new Uint8Array(v.data.length);
   for (let i = 0; i < out.length; i++) {
     const x = v.data[i];
-    if (!(isInteger(x) && x >= 0 && x <= 255)) throw new Error(`${file}: voxel ${i} is ${x}; masks and labels must hold integers 0..255`);
+    if (!(isInteger(x) && x >= 0 && x <= 255))
+      throw new Error(`${file}: voxel ${i} is ${x}; masks and labels must hold integers 0..255`);
     out[i] = x;
   }
   return out;
@@ -257,10 +281,13 @@ async function readDicomAcquisitions(dir: string): Promise<[DicomSeries, DicomSe
   const scan = await scanDicomFolder(dir);
   const describe = (s: DicomSeries) => `#${s.seriesNumber ?? '?'} "${s.seriesDescription ?? ''}"`;
   let candidates = scan.series.filter((s) => !imageTypeOf(s).some((t) => t.toUpperCase() === 'DERIVED'));
-  if (candidates.some((s) => s.imagedNucleus === '23Na')) candidates = candidates.filter((s) => s.imagedNucleus === '23Na');
+  if (candidates.some((s) => s.imagedNucleus === '23Na'))
+    candidates = candidates.filter((s) => s.imagedNucleus === '23Na');
   if (candidates.length < 3) {
     const rejected = scan.rejected.map((r) => ` (unreadable: #${r.seriesNumber ?? '?'} ${r.reason})`).join('');
-    throw new Error(`${dir}: found ${candidates.length} original sodium series, need three repeated acquisitions${rejected}`);
+    throw new Error(
+      `${dir}: found ${candidates.length} original sodium series, need three repeated acquisitions${rejected}`,
+    );
   }
   const groups: DicomSeries[][] = [];
   for (const s of candidates) {
@@ -273,12 +300,19 @@ async function readDicomAcquisitions(dir: string): Promise<[DicomSeries, DicomSe
     throw new Error(`${dir}: no three sodium series share one grid (series ${candidates.map(describe).join(', ')})`);
   }
   if (triples.length > 1 || triples[0].length > 3) {
-    throw new Error(`${dir}: more than three repeated sodium series on one grid (${triples.flat().map(describe).join(', ')}); keep three`);
+    throw new Error(
+      `${dir}: more than three repeated sodium series on one grid (${triples.flat().map(describe).join(', ')}); keep three`,
+    );
   }
   return triples[0] as [DicomSeries, DicomSeries, DicomSeries];
 }
 
-async function loadSubject(id: string, dir: string, layout: { source: SubjectSource; dicomDir?: string; nifti: Map<string, string> }, entry?: CohortSubjectEntry): Promise<LoadedSubject> {
+async function loadSubject(
+  id: string,
+  dir: string,
+  layout: { source: SubjectSource; dicomDir?: string; nifti: Map<string, string> },
+  entry?: CohortSubjectEntry,
+): Promise<LoadedSubject> {
   const nifti = layout.nifti;
   let acquisitions: [Volume, Volume, Volume];
   let dicomSeries: LoadedSubject['dicomSeries'];
@@ -290,7 +324,10 @@ async function loadSubject(id: string, dir: string, layout: { source: SubjectSou
   }
   const grid = acquisitions[0];
   acquisitions.forEach((a, k) => {
-    if (!sameGrid(grid, a)) throw new Error(`subject ${id}: acquisition ${k + 1} is not on acquisition 1's grid (dims, spacing, origin, direction)`);
+    if (!sameGrid(grid, a))
+      throw new Error(
+        `subject ${id}: acquisition ${k + 1} is not on acquisition 1's grid (dims, spacing, origin, direction)`,
+      );
   });
   const optional = async (name: string): Promise<Volume | undefined> => {
     const file = nifti.get(stem(name));
@@ -305,7 +342,12 @@ async function loadSubject(id: string, dir: string, layout: { source: SubjectSou
   };
   const F = COHORT_FILES;
   const [mean3File, truth, brainMask, lesionMask, tubeMask, labels] = await Promise.all([
-    optional(F.mean3), optional(F.truth), optionalMask(F.brainMask), optionalMask(F.lesionMask), optionalMask(F.tubeMask), optionalMask(F.labels),
+    optional(F.mean3),
+    optional(F.truth),
+    optionalMask(F.brainMask),
+    optionalMask(F.lesionMask),
+    optionalMask(F.tubeMask),
+    optionalMask(F.labels),
   ]);
   return {
     id,

@@ -2,7 +2,14 @@
 import { gunzipSync, gzipSync } from 'fflate';
 import { createVolume, voxelCount, type Volume } from '../core/volume';
 import { NIFTI_DATATYPE, buildNifti1Header, datatypeName, parseNiftiHeader, type NiftiHeader } from './nifti-header';
-import { affineToGeometry, qformToAffine, volumeToAffine, volumeToQform, type Affine, type VolumeGeometry } from './nifti-geometry';
+import {
+  affineToGeometry,
+  qformToAffine,
+  volumeToAffine,
+  volumeToQform,
+  type Affine,
+  type VolumeGeometry,
+} from './nifti-geometry';
 
 // Module-level alias: global lookups are slow inside vm contexts (jest), and this runs per voxel.
 const { isInteger } = Number;
@@ -40,7 +47,8 @@ export function niftiGeometry(h: NiftiHeader): VolumeGeometry & { source: 'sform
   }
   // Negative pixdims are not meaningful sizes; nifti1.h's method 2 uses them as given, so take their magnitude.
   const pixdim = h.pixdim.map((p, i) => (i >= 1 && i <= 3 ? Math.abs(p) : p));
-  if (h.qformCode > 0) return { ...affineToGeometry(qformToAffine(h.quatern, h.qoffset, pixdim), 'qform'), source: 'qform' };
+  if (h.qformCode > 0)
+    return { ...affineToGeometry(qformToAffine(h.quatern, h.qoffset, pixdim), 'qform'), source: 'qform' };
   // Method 1 (no transform): voxel sizes only, axes along RAS as nifti1.h's fallback describes.
   const affine: Affine = [
     [pixdim[1], 0, 0, 0],
@@ -53,13 +61,16 @@ export function niftiGeometry(h: NiftiHeader): VolumeGeometry & { source: 'sform
 function readVoxels(h: NiftiHeader, bytes: Uint8Array, n: number): Float32Array {
   const size: Record<number, number> = { 2: 1, 256: 1, 4: 2, 512: 2, 8: 4, 768: 4, 16: 4, 64: 8, 1024: 8, 1280: 8 };
   const bytesPer = size[h.datatype];
-  if (!bytesPer) throw new Error(`NIfTI datatype ${datatypeName(h.datatype)} is not supported (need a real scalar type)`);
+  if (!bytesPer)
+    throw new Error(`NIfTI datatype ${datatypeName(h.datatype)} is not supported (need a real scalar type)`);
   const offset = Math.floor(h.voxOffset);
   const minOffset = h.version === 1 ? 348 : 540;
   if (!(offset >= minOffset)) throw new Error(`NIfTI vox_offset ${h.voxOffset} points inside the header`);
   if (offset + n * bytesPer > bytes.byteLength) {
-    throw new Error(`NIfTI file is truncated: ${n} voxels of ${bytesPer} bytes from offset ${offset} need ` +
-      `${offset + n * bytesPer} bytes, the file has ${bytes.byteLength}`);
+    throw new Error(
+      `NIfTI file is truncated: ${n} voxels of ${bytesPer} bytes from offset ${offset} need ` +
+        `${offset + n * bytesPer} bytes, the file has ${bytes.byteLength}`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, n * bytesPer);
   const le = h.littleEndian;
@@ -105,8 +116,10 @@ export function readNifti(input: ArrayBuffer | Uint8Array): Volume {
   if (dims.some((d) => !(d >= 1))) throw new Error(`NIfTI dimensions [${dims.join(', ')}] must be positive`);
   const extra = h.dim.slice(4, ndim + 1).reduce((p, d) => p * Math.max(d, 1), 1);
   if (extra > 1) {
-    throw new Error(`NIfTI image is ${ndim}D with ${extra} volumes (dim ${h.dim.slice(1, ndim + 1).join('×')}); ` +
-      'only a single 3D volume is supported');
+    throw new Error(
+      `NIfTI image is ${ndim}D with ${extra} volumes (dim ${h.dim.slice(1, ndim + 1).join('×')}); ` +
+        'only a single 3D volume is supported',
+    );
   }
   const geometry = niftiGeometry(h);
   const data = readVoxels(h, bytes, voxelCount(dims));
@@ -120,12 +133,15 @@ function encodeData(volume: Volume, datatype: NiftiWriteDatatype): { code: numbe
     out.set(volume.data);
     return { code: NIFTI_DATATYPE.float32, bitpix: 32, bytes: new Uint8Array(out.buffer) };
   }
-  const [min, max, Typed] = datatype === 'uint8' ? [0, 255, Uint8Array] as const : [-32768, 32767, Int16Array] as const;
+  const [min, max, Typed] =
+    datatype === 'uint8' ? ([0, 255, Uint8Array] as const) : ([-32768, 32767, Int16Array] as const);
   const out = new Typed(n);
   for (let i = 0; i < n; i++) {
     const v = volume.data[i];
     if (!isInteger(v) || v < min || v > max) {
-      throw new Error(`cannot store voxel ${i} value ${v} as ${datatype} (needs integers ${min}..${max}); write float32`);
+      throw new Error(
+        `cannot store voxel ${i} value ${v} as ${datatype} (needs integers ${min}..${max}); write float32`,
+      );
     }
     out[i] = v;
   }

@@ -14,7 +14,11 @@ export interface VolumeGeometry {
 const RAS_TO_LPS = [-1, -1, 1] as const;
 
 /** The 3×4 RAS affine of a quaternion-form (qform) transform, as nifti1.h defines it. */
-export function qformToAffine(quatern: readonly number[], qoffset: readonly number[], pixdim: readonly number[]): Affine {
+export function qformToAffine(
+  quatern: readonly number[],
+  qoffset: readonly number[],
+  pixdim: readonly number[],
+): Affine {
   const [b, c, d] = quatern;
   const a = Math.sqrt(Math.max(0, 1 - (b * b + c * c + d * d)));
   const qfac = pixdim[0] < 0 ? -1 : 1; // nifti1.h: qfac is pixdim[0], taken as 1 when 0

@@ -42,12 +42,18 @@ export const NIFTI_DATATYPE = {
 } as const;
 
 const DATATYPE_NAMES: Record<number, string> = {
-  1: 'binary', 32: 'complex64', 128: 'RGB24', 1536: 'float128', 1792: 'complex128', 2048: 'complex256', 2304: 'RGBA32',
+  1: 'binary',
+  32: 'complex64',
+  128: 'RGB24',
+  1536: 'float128',
+  1792: 'complex128',
+  2048: 'complex256',
+  2304: 'RGBA32',
 };
 
 export function datatypeName(code: number): string {
   const known = Object.entries(NIFTI_DATATYPE).find(([, c]) => c === code);
-  return known ? known[0] : DATATYPE_NAMES[code] ?? `unknown (${code})`;
+  return known ? known[0] : (DATATYPE_NAMES[code] ?? `unknown (${code})`);
 }
 
 function readString(bytes: Uint8Array, offset: number, length: number): string {

@@ -7,7 +7,14 @@ import { encodeNifti, readNifti, type NiftiWriteOptions } from './nifti-codec';
 
 const gzipAsync = promisify(gzip);
 
-export { readNifti, writeNifti, encodeNifti, niftiGeometry, type NiftiWriteOptions, type NiftiWriteDatatype } from './nifti-codec';
+export {
+  readNifti,
+  writeNifti,
+  encodeNifti,
+  niftiGeometry,
+  type NiftiWriteOptions,
+  type NiftiWriteDatatype,
+} from './nifti-codec';
 
 /** Reads a .nii or .nii.gz file; errors name the file. */
 export async function readNiftiFile(path: string): Promise<Volume> {
@@ -21,7 +28,8 @@ export async function readNiftiFile(path: string): Promise<Volume> {
 
 /** Writes a Volume as gzipped NIfTI-1; the path should end in .nii.gz (the bytes are always gzipped). */
 export async function writeNiftiFile(path: string, volume: Volume, opts: NiftiWriteOptions = {}): Promise<void> {
-  if (!path.endsWith('.nii.gz')) throw new Error(`writeNiftiFile writes gzipped NIfTI: name the file *.nii.gz, not ${path}`);
+  if (!path.endsWith('.nii.gz'))
+    throw new Error(`writeNiftiFile writes gzipped NIfTI: name the file *.nii.gz, not ${path}`);
   // Node's native zlib is several times faster than fflate for the same gzip bytes format.
   const bytes = await gzipAsync(encodeNifti(volume, opts), { level: opts.compressionLevel ?? 6 });
   await fs.writeFile(path, bytes);

@@ -42,11 +42,16 @@ export async function readVolumeInput(inputPath: string, opts: ReadVolumeOptions
     return { volume: await readNiftiFile(inputPath), format: 'nifti' };
   }
   if (stat.isFile() && !(await hasDicomMarker(inputPath))) {
-    throw new Error(`Input ${inputPath} is neither NIfTI (*.nii, *.nii.gz) nor a DICOM file; give a DICOM folder or file, or a NIfTI file`);
+    throw new Error(
+      `Input ${inputPath} is neither NIfTI (*.nii, *.nii.gz) nor a DICOM file; give a DICOM folder or file, or a NIfTI file`,
+    );
   }
   const folder = stat.isDirectory() ? inputPath : path.dirname(inputPath);
   const scan = await scanDicomFolder(folder, { onNote: opts.onNote });
-  const dicom = stat.isDirectory() || opts.series !== undefined ? pickSeries(scan, folder, opts.series) : seriesOfFile(scan, inputPath);
+  const dicom =
+    stat.isDirectory() || opts.series !== undefined
+      ? pickSeries(scan, folder, opts.series)
+      : seriesOfFile(scan, inputPath);
   return { volume: dicom.volume, dicom, format: 'dicom' };
 }
 
@@ -63,7 +68,10 @@ async function hasDicomMarker(file: string): Promise<boolean> {
 }
 
 /** Every series (readable and not) in a DICOM folder, for listings; a NIfTI path gives none. */
-export async function scanVolumeInput(inputPath: string, opts: Pick<ReadVolumeOptions, 'onNote'> = {}): Promise<DicomScan> {
+export async function scanVolumeInput(
+  inputPath: string,
+  opts: Pick<ReadVolumeOptions, 'onNote'> = {},
+): Promise<DicomScan> {
   const stat = await fs.stat(inputPath).catch(() => undefined);
   if (!stat) throw new Error(`Input ${inputPath} does not exist`);
   return scanDicomFolder(stat.isDirectory() ? inputPath : path.dirname(inputPath), opts);
@@ -81,13 +89,22 @@ function pickSeries(scan: DicomScan, folder: string, wanted: string | undefined)
   let matches = all;
   if (wanted !== undefined) {
     const w = wanted.trim();
-    matches = all.filter((s) => s.seriesInstanceUID === w || (s.seriesNumber !== undefined && String(s.seriesNumber) === w));
-    if (matches.length === 0) throw new Error(`${folder} has no series "${w}" (give a SeriesNumber or SeriesInstanceUID); it holds:\n${listing(scan)}`);
+    matches = all.filter(
+      (s) => s.seriesInstanceUID === w || (s.seriesNumber !== undefined && String(s.seriesNumber) === w),
+    );
+    if (matches.length === 0)
+      throw new Error(
+        `${folder} has no series "${w}" (give a SeriesNumber or SeriesInstanceUID); it holds:\n${listing(scan)}`,
+      );
     if (matches.length > 1) {
-      throw new Error(`${folder} has ${matches.length} series numbered ${w}; choose one by SeriesInstanceUID:\n${listing(scan)}`);
+      throw new Error(
+        `${folder} has ${matches.length} series numbered ${w}; choose one by SeriesInstanceUID:\n${listing(scan)}`,
+      );
     }
   } else if (all.length > 1) {
-    throw new Error(`${folder} holds ${all.length} series; choose one with --series <SeriesNumber | SeriesInstanceUID>:\n${listing(scan)}`);
+    throw new Error(
+      `${folder} holds ${all.length} series; choose one with --series <SeriesNumber | SeriesInstanceUID>:\n${listing(scan)}`,
+    );
   }
   const chosen = matches[0];
   if (!('volume' in chosen)) throw new Error(chosen.reason);
@@ -123,7 +140,11 @@ export interface VolumeOutput {
 }
 
 /** Writes a volume as NIfTI (.nii.gz gzipped, .nii plain) or as a new DICOM series folder (derived when `source`). */
-export async function writeVolumeOutput(outputPath: string, volume: Volume, opts: WriteVolumeOptions = {}): Promise<VolumeOutput> {
+export async function writeVolumeOutput(
+  outputPath: string,
+  volume: Volume,
+  opts: WriteVolumeOptions = {},
+): Promise<VolumeOutput> {
   const format = opts.format ?? (isNiftiPath(outputPath) ? 'nifti' : 'dicom');
   if (format === 'nifti') {
     if (!isNiftiPath(outputPath)) throw new Error(`NIfTI output must be named *.nii.gz or *.nii, not ${outputPath}`);
@@ -141,4 +162,3 @@ export async function writeVolumeOutput(outputPath: string, volume: Volume, opts
   });
   return { format, paths };
 }
-

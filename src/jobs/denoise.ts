@@ -60,24 +60,39 @@ export interface DenoiseResult {
 }
 
 /** Denoises `volume` as `request` asks. Never modifies its inputs. */
-export async function denoiseVolume(volume: Volume, request: DenoiseRequest, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
+export async function denoiseVolume(
+  volume: Volume,
+  request: DenoiseRequest,
+  opts: DenoiseOptions = {},
+): Promise<DenoiseResult> {
   checkInputs(volume, request, opts);
   opts.signal?.throwIfAborted();
   const run = request.method === 'da' ? await runDA(volume, request, opts) : await runNlm(volume, request, opts);
   if (!opts.reference) return run;
   opts.onProgress?.(1, 'Measuring pSNR and SSIM');
-  const metrics = measureDenoising(volume, run.volume, opts.reference, { mask: opts.mask, referenceKind: opts.referenceKind });
+  const metrics = measureDenoising(volume, run.volume, opts.reference, {
+    mask: opts.mask,
+    referenceKind: opts.referenceKind,
+  });
   return { ...run, metrics };
 }
 
 function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptions): void {
   const method = (request as { method?: unknown })?.method;
-  if (method !== 'da' && method !== 'nlm') throw new Error(`unknown denoising method ${JSON.stringify(method)}; use 'da' or 'nlm'`);
+  if (method !== 'da' && method !== 'nlm')
+    throw new Error(`unknown denoising method ${JSON.stringify(method)}; use 'da' or 'nlm'`);
   if (opts.mask) assertSameDims(volume, opts.mask.length, 'mask');
   if (opts.reference && !opts.reference.dims.every((d, i) => d === volume.dims[i])) {
-    throw new Error(`the reference has dims [${opts.reference.dims.join(', ')}] but the volume has [${volume.dims.join(', ')}]`);
+    throw new Error(
+      `the reference has dims [${opts.reference.dims.join(', ')}] but the volume has [${volume.dims.join(', ')}]`,
+    );
   }
-  if (request.method === 'nlm' && request.implementation !== undefined && request.implementation !== 'cpu' && request.implementation !== 'tf') {
+  if (
+    request.method === 'nlm' &&
+    request.implementation !== undefined &&
+    request.implementation !== 'cpu' &&
+    request.implementation !== 'tf'
+  ) {
     throw new Error(`unknown NLM implementation ${JSON.stringify(request.implementation)}; use 'cpu' or 'tf'`);
   }
 }
@@ -134,11 +149,21 @@ async function runNlm(volume: Volume, request: DenoiseNlmRequest, opts: DenoiseO
   let backend: string;
   let threads = 1;
   if (implementation === 'tf') {
-    const out = await nlmeansTf(volume, params, { mask: opts.mask, signal: opts.signal, onProgress, backend: opts.backend });
+    const out = await nlmeansTf(volume, params, {
+      mask: opts.mask,
+      signal: opts.signal,
+      onProgress,
+      backend: opts.backend,
+    });
     denoised = out.volume;
     backend = out.backend;
   } else {
-    denoised = await nlmeans(volume, params, { mask: opts.mask, signal: opts.signal, onProgress, pool: opts.workerPool });
+    denoised = await nlmeans(volume, params, {
+      mask: opts.mask,
+      signal: opts.signal,
+      onProgress,
+      pool: opts.workerPool,
+    });
     backend = 'js-cpu';
     threads = opts.workerPool?.size ?? 1;
   }

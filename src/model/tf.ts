@@ -38,7 +38,9 @@ export function markWasmInitialised(): void {
 
 /** Node built-ins without a static import, so a web bundle never tries to resolve them. */
 export function nodeBuiltin<T>(id: 'node:fs' | 'node:path'): T {
-  const get = IS_NODE ? (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule : undefined;
+  const get = IS_NODE
+    ? (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
+    : undefined;
   if (!get) throw new Error(`${id} is only available in Node (>= 20.16)`);
   return get(id) as T;
 }

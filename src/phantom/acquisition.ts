@@ -60,7 +60,8 @@ export function denseLowPass(nOut: number, oversampling: number, gain = 1): Line
     apply(inRe, inIm, outRe, outIm) {
       for (let o = 0; o < nOut; o++) {
         const row = rows[o];
-        let sr = 0, si = 0;
+        let sr = 0,
+          si = 0;
         for (let m = 0; m < nIn; m++) {
           sr += row[m] * inRe[m];
           si += row[m] * inIm[m];
@@ -105,7 +106,8 @@ function fftLowPass(nOut: number, oversampling: number, gain = 1): LineOperator 
       outRe.fill(0);
       outIm.fill(0);
       for (let t = 0; t < kept; t++) {
-        const r = re[src[t]], i = im[src[t]];
+        const r = re[src[t]],
+          i = im[src[t]];
         outRe[dst[t]] = r * wr[t] - i * wi[t];
         outIm[dst[t]] = r * wi[t] + i * wr[t];
       }
@@ -116,7 +118,8 @@ function fftLowPass(nOut: number, oversampling: number, gain = 1): LineOperator 
 
 /** Lag-1 correlation of apodised noise along an axis: Σ w(f)² cos(2πf/n) / Σ w(f)² (for tests and docs). */
 export function apodisedNoiseCorrelation(n: number): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let f = -maxFrequency(n); f <= maxFrequency(n); f++) {
     const w2 = hamming(f, n) ** 2;
     num += w2 * cos((2 * Math.PI * f) / n);
@@ -168,7 +171,8 @@ export function complexNoise(n: number, rng: Random, apodised: boolean): { re: F
 
 /** Unnormalised inverse DFT of length n as a LineOperator (for sizes the radix-2 FFT cannot take). */
 function inverseDft(n: number): LineOperator {
-  const c = new Float64Array(n), s = new Float64Array(n);
+  const c = new Float64Array(n),
+    s = new Float64Array(n);
   for (let t = 0; t < n; t++) {
     c[t] = cos((2 * Math.PI * t) / n);
     s[t] = sin((2 * Math.PI * t) / n);
@@ -178,7 +182,8 @@ function inverseDft(n: number): LineOperator {
     nOut: n,
     apply(inRe, inIm, outRe, outIm) {
       for (let t = 0; t < n; t++) {
-        let sr = 0, si = 0;
+        let sr = 0,
+          si = 0;
         for (let f = 0; f < n; f++) {
           const q = (f * t) % n;
           sr += inRe[f] * c[q] - inIm[f] * s[q];
@@ -202,7 +207,13 @@ function lines(dims: readonly number[], axis: 0 | 1 | 2): { bases: Int32Array; s
 }
 
 /** Applies a line operator along one axis of a complex 3D array (re, im), returning the resized array. */
-export function applyAxisComplex(re: Float64Array, im: Float64Array, dims: [number, number, number], axis: 0 | 1 | 2, op: LineOperator): { re: Float64Array; im: Float64Array; dims: [number, number, number] } {
+export function applyAxisComplex(
+  re: Float64Array,
+  im: Float64Array,
+  dims: [number, number, number],
+  axis: 0 | 1 | 2,
+  op: LineOperator,
+): { re: Float64Array; im: Float64Array; dims: [number, number, number] } {
   if (dims[axis] !== op.nIn) throw new Error(`line operator expects ${op.nIn} points, axis ${axis} has ${dims[axis]}`);
   const outDims: [number, number, number] = [...dims];
   outDims[axis] = op.nOut;
@@ -228,7 +239,12 @@ export function applyAxisComplex(re: Float64Array, im: Float64Array, dims: [numb
 }
 
 /** Applies a line operator along one axis of a real 3D array; two lines share each complex pass. */
-export function applyAxis(data: Float64Array, dims: [number, number, number], axis: 0 | 1 | 2, op: LineOperator): { data: Float64Array; dims: [number, number, number] } {
+export function applyAxis(
+  data: Float64Array,
+  dims: [number, number, number],
+  axis: 0 | 1 | 2,
+  op: LineOperator,
+): { data: Float64Array; dims: [number, number, number] } {
   if (dims[axis] !== op.nIn) throw new Error(`line operator expects ${op.nIn} points, axis ${axis} has ${dims[axis]}`);
   const outDims: [number, number, number] = [...dims];
   outDims[axis] = op.nOut;
@@ -269,7 +285,13 @@ export function applySeparable(data: Float64Array, dims: [number, number, number
  * One magnitude acquisition: |truth + σ(n_re + i·n_im)| with complex Gaussian noise (see complexNoise).
  * The magnitude is Rician, Rayleigh where the truth is 0.
  */
-export function magnitudeAcquisition(truth: Float32Array, n: number, sigma: number, rng: Random, apodised: boolean): Float32Array {
+export function magnitudeAcquisition(
+  truth: Float32Array,
+  n: number,
+  sigma: number,
+  rng: Random,
+  apodised: boolean,
+): Float32Array {
   if (truth.length !== n * n * n) throw new Error(`magnitudeAcquisition: truth has ${truth.length} voxels, not ${n}³`);
   const { re, im } = complexNoise(n, rng, apodised);
   const out = new Float32Array(truth.length);

@@ -40,7 +40,9 @@ function ellipsoid(c: Vec3, r: Vec3, yaw = 0): Ellipsoid {
 }
 
 function ellipsoidRadius(x: number, y: number, z: number, e: Ellipsoid): number {
-  const dx = x - e.c[0], dy = y - e.c[1], dz = z - e.c[2];
+  const dx = x - e.c[0],
+    dy = y - e.c[1],
+    dz = z - e.c[2];
   const u = e.cosYaw * dx + e.sinYaw * dy;
   const v = -e.sinYaw * dx + e.cosYaw * dy;
   return sqrt((u / e.r[0]) ** 2 + (v / e.r[1]) ** 2 + (dz / e.r[2]) ** 2);
@@ -100,7 +102,8 @@ export class CanonicalHead {
     this.fold = new PlaneWaveField(rng, 14, [18, 30]);
     const v = ventricleScale;
     // Lateral ventricles: the frontal horns lie close to the midline, the bodies diverge posteriorly.
-    const lateral = (side: 1 | -1) => ellipsoid([side * 9 * sqrt(v), 2, 14], [5 * v, 28 * (0.85 + 0.15 * v), 9 * v], -side * 0.3);
+    const lateral = (side: 1 | -1) =>
+      ellipsoid([side * 9 * sqrt(v), 2, 14], [5 * v, 28 * (0.85 + 0.15 * v), 9 * v], -side * 0.3);
     this.ventricles = [
       lateral(1),
       lateral(-1),

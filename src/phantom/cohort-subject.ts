@@ -22,12 +22,22 @@ function maskVolume(like: Volume, mask: Uint8Array): Volume {
   return volumeLike(like, Float32Array.from(mask));
 }
 
-async function writeVolume(file: string, volume: Volume, datatype: NiftiWriteDatatype, description: string): Promise<void> {
+async function writeVolume(
+  file: string,
+  volume: Volume,
+  datatype: NiftiWriteDatatype,
+  description: string,
+): Promise<void> {
   // Level 1: noisy float data barely compresses further at higher levels, and the cohort must generate in seconds.
   await writeNiftiFile(file, volume, { datatype, description, compressionLevel: 1 });
 }
 
-async function writeSubjectDicom(dir: string, s: PhantomSubject, p: PhantomParams, fieldStrengthT: number): Promise<CohortSubjectEntry['dicom']> {
+async function writeSubjectDicom(
+  dir: string,
+  s: PhantomSubject,
+  p: PhantomParams,
+  fieldStrengthT: number,
+): Promise<CohortSubjectEntry['dicom']> {
   const studyInstanceUID = newUid();
   const frameOfReferenceUID = newUid();
   // A fixed acquisition date keeps the headers reproducible apart from their UIDs.
@@ -55,13 +65,19 @@ async function writeSubjectDicom(dir: string, s: PhantomSubject, p: PhantomParam
   return { studyInstanceUID, frameOfReferenceUID, series };
 }
 
-async function writeSubject(outDir: string, s: PhantomSubject, p: PhantomParams, opts: SubjectWriteOptions): Promise<CohortSubjectEntry> {
+async function writeSubject(
+  outDir: string,
+  s: PhantomSubject,
+  p: PhantomParams,
+  opts: SubjectWriteOptions,
+): Promise<CohortSubjectEntry> {
   const dir = path.join(outDir, s.id);
   await fs.mkdir(dir, { recursive: true });
   const f = COHORT_FILES;
   const desc = (what: string) => `${s.id} ${what}`;
   await writeVolume(path.join(dir, f.truth), s.truth, 'float32', desc('noise-free truth'));
-  for (const [k, acq] of s.acquisitions.entries()) await writeVolume(path.join(dir, f.acquisitions[k]), acq, 'float32', desc(`acquisition ${k + 1}`));
+  for (const [k, acq] of s.acquisitions.entries())
+    await writeVolume(path.join(dir, f.acquisitions[k]), acq, 'float32', desc(`acquisition ${k + 1}`));
   await writeVolume(path.join(dir, f.mean3), s.mean3, 'float32', desc('mean of 3 acquisitions'));
   await writeVolume(path.join(dir, f.brainMask), maskVolume(s.truth, s.brainMask), 'uint8', desc('brain mask'));
   await writeVolume(path.join(dir, f.lesionMask), maskVolume(s.truth, s.lesionMask), 'uint8', desc('lesion numbers'));
@@ -83,8 +99,12 @@ async function writeSubject(outDir: string, s: PhantomSubject, p: PhantomParams,
   };
 }
 
-
 /** Generates subject `index` of the cohort `params` describes and writes it under outDir/<id>/. */
-export async function generateAndWriteSubject(outDir: string, params: PhantomParams, index: number, opts: SubjectWriteOptions): Promise<CohortSubjectEntry> {
+export async function generateAndWriteSubject(
+  outDir: string,
+  params: PhantomParams,
+  index: number,
+  opts: SubjectWriteOptions,
+): Promise<CohortSubjectEntry> {
   return writeSubject(outDir, generateSubject(params, index), params, opts);
 }

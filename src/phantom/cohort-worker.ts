@@ -20,6 +20,10 @@ export interface CohortWorkerReply {
 parentPort?.on('message', (request: CohortWorkerRequest) => {
   generateAndWriteSubject(request.outDir, request.params, request.index, request.options).then(
     (entry) => parentPort!.postMessage({ index: request.index, entry } satisfies CohortWorkerReply),
-    (err: unknown) => parentPort!.postMessage({ index: request.index, error: err instanceof Error ? err.message : String(err) } satisfies CohortWorkerReply),
+    (err: unknown) =>
+      parentPort!.postMessage({
+        index: request.index,
+        error: err instanceof Error ? err.message : String(err),
+      } satisfies CohortWorkerReply),
   );
 });

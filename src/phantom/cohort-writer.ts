@@ -39,7 +39,12 @@ export interface WriteCohortResult {
 const WORKER_FILE = path.join(__dirname, 'cohort-worker.ts');
 
 /** Runs `jobs` subject indices on `size` worker threads, calling onDone as each finishes. */
-async function runOnWorkers(size: number, request: Omit<CohortWorkerRequest, 'index'>, indices: number[], onDone: (entry: CohortSubjectEntry) => void): Promise<void> {
+async function runOnWorkers(
+  size: number,
+  request: Omit<CohortWorkerRequest, 'index'>,
+  indices: number[],
+  onDone: (entry: CohortSubjectEntry) => void,
+): Promise<void> {
   const queue = [...indices];
   const workers: Worker[] = [];
   try {
@@ -88,11 +93,16 @@ async function runOnWorkers(size: number, request: Omit<CohortWorkerRequest, 'in
  * truth, acq1..3, mean3, masks and labels as .nii.gz, a dicom/ study with one series per acquisition, and manifest.json.
  * The NIfTI files depend only on the parameters (not on the number of workers).
  */
-export async function writeCohort(outDir: string, opts: WriteCohortOptions = {}, onProgress?: (p: CohortProgress) => void): Promise<WriteCohortResult> {
+export async function writeCohort(
+  outDir: string,
+  opts: WriteCohortOptions = {},
+  onProgress?: (p: CohortProgress) => void,
+): Promise<WriteCohortResult> {
   const t0 = Date.now();
   const { dicom, fieldStrengthT, workers: workerOption, ...paramInput } = opts;
   const params: PhantomParams = resolvePhantomParams(paramInput);
-  if (fieldStrengthT !== undefined && !(fieldStrengthT > 0)) throw new Error(`field strength must be positive tesla, got ${fieldStrengthT}`);
+  if (fieldStrengthT !== undefined && !(fieldStrengthT > 0))
+    throw new Error(`field strength must be positive tesla, got ${fieldStrengthT}`);
   if (workerOption !== undefined && !(Number.isInteger(workerOption) && workerOption >= 1)) {
     throw new Error(`workers must be a positive integer, got ${workerOption}`);
   }
@@ -100,7 +110,8 @@ export async function writeCohort(outDir: string, opts: WriteCohortOptions = {},
     if (err.code === 'ENOENT') return [] as string[];
     throw new Error(`cannot use ${outDir} as the cohort folder: ${err.message}`);
   });
-  if (existing.some((n) => !n.startsWith('.'))) throw new Error(`cohort folder ${outDir} is not empty; choose a new folder`);
+  if (existing.some((n) => !n.startsWith('.')))
+    throw new Error(`cohort folder ${outDir} is not empty; choose a new folder`);
   await fs.mkdir(outDir, { recursive: true });
 
   const writeOpts: SubjectWriteOptions = { dicom: dicom !== false, fieldStrengthT: fieldStrengthT ?? 3 };

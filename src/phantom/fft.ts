@@ -41,8 +41,12 @@ export class Fft {
     for (let i = 0; i < n; i++) {
       const j = rev[i];
       if (j > i) {
-        const tr = re[i]; re[i] = re[j]; re[j] = tr;
-        const ti = im[i]; im[i] = im[j]; im[j] = ti;
+        const tr = re[i];
+        re[i] = re[j];
+        re[j] = tr;
+        const ti = im[i];
+        im[i] = im[j];
+        im[j] = ti;
       }
     }
     const sign = inverse ? 1 : -1;
@@ -70,7 +74,13 @@ export class Fft {
 }
 
 /** In-place FFT of every line along `axis` of a complex 3D array (x fastest). */
-export function transformAxis(re: Float64Array, im: Float64Array, dims: readonly [number, number, number], axis: 0 | 1 | 2, inverse = false): void {
+export function transformAxis(
+  re: Float64Array,
+  im: Float64Array,
+  dims: readonly [number, number, number],
+  axis: 0 | 1 | 2,
+  inverse = false,
+): void {
   const n = dims[axis];
   const fft = new Fft(n);
   const strides = [1, dims[0], dims[0] * dims[1]];

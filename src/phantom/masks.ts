@@ -43,7 +43,12 @@ export function downsampleMasks(model: FineModel, m: number, oversampling: numbe
   const n = model.n;
   const os = oversampling;
   const size = m * m * m;
-  const out: GridMasks = { labels: new Uint8Array(size), brainMask: new Uint8Array(size), lesionMask: new Uint8Array(size), tubeMask: new Uint8Array(size) };
+  const out: GridMasks = {
+    labels: new Uint8Array(size),
+    brainMask: new Uint8Array(size),
+    lesionMask: new Uint8Array(size),
+    tubeMask: new Uint8Array(size),
+  };
   const counts = new Int32Array(9);
   const fineLabels = model.labels;
   const fineParts = model.partIds;

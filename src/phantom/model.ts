@@ -63,9 +63,15 @@ function rotationMatrix([pitch, roll, yaw]: Vec3): number[] {
   const [a, b, c] = [pitch, roll, yaw].map((d) => (d * Math.PI) / 180);
   const [ca, sa, cb, sb, cc, sc] = [cos(a), sin(a), cos(b), sin(b), cos(c), sin(c)];
   return [
-    cc * cb, cc * sb * sa - sc * ca, cc * sb * ca + sc * sa,
-    sc * cb, sc * sb * sa + cc * ca, sc * sb * ca - cc * sa,
-    -sb, cb * sa, cb * ca,
+    cc * cb,
+    cc * sb * sa - sc * ca,
+    cc * sb * ca + sc * sa,
+    sc * cb,
+    sc * sb * sa + cc * ca,
+    sc * sb * ca - cc * sa,
+    -sb,
+    cb * sa,
+    cb * ca,
   ];
 }
 
@@ -99,7 +105,9 @@ export function buildFineModel(p: PhantomParams, rngAnatomy: Random, rngLesions:
       const base = n * (j + n * k);
       map.row(j, k, row);
       for (let i = 0; i < n; i++) {
-        const x = row[3 * i], y = row[3 * i + 1], z = row[3 * i + 2];
+        const x = row[3 * i],
+          y = row[3 * i + 1],
+          z = row[3 * i + 2];
         if (map.inside(x, y, z)) labels[base + i] = head.labelAt(x, y, z);
       }
       // Tubes are fixed in scanner space and override whatever the head put there (they never overlap it).
@@ -161,10 +169,18 @@ function canonicalMap(pose: PhantomPose, deformation: SmoothDeformation, n: numb
      * then linear along i.
      */
     row(j: number, k: number, out: Float64Array): void {
-      const b = floor(j / LATTICE), c = floor(k / LATTICE);
-      const fb = j / LATTICE - b, fc = k / LATTICE - c;
-      const w00 = (1 - fb) * (1 - fc), w10 = fb * (1 - fc), w01 = (1 - fb) * fc, w11 = fb * fc;
-      const o00 = 3 * nl * (b + nl * c), o10 = o00 + 3 * nl, o01 = o00 + 3 * nl * nl, o11 = o01 + 3 * nl;
+      const b = floor(j / LATTICE),
+        c = floor(k / LATTICE);
+      const fb = j / LATTICE - b,
+        fc = k / LATTICE - c;
+      const w00 = (1 - fb) * (1 - fc),
+        w10 = fb * (1 - fc),
+        w01 = (1 - fb) * fc,
+        w11 = fb * fc;
+      const o00 = 3 * nl * (b + nl * c),
+        o10 = o00 + 3 * nl,
+        o01 = o00 + 3 * nl * nl,
+        o11 = o01 + 3 * nl;
       for (let t = 0; t < 3 * nl; t++) {
         line[t] = w00 * lattice[o00 + t] + w10 * lattice[o10 + t] + w01 * lattice[o01 + t] + w11 * lattice[o11 + t];
       }
@@ -182,7 +198,14 @@ function canonicalMap(pose: PhantomPose, deformation: SmoothDeformation, n: numb
 }
 
 /** Drops 'count' irregular ellipsoidal lesions into brain parenchyma (GM/WM only: they never replace CSF). */
-function addLesions(p: PhantomParams, rng: Random, n: number, h: number, labels: Uint8Array, partIds: Uint8Array): FineLesion[] {
+function addLesions(
+  p: PhantomParams,
+  rng: Random,
+  n: number,
+  h: number,
+  labels: Uint8Array,
+  partIds: Uint8Array,
+): FineLesion[] {
   const count = rng.int(p.lesions.count[0], p.lesions.count[1]);
   const lesions: FineLesion[] = [];
   for (let l = 1; l <= count; l++) {
@@ -192,7 +215,9 @@ function addLesions(p: PhantomParams, rng: Random, n: number, h: number, labels:
       if (labels[idx] === L.wm || labels[idx] === L.gm) centre = idx;
     }
     if (centre < 0) throw new Error('phantom: found no brain parenchyma to place a lesion in');
-    const ci = centre % n, cj = floor(centre / n) % n, ck = floor(centre / (n * n));
+    const ci = centre % n,
+      cj = floor(centre / n) % n,
+      ck = floor(centre / (n * n));
     const radii: Vec3 = [0, 1, 2].map(() => rng.uniform(p.lesions.radiusMm[0], p.lesions.radiusMm[1])) as Vec3;
     const R = rotationMatrix([rng.uniform(-90, 90), rng.uniform(-90, 90), rng.uniform(-90, 90)]);
     // Irregular outline: the radius is modulated by a smooth function of direction (±20 %).
@@ -203,7 +228,9 @@ function addLesions(p: PhantomParams, rng: Random, n: number, h: number, labels:
     for (let dk = -reach; dk <= reach; dk++) {
       for (let dj = -reach; dj <= reach; dj++) {
         for (let di = -reach; di <= reach; di++) {
-          const i = ci + di, j = cj + dj, k = ck + dk;
+          const i = ci + di,
+            j = cj + dj,
+            k = ck + dk;
           if (i < 0 || j < 0 || k < 0 || i >= n || j >= n || k >= n) continue;
           const idx = i + n * (j + n * k);
           if (labels[idx] !== L.wm && labels[idx] !== L.gm) continue;
@@ -212,7 +239,8 @@ function addLesions(p: PhantomParams, rng: Random, n: number, h: number, labels:
           const r = hypot(local[0], local[1], local[2]);
           const len = hypot(d[0], d[1], d[2]) || 1;
           let bump = 0;
-          for (const b of bumps) bump += cos(3 * (b.dir[0] * d[0] + b.dir[1] * d[1] + b.dir[2] * d[2]) / len + b.phase);
+          for (const b of bumps)
+            bump += cos((3 * (b.dir[0] * d[0] + b.dir[1] * d[1] + b.dir[2] * d[2])) / len + b.phase);
           if (r < 1 + 0.2 * (bump / 3)) {
             labels[idx] = L.lesion;
             partIds[idx] = l;

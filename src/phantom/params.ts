@@ -79,22 +79,33 @@ export function validatePhantomParams(p: PhantomParams): void {
     }
   };
   if (!Number.isInteger(p.seed)) fail(`seed must be an integer, got ${p.seed}`);
-  if (!(Number.isInteger(p.subjects) && p.subjects >= 1)) fail(`subjects must be a positive integer, got ${p.subjects}`);
-  if (!(Number.isInteger(p.matrix) && p.matrix >= 8 && p.matrix <= 256)) fail(`matrix must be an integer in 8..256, got ${p.matrix}`);
+  if (!(Number.isInteger(p.subjects) && p.subjects >= 1))
+    fail(`subjects must be a positive integer, got ${p.subjects}`);
+  if (!(Number.isInteger(p.matrix) && p.matrix >= 8 && p.matrix <= 256))
+    fail(`matrix must be an integer in 8..256, got ${p.matrix}`);
   if (!(Number.isInteger(p.oversampling) && p.oversampling >= 1 && p.oversampling <= 4)) {
     fail(`oversampling must be an integer in 1..4, got ${p.oversampling}`);
   }
   if (p.matrix * p.oversampling > 512) {
-    fail(`matrix × oversampling = ${p.matrix * p.oversampling} exceeds the 512³ model grid this generator holds in memory`);
+    fail(
+      `matrix × oversampling = ${p.matrix * p.oversampling} exceeds the 512³ model grid this generator holds in memory`,
+    );
   }
   positive('voxelSizeMm', p.voxelSizeMm);
   positive('snr', p.snr);
   positive('signalPerMM', p.signalPerMM);
-  if (!(p.coilVariation >= 0 && p.coilVariation < 0.5)) fail(`coilVariation must lie in [0, 0.5), got ${p.coilVariation}`);
-  if (p.noise !== 'apodised' && p.noise !== 'white') fail(`noise must be 'apodised' or 'white', got ${String(p.noise)}`);
+  if (!(p.coilVariation >= 0 && p.coilVariation < 0.5))
+    fail(`coilVariation must lie in [0, 0.5), got ${p.coilVariation}`);
+  if (p.noise !== 'apodised' && p.noise !== 'white')
+    fail(`noise must be 'apodised' or 'white', got ${String(p.noise)}`);
   for (const t of TISSUE_NAMES) {
     const c = p.tissues[t];
-    if (![c.meanMM, c.sdMM, c.minMM, c.maxMM].every(Number.isFinite) || c.sdMM < 0 || c.minMM < 0 || c.minMM > c.maxMM) {
+    if (
+      ![c.meanMM, c.sdMM, c.minMM, c.maxMM].every(Number.isFinite) ||
+      c.sdMM < 0 ||
+      c.minMM < 0 ||
+      c.minMM > c.maxMM
+    ) {
       fail(`tissues.${t} must have finite mean/sd ≥ 0 and 0 ≤ min ≤ max`);
     }
   }
@@ -104,8 +115,10 @@ export function validatePhantomParams(p: PhantomParams): void {
   range('lesions.radiusMm', p.lesions.radiusMm, 1);
   if (p.tubes.length > 8) fail(`tubes: at most 8 tubes, got ${p.tubes.length}`);
   p.tubes.forEach((t, i) => {
-    if (!(Number.isFinite(t.concentrationMM) && t.concentrationMM >= 0)) fail(`tubes[${i}].concentrationMM must be ≥ 0`);
-    if (t.side !== 'left' && t.side !== 'right') fail(`tubes[${i}].side must be 'left' or 'right', got ${String(t.side)}`);
+    if (!(Number.isFinite(t.concentrationMM) && t.concentrationMM >= 0))
+      fail(`tubes[${i}].concentrationMM must be ≥ 0`);
+    if (t.side !== 'left' && t.side !== 'right')
+      fail(`tubes[${i}].side must be 'left' or 'right', got ${String(t.side)}`);
   });
   positive('tubeRadiusMm', p.tubeRadiusMm);
   positive('tubeLengthMm', p.tubeLengthMm);
@@ -113,6 +126,8 @@ export function validatePhantomParams(p: PhantomParams): void {
   range('anatomy.ventricleScale', p.anatomy.ventricleScale, 0.3);
   const fov = p.matrix * p.voxelSizeMm;
   if (fov < minimumFovMm(p)) {
-    fail(`matrix × voxelSizeMm = ${fov} mm is too small a field of view for the head and tubes (need ≥ ${minimumFovMm(p)} mm)`);
+    fail(
+      `matrix × voxelSizeMm = ${fov} mm is too small a field of view for the head and tubes (need ≥ ${minimumFovMm(p)} mm)`,
+    );
   }
 }

@@ -63,7 +63,11 @@ function coilSensitivity(p: PhantomParams, rng: Random): Float64Array {
   for (let k = 0, idx = 0; k < m; k++) {
     for (let j = 0; j < m; j++) {
       for (let i = 0; i < m; i++, idx++) {
-        g[idx] = field.at(axisPosition(i, m, p.voxelSizeMm), axisPosition(j, m, p.voxelSizeMm), axisPosition(k, m, p.voxelSizeMm));
+        g[idx] = field.at(
+          axisPosition(i, m, p.voxelSizeMm),
+          axisPosition(j, m, p.voxelSizeMm),
+          axisPosition(k, m, p.voxelSizeMm),
+        );
         mean += g[idx];
       }
     }
@@ -79,13 +83,19 @@ function coilSensitivity(p: PhantomParams, rng: Random): Float64Array {
 export function acquisitionGrid(p: PhantomParams, data: Float32Array): Volume {
   const m = p.matrix;
   const o = axisPosition(0, m, p.voxelSizeMm);
-  return createVolume({ dims: [m, m, m], spacing: [p.voxelSizeMm, p.voxelSizeMm, p.voxelSizeMm], origin: [o, o, o], data });
+  return createVolume({
+    dims: [m, m, m],
+    spacing: [p.voxelSizeMm, p.voxelSizeMm, p.voxelSizeMm],
+    origin: [o, o, o],
+    data,
+  });
 }
 
 /** Generates subject `subjectIndex` (0-based) of the cohort `params` describes; the same inputs give the same subject. */
 export function generateSubject(params: PhantomParams, subjectIndex: number): PhantomSubject {
   validatePhantomParams(params);
-  if (!(Number.isInteger(subjectIndex) && subjectIndex >= 0)) throw new Error(`subject index must be an integer ≥ 0, got ${subjectIndex}`);
+  if (!(Number.isInteger(subjectIndex) && subjectIndex >= 0))
+    throw new Error(`subject index must be an integer ≥ 0, got ${subjectIndex}`);
   const p = params;
   const stream = (name: string) => new Random(deriveSeed(p.seed, subjectIndex, name));
   const model = buildFineModel(p, stream('anatomy'), stream('lesions'));
@@ -115,9 +125,12 @@ export function generateSubject(params: PhantomParams, subjectIndex: number): Ph
   const noiseSigma = brainSum / brainCount / p.snr;
   const rngNoise = stream('noise');
   const apodised = p.noise === 'apodised';
-  const acquisitions = [0, 1, 2].map(() => acquisitionGrid(p, magnitudeAcquisition(signed, m, noiseSigma, rngNoise, apodised))) as PhantomSubject['acquisitions'];
+  const acquisitions = [0, 1, 2].map(() =>
+    acquisitionGrid(p, magnitudeAcquisition(signed, m, noiseSigma, rngNoise, apodised)),
+  ) as PhantomSubject['acquisitions'];
   const meanData = new Float32Array(m * m * m);
-  for (let i = 0; i < meanData.length; i++) meanData[i] = (acquisitions[0].data[i] + acquisitions[1].data[i] + acquisitions[2].data[i]) / 3;
+  for (let i = 0; i < meanData.length; i++)
+    meanData[i] = (acquisitions[0].data[i] + acquisitions[1].data[i] + acquisitions[2].data[i]) / 3;
 
   const countOf = (mask: Uint8Array, label: number) => mask.reduce((s, v) => s + (v === label ? 1 : 0), 0);
   return {

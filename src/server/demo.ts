@@ -73,7 +73,8 @@ export async function generateDemoStudy(dir: string, opts: DemoOptions = {}): Pr
   const subject = generateSubject(params, 0);
 
   for (const e of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    if (/^acq-\d$/.test(e) || e === 'study.json' || e === STAMP) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+    if (/^acq-\d$/.test(e) || e === 'study.json' || e === STAMP)
+      fs.rmSync(path.join(dir, e), { recursive: true, force: true });
   }
   fs.mkdirSync(dir, { recursive: true });
   const studyInstanceUid = newUid();
@@ -102,6 +103,8 @@ export async function generateDemoStudy(dir: string, opts: DemoOptions = {}): Pr
   fs.writeFileSync(path.join(dir, 'study.json'), JSON.stringify(manifest));
   const stamp: DemoStamp = { format: 'sodium-denoise/demo@1', size, seed, studyInstanceUid, seriesInstanceUids };
   fs.writeFileSync(path.join(dir, STAMP), JSON.stringify(stamp, null, 2));
-  opts.log?.(`[demo] done in ${((Date.now() - t0) / 1000).toFixed(1)} s (${subject.lesions.length} lesion(s), SNR ${subject.snr.toFixed(1)})`);
+  opts.log?.(
+    `[demo] done in ${((Date.now() - t0) / 1000).toFixed(1)} s (${subject.lesions.length} lesion(s), SNR ${subject.snr.toFixed(1)})`,
+  );
   return { dir, studyInstanceUid, seriesInstanceUids, manifest };
 }

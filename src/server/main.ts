@@ -53,7 +53,8 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     else if (a === '--orthanc-port') args.orthancHttpPort = int('--orthanc-port', 0, 65535);
     else if (a === '--backend') {
       const b = value(i++, '--backend');
-      if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(b)) throw new Error(`--backend must be webgpu, webgl, wasm or cpu, got ${b}`);
+      if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(b))
+        throw new Error(`--backend must be webgpu, webgl, wasm or cpu, got ${b}`);
       args.backend = b;
     } else if (a === '--no-wasm-threads') args.wasmThreads = false;
     else if (a === '--help' || a === '-h') {
@@ -78,7 +79,10 @@ async function main(): Promise<void> {
   const args = parseStartArgs(process.argv.slice(2));
   const ohifDist = process.env.NA_OHIF_DIST ?? path.join(ROOT, '.cache', 'ohif-app-3.13.2', 'dist');
   const bundleDir = path.join(ROOT, 'dist', 'na');
-  for (const [what, file] of [['the OHIF viewer', path.join(ohifDist, 'index.html')], ['our bundle', path.join(bundleDir, 'na-denoise.js')]]) {
+  for (const [what, file] of [
+    ['the OHIF viewer', path.join(ohifDist, 'index.html')],
+    ['our bundle', path.join(bundleDir, 'na-denoise.js')],
+  ]) {
     if (!fs.existsSync(file)) throw new Error(`Missing ${what} (${file}): run \`npm start\`, which prepares it`);
   }
   const demo = await ensureDemoStudy(args.demoDir, { size: args.demoSize, log: (m) => console.error(m) });
@@ -87,7 +91,9 @@ async function main(): Promise<void> {
   if (args.pacs) {
     orthanc = await startOrthanc({ httpPort: args.orthancHttpPort, log: (m) => console.error(m) });
     const n = await uploadFiles(orthanc.url, listDicomFiles(args.demoDir));
-    console.error(`[pacs] Orthanc ${orthanc.version} at ${orthanc.url} (storage ${orthanc.storageDir}); uploaded ${n} instances`);
+    console.error(
+      `[pacs] Orthanc ${orthanc.version} at ${orthanc.url} (storage ${orthanc.storageDir}); uploaded ${n} instances`,
+    );
   }
   const server = createNaServer({
     ohifDist,
@@ -96,7 +102,10 @@ async function main(): Promise<void> {
     demoDir: args.demoDir,
     appConfig: renderAppConfig({
       dataSource: args.pacs ? 'orthanc' : 'dicomjson',
-      naDenoise: { ...(args.backend ? { backend: args.backend } : {}), ...(args.wasmThreads ? {} : { wasmThreads: false }) },
+      naDenoise: {
+        ...(args.backend ? { backend: args.backend } : {}),
+        ...(args.wasmThreads ? {} : { wasmThreads: false }),
+      },
     }),
     orthancUrl: orthanc?.url,
   });

@@ -103,7 +103,8 @@ export function buildManifest(root: string, files: readonly string[]): DicomJson
   for (const study of studies.values()) {
     study.Modalities = [...new Set(study.series.map((s) => s.Modality).filter(Boolean))].join('\\');
     study.series.sort((a, b) => (a.SeriesNumber ?? 0) - (b.SeriesNumber ?? 0));
-    for (const s of study.series) s.instances.sort((a, b) => Number(a.metadata.InstanceNumber ?? 0) - Number(b.metadata.InstanceNumber ?? 0));
+    for (const s of study.series)
+      s.instances.sort((a, b) => Number(a.metadata.InstanceNumber ?? 0) - Number(b.metadata.InstanceNumber ?? 0));
   }
   return { studies: [...studies.values()] };
 }

@@ -68,16 +68,23 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForOrthanc(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<string> {
+async function waitForOrthanc(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: () => string,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Orthanc exited with code ${child.exitCode}:\n${output().slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`Orthanc exited with code ${child.exitCode}:\n${output().slice(-2000)}`);
     try {
       const r = await fetch(`${url}/system`);
       if (r.ok) {
         const sys = (await r.json()) as { Version?: string };
         const plugins = (await (await fetch(`${url}/plugins`)).json()) as string[];
-        if (!plugins.includes('dicom-web')) throw new Error(`Orthanc started without the DICOMweb plugin (${DICOMWEB_PLUGIN})`);
+        if (!plugins.includes('dicom-web'))
+          throw new Error(`Orthanc started without the DICOMweb plugin (${DICOMWEB_PLUGIN})`);
         return sys.Version ?? 'unknown';
       }
     } catch (e) {
@@ -91,7 +98,9 @@ async function waitForOrthanc(url: string, child: ChildProcess, timeoutMs: numbe
 /** Starts Orthanc; rejects with a clear message when it or its DICOMweb plugin is not installed. */
 export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancHandle> {
   if (!fs.existsSync(ORTHANC_BIN)) {
-    throw new Error(`Orthanc is not installed (${ORTHANC_BIN}): apt-get install orthanc orthanc-dicomweb, or set NA_ORTHANC_BIN`);
+    throw new Error(
+      `Orthanc is not installed (${ORTHANC_BIN}): apt-get install orthanc orthanc-dicomweb, or set NA_ORTHANC_BIN`,
+    );
   }
   if (!fs.existsSync(DICOMWEB_PLUGIN)) {
     throw new Error(`Orthanc's DICOMweb plugin is missing (${DICOMWEB_PLUGIN}): apt-get install orthanc-dicomweb`);

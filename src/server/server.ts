@@ -65,8 +65,19 @@ export function safeJoin(root: string, urlPath: string): string | null {
   return full === rootAbs || full.startsWith(rootAbs + path.sep) ? full : null;
 }
 
-function send(res: http.ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}) {
-  res.writeHead(status, { ...ISOLATION_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type: string,
+  extra: Record<string, string> = {},
+) {
+  res.writeHead(status, {
+    ...ISOLATION_HEADERS,
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    ...extra,
+  });
   res.end(body);
 }
 
@@ -78,7 +89,12 @@ function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: str
     return false;
   }
   if (!stat.isFile()) return false;
-  res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': mimeType(file), 'Content-Length': stat.size, 'Cache-Control': cache });
+  res.writeHead(200, {
+    ...ISOLATION_HEADERS,
+    'Content-Type': mimeType(file),
+    'Content-Length': stat.size,
+    'Cache-Control': cache,
+  });
   if (req.method === 'HEAD') res.end();
   else fs.createReadStream(file).pipe(res);
   return true;
@@ -96,7 +112,8 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse, target: URL)
     up.pipe(res);
   });
   upstream.on('error', (e) => {
-    if (!res.headersSent) send(res, 502, `PACS proxy: cannot reach ${target.origin} (${e.message})\n`, 'text/plain; charset=utf-8');
+    if (!res.headersSent)
+      send(res, 502, `PACS proxy: cannot reach ${target.origin} (${e.message})\n`, 'text/plain; charset=utf-8');
     else res.destroy(e);
   });
   req.pipe(upstream);
@@ -136,7 +153,9 @@ export function createNaServer(opts: NaServerOptions): http.Server {
       if (p === '/demo/study.json') {
         const m = readManifest();
         if (!m) return send(res, 404, 'No demo study\n', 'text/plain; charset=utf-8');
-        return send(res, 200, JSON.stringify(manifestWithOrigin(m, requestOrigin(req))), MIME['.json'], { 'Cache-Control': 'no-store' });
+        return send(res, 200, JSON.stringify(manifestWithOrigin(m, requestOrigin(req))), MIME['.json'], {
+          'Cache-Control': 'no-store',
+        });
       }
       const mounts: Array<[string, string | undefined, string]> = [
         ['/na/weights/', opts.weightsDir, 'no-cache'],

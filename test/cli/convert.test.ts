@@ -24,8 +24,12 @@ async function runIn(register: Register, ...args: string[]) {
   register(program, runAction);
   let stdout = '';
   let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const out = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
   try {
     await program.parseAsync(['node', 'sodium-denoise', ...args]);
   } finally {
@@ -49,7 +53,11 @@ describe('sodium-denoise convert', () => {
   });
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cli-convert-'));
-    await writeDicomSeriesFiles(path.join(dir, 'dicom'), volume, { patientId: 'NA-042', seriesNumber: 9, seriesDescription: 'Na source' });
+    await writeDicomSeriesFiles(path.join(dir, 'dicom'), volume, {
+      patientId: 'NA-042',
+      seriesNumber: 9,
+      seriesDescription: 'Na source',
+    });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -58,7 +66,10 @@ describe('sodium-denoise convert', () => {
     const toNifti = await cli('convert', '--in', path.join(dir, 'dicom'), '--out', nii, '--json');
     expect(toNifti.code).toBe(0);
     const report = JSON.parse(toNifti.stdout);
-    expect(report.input).toMatchObject({ format: 'dicom', series: { seriesNumber: 9, imagedNucleus: '23Na', patientId: 'NA-042', slices: 5 } });
+    expect(report.input).toMatchObject({
+      format: 'dicom',
+      series: { seriesNumber: 9, imagedNucleus: '23Na', patientId: 'NA-042', slices: 5 },
+    });
     expect(report.output).toMatchObject({ path: nii, format: 'nifti', files: 1 });
     expect(report.volume.dims).toEqual([8, 7, 5]);
     const fromNifti = await readNiftiFile(nii);
@@ -66,7 +77,20 @@ describe('sodium-denoise convert', () => {
     fromNifti.direction.forEach((x, a) => expect(x).toBeCloseTo(volume.direction[a], 5));
 
     const out = path.join(dir, 'from-nifti');
-    const toDicom = await cli('convert', '--in', nii, '--out', out, '--json', '--patient-id', 'NA-043', '--series-description', 'Na from NIfTI', '--field-strength', '7');
+    const toDicom = await cli(
+      'convert',
+      '--in',
+      nii,
+      '--out',
+      out,
+      '--json',
+      '--patient-id',
+      'NA-043',
+      '--series-description',
+      'Na from NIfTI',
+      '--field-strength',
+      '7',
+    );
     expect(toDicom.code).toBe(0);
     expect(JSON.parse(toDicom.stdout).output).toMatchObject({ format: 'dicom', files: 5 });
     expect(readdirSync(out)).toHaveLength(5);

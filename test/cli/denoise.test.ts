@@ -23,16 +23,39 @@ describe('sodium-denoise denoise', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-denoise-'));
     await writeNiftiFile(path.join(dir, 'noisy.nii.gz'), subject.acquisitions[0]);
     await writeNiftiFile(path.join(dir, 'truth.nii.gz'), subject.truth);
-    await writeNiftiFile(path.join(dir, 'mask.nii.gz'), createVolume({ ...subject.truth, data: Float32Array.from(subject.brainMask) }));
-    await writeNiftiFile(path.join(dir, 'small.nii.gz'), createVolume({ dims: [10, 10, 10], data: new Float32Array(1000).fill(1) }));
+    await writeNiftiFile(
+      path.join(dir, 'mask.nii.gz'),
+      createVolume({ ...subject.truth, data: Float32Array.from(subject.brainMask) }),
+    );
+    await writeNiftiFile(
+      path.join(dir, 'small.nii.gz'),
+      createVolume({ dims: [10, 10, 10], data: new Float32Array(1000).fill(1) }),
+    );
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('NLM: NIfTI in, NIfTI out, JSON with σ, parameters and metrics against the reference', async () => {
     const out = path.join(dir, 'nlm.nii.gz');
     const before = fs.readFileSync(path.join(dir, 'noisy.nii.gz'));
-    const r = cli('--method', 'nlm', '--in', path.join(dir, 'noisy.nii.gz'), '--out', out, '--block-radius', '3', '--threads', '2',
-      '--reference', path.join(dir, 'truth.nii.gz'), '--reference-kind', 'noise-free', '--mask', path.join(dir, 'mask.nii.gz'), '--json');
+    const r = cli(
+      '--method',
+      'nlm',
+      '--in',
+      path.join(dir, 'noisy.nii.gz'),
+      '--out',
+      out,
+      '--block-radius',
+      '3',
+      '--threads',
+      '2',
+      '--reference',
+      path.join(dir, 'truth.nii.gz'),
+      '--reference-kind',
+      'noise-free',
+      '--mask',
+      path.join(dir, 'mask.nii.gz'),
+      '--json',
+    );
     expect(r.stderr).not.toMatch(/sodium-denoise:/);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
@@ -51,9 +74,23 @@ describe('sodium-denoise denoise', () => {
 
   it('NLM: DICOM in, a DERIVED DICOM series out, in the same study and frame of reference', async () => {
     const src = path.join(dir, 'dicom-in');
-    await writeVolumeOutput(src, subject.acquisitions[1], { dicom: { patientName: 'Phantom^Two', seriesDescription: 'Na 3D' } });
+    await writeVolumeOutput(src, subject.acquisitions[1], {
+      dicom: { patientName: 'Phantom^Two', seriesDescription: 'Na 3D' },
+    });
     const out = path.join(dir, 'dicom-out');
-    const r = cli('--method', 'nlm', '--in', src, '--out', out, '--sigma', String(subject.noiseSigma), '--block-radius', '2', '--no-rician');
+    const r = cli(
+      '--method',
+      'nlm',
+      '--in',
+      src,
+      '--out',
+      out,
+      '--sigma',
+      String(subject.noiseSigma),
+      '--block-radius',
+      '2',
+      '--no-rician',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/NLM σ=.*no Rician correction/);
     expect(r.stdout).toMatch(/wrote a DICOM series of 28 files/);
@@ -66,9 +103,21 @@ describe('sodium-denoise denoise', () => {
     expect(output.volume.dims).toEqual(input.volume.dims);
   });
 
-  it('DA: the repository\'s weights on wasm, JSON with the model card\'s identity', async () => {
+  it("DA: the repository's weights on wasm, JSON with the model card's identity", async () => {
     const out = path.join(dir, 'da.nii.gz');
-    const r = cli('--method', 'da', '--in', path.join(dir, 'noisy.nii.gz'), '--out', out, '--backend', 'wasm', '--mask', path.join(dir, 'mask.nii.gz'), '--json');
+    const r = cli(
+      '--method',
+      'da',
+      '--in',
+      path.join(dir, 'noisy.nii.gz'),
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+      '--mask',
+      path.join(dir, 'mask.nii.gz'),
+      '--json',
+    );
     expect(r.stderr).not.toMatch(/sodium-denoise:/);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
@@ -99,7 +148,16 @@ describe('sodium-denoise denoise', () => {
   });
 
   it('rejects a mask on another grid', () => {
-    const r = cli('--method', 'nlm', '--in', path.join(dir, 'noisy.nii.gz'), '--out', path.join(dir, 'never.nii.gz'), '--mask', path.join(dir, 'small.nii.gz'));
+    const r = cli(
+      '--method',
+      'nlm',
+      '--in',
+      path.join(dir, 'noisy.nii.gz'),
+      '--out',
+      path.join(dir, 'never.nii.gz'),
+      '--mask',
+      path.join(dir, 'small.nii.gz'),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--mask .*small\.nii\.gz has dims \[10, 10, 10\] but the volume has \[28, 28, 28\]/);
   });

@@ -23,8 +23,12 @@ async function runIn(register: Register, ...args: string[]) {
   register(program, runAction);
   let stdout = '';
   let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const out = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
   try {
     await program.parseAsync(['node', 'sodium-denoise', ...args]);
   } finally {
@@ -39,8 +43,17 @@ const cli = (...args: string[]) => runIn(registerInfo, ...args);
 
 describe('sodium-denoise info', () => {
   let dir: string;
-  const a = createVolume({ dims: [6, 5, 4], spacing: [4, 4, 4], origin: [1, 2, 3], data: Float32Array.from({ length: 120 }, (_, i) => i) });
-  const b = createVolume({ dims: [5, 5, 3], spacing: [3, 3, 5], data: Float32Array.from({ length: 75 }, (_, i) => -i) });
+  const a = createVolume({
+    dims: [6, 5, 4],
+    spacing: [4, 4, 4],
+    origin: [1, 2, 3],
+    data: Float32Array.from({ length: 120 }, (_, i) => i),
+  });
+  const b = createVolume({
+    dims: [5, 5, 3],
+    spacing: [3, 3, 5],
+    data: Float32Array.from({ length: 75 }, (_, i) => -i),
+  });
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cli-info-'));
     await writeDicomSeriesFiles(path.join(dir, 'study', 's1'), a, { seriesNumber: 1, seriesDescription: 'Na 10 min' });
@@ -53,8 +66,19 @@ describe('sodium-denoise info', () => {
     const res = await cli('info', '--in', path.join(dir, 'study'), '--json');
     expect(res.code).toBe(0);
     const report = JSON.parse(res.stdout);
-    expect(report.series.map((s: { seriesNumber: number; seriesDescription: string; slices: number; imagedNucleus: string }) =>
-      [s.seriesNumber, s.seriesDescription, s.slices, s.imagedNucleus])).toEqual([[1, 'Na 10 min', 4, '23Na'], [2, 'Na 2.5 min', 3, '23Na']]);
+    expect(
+      report.series.map(
+        (s: { seriesNumber: number; seriesDescription: string; slices: number; imagedNucleus: string }) => [
+          s.seriesNumber,
+          s.seriesDescription,
+          s.slices,
+          s.imagedNucleus,
+        ],
+      ),
+    ).toEqual([
+      [1, 'Na 10 min', 4, '23Na'],
+      [2, 'Na 2.5 min', 3, '23Na'],
+    ]);
     const text = await cli('info', '--in', path.join(dir, 'study'));
     expect(text.stdout).toMatch(/2 series \(choose one with --series\)/);
     expect(text.stdout).toMatch(/#2 "Na 2\.5 min", 23Na, 3 slices, UID 2\.25\.\d+/);
@@ -65,7 +89,12 @@ describe('sodium-denoise info', () => {
     expect(res.code).toBe(0);
     const report = JSON.parse(res.stdout);
     expect(report.series).toMatchObject({ seriesNumber: 2, imagedNucleus: '23Na', modality: 'MR', slices: 3 });
-    expect(report.volume).toMatchObject({ dims: [5, 5, 3], spacing: [3, 3, 5], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] });
+    expect(report.volume).toMatchObject({
+      dims: [5, 5, 3],
+      spacing: [3, 3, 5],
+      origin: [0, 0, 0],
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    });
     expect(report.volume.range.min).toBeCloseTo(-74, 2);
     expect(report.volume.range.max).toBeCloseTo(0, 2);
   });
@@ -75,7 +104,12 @@ describe('sodium-denoise info', () => {
     expect(res.code).toBe(0);
     const report = JSON.parse(res.stdout);
     expect(report.format).toBe('nifti');
-    expect(report.volume).toMatchObject({ dims: [6, 5, 4], spacing: [4, 4, 4], origin: [1, 2, 3], range: { min: 0, max: 119, mean: 59.5 } });
+    expect(report.volume).toMatchObject({
+      dims: [6, 5, 4],
+      spacing: [4, 4, 4],
+      origin: [1, 2, 3],
+      range: { min: 0, max: 119, mean: 59.5 },
+    });
   });
 });
 
@@ -86,7 +120,9 @@ describe('sodium-denoise info (binary)', () => {
       writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
       const res = spawnCli('info', '--in', dir);
       expect(res.code).toBe(1);
-      expect(res.stderr.trim()).toBe(`sodium-denoise: ${path.join(dir, 'notes.txt')} is not a DICOM file (no "DICM" marker after the 128-byte preamble)`);
+      expect(res.stderr.trim()).toBe(
+        `sodium-denoise: ${path.join(dir, 'notes.txt')} is not a DICOM file (no "DICM" marker after the 128-byte preamble)`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -24,9 +24,18 @@ describe('sodium-denoise metrics', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-metrics-'));
     await writeNiftiFile(file('mean3.nii.gz'), subject.mean3);
     await writeNiftiFile(file('acq1.nii.gz'), subject.acquisitions[0]);
-    await writeNiftiFile(file('mask.nii.gz'), createVolume({ ...subject.mean3, data: Float32Array.from(subject.brainMask) }));
-    await writeNiftiFile(file('other.nii.gz'), createVolume({ dims: [10, 10, 10], data: new Float32Array(1000).fill(1) }));
-    await writeNiftiFile(file('empty-mask.nii.gz'), createVolume({ ...subject.mean3, data: new Float32Array(subject.mean3.data.length) }));
+    await writeNiftiFile(
+      file('mask.nii.gz'),
+      createVolume({ ...subject.mean3, data: Float32Array.from(subject.brainMask) }),
+    );
+    await writeNiftiFile(
+      file('other.nii.gz'),
+      createVolume({ dims: [10, 10, 10], data: new Float32Array(1000).fill(1) }),
+    );
+    await writeNiftiFile(
+      file('empty-mask.nii.gz'),
+      createVolume({ ...subject.mean3, data: new Float32Array(subject.mean3.data.length) }),
+    );
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -46,7 +55,10 @@ describe('sodium-denoise metrics', () => {
     const r = cli('--ref', file('mean3.nii.gz'), '--in', file('acq1.nii.gz'));
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/computing the brain mask automatically from --ref/);
-    const m = /^pSNR ([\d.]+) dB, SSIM ([\d.]+) over (\d+) voxels \(([\d.]+) mL, automatic brain mask from --ref\)\n$/.exec(r.stdout);
+    const m =
+      /^pSNR ([\d.]+) dB, SSIM ([\d.]+) over (\d+) voxels \(([\d.]+) mL, automatic brain mask from --ref\)\n$/.exec(
+        r.stdout,
+      );
     expect(m).not.toBeNull();
     const truthVoxels = subject.brainMask.reduce((a, b) => a + b, 0);
     expect(Math.abs(Number(m![3]) - truthVoxels) / truthVoxels).toBeLessThan(0.15);
@@ -56,10 +68,22 @@ describe('sodium-denoise metrics', () => {
 
   it('fails with one clear line on bad input', () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--ref', file('missing.nii.gz'), '--in', file('acq1.nii.gz')], /--ref: Input .*missing\.nii\.gz does not exist/],
-      [['--ref', file('mean3.nii.gz'), '--in', file('other.nii.gz')], /--in has dims \[10, 10, 10\] but --ref has \[40, 40, 40\]/],
-      [['--ref', file('mean3.nii.gz'), '--in', file('acq1.nii.gz'), '--mask', file('other.nii.gz')], /--mask .* has dims \[10, 10, 10\]/],
-      [['--ref', file('mean3.nii.gz'), '--in', file('acq1.nii.gz'), '--mask', file('empty-mask.nii.gz')], /--mask .* is empty/],
+      [
+        ['--ref', file('missing.nii.gz'), '--in', file('acq1.nii.gz')],
+        /--ref: Input .*missing\.nii\.gz does not exist/,
+      ],
+      [
+        ['--ref', file('mean3.nii.gz'), '--in', file('other.nii.gz')],
+        /--in has dims \[10, 10, 10\] but --ref has \[40, 40, 40\]/,
+      ],
+      [
+        ['--ref', file('mean3.nii.gz'), '--in', file('acq1.nii.gz'), '--mask', file('other.nii.gz')],
+        /--mask .* has dims \[10, 10, 10\]/,
+      ],
+      [
+        ['--ref', file('mean3.nii.gz'), '--in', file('acq1.nii.gz'), '--mask', file('empty-mask.nii.gz')],
+        /--mask .* is empty/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

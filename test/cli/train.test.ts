@@ -13,14 +13,36 @@ const COHORT = 'phantom:4:3:32:8';
 const TINY = ['--folds', '2', '--samples-per-epoch', '256', '--val-samples', '128', '--batch', '64'];
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 240000,
+  });
 }
 
 describe('sodium-denoise train / evaluate', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-train-'));
 
   it('stops cleanly on SIGINT with a checkpoint, then --resume runs the cross-validation to the end', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'train', '--cohort', COHORT, '--out', out, ...TINY, '--max-epochs', '50', '--patience', '50'], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        MAIN,
+        'train',
+        '--cohort',
+        COHORT,
+        '--out',
+        out,
+        ...TINY,
+        '--max-epochs',
+        '50',
+        '--patience',
+        '50',
+      ],
+      { cwd: ROOT },
+    );
     let stderr = '';
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -35,7 +57,21 @@ describe('sodium-denoise train / evaluate', () => {
     expect(code).toBe(130);
     expect(fs.existsSync(path.join(out, 'fold-1', 'checkpoint', 'state.json'))).toBe(true);
 
-    const res = cli(['train', '--cohort', COHORT, '--out', out, ...TINY, '--max-epochs', '2', '--patience', '50', '--resume', '--json', '--quiet']);
+    const res = cli([
+      'train',
+      '--cohort',
+      COHORT,
+      '--out',
+      out,
+      ...TINY,
+      '--max-epochs',
+      '2',
+      '--patience',
+      '50',
+      '--resume',
+      '--json',
+      '--quiet',
+    ]);
     expect(res.stderr).not.toMatch(/sodium-denoise:/);
     expect(res.status).toBe(0);
     const json = JSON.parse(res.stdout);
@@ -47,8 +83,18 @@ describe('sodium-denoise train / evaluate', () => {
       const all = [...fold.train, ...fold.validation, ...fold.test];
       expect(new Set(all).size).toBe(4);
     }
-    for (const f of ['cv-report.md', 'cv-report.json', 'cv-report-per-subject.csv', 'learning-curves.png', 'learning-curves.svg', 'cv-plan.json',
-      'fold-1/log.csv', 'fold-1/weights/model.json', 'fold-1/weights/model-card.json', 'fold-2/evaluation/report.md']) {
+    for (const f of [
+      'cv-report.md',
+      'cv-report.json',
+      'cv-report-per-subject.csv',
+      'learning-curves.png',
+      'learning-curves.svg',
+      'cv-plan.json',
+      'fold-1/log.csv',
+      'fold-1/weights/model.json',
+      'fold-1/weights/model-card.json',
+      'fold-2/evaluation/report.md',
+    ]) {
       expect(fs.existsSync(path.join(out, f))).toBe(true);
     }
     const md = fs.readFileSync(path.join(out, 'cv-report.md'), 'utf8');
@@ -61,11 +107,27 @@ describe('sodium-denoise train / evaluate', () => {
 
   it('evaluate scores saved weights on chosen subjects and writes the report and figure', () => {
     const dir = path.join(out, 'eval');
-    const res = cli(['evaluate', '--cohort', COHORT, '--weights', path.join(out, 'fold-1', 'weights'), '--subjects', 'sub-02', '--out', dir, '--json']);
+    const res = cli([
+      'evaluate',
+      '--cohort',
+      COHORT,
+      '--weights',
+      path.join(out, 'fold-1', 'weights'),
+      '--subjects',
+      'sub-02',
+      '--out',
+      dir,
+      '--json',
+    ]);
     expect(res.status).toBe(0);
     const json = JSON.parse(res.stdout);
     expect(json.subjects).toEqual(['sub-02']);
-    expect(json.tables.map((t: { reference: string; metric: string }) => `${t.reference}/${t.metric}`)).toEqual(['mean3/psnr', 'mean3/ssim', 'truth/psnr', 'truth/ssim']);
+    expect(json.tables.map((t: { reference: string; metric: string }) => `${t.reference}/${t.metric}`)).toEqual([
+      'mean3/psnr',
+      'mean3/ssim',
+      'truth/psnr',
+      'truth/ssim',
+    ]);
     expect(fs.existsSync(path.join(dir, 'figure-sub-02.png'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'report.md'))).toBe(true);
   });
@@ -76,7 +138,15 @@ describe('sodium-denoise train / evaluate', () => {
     expect(bad.stderr.trim()).toMatch(/^sodium-denoise: 3-fold cross-validation needs at least 6 subjects/);
     const lr = cli(['train', '--cohort', COHORT, '--out', out, '--lr', 'fast']);
     expect(lr.stderr.trim()).toBe('sodium-denoise: --lr must be a positive number, got "fast"');
-    const who = cli(['evaluate', '--cohort', COHORT, '--weights', path.join(out, 'fold-1', 'weights'), '--subjects', 'sub-09']);
+    const who = cli([
+      'evaluate',
+      '--cohort',
+      COHORT,
+      '--weights',
+      path.join(out, 'fold-1', 'weights'),
+      '--subjects',
+      'sub-09',
+    ]);
     expect(who.stderr).toMatch(/--subjects: sub-09 not in the cohort/);
   });
 });

@@ -17,7 +17,10 @@ function runCohort(subjects: number, threads: number): Promise<CohortRow[]> {
         new Promise<CohortRow[]>((resolve, reject) => {
           // The worker registers tsx itself: jest's own transform does not reach worker threads.
           const file = JSON.stringify(path.join(__dirname, 'cohort-worker.ts'));
-          const w = new Worker(`require('tsx/cjs/api').register(); require(${file});`, { eval: true, workerData: { indices } });
+          const w = new Worker(`require('tsx/cjs/api').register(); require(${file});`, {
+            eval: true,
+            workerData: { indices },
+          });
           w.once('message', resolve);
           w.once('error', reject);
           w.once('exit', (code) => code !== 0 && reject(new Error(`cohort worker exited with ${code}`)));
@@ -33,7 +36,12 @@ describe('computeBrainMask on the default phantom cohort (seed 1, 13 subjects, 6
     rows = await runCohort(13, 2);
     process.stderr.write(
       `brain-mask cohort: ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n` +
-        rows.map((r) => `  ${r.id} Dice ${r.diceMean3.toFixed(4)} (acq1 ${r.diceAcq1.toFixed(4)}) pSNR ${r.psnrAcq1.toFixed(2)} SSIM ${r.ssimAcq1.toFixed(4)} σ ${r.sigmaEstimated.toFixed(2)}/${r.sigmaTrue.toFixed(2)} SNR ${r.snrEstimated.toFixed(2)}/${r.snrTrue} ${r.ms.toFixed(0)} ms`).join('\n') +
+        rows
+          .map(
+            (r) =>
+              `  ${r.id} Dice ${r.diceMean3.toFixed(4)} (acq1 ${r.diceAcq1.toFixed(4)}) pSNR ${r.psnrAcq1.toFixed(2)} SSIM ${r.ssimAcq1.toFixed(4)} σ ${r.sigmaEstimated.toFixed(2)}/${r.sigmaTrue.toFixed(2)} SNR ${r.snrEstimated.toFixed(2)}/${r.snrTrue} ${r.ms.toFixed(0)} ms`,
+          )
+          .join('\n') +
         '\n',
     );
   });
@@ -75,7 +83,10 @@ describe('computeBrainMask on the default phantom cohort (seed 1, 13 subjects, 6
 describe('computeBrainMask on an independent synthetic sodium head', () => {
   it.each([
     ['3.5 × 3.5 × 5 mm, low SNR', { spacing: [3.5, 3.5, 5], dims: [72, 72, 44], snr: 7, seed: 2 }],
-    ['rows running anterior, slices running down, head shifted', { direction: [1, 0, 0, 0, -1, 0, 0, 0, -1], shift: [8, -12, 6], seed: 3 }],
+    [
+      'rows running anterior, slices running down, head shifted',
+      { direction: [1, 0, 0, 0, -1, 0, 0, 0, -1], shift: [8, -12, 6], seed: 3 },
+    ],
     // The scalp (20 mM) is under 3σ here: the head must still be found whole, or the CSF rim is taken for scalp.
     ['4 mm, SNR 5', { snr: 5, seed: 5 }],
   ] as const)('%s: Dice ≥ 0.9, no eye or tube voxels', (_, opts) => {

@@ -3,7 +3,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createVolume, IDENTITY_DIRECTION, voxelToPatient, type Mat3, type Vec3, type Volume } from '../../src/core/volume';
+import {
+  createVolume,
+  IDENTITY_DIRECTION,
+  voxelToPatient,
+  type Mat3,
+  type Vec3,
+  type Volume,
+} from '../../src/core/volume';
 import { gaussianFilter } from '../../src/core/filters';
 
 /** mulberry32: small, fast, seeded uniform [0, 1). */
@@ -40,7 +47,8 @@ export function fieldVolume(dims: Vec3, spacing: Vec3, f: (x: number, y: number,
   const c = dims.map((d) => (d - 1) / 2);
   for (let k = 0, idx = 0; k < dims[2]; k++)
     for (let j = 0; j < dims[1]; j++)
-      for (let i = 0; i < dims[0]; i++, idx++) v.data[idx] = f((i - c[0]) * spacing[0], (j - c[1]) * spacing[1], (k - c[2]) * spacing[2]);
+      for (let i = 0; i < dims[0]; i++, idx++)
+        v.data[idx] = f((i - c[0]) * spacing[0], (j - c[1]) * spacing[1], (k - c[2]) * spacing[2]);
   return v;
 }
 
@@ -85,16 +93,32 @@ export interface SyntheticHead {
  * 100 mM) beside the head, a neck running out of the field of view. Concentrations are sampled per voxel,
  * blurred by a PSF of `psfMm` and given Rician noise for the requested brain SNR. LPS: +x left, +y posterior, +z up.
  */
-export function syntheticSodiumHead(opts: { spacing?: Vec3; dims?: Vec3; snr?: number; seed?: number; psfMm?: number; shift?: Vec3; direction?: Mat3; supersample?: 1 | 2 } = {}): SyntheticHead {
+export function syntheticSodiumHead(
+  opts: {
+    spacing?: Vec3;
+    dims?: Vec3;
+    snr?: number;
+    seed?: number;
+    psfMm?: number;
+    shift?: Vec3;
+    direction?: Mat3;
+    supersample?: 1 | 2;
+  } = {},
+): SyntheticHead {
   const spacing = opts.spacing ?? [4, 4, 4];
   const dims = opts.dims ?? [64, 64, 56];
   const [dx, dy, dz] = opts.shift ?? [0, 0, 0];
-  const ell = (x: number, y: number, z: number, c: Vec3, r: Vec3) => ((x - c[0]) / r[0]) ** 2 + ((y - c[1]) / r[1]) ** 2 + ((z - c[2]) / r[2]) ** 2 <= 1;
-  const inBrain = (x: number, y: number, z: number) => ell(x, y, z, [0, 6, 12], [64, 82, 68]) && !(y < -38 && z < -12) && !(z < -30 && Math.abs(x) < 20);
+  const ell = (x: number, y: number, z: number, c: Vec3, r: Vec3) =>
+    ((x - c[0]) / r[0]) ** 2 + ((y - c[1]) / r[1]) ** 2 + ((z - c[2]) / r[2]) ** 2 <= 1;
+  const inBrain = (x: number, y: number, z: number) =>
+    ell(x, y, z, [0, 6, 12], [64, 82, 68]) && !(y < -38 && z < -12) && !(z < -30 && Math.abs(x) < 20);
   const inEye = (x: number, y: number, z: number) => ell(Math.abs(x), y, z, [32, -74, -28], [12, 12, 12]);
-  const tubeValue = (x: number, y: number, z: number) => (Math.abs(z) < 50 && Math.hypot(Math.abs(x) - 106, y) <= 10 ? (x > 0 ? 100 : 50) : 0);
+  const tubeValue = (x: number, y: number, z: number) =>
+    Math.abs(z) < 50 && Math.hypot(Math.abs(x) - 106, y) <= 10 ? (x > 0 ? 100 : 50) : 0;
   const conc = (px: number, py: number, pz: number): number => {
-    const x = px - dx, y = py - dy, z = pz - dz;
+    const x = px - dx,
+      y = py - dy,
+      z = pz - dz;
     const t = tubeValue(x, y, z);
     if (t) return t;
     if (inEye(x, y, z)) return 140;
@@ -105,15 +129,20 @@ export function syntheticSodiumHead(opts: { spacing?: Vec3; dims?: Vec3; snr?: n
       return 36 + 4 * Math.sin(x / 9) * Math.cos(y / 11); // grey/white mixture
     }
     if (inBrain(x, y, z)) return 140; // CSF under the skull
-    if (ell(x, y, z, [0, 0, 0], [73, 93, 83]) || (z < -30 && Math.hypot(x / 48, (y - 15) / 53) <= 1)) return z < -30 && !ell(x, y, z, [0, 6, 12], [70, 88, 74]) ? 22 : 3; // skull (neck: muscle)
+    if (ell(x, y, z, [0, 0, 0], [73, 93, 83]) || (z < -30 && Math.hypot(x / 48, (y - 15) / 53) <= 1))
+      return z < -30 && !ell(x, y, z, [0, 6, 12], [70, 88, 74]) ? 22 : 3; // skull (neck: muscle)
     return 20; // scalp
   };
   // The grid's centre sits at the patient origin whatever the direction cosines.
   const direction = opts.direction ?? IDENTITY_DIRECTION;
   const half = dims.map((d, a) => ((d - 1) / 2) * spacing[a]);
-  const origin = [0, 1, 2].map((r) => -(direction[r] * half[0] + direction[3 + r] * half[1] + direction[6 + r] * half[2])) as Vec3;
+  const origin = [0, 1, 2].map(
+    (r) => -(direction[r] * half[0] + direction[3 + r] * half[1] + direction[6 + r] * half[2]),
+  ) as Vec3;
   const volume = createVolume({ dims, spacing, origin, direction });
-  const rowDir = direction.slice(0, 3), colDir = direction.slice(3, 6), sliceDir = direction.slice(6, 9);
+  const rowDir = direction.slice(0, 3),
+    colDir = direction.slice(3, 6),
+    sliceDir = direction.slice(6, 9);
   const brain = new Uint8Array(volume.data.length);
   const tubes = new Uint8Array(volume.data.length);
   const eyes = new Uint8Array(volume.data.length);
@@ -127,7 +156,9 @@ export function syntheticSodiumHead(opts: { spacing?: Vec3; dims?: Vec3; snr?: n
         for (const a of sub)
           for (const b of sub)
             for (const c of sub) {
-              const off = [0, 1, 2].map((r) => rowDir[r] * a * spacing[0] + colDir[r] * b * spacing[1] + sliceDir[r] * c * spacing[2]);
+              const off = [0, 1, 2].map(
+                (r) => rowDir[r] * a * spacing[0] + colDir[r] * b * spacing[1] + sliceDir[r] * c * spacing[2],
+              );
               s += conc(x + off[0], y + off[1], z + off[2]);
             }
         volume.data[idx] = s / sub.length ** 3;
@@ -136,7 +167,12 @@ export function syntheticSodiumHead(opts: { spacing?: Vec3; dims?: Vec3; snr?: n
         eyes[idx] = inEye(x - dx, y - dy, z - dz) ? 1 : 0;
       }
   const psf = opts.psfMm ?? 3;
-  const blurred = gaussianFilter(volume.data, dims, spacing.map((s) => psf / s), { mode: 'constant' });
+  const blurred = gaussianFilter(
+    volume.data,
+    dims,
+    spacing.map((s) => psf / s),
+    { mode: 'constant' },
+  );
   const snr = opts.snr ?? 12;
   const noisy = addRician(Float32Array.from(blurred), 37 / snr, opts.seed ?? 1);
   return { volume: { ...volume, data: noisy }, brain, tubes, eyes };

@@ -24,11 +24,13 @@ import { createVolume, voxelToPatient, type Vec3 } from '../../src/core/volume';
 function shape(dims: Vec3, spacing: Vec3, f: (x: number, y: number, z: number) => boolean): Uint8Array {
   const m = new Uint8Array(dims[0] * dims[1] * dims[2]);
   for (let k = 0, idx = 0; k < dims[2]; k++)
-    for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++, idx++) m[idx] = f(i * spacing[0], j * spacing[1], k * spacing[2]) ? 1 : 0;
+    for (let j = 0; j < dims[1]; j++)
+      for (let i = 0; i < dims[0]; i++, idx++) m[idx] = f(i * spacing[0], j * spacing[1], k * spacing[2]) ? 1 : 0;
   return m;
 }
 
-const ball = (c: Vec3, r: number) => (x: number, y: number, z: number) => (x - c[0]) ** 2 + (y - c[1]) ** 2 + (z - c[2]) ** 2 <= r * r;
+const ball = (c: Vec3, r: number) => (x: number, y: number, z: number) =>
+  (x - c[0]) ** 2 + (y - c[1]) ** 2 + (z - c[2]) ** 2 <= r * r;
 
 describe('counting and overlap', () => {
   it('counts voxels, millilitres and Dice', () => {
@@ -57,7 +59,9 @@ describe('bounding box, crop and pad', () => {
     expect(c.dims).toEqual([5, 3, 4]);
     expect(c.data[0]).toBe(2 + 10 * (3 + 8 * 1));
     expect(voxelToPatient(c, 1, 1, 1)).toEqual(voxelToPatient(v, 3, 4, 2));
-    expect(uncropArray(cropArray(v.data, dims, box), box, dims).filter((x, i) => x !== (isInside(i) ? v.data[i] : 0))).toHaveLength(0);
+    expect(
+      uncropArray(cropArray(v.data, dims, box), box, dims).filter((x, i) => x !== (isInside(i) ? v.data[i] : 0)),
+    ).toHaveLength(0);
     function isInside(i: number): boolean {
       const [x, y, z] = [i % 10, Math.floor(i / 10) % 8, Math.floor(i / 80)];
       return x >= 2 && x <= 6 && y >= 3 && y <= 5 && z >= 1 && z <= 4;
@@ -66,7 +70,12 @@ describe('bounding box, crop and pad', () => {
   });
 
   it('pads with a constant and moves the origin', () => {
-    const v = createVolume({ dims: [2, 2, 2], spacing: [1, 2, 3], origin: [1, 1, 1], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) });
+    const v = createVolume({
+      dims: [2, 2, 2],
+      spacing: [1, 2, 3],
+      origin: [1, 1, 1],
+      data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    });
     const p = padVolume(v, [1, 0, 2], [0, 1, 0], -1);
     expect(p.dims).toEqual([3, 3, 4]);
     expect(voxelToPatient(p, 1, 0, 2)).toEqual(voxelToPatient(v, 0, 0, 0));
@@ -84,7 +93,8 @@ describe('distance transform and morphology', () => {
     const d2 = squaredDistanceToMask(m, dims, spacing);
     for (let k = 0, idx = 0; k < 5; k++)
       for (let j = 0; j < 7; j++)
-        for (let i = 0; i < 9; i++, idx++) expect(d2[idx]).toBeCloseTo((i - 4) ** 2 + (2 * (j - 3)) ** 2 + (3 * (k - 2)) ** 2, 9);
+        for (let i = 0; i < 9; i++, idx++)
+          expect(d2[idx]).toBeCloseTo((i - 4) ** 2 + (2 * (j - 3)) ** 2 + (3 * (k - 2)) ** 2, 9);
     expect(squaredDistanceToMask(new Uint8Array(10), [10, 1, 1], [1, 1, 1])[0]).toBe(Infinity);
   });
 
@@ -106,7 +116,11 @@ describe('distance transform and morphology', () => {
     const bar = shape(dims, spacing, (x, y, z) => Math.abs(y - 20) <= 1 && Math.abs(z - 20) <= 2 && x > 20 && x < 38);
     const withBar = b10.map((v, i) => v | bar[i]);
     expect(dice(open(withBar, dims, spacing, 3), b10)).toBeGreaterThan(0.97);
-    const split = shape(dims, spacing, (x, y, z) => Math.abs(x - 20) > 1 && Math.abs(y - 20) < 8 && Math.abs(z - 20) < 8);
+    const split = shape(
+      dims,
+      spacing,
+      (x, y, z) => Math.abs(x - 20) > 1 && Math.abs(y - 20) < 8 && Math.abs(z - 20) < 8,
+    );
     expect(connectedComponents(split, dims).sizes).toHaveLength(2);
     expect(connectedComponents(close(split, dims, spacing, 3), dims).sizes).toHaveLength(1);
   });
@@ -128,7 +142,9 @@ describe('holes and components', () => {
       return r <= 6 && r > 3;
     });
     expect(countMask(fillHoles(tube, dims))).toBe(countMask(tube));
-    expect(countMask(fillHolesSlices(tube, dims, 2))).toBe(countMask(shape(dims, s, (x, y) => Math.hypot(x - 10, y - 10) <= 6)));
+    expect(countMask(fillHolesSlices(tube, dims, 2))).toBe(
+      countMask(shape(dims, s, (x, y) => Math.hypot(x - 10, y - 10) <= 6)),
+    );
   });
 
   it('labels components largest first and keeps the largest', () => {

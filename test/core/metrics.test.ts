@@ -33,8 +33,12 @@ function ramp(): Volume {
 describe('psnr', () => {
   it('is 10·log10(range² / MSE) for a constant offset', () => {
     const ref = ramp();
-    const img = volumeLike(ref, ref.data.map((v) => v + 0.5));
-    let lo = Infinity, hi = -Infinity;
+    const img = volumeLike(
+      ref,
+      ref.data.map((v) => v + 0.5),
+    );
+    let lo = Infinity,
+      hi = -Infinity;
     for (const v of ref.data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     expect(psnr(ref, img)).toBeCloseTo(10 * Math.log10((hi - lo) ** 2 / 0.25), 6);
   });
@@ -71,8 +75,14 @@ describe('ssim3d', () => {
     const mask = new Uint8Array(ref.data.length).map((_, i) => (i % 3 === 0 ? 1 : 0));
     const { mean, map } = ssim3d(ref, img, { mask, full: true });
     expect(map).toHaveLength(ref.data.length);
-    let s = 0, n = 0;
-    map!.forEach((v, i) => { if (mask[i]) { s += v; n++; } });
+    let s = 0,
+      n = 0;
+    map!.forEach((v, i) => {
+      if (mask[i]) {
+        s += v;
+        n++;
+      }
+    });
     expect(mean).toBeCloseTo(s / n, 6);
   });
 
@@ -98,13 +108,17 @@ function compareWithSkimage(ref: Volume, img: Volume, mask: Uint8Array, expected
   const { mean, map } = ssim3d(ref, img, { mask, full: true });
   expect(Math.abs(mean - expected.ssimMeanMask)).toBeLessThan(1e-4);
   expect(psnr(ref, img, mask)).toBeCloseTo(expected.psnrMask, 4);
-  let lo = Infinity, hi = -Infinity, sum = 0;
+  let lo = Infinity,
+    hi = -Infinity,
+    sum = 0;
   for (const v of map!) [lo, hi, sum] = [Math.min(lo, v), Math.max(hi, v), sum + v];
   expect(Math.abs(lo - expected.mapMin)).toBeLessThan(1e-4);
   expect(Math.abs(hi - expected.mapMax)).toBeLessThan(1e-4);
   expect(Math.abs(sum / map!.length - expected.mapMean)).toBeLessThan(1e-4);
   let worst = 0;
-  expected.mapSample.index.forEach((idx, i) => (worst = Math.max(worst, Math.abs(map![idx] - expected.mapSample.value[i]))));
+  expected.mapSample.index.forEach(
+    (idx, i) => (worst = Math.max(worst, Math.abs(map![idx] - expected.mapSample.value[i]))),
+  );
   expect(worst).toBeLessThan(1e-4);
   return Math.max(worst, Math.abs(mean - expected.ssimMeanMask));
 }
@@ -123,7 +137,9 @@ describe('ssim3d against scikit-image', () => {
 
   it('matches skimage recomputed now on a freshly generated phantom subject', async () => {
     if (!pythonHas('skimage', 'numpy')) {
-      throw new Error(`${SYSTEM_PYTHON} cannot import skimage: install the Debian package python3-skimage (npm test installs it)`);
+      throw new Error(
+        `${SYSTEM_PYTHON} cannot import skimage: install the Debian package python3-skimage (npm test installs it)`,
+      );
     }
     // A small fresh phantom subject (32³ of 8 mm, its own seed): one acquisition against the mean of three.
     const sub = generateSubject(resolvePhantomParams({ seed: 7, matrix: 32, voxelSizeMm: 8 }), 0);
@@ -135,14 +151,44 @@ describe('ssim3d against scikit-image', () => {
       fs.writeFileSync(path.join(dir, 'ref.f32'), ref.data);
       fs.writeFileSync(path.join(dir, 'img.f32'), img.data);
       fs.writeFileSync(path.join(dir, 'mask.u8'), mask);
-      const r = spawnSync(SYSTEM_PYTHON, [SCRIPT, '--print', '--dims', ref.dims.join(','), '--ref', path.join(dir, 'ref.f32'), '--img', path.join(dir, 'img.f32'), '--mask', path.join(dir, 'mask.u8')], { encoding: 'utf8' });
+      const r = spawnSync(
+        SYSTEM_PYTHON,
+        [
+          SCRIPT,
+          '--print',
+          '--dims',
+          ref.dims.join(','),
+          '--ref',
+          path.join(dir, 'ref.f32'),
+          '--img',
+          path.join(dir, 'img.f32'),
+          '--mask',
+          path.join(dir, 'mask.u8'),
+        ],
+        { encoding: 'utf8' },
+      );
       if (r.status !== 0) throw new Error(`make-ssim-fixture.py failed: ${r.stderr}`);
       compareWithSkimage(ref, img, mask, JSON.parse(r.stdout) as SkimageResult);
       // The same inputs as NIfTI files (the script's own NIfTI reader) give the same answer.
       await writeNiftiFile(path.join(dir, 'ref.nii.gz'), ref);
       await writeNiftiFile(path.join(dir, 'img.nii.gz'), img);
-      await writeNiftiFile(path.join(dir, 'mask.nii.gz'), volumeLike(ref, Float32Array.from(mask)), { datatype: 'uint8' });
-      const n = spawnSync(SYSTEM_PYTHON, [SCRIPT, '--print', '--ref', path.join(dir, 'ref.nii.gz'), '--img', path.join(dir, 'img.nii.gz'), '--mask', path.join(dir, 'mask.nii.gz')], { encoding: 'utf8' });
+      await writeNiftiFile(path.join(dir, 'mask.nii.gz'), volumeLike(ref, Float32Array.from(mask)), {
+        datatype: 'uint8',
+      });
+      const n = spawnSync(
+        SYSTEM_PYTHON,
+        [
+          SCRIPT,
+          '--print',
+          '--ref',
+          path.join(dir, 'ref.nii.gz'),
+          '--img',
+          path.join(dir, 'img.nii.gz'),
+          '--mask',
+          path.join(dir, 'mask.nii.gz'),
+        ],
+        { encoding: 'utf8' },
+      );
       if (n.status !== 0) throw new Error(`make-ssim-fixture.py failed on NIfTI input: ${n.stderr}`);
       compareWithSkimage(ref, img, mask, JSON.parse(n.stdout) as SkimageResult);
     } finally {

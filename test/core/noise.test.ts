@@ -1,5 +1,11 @@
 // Noise estimation on synthetic magnitude images with known Rician σ, and DIPY's estimate_sigma as the reference.
-import { estimateNoiseSigma, estimateSigmaLocal, estimateSnr, findBackground, rayleighSigma } from '../../src/core/noise';
+import {
+  estimateNoiseSigma,
+  estimateSigmaLocal,
+  estimateSnr,
+  findBackground,
+  rayleighSigma,
+} from '../../src/core/noise';
 import { countMask } from '../../src/core/mask';
 import { volumeLike, type Volume } from '../../src/core/volume';
 import { addRician, fieldVolume, pythonHas, runPython } from './helpers';
@@ -7,7 +13,8 @@ import { addRician, fieldVolume, pythonHas, runPython } from './helpers';
 /** A 'head' (ellipsoid at 40, bright 'CSF' core 120) plus a bright tube beside it, 4 mm voxels, Rician noise σ. */
 function headLike(sigma: number, seed: number): { volume: Volume; signal: Volume } {
   const signal = fieldVolume([48, 48, 40], [4, 4, 4], (x, y, z) => {
-    if ((x / 70) ** 2 + (y / 85) ** 2 + (z / 60) ** 2 <= 1) return (x / 15) ** 2 + (y / 20) ** 2 + (z / 15) ** 2 <= 1 ? 120 : 40;
+    if ((x / 70) ** 2 + (y / 85) ** 2 + (z / 60) ** 2 <= 1)
+      return (x / 15) ** 2 + (y / 20) ** 2 + (z / 15) ** 2 <= 1 ? 120 : 40;
     if ((x - 82) ** 2 + y ** 2 <= 36 && Math.abs(z) < 30) return 100; // calibration tube
     return 0;
   });
@@ -63,7 +70,9 @@ describe('estimateNoiseSigma', () => {
 
   it('rejects a background mask of the wrong size', () => {
     const { volume } = headLike(5, 4);
-    expect(() => estimateNoiseSigma(volume, { background: new Uint8Array(10) })).toThrow(/background mask has 10 voxels/);
+    expect(() => estimateNoiseSigma(volume, { background: new Uint8Array(10) })).toThrow(
+      /background mask has 10 voxels/,
+    );
   });
 });
 
@@ -83,7 +92,8 @@ describe('estimateSnr', () => {
 
 describe('estimateSigmaLocal', () => {
   it('agrees with DIPY estimate_sigma (N = 0 and N = 4)', () => {
-    if (!pythonHas('dipy')) throw new Error('/usr/bin/python3 cannot import dipy: install python3-dipy (npm test does)');
+    if (!pythonHas('dipy'))
+      throw new Error('/usr/bin/python3 cannot import dipy: install python3-dipy (npm test does)');
     const { volume } = headLike(6, 7);
     const [nx, ny, nz] = volume.dims;
     const ref = runPython(

@@ -24,7 +24,9 @@ describe('core seeded generator', () => {
     const words = splitmix32Words((42 ^ 0x9e3779b9) >>> 0);
     expect(words).toEqual([2841494124, 1546383940, 1737289875, 3965672844]);
     const rng = new Xoshiro128(words);
-    expect(Array.from({ length: 5 }, () => rng.nextUint32())).toEqual([3704290710, 166753127, 957952423, 1464233848, 469586928]);
+    expect(Array.from({ length: 5 }, () => rng.nextUint32())).toEqual([
+      3704290710, 166753127, 957952423, 1464233848, 469586928,
+    ]);
     const normals = new Xoshiro128(words);
     expect(Array.from({ length: 4 }, () => normals.normal())).toEqual([
       -1.1610284965602085, -0.6668782385843323, -0.9761249291117854, 0.10526133531205091,
@@ -35,7 +37,9 @@ describe('core seeded generator', () => {
     const [a, b, c, d] = splitmix32Words(42);
     const words: StateWords = [a, b, c, (d | 1) >>> 0];
     const rng = new Xoshiro128(words);
-    expect(Array.from({ length: 5 }, () => rng.nextUint32())).toEqual([2837322924, 544945897, 479756282, 3500138142, 339756180]);
+    expect(Array.from({ length: 5 }, () => rng.nextUint32())).toEqual([
+      2837322924, 544945897, 479756282, 3500138142, 339756180,
+    ]);
     const normals = new Xoshiro128(words);
     expect(Array.from({ length: 4 }, () => normals.normal())).toEqual([
       0.3603989584463338, -0.8372282594291286, -0.013506112711283054, 0.01095449078059174,

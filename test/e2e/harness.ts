@@ -114,7 +114,12 @@ export async function waitForViewer(page: Page, timeoutMs = 180_000): Promise<vo
     () => {
       const w = window as unknown as { services?: { displaySetService: { getActiveDisplaySets(): unknown[] } } };
       const btn = document.querySelector('[data-cy="NaDenoise"]');
-      return !!w.services && w.services.displaySetService.getActiveDisplaySets().length > 0 && !!btn && !btn.className.includes('cursor-not-allowed');
+      return (
+        !!w.services &&
+        w.services.displaySetService.getActiveDisplaySets().length > 0 &&
+        !!btn &&
+        !btn.className.includes('cursor-not-allowed')
+      );
     },
     null,
     { timeout: timeoutMs, polling: 500 },
@@ -138,12 +143,15 @@ export interface BrowserRun {
 
 /** Clicks a toolbar button and waits for the run it starts to finish; returns the debug hook's last result. */
 export async function clickAndWaitForRun(page: Page, button: string, timeoutMs = 600_000): Promise<BrowserRun> {
-  const before = await page.evaluate(() => (window as unknown as { __naDenoise?: { results: unknown[] } }).__naDenoise?.results.length ?? 0);
+  const before = await page.evaluate(
+    () => (window as unknown as { __naDenoise?: { results: unknown[] } }).__naDenoise?.results.length ?? 0,
+  );
   await page.click(`[data-cy="${button}"]`);
   await page.waitForSelector('[data-cy="na-progress"]', { timeout: 30_000 }).catch(() => undefined);
   await page.waitForFunction(
     (n) => {
-      const h = (window as unknown as { __naDenoise?: { results: unknown[]; busy: boolean; errors: string[] } }).__naDenoise;
+      const h = (window as unknown as { __naDenoise?: { results: unknown[]; busy: boolean; errors: string[] } })
+        .__naDenoise;
       return !!h && !h.busy && (h.results.length > n || h.errors.length > 0);
     },
     before,
@@ -154,9 +162,17 @@ export async function clickAndWaitForRun(page: Page, button: string, timeoutMs =
 
 export async function lastRun(page: Page): Promise<BrowserRun> {
   return page.evaluate(() => {
-    const h = (window as unknown as { __naDenoise: { results: unknown[]; errors: string[]; lastResult?: Record<string, unknown> } }).__naDenoise;
+    const h = (
+      window as unknown as {
+        __naDenoise: { results: unknown[]; errors: string[]; lastResult?: Record<string, unknown> };
+      }
+    ).__naDenoise;
     if (!h.lastResult) throw new Error(`no denoising result; errors: ${h.errors.join(' | ')}`);
-    const r = h.lastResult as Record<string, unknown> & { data: Float32Array; input: Float32Array; reference?: Float32Array };
+    const r = h.lastResult as Record<string, unknown> & {
+      data: Float32Array;
+      input: Float32Array;
+      reference?: Float32Array;
+    };
     return {
       ...(r as object),
       data: Array.from(r.data),
@@ -170,6 +186,8 @@ export async function lastRun(page: Page): Promise<BrowserRun> {
 /** The overlay text of each viewport pane, left to right. */
 export async function overlayTexts(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    Array.from(document.querySelectorAll('[data-cy="viewport-pane"]')).map((el) => (el as HTMLElement).innerText.replace(/\s+/g, ' ')),
+    Array.from(document.querySelectorAll('[data-cy="viewport-pane"]')).map((el) =>
+      (el as HTMLElement).innerText.replace(/\s+/g, ' '),
+    ),
   );
 }

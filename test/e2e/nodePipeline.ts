@@ -9,8 +9,11 @@ import { meanVolume } from '../../src/extension/meanVolume';
 
 async function main(): Promise<void> {
   const [demoDir, method, out] = process.argv.slice(2);
-  if (!demoDir || (method !== 'da' && method !== 'nlm') || !out) throw new Error('usage: nodePipeline.ts <demoDir> da|nlm <out>');
-  const series = await Promise.all([1, 2, 3].map(async (k) => (await readDicomFolder(path.join(demoDir, `acq-${k}`)))[0]));
+  if (!demoDir || (method !== 'da' && method !== 'nlm') || !out)
+    throw new Error('usage: nodePipeline.ts <demoDir> da|nlm <out>');
+  const series = await Promise.all(
+    [1, 2, 3].map(async (k) => (await readDicomFolder(path.join(demoDir, `acq-${k}`)))[0]),
+  );
   const source = series[0].volume;
   const reference = meanVolume(series.map((s) => s.volume));
   const weights = path.resolve(__dirname, '..', '..', 'weights');
@@ -21,8 +24,20 @@ async function main(): Promise<void> {
   });
   fs.writeFileSync(`${out}.f32`, Buffer.from(r.volume.data.buffer, r.volume.data.byteOffset, r.volume.data.byteLength));
   fs.writeFileSync(`${out}.src.f32`, Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength));
-  fs.writeFileSync(`${out}.ref.f32`, Buffer.from(reference.data.buffer, reference.data.byteOffset, reference.data.byteLength));
-  fs.writeFileSync(`${out}.json`, JSON.stringify({ backend: r.backend, millis: r.millis, metrics: r.metrics, parameters: r.parameters, dims: source.dims }));
+  fs.writeFileSync(
+    `${out}.ref.f32`,
+    Buffer.from(reference.data.buffer, reference.data.byteOffset, reference.data.byteLength),
+  );
+  fs.writeFileSync(
+    `${out}.json`,
+    JSON.stringify({
+      backend: r.backend,
+      millis: r.millis,
+      metrics: r.metrics,
+      parameters: r.parameters,
+      dims: source.dims,
+    }),
+  );
 }
 
 main().catch((e: Error) => {

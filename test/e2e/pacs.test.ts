@@ -3,7 +3,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ARTIFACTS, clickAndWaitForRun, npmStart, openBrowser, waitForViewer, type Browser, type StartedServer } from './harness';
+import {
+  ARTIFACTS,
+  clickAndWaitForRun,
+  npmStart,
+  openBrowser,
+  waitForViewer,
+  type Browser,
+  type StartedServer,
+} from './harness';
 import { RESEARCH_LABEL } from '../../src/extension/id';
 
 const SIZE = Number(process.env.NA_E2E_DEMO_SIZE ?? 48);
@@ -24,7 +32,17 @@ async function qido<T = DicomJson[]>(p: string): Promise<T> {
 jest.setTimeout(900_000);
 
 beforeAll(async () => {
-  server = await npmStart(['--pacs', '--port', '0', '--demo-dir', demoDir, '--demo-size', String(SIZE), '--backend', 'wasm']);
+  server = await npmStart([
+    '--pacs',
+    '--port',
+    '0',
+    '--demo-dir',
+    demoDir,
+    '--demo-size',
+    String(SIZE),
+    '--backend',
+    'wasm',
+  ]);
   browser = await openBrowser();
   await browser.page.goto(server.url);
   await waitForViewer(browser.page);
@@ -52,12 +70,22 @@ describe('viewer with Orthanc (DICOMweb)', () => {
     await page.evaluate(() => {
       const s = (window as any).services;
       const grid = s.viewportGridService.getState();
-      const id = [...grid.viewports.entries()].find(([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised)![0];
+      const id = [...grid.viewports.entries()].find(
+        ([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised,
+      )![0];
       s.viewportGridService.setActiveViewportId(id);
     });
-    await page.waitForFunction(() => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'), null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'),
+      null,
+      { timeout: 30_000 },
+    );
     await page.click('[data-cy="NaSaveToPacs"]');
-    const saved = await page.waitForFunction(() => (window as any).__naDenoise.lastResult?.savedSeriesInstanceUID, null, { timeout: 120_000 });
+    const saved = await page.waitForFunction(
+      () => (window as any).__naDenoise.lastResult?.savedSeriesInstanceUID,
+      null,
+      { timeout: 120_000 },
+    );
     const savedUid = (await saved.jsonValue()) as string;
 
     const series = await qido(`/studies/${studyUid()}/series`);
@@ -79,7 +107,9 @@ describe('viewer with Orthanc (DICOMweb)', () => {
     const refSeries = value(first, '00081115') as DicomJson; // ReferencedSeriesSequence
     expect(value(refSeries, '0020000E')).toBe(sourceSeriesUid);
     const sourceImage = value(first, '00082112') as DicomJson; // SourceImageSequence
-    const sourceSops = (await qido(`/studies/${studyUid()}/series/${sourceSeriesUid}/instances`)).map((i) => value(i, '00080018'));
+    const sourceSops = (await qido(`/studies/${studyUid()}/series/${sourceSeriesUid}/instances`)).map((i) =>
+      value(i, '00080018'),
+    );
     expect(sourceSops).toContain(value(sourceImage, '00081155'));
     // The originals are untouched: still the same number of images in each acquisition.
     for (const s of series.filter((x) => value(x, '0020000E') !== savedUid)) expect(value(s, '00201209')).toBe(SIZE);

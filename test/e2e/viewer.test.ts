@@ -5,7 +5,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import * as dcmjs from 'dcmjs';
-import { ARTIFACTS, clickAndWaitForRun, lastRun, npmStart, openBrowser, overlayTexts, waitForViewer, type Browser, type StartedServer } from './harness';
+import {
+  ARTIFACTS,
+  clickAndWaitForRun,
+  lastRun,
+  npmStart,
+  openBrowser,
+  overlayTexts,
+  waitForViewer,
+  type Browser,
+  type StartedServer,
+} from './harness';
 import { execFileSync } from 'node:child_process';
 import { RESEARCH_LABEL } from '../../src/extension/id';
 
@@ -26,13 +36,21 @@ interface NodeRun {
 /** denoiseVolume in Node on the same DICOM input (see nodePipeline.ts). */
 function nodePipeline(method: 'da' | 'nlm'): NodeRun {
   const out = path.join(demoDir, `node-${method}`);
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'nodePipeline.ts'), demoDir, method, out], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'nodePipeline.ts'), demoDir, method, out], {
+    stdio: 'inherit',
+  });
   const f32 = (suffix: string) => {
     const b = fs.readFileSync(out + suffix);
     return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   };
   const json = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'));
-  return { data: f32('.f32'), source: f32('.src.f32'), reference: f32('.ref.f32'), metrics: json.metrics, backend: json.backend };
+  return {
+    data: f32('.f32'),
+    source: f32('.src.f32'),
+    reference: f32('.ref.f32'),
+    metrics: json.metrics,
+    backend: json.backend,
+  };
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -43,7 +61,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function range(a: ArrayLike<number>): number {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < a.length; i++) {
     lo = Math.min(lo, a[i]);
     hi = Math.max(hi, a[i]);
@@ -109,12 +128,18 @@ describe('viewer, embedded demo study', () => {
     const state = await browser.page.evaluate(() => {
       const s = (window as any).services;
       const grid = s.viewportGridService.getState();
-      const vps = [...grid.viewports.values()].map((v: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.SeriesDescription);
+      const vps = [...grid.viewports.values()].map(
+        (v: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.SeriesDescription,
+      );
       const syncs = s.syncGroupService ? Object.keys(s.syncGroupService.synchronizersByType ?? {}) : [];
       return { protocol: s.hangingProtocolService.getState().protocolId, vps, syncs };
     });
     expect(state.protocol).toBe('naCompare');
-    expect(state.vps).toEqual(['23Na 3D radial, acquisition 1 of 3', 'Na DA denoised', 'Na reference (mean of 3 acquisitions)']);
+    expect(state.vps).toEqual([
+      '23Na 3D radial, acquisition 1 of 3',
+      'Na DA denoised',
+      'Na reference (mean of 3 acquisitions)',
+    ]);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await browser.page.waitForTimeout(1500);
     await browser.page.screenshot({ path: path.join(ARTIFACTS, 'viewer-comparison-da.png') });
@@ -151,17 +176,26 @@ describe('viewer, embedded demo study', () => {
       const n = 12;
       const crop = new Float32Array(n * n * n);
       const o = [Math.floor(nx / 2 - n / 2), Math.floor(ny / 2 - n / 2), Math.floor(r.dims[2] / 2 - n / 2)];
-      for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) crop[i + n * (j + n * k)] = r.input[o[0] + i + nx * (o[1] + j + ny * (o[2] + k))];
+      for (let k = 0; k < n; k++)
+        for (let j = 0; j < n; j++)
+          for (let i = 0; i < n; i++) crop[i + n * (j + n * k)] = r.input[o[0] + i + nx * (o[1] + j + ny * (o[2] + k))];
       const wasm = await h.denoise({ data: crop, dims: [n, n, n] }, { method: 'da' }, 'wasm');
       const webgl = await h.denoise({ data: crop, dims: [n, n, n] }, { method: 'da' }, 'webgl');
-      let m = 0, lo = Infinity, hi = -Infinity;
+      let m = 0,
+        lo = Infinity,
+        hi = -Infinity;
       for (let i = 0; i < crop.length; i++) {
         m = Math.max(m, Math.abs(wasm.data[i] - webgl.data[i]));
         lo = Math.min(lo, wasm.data[i]);
         hi = Math.max(hi, wasm.data[i]);
       }
       await h.denoise({ data: crop, dims: [n, n, n] }, { method: 'da' }, 'wasm'); // leave WASM active
-      return { maxDiff: m, range: hi - lo, backends: [wasm.backend, webgl.backend], millis: [wasm.millis, webgl.millis] };
+      return {
+        maxDiff: m,
+        range: hi - lo,
+        backends: [wasm.backend, webgl.backend],
+        millis: [wasm.millis, webgl.millis],
+      };
     });
     expect(out.backends).toEqual(['wasm', 'webgl']);
     // WebGL computes in float32 with different summation order (and may use 16-bit textures): 1 % of the range.
@@ -173,16 +207,27 @@ describe('viewer, embedded demo study', () => {
     await page.evaluate(() => {
       const s = (window as any).services;
       const grid = s.viewportGridService.getState();
-      const id = [...grid.viewports.entries()].find(([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised)![0];
+      const id = [...grid.viewports.entries()].find(
+        ([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised,
+      )![0];
       s.viewportGridService.setActiveViewportId(id);
     });
-    await page.waitForFunction(() => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'), null, { timeout: 30_000 });
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click('[data-cy="NaSaveToPacs"]')]);
+    await page.waitForFunction(
+      () => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'),
+      null,
+      { timeout: 30_000 },
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120_000 }),
+      page.click('[data-cy="NaSaveToPacs"]'),
+    ]);
     const zip = unzipSync(new Uint8Array(fs.readFileSync(await download.path())));
     const files = Object.values(zip);
     const run = await lastRun(page);
     expect(files).toHaveLength(run.dims[2]);
-    const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(files[0].slice().buffer).dict);
+    const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(
+      dcmjs.data.DicomMessage.readFile(files[0].slice().buffer).dict,
+    );
     expect(ds.ImageType).toEqual(expect.arrayContaining(['DERIVED', 'SECONDARY']));
     expect(String(ds.ImageComments)).toContain(RESEARCH_LABEL);
     expect(ds.ImagedNucleus).toBe('23Na');

@@ -16,9 +16,11 @@ const CORNERSTONE_MARKERS: Array<[pkg: string, marker: string]> = [
 ];
 
 function jsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? jsFiles(path.join(dir, e.name)) : e.name.endsWith('.js') ? [path.join(dir, e.name)] : [],
-  );
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? jsFiles(path.join(dir, e.name)) : e.name.endsWith('.js') ? [path.join(dir, e.name)] : [],
+    );
 }
 
 describe('webpack bundle', () => {
@@ -32,7 +34,9 @@ describe('webpack bundle', () => {
   });
 
   it('does not contain Cornerstone3D (the host provides it through lazy externals)', () => {
-    const bundle = jsFiles(OUT).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    const bundle = jsFiles(OUT)
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
     for (const [pkg, marker] of CORNERSTONE_MARKERS) {
       const pkgDir = path.dirname(require.resolve(`${pkg}/package.json`));
       const enums = fs.readFileSync(path.join(pkgDir, 'dist', 'esm', 'enums', 'Events.js'), 'utf8');
@@ -58,7 +62,11 @@ describe('webpack bundle', () => {
 
   it('imports no Node built-ins (a browser could not load them)', () => {
     // (Emscripten's worker text mentions require("worker_threads") in a Node-only branch; that is not an import.)
-    const bundle = jsFiles(OUT).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
-    expect(bundle).not.toMatch(/(\bfrom\s*|\bimport\s*\(\s*)["'](node:)?(fs|path|worker_threads|child_process|os|crypto)["']/);
+    const bundle = jsFiles(OUT)
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
+    expect(bundle).not.toMatch(
+      /(\bfrom\s*|\bimport\s*\(\s*)["'](node:)?(fs|path|worker_threads|child_process|os|crypto)["']/,
+    );
   });
 });

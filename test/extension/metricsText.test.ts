@@ -4,7 +4,9 @@ import { RESEARCH_LABEL } from '../../src/extension/id';
 
 describe('metrics overlay text', () => {
   it('denoised viewport: method, backend, runtime, pSNR/SSIM and the research label', () => {
-    expect(overlayLines({ role: 'denoised', method: 'DA', backend: 'wasm', millis: 2345.6, psnr: 31.2049, ssim: 0.87654 })).toEqual([
+    expect(
+      overlayLines({ role: 'denoised', method: 'DA', backend: 'wasm', millis: 2345.6, psnr: 31.2049, ssim: 0.87654 }),
+    ).toEqual([
       'Na DA denoised',
       'WASM · 2.35 s',
       'pSNR 31.20 dB',
@@ -25,19 +27,42 @@ describe('metrics overlay text', () => {
   });
 
   it('original and reference viewports', () => {
-    expect(overlayLines({ role: 'original', method: 'DA', psnr: 27.1, ssim: 0.81 })).toEqual(['Original', 'pSNR 27.10 dB', 'SSIM 0.810']);
-    expect(overlayLines({ role: 'reference', method: 'DA', referenceCount: 3 })).toEqual(['Reference', 'mean of 3 acquisitions']);
+    expect(overlayLines({ role: 'original', method: 'DA', psnr: 27.1, ssim: 0.81 })).toEqual([
+      'Original',
+      'pSNR 27.10 dB',
+      'SSIM 0.810',
+    ]);
+    expect(overlayLines({ role: 'reference', method: 'DA', referenceCount: 3 })).toEqual([
+      'Reference',
+      'mean of 3 acquisitions',
+    ]);
   });
 
   it('formats runtimes', () => {
-    expect([formatMillis(12.4), formatMillis(999), formatMillis(1500), formatMillis(61234)]).toEqual(['12 ms', '999 ms', '1.50 s', '61.2 s']);
+    expect([formatMillis(12.4), formatMillis(999), formatMillis(1500), formatMillis(61234)]).toEqual([
+      '12 ms',
+      '999 ms',
+      '1.50 s',
+      '61.2 s',
+    ]);
   });
 
   it('overlay items show one line each, only on our display sets', () => {
-    const info = { role: 'denoised' as const, method: 'DA' as const, backend: 'webgl', millis: 100, psnr: 30, ssim: 0.9 };
+    const info = {
+      role: 'denoised' as const,
+      method: 'DA' as const,
+      backend: 'webgl',
+      millis: 100,
+      psnr: 30,
+      ssim: 0.9,
+    };
     const ds = { naOverlay: info } as never;
-    const shown = overlayItems.filter((it) => it.condition({ displaySet: ds })).map((it) => it.contentF({ displaySet: ds }));
+    const shown = overlayItems
+      .filter((it) => it.condition({ displaySet: ds }))
+      .map((it) => it.contentF({ displaySet: ds }));
     expect(shown).toEqual(overlayLines(info));
-    expect(overlayItems.some((it) => it.condition({ displaySet: { displaySetInstanceUID: 'x' } as never }))).toBe(false);
+    expect(overlayItems.some((it) => it.condition({ displaySet: { displaySetInstanceUID: 'x' } as never }))).toBe(
+      false,
+    );
   });
 });

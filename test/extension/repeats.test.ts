@@ -7,7 +7,9 @@ describe('repeated acquisitions', () => {
   const frame = newUid();
   const common = { studyInstanceUID: study, frameOfReferenceUID: frame };
   const vol = rampVolume();
-  const acq = [1, 2, 3].map((k) => displaySetFromDicom(vol, { ...common, seriesNumber: k, seriesDescription: `23Na acq ${k}` }));
+  const acq = [1, 2, 3].map((k) =>
+    displaySetFromDicom(vol, { ...common, seriesNumber: k, seriesDescription: `23Na acq ${k}` }),
+  );
 
   it('groups the other sodium series of the study on the same grid, in series order', () => {
     const shuffled = [acq[2], acq[0], acq[1]];
@@ -18,12 +20,21 @@ describe('repeated acquisitions', () => {
   it('leaves out other grids, other studies, other nuclei and derived series', () => {
     const shifted = displaySetFromDicom(rampVolume([8, 6, 4], [-16, -12, -4]), { ...common, seriesNumber: 4 });
     const otherSize = displaySetFromDicom(rampVolume([8, 8, 4]), { ...common, seriesNumber: 5 });
-    const otherStudy = displaySetFromDicom(vol, { studyInstanceUID: newUid(), frameOfReferenceUID: frame, seriesNumber: 6 });
+    const otherStudy = displaySetFromDicom(vol, {
+      studyInstanceUID: newUid(),
+      frameOfReferenceUID: frame,
+      seriesNumber: 6,
+    });
     const proton = displaySetFromDicom(vol, { ...common, seriesNumber: 7 }, { ImagedNucleus: '1H' });
     const derived = displaySetFromDicom(vol, {
       ...common,
       seriesNumber: 8,
-      derivedFrom: { seriesInstanceUID: acq[0].SeriesInstanceUID, sopClassUID: '1.2.840.10008.5.1.4.1.1.4', sopInstanceUIDs: acq[0].instances.map((i) => i.SOPInstanceUID), header: acq[0].instance! },
+      derivedFrom: {
+        seriesInstanceUID: acq[0].SeriesInstanceUID,
+        sopClassUID: '1.2.840.10008.5.1.4.1.1.4',
+        sopInstanceUIDs: acq[0].instances.map((i) => i.SOPInstanceUID),
+        header: acq[0].instance!,
+      },
       derivation: { method: 'DA denoised' },
     });
     expect(isDerived(derived)).toBe(true);

@@ -24,10 +24,17 @@ describe('sodium series detection', () => {
   it('falls back to ResonantNucleus (enhanced MR) and then to the series description', () => {
     const noNucleus = displaySetFromDicom(vol, { seriesDescription: 'Sodium TPI' }, { ImagedNucleus: undefined });
     expect(checkSodiumSeries(noNucleus)).toMatchObject({ ok: true, evidence: 'SeriesDescription' });
-    const enhanced = displaySetFromDicom(vol, { seriesDescription: 'x' }, { ImagedNucleus: undefined, ResonantNucleus: '23NA' });
+    const enhanced = displaySetFromDicom(
+      vol,
+      { seriesDescription: 'x' },
+      { ImagedNucleus: undefined, ResonantNucleus: '23NA' },
+    );
     expect(checkSodiumSeries(enhanced)).toMatchObject({ ok: true, evidence: 'ResonantNucleus' });
     const unknown = displaySetFromDicom(vol, { seriesDescription: 'FLAIR' }, { ImagedNucleus: undefined });
-    expect(checkSodiumSeries(unknown)).toMatchObject({ ok: false, reason: expect.stringMatching(/Not a sodium series/) });
+    expect(checkSodiumSeries(unknown)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/Not a sodium series/),
+    });
   });
 
   it('refuses a single slice, a non-MR modality and a non-reconstructable stack with a reason', () => {

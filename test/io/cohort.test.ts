@@ -24,7 +24,8 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 function copyCohort(name: string, subjects: Record<string, string>, withManifest = false): string {
   const dir = path.join(root, name);
   fs.mkdirSync(dir);
-  for (const [to, from] of Object.entries(subjects)) fs.cpSync(path.join(cohort, from), path.join(dir, to), { recursive: true });
+  for (const [to, from] of Object.entries(subjects))
+    fs.cpSync(path.join(cohort, from), path.join(dir, to), { recursive: true });
   if (withManifest) fs.copyFileSync(path.join(cohort, 'manifest.json'), path.join(dir, 'manifest.json'));
   return dir;
 }
@@ -39,7 +40,10 @@ describe('openCohort', () => {
   it('lists the subjects of a generated cohort and loads one lazily with everything it holds', async () => {
     const c = await openCohort(cohort);
     expect(c.manifest?.subjects).toHaveLength(2);
-    expect(c.subjects.map((s) => [s.id, s.source])).toEqual([['sub-01', 'nifti'], ['sub-02', 'nifti']]);
+    expect(c.subjects.map((s) => [s.id, s.source])).toEqual([
+      ['sub-01', 'nifti'],
+      ['sub-02', 'nifti'],
+    ]);
     const s = await c.subjects[1].load();
     const acq3 = await readNiftiFile(path.join(cohort, 'sub-02', 'acq3.nii.gz'));
     expect(Array.from(s.acquisitions[2].data)).toEqual(Array.from(acq3.data));
@@ -50,7 +54,10 @@ describe('openCohort', () => {
     expect(s.noiseSigma).toBe(c.manifest?.subjects[1].noiseSigma);
     expect(s.labels?.some((l) => l === 8)).toBe(true);
     for (const i of [0, 5000, 16000]) {
-      expect(s.mean3.data[i]).toBeCloseTo((s.acquisitions[0].data[i] + s.acquisitions[1].data[i] + s.acquisitions[2].data[i]) / 3, 3);
+      expect(s.mean3.data[i]).toBeCloseTo(
+        (s.acquisitions[0].data[i] + s.acquisitions[1].data[i] + s.acquisitions[2].data[i]) / 3,
+        3,
+      );
     }
   });
 
@@ -80,7 +87,10 @@ describe('openCohort', () => {
     fs.rmSync(path.join(dir, 'b', 'dicom'), { recursive: true });
     const c = await openCohort(dir);
     expect(c.manifest).toBeUndefined();
-    expect(c.subjects.map((s) => [s.id, s.source])).toEqual([['a', 'dicom'], ['b', 'dicom']]);
+    expect(c.subjects.map((s) => [s.id, s.source])).toEqual([
+      ['a', 'dicom'],
+      ['b', 'dicom'],
+    ]);
     const b = await c.subjects[1].load();
     const reference = await readNiftiFile(path.join(cohort, 'sub-02', 'acq2.nii.gz'));
     expect(maxDiff(b.acquisitions[1].data, reference.data)).toBeLessThan(0.05);
@@ -132,13 +142,22 @@ describe('openCohort', () => {
     fs.rmSync(path.join(dir, 's1', 'dicom'), { recursive: true });
     const acq = await readNiftiFile(path.join(dir, 's1', 'acq2.nii.gz'));
     fs.rmSync(path.join(dir, 's1', 'acq2.nii.gz'));
-    await writeNiftiFile(path.join(dir, 's1', 'acq2.nii.gz'), { ...acq, origin: [acq.origin[0] + 8, acq.origin[1], acq.origin[2]] });
+    await writeNiftiFile(path.join(dir, 's1', 'acq2.nii.gz'), {
+      ...acq,
+      origin: [acq.origin[0] + 8, acq.origin[1], acq.origin[2]],
+    });
     const [s1] = (await openCohort(dir)).subjects;
     await expect(s1.load()).rejects.toThrow(/acquisition 2 is not on acquisition 1's grid/);
 
     const dir2 = copyCohort('mask-grid', { s1: 'sub-01' });
     fs.rmSync(path.join(dir2, 's1', 'brainmask.nii.gz'));
-    await writeNiftiFile(path.join(dir2, 's1', 'brainmask.nii.gz'), createVolume({ dims: [16, 16, 16], spacing: [16, 16, 16] }), { datatype: 'uint8' });
-    await expect((await openCohort(dir2)).subjects[0].load()).rejects.toThrow(/brainmask.nii.gz is not on the acquisitions' grid/);
+    await writeNiftiFile(
+      path.join(dir2, 's1', 'brainmask.nii.gz'),
+      createVolume({ dims: [16, 16, 16], spacing: [16, 16, 16] }),
+      { datatype: 'uint8' },
+    );
+    await expect((await openCohort(dir2)).subjects[0].load()).rejects.toThrow(
+      /brainmask.nii.gz is not on the acquisitions' grid/,
+    );
   });
 });

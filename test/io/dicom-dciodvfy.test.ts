@@ -21,7 +21,13 @@ describe('dciodvfy on written series', () => {
   it('finds no errors in an original and a derived series, nor in edge cases', async () => {
     const dims: [number, number, number] = [16, 12, 5];
     const data = Float32Array.from({ length: 16 * 12 * 5 }, (_, i) => 30 + 20 * Math.sin(i / 9) - (i % 7));
-    const volume = createVolume({ dims, spacing: [4, 4, 4], origin: [-32, -24, 10], direction: rotation([1, 2, 3], 0.4), data });
+    const volume = createVolume({
+      dims,
+      spacing: [4, 4, 4],
+      origin: [-32, -24, 10],
+      direction: rotation([1, 2, 3], 0.4),
+      data,
+    });
     const originalPaths = await writeDicomSeriesFiles(path.join(dir, 'original'), volume, {
       patientName: 'Phantom^Sodium',
       patientId: 'NA-PH-001',
@@ -48,7 +54,12 @@ describe('dciodvfy on written series', () => {
       ...(await writeDicomSeriesFiles(path.join(dir, 'small'), small, { patientName: 'Müller^Jörg' })),
       ...(await writeDicomSeriesFiles(path.join(dir, 'flat'), flat)),
     ];
-    for (const file of edgePaths) expect(dciodvfy(file).split('\n').filter((l) => /^Error/.test(l))).toEqual([]);
+    for (const file of edgePaths)
+      expect(
+        dciodvfy(file)
+          .split('\n')
+          .filter((l) => /^Error/.test(l)),
+      ).toEqual([]);
     // 7 T: ImagingFrequency = 11.262 MHz/T × 7 T.
     expect(Number(source.header.ImagingFrequency)).toBeCloseTo(78.834, 6);
   });

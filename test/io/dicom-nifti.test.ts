@@ -15,7 +15,13 @@ describe('DICOM ↔ NIfTI through volume-file', () => {
   it.each(['out.nii.gz', 'out.nii'])('keeps geometry through %s and back', async (niftiName) => {
     const dims: [number, number, number] = [10, 8, 6];
     const data = Float32Array.from({ length: 480 }, (_, i) => 100 * Math.cos(i / 13) + (i % 5));
-    const original = createVolume({ dims, spacing: [3, 3.5, 4], origin: [12.5, -80.25, 44], direction: rotation([0.2, 1, -0.4], -0.7), data });
+    const original = createVolume({
+      dims,
+      spacing: [3, 3.5, 4],
+      origin: [12.5, -80.25, 44],
+      direction: rotation([0.2, 1, -0.4], -0.7),
+      data,
+    });
     const tag = niftiName.replace(/\./g, '_');
     const dicomDir = path.join(dir, `dicom-${tag}`);
     await writeDicomSeriesFiles(dicomDir, original, { seriesDescription: 'Na source' });
@@ -49,11 +55,17 @@ describe('DICOM ↔ NIfTI through volume-file', () => {
     await writeDicomSeriesFiles(srcDir, original, { seriesNumber: 2 });
     const src = await readVolumeInput(srcDir);
     const outDir = path.join(dir, 'derived');
-    await writeVolumeOutput(outDir, src.volume, { source: src.dicom, derivation: { method: 'DA denoised' }, imageComments: 'Research use only' });
+    await writeVolumeOutput(outDir, src.volume, {
+      source: src.dicom,
+      derivation: { method: 'DA denoised' },
+      imageComments: 'Research use only',
+    });
     const derived = await readVolumeInput(outDir);
     expect(derived.dicom!.header.ImageType).toEqual(['DERIVED', 'SECONDARY', 'OTHER']);
     expect(derived.dicom!.studyInstanceUID).toBe(src.dicom!.studyInstanceUID);
     expect(derived.dicom!.seriesNumber).toBe(102);
-    await expect(writeVolumeOutput(path.join(dir, 'x.nii.gz'), src.volume, { format: 'dicom' })).rejects.toThrow(/looks like a NIfTI file name/);
+    await expect(writeVolumeOutput(path.join(dir, 'x.nii.gz'), src.volume, { format: 'dicom' })).rejects.toThrow(
+      /looks like a NIfTI file name/,
+    );
   });
 });

@@ -6,7 +6,14 @@ import { getItems, parseDicomFiles, scanDicomFiles, writeDicomSeries } from '../
 import type { DicomInputFile } from '../../src/io/dicom';
 import { newUid } from '../../src/io/dicom/uid';
 import {
-  classicSeries, part10, shuffled, slicePosition, textReport, ENHANCED_MR_STORAGE, IMPLICIT_LE, type ClassicSeriesSpec,
+  classicSeries,
+  part10,
+  shuffled,
+  slicePosition,
+  textReport,
+  ENHANCED_MR_STORAGE,
+  IMPLICIT_LE,
+  type ClassicSeriesSpec,
 } from '../fixtures/dicom/build';
 
 const sagittal: Omit<ClassicSeriesSpec, 'stored'> = {
@@ -21,7 +28,12 @@ const sagittal: Omit<ClassicSeriesSpec, 'stored'> = {
 };
 
 /** Checks geometry and values against the spec: volume slice k is spec slice order[k]. */
-function expectMatchesSpec(files: DicomInputFile[], spec: ClassicSeriesSpec, realValue: (stored: number) => number, order?: number[]) {
+function expectMatchesSpec(
+  files: DicomInputFile[],
+  spec: ClassicSeriesSpec,
+  realValue: (stored: number) => number,
+  order?: number[],
+) {
   const [series] = parseDicomFiles(files);
   const v = series.volume;
   const sliceOrder = order ?? Array.from({ length: spec.slices }, (_, k) => k);
@@ -44,7 +56,12 @@ function expectMatchesSpec(files: DicomInputFile[], spec: ClassicSeriesSpec, rea
 
 describe('reading DICOM from other writers', () => {
   it('implicit VR little endian, signed 16-bit, no RescaleSlope, files in reverse order, rectangular pixels', () => {
-    const spec: ClassicSeriesSpec = { ...sagittal, type: 'int16', transferSyntax: IMPLICIT_LE, stored: (c, r, k) => (c - 3) * 700 + r * 31 - k * 1000 };
+    const spec: ClassicSeriesSpec = {
+      ...sagittal,
+      type: 'int16',
+      transferSyntax: IMPLICIT_LE,
+      stored: (c, r, k) => (c - 3) * 700 + r * 31 - k * 1000,
+    };
     const series = expectMatchesSpec(classicSeries(spec).reverse(), spec, (s) => s);
     expect(series.imagedNucleus).toBe('23Na');
     expect(series.seriesNumber).toBe(7);
@@ -57,12 +74,28 @@ describe('reading DICOM from other writers', () => {
   });
 
   it.each([
-    ['uint8 with slope and intercept', { type: 'uint8', slope: 0.5, intercept: -3 }, (c: number, r: number, k: number) => c * 40 + r + k],
+    [
+      'uint8 with slope and intercept',
+      { type: 'uint8', slope: 0.5, intercept: -3 },
+      (c: number, r: number, k: number) => c * 40 + r + k,
+    ],
     ['int8', { type: 'int8' }, (c: number, r: number, k: number) => c * 20 - 100 + r + k],
-    ['uint16 with 12 bits stored', { type: 'uint16', bitsStored: 12, slope: 2 }, (c: number, r: number, k: number) => c * 600 + r * 7 + k],
-    ['int32 with intercept', { type: 'int32', intercept: 1000.5 }, (c: number, r: number, k: number) => (c - 3) * 1e6 + r * 13 + k],
+    [
+      'uint16 with 12 bits stored',
+      { type: 'uint16', bitsStored: 12, slope: 2 },
+      (c: number, r: number, k: number) => c * 600 + r * 7 + k,
+    ],
+    [
+      'int32 with intercept',
+      { type: 'int32', intercept: 1000.5 },
+      (c: number, r: number, k: number) => (c - 3) * 1e6 + r * 13 + k,
+    ],
     ['uint32', { type: 'uint32' }, (c: number, r: number, k: number) => c * 1e6 + r * 13 + k],
-    ['Float Pixel Data with slope', { type: 'float32', slope: 3 }, (c: number, r: number, k: number) => c * 0.25 - r * 1.5 + k / 8],
+    [
+      'Float Pixel Data with slope',
+      { type: 'float32', slope: 3 },
+      (c: number, r: number, k: number) => c * 0.25 - r * 1.5 + k / 8,
+    ],
   ] as const)('%s', (_label, encoding, stored) => {
     const spec: ClassicSeriesSpec = { ...sagittal, ...encoding, stored };
     expectMatchesSpec(shuffled(classicSeries(spec)), spec, (s) => s * (spec.slope ?? 1) + (spec.intercept ?? 0));
@@ -70,7 +103,12 @@ describe('reading DICOM from other writers', () => {
 
   it('sign-extends signed values from BitsStored and ignores junk in the unused high bits', () => {
     const values = (c: number, r: number, k: number) => (c - 3) * 300 + r - k; // within ±2048
-    const spec: ClassicSeriesSpec = { ...sagittal, type: 'int16', bitsStored: 12, stored: (c, r, k) => ((values(c, r, k) & 0xfff) | 0x5000) << 16 >> 16 };
+    const spec: ClassicSeriesSpec = {
+      ...sagittal,
+      type: 'int16',
+      bitsStored: 12,
+      stored: (c, r, k) => (((values(c, r, k) & 0xfff) | 0x5000) << 16) >> 16,
+    };
     const [series] = parseDicomFiles(classicSeries(spec));
     expect(series.volume.data[1 + 6 * (2 + 5 * 3)]).toBe(values(1, 2, 3));
     expect(series.volume.data[0]).toBe(values(0, 0, 0));
@@ -80,7 +118,9 @@ describe('reading DICOM from other writers', () => {
     const spec: ClassicSeriesSpec = { ...sagittal, stored: (c) => c };
     const dicomdir = { name: 'DICOMDIR', bytes: new ArrayBuffer(10) };
     const notes: string[] = [];
-    const series = parseDicomFiles([...classicSeries(spec), textReport('sr/report.dcm'), dicomdir], { onNote: (n) => notes.push(n) });
+    const series = parseDicomFiles([...classicSeries(spec), textReport('sr/report.dcm'), dicomdir], {
+      onNote: (n) => notes.push(n),
+    });
     expect(series).toHaveLength(1);
     expect(notes).toHaveLength(2);
     expect(notes.join('\n')).toMatch(/report\.dcm: .*holds no image/);
@@ -91,26 +131,41 @@ describe('reading DICOM from other writers', () => {
     const a = classicSeries({ ...sagittal, seriesNumber: 3, stored: () => 1 });
     const b = classicSeries({ ...sagittal, seriesNumber: 2, slices: 6, stored: () => 2 });
     const series = parseDicomFiles(shuffled([...a, ...b]));
-    expect(series.map((s) => [s.seriesNumber, s.volume.dims[2]])).toEqual([[2, 6], [3, 4]]);
+    expect(series.map((s) => [s.seriesNumber, s.volume.dims[2]])).toEqual([
+      [2, 6],
+      [3, 4],
+    ]);
   });
 });
 
 /** An Enhanced MR Image with frames listed in shuffled order; macros shared or per frame. */
 function enhancedMr(perFrameMeasures: boolean): { file: DicomInputFile; positions: number[][]; frameOrder: number[] } {
-  const rows = 4, columns = 5, frames = 6, spacing = 3.5;
+  const rows = 4,
+    columns = 5,
+    frames = 6,
+    spacing = 3.5;
   // DS holds 16 characters: round the cosines (and positions) to what a writer would store.
   const ds16 = (x: number) => Number(x.toFixed(12));
   const row = [Math.cos(0.2), Math.sin(0.2), 0].map(ds16);
   const col = [-Math.sin(0.2) * Math.cos(0.4), Math.cos(0.2) * Math.cos(0.4), Math.sin(0.4)].map(ds16);
   const normal = cross(row, col);
-  const frameOrder = shuffled(Array.from({ length: frames }, (_, k) => k), 99); // frame f holds slice frameOrder[f]
-  const positions = frameOrder.map((k) => [10 + normal[0] * k * spacing, -20 + normal[1] * k * spacing, 5 + normal[2] * k * spacing].map((x) => Number(x.toFixed(8))));
+  const frameOrder = shuffled(
+    Array.from({ length: frames }, (_, k) => k),
+    99,
+  ); // frame f holds slice frameOrder[f]
+  const positions = frameOrder.map((k) =>
+    [10 + normal[0] * k * spacing, -20 + normal[1] * k * spacing, 5 + normal[2] * k * spacing].map((x) =>
+      Number(x.toFixed(8)),
+    ),
+  );
   const pixels = new Uint16Array(rows * columns * frames);
   frameOrder.forEach((k, f) => {
     for (let i = 0; i < rows * columns; i++) pixels[f * rows * columns + i] = 100 * k + i;
   });
   const measures = { PixelMeasuresSequence: [{ PixelSpacing: [1.5, 2], SliceThickness: spacing }] };
-  const transform = { PixelValueTransformationSequence: [{ RescaleSlope: 0.25, RescaleIntercept: 1, RescaleType: 'US' }] };
+  const transform = {
+    PixelValueTransformationSequence: [{ RescaleSlope: 0.25, RescaleIntercept: 1, RescaleType: 'US' }],
+  };
   const ds = {
     SOPClassUID: ENHANCED_MR_STORAGE,
     SOPInstanceUID: newUid(),
@@ -130,7 +185,10 @@ function enhancedMr(perFrameMeasures: boolean): { file: DicomInputFile; position
     HighBit: 15,
     PixelRepresentation: 0,
     SharedFunctionalGroupsSequence: [
-      { PlaneOrientationSequence: [{ ImageOrientationPatient: [...row, ...col] }], ...(perFrameMeasures ? {} : { ...measures, ...transform }) },
+      {
+        PlaneOrientationSequence: [{ ImageOrientationPatient: [...row, ...col] }],
+        ...(perFrameMeasures ? {} : { ...measures, ...transform }),
+      },
     ],
     PerFrameFunctionalGroupsSequence: positions.map((p, f) => ({
       PlanePositionSequence: [{ ImagePositionPatient: p }],
@@ -162,7 +220,10 @@ describe('Enhanced MR multi-frame', () => {
   it('is referenced frame by frame by a derived series', () => {
     const { file } = enhancedMr(false);
     const [source] = parseDicomFiles([file]);
-    const derivedFiles = writeDicomSeries(source.volume, { derivedFrom: source, derivation: { method: 'NLM denoised' } });
+    const derivedFiles = writeDicomSeries(source.volume, {
+      derivedFrom: source,
+      derivation: { method: 'NLM denoised' },
+    });
     const refs = derivedFiles.map((bytes) => {
       const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(bytes).dict);
       return getItems(ds, 'SourceImageSequence')[0];

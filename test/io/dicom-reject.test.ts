@@ -23,42 +23,78 @@ const axial: ClassicSeriesSpec = {
 
 describe('DICOM inputs the reader rejects', () => {
   it('mixed orientations in one series', () => {
-    const files = classicSeries({ ...axial, patch: (k, ds) => { if (k === 2) ds.ImageOrientationPatient = [1, 0, 0, 0, 0, -1]; } });
+    const files = classicSeries({
+      ...axial,
+      patch: (k, ds) => {
+        if (k === 2) ds.ImageOrientationPatient = [1, 0, 0, 0, 0, -1];
+      },
+    });
     expect(() => parseDicomFiles(files)).toThrow(/Series 5 "Na axial" \(.*\) mixes slice orientations/);
   });
 
   it('uneven slice gaps', () => {
-    const files = classicSeries({ ...axial, patch: (k, ds) => { if (k === 4) ds.ImagePositionPatient = [-10, -20, 30 + 4 * 4 + 1.5]; } });
+    const files = classicSeries({
+      ...axial,
+      patch: (k, ds) => {
+        if (k === 4) ds.ImagePositionPatient = [-10, -20, 30 + 4 * 4 + 1.5];
+      },
+    });
     expect(() => parseDicomFiles(files)).toThrow(/uneven slice gaps: 5\.500 mm between slices 4 and 5/);
   });
 
   it('accepts gaps within the tolerance (rounded positions)', () => {
-    const files = classicSeries({ ...axial, patch: (k, ds) => { if (k === 2) ds.ImagePositionPatient = [-10, -20, 30 + 8 + 0.005]; } });
+    const files = classicSeries({
+      ...axial,
+      patch: (k, ds) => {
+        if (k === 2) ds.ImagePositionPatient = [-10, -20, 30 + 8 + 0.005];
+      },
+    });
     expect(parseDicomFiles(files)[0].volume.spacing[2]).toBeCloseTo(4, 9);
   });
 
   it('duplicate slice positions (several echoes in one series)', () => {
-    const files = classicSeries({ ...axial, patch: (k, ds) => { if (k === 3) ds.ImagePositionPatient = [-10, -20, 30 + 8]; } });
+    const files = classicSeries({
+      ...axial,
+      patch: (k, ds) => {
+        if (k === 3) ds.ImagePositionPatient = [-10, -20, 30 + 8];
+      },
+    });
     expect(() => parseDicomFiles(files)).toThrow(/several share position/);
   });
 
   it('a single slice', () => {
-    expect(() => parseDicomFiles(classicSeries({ ...axial, slices: 1 }))).toThrow(/has a single slice; a volume needs at least two/);
+    expect(() => parseDicomFiles(classicSeries({ ...axial, slices: 1 }))).toThrow(
+      /has a single slice; a volume needs at least two/,
+    );
   });
 
   it.each(['ImagePositionPatient', 'ImageOrientationPatient', 'PixelSpacing'])('missing %s', (key) => {
-    const files = classicSeries({ ...axial, patch: (k, ds) => { if (k === 1) delete ds[key]; } });
-    expect(() => parseDicomFiles(files)).toThrow(new RegExp(`slice002\\.dcm: missing or invalid ${key}; the slice cannot be placed`));
+    const files = classicSeries({
+      ...axial,
+      patch: (k, ds) => {
+        if (k === 1) delete ds[key];
+      },
+    });
+    expect(() => parseDicomFiles(files)).toThrow(
+      new RegExp(`slice002\\.dcm: missing or invalid ${key}; the slice cannot be placed`),
+    );
   });
 
   it('a compressed transfer syntax, named', () => {
     const files = classicSeries({ ...axial, transferSyntax: JPEG_BASELINE });
-    expect(() => parseDicomFiles(files)).toThrow(/uses JPEG Baseline \(Process 1\) \(1\.2\.840\.10008\.1\.2\.4\.50\) \(slice001\.dcm\), which this reader does not decode/);
+    expect(() => parseDicomFiles(files)).toThrow(
+      /uses JPEG Baseline \(Process 1\) \(1\.2\.840\.10008\.1\.2\.4\.50\) \(slice001\.dcm\), which this reader does not decode/,
+    );
   });
 
   it('a file that is not DICOM, named', () => {
-    const text = { name: 'notes/readme.txt', bytes: new TextEncoder().encode('just some notes about the scan\n'.repeat(10)).buffer as ArrayBuffer };
-    expect(() => parseDicomFiles([...classicSeries(axial), text])).toThrow('notes/readme.txt is not a DICOM file (no "DICM" marker after the 128-byte preamble)');
+    const text = {
+      name: 'notes/readme.txt',
+      bytes: new TextEncoder().encode('just some notes about the scan\n'.repeat(10)).buffer as ArrayBuffer,
+    };
+    expect(() => parseDicomFiles([...classicSeries(axial), text])).toThrow(
+      'notes/readme.txt is not a DICOM file (no "DICM" marker after the 128-byte preamble)',
+    );
   });
 
   it('a truncated DICOM file, named', () => {
@@ -68,15 +104,23 @@ describe('DICOM inputs the reader rejects', () => {
   });
 
   it('keeps good series usable beside a rejected one when scanning', () => {
-    const localizer = classicSeries({ ...axial, slices: 3, seriesNumber: 1, seriesDescription: 'localizer', patch: (k, ds) => {
-      if (k === 1) ds.ImageOrientationPatient = [0, 1, 0, 0, 0, -1];
-    } });
+    const localizer = classicSeries({
+      ...axial,
+      slices: 3,
+      seriesNumber: 1,
+      seriesDescription: 'localizer',
+      patch: (k, ds) => {
+        if (k === 1) ds.ImageOrientationPatient = [0, 1, 0, 0, 0, -1];
+      },
+    });
     const scan = scanDicomFiles([...localizer, ...classicSeries(axial)]);
     expect(scan.series.map((s) => s.seriesNumber)).toEqual([5]);
     expect(scan.rejected).toHaveLength(1);
     expect(scan.rejected[0]).toMatchObject({ seriesNumber: 1, seriesDescription: 'localizer', instances: 3 });
     expect(scan.rejected[0].reason).toMatch(/mixes slice orientations/);
-    expect(() => parseDicomFiles([...localizer, ...classicSeries(axial)])).toThrow(/Series 1 "localizer".*mixes slice orientations/);
+    expect(() => parseDicomFiles([...localizer, ...classicSeries(axial)])).toThrow(
+      /Series 1 "localizer".*mixes slice orientations/,
+    );
   });
 });
 
@@ -117,7 +161,9 @@ describe('readVolumeInput series selection', () => {
     const txt = path.join(dir, 'a', 'notes.txt');
     writeFileSync(txt, 'hello');
     try {
-      await expect(readVolumeInput(txt)).rejects.toThrow(`Input ${txt} is neither NIfTI (*.nii, *.nii.gz) nor a DICOM file`);
+      await expect(readVolumeInput(txt)).rejects.toThrow(
+        `Input ${txt} is neither NIfTI (*.nii, *.nii.gz) nor a DICOM file`,
+      );
     } finally {
       rmSync(txt);
     }
@@ -142,6 +188,8 @@ describe('volumes the writer rejects', () => {
   });
 
   it('invalid UIDs', () => {
-    expect(() => writeDicomSeries(createVolume({ dims: [2, 2, 2] }), { studyInstanceUID: '1.2.03' })).toThrow(/StudyInstanceUID "1\.2\.03" is not a valid DICOM UID/);
+    expect(() => writeDicomSeries(createVolume({ dims: [2, 2, 2] }), { studyInstanceUID: '1.2.03' })).toThrow(
+      /StudyInstanceUID "1\.2\.03" is not a valid DICOM UID/,
+    );
   });
 });

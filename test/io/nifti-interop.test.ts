@@ -12,7 +12,10 @@ const REPO = path.join(__dirname, '..', '..');
 /** Runs an ES-module snippet with nifti-reader-js imported as `nifti`; returns its JSON output. */
 function withNiftiReaderJs(body: string, ...args: string[]): unknown {
   const script = `import * as nifti from 'nifti-reader-js';\nimport * as fs from 'node:fs';\n${body}`;
-  const res = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', ...args], { cwd: REPO, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
   if (res.status !== 0) throw new Error(`nifti-reader-js script failed: ${res.stderr}`);
   return JSON.parse(res.stdout);
 }
@@ -20,10 +23,23 @@ function withNiftiReaderJs(body: string, ...args: string[]): unknown {
 /** Direction cosines (columns = voxel axes, LPS) of rotations about x, y and z by the given degrees. */
 function rotation(ax: number, ay: number, az: number): Mat3 {
   const [a, b, c] = [ax, ay, az].map((d) => (d * Math.PI) / 180);
-  const Rx = [[1, 0, 0], [0, Math.cos(a), -Math.sin(a)], [0, Math.sin(a), Math.cos(a)]];
-  const Ry = [[Math.cos(b), 0, Math.sin(b)], [0, 1, 0], [-Math.sin(b), 0, Math.cos(b)]];
-  const Rz = [[Math.cos(c), -Math.sin(c), 0], [Math.sin(c), Math.cos(c), 0], [0, 0, 1]];
-  const mul = (P: number[][], Q: number[][]) => P.map((row) => [0, 1, 2].map((j) => row.reduce((s, v, k) => s + v * Q[k][j], 0)));
+  const Rx = [
+    [1, 0, 0],
+    [0, Math.cos(a), -Math.sin(a)],
+    [0, Math.sin(a), Math.cos(a)],
+  ];
+  const Ry = [
+    [Math.cos(b), 0, Math.sin(b)],
+    [0, 1, 0],
+    [-Math.sin(b), 0, Math.cos(b)],
+  ];
+  const Rz = [
+    [Math.cos(c), -Math.sin(c), 0],
+    [Math.sin(c), Math.cos(c), 0],
+    [0, 0, 1],
+  ];
+  const mul = (P: number[][], Q: number[][]) =>
+    P.map((row) => [0, 1, 2].map((j) => row.reduce((s, v, k) => s + v * Q[k][j], 0)));
   const R = mul(Rz, mul(Ry, Rx));
   return [0, 1, 2].flatMap((axis) => [R[0][axis], R[1][axis], R[2][axis]]) as Mat3;
 }
@@ -36,7 +52,10 @@ describe('NIfTI interoperability with nifti-reader-js', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads our oblique .nii.gz: same sform, an equal qform from our quaternion, same voxels', async () => {
-    for (const [name, direction] of [['oblique', rotation(20, -35, 50)], ['flipped', [1, 0, 0, 0, 1, 0, 0, 0, -1] as Mat3]] as const) {
+    for (const [name, direction] of [
+      ['oblique', rotation(20, -35, 50)],
+      ['flipped', [1, 0, 0, 0, 1, 0, 0, 0, -1] as Mat3],
+    ] as const) {
       const data = Float32Array.from({ length: 5 * 4 * 3 }, (_, i) => i * 1.5 - 7);
       const v = createVolume({ dims: [5, 4, 3], spacing: [2, 3.5, 4], origin: [-12.5, 40, 7.25], direction, data });
       const file = path.join(dir, `${name}.nii.gz`);
@@ -97,7 +116,8 @@ describe('NIfTI interoperability with nifti-reader-js', () => {
     // nifti-reader-js's own RAS qform, converted to LPS here, must match our geometry.
     const flip = [-1, -1, 1];
     for (let r = 0; r < 3; r++) {
-      for (let c = 0; c < 3; c++) expect(v.direction[3 * c + r] * v.spacing[c]).toBeCloseTo(flip[r] * out.qform[r][c], 5);
+      for (let c = 0; c < 3; c++)
+        expect(v.direction[3 * c + r] * v.spacing[c]).toBeCloseTo(flip[r] * out.qform[r][c], 5);
       expect(v.origin[r]).toBeCloseTo(flip[r] * out.qform[r][3], 5);
     }
   });

@@ -11,10 +11,23 @@ import { affineToGeometry, qformToAffine } from '../../src/io/nifti-geometry';
 /** Direction (row-major, columns = axes) of rotations about z, then y, then x, by the given degrees. */
 function rotation(ax: number, ay: number, az: number): Mat3 {
   const [a, b, c] = [ax, ay, az].map((d) => (d * Math.PI) / 180);
-  const Rx = [[1, 0, 0], [0, Math.cos(a), -Math.sin(a)], [0, Math.sin(a), Math.cos(a)]];
-  const Ry = [[Math.cos(b), 0, Math.sin(b)], [0, 1, 0], [-Math.sin(b), 0, Math.cos(b)]];
-  const Rz = [[Math.cos(c), -Math.sin(c), 0], [Math.sin(c), Math.cos(c), 0], [0, 0, 1]];
-  const mul = (P: number[][], Q: number[][]) => P.map((row) => [0, 1, 2].map((j) => row.reduce((s, v, k) => s + v * Q[k][j], 0)));
+  const Rx = [
+    [1, 0, 0],
+    [0, Math.cos(a), -Math.sin(a)],
+    [0, Math.sin(a), Math.cos(a)],
+  ];
+  const Ry = [
+    [Math.cos(b), 0, Math.sin(b)],
+    [0, 1, 0],
+    [-Math.sin(b), 0, Math.cos(b)],
+  ];
+  const Rz = [
+    [Math.cos(c), -Math.sin(c), 0],
+    [Math.sin(c), Math.cos(c), 0],
+    [0, 0, 1],
+  ];
+  const mul = (P: number[][], Q: number[][]) =>
+    P.map((row) => [0, 1, 2].map((j) => row.reduce((s, v, k) => s + v * Q[k][j], 0)));
   const R = mul(Rx, mul(Ry, Rz));
   // Volume.direction stores axis i's direction first: element 3*axis + component.
   return [0, 1, 2].flatMap((axis) => [R[0][axis], R[1][axis], R[2][axis]]) as Mat3;
@@ -57,7 +70,11 @@ function baseHeader(dims: number[], over: Partial<NiftiHeader> = {}): Omit<Nifti
     sformCode: 0,
     quatern: [0, 0, 0],
     qoffset: [0, 0, 0],
-    srow: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]],
+    srow: [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ],
     ...over,
   };
 }
@@ -72,14 +89,25 @@ function niiBytes(header: Omit<NiftiHeader, 'version' | 'littleEndian'>, payload
 
 describe('NIfTI round trip', () => {
   it('keeps float32 data and axial geometry exactly', () => {
-    const v = createVolume({ dims: [7, 5, 3], spacing: [4, 4, 4], origin: [-126, -100.5, 30.25], data: ramp([7, 5, 3]) });
+    const v = createVolume({
+      dims: [7, 5, 3],
+      spacing: [4, 4, 4],
+      origin: [-126, -100.5, 30.25],
+      data: ramp([7, 5, 3]),
+    });
     const back = readNifti(writeNifti(v));
     expect(Array.from(back.data)).toEqual(Array.from(v.data));
     expectSameGeometry(v, back);
   });
 
   it('keeps an oblique direction, with sform and qform agreeing', () => {
-    const v = createVolume({ dims: [6, 4, 5], spacing: [1.5, 2, 3.5], origin: [10, -20, 55], direction: rotation(12, -25, 33), data: ramp([6, 4, 5]) });
+    const v = createVolume({
+      dims: [6, 4, 5],
+      spacing: [1.5, 2, 3.5],
+      origin: [10, -20, 55],
+      direction: rotation(12, -25, 33),
+      data: ramp([6, 4, 5]),
+    });
     const bytes = writeNifti(v);
     const back = readNifti(bytes);
     expectSameGeometry(v, back);
@@ -93,7 +121,13 @@ describe('NIfTI round trip', () => {
   it('keeps a left-handed (qfac = −1) frame', () => {
     // Axial slices stacked head → feet (k → −z) make a left-handed frame: det −1.
     const direction: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, -1];
-    const v = createVolume({ dims: [4, 4, 3], spacing: [1, 1, 2], origin: [-3, 50, 60], direction, data: ramp([4, 4, 3]) });
+    const v = createVolume({
+      dims: [4, 4, 3],
+      spacing: [1, 1, 2],
+      origin: [-3, 50, 60],
+      direction,
+      data: ramp([4, 4, 3]),
+    });
     const bytes = writeNifti(v);
     expect(headerOf(bytes).pixdim[0]).toBe(-1);
     const h = headerOf(bytes);
@@ -106,10 +140,16 @@ describe('NIfTI round trip', () => {
     const u8 = writeNifti(labels, { datatype: 'uint8' });
     expect(headerOf(u8).datatype).toBe(2);
     expect(Array.from(readNifti(u8).data)).toEqual(Array.from(labels.data));
-    const i16 = writeNifti(createVolume({ dims: [2, 1, 1], data: Float32Array.from([-300, 12000]) }), { datatype: 'int16' });
+    const i16 = writeNifti(createVolume({ dims: [2, 1, 1], data: Float32Array.from([-300, 12000]) }), {
+      datatype: 'int16',
+    });
     expect(Array.from(readNifti(i16).data)).toEqual([-300, 12000]);
-    expect(() => writeNifti(createVolume({ dims: [2, 1, 1], data: Float32Array.from([0, 256]) }), { datatype: 'uint8' })).toThrow(/256 as uint8/);
-    expect(() => writeNifti(createVolume({ dims: [2, 1, 1], data: Float32Array.from([0, 0.5]) }), { datatype: 'int16' })).toThrow(/0.5 as int16/);
+    expect(() =>
+      writeNifti(createVolume({ dims: [2, 1, 1], data: Float32Array.from([0, 256]) }), { datatype: 'uint8' }),
+    ).toThrow(/256 as uint8/);
+    expect(() =>
+      writeNifti(createVolume({ dims: [2, 1, 1], data: Float32Array.from([0, 0.5]) }), { datatype: 'int16' }),
+    ).toThrow(/0.5 as int16/);
   });
 
   it('reads and writes files through the Node helpers', async () => {
@@ -127,7 +167,14 @@ describe('NIfTI round trip', () => {
 describe('NIfTI geometry from headers', () => {
   it('maps an RAS sform to LPS (the MNI 2 mm grid)', () => {
     // MNI152 2 mm: srow_x = [−2 0 0 90], srow_y = [0 2 0 −126], srow_z = [0 0 2 −72].
-    const header = baseHeader([2, 2, 2], { sformCode: 4, srow: [[-2, 0, 0, 90], [0, 2, 0, -126], [0, 0, 2, -72]] });
+    const header = baseHeader([2, 2, 2], {
+      sformCode: 4,
+      srow: [
+        [-2, 0, 0, 90],
+        [0, 2, 0, -126],
+        [0, 0, 2, -72],
+      ],
+    });
     const v = readNifti(niiBytes(header, new Float32Array(8)));
     expect(v.spacing).toEqual([2, 2, 2]);
     expect(v.origin).toEqual([-90, 126, -72]);
@@ -135,8 +182,19 @@ describe('NIfTI geometry from headers', () => {
   });
 
   it('prefers the sform when both are set and uses the qform otherwise', () => {
-    const qform = { qformCode: 1, quatern: [0, 0, 1] as [number, number, number], qoffset: [5, 6, 7] as [number, number, number] };
-    const sform = { sformCode: 2, srow: [[3, 0, 0, -1], [0, 3, 0, -2], [0, 0, 3, -3]] as NiftiHeader['srow'] };
+    const qform = {
+      qformCode: 1,
+      quatern: [0, 0, 1] as [number, number, number],
+      qoffset: [5, 6, 7] as [number, number, number],
+    };
+    const sform = {
+      sformCode: 2,
+      srow: [
+        [3, 0, 0, -1],
+        [0, 3, 0, -2],
+        [0, 0, 3, -3],
+      ] as NiftiHeader['srow'],
+    };
     const both = readNifti(niiBytes(baseHeader([2, 2, 2], { ...qform, ...sform }), new Float32Array(8)));
     expect(both.spacing).toEqual([3, 3, 3]);
     expect(both.origin).toEqual([1, 2, -3]);
@@ -176,7 +234,11 @@ describe('NIfTI geometry from headers', () => {
     view.setBigInt64(168, 544n, true);
     view.setFloat64(176, 2, true); // scl_slope
     view.setInt32(348, 1, true); // sform_code
-    [[1.25, 0, 0, 10], [0, 1.25, 0, 20], [0, 0, 2.5, 30]].forEach((row, r) => row.forEach((x, c) => view.setFloat64(400 + 32 * r + 8 * c, x, true)));
+    [
+      [1.25, 0, 0, 10],
+      [0, 1.25, 0, 20],
+      [0, 0, 2.5, 30],
+    ].forEach((row, r) => row.forEach((x, c) => view.setFloat64(400 + 32 * r + 8 * c, x, true)));
     new Float32Array(bytes.buffer, 544, 8).set([1, 2, 3, 4, 5, 6, 7, 8]);
     const v = readNifti(gzipSync(bytes));
     expect(v.spacing).toEqual([1.25, 1.25, 2.5]);
@@ -195,7 +257,14 @@ describe('NIfTI bad input', () => {
     expect(readNifti(niiBytes(oneVolume4D, new Float32Array(8))).dims).toEqual([2, 2, 2]);
     const zeroPixdim = baseHeader([2, 2, 2], { qformCode: 1, pixdim: [1, 2, 0, 2, 1, 1, 1, 1] });
     expect(() => readNifti(niiBytes(zeroPixdim, new Float32Array(8)))).toThrow(/pixdim\[2\] is 0/);
-    const zeroSform = baseHeader([2, 2, 2], { sformCode: 1, srow: [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0]] });
+    const zeroSform = baseHeader([2, 2, 2], {
+      sformCode: 1,
+      srow: [
+        [1, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 1, 0],
+      ],
+    });
     expect(() => readNifti(niiBytes(zeroSform, new Float32Array(8)))).toThrow(/sform.*axis 2 zero/);
     expect(() => readNifti(niiBytes(baseHeader([2, 2, 2]), new Float32Array(5)))).toThrow(/truncated/);
     const complex = baseHeader([2, 2, 2], { datatype: 32, bitpix: 64 });

@@ -17,11 +17,15 @@ describe('denoiseVolume with NLM', () => {
   it('estimates σ, denoises, and measures against the noise-free truth over the automatic brain mask', async () => {
     const before = new Float32Array(noisy.data);
     const stages = new Set<string>();
-    const r = await denoiseVolume(noisy, { method: 'nlm', blockRadius: 3 }, {
-      reference: subject.truth,
-      referenceKind: 'noise-free',
-      onProgress: (_f, stage) => stage && stages.add(stage),
-    });
+    const r = await denoiseVolume(
+      noisy,
+      { method: 'nlm', blockRadius: 3 },
+      {
+        reference: subject.truth,
+        referenceKind: 'noise-free',
+        onProgress: (_f, stage) => stage && stages.add(stage),
+      },
+    );
     expect(noisy.data).toEqual(before);
     expect(r.method).toBe('nlm');
     expect(r.backend).toBe('js-cpu');
@@ -38,12 +42,18 @@ describe('denoiseVolume with NLM', () => {
     expect(m.psnr).toBeGreaterThan(m.input.psnr);
     expect(m.ssim).toBeGreaterThan(m.input.ssim);
     expect(m.improvement.psnrPercent).toBeCloseTo((100 * (m.psnr - m.input.psnr)) / m.input.psnr, 10);
-    expect([...stages]).toEqual(expect.arrayContaining(['Estimating the noise σ', 'Denoising (NLM)', 'Measuring pSNR and SSIM']));
+    expect([...stages]).toEqual(
+      expect.arrayContaining(['Estimating the noise σ', 'Denoising (NLM)', 'Measuring pSNR and SSIM']),
+    );
   });
 
   it('with a given σ and a user mask: the same values as nlmeans, unmasked voxels untouched, metrics over that mask', async () => {
     const mask = subject.brainMask;
-    const r = await denoiseVolume(noisy, { method: 'nlm', sigma: subject.noiseSigma, blockRadius: 3 }, { mask, reference: subject.truth });
+    const r = await denoiseVolume(
+      noisy,
+      { method: 'nlm', sigma: subject.noiseSigma, blockRadius: 3 },
+      { mask, reference: subject.truth },
+    );
     const direct = await nlmeans(noisy, { sigma: subject.noiseSigma, blockRadius: 3 }, { mask });
     expect(Array.from(r.volume.data)).toEqual(Array.from(direct.data));
     expect(r.parameters.sigmaSource).toBe('given');
@@ -55,10 +65,15 @@ describe('denoiseVolume with NLM', () => {
   it('runs the tfjs implementation on wasm with the same result', async () => {
     const small = createVolume({ dims: [12, 11, 10], data: noisy.data.slice(0, 1320).map((v) => v + 1) });
     const cpu = await denoiseVolume(small, { method: 'nlm', sigma: 20, blockRadius: 3 });
-    const tf = await denoiseVolume(small, { method: 'nlm', sigma: 20, blockRadius: 3, implementation: 'tf' }, { backend: 'wasm' });
+    const tf = await denoiseVolume(
+      small,
+      { method: 'nlm', sigma: 20, blockRadius: 3, implementation: 'tf' },
+      { backend: 'wasm' },
+    );
     expect(tf.backend).toBe('wasm');
     expect(tf.parameters.implementation).toBe('tf');
-    for (let i = 0; i < cpu.volume.data.length; i++) expect(Math.abs(tf.volume.data[i] - cpu.volume.data[i])).toBeLessThan(1e-3 * Math.max(1, cpu.volume.data[i]));
+    for (let i = 0; i < cpu.volume.data.length; i++)
+      expect(Math.abs(tf.volume.data[i] - cpu.volume.data[i])).toBeLessThan(1e-3 * Math.max(1, cpu.volume.data[i]));
   });
 });
 
@@ -70,10 +85,19 @@ describe('denoiseVolume with the DA', () => {
     try {
       await saveDA(dir, randomWeights(7), testCard());
       const fromDir = await denoiseVolume(small, { method: 'da', weights: dir }, { backend: 'wasm' });
-      const fromMemory = await denoiseVolume(small, { method: 'da', weights: { ...loaded(7), source: dir } }, { backend: 'wasm' });
+      const fromMemory = await denoiseVolume(
+        small,
+        { method: 'da', weights: { ...loaded(7), source: dir } },
+        { backend: 'wasm' },
+      );
       expect(Array.from(fromDir.volume.data)).toEqual(Array.from(fromMemory.volume.data));
       expect(fromDir.backend).toBe('wasm');
-      expect(fromDir.parameters).toMatchObject({ weights: dir, model: 'test-da', modelVersion: '0.0.0-test', modelStatus: 'provisional' });
+      expect(fromDir.parameters).toMatchObject({
+        weights: dir,
+        model: 'test-da',
+        modelVersion: '0.0.0-test',
+        modelStatus: 'provisional',
+      });
       expect(fromDir.volume.data).not.toEqual(small.data);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -83,18 +107,42 @@ describe('denoiseVolume with the DA', () => {
 
 describe('denoiseVolume errors', () => {
   it.each([
-    ['an unknown method', () => denoiseVolume(noisy, { method: 'bm4d' } as never), /unknown denoising method "bm4d"; use 'da' or 'nlm'/],
-    ['a reference on another grid', () => denoiseVolume(noisy, { method: 'nlm', sigma: 1 }, { reference: createVolume({ dims: [4, 4, 4] }) }), /reference has dims \[4, 4, 4\] but the volume has \[32, 32, 32\]/],
-    ['an unknown NLM implementation', () => denoiseVolume(noisy, { method: 'nlm', implementation: 'gpu' } as never), /unknown NLM implementation "gpu"/],
-    ['a negative σ', () => denoiseVolume(noisy, { method: 'nlm', sigma: -3 }), /sigma must be a positive finite number, got -3/],
-    ['a missing weights directory', () => denoiseVolume(noisy, { method: 'da', weights: '/nonexistent/weights' }), /not found/],
+    [
+      'an unknown method',
+      () => denoiseVolume(noisy, { method: 'bm4d' } as never),
+      /unknown denoising method "bm4d"; use 'da' or 'nlm'/,
+    ],
+    [
+      'a reference on another grid',
+      () => denoiseVolume(noisy, { method: 'nlm', sigma: 1 }, { reference: createVolume({ dims: [4, 4, 4] }) }),
+      /reference has dims \[4, 4, 4\] but the volume has \[32, 32, 32\]/,
+    ],
+    [
+      'an unknown NLM implementation',
+      () => denoiseVolume(noisy, { method: 'nlm', implementation: 'gpu' } as never),
+      /unknown NLM implementation "gpu"/,
+    ],
+    [
+      'a negative σ',
+      () => denoiseVolume(noisy, { method: 'nlm', sigma: -3 }),
+      /sigma must be a positive finite number, got -3/,
+    ],
+    [
+      'a missing weights directory',
+      () => denoiseVolume(noisy, { method: 'da', weights: '/nonexistent/weights' }),
+      /not found/,
+    ],
   ])('rejects %s', async (_what, run, message) => {
     await expect(run()).rejects.toThrow(message);
   });
 
   it('stops when aborted', async () => {
     const ac = new AbortController();
-    const run = denoiseVolume(noisy, { method: 'nlm', sigma: 10 }, { signal: ac.signal, onProgress: (f) => f > 0 && ac.abort(new Error('cancelled')) });
+    const run = denoiseVolume(
+      noisy,
+      { method: 'nlm', sigma: 10 },
+      { signal: ac.signal, onProgress: (f) => f > 0 && ac.abort(new Error('cancelled')) },
+    );
     await expect(run).rejects.toThrow('cancelled');
   });
 });

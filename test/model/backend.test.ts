@@ -23,13 +23,19 @@ describe('selectBackend (Node)', () => {
   it('honours a working preferred backend, and falls back from a broken one', async () => {
     expect((await selectBackend({ preferred: 'cpu', measure: false })).backend).toBe('cpu');
     const sel = await selectBackend({ preferred: 'nonsense', measure: false });
-    expect(sel.tried[0]).toMatchObject({ name: 'nonsense', ok: false, reason: expect.stringMatching(/unknown backend/) });
+    expect(sel.tried[0]).toMatchObject({
+      name: 'nonsense',
+      ok: false,
+      reason: expect.stringMatching(/unknown backend/),
+    });
     expect(sel.backend).toBe('wasm');
     expect(await activateBackend('wasm')).toBeUndefined();
   });
 
   it('fails clearly when nothing works', async () => {
-    await expect(selectBackend({ candidates: ['webgl'] })).rejects.toThrow(/no tfjs backend works: webgl: webgl needs a browser/);
+    await expect(selectBackend({ candidates: ['webgl'] })).rejects.toThrow(
+      /no tfjs backend works: webgl: webgl needs a browser/,
+    );
     await expect(selectBackend({ candidates: [] })).rejects.toThrow(/no candidate/);
   });
 });

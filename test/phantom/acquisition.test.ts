@@ -1,5 +1,12 @@
 // The acquisition model: FFT low-pass equals its dense definition, keeps DC, and the noise has the stated statistics.
-import { applySeparable, apodisedNoiseCorrelation, complexNoise, denseLowPass, lowPassResampler, magnitudeAcquisition } from '../../src/phantom/acquisition';
+import {
+  applySeparable,
+  apodisedNoiseCorrelation,
+  complexNoise,
+  denseLowPass,
+  lowPassResampler,
+  magnitudeAcquisition,
+} from '../../src/phantom/acquisition';
 import { Fft } from '../../src/phantom/fft';
 import { Random } from '../../src/phantom/random';
 
@@ -15,7 +22,11 @@ describe('k-space low-pass resampling', () => {
     for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i] - dense[i]));
     expect(worst).toBeLessThan(1e-9);
     for (const coarse of [16, 15]) {
-      const flat = applySeparable(new Float64Array((2 * coarse) ** 3).fill(7), [2 * coarse, 2 * coarse, 2 * coarse], lowPassResampler(coarse, 2));
+      const flat = applySeparable(
+        new Float64Array((2 * coarse) ** 3).fill(7),
+        [2 * coarse, 2 * coarse, 2 * coarse],
+        lowPassResampler(coarse, 2),
+      );
       expect(flat.length).toBe(coarse ** 3);
       expect(flat.every((v) => Math.abs(v - 7) < 1e-9)).toBe(true);
     }
@@ -38,7 +49,8 @@ describe('k-space low-pass resampling', () => {
     const [r0, i0] = [Float64Array.from(re), Float64Array.from(im)];
     new Fft(n).transform(re, im);
     for (let f = 0; f < n; f++) {
-      let sr = 0, si = 0;
+      let sr = 0,
+        si = 0;
       for (let t = 0; t < n; t++) {
         const a = (-2 * Math.PI * f * t) / n;
         sr += r0[t] * Math.cos(a) - i0[t] * Math.sin(a);
@@ -52,7 +64,9 @@ describe('k-space low-pass resampling', () => {
 
 describe('noise', () => {
   const stats = (a: Float64Array, n: number) => {
-    let s = 0, s2 = 0, lag = 0;
+    let s = 0,
+      s2 = 0,
+      lag = 0;
     for (let i = 0; i < a.length; i++) {
       s += a[i];
       s2 += a[i] * a[i];

@@ -16,10 +16,36 @@ describe('sodium-denoise phantom', () => {
 
   it('writes a cohort and prints one JSON summary', () => {
     const out = path.join(root, 'c');
-    const res = run('phantom', '--out', out, '--subjects', '2', '--matrix', '32', '--voxel-size', '8', '--snr', '9', '--lesions', '2', '--tubes', '40,80', '--no-dicom', '--json');
+    const res = run(
+      'phantom',
+      '--out',
+      out,
+      '--subjects',
+      '2',
+      '--matrix',
+      '32',
+      '--voxel-size',
+      '8',
+      '--snr',
+      '9',
+      '--lesions',
+      '2',
+      '--tubes',
+      '40,80',
+      '--no-dicom',
+      '--json',
+    );
     expect(res.status).toBe(0);
     const summary = JSON.parse(res.stdout);
-    expect(summary).toMatchObject({ subjects: 2, seed: 1, snr: 9, matrix: 32, voxelSizeMm: 8, lesions: 4, dicom: false });
+    expect(summary).toMatchObject({
+      subjects: 2,
+      seed: 1,
+      snr: 9,
+      matrix: 32,
+      voxelSizeMm: 8,
+      lesions: 4,
+      dicom: false,
+    });
     expect(summary.noiseSigma.min).toBeGreaterThan(0);
     // Subjects finish in whichever order the workers do: the last line counts 2/2, each subject appears once.
     expect(res.stderr).toMatch(/\[phantom\] sub-0[12] written \(2\/2/);
@@ -33,8 +59,14 @@ describe('sodium-denoise phantom', () => {
   it('fails with one clear line', () => {
     const res = run('phantom', '--out', path.join(root, 'd'), '--matrix', '16');
     expect(res.status).toBe(1);
-    expect(res.stderr.trim()).toBe('sodium-denoise: phantom parameter matrix × voxelSizeMm = 64 mm is too small a field of view for the head and tubes (need ≥ 234 mm)');
-    expect(run('phantom', '--out', path.join(root, 'e'), '--lesions', '3-1').stderr).toMatch(/--lesions range 3-1 runs backwards/);
-    expect(run('phantom', '--out', path.join(root, 'f'), '--subjects', 'many').stderr).toMatch(/--subjects must be an integer ≥ 1/);
+    expect(res.stderr.trim()).toBe(
+      'sodium-denoise: phantom parameter matrix × voxelSizeMm = 64 mm is too small a field of view for the head and tubes (need ≥ 234 mm)',
+    );
+    expect(run('phantom', '--out', path.join(root, 'e'), '--lesions', '3-1').stderr).toMatch(
+      /--lesions range 3-1 runs backwards/,
+    );
+    expect(run('phantom', '--out', path.join(root, 'f'), '--subjects', 'many').stderr).toMatch(
+      /--subjects must be an integer ≥ 1/,
+    );
   });
 });

@@ -29,13 +29,24 @@ describe('writeCohort', () => {
   it('lays out one folder per subject with NIfTI volumes, masks and a DICOM study', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['manifest.json', 'sub-01', 'sub-02']);
     expect(fs.readdirSync(path.join(out, 'sub-01')).sort()).toEqual([
-      'acq1.nii.gz', 'acq2.nii.gz', 'acq3.nii.gz', 'brainmask.nii.gz', 'dicom', 'labels.nii.gz', 'lesionmask.nii.gz',
-      'mean3.nii.gz', 'truth.nii.gz', 'tubemask.nii.gz',
+      'acq1.nii.gz',
+      'acq2.nii.gz',
+      'acq3.nii.gz',
+      'brainmask.nii.gz',
+      'dicom',
+      'labels.nii.gz',
+      'lesionmask.nii.gz',
+      'mean3.nii.gz',
+      'truth.nii.gz',
+      'tubemask.nii.gz',
     ]);
     expect(fs.readdirSync(path.join(out, 'sub-01', 'dicom')).sort()).toEqual(['acq1', 'acq2', 'acq3']);
     expect(fs.readdirSync(path.join(out, 'sub-01', 'dicom', 'acq1'))).toHaveLength(32);
     // Parallel subjects may finish in either order.
-    expect(progress.map((p) => [p.done, p.total])).toEqual([[1, 2], [2, 2]]);
+    expect(progress.map((p) => [p.done, p.total])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
     expect(progress.map((p) => p.id).sort()).toEqual(['sub-01', 'sub-02']);
   });
 
@@ -51,7 +62,10 @@ describe('writeCohort', () => {
     expect(s1.id).toBe('sub-01');
     expect(s1.folder).toBe('sub-01');
     expect(s1.snr).toBe(10);
-    expect(s1.tubes?.map((t) => [t.label, t.side, t.concentrationMM])).toEqual([[1, 'left', 50], [2, 'right', 100]]);
+    expect(s1.tubes?.map((t) => [t.label, t.side, t.concentrationMM])).toEqual([
+      [1, 'left', 50],
+      [2, 'right', 100],
+    ]);
     expect(Object.keys(s1.tissueConcentrationsMM ?? {}).sort()).toEqual(['bone', 'csf', 'eye', 'gm', 'scalp', 'wm']);
     expect(s1.dicom?.series.map((s) => s.seriesNumber)).toEqual([1, 2, 3]);
   });
@@ -83,7 +97,8 @@ describe('writeCohort', () => {
     expect(series.volume.dims).toEqual(nifti.dims);
     series.volume.origin.forEach((o, i) => expect(o).toBeCloseTo(nifti.origin[i], 3));
     let worst = 0;
-    for (let i = 0; i < nifti.data.length; i++) worst = Math.max(worst, Math.abs(series.volume.data[i] - nifti.data[i]));
+    for (let i = 0; i < nifti.data.length; i++)
+      worst = Math.max(worst, Math.abs(series.volume.data[i] - nifti.data[i]));
     expect(worst).toBeLessThan(0.05); // 16-bit storage with rescale: a fraction of a unit of ~1000
   });
 
@@ -92,14 +107,20 @@ describe('writeCohort', () => {
     const result = await writeCohort(serial, { ...SMALL, dicom: false, workers: 1 });
     expect(result.workers).toBe(1);
     for (const file of ['acq1.nii.gz', 'truth.nii.gz', 'labels.nii.gz']) {
-      expect(fs.readFileSync(path.join(serial, 'sub-02', file)).equals(fs.readFileSync(path.join(out, 'sub-02', file)))).toBe(true);
+      expect(
+        fs.readFileSync(path.join(serial, 'sub-02', file)).equals(fs.readFileSync(path.join(out, 'sub-02', file))),
+      ).toBe(true);
     }
     expect(fs.existsSync(path.join(serial, 'sub-01', 'dicom'))).toBe(false);
   });
 
   it('refuses a folder that is not empty, and bad parameters', async () => {
     await expect(writeCohort(out, SMALL)).rejects.toThrow(/not empty/);
-    await expect(writeCohort(path.join(root, 'other'), { ...SMALL, snr: -1 })).rejects.toThrow(/snr must be a positive number/);
-    await expect(writeCohort(path.join(root, 'other'), { ...SMALL, workers: 0 })).rejects.toThrow(/workers must be a positive integer/);
+    await expect(writeCohort(path.join(root, 'other'), { ...SMALL, snr: -1 })).rejects.toThrow(
+      /snr must be a positive number/,
+    );
+    await expect(writeCohort(path.join(root, 'other'), { ...SMALL, workers: 0 })).rejects.toThrow(
+      /workers must be a positive integer/,
+    );
   });
 });

@@ -50,7 +50,8 @@ describe('generateSubject', () => {
 
   it('is deterministic from the seed, and the SNR changes only the noise', () => {
     const again = generateSubject(params, 0);
-    for (const key of ['truth', 'mean3'] as const) expect(checksum(again[key].data)).toBe(checksum(subjects[0][key].data));
+    for (const key of ['truth', 'mean3'] as const)
+      expect(checksum(again[key].data)).toBe(checksum(subjects[0][key].data));
     expect(checksum(again.acquisitions[2].data)).toBe(checksum(subjects[0].acquisitions[2].data));
     expect(Buffer.from(again.labels).equals(Buffer.from(subjects[0].labels))).toBe(true);
     const otherSeed = generateSubject({ ...params, seed: 8 }, 0);
@@ -115,8 +116,10 @@ describe('generateSubject', () => {
     const y = s.tubes.map((t) => mean(valuesWhere(s.truth.data, (i) => s.tubeMask[i] === t.label)));
     s.tubes.forEach((t) => expect(t.voxels).toBeGreaterThan(100));
     // Least-squares line y = a·x + b through the three tubes.
-    const mx = mean(x), my = mean(y);
-    const a = x.reduce((acc, xi, i) => acc + (xi - mx) * (y[i] - my), 0) / x.reduce((acc, xi) => acc + (xi - mx) ** 2, 0);
+    const mx = mean(x),
+      my = mean(y);
+    const a =
+      x.reduce((acc, xi, i) => acc + (xi - mx) * (y[i] - my), 0) / x.reduce((acc, xi) => acc + (xi - mx) ** 2, 0);
     const b = my - a * mx;
     y.forEach((yi, i) => expect(Math.abs((yi - b) / a - x[i])).toBeLessThan(1));
     expect(Math.abs(b / a)).toBeLessThan(2); // through the origin, within 2 mM
@@ -124,13 +127,17 @@ describe('generateSubject', () => {
 
   it('keeps the default tubes left (50 mM) and right (100 mM) with signals in that ratio, give or take the coil', () => {
     const s = subjects[0];
-    expect(s.tubes.map((t) => [t.label, t.side, t.concentrationMM])).toEqual([[1, 'left', 50], [2, 'right', 100]]);
+    expect(s.tubes.map((t) => [t.label, t.side, t.concentrationMM])).toEqual([
+      [1, 'left', 50],
+      [2, 'right', 100],
+    ]);
     const m1 = mean(valuesWhere(s.truth.data, (i) => s.tubeMask[i] === 1));
     const m2 = mean(valuesWhere(s.truth.data, (i) => s.tubeMask[i] === 2));
     expect(m2 / m1).toBeGreaterThan(1.5);
     expect(m2 / m1).toBeLessThan(2.6);
     // Patient left is +x in LPS: tube 1's voxels lie at high i.
-    const iOf = (label: number) => mean(valuesWhere(Float32Array.from(s.tubeMask.keys()), (i) => s.tubeMask[i] === label).map((i) => i % 64));
+    const iOf = (label: number) =>
+      mean(valuesWhere(Float32Array.from(s.tubeMask.keys()), (i) => s.tubeMask[i] === label).map((i) => i % 64));
     expect(iOf(1)).toBeGreaterThan(55);
     expect(iOf(2)).toBeLessThan(9);
   });
@@ -143,16 +150,20 @@ describe('generateSubject', () => {
       for (let i = 0; i < s.labels.length; i++) {
         const inBrain = s.brainMask[i] === 1;
         if (inBrain) brain++;
-        if (brainLabels.has(s.labels[i]) !== inBrain) problems.push(`voxel ${i}: label ${s.labels[i]}, brain ${inBrain}`);
-        if (s.tubeMask[i] && (s.labels[i] !== L.tube || inBrain)) problems.push(`voxel ${i}: tube mask on label ${s.labels[i]}`);
-        if (s.lesionMask[i] && (s.labels[i] !== L.lesion || !inBrain)) problems.push(`voxel ${i}: lesion mask on label ${s.labels[i]}`);
+        if (brainLabels.has(s.labels[i]) !== inBrain)
+          problems.push(`voxel ${i}: label ${s.labels[i]}, brain ${inBrain}`);
+        if (s.tubeMask[i] && (s.labels[i] !== L.tube || inBrain))
+          problems.push(`voxel ${i}: tube mask on label ${s.labels[i]}`);
+        if (s.lesionMask[i] && (s.labels[i] !== L.lesion || !inBrain))
+          problems.push(`voxel ${i}: lesion mask on label ${s.labels[i]}`);
       }
       expect(problems.slice(0, 5)).toEqual([]);
       // Intracranial volume of an adult head: 1.1–1.9 L.
       expect((brain * 64) / 1e6).toBeGreaterThan(1.1);
       expect((brain * 64) / 1e6).toBeLessThan(1.9);
       // Eyes, scalp and bone exist, all outside the brain mask (checked above through the labels).
-      for (const label of [L.eye, L.scalp, L.bone]) expect(s.labels.filter((l) => l === label).length).toBeGreaterThan(50);
+      for (const label of [L.eye, L.scalp, L.bone])
+        expect(s.labels.filter((l) => l === label).length).toBeGreaterThan(50);
       expect(s.lesions.length).toBeGreaterThanOrEqual(1);
       expect(s.lesions.length).toBeLessThanOrEqual(3);
       s.lesions.forEach((l) => {
@@ -165,7 +176,9 @@ describe('generateSubject', () => {
 
   it('gives each subject its own shape', () => {
     const [a, b] = subjects.map((s) => s.brainMask);
-    let both = 0, na = 0, nb = 0;
+    let both = 0,
+      na = 0,
+      nb = 0;
     for (let i = 0; i < a.length; i++) {
       both += a[i] & b[i];
       na += a[i];
@@ -180,7 +193,10 @@ describe('generateSubject', () => {
   it('averages the three repeats into mean3', () => {
     const s = subjects[0];
     for (const i of [0, 1234, 100000, 200000]) {
-      expect(s.mean3.data[i]).toBeCloseTo((s.acquisitions[0].data[i] + s.acquisitions[1].data[i] + s.acquisitions[2].data[i]) / 3, 3);
+      expect(s.mean3.data[i]).toBeCloseTo(
+        (s.acquisitions[0].data[i] + s.acquisitions[1].data[i] + s.acquisitions[2].data[i]) / 3,
+        3,
+      );
     }
   });
 });
@@ -190,7 +206,9 @@ describe('phantom parameters', () => {
     expect(() => resolvePhantomParams({ matrix: 32, voxelSizeMm: 4 })).toThrow(/128 mm is too small a field of view/);
     expect(() => resolvePhantomParams({ snr: 0 })).toThrow(/snr must be a positive number/);
     expect(() => resolvePhantomParams({ lesions: { count: [3, 1] } })).toThrow(/lesions.count/);
-    expect(() => resolvePhantomParams({ tubes: [{ concentrationMM: -5, side: 'left' }] })).toThrow(/tubes\[0\].concentrationMM/);
+    expect(() => resolvePhantomParams({ tubes: [{ concentrationMM: -5, side: 'left' }] })).toThrow(
+      /tubes\[0\].concentrationMM/,
+    );
     expect(() => generateSubject(params, -1)).toThrow(/subject index/);
   });
 
@@ -199,6 +217,6 @@ describe('phantom parameters', () => {
     expect(s.truth.dims).toEqual([30, 30, 30]);
     const brainTruth = mean(valuesWhere(s.truth.data, (i) => s.brainMask[i] === 1));
     expect(brainTruth / s.noiseSigma).toBeCloseTo(13, 6);
-    expect(s.brainMask.reduce((a, v) => a + v, 0) * 8.5 ** 3 / 1e6).toBeGreaterThan(1.0);
+    expect((s.brainMask.reduce((a, v) => a + v, 0) * 8.5 ** 3) / 1e6).toBeGreaterThan(1.0);
   });
 });

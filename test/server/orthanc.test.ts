@@ -15,10 +15,18 @@ let orthanc: OrthancHandle;
 let server: http.Server;
 let origin: string;
 const study = newUid();
-const vol = createVolume({ dims: [6, 5, 4], spacing: [4, 4, 4], data: new Float32Array(120).map((_, i) => 50 + (i % 13) * 7) });
+const vol = createVolume({
+  dims: [6, 5, 4],
+  spacing: [4, 4, 4],
+  data: new Float32Array(120).map((_, i) => 50 + (i % 13) * 7),
+});
 
 beforeAll(async () => {
-  await writeDicomSeriesFiles(path.join(tmp, 'src'), vol, { studyInstanceUID: study, seriesNumber: 1, seriesDescription: '23Na acq 1' });
+  await writeDicomSeriesFiles(path.join(tmp, 'src'), vol, {
+    studyInstanceUID: study,
+    seriesNumber: 1,
+    seriesDescription: '23Na acq 1',
+  });
   orthanc = await startOrthanc();
   expect(await uploadFiles(orthanc.url, listDicomFiles(path.join(tmp, 'src')))).toBe(4);
   server = createNaServer({ ohifDist: tmp, bundleDir: tmp, appConfig: '', orthancUrl: orthanc.url });
@@ -41,7 +49,9 @@ describe('Orthanc behind the proxy', () => {
   });
 
   it('answers QIDO-RS through the same-origin proxy, isolation headers added', async () => {
-    const r = await fetch(`${origin}/dicom-web/studies?StudyInstanceUID=${study}`, { headers: { Accept: 'application/dicom+json' } });
+    const r = await fetch(`${origin}/dicom-web/studies?StudyInstanceUID=${study}`, {
+      headers: { Accept: 'application/dicom+json' },
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     const studies = (await r.json()) as Array<Record<string, { Value: unknown[] }>>;
@@ -54,18 +64,28 @@ describe('Orthanc behind the proxy', () => {
     const sops = instances.map((i: Record<string, { Value: string[] }>) => i['00080018'].Value[0]);
     const header = { StudyInstanceUID: study, SeriesInstanceUID: sourceSeries, ImagedNucleus: '23Na', SeriesNumber: 1 };
     const files = writeDicomSeries(vol, {
-      derivedFrom: { seriesInstanceUID: sourceSeries, sopClassUID: '1.2.840.10008.5.1.4.1.1.4', sopInstanceUIDs: sops, header },
+      derivedFrom: {
+        seriesInstanceUID: sourceSeries,
+        sopClassUID: '1.2.840.10008.5.1.4.1.1.4',
+        sopInstanceUIDs: sops,
+        header,
+      },
       derivation: { method: 'DA denoised' },
       seriesDescription: 'Na DA denoised',
     });
     const boundary = 'na-test-boundary';
     const r = await fetch(`${origin}/dicom-web/studies`, {
       method: 'POST',
-      headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`, Accept: 'application/dicom+json' },
+      headers: {
+        'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+        Accept: 'application/dicom+json',
+      },
       body: Buffer.from(await stowBody(files, boundary).arrayBuffer()),
     });
     expect(r.status).toBe(200);
-    const series = (await (await fetch(`${origin}/dicom-web/studies/${study}/series`)).json()) as Array<Record<string, { Value: unknown[] }>>;
+    const series = (await (await fetch(`${origin}/dicom-web/studies/${study}/series`)).json()) as Array<
+      Record<string, { Value: unknown[] }>
+    >;
     const descriptions = series.map((s) => s['0008103E'].Value[0]).sort();
     expect(descriptions).toEqual(['23Na acq 1', 'Na DA denoised']);
   });

@@ -33,7 +33,11 @@ beforeAll(async () => {
   const study = newUid();
   for (const k of [1, 2]) {
     const vol = createVolume({ dims: [4, 4, 3], spacing: [3, 3, 3], data: new Float32Array(48).map((_, i) => i * k) });
-    await writeDicomSeriesFiles(path.join(demo, `acq-${k}`), vol, { studyInstanceUID: study, seriesNumber: k, seriesDescription: `23Na acq ${k}` });
+    await writeDicomSeriesFiles(path.join(demo, `acq-${k}`), vol, {
+      studyInstanceUID: study,
+      seriesNumber: k,
+      seriesDescription: `23Na acq ${k}`,
+    });
   }
   fs.writeFileSync(path.join(demo, 'study.json'), JSON.stringify(buildManifest(demo, listDicomFiles(demo))));
 
@@ -103,7 +107,13 @@ describe('Node server', () => {
     expect(st.Modalities).toBe('MR');
     expect(st.series.map((s: { SeriesNumber: number }) => s.SeriesNumber)).toEqual([1, 2]);
     const inst = st.series[0].instances[0];
-    expect(inst.metadata).toMatchObject({ ImagedNucleus: '23Na', Rows: 4, Columns: 4, InstanceNumber: 1, StudyInstanceUID: st.StudyInstanceUID });
+    expect(inst.metadata).toMatchObject({
+      ImagedNucleus: '23Na',
+      Rows: 4,
+      Columns: 4,
+      InstanceNumber: 1,
+      StudyInstanceUID: st.StudyInstanceUID,
+    });
     expect(inst.metadata.PixelData).toBeUndefined();
     expect(inst.url).toMatch(new RegExp(`^dicomweb:${origin}/demo/acq-1/IM0+1\\.dcm$`));
     const file = await fetch(inst.url.slice('dicomweb:'.length));
@@ -114,10 +124,19 @@ describe('Node server', () => {
   });
 
   it('proxies DICOMweb to the PACS with method and body, without the browser Origin', async () => {
-    const r = await fetch(`${origin}/dicom-web/studies?PatientID=1`, { method: 'POST', body: 'stow-body', headers: { Origin: 'http://evil' } });
+    const r = await fetch(`${origin}/dicom-web/studies?PatientID=1`, {
+      method: 'POST',
+      body: 'stow-body',
+      headers: { Origin: 'http://evil' },
+    });
     expect(r.status).toBe(201);
     expect(r.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-    expect(upstreamSeen.at(-1)).toEqual({ method: 'POST', url: '/dicom-web/studies?PatientID=1', body: 'stow-body', origin: undefined });
+    expect(upstreamSeen.at(-1)).toEqual({
+      method: 'POST',
+      url: '/dicom-web/studies?PatientID=1',
+      body: 'stow-body',
+      origin: undefined,
+    });
     expect((await fetch(`${origin}/app.bundle.js`, { method: 'DELETE' })).status).toBe(405);
   });
 
@@ -149,7 +168,11 @@ describe('app-config.js', () => {
   it('points the PACS data source at the same-origin proxy with STOW', () => {
     const c = load(renderAppConfig({ dataSource: 'orthanc' }));
     const pacs = c.dataSources.find((d: { sourceName: string }) => d.sourceName === 'orthanc');
-    expect(pacs.configuration).toMatchObject({ wadoRoot: 'http://127.0.0.1:8787/dicom-web', qidoRoot: 'http://127.0.0.1:8787/dicom-web', supportsStow: true });
+    expect(pacs.configuration).toMatchObject({
+      wadoRoot: 'http://127.0.0.1:8787/dicom-web',
+      qidoRoot: 'http://127.0.0.1:8787/dicom-web',
+      supportsStow: true,
+    });
     expect(c.defaultDataSourceName).toBe('orthanc');
   });
 });
@@ -166,6 +189,8 @@ describe('npm start arguments', () => {
     expect(viewerUrl('http://127.0.0.1:8787', '1.2.3', false)).toBe(
       `http://127.0.0.1:8787/${ROUTE_NAME}/dicomjson?url=/demo/study.json&StudyInstanceUIDs=1.2.3`,
     );
-    expect(viewerUrl('http://127.0.0.1:8787', '1.2.3', true)).toBe(`http://127.0.0.1:8787/${ROUTE_NAME}/orthanc?StudyInstanceUIDs=1.2.3`);
+    expect(viewerUrl('http://127.0.0.1:8787', '1.2.3', true)).toBe(
+      `http://127.0.0.1:8787/${ROUTE_NAME}/orthanc?StudyInstanceUIDs=1.2.3`,
+    );
   });
 });

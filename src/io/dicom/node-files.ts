@@ -48,7 +48,11 @@ export async function scanDicomFolder(dir: string, opts: DicomParseOptions = {})
  * Writes `volume` as a DICOM series into `dir` (created if needed; must be empty so series never mix), one file per
  * slice named IM00001.dcm, IM00002.dcm, … Returns the file paths in slice order.
  */
-export async function writeDicomSeriesFiles(dir: string, volume: Volume, opts: DicomWriteOptions = {}): Promise<string[]> {
+export async function writeDicomSeriesFiles(
+  dir: string,
+  volume: Volume,
+  opts: DicomWriteOptions = {},
+): Promise<string[]> {
   const existing = await fs.readdir(dir).catch(() => undefined);
   if (existing && existing.some((n) => !n.startsWith('.'))) {
     throw new Error(`Output folder ${dir} is not empty; choose a new folder so series do not mix`);

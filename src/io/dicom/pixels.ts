@@ -21,7 +21,9 @@ export function pixelLayout(ds: DicomDataset, where: string): PixelLayout {
   if (!rows || !columns) throw new Error(`${where}: missing Rows/Columns`);
   const samples = getNumber(ds, 'SamplesPerPixel') ?? 1;
   if (samples !== 1) {
-    throw new Error(`${where}: SamplesPerPixel is ${samples} (${getString(ds, 'PhotometricInterpretation') ?? 'colour'}); only single-sample (grayscale) images are supported`);
+    throw new Error(
+      `${where}: SamplesPerPixel is ${samples} (${getString(ds, 'PhotometricInterpretation') ?? 'colour'}); only single-sample (grayscale) images are supported`,
+    );
   }
   const float = pixelBytes(ds.FloatPixelData);
   const double = pixelBytes(ds.DoubleFloatPixelData);
@@ -35,13 +37,22 @@ export function pixelLayout(ds: DicomDataset, where: string): PixelLayout {
   }
   const bitsStored = getNumber(ds, 'BitsStored') ?? bitsAllocated;
   const signed = getNumber(ds, 'PixelRepresentation') === 1;
-  return { rows, columns, bitsAllocated, bitsStored: Math.min(bitsStored, bitsAllocated), signed, kind: 'int', bytes: native };
+  return {
+    rows,
+    columns,
+    bitsAllocated,
+    bitsStored: Math.min(bitsStored, bitsAllocated),
+    signed,
+    kind: 'int',
+    bytes: native,
+  };
 }
 
 /** dcmjs gives native pixel data as [ArrayBuffer] (or, for some writers, several fragments to concatenate). */
 function pixelBytes(value: unknown): ArrayBuffer | undefined {
   if (value instanceof ArrayBuffer) return value;
-  if (ArrayBuffer.isView(value)) return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
+  if (ArrayBuffer.isView(value))
+    return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
   if (!Array.isArray(value) || value.length === 0) return undefined;
   const parts = value.map((p) => pixelBytes(p)).filter((p): p is ArrayBuffer => p !== undefined);
   if (parts.length === 1) return parts[0];
@@ -66,12 +77,20 @@ function frameBytes(layout: PixelLayout): number {
  * Frame `frame` (0-based) as real-world values: stored value (sign-extended from BitsStored) × slope + intercept.
  * Row-major with columns fastest, which is the Volume's x-fastest order for one slice.
  */
-export function decodeFrame(layout: PixelLayout, frame: number, slope: number, intercept: number, where: string): Float32Array {
+export function decodeFrame(
+  layout: PixelLayout,
+  frame: number,
+  slope: number,
+  intercept: number,
+  where: string,
+): Float32Array {
   const n = layout.rows * layout.columns;
   const size = frameBytes(layout);
   const start = frame * size;
   if (start + size > layout.bytes.byteLength) {
-    throw new Error(`${where}: pixel data holds ${layout.bytes.byteLength} bytes, too few for frame ${frame + 1} of ${layout.rows}×${layout.columns}×${layout.bitsAllocated}-bit pixels`);
+    throw new Error(
+      `${where}: pixel data holds ${layout.bytes.byteLength} bytes, too few for frame ${frame + 1} of ${layout.rows}×${layout.columns}×${layout.bitsAllocated}-bit pixels`,
+    );
   }
   // A copy keeps typed-array alignment independent of where the frame starts.
   const buf = layout.bytes.slice(start, start + size);
@@ -83,9 +102,17 @@ export function decodeFrame(layout: PixelLayout, frame: number, slope: number, i
   }
   const { bitsAllocated, bitsStored, signed } = layout;
   const src =
-    bitsAllocated === 8 ? (signed ? new Int8Array(buf) : new Uint8Array(buf))
-    : bitsAllocated === 16 ? (signed ? new Int16Array(buf) : new Uint16Array(buf))
-    : signed ? new Int32Array(buf) : new Uint32Array(buf);
+    bitsAllocated === 8
+      ? signed
+        ? new Int8Array(buf)
+        : new Uint8Array(buf)
+      : bitsAllocated === 16
+        ? signed
+          ? new Int16Array(buf)
+          : new Uint16Array(buf)
+        : signed
+          ? new Int32Array(buf)
+          : new Uint32Array(buf);
   if (bitsStored === bitsAllocated) {
     for (let i = 0; i < n; i++) out[i] = src[i] * slope + intercept;
     return out;

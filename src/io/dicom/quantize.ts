@@ -17,7 +17,8 @@ export interface Rescale {
  * most slope / 2 = (max − min) / 131070, within the (max − min) / 65535 bound promised to callers.
  */
 export function chooseRescale(min: number, max: number): Rescale {
-  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) throw new Error(`Invalid data range [${min}, ${max}]`);
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min)
+    throw new Error(`Invalid data range [${min}, ${max}]`);
   const signed = min < 0;
   const range = max - min;
   // Constant data: any slope works; 1 keeps stored values readable.

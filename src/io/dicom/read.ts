@@ -77,7 +77,8 @@ export function scanDicomFiles(files: readonly DicomInputFile[], opts: DicomPars
       });
     }
   }
-  const byNumber = (a: { seriesNumber?: number }, b: { seriesNumber?: number }) => (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9);
+  const byNumber = (a: { seriesNumber?: number }, b: { seriesNumber?: number }) =>
+    (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9);
   return { series: series.sort(byNumber), rejected: rejected.sort(byNumber), notes };
 }
 
@@ -154,8 +155,13 @@ function assembleSeries(uid: string, instances: Instance[]): DicomSeries {
   const sorted = geometry.order.map((i) => frames[i]);
   const first = sorted[0];
   for (const f of sorted) {
-    if (Math.abs(f.pixelSpacing[0] - first.pixelSpacing[0]) > 1e-4 || Math.abs(f.pixelSpacing[1] - first.pixelSpacing[1]) > 1e-4) {
-      throw new Error(`${label} mixes pixel spacings ([${first.pixelSpacing.join(', ')}] and [${f.pixelSpacing.join(', ')}] mm)`);
+    if (
+      Math.abs(f.pixelSpacing[0] - first.pixelSpacing[0]) > 1e-4 ||
+      Math.abs(f.pixelSpacing[1] - first.pixelSpacing[1]) > 1e-4
+    ) {
+      throw new Error(
+        `${label} mixes pixel spacings ([${first.pixelSpacing.join(', ')}] and [${f.pixelSpacing.join(', ')}] mm)`,
+      );
     }
   }
   const layouts = new Map<Instance, PixelLayout>();
@@ -176,7 +182,9 @@ function assembleSeries(uid: string, instances: Instance[]): DicomSeries {
       throw new Error(`${label} mixes image sizes (${columns}×${rows} and ${layout.columns}×${layout.rows})`);
     }
     if (f.multiFrame && f.index >= frameCount(layout)) {
-      throw new Error(`${label}, ${f.instance.name}: pixel data holds ${frameCount(layout)} frames, fewer than NumberOfFrames`);
+      throw new Error(
+        `${label}, ${f.instance.name}: pixel data holds ${frameCount(layout)} frames, fewer than NumberOfFrames`,
+      );
     }
     data.set(decodeFrame(layout, f.index, f.slope, f.intercept, `${label}, ${f.instance.name}`), k * n);
   });
@@ -230,7 +238,9 @@ function framesOf(inst: Instance, label: string): Frame[] {
   // Enhanced multi-frame: each attribute comes from the frame's own functional group, else from the shared one.
   const count = getNumber(ds, 'NumberOfFrames') ?? 1;
   const shared = getItem(ds, 'SharedFunctionalGroupsSequence');
-  const perFrame = Array.isArray(ds.PerFrameFunctionalGroupsSequence) ? (ds.PerFrameFunctionalGroupsSequence as DicomDataset[]) : [];
+  const perFrame = Array.isArray(ds.PerFrameFunctionalGroupsSequence)
+    ? (ds.PerFrameFunctionalGroupsSequence as DicomDataset[])
+    : [];
   const frames: Frame[] = [];
   for (let f = 0; f < count; f++) {
     const own = perFrame[f];
@@ -252,7 +262,11 @@ function planeOf(ds: DicomDataset, where: string): PlaneGeometry & { pixelSpacin
   const ipp = getNumbers(ds, 'ImagePositionPatient');
   const iop = getNumbers(ds, 'ImageOrientationPatient');
   const ps = getNumbers(ds, 'PixelSpacing');
-  const missing = [!ipp || ipp.length !== 3 ? 'ImagePositionPatient' : '', !iop || iop.length !== 6 ? 'ImageOrientationPatient' : '', !ps || ps.length !== 2 || !(ps[0] > 0 && ps[1] > 0) ? 'PixelSpacing' : ''].filter(Boolean);
+  const missing = [
+    !ipp || ipp.length !== 3 ? 'ImagePositionPatient' : '',
+    !iop || iop.length !== 6 ? 'ImageOrientationPatient' : '',
+    !ps || ps.length !== 2 || !(ps[0] > 0 && ps[1] > 0) ? 'PixelSpacing' : '',
+  ].filter(Boolean);
   if (missing.length > 0) {
     throw new Error(`${where}: missing or invalid ${missing.join(', ')}; the slice cannot be placed in patient space`);
   }

@@ -24,7 +24,11 @@ export interface DicomCode {
  */
 export const DERIVATION_SMOOTHING: DicomCode = { value: '113087', scheme: 'DCM', meaning: 'Smoothing' };
 /** CID 7202 "Source Image Purpose of Reference". */
-const PURPOSE_IMAGE_PROCESSING: DicomCode = { value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' };
+const PURPOSE_IMAGE_PROCESSING: DicomCode = {
+  value: '121322',
+  scheme: 'DCM',
+  meaning: 'Source image for image processing operation',
+};
 
 /** What a derived series needs from its source; a DicomSeries satisfies it. */
 export interface DicomDerivationSource {
@@ -120,7 +124,8 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
   let max = -Infinity;
   for (let i = 0; i < volume.data.length; i++) {
     const v = volume.data[i];
-    if (!Number.isFinite(v)) throw new Error(`Cannot write a volume with non-finite values as DICOM (voxel ${i} is ${v})`);
+    if (!Number.isFinite(v))
+      throw new Error(`Cannot write a volume with non-finite values as DICOM (voxel ${i} is ${v})`);
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -139,8 +144,10 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
   const seriesDescription =
     opts.seriesDescription ?? (derived ? `${sourceDescription ?? '23Na'} (${method})` : '23Na 3D radial');
   const seriesUid = checkUid('SeriesInstanceUID', opts.seriesInstanceUID) ?? newUid();
-  const studyUid = checkUid('StudyInstanceUID', opts.studyInstanceUID) ?? getString(src, 'StudyInstanceUID') ?? newUid();
-  const forUid = checkUid('FrameOfReferenceUID', opts.frameOfReferenceUID) ?? getString(src, 'FrameOfReferenceUID') ?? newUid();
+  const studyUid =
+    checkUid('StudyInstanceUID', opts.studyInstanceUID) ?? getString(src, 'StudyInstanceUID') ?? newUid();
+  const forUid =
+    checkUid('FrameOfReferenceUID', opts.frameOfReferenceUID) ?? getString(src, 'FrameOfReferenceUID') ?? newUid();
   const windowCenter = opts.windowCenter ?? (min + max) / 2;
   // A constant image gets width 1; a window narrower than 1 is only valid with VOILUTFunction LINEAR_EXACT.
   const windowWidth = opts.windowWidth ?? (max > min ? max - min : 1);

@@ -16,11 +16,16 @@ export const TAPS = 27;
 export const CONV2_FAN_IN = TAPS * CONV1_FILTERS;
 
 export type DAWeightName =
-  | 'conv1/kernel' | 'conv1/bias'
-  | 'conv2/kernel' | 'conv2/bias'
-  | 'dense1/kernel' | 'dense1/bias'
-  | 'dense2/kernel' | 'dense2/bias'
-  | 'dense3/kernel' | 'dense3/bias';
+  | 'conv1/kernel'
+  | 'conv1/bias'
+  | 'conv2/kernel'
+  | 'conv2/bias'
+  | 'dense1/kernel'
+  | 'dense1/bias'
+  | 'dense2/kernel'
+  | 'dense2/bias'
+  | 'dense3/kernel'
+  | 'dense3/bias';
 
 export interface DAWeightSpec {
   name: DAWeightName;
@@ -35,7 +40,12 @@ export interface DAWeightSpec {
 export const DA_WEIGHT_SPECS: readonly DAWeightSpec[] = [
   { name: 'conv1/kernel', shape: [3, 3, 3, 1, CONV1_FILTERS], fanIn: TAPS, fanOut: TAPS * CONV1_FILTERS },
   { name: 'conv1/bias', shape: [CONV1_FILTERS], fanIn: 0, fanOut: 0 },
-  { name: 'conv2/kernel', shape: [3, 3, 3, CONV1_FILTERS, CONV2_FILTERS], fanIn: CONV2_FAN_IN, fanOut: TAPS * CONV2_FILTERS },
+  {
+    name: 'conv2/kernel',
+    shape: [3, 3, 3, CONV1_FILTERS, CONV2_FILTERS],
+    fanIn: CONV2_FAN_IN,
+    fanOut: TAPS * CONV2_FILTERS,
+  },
   { name: 'conv2/bias', shape: [CONV2_FILTERS], fanIn: 0, fanOut: 0 },
   { name: 'dense1/kernel', shape: [CONV2_FILTERS, DENSE1_UNITS], fanIn: CONV2_FILTERS, fanOut: DENSE1_UNITS },
   { name: 'dense1/bias', shape: [DENSE1_UNITS], fanIn: 0, fanOut: 0 },
@@ -55,7 +65,12 @@ export const DA_PARAMETER_COUNT = DA_WEIGHT_SPECS.reduce((n, s) => n + s.shape.r
  * 27·64 + 1728·256 + 256·32 + 32·256 + 256·1 multiply-adds ≈ 0.92 MFLOP. Used for GFLOP/s reporting.
  */
 export const DA_FLOPS_PER_VOXEL =
-  2 * (TAPS * CONV1_FILTERS + CONV2_FAN_IN * CONV2_FILTERS + CONV2_FILTERS * DENSE1_UNITS + DENSE1_UNITS * DENSE2_UNITS + DENSE2_UNITS);
+  2 *
+  (TAPS * CONV1_FILTERS +
+    CONV2_FAN_IN * CONV2_FILTERS +
+    CONV2_FILTERS * DENSE1_UNITS +
+    DENSE1_UNITS * DENSE2_UNITS +
+    DENSE2_UNITS);
 
 /** Layer summary written into the model card (and checked against saved topologies). */
 export const DA_LAYER_SUMMARY: readonly string[] = [
@@ -81,7 +96,14 @@ export function createDAModel(weights?: DAWeights): tfl.LayersModel {
   const model = tfl.sequential({
     name: 'sodium_da',
     layers: [
-      tfl.layers.conv3d({ name: 'conv1', inputShape: [PATCH_SIZE, PATCH_SIZE, PATCH_SIZE, 1], filters: CONV1_FILTERS, kernelSize: 3, padding: 'valid', activation: 'relu' }),
+      tfl.layers.conv3d({
+        name: 'conv1',
+        inputShape: [PATCH_SIZE, PATCH_SIZE, PATCH_SIZE, 1],
+        filters: CONV1_FILTERS,
+        kernelSize: 3,
+        padding: 'valid',
+        activation: 'relu',
+      }),
       tfl.layers.conv3d({ name: 'conv2', filters: CONV2_FILTERS, kernelSize: 3, padding: 'valid', activation: 'relu' }),
       tfl.layers.flatten({ name: 'flatten' }),
       tfl.layers.dense({ name: 'dense1', units: DENSE1_UNITS, activation: 'relu' }),
@@ -126,7 +148,8 @@ export function validateWeights(weights: Partial<Record<string, Float32Array>>):
   if (!weights || typeof weights !== 'object') throw new Error('DA weights must be an object of Float32Arrays');
   for (const s of DA_WEIGHT_SPECS) {
     const w = weights[s.name];
-    if (!(w instanceof Float32Array)) throw new Error(`DA weights lack "${s.name}" (a Float32Array of shape [${s.shape}])`);
+    if (!(w instanceof Float32Array))
+      throw new Error(`DA weights lack "${s.name}" (a Float32Array of shape [${s.shape}])`);
     if (w.length !== weightSize(s)) {
       throw new Error(`DA weight "${s.name}" has ${w.length} values but shape [${s.shape}] needs ${weightSize(s)}`);
     }

@@ -64,15 +64,19 @@ export function parseModelCard(json: unknown, where = 'model card'): ModelCard {
   };
   if (!json || typeof json !== 'object') fail('is not a JSON object');
   const card = json as Partial<ModelCard>;
-  if (card.format !== MODEL_CARD_FORMAT) fail(`format must be "${MODEL_CARD_FORMAT}", got ${JSON.stringify(card.format)}`);
+  if (card.format !== MODEL_CARD_FORMAT)
+    fail(`format must be "${MODEL_CARD_FORMAT}", got ${JSON.stringify(card.format)}`);
   for (const key of ['name', 'version', 'created'] as const) {
     if (typeof card[key] !== 'string' || !card[key]) fail(`${key} must be a non-empty string`);
   }
-  if (card.status !== 'provisional' && card.status !== 'trained') fail(`status must be "provisional" or "trained", got ${JSON.stringify(card.status)}`);
+  if (card.status !== 'provisional' && card.status !== 'trained')
+    fail(`status must be "provisional" or "trained", got ${JSON.stringify(card.status)}`);
   const arch = card.architecture;
   if (!arch || typeof arch !== 'object') return fail('architecture is missing');
-  if (arch.patchSize !== PATCH_SIZE) fail(`architecture.patchSize is ${arch.patchSize}; this engine runs ${PATCH_SIZE}`);
-  if (arch.parameters !== DA_PARAMETER_COUNT) fail(`architecture.parameters is ${arch.parameters}; this network has ${DA_PARAMETER_COUNT}`);
+  if (arch.patchSize !== PATCH_SIZE)
+    fail(`architecture.patchSize is ${arch.patchSize}; this engine runs ${PATCH_SIZE}`);
+  if (arch.parameters !== DA_PARAMETER_COUNT)
+    fail(`architecture.parameters is ${arch.parameters}; this network has ${DA_PARAMETER_COUNT}`);
   if (arch.border !== 'reflect') fail(`architecture.border must be "reflect", got ${JSON.stringify(arch.border)}`);
   if (!card.normalisation) fail('normalisation is missing');
   try {
@@ -82,8 +86,10 @@ export function parseModelCard(json: unknown, where = 'model card'): ModelCard {
   }
   const t = card.training;
   if (!t || typeof t !== 'object') return fail('training is missing');
-  if (typeof t.data !== 'string' || typeof t.protocol !== 'string') fail('training.data and training.protocol must be strings');
-  if (!(typeof t.learningRate === 'number' && t.learningRate > 0)) fail('training.learningRate must be a positive number');
+  if (typeof t.data !== 'string' || typeof t.protocol !== 'string')
+    fail('training.data and training.protocol must be strings');
+  if (!(typeof t.learningRate === 'number' && t.learningRate > 0))
+    fail('training.learningRate must be a positive number');
   if (!(Number.isInteger(t.batchSize) && t.batchSize > 0)) fail('training.batchSize must be a positive integer');
   if (!card.metrics || typeof card.metrics !== 'object') fail('metrics must be an object');
   return card as ModelCard;

@@ -1,8 +1,17 @@
 // The DA engine's public surface: architecture, weights I/O, inference, patches, training.
 export {
-  createDAModel, DA_FLOPS_PER_VOXEL, DA_PARAMETER_COUNT, DA_WEIGHT_SPECS, PATCH_SIZE, PATCH_VOXELS,
-  cloneWeights, getModelWeights, setModelWeights, validateWeights,
-  type DAWeightName, type DAWeights,
+  createDAModel,
+  DA_FLOPS_PER_VOXEL,
+  DA_PARAMETER_COUNT,
+  DA_WEIGHT_SPECS,
+  PATCH_SIZE,
+  PATCH_VOXELS,
+  cloneWeights,
+  getModelWeights,
+  setModelWeights,
+  validateWeights,
+  type DAWeightName,
+  type DAWeights,
 } from './architecture';
 export { architectureSection, MODEL_CARD_FORMAT, parseModelCard, type ModelCard, type ModelCardTraining } from './card';
 export { DA_FORMULATIONS, DEFAULT_FORMULATION, defaultFormulation, type DAFormulation } from './formulations';

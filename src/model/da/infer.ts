@@ -4,7 +4,13 @@ import { type Volume, volumeLike } from '../../core/volume';
 import { activateBackend, currentBackend } from '../backend';
 import { tf } from '../tf';
 import {
-  CONV1_FILTERS, CONV2_FAN_IN, DA_FLOPS_PER_VOXEL, type DAWeights, PATCH_RADIUS, TAPS, validateWeights,
+  CONV1_FILTERS,
+  CONV2_FAN_IN,
+  DA_FLOPS_PER_VOXEL,
+  type DAWeights,
+  PATCH_RADIUS,
+  TAPS,
+  validateWeights,
 } from './architecture';
 import { type DAFormulation, DA_FORMULATIONS, defaultFormulation } from './formulations';
 import { computeDAScale } from './normalise';
@@ -57,9 +63,18 @@ const BYTES_PER_CONV_VOXEL = 4 * (3 * 256 + 2 * 64 + 32 + 256 + 2);
 
 /** Weight tensors laid out for the matMul formulation (and 5D kernels for conv3d). */
 interface WeightTensors {
-  w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D;
-  w3: tf.Tensor2D; b3: tf.Tensor1D; w4: tf.Tensor2D; b4: tf.Tensor1D; w5: tf.Tensor2D; b5: tf.Tensor1D;
-  k1?: tf.Tensor5D; k2?: tf.Tensor5D;
+  w1: tf.Tensor2D;
+  b1: tf.Tensor1D;
+  w2: tf.Tensor2D;
+  b2: tf.Tensor1D;
+  w3: tf.Tensor2D;
+  b3: tf.Tensor1D;
+  w4: tf.Tensor2D;
+  b4: tf.Tensor1D;
+  w5: tf.Tensor2D;
+  b5: tf.Tensor1D;
+  k1?: tf.Tensor5D;
+  k2?: tf.Tensor5D;
 }
 
 function uploadWeights(w: DAWeights, conv: boolean): WeightTensors {
@@ -75,7 +90,10 @@ function uploadWeights(w: DAWeights, conv: boolean): WeightTensors {
     w5: tf.tensor2d(w['dense3/kernel'], [256, 1]),
     b5: tf.tensor1d(w['dense3/bias']),
     ...(conv
-      ? { k1: tf.tensor5d(w['conv1/kernel'], [3, 3, 3, 1, CONV1_FILTERS]), k2: tf.tensor5d(w['conv2/kernel'], [3, 3, 3, CONV1_FILTERS, 256]) }
+      ? {
+          k1: tf.tensor5d(w['conv1/kernel'], [3, 3, 3, 1, CONV1_FILTERS]),
+          k2: tf.tensor5d(w['conv2/kernel'], [3, 3, 3, CONV1_FILTERS, 256]),
+        }
       : {}),
   };
 }
@@ -94,26 +112,33 @@ function denseHead(h2: tf.Tensor2D, t: WeightTensors): tf.Tensor2D {
 }
 
 export function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions): void {
-  if (!volume || !(volume.data instanceof Float32Array)) throw new Error('denoiseDA: volume.data must be a Float32Array');
+  if (!volume || !(volume.data instanceof Float32Array))
+    throw new Error('denoiseDA: volume.data must be a Float32Array');
   checkPatchDims(volume.dims);
   const n = volume.dims[0] * volume.dims[1] * volume.dims[2];
-  if (volume.data.length !== n) throw new Error(`denoiseDA: volume has ${volume.data.length} values but dims [${volume.dims}] need ${n}`);
+  if (volume.data.length !== n)
+    throw new Error(`denoiseDA: volume has ${volume.data.length} values but dims [${volume.dims}] need ${n}`);
   for (let i = 0; i < n; i++) {
     if (!isFiniteNumber(volume.data[i])) {
-      const x = i % volume.dims[0], y = Math.floor(i / volume.dims[0]) % volume.dims[1], z = Math.floor(i / (volume.dims[0] * volume.dims[1]));
+      const x = i % volume.dims[0],
+        y = Math.floor(i / volume.dims[0]) % volume.dims[1],
+        z = Math.floor(i / (volume.dims[0] * volume.dims[1]));
       throw new Error(`denoiseDA: the volume holds a non-finite value (${volume.data[i]}) at voxel (${x}, ${y}, ${z})`);
     }
   }
-  if (!model || !model.card || !model.weights) throw new Error('denoiseDA: model must come from loadDA (weights + card)');
+  if (!model || !model.card || !model.weights)
+    throw new Error('denoiseDA: model must come from loadDA (weights + card)');
   try {
     validateWeights(model.weights);
   } catch (err) {
     throw new Error(`denoiseDA: wrong weights: ${(err as Error).message}`);
   }
-  if (model.card.architecture.patchSize !== 5) throw new Error(`denoiseDA: the card's patch size ${model.card.architecture.patchSize} is not 5`);
+  if (model.card.architecture.patchSize !== 5)
+    throw new Error(`denoiseDA: the card's patch size ${model.card.architecture.patchSize} is not 5`);
   if (opts.mask !== undefined) {
     if (!(opts.mask instanceof Uint8Array)) throw new Error('denoiseDA: mask must be a Uint8Array (0/1 per voxel)');
-    if (opts.mask.length !== n) throw new Error(`denoiseDA: mask has ${opts.mask.length} voxels but the volume has ${n} (dims [${volume.dims}])`);
+    if (opts.mask.length !== n)
+      throw new Error(`denoiseDA: mask has ${opts.mask.length} voxels but the volume has ${n} (dims [${volume.dims}])`);
     if (!opts.mask.some((m) => m !== 0)) throw new Error('denoiseDA: the mask is empty (no voxel to denoise)');
   }
   if (opts.formulation !== undefined && !DA_FORMULATIONS.includes(opts.formulation)) {
@@ -146,7 +171,9 @@ type AfterChunk = (centres: number, computed: number) => Promise<void>;
 async function denoiseTileConv3d(run: TileRun, tile: Tile, afterChunk: AfterChunk): Promise<void> {
   const { dims, weights } = run;
   const [nx, ny] = dims;
-  const tx = tile.x1 - tile.x0, ty = tile.y1 - tile.y0, tz = tile.z1 - tile.z0;
+  const tx = tile.x1 - tile.x0,
+    ty = tile.y1 - tile.y0,
+    tz = tile.z1 - tile.z0;
   const padded = paddedTileInput(run.data, dims, tile, PATCH_RADIUS, run.inv);
   const y = tf.tidy(() => {
     const x = tf.tensor5d(padded, [1, tz + 4, ty + 4, tx + 4, 1]);
@@ -161,7 +188,9 @@ async function denoiseTileConv3d(run: TileRun, tile: Tile, afterChunk: AfterChun
     y.dispose();
   }
   for (const v of tile.centres) {
-    const x = v % nx, yy = floor(v / nx) % ny, z = floor(v / (nx * ny));
+    const x = v % nx,
+      yy = floor(v / nx) % ny,
+      z = floor(v / (nx * ny));
     run.out[v] = values[((z - tile.z0) * ty + (yy - tile.y0)) * tx + (x - tile.x0)] * run.scale;
   }
   await afterChunk(tile.centres.length, tz * ty * tx);
@@ -175,25 +204,38 @@ async function denoiseTileConv3d(run: TileRun, tile: Tile, afterChunk: AfterChun
 async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChunk): Promise<void> {
   const { dims, weights } = run;
   const [nx, ny] = dims;
-  const tx = tile.x1 - tile.x0, ty = tile.y1 - tile.y0, tz = tile.z1 - tile.z0;
-  const px = tx + 4, py = ty + 4, pz = tz + 4;
-  const lx = px - 2, ly = py - 2;
+  const tx = tile.x1 - tile.x0,
+    ty = tile.y1 - tile.y0,
+    tz = tile.z1 - tile.z0;
+  const px = tx + 4,
+    py = ty + 4,
+    pz = tz + 4;
+  const lx = px - 2,
+    ly = py - 2;
   const padded = paddedTileInput(run.data, dims, tile, PATCH_RADIUS, run.inv);
   const rows1 = layer1Rows(padded, px, py, pz);
   const h1 = tf.tidy(() =>
-    tf.fused.matMul({ a: tf.tensor2d(rows1, [rows1.length / TAPS, TAPS]), b: weights.w1, bias: weights.b1, activation: 'relu' }),
+    tf.fused.matMul({
+      a: tf.tensor2d(rows1, [rows1.length / TAPS, TAPS]),
+      b: weights.w1,
+      bias: weights.b1,
+      activation: 'relu',
+    }),
   );
   try {
     const l1 = run.formulation === 'im2col' ? ((await h1.data()) as Float32Array) : undefined;
     // Offsets (in layer-1 voxels) of the 27 taps around a centre's base position, tap order (kd·3 + kh)·3 + kw.
     const tapOffsets = new Int32Array(TAPS);
-    for (let kd = 0, o = 0; kd < 3; kd++) for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) tapOffsets[o++] = (kd * ly + kh) * lx + kw;
+    for (let kd = 0, o = 0; kd < 3; kd++)
+      for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) tapOffsets[o++] = (kd * ly + kh) * lx + kw;
     for (let start = 0; start < tile.centres.length; start += run.maxRows) {
       const count = Math.min(run.maxRows, tile.centres.length - start);
       const bases = new Int32Array(count);
       for (let r = 0; r < count; r++) {
         const v = tile.centres[start + r];
-        const x = v % nx, y = floor(v / nx) % ny, z = floor(v / (nx * ny));
+        const x = v % nx,
+          y = floor(v / nx) % ny,
+          z = floor(v / (nx * ny));
         bases[r] = ((z - tile.z0) * ly + (y - tile.y0)) * lx + (x - tile.x0);
       }
       const y = tf.tidy(() => {
@@ -254,7 +296,11 @@ function yieldToEventLoop(): Promise<void> {
  * Denoises `volume` with the DA. Normalisation (scale) comes from the model card; the input is never modified.
  * Output voxel v = network(5×5×5 reflect-padded neighbourhood of v / scale) × scale, for every voxel in the mask.
  */
-export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions = {}): Promise<DenoiseDAResult> {
+export async function denoiseDA(
+  volume: Volume,
+  model: LoadedDA,
+  opts: DenoiseDAOptions = {},
+): Promise<DenoiseDAResult> {
   return denoiseDAWithScale(volume, model, undefined, opts);
 }
 
@@ -262,7 +308,12 @@ export async function denoiseDA(volume: Volume, model: LoadedDA, opts: DenoiseDA
  * denoiseDA with the normalisation scale given instead of computed: for callers that split one volume into parts
  * (node-parallel.ts), which must all use the whole volume's scale. Not part of the public API.
  */
-export async function denoiseDAWithScale(volume: Volume, model: LoadedDA, givenScale: number | undefined, opts: DenoiseDAOptions = {}): Promise<DenoiseDAResult> {
+export async function denoiseDAWithScale(
+  volume: Volume,
+  model: LoadedDA,
+  givenScale: number | undefined,
+  opts: DenoiseDAOptions = {},
+): Promise<DenoiseDAResult> {
   const t0 = performance.now();
   checkInputs(volume, model, opts);
   opts.signal?.throwIfAborted();
@@ -273,7 +324,8 @@ export async function denoiseDAWithScale(volume: Volume, model: LoadedDA, givenS
   const backend = await currentBackend();
   const formulation = opts.formulation ?? defaultFormulation(backend);
   const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
-  if (givenScale !== undefined && !(givenScale > 0 && isFiniteNumber(givenScale))) throw new Error(`denoiseDA: scale must be positive, got ${givenScale}`);
+  if (givenScale !== undefined && !(givenScale > 0 && isFiniteNumber(givenScale)))
+    throw new Error(`denoiseDA: scale must be positive, got ${givenScale}`);
   const scale = givenScale ?? computeDAScale(volume.data, model.card.normalisation);
   const inv = 1 / scale;
   const dims = volume.dims;
@@ -286,7 +338,13 @@ export async function denoiseDAWithScale(volume: Volume, model: LoadedDA, givenS
 
   const out = new Float32Array(volume.data);
   const run: TileRun = {
-    data: volume.data, dims, inv, scale, out, maxRows, formulation,
+    data: volume.data,
+    dims,
+    inv,
+    scale,
+    out,
+    maxRows,
+    formulation,
     weights: uploadWeights(model.weights, conv),
     rowBuffer: conv ? undefined : new Float32Array(Math.min(maxRows, totalCentres) * CONV2_FAN_IN),
   };

@@ -14,13 +14,20 @@ port.on('message', async (job: ParallelJob) => {
     const reason = await activateBackend(job.backend);
     if (reason) throw new Error(reason);
     const volume = createVolume({ dims: job.dims, spacing: job.spacing, data: job.data });
-    const res = await denoiseDAWithScale(volume, { weights: job.weights, card: job.card, source: 'worker' }, job.scale, {
-      mask: job.mask,
-      formulation: job.formulation,
-      memoryBudgetBytes: job.memoryBudgetBytes,
-      onProgress: (fraction) => reply({ type: 'progress', fraction }),
-    });
-    reply({ type: 'done', data: res.volume.data, voxelsComputed: res.voxelsComputed, formulation: res.formulation }, [res.volume.data.buffer as ArrayBuffer]);
+    const res = await denoiseDAWithScale(
+      volume,
+      { weights: job.weights, card: job.card, source: 'worker' },
+      job.scale,
+      {
+        mask: job.mask,
+        formulation: job.formulation,
+        memoryBudgetBytes: job.memoryBudgetBytes,
+        onProgress: (fraction) => reply({ type: 'progress', fraction }),
+      },
+    );
+    reply({ type: 'done', data: res.volume.data, voxelsComputed: res.voxelsComputed, formulation: res.formulation }, [
+      res.volume.data.buffer as ArrayBuffer,
+    ]);
   } catch (err) {
     reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   }

@@ -40,7 +40,11 @@ export type ParallelReply =
 
 const WORKER_FILE = path.join(__dirname, 'node-parallel-worker.ts');
 
-interface Range { z0: number; z1: number; centres: number }
+interface Range {
+  z0: number;
+  z1: number;
+  centres: number;
+}
 
 /** Contiguous z-ranges with about equal numbers of voxels to compute. */
 function splitZ(volume: Volume, mask: Uint8Array | undefined, parts: number): Range[] {
@@ -52,7 +56,8 @@ function splitZ(volume: Volume, mask: Uint8Array | undefined, parts: number): Ra
   }
   const total = perSlice.reduce((a, b) => a + b, 0);
   const ranges: Range[] = [];
-  let z0 = 0, acc = 0;
+  let z0 = 0,
+    acc = 0;
   for (let z = 0; z < nz; z++) {
     acc += perSlice[z];
     const target = (total * (ranges.length + 1)) / parts;
@@ -76,7 +81,11 @@ function spawn(): Worker {
  * its z-range plus PATCH_RADIUS halo slices of real data, so the reflect border applies only at the true volume edges,
  * and the whole volume's normalisation scale.
  */
-export async function denoiseDAParallel(volume: Volume, model: LoadedDA, opts: ParallelDenoiseOptions = {}): Promise<DenoiseDAResult> {
+export async function denoiseDAParallel(
+  volume: Volume,
+  model: LoadedDA,
+  opts: ParallelDenoiseOptions = {},
+): Promise<DenoiseDAResult> {
   const t0 = performance.now();
   checkInputs(volume, model, opts);
   opts.signal?.throwIfAborted();
@@ -104,7 +113,8 @@ export async function denoiseDAParallel(volume: Volume, model: LoadedDA, opts: P
       ranges.forEach((r, i) => {
         // Sub-volume: the range plus up to PATCH_RADIUS real slices each side; compute only the range's own voxels.
         // (At least 5 slices: extra context is harmless, the mask limits what is computed.)
-        let s0 = Math.max(0, r.z0 - PATCH_RADIUS), s1 = Math.min(nz, r.z1 + PATCH_RADIUS);
+        let s0 = Math.max(0, r.z0 - PATCH_RADIUS),
+          s1 = Math.min(nz, r.z1 + PATCH_RADIUS);
         if (s1 - s0 < 5) {
           s1 = Math.min(nz, s0 + 5);
           s0 = Math.max(0, s1 - 5);
@@ -115,8 +125,16 @@ export async function denoiseDAParallel(volume: Volume, model: LoadedDA, opts: P
           for (let j = 0; j < slice; j++) mask[(z - s0) * slice + j] = opts.mask ? opts.mask[z * slice + j] : 1;
         }
         const job: ParallelJob = {
-          backend: 'wasm', dims: [nx, ny, s1 - s0], spacing: volume.spacing, data, mask, scale,
-          weights: model.weights, card: model.card, formulation: opts.formulation, memoryBudgetBytes: opts.memoryBudgetBytes,
+          backend: 'wasm',
+          dims: [nx, ny, s1 - s0],
+          spacing: volume.spacing,
+          data,
+          mask,
+          scale,
+          weights: model.weights,
+          card: model.card,
+          formulation: opts.formulation,
+          memoryBudgetBytes: opts.memoryBudgetBytes,
         };
         const worker = spawn();
         threads.push(worker);

@@ -21,7 +21,7 @@ export const DEFAULT_NORMALISATION: DANormalisation = {
   robustMaxPercentile: 99.9,
   headFraction: 0.1,
   description:
-    'scale = 99th percentile of the voxels above 10% of the volume\'s 99.9th percentile (a head mask); ' +
+    "scale = 99th percentile of the voxels above 10% of the volume's 99.9th percentile (a head mask); " +
     'the network sees input/scale and its output is multiplied by scale',
 };
 
@@ -56,7 +56,9 @@ function sampleSorted(data: Float32Array): Float32Array {
 function headThreshold(sortedAll: Float32Array, norm: DANormalisation): number {
   const robustMax = percentileOfSorted(sortedAll, norm.robustMaxPercentile);
   if (!(robustMax > 0)) {
-    throw new Error(`cannot normalise: the volume's ${norm.robustMaxPercentile}th percentile is ${robustMax} (no positive signal)`);
+    throw new Error(
+      `cannot normalise: the volume's ${norm.robustMaxPercentile}th percentile is ${robustMax} (no positive signal)`,
+    );
   }
   return norm.headFraction * robustMax;
 }
@@ -84,10 +86,14 @@ export function computeDAScale(data: Float32Array, norm: DANormalisation = DEFAU
 
 export function validateNormalisation(norm: DANormalisation): void {
   const pct = (v: unknown) => typeof v === 'number' && v > 0 && v <= 100;
-  if (!norm || !pct(norm.percentile)) throw new Error(`normalisation.percentile must be in (0, 100], got ${norm?.percentile}`);
-  if (norm.region !== 'head' && norm.region !== 'all') throw new Error(`normalisation.region must be 'head' or 'all', got ${String(norm.region)}`);
+  if (!norm || !pct(norm.percentile))
+    throw new Error(`normalisation.percentile must be in (0, 100], got ${norm?.percentile}`);
+  if (norm.region !== 'head' && norm.region !== 'all')
+    throw new Error(`normalisation.region must be 'head' or 'all', got ${String(norm.region)}`);
   if (norm.region === 'head') {
-    if (!pct(norm.robustMaxPercentile)) throw new Error(`normalisation.robustMaxPercentile must be in (0, 100], got ${norm.robustMaxPercentile}`);
-    if (!(norm.headFraction >= 0 && norm.headFraction < 1)) throw new Error(`normalisation.headFraction must be in [0, 1), got ${norm.headFraction}`);
+    if (!pct(norm.robustMaxPercentile))
+      throw new Error(`normalisation.robustMaxPercentile must be in (0, 100], got ${norm.robustMaxPercentile}`);
+    if (!(norm.headFraction >= 0 && norm.headFraction < 1))
+      throw new Error(`normalisation.headFraction must be in [0, 1), got ${norm.headFraction}`);
   }
 }

@@ -16,9 +16,12 @@ export function reflectIndex(i: number, n: number): number {
 }
 
 export function checkPatchDims(dims: readonly number[]): void {
-  if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d))) throw new Error(`dims must be three integers, got [${dims}]`);
+  if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d)))
+    throw new Error(`dims must be three integers, got [${dims}]`);
   if (dims.some((d) => d < PATCH_SIZE)) {
-    throw new Error(`the DA needs a 3D volume with every dimension ≥ ${PATCH_SIZE} voxels, got dims [${dims.join(', ')}]`);
+    throw new Error(
+      `the DA needs a 3D volume with every dimension ≥ ${PATCH_SIZE} voxels, got dims [${dims.join(', ')}]`,
+    );
   }
 }
 
@@ -26,20 +29,34 @@ export function checkPatchDims(dims: readonly number[]): void {
  * Copies the normalised 5×5×5 patches around `centers` (linear voxel indices i + nx*(j + ny*k)) into `out`
  * ([centers.length, 125], layout above), dividing by `scale`. Returns `out`.
  */
-export function extractPatches(data: Float32Array, dims: Vec3 | readonly number[], centers: Int32Array, scale: number, out: Float32Array): Float32Array {
+export function extractPatches(
+  data: Float32Array,
+  dims: Vec3 | readonly number[],
+  centers: Int32Array,
+  scale: number,
+  out: Float32Array,
+): Float32Array {
   checkPatchDims(dims);
   const [nx, ny, nz] = dims;
-  if (data.length !== nx * ny * nz) throw new Error(`data has ${data.length} values but dims [${dims}] need ${nx * ny * nz}`);
+  if (data.length !== nx * ny * nz)
+    throw new Error(`data has ${data.length} values but dims [${dims}] need ${nx * ny * nz}`);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`scale must be positive and finite, got ${scale}`);
   if (out.length < centers.length * PATCH_VOXELS) {
-    throw new Error(`out holds ${out.length} values but ${centers.length} patches need ${centers.length * PATCH_VOXELS}`);
+    throw new Error(
+      `out holds ${out.length} values but ${centers.length} patches need ${centers.length * PATCH_VOXELS}`,
+    );
   }
   const inv = 1 / scale;
-  const xs = new Int32Array(PATCH_SIZE), ys = new Int32Array(PATCH_SIZE), zs = new Int32Array(PATCH_SIZE);
+  const xs = new Int32Array(PATCH_SIZE),
+    ys = new Int32Array(PATCH_SIZE),
+    zs = new Int32Array(PATCH_SIZE);
   for (let c = 0; c < centers.length; c++) {
     const v = centers[c];
-    if (!(v >= 0 && v < data.length)) throw new Error(`center ${c} = ${v} is outside the volume (0..${data.length - 1})`);
-    const x = v % nx, y = ((v - x) / nx) % ny, z = Math.floor(v / (nx * ny));
+    if (!(v >= 0 && v < data.length))
+      throw new Error(`center ${c} = ${v} is outside the volume (0..${data.length - 1})`);
+    const x = v % nx,
+      y = ((v - x) / nx) % ny,
+      z = Math.floor(v / (nx * ny));
     for (let d = 0; d < PATCH_SIZE; d++) {
       xs[d] = reflectIndex(x + d - PATCH_RADIUS, nx);
       ys[d] = nx * reflectIndex(y + d - PATCH_RADIUS, ny);

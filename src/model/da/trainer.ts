@@ -11,8 +11,20 @@
 import { activateBackend, currentBackend } from '../backend';
 import { tf } from '../tf';
 import {
-  CONV1_FILTERS, CONV2_FAN_IN, CONV2_FILTERS, DA_WEIGHT_SPECS, type DAWeightName, type DAWeights, DENSE1_UNITS,
-  DENSE2_UNITS, PATCH_SIZE, PATCH_VOXELS, TAPS, cloneWeights, validateWeights, weightSize,
+  CONV1_FILTERS,
+  CONV2_FAN_IN,
+  CONV2_FILTERS,
+  DA_WEIGHT_SPECS,
+  type DAWeightName,
+  type DAWeights,
+  DENSE1_UNITS,
+  DENSE2_UNITS,
+  PATCH_SIZE,
+  PATCH_VOXELS,
+  TAPS,
+  cloneWeights,
+  validateWeights,
+  weightSize,
 } from './architecture';
 import { initDAWeights } from './init';
 import { readFloat32View } from './tensor-views';
@@ -74,12 +86,16 @@ const EVAL_CHUNK = 2048;
 /** LAYER1_TAPS[p·27 + k]: patch voxel feeding layer-1 position p through tap k (both (z·3 + y)·3 + x). */
 const LAYER1_TAPS: Int32Array = (() => {
   const t = new Int32Array(P * TAPS);
-  for (let pz = 0; pz < 3; pz++) for (let py = 0; py < 3; py++) for (let px = 0; px < 3; px++) {
-    const p = (pz * 3 + py) * 3 + px;
-    for (let kd = 0; kd < 3; kd++) for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) {
-      t[p * TAPS + (kd * 3 + kh) * 3 + kw] = ((pz + kd) * PATCH_SIZE + (py + kh)) * PATCH_SIZE + (px + kw);
-    }
-  }
+  for (let pz = 0; pz < 3; pz++)
+    for (let py = 0; py < 3; py++)
+      for (let px = 0; px < 3; px++) {
+        const p = (pz * 3 + py) * 3 + px;
+        for (let kd = 0; kd < 3; kd++)
+          for (let kh = 0; kh < 3; kh++)
+            for (let kw = 0; kw < 3; kw++) {
+              t[p * TAPS + (kd * 3 + kh) * 3 + kw] = ((pz + kd) * PATCH_SIZE + (py + kh)) * PATCH_SIZE + (px + kw);
+            }
+      }
   return t;
 })();
 
@@ -92,10 +108,12 @@ function checkBatch(patches: Float32Array, targets: Float32Array | undefined, wh
   if (targets !== undefined) {
     if (!(targets instanceof Float32Array)) throw new Error(`${what}: targets must be a Float32Array [B]`);
     if (targets.length !== b) throw new Error(`${what}: ${b} patches but ${targets.length} targets`);
-    for (let i = 0; i < b; i++) if (!isFiniteNumber(targets[i])) throw new Error(`${what}: target ${i} is ${targets[i]}`);
+    for (let i = 0; i < b; i++)
+      if (!isFiniteNumber(targets[i])) throw new Error(`${what}: target ${i} is ${targets[i]}`);
   }
   for (let i = 0; i < patches.length; i++) {
-    if (!isFiniteNumber(patches[i])) throw new Error(`${what}: patch ${Math.floor(i / PATCH_VOXELS)} holds ${patches[i]}`);
+    if (!isFiniteNumber(patches[i]))
+      throw new Error(`${what}: patch ${Math.floor(i / PATCH_VOXELS)} holds ${patches[i]}`);
   }
   return b;
 }
@@ -105,7 +123,12 @@ function checkBatch(patches: Float32Array, targets: Float32Array | undefined, wh
  * Both are written sequentially (the transpose k-outer) so the stores stream; the reads hit the small patch array.
  * `scratch` buffers are reused across steps to spare the allocator and GC.
  */
-function layer1Im2col(patches: Float32Array, b: number, scratch: { a1?: Float32Array; a1t?: Float32Array }, withTranspose: boolean): { a1: Float32Array; a1t?: Float32Array } {
+function layer1Im2col(
+  patches: Float32Array,
+  b: number,
+  scratch: { a1?: Float32Array; a1t?: Float32Array },
+  withTranspose: boolean,
+): { a1: Float32Array; a1t?: Float32Array } {
   const rows = b * P;
   const taps = LAYER1_TAPS;
   if (!scratch.a1 || scratch.a1.length !== rows * K) scratch.a1 = new Float32Array(rows * K);
@@ -131,7 +154,13 @@ function layer1Im2col(patches: Float32Array, b: number, scratch: { a1?: Float32A
 }
 
 interface Forward {
-  a1: tf.Tensor2D; h1: tf.Tensor2D; h1r: tf.Tensor2D; h2: tf.Tensor2D; h3: tf.Tensor2D; h4: tf.Tensor2D; y: tf.Tensor2D;
+  a1: tf.Tensor2D;
+  h1: tf.Tensor2D;
+  h1r: tf.Tensor2D;
+  h2: tf.Tensor2D;
+  h3: tf.Tensor2D;
+  h4: tf.Tensor2D;
+  y: tf.Tensor2D;
 }
 
 class FastDATrainer implements DATrainer {
@@ -183,11 +212,31 @@ class FastDATrainer implements DATrainer {
 
   private forward(w: Record<DAWeightName, tf.Tensor>, a1Values: Float32Array, b: number): Forward {
     const a1 = tf.tensor2d(a1Values, [b * P, TAPS]);
-    const h1 = tf.fused.matMul({ a: a1, b: w['conv1/kernel'] as tf.Tensor2D, bias: w['conv1/bias'], activation: 'relu' }) as tf.Tensor2D;
+    const h1 = tf.fused.matMul({
+      a: a1,
+      b: w['conv1/kernel'] as tf.Tensor2D,
+      bias: w['conv1/bias'],
+      activation: 'relu',
+    }) as tf.Tensor2D;
     const h1r = tf.reshape(h1, [b, CONV2_FAN_IN]) as tf.Tensor2D; // the layer-2 im2col row, for free
-    const h2 = tf.fused.matMul({ a: h1r, b: w['conv2/kernel'] as tf.Tensor2D, bias: w['conv2/bias'], activation: 'relu' }) as tf.Tensor2D;
-    const h3 = tf.fused.matMul({ a: h2, b: w['dense1/kernel'] as tf.Tensor2D, bias: w['dense1/bias'], activation: 'relu' }) as tf.Tensor2D;
-    const h4 = tf.fused.matMul({ a: h3, b: w['dense2/kernel'] as tf.Tensor2D, bias: w['dense2/bias'], activation: 'relu' }) as tf.Tensor2D;
+    const h2 = tf.fused.matMul({
+      a: h1r,
+      b: w['conv2/kernel'] as tf.Tensor2D,
+      bias: w['conv2/bias'],
+      activation: 'relu',
+    }) as tf.Tensor2D;
+    const h3 = tf.fused.matMul({
+      a: h2,
+      b: w['dense1/kernel'] as tf.Tensor2D,
+      bias: w['dense1/bias'],
+      activation: 'relu',
+    }) as tf.Tensor2D;
+    const h4 = tf.fused.matMul({
+      a: h3,
+      b: w['dense2/kernel'] as tf.Tensor2D,
+      bias: w['dense2/bias'],
+      activation: 'relu',
+    }) as tf.Tensor2D;
     const y = tf.fused.matMul({ a: h4, b: w['dense3/kernel'] as tf.Tensor2D, bias: w['dense3/bias'] }) as tf.Tensor2D;
     return { a1, h1, h1r, h2, h3, h4, y };
   }
@@ -196,7 +245,12 @@ class FastDATrainer implements DATrainer {
    * Forward + backward on one batch. `use` receives the loss and the gradients as read-only views (zero-copy on
    * wasm), valid only during the call: it runs before the step's tensors are freed.
    */
-  private withGradients(patches: Float32Array, targets: Float32Array, b: number, use: (loss: number, gradients: DAWeights) => void): void {
+  private withGradients(
+    patches: Float32Array,
+    targets: Float32Array,
+    b: number,
+    use: (loss: number, gradients: DAWeights) => void,
+  ): void {
     const { a1, a1t } = layer1Im2col(patches, b, this.trainScratch, true);
     tf.tidy(() => {
       const w = this.upload();
@@ -276,7 +330,10 @@ class FastDATrainer implements DATrainer {
     const c2 = 1 / (1 - b2 ** this.t);
     const lr = this.learningRate;
     for (const s of DA_WEIGHT_SPECS) {
-      const w = this.weights[s.name], m = this.m[s.name], v = this.v[s.name], grad = g[s.name];
+      const w = this.weights[s.name],
+        m = this.m[s.name],
+        v = this.v[s.name],
+        grad = g[s.name];
       for (let i = 0; i < w.length; i++) {
         const gi = grad[i];
         const mi = b1 * m[i] + (1 - b1) * gi;
@@ -330,16 +387,24 @@ class FastDATrainer implements DATrainer {
   getOptimizerState(): DAOptimizerState {
     this.live('getOptimizerState');
     return {
-      step: this.t, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
-      firstMoment: cloneWeights(this.m), secondMoment: cloneWeights(this.v),
+      step: this.t,
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      firstMoment: cloneWeights(this.m),
+      secondMoment: cloneWeights(this.v),
     };
   }
 
   setOptimizerState(state: DAOptimizerState): void {
     this.live('setOptimizerState');
-    if (!state || !Number.isInteger(state.step) || state.step < 0) throw new Error(`optimizer state: step must be an integer ≥ 0, got ${state?.step}`);
+    if (!state || !Number.isInteger(state.step) || state.step < 0)
+      throw new Error(`optimizer state: step must be an integer ≥ 0, got ${state?.step}`);
     if (state.beta1 !== this.beta1 || state.beta2 !== this.beta2 || state.epsilon !== this.epsilon) {
-      throw new Error(`optimizer state: betas/epsilon (${state.beta1}, ${state.beta2}, ${state.epsilon}) differ from this trainer's (${this.beta1}, ${this.beta2}, ${this.epsilon})`);
+      throw new Error(
+        `optimizer state: betas/epsilon (${state.beta1}, ${state.beta2}, ${state.epsilon}) differ from this trainer's (${this.beta1}, ${this.beta2}, ${this.epsilon})`,
+      );
     }
     try {
       validateWeights(state.firstMoment);

@@ -58,7 +58,10 @@ async function readJson(location: string): Promise<unknown> {
 interface ModelJson {
   format?: string;
   modelTopology?: { config?: { layers?: Array<{ class_name?: string; config?: Record<string, unknown> }> } };
-  weightsManifest?: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string; quantization?: unknown }> }>;
+  weightsManifest?: Array<{
+    paths: string[];
+    weights: Array<{ name: string; shape: number[]; dtype: string; quantization?: unknown }>;
+  }>;
 }
 
 const EXPECTED_LAYERS: Array<[string, Record<string, unknown>]> = [
@@ -80,14 +83,20 @@ function checkTopology(json: ModelJson, where: string): void {
     for (const [key, value] of Object.entries(EXPECTED_LAYERS[i][1])) {
       const actual = layer.config?.[key];
       if (JSON.stringify(actual) !== JSON.stringify(value)) {
-        throw new Error(`${where}: layer ${i + 1} (${layer.class_name}) has ${key} ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`);
+        throw new Error(
+          `${where}: layer ${i + 1} (${layer.class_name}) has ${key} ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`,
+        );
       }
     }
   });
 }
 
 /** Decodes the float32 shards of a weights manifest into DAWeights, checking names, shapes and dtype. */
-function decodeWeights(manifest: NonNullable<ModelJson['weightsManifest']>, shards: ArrayBuffer[], where: string): DAWeights {
+function decodeWeights(
+  manifest: NonNullable<ModelJson['weightsManifest']>,
+  shards: ArrayBuffer[],
+  where: string,
+): DAWeights {
   const total = shards.reduce((n, b) => n + b.byteLength, 0);
   const all = new Uint8Array(total);
   let offset = 0;
@@ -99,21 +108,28 @@ function decodeWeights(manifest: NonNullable<ModelJson['weightsManifest']>, shar
   const byName = new Map<string, Float32Array>();
   offset = 0;
   for (const s of specs) {
-    if (s.dtype !== 'float32' || s.quantization) throw new Error(`${where}: weight ${s.name} is ${s.dtype}${s.quantization ? ' (quantised)' : ''}; only float32 is supported`);
+    if (s.dtype !== 'float32' || s.quantization)
+      throw new Error(
+        `${where}: weight ${s.name} is ${s.dtype}${s.quantization ? ' (quantised)' : ''}; only float32 is supported`,
+      );
     const n = s.shape.reduce((a, b) => a * b, 1);
     if (offset + 4 * n > total) throw new Error(`${where}: weight shards hold ${total} bytes, too few for ${s.name}`);
     byName.set(s.name, new Float32Array(all.slice(offset, offset + 4 * n).buffer));
     offset += 4 * n;
   }
-  if (offset !== total) throw new Error(`${where}: weight shards hold ${total} bytes but the manifest describes ${offset}`);
+  if (offset !== total)
+    throw new Error(`${where}: weight shards hold ${total} bytes but the manifest describes ${offset}`);
   const out = {} as DAWeights;
   for (const spec of DA_WEIGHT_SPECS) {
     const entry = specs.find((s) => s.name === spec.name);
-    if (!entry) throw new Error(`${where}: no weight named ${spec.name} (found ${specs.map((s) => s.name).join(', ')})`);
-    if (entry.shape.join(',') !== spec.shape.join(',')) throw new Error(`${where}: ${spec.name} has shape [${entry.shape}], expected [${spec.shape}]`);
+    if (!entry)
+      throw new Error(`${where}: no weight named ${spec.name} (found ${specs.map((s) => s.name).join(', ')})`);
+    if (entry.shape.join(',') !== spec.shape.join(','))
+      throw new Error(`${where}: ${spec.name} has shape [${entry.shape}], expected [${spec.shape}]`);
     out[spec.name] = byName.get(spec.name)!;
   }
-  if (specs.length !== DA_WEIGHT_SPECS.length) throw new Error(`${where}: ${specs.length} weights, the DA has ${DA_WEIGHT_SPECS.length}`);
+  if (specs.length !== DA_WEIGHT_SPECS.length)
+    throw new Error(`${where}: ${specs.length} weights, the DA has ${DA_WEIGHT_SPECS.length}`);
   validateWeights(out);
   return out;
 }
@@ -142,7 +158,8 @@ export function fileIOHandler(dir: string): tf.io.IOHandler {
   const path = nodeBuiltin<Path>('node:path');
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      if (!artifacts.weightSpecs || artifacts.weightData === undefined) throw new Error('fileIOHandler.save: model has no weights');
+      if (!artifacts.weightSpecs || artifacts.weightData === undefined)
+        throw new Error('fileIOHandler.save: model has no weights');
       const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
       const bytes = Buffer.concat(parts.map((b) => Buffer.from(b)));
       fs.mkdirSync(dir, { recursive: true });

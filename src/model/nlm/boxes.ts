@@ -40,7 +40,12 @@ function sliceHasMask(mask: Mask, plane: number, z: number): boolean {
 function maskBounds(dims: readonly [number, number, number], z0: number, z1: number, mask?: Mask): NlmBox | null {
   const [nx, ny] = dims;
   if (!mask) return { start: [0, 0, z0], size: [nx, ny, z1 - z0] };
-  let x0 = nx, x1 = -1, y0 = ny, y1 = -1, zA = z1, zB = -1;
+  let x0 = nx,
+    x1 = -1,
+    y0 = ny,
+    y1 = -1,
+    zA = z1,
+    zB = -1;
   for (let z = z0; z < z1; z++) {
     for (let y = 0; y < ny; y++) {
       const row = nx * (y + ny * z);
@@ -67,9 +72,16 @@ export function reflectIndex(i: number, n: number): number {
 }
 
 /** The box grown by `grow` voxels on every side, values outside the volume reflected back in. */
-export function extractGrownBox(data: Float32Array, dims: readonly [number, number, number], box: NlmBox, grow: number): Float32Array {
+export function extractGrownBox(
+  data: Float32Array,
+  dims: readonly [number, number, number],
+  box: NlmBox,
+  grow: number,
+): Float32Array {
   const [nx, ny, nz] = dims;
-  const gx = box.size[0] + 2 * grow, gy = box.size[1] + 2 * grow, gz = box.size[2] + 2 * grow;
+  const gx = box.size[0] + 2 * grow,
+    gy = box.size[1] + 2 * grow,
+    gz = box.size[2] + 2 * grow;
   const out = new Float32Array(gx * gy * gz);
   const xs = Int32Array.from({ length: gx }, (_, t) => reflectIndex(box.start[0] - grow + t, nx));
   for (let z = 0, o = 0; z < gz; z++) {

@@ -45,7 +45,10 @@ export function createNlmSlabJob(task: NlmSlabTask): NlmSlabJob {
   const pz = bz + 2 * B;
   const pxy = px * py;
   const u = task.input;
-  if (u.length !== pxy * pz) throw new Error(`NLM kernel: input has ${u.length} values, box [${task.box.join(', ')}] grown by ${B} needs ${pxy * pz}`);
+  if (u.length !== pxy * pz)
+    throw new Error(
+      `NLM kernel: input has ${u.length} values, box [${task.box.join(', ')}] grown by ${B} needs ${pxy * pz}`,
+    );
   const sigmaMap = typeof task.sigma === 'number' ? null : task.sigma;
   if (sigmaMap && sigmaMap.length !== u.length) throw new Error('NLM kernel: the sigma map must share the input grid');
 
@@ -57,7 +60,8 @@ export function createNlmSlabJob(task: NlmSlabTask): NlmSlabJob {
   const n = bx * by * bz;
   const weightSumBuf = new Float64Array(n);
   const valueSumBuf = new Float64Array(n);
-  const weightSum = weightSumBuf, valueSum = valueSumBuf;
+  const weightSum = weightSumBuf,
+    valueSum = valueSumBuf;
   // The offset 0 (the voxel's own patch) always has weight exp(0) = 1.
   for (let z = 0, o = 0; z < bz; z++) {
     for (let y = 0; y < by; y++) {
@@ -89,9 +93,23 @@ export function createNlmSlabJob(task: NlmSlabTask): NlmSlabJob {
   const distRowBuf = new Float64Array(maxWx);
 
   const state: KernelState = {
-    u, bx, by, bz, B, P, px, pxy,
-    ring: ringPlanes, rowBoxed: rowBoxedBuf, colSum: colSumBuf, diffRow: diffRowBuf, distRow: distRowBuf,
-    weightSum, valueSum, kMap: kMapBuf, k: kConst,
+    u,
+    bx,
+    by,
+    bz,
+    B,
+    P,
+    px,
+    pxy,
+    ring: ringPlanes,
+    rowBoxed: rowBoxedBuf,
+    colSum: colSumBuf,
+    diffRow: diffRowBuf,
+    distRow: distRowBuf,
+    weightSum,
+    valueSum,
+    kMap: kMapBuf,
+    k: kConst,
   };
   const processOffset = (dx: number, dy: number, dz: number) => processOffsetOf(state, dx, dy, dz);
 
@@ -144,16 +162,34 @@ export function expNeg(t: number): number {
   const n = Math.floor(y);
   const f = n - y;
   const p =
-    1 + f * (0.6931470589757399 + f * (0.24022430573263465 + f * (0.05549050685055261 + f * (0.009578722961551364 + f * (0.0012743611153434309 + f * 0.00010889923222323628)))));
+    1 +
+    f *
+      (0.6931470589757399 +
+        f *
+          (0.24022430573263465 +
+            f *
+              (0.05549050685055261 +
+                f * (0.009578722961551364 + f * (0.0012743611153434309 + f * 0.00010889923222323628)))));
   return p * POW2_NEG[n];
 }
 
 /** Buffers and sizes of one box, passed explicitly so the hot loops read locals, not closure slots. */
 interface KernelState {
   u: Float32Array;
-  bx: number; by: number; bz: number; B: number; P: number; px: number; pxy: number;
-  ring: Float64Array[]; rowBoxed: Float64Array; colSum: Float64Array; diffRow: Float64Array; distRow: Float64Array;
-  weightSum: Float64Array; valueSum: Float64Array;
+  bx: number;
+  by: number;
+  bz: number;
+  B: number;
+  P: number;
+  px: number;
+  pxy: number;
+  ring: Float64Array[];
+  rowBoxed: Float64Array;
+  colSum: Float64Array;
+  diffRow: Float64Array;
+  distRow: Float64Array;
+  weightSum: Float64Array;
+  valueSum: Float64Array;
   kMap: Float64Array | null;
   k: number;
 }
@@ -163,9 +199,14 @@ function processOffsetOf(s: KernelState, dx: number, dy: number, dz: number): vo
   const { u, bx, by, bz, B, P, px, pxy, ring, rowBoxed, colSum, diffRow, distRow, weightSum, valueSum, kMap, k } = s;
   // Voxels x whose pair (x, x+δ) touches the box: x in the box, or x+δ in it.
   // Written without unary minus: −0 would turn every index below into a double and V8 off its integer fast path.
-  const loX = dx > 0 ? 0 - dx : 0, hiX = dx < 0 ? bx - dx : bx, wx = hiX - loX;
-  const loY = dy > 0 ? 0 - dy : 0, hiY = dy < 0 ? by - dy : by, wy = hiY - loY;
-  const loZ = dz > 0 ? 0 - dz : 0, hiZ = dz < 0 ? bz - dz : bz;
+  const loX = dx > 0 ? 0 - dx : 0,
+    hiX = dx < 0 ? bx - dx : bx,
+    wx = hiX - loX;
+  const loY = dy > 0 ? 0 - dy : 0,
+    hiY = dy < 0 ? by - dy : by,
+    wy = hiY - loY;
+  const loZ = dz > 0 ? 0 - dz : 0,
+    hiZ = dz < 0 ? bz - dz : bz;
   const shift = dx + px * dy + pxy * dz;
   const rowLen = wx + 2 * P;
   const rows = wy + 2 * P;
@@ -193,7 +234,9 @@ function processOffsetOf(s: KernelState, dx: number, dy: number, dz: number): vo
         }
       }
       for (let y = 0; y < wy; y++) {
-        const r0 = y * wx, r1 = r0 + wx, r2 = r1 + wx;
+        const r0 = y * wx,
+          r1 = r0 + wx,
+          r2 = r1 + wx;
         for (let x = 0; x < wx; x++) plane[r0 + x] = rowBoxed[r0 + x] + rowBoxed[r1 + x] + rowBoxed[r2 + x];
       }
     } else {
@@ -218,7 +261,9 @@ function processOffsetOf(s: KernelState, dx: number, dy: number, dz: number): vo
         for (let x = 0; x < wx; x++) colSum[x] += rowBoxed[o + x];
       }
       for (let y = 0; y < wy; y++) {
-        const add = (y + P2) * wx, sub = y * wx, out = y * wx;
+        const add = (y + P2) * wx,
+          sub = y * wx,
+          out = y * wx;
         for (let x = 0; x < wx; x++) {
           const c = colSum[x] + rowBoxed[add + x];
           plane[out + x] = c;
@@ -241,10 +286,14 @@ function processOffsetOf(s: KernelState, dx: number, dy: number, dz: number): vo
       const weightsReady = span === 3 && kMap === null;
       if (weightsReady) {
         // Default patch, one σ: distance and weight in one pass.
-        const r0 = ring[0], r1 = ring[1], r2 = ring[2];
+        const r0 = ring[0],
+          r1 = ring[1],
+          r2 = ring[2];
         for (let x = 0; x < wx; x++) distRow[x] = expNeg((r0[rowOff + x] + r1[rowOff + x] + r2[rowOff + x]) * k);
       } else if (span === 3) {
-        const r0 = ring[0], r1 = ring[1], r2 = ring[2];
+        const r0 = ring[0],
+          r1 = ring[1],
+          r2 = ring[2];
         for (let x = 0; x < wx; x++) distRow[x] = r0[rowOff + x] + r1[rowOff + x] + r2[rowOff + x];
       } else {
         distRow.fill(0, 0, wx);
@@ -316,7 +365,14 @@ export function runNlmSlab(task: NlmSlabTask, onProgress?: (fraction: number) =>
  * k(c) = 1 / (|patch|·√2·σ̄(c)²), σ̄ the mean σ over the patch centred at c, for every centre whose patch fits in
  * the grid (the only centres the kernel reads).
  */
-function weightScaleMap(sigma: Float32Array, px: number, py: number, pz: number, P: number, patchVolume: number): Float64Array {
+function weightScaleMap(
+  sigma: Float32Array,
+  px: number,
+  py: number,
+  pz: number,
+  P: number,
+  patchVolume: number,
+): Float64Array {
   const pxy = px * py;
   const k = new Float64Array(sigma.length);
   for (let z = P; z < pz - P; z++) {

@@ -27,7 +27,10 @@ export async function nlmeans(volume: Volume, params: NlmParams, opts: NlmOption
   opts.signal?.throwIfAborted();
   const pool = opts.pool ?? createInlineNlmPool();
   try {
-    const slabs = pool.size === 1 ? 1 : Math.min(BOXES_PER_THREAD * pool.size, Math.max(pool.size, Math.floor(volume.dims[2] / MIN_SLAB_PLANES)));
+    const slabs =
+      pool.size === 1
+        ? 1
+        : Math.min(BOXES_PER_THREAD * pool.size, Math.max(pool.size, Math.floor(volume.dims[2] / MIN_SLAB_PLANES)));
     const boxes = planNlmBoxes(volume.dims, slabs, opts.mask);
     const cost = boxes.map((b) => b.size[0] * b.size[1] * b.size[2]);
     const totalCost = cost.reduce((a, b) => a + b, 0);

@@ -4,4 +4,6 @@ import { handleNlmRequest, type NlmWorkerRequest } from './worker-protocol';
 
 if (!parentPort) throw new Error('node-worker.ts must run as a worker_thread');
 const port = parentPort;
-port.on('message', (request: NlmWorkerRequest) => handleNlmRequest(request, (reply, transfer) => port.postMessage(reply, transfer ?? [])));
+port.on('message', (request: NlmWorkerRequest) =>
+  handleNlmRequest(request, (reply, transfer) => port.postMessage(reply, transfer ?? [])),
+);

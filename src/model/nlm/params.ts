@@ -55,14 +55,16 @@ export function resolveNlmParams(volume: Volume, params: NlmParams, mask?: Mask)
   }
   assertSameDims(volume, data.length, 'volume data');
   const bad = firstNonFinite(data);
-  if (bad >= 0) throw new Error(`the volume holds a non-finite value (${data[bad]}) at voxel ${bad}; NLM needs finite input`);
+  if (bad >= 0)
+    throw new Error(`the volume holds a non-finite value (${data[bad]}) at voxel ${bad}; NLM needs finite input`);
   const sigma = params.sigma;
   if (typeof sigma === 'number') {
     if (!Number.isFinite(sigma) || sigma <= 0) throw new Error(`sigma must be a positive finite number, got ${sigma}`);
   } else {
     assertSameDims(volume, sigma.length, 'sigma map');
     for (let i = 0; i < sigma.length; i++) {
-      if (!Number.isFinite(sigma[i]) || sigma[i] < 0) throw new Error(`the sigma map holds ${sigma[i]} at voxel ${i}; sigma must be finite and ≥ 0`);
+      if (!Number.isFinite(sigma[i]) || sigma[i] < 0)
+        throw new Error(`the sigma map holds ${sigma[i]} at voxel ${i}; sigma must be finite and ≥ 0`);
     }
   }
   if (mask) {

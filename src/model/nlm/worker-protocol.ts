@@ -21,10 +21,14 @@ const PROGRESS_INTERVAL_MS = 100;
  * Worker side: runs one request and posts progress and the result (its buffer transferred). A worker entry file is
  * one line: on each message, call this with the thread's postMessage.
  */
-export function handleNlmRequest(request: NlmWorkerRequest, post: (reply: NlmWorkerReply, transfer?: ArrayBuffer[]) => void): void {
+export function handleNlmRequest(
+  request: NlmWorkerRequest,
+  post: (reply: NlmWorkerReply, transfer?: ArrayBuffer[]) => void,
+): void {
   const { id } = request;
   try {
-    if (request?.type !== 'run') throw new Error(`unknown NLM worker request ${JSON.stringify((request as { type?: unknown })?.type)}`);
+    if (request?.type !== 'run')
+      throw new Error(`unknown NLM worker request ${JSON.stringify((request as { type?: unknown })?.type)}`);
     const job = createNlmSlabJob(request.task);
     const chunk = Math.max(1, Math.ceil(job.totalSteps / 100));
     let last = Date.now();

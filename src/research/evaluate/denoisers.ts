@@ -18,9 +18,15 @@ export async function denoiseNlm(input: Volume): Promise<Volume> {
 /** Wraps freshly trained weights (not yet on disk) as a loaded model with the default normalisation. */
 export function asLoadedDA(weights: DAWeights, source = 'in-memory training result'): LoadedDA {
   const card: ModelCard = {
-    format: MODEL_CARD_FORMAT, name: 'sodium-da', version: 'in-training', status: 'provisional', created: new Date().toISOString(),
-    architecture: architectureSection(), normalisation: DEFAULT_NORMALISATION,
-    training: { data: source, protocol: 'see the run folder', optimizer: 'Adam', learningRate: 1e-4, batchSize: 128 }, metrics: {},
+    format: MODEL_CARD_FORMAT,
+    name: 'sodium-da',
+    version: 'in-training',
+    status: 'provisional',
+    created: new Date().toISOString(),
+    architecture: architectureSection(),
+    normalisation: DEFAULT_NORMALISATION,
+    training: { data: source, protocol: 'see the run folder', optimizer: 'Adam', learningRate: 1e-4, batchSize: 128 },
+    metrics: {},
   };
   return { weights, card, source };
 }
@@ -36,7 +42,12 @@ export function evaluationRegion(brainMask: Uint8Array, like: Volume, tubeMask?:
   const margin = EVALUATION_MARGIN_VOXELS * Math.max(...like.spacing);
   const region = dilate(brainMask, like.dims, like.spacing, margin);
   if (tubeMask) {
-    const tubes = dilate(tubeMask.map((v) => (v ? 1 : 0)), like.dims, like.spacing, margin);
+    const tubes = dilate(
+      tubeMask.map((v) => (v ? 1 : 0)),
+      like.dims,
+      like.spacing,
+      margin,
+    );
     for (let i = 0; i < region.length; i++) region[i] |= tubes[i];
   }
   return region;
@@ -50,6 +61,8 @@ export function createEvaluationDenoiser(model: DAWeights | LoadedDA): Denoiser 
   const loaded = 'card' in model ? (model as LoadedDA) : asLoadedDA(model as DAWeights);
   return async (input, method, subject) => {
     const mask = evaluationRegion(subject.brainMask, input, subject.tubeMask);
-    return (await denoiseVolume(input, method === 'nlm' ? { method: 'nlm' } : { method: 'da', weights: loaded }, { mask })).volume;
+    return (
+      await denoiseVolume(input, method === 'nlm' ? { method: 'nlm' } : { method: 'da', weights: loaded }, { mask })
+    ).volume;
   };
 }

@@ -27,7 +27,12 @@ export interface EvaluateResult {
 }
 
 /** Scores every subject (loaded one at a time to bound memory) and writes the report files. */
-export async function evaluateSubjects(ids: readonly string[], load: (id: string) => Promise<CohortSubjectData>, denoise: Denoiser, opts: EvaluateOptions): Promise<EvaluateResult> {
+export async function evaluateSubjects(
+  ids: readonly string[],
+  load: (id: string) => Promise<CohortSubjectData>,
+  denoise: Denoiser,
+  opts: EvaluateOptions,
+): Promise<EvaluateResult> {
   if (ids.length === 0) throw new Error('no test subjects to evaluate');
   const scores: SubjectScores[] = [];
   const files: string[] = [];
@@ -46,11 +51,16 @@ export async function evaluateSubjects(ids: readonly string[], load: (id: string
     const s = scoreSubject(subject, { nlm: nlm.out, da: da.out }, { nlm: nlm.seconds, da: da.seconds });
     scores.push(s);
     const vs = s.quality.truth ?? s.quality.mean3;
-    opts.log?.(`${id}: pSNR noisy ${vs!.noisy.psnr.toFixed(2)} | NLM ${vs!.nlm.psnr.toFixed(2)} | DA ${vs!.da.psnr.toFixed(2)} dB; SSIM ${vs!.noisy.ssim.toFixed(4)} | ${vs!.nlm.ssim.toFixed(4)} | ${vs!.da.ssim.toFixed(4)} (vs ${s.quality.truth ? 'truth' : 'mean of three'}; NLM ${nlm.seconds.toFixed(1)} s, DA ${da.seconds.toFixed(1)} s)`);
+    opts.log?.(
+      `${id}: pSNR noisy ${vs!.noisy.psnr.toFixed(2)} | NLM ${vs!.nlm.psnr.toFixed(2)} | DA ${vs!.da.psnr.toFixed(2)} dB; SSIM ${vs!.noisy.ssim.toFixed(4)} | ${vs!.nlm.ssim.toFixed(4)} | ${vs!.da.ssim.toFixed(4)} (vs ${s.quality.truth ? 'truth' : 'mean of three'}; NLM ${nlm.seconds.toFixed(1)} s, DA ${da.seconds.toFixed(1)} s)`,
+    );
     if (opts.outDir && id === figureId) {
       const panels = [
-        { label: 'noisy', volume: subject.input }, { label: 'NLM', volume: nlm.out }, { label: 'DA', volume: da.out },
-        ...(subject.truth ? [{ label: 'truth', volume: subject.truth }] : []), { label: 'mean3', volume: subject.mean3 },
+        { label: 'noisy', volume: subject.input },
+        { label: 'NLM', volume: nlm.out },
+        { label: 'DA', volume: da.out },
+        ...(subject.truth ? [{ label: 'truth', volume: subject.truth }] : []),
+        { label: 'mean3', volume: subject.mean3 },
       ];
       const fig = renderComparisonFigure(panels, { mask: subject.brainMask });
       fs.mkdirSync(opts.outDir, { recursive: true });

@@ -19,7 +19,11 @@ export interface CohortSubjectData {
   tissueConcentrationsMM?: Partial<Record<string, number>>;
 }
 
-const ROI_TISSUES = [['GM', 'gm', TISSUE_LABEL.gm], ['WM', 'wm', TISSUE_LABEL.wm], ['CSF', 'csf', TISSUE_LABEL.csf]] as const;
+const ROI_TISSUES = [
+  ['GM', 'gm', TISSUE_LABEL.gm],
+  ['WM', 'wm', TISSUE_LABEL.wm],
+  ['CSF', 'csf', TISSUE_LABEL.csf],
+] as const;
 
 export function toEvaluationSubject(s: CohortSubjectData): EvaluationSubject {
   if (s.acquisitions.length < 1) throw new Error(`subject ${s.id} has no acquisitions to denoise`);
@@ -29,9 +33,10 @@ export function toEvaluationSubject(s: CohortSubjectData): EvaluationSubject {
     for (let i = 0; i < n; i++) m[i] = labels[i] === value ? 1 : 0;
     return m;
   };
-  const tubes = s.tubeMask && s.tubes && s.tubes.length >= 2
-    ? s.tubes.map((t) => ({ mask: selectLabel(s.tubeMask!, t.label), concentrationMM: t.concentrationMM }))
-    : undefined;
+  const tubes =
+    s.tubeMask && s.tubes && s.tubes.length >= 2
+      ? s.tubes.map((t) => ({ mask: selectLabel(s.tubeMask!, t.label), concentrationMM: t.concentrationMM }))
+      : undefined;
   const rois: QuantRoi[] = [];
   if (s.labels && s.tissueConcentrationsMM) {
     for (const [name, key, label] of ROI_TISSUES) {
@@ -47,5 +52,14 @@ export function toEvaluationSubject(s: CohortSubjectData): EvaluationSubject {
     lesion = { mask, trueMM: biggest.concentrationMM };
     rois.push({ name: 'lesion', mask, trueMM: biggest.concentrationMM });
   }
-  return { id: s.id, input: s.acquisitions[0], mean3: s.mean3, truth: s.truth, brainMask: s.brainMask, tubes, rois, lesion };
+  return {
+    id: s.id,
+    input: s.acquisitions[0],
+    mean3: s.mean3,
+    truth: s.truth,
+    brainMask: s.brainMask,
+    tubes,
+    rois,
+    lesion,
+  };
 }

@@ -29,7 +29,14 @@ export function pairedTTest(a: readonly number[], b: readonly number[]): PairedT
   if (n < 2) return { n, meanDifference: mean, t: NaN, degreesOfFreedom: n - 1, pValue: NaN };
   const variance = d.reduce((s, v) => s + (v - mean) * (v - mean), 0) / (n - 1);
   const df = n - 1;
-  if (variance === 0) return { n, meanDifference: mean, t: mean === 0 ? NaN : Math.sign(mean) * Infinity, degreesOfFreedom: df, pValue: mean === 0 ? NaN : 0 };
+  if (variance === 0)
+    return {
+      n,
+      meanDifference: mean,
+      t: mean === 0 ? NaN : Math.sign(mean) * Infinity,
+      degreesOfFreedom: df,
+      pValue: mean === 0 ? NaN : 0,
+    };
   const t = mean / Math.sqrt(variance / n);
   return { n, meanDifference: mean, t, degreesOfFreedom: df, pValue: studentTTwoSidedP(t, df) };
 }
@@ -127,8 +134,10 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
 export function logGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
   const g = 7;
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   const z = x - 1;
   let sum = c[0];
   for (let i = 1; i < g + 2; i++) sum += c[i] / (z + i);
@@ -140,8 +149,22 @@ export function logGamma(x: number): number {
 function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 
@@ -158,7 +181,7 @@ function differences(a: readonly number[], b: readonly number[]): number[] {
 function averageRanks(values: readonly number[]): number[] {
   const order = values.map((v, i) => [v, i] as const).sort((p, q) => p[0] - q[0]);
   const ranks = new Array<number>(values.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
     const r = (i + j) / 2 + 1;

@@ -3,7 +3,16 @@
 // lesion contrast) with each image calibrated by its own two tubes.
 import { psnr, relativeImprovement, ssim3d } from '../../core/metrics';
 import type { Mask, Volume } from '../../core/volume';
-import { calibrateWithTubes, lesionContrast, roiConcentration, signalToConcentration, maskedMean, surroundingShell, type CalibrationTube, type TubeCalibration } from './tsc';
+import {
+  calibrateWithTubes,
+  lesionContrast,
+  roiConcentration,
+  signalToConcentration,
+  maskedMean,
+  surroundingShell,
+  type CalibrationTube,
+  type TubeCalibration,
+} from './tsc';
 
 export const METHODS = ['noisy', 'nlm', 'da'] as const;
 export type Method = (typeof METHODS)[number];
@@ -63,18 +72,32 @@ export interface SubjectScores {
 /** Thickness (voxels) of the tissue shell around a lesion used as its background. */
 const LESION_SHELL_VOXELS = 2;
 
-export function scoreSubject(subject: EvaluationSubject, denoised: { nlm: Volume; da: Volume }, seconds: Record<'nlm' | 'da', number>): SubjectScores {
+export function scoreSubject(
+  subject: EvaluationSubject,
+  denoised: { nlm: Volume; da: Volume },
+  seconds: Record<'nlm' | 'da', number>,
+): SubjectScores {
   const images: Record<Method, Volume> = { noisy: subject.input, nlm: denoised.nlm, da: denoised.da };
   const quality = (ref: Volume): Record<Method, ImageQuality> => {
-    const raw = Object.fromEntries(METHODS.map((m) => [m, {
-      psnr: psnr(ref, images[m], subject.brainMask),
-      ssim: ssim3d(ref, images[m], { mask: subject.brainMask }).mean,
-    }])) as Record<Method, { psnr: number; ssim: number }>;
-    return Object.fromEntries(METHODS.map((m) => [m, {
-      ...raw[m],
-      psnrGainPct: relativeImprovement(raw.noisy.psnr, raw[m].psnr),
-      ssimGainPct: relativeImprovement(raw.noisy.ssim, raw[m].ssim),
-    }])) as Record<Method, ImageQuality>;
+    const raw = Object.fromEntries(
+      METHODS.map((m) => [
+        m,
+        {
+          psnr: psnr(ref, images[m], subject.brainMask),
+          ssim: ssim3d(ref, images[m], { mask: subject.brainMask }).mean,
+        },
+      ]),
+    ) as Record<Method, { psnr: number; ssim: number }>;
+    return Object.fromEntries(
+      METHODS.map((m) => [
+        m,
+        {
+          ...raw[m],
+          psnrGainPct: relativeImprovement(raw.noisy.psnr, raw[m].psnr),
+          ssimGainPct: relativeImprovement(raw.noisy.ssim, raw[m].ssim),
+        },
+      ]),
+    ) as Record<Method, ImageQuality>;
   };
   return {
     id: subject.id,
@@ -87,13 +110,22 @@ export function scoreSubject(subject: EvaluationSubject, denoised: { nlm: Volume
 function quantify(subject: EvaluationSubject, images: Record<Method, Volume>): SubjectScores['quant'] {
   if (!subject.tubes || subject.tubes.length < 2) return null;
   const tubes = subject.tubes;
-  const all: Record<Method | 'truth' | 'mean3', Volume | undefined> = { ...images, mean3: subject.mean3, truth: subject.truth };
+  const all: Record<Method | 'truth' | 'mean3', Volume | undefined> = {
+    ...images,
+    mean3: subject.mean3,
+    truth: subject.truth,
+  };
   const reference = subject.truth ?? subject.mean3;
   const refCal = calibrateWithTubes(reference, tubes);
-  const surround = subject.lesion ? surroundingShell(subject.lesion.mask, reference.dims, LESION_SHELL_VOXELS, subject.brainMask) : null;
-  const contrastOf = (img: Volume, cal: TubeCalibration) => subject.lesion && surround ? lesionContrast(img, subject.lesion.mask, surround, cal) : null;
+  const surround = subject.lesion
+    ? surroundingShell(subject.lesion.mask, reference.dims, LESION_SHELL_VOXELS, subject.brainMask)
+    : null;
+  const contrastOf = (img: Volume, cal: TubeCalibration) =>
+    subject.lesion && surround ? lesionContrast(img, subject.lesion.mask, surround, cal) : null;
   const refContrast = contrastOf(reference, refCal);
-  const refRoiMM = Object.fromEntries((subject.rois ?? []).map((r) => [r.name, roiConcentration(reference, r.mask, refCal)]));
+  const refRoiMM = Object.fromEntries(
+    (subject.rois ?? []).map((r) => [r.name, roiConcentration(reference, r.mask, refCal)]),
+  );
   const out = {} as Record<Method | 'truth' | 'mean3', Quantification>;
   for (const [name, img] of Object.entries(all) as [Method | 'truth' | 'mean3', Volume | undefined][]) {
     if (!img) continue;
@@ -109,11 +141,16 @@ function quantify(subject: EvaluationSubject, images: Record<Method, Volume>): S
       const r = refRoiMM[roi.name];
       if (r !== null && r !== undefined) roiShiftMM[roi.name] = c - r;
     }
-    const tubeBiasMM = tubes.map((t) => signalToConcentration(maskedMean(img.data, t.mask) as number, refCal) - t.concentrationMM);
+    const tubeBiasMM = tubes.map(
+      (t) => signalToConcentration(maskedMean(img.data, t.mask) as number, refCal) - t.concentrationMM,
+    );
     const contrast = contrastOf(img, cal);
     out[name] = {
       calibration: { slope: cal.slope, intercept: cal.intercept },
-      roiErrorMM, roiMM, roiShiftMM, tubeBiasMM,
+      roiErrorMM,
+      roiMM,
+      roiShiftMM,
+      tubeBiasMM,
       lesionContrast: contrast,
       lesionContrastRatio: contrast !== null && refContrast ? contrast / refContrast : null,
     };

@@ -37,7 +37,8 @@ export function calibrateWithTubes(image: Volume, tubes: readonly CalibrationTub
   }
   if (sxx === 0) throw new Error('calibration tubes must have different concentrations');
   const slope = sxy / sxx;
-  if (!(Math.abs(slope) > 0) || !Number.isFinite(slope)) throw new Error('calibration tubes give no signal change with concentration');
+  if (!(Math.abs(slope) > 0) || !Number.isFinite(slope))
+    throw new Error('calibration tubes give no signal change with concentration');
   return { slope, intercept: sMean - slope * cMean, tubeSignals: signals };
 }
 
@@ -70,19 +71,31 @@ export function maskedMean(data: Float32Array, mask: Mask): number | null {
  * A shell of `thickness` voxels around a region (26-neighbour dilation, repeated), restricted to `within` and excluding
  * the region itself: the lesion's surrounding tissue.
  */
-export function surroundingShell(region: Mask, dims: readonly [number, number, number], thickness: number, within?: Mask): Mask {
-  if (!Number.isInteger(thickness) || thickness < 1) throw new Error(`shell thickness must be a positive integer, got ${thickness}`);
+export function surroundingShell(
+  region: Mask,
+  dims: readonly [number, number, number],
+  thickness: number,
+  within?: Mask,
+): Mask {
+  if (!Number.isInteger(thickness) || thickness < 1)
+    throw new Error(`shell thickness must be a positive integer, got ${thickness}`);
   const [nx, ny, nz] = dims;
   let grown = Uint8Array.from(region);
   for (let step = 0; step < thickness; step++) {
     const next = Uint8Array.from(grown);
-    for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-      if (!grown[i + nx * (j + ny * k)]) continue;
-      for (let dk = -1; dk <= 1; dk++) for (let dj = -1; dj <= 1; dj++) for (let di = -1; di <= 1; di++) {
-        const x = i + di, y = j + dj, z = k + dk;
-        if (x >= 0 && y >= 0 && z >= 0 && x < nx && y < ny && z < nz) next[x + nx * (y + ny * z)] = 1;
-      }
-    }
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          if (!grown[i + nx * (j + ny * k)]) continue;
+          for (let dk = -1; dk <= 1; dk++)
+            for (let dj = -1; dj <= 1; dj++)
+              for (let di = -1; di <= 1; di++) {
+                const x = i + di,
+                  y = j + dj,
+                  z = k + dk;
+                if (x >= 0 && y >= 0 && z >= 0 && x < nx && y < ny && z < nz) next[x + nx * (y + ny * z)] = 1;
+              }
+        }
     grown = next;
   }
   const shell = new Uint8Array(grown.length);

@@ -20,10 +20,12 @@ export interface RenderedFigure {
 /** The vega-lite spec: one line per loss kind, log-scaled y, faceted by run. */
 export function learningCurveSpec(rows: readonly EpochLoss[], title: string): TopLevelSpec {
   if (rows.length === 0) throw new Error('learning curve needs at least one epoch');
-  const values = rows.flatMap((r) => [
-    { run: r.run, epoch: r.epoch, loss: r.trainLoss, kind: 'training' },
-    { run: r.run, epoch: r.epoch, loss: r.valLoss, kind: 'validation' },
-  ]).filter((v) => Number.isFinite(v.loss) && v.loss > 0);
+  const values = rows
+    .flatMap((r) => [
+      { run: r.run, epoch: r.epoch, loss: r.trainLoss, kind: 'training' },
+      { run: r.run, epoch: r.epoch, loss: r.valLoss, kind: 'validation' },
+    ])
+    .filter((v) => Number.isFinite(v.loss) && v.loss > 0);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -37,7 +39,13 @@ export function learningCurveSpec(rows: readonly EpochLoss[], title: string): To
       height: 160,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false } },
+        x: {
+          field: 'epoch',
+          type: 'quantitative',
+          title: 'epoch',
+          axis: { tickMinStep: 1, format: 'd' },
+          scale: { nice: false },
+        },
         y: { field: 'loss', type: 'quantitative', title: 'MSE (normalised)', scale: { type: 'log', nice: false } },
         color: { field: 'kind', type: 'nominal', title: null, scale: { range: ['#1f77b4', '#d62728'] } },
       },
@@ -56,7 +64,13 @@ export async function renderVegaLite(spec: TopLevelSpec): Promise<RenderedFigure
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
-    const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+    const png = new Resvg(svg, {
+      background: 'white',
+      fitTo: { mode: 'zoom', value: 2 },
+      font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    })
+      .render()
+      .asPng();
     return { svg, png };
   } finally {
     view.finalize();

@@ -85,7 +85,8 @@ export function encodeTensors(tensors: readonly TensorRecord[]): Buffer {
   let offset = 0;
   const index = tensors.map((t) => {
     const expected = t.shape.reduce((a, b) => a * b, 1);
-    if (expected !== t.data.length) throw new Error(`tensor ${t.name} has ${t.data.length} values but shape [${t.shape}]`);
+    if (expected !== t.data.length)
+      throw new Error(`tensor ${t.name} has ${t.data.length} values but shape [${t.shape}]`);
     const entry = { name: t.name, shape: t.shape, offset, length: t.data.length };
     offset += t.data.length;
     return entry;
@@ -106,7 +107,12 @@ export function decodeTensors(buf: Buffer, what = 'tensor file'): TensorRecord[]
   if (buf.length < 4) throw new Error(`${what} is truncated`);
   const headerLength = buf.readUInt32LE(0);
   if (4 + headerLength > buf.length) throw new Error(`${what} is truncated`);
-  const index = JSON.parse(buf.subarray(4, 4 + headerLength).toString('utf8')) as { name: string; shape: number[]; offset: number; length: number }[];
+  const index = JSON.parse(buf.subarray(4, 4 + headerLength).toString('utf8')) as {
+    name: string;
+    shape: number[];
+    offset: number;
+    length: number;
+  }[];
   const base = 4 + headerLength;
   return index.map((e) => {
     const start = base + e.offset * 4;

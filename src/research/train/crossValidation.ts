@@ -46,7 +46,9 @@ export interface CrossValidationResult {
 
 /** Training subjects derived from cohort subjects, cached (bounded) so hundreds of subjects never all sit in memory. */
 function trainingLoader(ctx: PipelineContext): (id: string) => Promise<TrainingSubject> {
-  const cache = new LruCache<TrainingSubject>(ctx.hyper.cacheSize, async (id) => prepareTrainingSubject(await ctx.cohort.load(id)));
+  const cache = new LruCache<TrainingSubject>(ctx.hyper.cacheSize, async (id) =>
+    prepareTrainingSubject(await ctx.cohort.load(id)),
+  );
   return (id) => cache.get(id);
 }
 
@@ -60,10 +62,20 @@ export async function runCrossValidation(ctx: PipelineContext, folds: number): P
   const files: string[] = [];
   for (const fold of plan.folds) {
     const dir = path.join(ctx.outDir, `fold-${fold.index}`);
-    ctx.progress.message(`fold ${fold.index}/${plan.folds.length}: train ${fold.train.join(' ')} | validation ${fold.validation.join(' ')} | test ${fold.test.join(' ')}`);
+    ctx.progress.message(
+      `fold ${fold.index}/${plan.folds.length}: train ${fold.train.join(' ')} | validation ${fold.validation.join(' ')} | test ${fold.test.join(' ')}`,
+    );
     const run = await runTraining({
-      dir, label: `fold ${fold.index}`, fold, hyper: { ...ctx.hyper, seed: ctx.hyper.seed + fold.index }, resume: ctx.resume,
-      loadSubject, createTrainer: ctx.createTrainer, progress: ctx.progress, stop: ctx.stop, dataDescription: ctx.cohort.description,
+      dir,
+      label: `fold ${fold.index}`,
+      fold,
+      hyper: { ...ctx.hyper, seed: ctx.hyper.seed + fold.index },
+      resume: ctx.resume,
+      loadSubject,
+      createTrainer: ctx.createTrainer,
+      progress: ctx.progress,
+      stop: ctx.stop,
+      dataDescription: ctx.cohort.description,
     });
     runs.push(run);
     files.push(...(await writeLearningCurves(ctx.outDir, runs)));
@@ -82,8 +94,16 @@ export async function runFinalTraining(ctx: PipelineContext): Promise<{ run: Run
   const dir = path.join(ctx.outDir, 'final');
   ctx.progress.message(`final model: train ${fold.train.join(' ')} | early stopping on ${fold.validation.join(' ')}`);
   const run = await runTraining({
-    dir, label: 'final', fold, hyper: ctx.hyper, resume: ctx.resume, loadSubject: trainingLoader(ctx),
-    createTrainer: ctx.createTrainer, progress: ctx.progress, stop: ctx.stop, dataDescription: ctx.cohort.description,
+    dir,
+    label: 'final',
+    fold,
+    hyper: ctx.hyper,
+    resume: ctx.resume,
+    loadSubject: trainingLoader(ctx),
+    createTrainer: ctx.createTrainer,
+    progress: ctx.progress,
+    stop: ctx.stop,
+    dataDescription: ctx.cohort.description,
   });
   const files = await writeLearningCurves(dir, [run], 'learning-curve');
   return { run, files };
@@ -91,13 +111,21 @@ export async function runFinalTraining(ctx: PipelineContext): Promise<{ run: Run
 
 async function evaluateFold(ctx: PipelineContext, fold: Fold, weights: DAWeights, outDir: string) {
   return evaluateSubjects(fold.test, (id) => ctx.cohort.load(id), ctx.denoiserFor(weights), {
-    outDir, title: `Fold ${fold.index}: NLM vs DA on ${fold.test.join(', ')}`, log: (l) => ctx.progress.message(`fold ${fold.index} ${l}`),
+    outDir,
+    title: `Fold ${fold.index}: NLM vs DA on ${fold.test.join(', ')}`,
+    log: (l) => ctx.progress.message(`fold ${fold.index} ${l}`),
   });
 }
 
 /** learning-curves.{svg,png} and the per-epoch losses as JSON. */
-export async function writeLearningCurves(dir: string, runs: readonly RunOutcome[], stem = 'learning-curves'): Promise<string[]> {
-  const rows: EpochLoss[] = runs.flatMap((r) => r.history.map((h) => ({ run: r.label, epoch: h.epoch, trainLoss: h.trainLoss, valLoss: h.valLoss })));
+export async function writeLearningCurves(
+  dir: string,
+  runs: readonly RunOutcome[],
+  stem = 'learning-curves',
+): Promise<string[]> {
+  const rows: EpochLoss[] = runs.flatMap((r) =>
+    r.history.map((h) => ({ run: r.label, epoch: h.epoch, trainLoss: h.trainLoss, valLoss: h.valLoss })),
+  );
   if (rows.length === 0) return [];
   const fig = await renderLearningCurve(rows, 'DA training: MSE per epoch (training vs validation)');
   const svg = path.join(dir, `${stem}.svg`);
@@ -108,17 +136,25 @@ export async function writeLearningCurves(dir: string, runs: readonly RunOutcome
 }
 
 function writePlan(file: string, plan: CrossValidationPlan, ctx: PipelineContext): void {
-  fs.writeFileSync(file, JSON.stringify({ cohort: ctx.cohort.dir, hyperparameters: ctx.hyper, ...plan }, null, 1) + '\n');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ cohort: ctx.cohort.dir, hyperparameters: ctx.hyper, ...plan }, null, 1) + '\n',
+  );
 }
 
 function cvNotes(ctx: PipelineContext, runs: readonly RunOutcome[]): string[] {
   const h = ctx.hyper;
   const totalSeconds = runs.reduce((s, r) => s + r.seconds, 0);
-  const rate = runs.flatMap((r) => r.history).reduce((a, e) => ({ n: a.n + e.samples, s: a.s + e.seconds }), { n: 0, s: 0 });
+  const rate = runs
+    .flatMap((r) => r.history)
+    .reduce((a, e) => ({ n: a.n + e.samples, s: a.s + e.seconds }), { n: 0, s: 0 });
   return [
     `Protocol: ${runs.length}-fold cross-validation as the paper (each fold: train on the other groups, early stopping on one held-out subject, test on the rest of its group).`,
     `Training: Adam lr ${h.learningRate}, batch ${h.batchSize}, added noise k = ${h.noiseLevel}, ${runs[0]?.samplesPerEpoch ?? '?'} samples/epoch, at most ${h.maxEpochs} epochs, patience ${h.patience}, seed ${h.seed}.`,
-    ...runs.map((r) => `${r.label}: ${r.history.length} epochs (${r.stopped}), best epoch ${r.bestEpoch}, best validation MSE ${r.bestValLoss.toExponential(3)}, ${(r.seconds / 60).toFixed(1)} min.`),
+    ...runs.map(
+      (r) =>
+        `${r.label}: ${r.history.length} epochs (${r.stopped}), best epoch ${r.bestEpoch}, best validation MSE ${r.bestValLoss.toExponential(3)}, ${(r.seconds / 60).toFixed(1)} min.`,
+    ),
     `Total training time ${(totalSeconds / 60).toFixed(1)} min, ${Math.round(rate.n / Math.max(rate.s, 1e-9))} samples/s on average.`,
   ];
 }

@@ -22,7 +22,9 @@ export function groupSizes(subjectCount: number, folds: number): number[] {
   if (!Number.isInteger(folds) || folds < 2) throw new Error(`cross-validation needs at least 2 folds, got ${folds}`);
   // Each held-out group must give one validation and at least one test subject.
   if (subjectCount < 2 * folds) {
-    throw new Error(`${folds}-fold cross-validation needs at least ${2 * folds} subjects (one validation + one test per group), got ${subjectCount}`);
+    throw new Error(
+      `${folds}-fold cross-validation needs at least ${2 * folds} subjects (one validation + one test per group), got ${subjectCount}`,
+    );
   }
   const base = Math.floor(subjectCount / folds);
   const extra = subjectCount % folds;
@@ -57,7 +59,8 @@ export function planCrossValidation(subjects: readonly string[], folds: number, 
 /** The final model: trains on every subject but one, which only drives early stopping (no test subjects). */
 export function planFinalTraining(subjects: readonly string[], seed: number): Fold {
   assertUnique(subjects);
-  if (subjects.length < 2) throw new Error(`final training needs at least 2 subjects (one for early stopping), got ${subjects.length}`);
+  if (subjects.length < 2)
+    throw new Error(`final training needs at least 2 subjects (one for early stopping), got ${subjects.length}`);
   const order = new SeededRng(seed).shuffled(subjects);
   const fold: Fold = { index: 0, train: order.slice(1), validation: [order[0]], test: [] };
   assertDisjointFold(fold);
@@ -67,7 +70,11 @@ export function planFinalTraining(subjects: readonly string[], seed: number): Fo
 /** Throws if any subject appears in two of train/validation/test, or twice in one of them. */
 export function assertDisjointFold(fold: Fold): void {
   const seen = new Map<string, string>();
-  for (const [role, ids] of [['training', fold.train], ['validation', fold.validation], ['test', fold.test]] as const) {
+  for (const [role, ids] of [
+    ['training', fold.train],
+    ['validation', fold.validation],
+    ['test', fold.test],
+  ] as const) {
     for (const id of ids) {
       const other = seen.get(id);
       if (other) throw new Error(`fold ${fold.index}: subject ${id} is in both ${other} and ${role}`);

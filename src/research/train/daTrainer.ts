@@ -23,8 +23,16 @@ export type DisposablePatchTrainer = PatchTrainer & { dispose(): void; readonly 
  * Wraps src/model/da's trainer. Adam's moments and step count go into the checkpoint; its learning rate, betas and ε
  * come from this run's options (a resume with other options is refused by the loop), so nothing loses float64 precision.
  */
-export async function createPatchTrainer(opts: { learningRate: number; seed: number; initialWeights?: DAWeights }): Promise<DisposablePatchTrainer> {
-  const t: DATrainer = await createDATrainer({ learningRate: opts.learningRate, seed: opts.seed, initialWeights: opts.initialWeights });
+export async function createPatchTrainer(opts: {
+  learningRate: number;
+  seed: number;
+  initialWeights?: DAWeights;
+}): Promise<DisposablePatchTrainer> {
+  const t: DATrainer = await createDATrainer({
+    learningRate: opts.learningRate,
+    seed: opts.seed,
+    initialWeights: opts.initialWeights,
+  });
   return {
     backend: t.backend,
     step: (patches, targets) => t.step(patches, targets),
@@ -42,9 +50,17 @@ export async function createPatchTrainer(opts: { learningRate: number; seed: num
     setOptimizerState: (records) => {
       const step = records.find((r) => r.name === 'adam/step');
       if (!step) throw new Error('checkpoint optimizer state lacks adam/step');
-      const part = (prefix: string) => fromTensorRecords(records.filter((r) => r.name.startsWith(prefix)).map((r) => ({ ...r, name: r.name.slice(prefix.length) })));
+      const part = (prefix: string) =>
+        fromTensorRecords(
+          records.filter((r) => r.name.startsWith(prefix)).map((r) => ({ ...r, name: r.name.slice(prefix.length) })),
+        );
       const current = t.getOptimizerState();
-      t.setOptimizerState({ ...current, step: step.data[0], firstMoment: part('adam/m/'), secondMoment: part('adam/v/') });
+      t.setOptimizerState({
+        ...current,
+        step: step.data[0],
+        firstMoment: part('adam/m/'),
+        secondMoment: part('adam/v/'),
+      });
     },
     dispose: () => t.dispose(),
   };

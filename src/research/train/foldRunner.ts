@@ -64,35 +64,88 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
   fs.mkdirSync(ctx.dir, { recursive: true });
   // Validation patches come from the validation subject only, with their own seed: identical across resumes.
   const valSubjects = await Promise.all(fold.validation.map((id) => ctx.loadSubject(id)));
-  const val = drawValidationSet(valSubjects, hyper.validationSamples, hyper.noiseLevel, new SeededRng(hyper.seed ^ 0x5a5a5a5a));
+  const val = drawValidationSet(
+    valSubjects,
+    hyper.validationSamples,
+    hyper.noiseLevel,
+    new SeededRng(hyper.seed ^ 0x5a5a5a5a),
+  );
   let samplesPerEpoch = hyper.samplesPerEpoch;
   if (!samplesPerEpoch) {
     // One pass over the brain voxels of the training subjects (each loaded once to count; the cache keeps the recent ones).
     samplesPerEpoch = 0;
     for (const id of fold.train) samplesPerEpoch += (await ctx.loadSubject(id)).brainVoxels.length;
   }
-  const sampler = new PatchSampler(fold.train, ctx.loadSubject, { noiseLevel: hyper.noiseLevel, cacheSize: hyper.cacheSize });
+  const sampler = new PatchSampler(fold.train, ctx.loadSubject, {
+    noiseLevel: hyper.noiseLevel,
+    cacheSize: hyper.cacheSize,
+  });
   await sampler.prefetch();
   const trainer = await ctx.createTrainer(hyper.seed);
   try {
-    const result = await trainRun(trainer, sampler, val, {
-      label: ctx.label, seed: hyper.seed, batchSize: hyper.batchSize, samplesPerEpoch, maxEpochs: hyper.maxEpochs, patience: hyper.patience,
-      checkpointDir: path.join(ctx.dir, 'checkpoint'), logFile: path.join(ctx.dir, 'log.csv'), resume: ctx.resume,
-      // The data description is part of the run's identity: a resume on a changed cohort (or generator) is refused.
-      config: { data: ctx.dataDescription, fold, batchSize: hyper.batchSize, learningRate: hyper.learningRate, noiseLevel: hyper.noiseLevel, samplesPerEpoch, validationSamples: hyper.validationSamples, seed: hyper.seed },
-    }, ctx.progress, ctx.stop);
+    const result = await trainRun(
+      trainer,
+      sampler,
+      val,
+      {
+        label: ctx.label,
+        seed: hyper.seed,
+        batchSize: hyper.batchSize,
+        samplesPerEpoch,
+        maxEpochs: hyper.maxEpochs,
+        patience: hyper.patience,
+        checkpointDir: path.join(ctx.dir, 'checkpoint'),
+        logFile: path.join(ctx.dir, 'log.csv'),
+        resume: ctx.resume,
+        // The data description is part of the run's identity: a resume on a changed cohort (or generator) is refused.
+        config: {
+          data: ctx.dataDescription,
+          fold,
+          batchSize: hyper.batchSize,
+          learningRate: hyper.learningRate,
+          noiseLevel: hyper.noiseLevel,
+          samplesPerEpoch,
+          validationSamples: hyper.validationSamples,
+          seed: hyper.seed,
+        },
+      },
+      ctx.progress,
+      ctx.stop,
+    );
     const bestWeights = fromTensorRecords(result.bestWeights);
     const weightsDir = path.join(ctx.dir, 'weights');
     if (result.stopped !== 'interrupted') {
-      await saveDA(weightsDir, bestWeights, makeCard(ctx, result.history, result.bestEpoch, result.bestValLoss, result.seconds, samplesPerEpoch));
+      await saveDA(
+        weightsDir,
+        bestWeights,
+        makeCard(ctx, result.history, result.bestEpoch, result.bestValLoss, result.seconds, samplesPerEpoch),
+      );
     }
-    return { label: ctx.label, fold, history: result.history, bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss, stopped: result.stopped, seconds: result.seconds, samplesPerEpoch, weightsDir, bestWeights };
+    return {
+      label: ctx.label,
+      fold,
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      bestValLoss: result.bestValLoss,
+      stopped: result.stopped,
+      seconds: result.seconds,
+      samplesPerEpoch,
+      weightsDir,
+      bestWeights,
+    };
   } finally {
     trainer.dispose();
   }
 }
 
-function makeCard(ctx: RunContext, history: EpochRecord[], bestEpoch: number, bestValLoss: number, seconds: number, samplesPerEpoch: number): ModelCard {
+function makeCard(
+  ctx: RunContext,
+  history: EpochRecord[],
+  bestEpoch: number,
+  bestValLoss: number,
+  seconds: number,
+  samplesPerEpoch: number,
+): ModelCard {
   const h = ctx.hyper;
   const samples = history.reduce((s, e) => s + e.samples, 0);
   return {

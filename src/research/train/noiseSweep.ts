@@ -35,12 +35,18 @@ export interface SweepResult {
   noisyPsnrVsTruth: number | null;
 }
 
-export async function runNoiseSweep(ctx: PipelineContext, levels: readonly number[], folds: number): Promise<SweepResult> {
+export async function runNoiseSweep(
+  ctx: PipelineContext,
+  levels: readonly number[],
+  folds: number,
+): Promise<SweepResult> {
   if (levels.length === 0) throw new Error('the noise sweep needs at least one level');
   const bad = levels.find((k) => !(k >= 0) || !Number.isFinite(k));
   if (bad !== undefined) throw new Error(`noise levels must be finite and ≥ 0, got ${bad}`);
   const fold = planCrossValidation(ctx.cohort.ids, folds, ctx.hyper.seed).folds[0];
-  const cache = new LruCache<TrainingSubject>(ctx.hyper.cacheSize, async (id) => prepareTrainingSubject(await ctx.cohort.load(id)));
+  const cache = new LruCache<TrainingSubject>(ctx.hyper.cacheSize, async (id) =>
+    prepareTrainingSubject(await ctx.cohort.load(id)),
+  );
   const valId = fold.validation[0];
   const val = await ctx.cohort.load(valId);
   if (val.acquisitions.length < 3) throw new Error(`noise sweep: validation subject ${valId} needs three acquisitions`);
@@ -55,18 +61,41 @@ export async function runNoiseSweep(ctx: PipelineContext, levels: readonly numbe
   const points: SweepPoint[] = [];
   for (const k of levels) {
     const run = await runTraining({
-      dir: path.join(ctx.outDir, `sweep-k${k}`), label: `sweep k=${k}`, fold, hyper: { ...ctx.hyper, noiseLevel: k }, resume: ctx.resume,
-      loadSubject: (id) => cache.get(id), createTrainer: ctx.createTrainer, progress: ctx.progress, stop: ctx.stop, dataDescription: ctx.cohort.description,
+      dir: path.join(ctx.outDir, `sweep-k${k}`),
+      label: `sweep k=${k}`,
+      fold,
+      hyper: { ...ctx.hyper, noiseLevel: k },
+      resume: ctx.resume,
+      loadSubject: (id) => cache.get(id),
+      createTrainer: ctx.createTrainer,
+      progress: ctx.progress,
+      stop: ctx.stop,
+      dataDescription: ctx.cohort.description,
     });
-    if (run.stopped === 'interrupted') throw new Error('noise sweep interrupted (its runs are checkpointed: rerun with --resume)');
+    if (run.stopped === 'interrupted')
+      throw new Error('noise sweep interrupted (its runs are checkpointed: rerun with --resume)');
     const denoise: Denoiser = ctx.denoiserFor(run.bestWeights as DAWeights);
     const out = await denoise(val.acquisitions[0], 'da', val);
     const s = score(out);
-    points.push({ noiseLevel: k, bestValLoss: run.bestValLoss, epochs: run.history.length, seconds: run.seconds, ...s });
-    ctx.progress.message(`sweep k=${k}: pSNR vs mean(acq2, acq3) ${s.psnrVsOtherTwo.toFixed(2)} dB (noisy ${noisy.psnrVsOtherTwo.toFixed(2)})${s.psnrVsTruth !== null ? `, vs truth ${s.psnrVsTruth.toFixed(2)} dB (noisy ${noisy.psnrVsTruth!.toFixed(2)})` : ''}`);
+    points.push({
+      noiseLevel: k,
+      bestValLoss: run.bestValLoss,
+      epochs: run.history.length,
+      seconds: run.seconds,
+      ...s,
+    });
+    ctx.progress.message(
+      `sweep k=${k}: pSNR vs mean(acq2, acq3) ${s.psnrVsOtherTwo.toFixed(2)} dB (noisy ${noisy.psnrVsOtherTwo.toFixed(2)})${s.psnrVsTruth !== null ? `, vs truth ${s.psnrVsTruth.toFixed(2)} dB (noisy ${noisy.psnrVsTruth!.toFixed(2)})` : ''}`,
+    );
   }
   const chosen = chooseNoiseLevel(points);
-  const result: SweepResult = { validationSubject: valId, points, chosen, noisyPsnrVsOtherTwo: noisy.psnrVsOtherTwo, noisyPsnrVsTruth: noisy.psnrVsTruth };
+  const result: SweepResult = {
+    validationSubject: valId,
+    points,
+    chosen,
+    noisyPsnrVsOtherTwo: noisy.psnrVsOtherTwo,
+    noisyPsnrVsTruth: noisy.psnrVsTruth,
+  };
   fs.mkdirSync(ctx.outDir, { recursive: true });
   fs.writeFileSync(path.join(ctx.outDir, 'noise-sweep.json'), JSON.stringify(result, null, 1) + '\n');
   fs.writeFileSync(path.join(ctx.outDir, 'noise-sweep.md'), sweepMarkdown(result, ctx.cohort));
@@ -91,13 +120,20 @@ function meanOf(a: Volume, b: Volume): Volume {
 
 function sweepMarkdown(r: SweepResult, cohort: CohortSource): string {
   const lines = [
-    '# Added-noise level k: validation sweep', '',
-    `Cohort ${cohort.dir}; validation subject ${r.validationSubject}. Each k trains the same fold with the same seed; the denoised acquisition 1 is compared with the mean of acquisitions 2 and 3 (independent noise), and with the noise-free truth where the cohort has one.`, '',
+    '# Added-noise level k: validation sweep',
+    '',
+    `Cohort ${cohort.dir}; validation subject ${r.validationSubject}. Each k trains the same fold with the same seed; the denoised acquisition 1 is compared with the mean of acquisitions 2 and 3 (independent noise), and with the noise-free truth where the cohort has one.`,
+    '',
     '| k | best val MSE | epochs | pSNR vs mean(acq2,acq3) | SSIM vs mean(acq2,acq3) | pSNR vs truth | SSIM vs truth | minutes |',
     '|---|---|---|---|---|---|---|---|',
     `| noisy input | — | — | ${r.noisyPsnrVsOtherTwo.toFixed(2)} | — | ${r.noisyPsnrVsTruth?.toFixed(2) ?? '—'} | — | — |`,
-    ...r.points.map((p) => `| ${p.noiseLevel} | ${p.bestValLoss.toExponential(3)} | ${p.epochs} | ${p.psnrVsOtherTwo.toFixed(2)} | ${p.ssimVsOtherTwo.toFixed(4)} | ${p.psnrVsTruth?.toFixed(2) ?? '—'} | ${p.ssimVsTruth?.toFixed(4) ?? '—'} | ${(p.seconds / 60).toFixed(1)} |`),
-    '', `Chosen: k = ${r.chosen} (best pSNR against the independent reference; differences under ${TIE_DB} dB count as ties and go to the larger k, as the paper trains with added noise).`, '',
+    ...r.points.map(
+      (p) =>
+        `| ${p.noiseLevel} | ${p.bestValLoss.toExponential(3)} | ${p.epochs} | ${p.psnrVsOtherTwo.toFixed(2)} | ${p.ssimVsOtherTwo.toFixed(4)} | ${p.psnrVsTruth?.toFixed(2) ?? '—'} | ${p.ssimVsTruth?.toFixed(4) ?? '—'} | ${(p.seconds / 60).toFixed(1)} |`,
+    ),
+    '',
+    `Chosen: k = ${r.chosen} (best pSNR against the independent reference; differences under ${TIE_DB} dB count as ties and go to the larger k, as the paper trains with added noise).`,
+    '',
   ];
   return lines.join('\n');
 }

@@ -31,9 +31,14 @@ export class PatchSampler implements BatchSampler {
   private batchesSinceRotation = 0;
   private readonly centre = new Int32Array(1);
 
-  constructor(private readonly subjectIds: readonly string[], load: (id: string) => Promise<TrainingSubject>, private readonly opts: PatchSamplerOptions) {
+  constructor(
+    private readonly subjectIds: readonly string[],
+    load: (id: string) => Promise<TrainingSubject>,
+    private readonly opts: PatchSamplerOptions,
+  ) {
     if (subjectIds.length === 0) throw new Error('the patch sampler needs at least one training subject');
-    if (!(opts.noiseLevel >= 0) || !Number.isFinite(opts.noiseLevel)) throw new Error(`noise level k must be ≥ 0, got ${opts.noiseLevel}`);
+    if (!(opts.noiseLevel >= 0) || !Number.isFinite(opts.noiseLevel))
+      throw new Error(`noise level k must be ≥ 0, got ${opts.noiseLevel}`);
     this.capacity = Math.min(opts.cacheSize ?? 16, subjectIds.length);
     this.cache = new LruCache(Math.max(this.capacity, 1), load);
     this.rotateEvery = opts.rotateEvery ?? 50;
@@ -63,7 +68,15 @@ export class PatchSampler implements BatchSampler {
     const subjects = await Promise.all(this.workingSet.map((id) => this.cache.get(id)));
     for (let b = 0; b < batchSize; b++) {
       const s = subjects[rng.int(subjects.length)];
-      drawSample(s, rng, this.opts.noiseLevel, patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS), targets, b, this.centre);
+      drawSample(
+        s,
+        rng,
+        this.opts.noiseLevel,
+        patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS),
+        targets,
+        b,
+        this.centre,
+      );
     }
   }
 
@@ -78,7 +91,15 @@ export class PatchSampler implements BatchSampler {
 }
 
 /** One sample: a random acquisition's patch around a random brain voxel, plus k·σ̂ Gaussian noise; label from mean3. */
-function drawSample(s: TrainingSubject, rng: SeededRng, k: number, patch: Float32Array, targets: Float32Array, b: number, centre: Int32Array): void {
+function drawSample(
+  s: TrainingSubject,
+  rng: SeededRng,
+  k: number,
+  patch: Float32Array,
+  targets: Float32Array,
+  b: number,
+  centre: Int32Array,
+): void {
   const acq = s.acquisitions[rng.int(s.acquisitions.length)];
   const v = s.brainVoxels[rng.int(s.brainVoxels.length)];
   centre[0] = v;
@@ -89,14 +110,28 @@ function drawSample(s: TrainingSubject, rng: SeededRng, k: number, patch: Float3
 }
 
 /** A fixed validation set drawn once with its own seed, so validation losses are comparable across epochs and resumes. */
-export function drawValidationSet(subjects: readonly TrainingSubject[], count: number, noiseLevel: number, rng: SeededRng): ValidationSet {
+export function drawValidationSet(
+  subjects: readonly TrainingSubject[],
+  count: number,
+  noiseLevel: number,
+  rng: SeededRng,
+): ValidationSet {
   if (subjects.length === 0) throw new Error('validation needs at least one subject');
-  if (!Number.isInteger(count) || count < 1) throw new Error(`validation sample count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`validation sample count must be a positive integer, got ${count}`);
   const patches = new Float32Array(count * PATCH_VOXELS);
   const targets = new Float32Array(count);
   const centre = new Int32Array(1);
   for (let b = 0; b < count; b++) {
-    drawSample(subjects[b % subjects.length], rng, noiseLevel, patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS), targets, b, centre);
+    drawSample(
+      subjects[b % subjects.length],
+      rng,
+      noiseLevel,
+      patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS),
+      targets,
+      b,
+      centre,
+    );
   }
   return { patches, targets, count };
 }

@@ -3,8 +3,12 @@
 export class LruCache<V> {
   private readonly entries = new Map<string, Promise<V>>();
 
-  constructor(private readonly capacity: number, private readonly load: (key: string) => Promise<V>) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`cache capacity must be a positive integer, got ${capacity}`);
+  constructor(
+    private readonly capacity: number,
+    private readonly load: (key: string) => Promise<V>,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`cache capacity must be a positive integer, got ${capacity}`);
   }
 
   /** The value for key, loading it (once, even under concurrent calls) and evicting the least recently used. */

@@ -102,12 +102,25 @@ export async function trainRun(
     bestWeights = ckpt.bestWeights;
     rng = SeededRng.fromState(state.rng);
     sampler.setState(state.sampler);
-    progress.message(`${opts.label}: resumed at epoch ${state.epochsDone + 1}${state.stepInEpoch ? `, batch ${state.stepInEpoch}` : ''} (best val ${state.bestValLoss.toExponential(4)} at epoch ${state.bestEpoch})`);
+    progress.message(
+      `${opts.label}: resumed at epoch ${state.epochsDone + 1}${state.stepInEpoch ? `, batch ${state.stepInEpoch}` : ''} (best val ${state.bestValLoss.toExponential(4)} at epoch ${state.bestEpoch})`,
+    );
   } else {
     state = {
-      version: 1, epochsDone: 0, stepInEpoch: 0, partialLossSum: 0, partialSamples: 0, partialSeconds: 0,
-      rng: rng.getState(), sampler: sampler.getState(), bestValLoss: Infinity, bestEpoch: 0, epochsWithoutImprovement: 0,
-      stopped: null, history: [], config: opts.config,
+      version: 1,
+      epochsDone: 0,
+      stepInEpoch: 0,
+      partialLossSum: 0,
+      partialSamples: 0,
+      partialSeconds: 0,
+      rng: rng.getState(),
+      sampler: sampler.getState(),
+      bestValLoss: Infinity,
+      bestEpoch: 0,
+      epochsWithoutImprovement: 0,
+      stopped: null,
+      history: [],
+      config: opts.config,
     };
     bestWeights = trainer.getWeights();
   }
@@ -115,11 +128,20 @@ export async function trainRun(
   const save = () => {
     state.rng = rng.getState();
     state.sampler = sampler.getState();
-    const ckpt: Checkpoint = { state, weights: trainer.getWeights(), optimizer: trainer.getOptimizerState(), bestWeights };
+    const ckpt: Checkpoint = {
+      state,
+      weights: trainer.getWeights(),
+      optimizer: trainer.getOptimizerState(),
+      bestWeights,
+    };
     saveCheckpoint(opts.checkpointDir, ckpt);
   };
   const finish = (stopped: StopReason): TrainRunResult => ({
-    history: state.history, bestEpoch: state.bestEpoch, bestValLoss: state.bestValLoss, bestWeights, stopped,
+    history: state.history,
+    bestEpoch: state.bestEpoch,
+    bestValLoss: state.bestValLoss,
+    bestWeights,
+    stopped,
     seconds: state.history.reduce((s, h) => s + h.seconds, 0) + state.partialSeconds,
   });
 
@@ -139,12 +161,19 @@ export async function trainRun(
       const n = Math.min(opts.batchSize, opts.samplesPerEpoch - step * opts.batchSize);
       await sampler.fill(rng, patches, targets, n);
       const loss = trainer.step(patches.subarray(0, n * sampler.patchVoxels), targets.subarray(0, n), n);
-      if (!Number.isFinite(loss)) throw new Error(`${opts.label}: training loss became ${loss} at epoch ${epoch}, batch ${step + 1} (try a lower --lr)`);
+      if (!Number.isFinite(loss))
+        throw new Error(
+          `${opts.label}: training loss became ${loss} at epoch ${epoch}, batch ${step + 1} (try a lower --lr)`,
+        );
       state.partialLossSum += loss * n;
       state.partialSamples += n;
       state.stepInEpoch = step + 1;
       const elapsed = sessionSeconds + (performance.now() - sessionStart) / 1000;
-      progress.step(step + 1, state.partialLossSum / state.partialSamples, state.partialSamples / Math.max(elapsed, 1e-9));
+      progress.step(
+        step + 1,
+        state.partialLossSum / state.partialSamples,
+        state.partialSamples / Math.max(elapsed, 1e-9),
+      );
       // Yield to the event loop every ~50 ms so SIGINT handlers and stderr writes run.
       if (performance.now() - lastYield > 50) {
         await new Promise((r) => setImmediate(r));
@@ -153,16 +182,23 @@ export async function trainRun(
       if (stop.requested) {
         state.partialSeconds = elapsed;
         save();
-        progress.message(`${opts.label}: interrupted at epoch ${epoch}, batch ${step + 1}/${stepsPerEpoch}; checkpoint saved in ${opts.checkpointDir} (continue with --resume)`);
+        progress.message(
+          `${opts.label}: interrupted at epoch ${epoch}, batch ${step + 1}/${stepsPerEpoch}; checkpoint saved in ${opts.checkpointDir} (continue with --resume)`,
+        );
         return finish('interrupted');
       }
     }
     const trainSeconds = sessionSeconds + (performance.now() - sessionStart) / 1000;
     const valLoss = validationLoss(trainer, val);
-    if (!Number.isFinite(valLoss)) throw new Error(`${opts.label}: validation loss became ${valLoss} at epoch ${epoch}`);
+    if (!Number.isFinite(valLoss))
+      throw new Error(`${opts.label}: validation loss became ${valLoss} at epoch ${epoch}`);
     const record: EpochRecord = {
-      epoch, trainLoss: state.partialLossSum / state.partialSamples, valLoss, samples: state.partialSamples,
-      seconds: trainSeconds, samplesPerSecond: state.partialSamples / Math.max(trainSeconds, 1e-9),
+      epoch,
+      trainLoss: state.partialLossSum / state.partialSamples,
+      valLoss,
+      samples: state.partialSamples,
+      seconds: trainSeconds,
+      samplesPerSecond: state.partialSamples / Math.max(trainSeconds, 1e-9),
     };
     const improved = valLoss < state.bestValLoss;
     if (improved) {
@@ -187,13 +223,21 @@ export async function trainRun(
     save();
     writeEpochLog(opts.logFile, state.history, state.bestEpoch);
     progress.endEpoch({
-      trainLoss: record.trainLoss, valLoss, samplesPerSecond: record.samplesPerSecond, seconds: record.seconds, best: improved,
-      note: early ? `no validation gain for ${opts.patience} epochs: early stop, best epoch ${state.bestEpoch}` : undefined,
+      trainLoss: record.trainLoss,
+      valLoss,
+      samplesPerSecond: record.samplesPerSecond,
+      seconds: record.seconds,
+      best: improved,
+      note: early
+        ? `no validation gain for ${opts.patience} epochs: early stop, best epoch ${state.bestEpoch}`
+        : undefined,
     });
     if (state.stopped) break;
     await new Promise((r) => setImmediate(r));
     if (stop.requested) {
-      progress.message(`${opts.label}: interrupted after epoch ${epoch}; checkpoint saved in ${opts.checkpointDir} (continue with --resume)`);
+      progress.message(
+        `${opts.label}: interrupted after epoch ${epoch}; checkpoint saved in ${opts.checkpointDir} (continue with --resume)`,
+      );
       return finish('interrupted');
     }
   }
@@ -215,5 +259,8 @@ function assertSameConfig(saved: Record<string, unknown>, now: Record<string, un
   const diffs = Object.keys({ ...saved, ...now })
     .filter((k) => k !== 'maxEpochs' && JSON.stringify(saved[k]) !== JSON.stringify(now[k]))
     .map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, now ${JSON.stringify(now[k])}`);
-  if (diffs.length) throw new Error(`cannot resume from ${dir} with different options (${diffs.join('; ')}); use another --out or the original options`);
+  if (diffs.length)
+    throw new Error(
+      `cannot resume from ${dir} with different options (${diffs.join('; ')}); use another --out or the original options`,
+    );
 }

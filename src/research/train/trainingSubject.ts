@@ -28,13 +28,18 @@ export interface TrainingSubject {
   brainVoxels: Int32Array;
 }
 
-export function prepareTrainingSubject(s: SubjectVolumes, norm: DANormalisation = DEFAULT_NORMALISATION): TrainingSubject {
+export function prepareTrainingSubject(
+  s: SubjectVolumes,
+  norm: DANormalisation = DEFAULT_NORMALISATION,
+): TrainingSubject {
   if (s.acquisitions.length < 1) throw new Error(`subject ${s.id} has no acquisitions`);
   const n = s.mean3.data.length;
   for (const [i, a] of s.acquisitions.entries()) {
-    if (a.data.length !== n || a.dims.some((d, k) => d !== s.mean3.dims[k])) throw new Error(`subject ${s.id}: acquisition ${i + 1} does not share the mean-of-three grid`);
+    if (a.data.length !== n || a.dims.some((d, k) => d !== s.mean3.dims[k]))
+      throw new Error(`subject ${s.id}: acquisition ${i + 1} does not share the mean-of-three grid`);
   }
-  if (s.brainMask.length !== n) throw new Error(`subject ${s.id}: brain mask has ${s.brainMask.length} voxels, the volumes ${n}`);
+  if (s.brainMask.length !== n)
+    throw new Error(`subject ${s.id}: brain mask has ${s.brainMask.length} voxels, the volumes ${n}`);
   let count = 0;
   for (let i = 0; i < n; i++) if (s.brainMask[i]) count++;
   if (count === 0) throw new Error(`subject ${s.id}: the brain mask is empty (no voxels to train on)`);
@@ -42,7 +47,11 @@ export function prepareTrainingSubject(s: SubjectVolumes, norm: DANormalisation 
   for (let i = 0, j = 0; i < n; i++) if (s.brainMask[i]) brainVoxels[j++] = i;
   return {
     id: s.id,
-    acquisitions: s.acquisitions.map((volume) => ({ volume, sigma: estimateNoiseSigma(volume).sigma, scale: computeDAScale(volume.data, norm) })),
+    acquisitions: s.acquisitions.map((volume) => ({
+      volume,
+      sigma: estimateNoiseSigma(volume).sigma,
+      scale: computeDAScale(volume.data, norm),
+    })),
     mean3: s.mean3,
     brainVoxels,
   };

@@ -24,7 +24,13 @@ export function testCard(overrides: Partial<ModelCard> = {}): ModelCard {
     created: new Date(0).toISOString(),
     architecture: architectureSection(),
     normalisation: { ...DEFAULT_NORMALISATION },
-    training: { data: 'none (random weights)', protocol: 'none', optimizer: 'none', learningRate: 1e-4, batchSize: 128 },
+    training: {
+      data: 'none (random weights)',
+      protocol: 'none',
+      optimizer: 'none',
+      learningRate: 1e-4,
+      batchSize: 128,
+    },
     metrics: {},
     ...overrides,
   };

@@ -47,15 +47,18 @@ describe.each(['wasm', 'cpu'])('denoiseDA on %s', (backend) => {
     ref = patchwise(small, model, allCentres(small.data.length));
   });
 
-  it.each<DAFormulation>(['im2col', 'gather', 'conv3d'])('%s equals the patch-wise LayersModel voxel for voxel (borders included)', async (formulation) => {
-    const res = await denoiseDA(small, model, { formulation });
-    expect(res.backend).toBe(backend);
-    expect(res.voxelsComputed).toBe(small.data.length);
-    // Outputs are ~O(scale); the tolerance is on values normalised by the scale.
-    expect(maxAbsDiff(res.volume.data, ref) / res.scale).toBeLessThan(1e-4);
-    // The network is not the identity: the comparison means something.
-    expect(maxAbsDiff(res.volume.data, small.data) / res.scale).toBeGreaterThan(1e-2);
-  });
+  it.each<DAFormulation>(['im2col', 'gather', 'conv3d'])(
+    '%s equals the patch-wise LayersModel voxel for voxel (borders included)',
+    async (formulation) => {
+      const res = await denoiseDA(small, model, { formulation });
+      expect(res.backend).toBe(backend);
+      expect(res.voxelsComputed).toBe(small.data.length);
+      // Outputs are ~O(scale); the tolerance is on values normalised by the scale.
+      expect(maxAbsDiff(res.volume.data, ref) / res.scale).toBeLessThan(1e-4);
+      // The network is not the identity: the comparison means something.
+      expect(maxAbsDiff(res.volume.data, small.data) / res.scale).toBeGreaterThan(1e-2);
+    },
+  );
 });
 
 describe('masked denoiseDA (wasm)', () => {
@@ -75,17 +78,22 @@ describe('masked denoiseDA (wasm)', () => {
     expect(maxAbsDiff(yTiles.volume.data, oneTile.volume.data) / oneTile.scale).toBeLessThan(1e-5);
   });
 
-  it.each<DAFormulation>(['gather', 'conv3d'])('%s with a scattered mask equals im2col without one at masked voxels', async (formulation) => {
-    const model = loaded(14);
-    const random = mulberry32(9);
-    const mask = Uint8Array.from(small.data, () => (random() < 0.3 ? 1 : 0));
-    mask[0] = 1; // a corner, where the border rule matters
-    const full = await denoiseDA(small, model, { formulation: 'im2col' });
-    const masked = await denoiseDA(small, model, { formulation, mask });
-    for (let i = 0; i < mask.length; i++) {
-      expect(Math.abs(masked.volume.data[i] - (mask[i] ? full.volume.data[i] : small.data[i])) / full.scale).toBeLessThan(1e-5);
-    }
-  });
+  it.each<DAFormulation>(['gather', 'conv3d'])(
+    '%s with a scattered mask equals im2col without one at masked voxels',
+    async (formulation) => {
+      const model = loaded(14);
+      const random = mulberry32(9);
+      const mask = Uint8Array.from(small.data, () => (random() < 0.3 ? 1 : 0));
+      mask[0] = 1; // a corner, where the border rule matters
+      const full = await denoiseDA(small, model, { formulation: 'im2col' });
+      const masked = await denoiseDA(small, model, { formulation, mask });
+      for (let i = 0; i < mask.length; i++) {
+        expect(
+          Math.abs(masked.volume.data[i] - (mask[i] ? full.volume.data[i] : small.data[i])) / full.scale,
+        ).toBeLessThan(1e-5);
+      }
+    },
+  );
 
   it('masked inference equals full inference at masked voxels and keeps the input elsewhere, tiled or not', async () => {
     const subject = generateSubject(resolvePhantomParams({ matrix: 20, voxelSizeMm: 12.8, seed: 3 }), 0);
@@ -95,14 +103,19 @@ describe('masked denoiseDA (wasm)', () => {
     const full = await denoiseDA(volume, model);
     const progress: number[] = [];
     // A 16 MiB budget forces several tiles and row chunks on this 20³ volume.
-    const masked = await denoiseDA(volume, model, { mask, memoryBudgetBytes: 16 * 2 ** 20, onProgress: (f) => progress.push(f) });
+    const masked = await denoiseDA(volume, model, {
+      mask,
+      memoryBudgetBytes: 16 * 2 ** 20,
+      onProgress: (f) => progress.push(f),
+    });
     expect(masked.tiles).toBeGreaterThan(1);
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.every((f, i) => i === 0 || f > progress[i - 1])).toBe(true);
     expect(progress[progress.length - 1]).toBe(1);
     const brain = mask.reduce((s, m) => s + m, 0);
     expect(masked.voxelsComputed).toBe(brain);
-    let maxIn = 0, maxOut = 0;
+    let maxIn = 0,
+      maxOut = 0;
     for (let i = 0; i < mask.length; i++) {
       if (mask[i]) maxIn = Math.max(maxIn, Math.abs(masked.volume.data[i] - full.volume.data[i]));
       else maxOut = Math.max(maxOut, Math.abs(masked.volume.data[i] - volume.data[i]));
@@ -114,7 +127,12 @@ describe('masked denoiseDA (wasm)', () => {
     const brainIdx = Int32Array.from(Array.from(mask).flatMap((m, i) => (m ? [i] : [])));
     const sample = Int32Array.from({ length: 60 }, () => brainIdx[Math.floor(random() * brainIdx.length)]);
     const ref = patchwise(volume, model, sample);
-    expect(maxAbsDiff(Array.from(sample, (v) => masked.volume.data[v]), ref) / full.scale).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(
+        Array.from(sample, (v) => masked.volume.data[v]),
+        ref,
+      ) / full.scale,
+    ).toBeLessThan(1e-4);
   });
 });
 
@@ -136,11 +154,15 @@ describe('denoiseDA inputs and resources', () => {
     await expect(denoiseDA(image2d, model)).rejects.toThrow(/every dimension ≥ 5.*\[32, 32, 1\]/);
     const ok = createVolume({ dims: [6, 6, 6], data: randomData(216, 1) });
     await expect(denoiseDA(ok, model, { mask: new Uint8Array(216) })).rejects.toThrow(/mask is empty/);
-    await expect(denoiseDA(ok, model, { mask: new Uint8Array(100).fill(1) })).rejects.toThrow(/mask has 100 voxels but the volume has 216/);
+    await expect(denoiseDA(ok, model, { mask: new Uint8Array(100).fill(1) })).rejects.toThrow(
+      /mask has 100 voxels but the volume has 216/,
+    );
     const wrong = { ...model, weights: { ...model.weights, 'conv2/kernel': new Float32Array(10) } };
     await expect(denoiseDA(ok, wrong)).rejects.toThrow(/wrong weights.*conv2\/kernel.*10 values/);
     const { 'dense3/bias': _drop, ...missing } = model.weights;
-    await expect(denoiseDA(ok, { ...model, weights: missing as typeof model.weights })).rejects.toThrow(/lack "dense3\/bias"/);
+    await expect(denoiseDA(ok, { ...model, weights: missing as typeof model.weights })).rejects.toThrow(
+      /lack "dense3\/bias"/,
+    );
     await expect(denoiseDA(createVolume({ dims: [6, 6, 6] }), model)).rejects.toThrow(/no positive signal/);
     await expect(denoiseDA(ok, model, { backend: 'webgl' })).rejects.toThrow(/needs a browser/);
     expect(tf.memory().numTensors).toBe(before);
@@ -155,7 +177,12 @@ describe('denoiseDA inputs and resources', () => {
     expect(tf.memory().numTensors).toBe(before);
 
     let calls = 0;
-    const failing = denoiseDA(volume, model, { ...opts, onProgress: () => { if (++calls === 2) throw new Error('UI exploded'); } });
+    const failing = denoiseDA(volume, model, {
+      ...opts,
+      onProgress: () => {
+        if (++calls === 2) throw new Error('UI exploded');
+      },
+    });
     await expect(failing).rejects.toThrow('UI exploded');
     expect(tf.memory().numTensors).toBe(before);
 
@@ -164,7 +191,12 @@ describe('denoiseDA inputs and resources', () => {
     const aborted = denoiseDA(volume, model, {
       ...opts,
       signal: controller.signal,
-      onProgress: (f) => { if (!controller.signal.aborted) { progressAtAbort = f; controller.abort(); } },
+      onProgress: (f) => {
+        if (!controller.signal.aborted) {
+          progressAtAbort = f;
+          controller.abort();
+        }
+      },
     });
     await expect(aborted).rejects.toThrow(/abort/i);
     expect(progressAtAbort).toBeLessThan(1);

@@ -18,12 +18,18 @@ describe('denoiseDAParallel (worker_threads)', () => {
     const volume = subject.acquisitions[0];
     const single = await denoiseDA(volume, model, { mask: subject.brainMask });
     const progress: number[] = [];
-    const split = await denoiseDAParallel(volume, model, { mask: subject.brainMask, workers: 3, minVoxelsForWorkers: 0, onProgress: (f) => progress.push(f) });
+    const split = await denoiseDAParallel(volume, model, {
+      mask: subject.brainMask,
+      workers: 3,
+      minVoxelsForWorkers: 0,
+      onProgress: (f) => progress.push(f),
+    });
     expect(split.backend).toBe('wasm×3');
     expect(split.voxelsComputed).toBe(single.voxelsComputed);
     expect(split.scale).toBe(single.scale);
     let maxDiff = 0;
-    for (let i = 0; i < volume.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(split.volume.data[i] - single.volume.data[i]));
+    for (let i = 0; i < volume.data.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(split.volume.data[i] - single.volume.data[i]));
     expect(maxDiff / single.scale).toBeLessThan(1e-5);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((f, i) => i === 0 || f >= progress[i - 1])).toBe(true);
@@ -35,7 +41,8 @@ describe('denoiseDAParallel (worker_threads)', () => {
     const single = await denoiseDA(volume, model);
     const split = await denoiseDAParallel(volume, model, { workers: 2, minVoxelsForWorkers: 0 });
     let maxDiff = 0;
-    for (let i = 0; i < volume.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(split.volume.data[i] - single.volume.data[i]));
+    for (let i = 0; i < volume.data.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(split.volume.data[i] - single.volume.data[i]));
     expect(maxDiff / single.scale).toBeLessThan(1e-5);
   });
 

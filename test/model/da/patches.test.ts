@@ -42,8 +42,12 @@ describe('patches', () => {
     expect(above).toBeGreaterThan(0.005);
     expect(above).toBeLessThan(0.015);
     // The head region contains the brain.
-    let brainInHead = 0, brain = 0;
-    subject.brainMask.forEach((m, i) => { brain += m; brainInHead += m & head[i]; });
+    let brainInHead = 0,
+      brain = 0;
+    subject.brainMask.forEach((m, i) => {
+      brain += m;
+      brainInHead += m & head[i];
+    });
     expect(brainInHead / brain).toBeGreaterThan(0.95);
     expect(scale).toBeGreaterThan(subject.noiseSigma * 3);
   });

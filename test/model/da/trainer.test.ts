@@ -25,7 +25,8 @@ function phantomBatch(count: number, seed: number): { patches: Float32Array; tar
 }
 
 function relDiff(a: Float32Array, b: Float32Array): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < a.length; i++) {
     num += (a[i] - b[i]) ** 2;
     den += b[i] ** 2;
@@ -48,11 +49,17 @@ describe.each(['wasm', 'cpu'])('DA trainer on %s', (backend) => {
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const x = tf.tensor5d(patches, [16, 5, 5, 5, 1]);
     const t = tf.tensor2d(targets, [16, 1]);
-    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(model.apply(x) as tf.Tensor, t))) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(
+      () => tf.mean(tf.square(tf.sub(model.apply(x) as tf.Tensor, t))) as tf.Scalar,
+      vars,
+    );
     expect(Math.abs(fast.loss - value.dataSync()[0]) / value.dataSync()[0]).toBeLessThan(1e-5);
     DA_WEIGHT_SPECS.forEach((s, i) => {
       const auto = grads[vars[i].name].dataSync() as Float32Array;
-      expect({ name: s.name, rel: relDiff(fast.gradients[s.name], auto) }).toEqual({ name: s.name, rel: expect.any(Number) });
+      expect({ name: s.name, rel: relDiff(fast.gradients[s.name], auto) }).toEqual({
+        name: s.name,
+        rel: expect.any(Number),
+      });
       expect(relDiff(fast.gradients[s.name], auto)).toBeLessThan(1e-3);
     });
     tf.dispose([x, t, value, ...Object.values(grads)]);
@@ -76,7 +83,12 @@ describe('DA trainer (wasm) learning and state', () => {
     const losses: number[] = [];
     for (let s = 0; s < 200; s++) {
       const k = s % 20;
-      losses.push(trainer.step(train.patches.subarray(k * B * 125, (k + 1) * B * 125), train.targets.subarray(k * B, (k + 1) * B)));
+      losses.push(
+        trainer.step(
+          train.patches.subarray(k * B * 125, (k + 1) * B * 125),
+          train.targets.subarray(k * B, (k + 1) * B),
+        ),
+      );
     }
     const final = trainer.evaluate(held.patches, held.targets);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -89,8 +101,10 @@ describe('DA trainer (wasm) learning and state', () => {
 
   it('round-trips weights and optimizer state so a resumed run matches an uninterrupted one', async () => {
     const { patches, targets } = phantomBatch(256, 4);
-    const b1 = patches.subarray(0, 128 * 125), t1 = targets.subarray(0, 128);
-    const b2 = patches.subarray(128 * 125), t2 = targets.subarray(128);
+    const b1 = patches.subarray(0, 128 * 125),
+      t1 = targets.subarray(0, 128);
+    const b2 = patches.subarray(128 * 125),
+      t2 = targets.subarray(128);
     const a = await createDATrainer({ seed: 9 });
     a.step(b1, t1);
     const savedWeights = a.getWeights();
@@ -101,7 +115,8 @@ describe('DA trainer (wasm) learning and state', () => {
     resumed.setWeights(savedWeights);
     resumed.setOptimizerState(savedState);
     resumed.step(b2, t2);
-    const wa = a.getWeights(), wr = resumed.getWeights();
+    const wa = a.getWeights(),
+      wr = resumed.getWeights();
     for (const s of DA_WEIGHT_SPECS) expect(relDiff(wr[s.name], wa[s.name])).toBe(0);
     expect(resumed.getOptimizerState().step).toBe(2);
 
@@ -122,7 +137,10 @@ describe('DA trainer (wasm) learning and state', () => {
     const model = createDAModel(trainer.getWeights());
     const y = tf.tidy(() => (model.predict(tf.tensor5d(patches, [128, 5, 5, 5, 1])) as tf.Tensor).dataSync());
     expect(relDiff(mine, y as Float32Array)).toBeLessThan(1e-5);
-    expect(trainer.evaluate(patches, targets)).toBeCloseTo(mine.reduce((s, v, i) => s + (v - targets[i]) ** 2, 0) / 128, 6);
+    expect(trainer.evaluate(patches, targets)).toBeCloseTo(
+      mine.reduce((s, v, i) => s + (v - targets[i]) ** 2, 0) / 128,
+      6,
+    );
     model.dispose();
     trainer.dispose();
   });

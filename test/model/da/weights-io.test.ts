@@ -3,14 +3,25 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { activateBackend } from '../../../src/model/backend';
-import { DA_PARAMETER_COUNT, DA_WEIGHT_SPECS, createDAModel, getModelWeights } from '../../../src/model/da/architecture';
+import {
+  DA_PARAMETER_COUNT,
+  DA_WEIGHT_SPECS,
+  createDAModel,
+  getModelWeights,
+} from '../../../src/model/da/architecture';
 import { fileIOHandler, loadDA, MODEL_CARD_JSON, MODEL_JSON, saveDA } from '../../../src/model/da/weights-io';
 import { tf, tfl } from '../../../src/model/tf';
 import { randomWeights, testCard } from './helpers';
 
 /** Bitwise equality (Jest's toEqual on 442k-element arrays takes tens of seconds). */
 function sameBytes(a: Float32Array, b: Float32Array): boolean {
-  return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  return (
+    a.length === b.length &&
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
 }
 
 describe('DA weights I/O', () => {
@@ -23,7 +34,7 @@ describe('DA weights I/O', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('has the paper\'s 461,345 parameters', () => {
+  it("has the paper's 461,345 parameters", () => {
     expect(DA_PARAMETER_COUNT).toBe(461345);
     const model = createDAModel();
     expect(model.countParams()).toBe(461345);
@@ -46,7 +57,8 @@ describe('DA weights I/O', () => {
     const viaTfjs = await tfl.loadLayersModel(fileIOHandler(dir));
     const direct = createDAModel(weights);
     const x = tf.randomUniform([4, 5, 5, 5, 1], 0, 1, 'float32', 3);
-    const a = viaTfjs.predict(x) as tf.Tensor, b = direct.predict(x) as tf.Tensor;
+    const a = viaTfjs.predict(x) as tf.Tensor,
+      b = direct.predict(x) as tf.Tensor;
     expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
     expect(sameBytes(getModelWeights(viaTfjs)['conv2/kernel'], weights['conv2/kernel'])).toBe(true);
     tf.dispose([x, a, b]);
@@ -54,7 +66,7 @@ describe('DA weights I/O', () => {
     direct.dispose();
   });
 
-  it('loads the repository\'s weights/ by default', async () => {
+  it("loads the repository's weights/ by default", async () => {
     const repo = await loadDA();
     expect(repo.card.architecture.parameters).toBe(461345);
     expect(['provisional', 'trained']).toContain(repo.card.status);
@@ -81,6 +93,8 @@ describe('DA weights I/O', () => {
     await expect(loadDA(dir)).rejects.toThrow(/patchSize is 7; this engine runs 5/);
     fs.writeFileSync(cardPath, JSON.stringify({ ...card, normalisation: { ...card.normalisation, region: 'brain' } }));
     await expect(loadDA(dir)).rejects.toThrow(/region must be 'head' or 'all'/);
-    await expect(saveDA(dir, { ...randomWeights(1), 'conv1/bias': new Float32Array(3) }, testCard())).rejects.toThrow(/conv1\/bias.*3 values/);
+    await expect(saveDA(dir, { ...randomWeights(1), 'conv1/bias': new Float32Array(3) }, testCard())).rejects.toThrow(
+      /conv1\/bias.*3 values/,
+    );
   });
 });

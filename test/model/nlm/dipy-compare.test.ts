@@ -15,7 +15,9 @@ const SCRIPT = path.join(__dirname, '..', '..', '..', 'scripts', 'dipy_nlm.py');
 function requireDipy(): void {
   const r = spawnSync(PYTHON, ['-c', 'import dipy.denoise.nlmeans'], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error(`DIPY is not importable by ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install Debian python3-dipy (npm test does)`);
+    throw new Error(
+      `DIPY is not importable by ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install Debian python3-dipy (npm test does)`,
+    );
   }
 }
 
@@ -33,31 +35,55 @@ describe('nlmeans vs DIPY nlmeans on a phantom head', () => {
   it.each([
     [1, 3, true],
     [1, 4, false],
-  ])('patch_radius %i, block_radius %i, rician %s: same output, pSNR ≥ DIPY’s', async (patchRadius, blockRadius, rician) => {
-    const input = path.join(dir, 'noisy.nii.gz');
-    const output = path.join(dir, `dipy-${patchRadius}-${blockRadius}-${rician}.nii.gz`);
-    await writeNiftiFile(input, noisy);
-    const args = [SCRIPT, '--in', input, '--out', output, '--sigma', String(sigma), '--patch-radius', String(patchRadius), '--block-radius', String(blockRadius)];
-    const info = JSON.parse(execFileSync(PYTHON, rician ? args : [...args, '--no-rician'], { encoding: 'utf8' })) as { seconds: number; dipy: string };
-    const dipy = await readNiftiFile(output);
-    const ours = await nlmeans(noisy, { sigma, patchRadius, blockRadius, rician });
+  ])(
+    'patch_radius %i, block_radius %i, rician %s: same output, pSNR ≥ DIPY’s',
+    async (patchRadius, blockRadius, rician) => {
+      const input = path.join(dir, 'noisy.nii.gz');
+      const output = path.join(dir, `dipy-${patchRadius}-${blockRadius}-${rician}.nii.gz`);
+      await writeNiftiFile(input, noisy);
+      const args = [
+        SCRIPT,
+        '--in',
+        input,
+        '--out',
+        output,
+        '--sigma',
+        String(sigma),
+        '--patch-radius',
+        String(patchRadius),
+        '--block-radius',
+        String(blockRadius),
+      ];
+      const info = JSON.parse(execFileSync(PYTHON, rician ? args : [...args, '--no-rician'], { encoding: 'utf8' })) as {
+        seconds: number;
+        dipy: string;
+      };
+      const dipy = await readNiftiFile(output);
+      const ours = await nlmeans(noisy, { sigma, patchRadius, blockRadius, rician });
 
-    let maxDiff = 0, sumDiff = 0, peak = 0;
-    for (let i = 0; i < dipy.data.length; i++) {
-      const d = Math.abs(dipy.data[i] - ours.data[i]);
-      maxDiff = Math.max(maxDiff, d);
-      sumDiff += d;
-      peak = Math.max(peak, Math.abs(dipy.data[i]));
-    }
-    const truthPsnr = { noisy: psnr(subject.truth, noisy, subject.brainMask), ours: psnr(subject.truth, ours, subject.brainMask), dipy: psnr(subject.truth, dipy, subject.brainMask) };
-    process.stderr.write(
-      `DIPY ${info.dipy} nlmeans P${patchRadius} B${blockRadius} rician=${rician}: max |ours − DIPY| ${maxDiff.toExponential(2)} ` +
-        `(mean ${(sumDiff / dipy.data.length).toExponential(2)}, peak ${peak.toFixed(0)}); pSNR vs truth noisy ${truthPsnr.noisy.toFixed(3)}, ` +
-        `ours ${truthPsnr.ours.toFixed(4)}, DIPY ${truthPsnr.dipy.toFixed(4)} dB\n`,
-    );
-    // Same definition: equal up to float32 rounding of the output.
-    expect(maxDiff).toBeLessThan(1e-5 * peak);
-    expect(truthPsnr.ours).toBeGreaterThanOrEqual(truthPsnr.dipy - 1e-4);
-    expect(truthPsnr.ours).toBeGreaterThan(truthPsnr.noisy + 0.5);
-  });
+      let maxDiff = 0,
+        sumDiff = 0,
+        peak = 0;
+      for (let i = 0; i < dipy.data.length; i++) {
+        const d = Math.abs(dipy.data[i] - ours.data[i]);
+        maxDiff = Math.max(maxDiff, d);
+        sumDiff += d;
+        peak = Math.max(peak, Math.abs(dipy.data[i]));
+      }
+      const truthPsnr = {
+        noisy: psnr(subject.truth, noisy, subject.brainMask),
+        ours: psnr(subject.truth, ours, subject.brainMask),
+        dipy: psnr(subject.truth, dipy, subject.brainMask),
+      };
+      process.stderr.write(
+        `DIPY ${info.dipy} nlmeans P${patchRadius} B${blockRadius} rician=${rician}: max |ours − DIPY| ${maxDiff.toExponential(2)} ` +
+          `(mean ${(sumDiff / dipy.data.length).toExponential(2)}, peak ${peak.toFixed(0)}); pSNR vs truth noisy ${truthPsnr.noisy.toFixed(3)}, ` +
+          `ours ${truthPsnr.ours.toFixed(4)}, DIPY ${truthPsnr.dipy.toFixed(4)} dB\n`,
+      );
+      // Same definition: equal up to float32 rounding of the output.
+      expect(maxDiff).toBeLessThan(1e-5 * peak);
+      expect(truthPsnr.ours).toBeGreaterThanOrEqual(truthPsnr.dipy - 1e-4);
+      expect(truthPsnr.ours).toBeGreaterThan(truthPsnr.noisy + 0.5);
+    },
+  );
 });

@@ -12,8 +12,13 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function rmse(a: ArrayLike<number>, b: ArrayLike<number>, mask?: Uint8Array): number {
-  let s = 0, n = 0;
-  for (let i = 0; i < a.length; i++) if (!mask || mask[i]) { s += (a[i] - b[i]) ** 2; n++; }
+  let s = 0,
+    n = 0;
+  for (let i = 0; i < a.length; i++)
+    if (!mask || mask[i]) {
+      s += (a[i] - b[i]) ** 2;
+      n++;
+    }
   return Math.sqrt(s / n);
 }
 
@@ -112,14 +117,38 @@ describe('nlmeans (CPU) masks, progress and errors', () => {
   });
 
   it.each([
-    ['a NaN voxel', () => { const v = createVolume({ dims: [12, 12, 12] }); v.data[7] = NaN; return nlmeans(v, { sigma: 1 }); }, /non-finite value \(NaN\) at voxel 7/],
+    [
+      'a NaN voxel',
+      () => {
+        const v = createVolume({ dims: [12, 12, 12] });
+        v.data[7] = NaN;
+        return nlmeans(v, { sigma: 1 });
+      },
+      /non-finite value \(NaN\) at voxel 7/,
+    ],
     ['a negative sigma', () => nlmeans(image, { sigma: -1 }), /sigma must be a positive finite number, got -1/],
     ['a zero sigma', () => nlmeans(image, { sigma: 0 }), /sigma must be a positive/],
-    ['a dimension not above block_radius', () => nlmeans(createVolume({ dims: [12, 12, 5] }), { sigma: 1 }), /every dimension must exceed block_radius = 5.*\[12, 12, 5\]/],
-    ['block_radius ≤ patch_radius', () => nlmeans(image, { sigma: 1, patchRadius: 2, blockRadius: 2 }), /block_radius \(2\) must exceed patch_radius \(2\)/],
+    [
+      'a dimension not above block_radius',
+      () => nlmeans(createVolume({ dims: [12, 12, 5] }), { sigma: 1 }),
+      /every dimension must exceed block_radius = 5.*\[12, 12, 5\]/,
+    ],
+    [
+      'block_radius ≤ patch_radius',
+      () => nlmeans(image, { sigma: 1, patchRadius: 2, blockRadius: 2 }),
+      /block_radius \(2\) must exceed patch_radius \(2\)/,
+    ],
     ['a fractional radius', () => nlmeans(image, { sigma: 1, patchRadius: 1.5 }), /patch_radius must be an integer/],
-    ['an empty mask', () => nlmeans(image, { sigma: 1 }, { mask: new Uint8Array(image.data.length) }), /the mask is empty/],
-    ['a mask of the wrong size', () => nlmeans(image, { sigma: 1 }, { mask: new Uint8Array(5) }), /mask has 5 voxels but the volume has 1680/],
+    [
+      'an empty mask',
+      () => nlmeans(image, { sigma: 1 }, { mask: new Uint8Array(image.data.length) }),
+      /the mask is empty/,
+    ],
+    [
+      'a mask of the wrong size',
+      () => nlmeans(image, { sigma: 1 }, { mask: new Uint8Array(5) }),
+      /mask has 5 voxels but the volume has 1680/,
+    ],
   ])('rejects %s with a clear message', async (_what, run, message) => {
     await expect(run()).rejects.toThrow(message);
   });

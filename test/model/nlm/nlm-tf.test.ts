@@ -17,8 +17,15 @@ function maxRelativeDiff(a: Float32Array, b: Float32Array): number {
 
 // tfjs's cpu backend runs these ops ~20× slower than wasm: it gets the smaller radii.
 const CASES: Record<string, Array<[number, number, boolean]>> = {
-  cpu: [[1, 2, true], [0, 2, false]],
-  wasm: [[1, 3, true], [2, 4, true], [1, 2, false]],
+  cpu: [
+    [1, 2, true],
+    [0, 2, false],
+  ],
+  wasm: [
+    [1, 3, true],
+    [2, 4, true],
+    [1, 2, false],
+  ],
 };
 const MAP_BLOCK_RADIUS: Record<string, number> = { cpu: 2, wasm: 3 };
 
@@ -28,15 +35,18 @@ describe.each(['cpu', 'wasm'])('nlmeansTf on the %s backend', (backend) => {
     if (reason) throw new Error(reason);
   });
 
-  it.each(CASES[backend])('agrees with the CPU kernel (patch %i, block %i, rician %s) and frees its tensors', async (patchRadius, blockRadius, rician) => {
-    const before = tf.memory().numTensors;
-    const params = { sigma: 8, patchRadius, blockRadius, rician };
-    const gpu = await nlmeansTf(image, params, { backend });
-    const cpu = await nlmeans(image, params);
-    expect(gpu.backend).toBe(backend);
-    expect(maxRelativeDiff(cpu.data, gpu.volume.data)).toBeLessThan(1e-3);
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  it.each(CASES[backend])(
+    'agrees with the CPU kernel (patch %i, block %i, rician %s) and frees its tensors',
+    async (patchRadius, blockRadius, rician) => {
+      const before = tf.memory().numTensors;
+      const params = { sigma: 8, patchRadius, blockRadius, rician };
+      const gpu = await nlmeansTf(image, params, { backend });
+      const cpu = await nlmeans(image, params);
+      expect(gpu.backend).toBe(backend);
+      expect(maxRelativeDiff(cpu.data, gpu.volume.data)).toBeLessThan(1e-3);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   it('agrees with a sigma map, a mask, and slabs cut by a small memory budget', async () => {
     const u = rng(3);
@@ -53,13 +63,17 @@ describe.each(['cpu', 'wasm'])('nlmeansTf on the %s backend', (backend) => {
     const before = tf.memory().numTensors;
     const ac = new AbortController();
     const seen: number[] = [];
-    const run = nlmeansTf(image, { sigma: 8, blockRadius: 2 }, {
-      signal: ac.signal,
-      onProgress: (f) => {
-        seen.push(f);
-        if (seen.length === 3) ac.abort(new Error('stopped by the test'));
+    const run = nlmeansTf(
+      image,
+      { sigma: 8, blockRadius: 2 },
+      {
+        signal: ac.signal,
+        onProgress: (f) => {
+          seen.push(f);
+          if (seen.length === 3) ac.abort(new Error('stopped by the test'));
+        },
       },
-    });
+    );
     await expect(run).rejects.toThrow('stopped by the test');
     expect(seen.length).toBe(3);
     expect(tf.memory().numTensors).toBe(before);
@@ -68,7 +82,9 @@ describe.each(['cpu', 'wasm'])('nlmeansTf on the %s backend', (backend) => {
   it('rejects bad input before making any tensor', async () => {
     const before = tf.memory().numTensors;
     await expect(nlmeansTf(image, { sigma: -2 })).rejects.toThrow('sigma must be a positive finite number');
-    await expect(nlmeansTf(image, { sigma: 1, blockRadius: 12 })).rejects.toThrow('every dimension must exceed block_radius = 12');
+    await expect(nlmeansTf(image, { sigma: 1, blockRadius: 12 })).rejects.toThrow(
+      'every dimension must exceed block_radius = 12',
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });

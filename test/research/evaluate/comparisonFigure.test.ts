@@ -11,7 +11,13 @@ describe('comparison figure', () => {
   it('lays the panels out in a row with the same window', () => {
     const mask = new Uint8Array(16 * 12 * 6);
     mask.fill(1, 16 * 12 * 4, 16 * 12 * 5); // slice 4 has the most mask voxels
-    const out = renderComparisonFigure([{ label: 'flat', volume: flat }, { label: 'ramp', volume: ramp }], { zoom: 2, window: [0, 15], mask });
+    const out = renderComparisonFigure(
+      [
+        { label: 'flat', volume: flat },
+        { label: 'ramp', volume: ramp },
+      ],
+      { zoom: 2, window: [0, 15], mask },
+    );
     expect(out.slice).toBe(4);
     const png = PNG.sync.read(out.png);
     expect(png.width).toBe(2 * 32 + 4);
@@ -25,7 +31,12 @@ describe('comparison figure', () => {
 
   it('refuses mismatched panels, slices out of range and empty windows', () => {
     const other = createVolume({ dims: [8, 8, 8] });
-    expect(() => renderComparisonFigure([{ label: 'a', volume: flat }, { label: 'b', volume: other }])).toThrow(/dims/);
+    expect(() =>
+      renderComparisonFigure([
+        { label: 'a', volume: flat },
+        { label: 'b', volume: other },
+      ]),
+    ).toThrow(/dims/);
     expect(() => renderComparisonFigure([{ label: 'a', volume: flat }], { slice: 9 })).toThrow(/outside 0\.\.5/);
     expect(() => renderComparisonFigure([{ label: 'a', volume: flat }], { window: [3, 3] })).toThrow(/empty/);
   });

@@ -1,6 +1,13 @@
 // Paired tests DA vs NLM: the t CDF against textbook critical values and its closed forms, the Wilcoxon exact
 // distribution against brute-force enumeration of all sign patterns.
-import { logGamma, pairedTTest, regularizedIncompleteBeta, studentTCdf, studentTTwoSidedP, wilcoxonSignedRank } from '../../../src/research/evaluate/pairedTests';
+import {
+  logGamma,
+  pairedTTest,
+  regularizedIncompleteBeta,
+  studentTCdf,
+  studentTTwoSidedP,
+  wilcoxonSignedRank,
+} from '../../../src/research/evaluate/pairedTests';
 
 describe('t distribution', () => {
   it('matches textbook two-sided critical values (t table)', () => {

@@ -7,7 +7,14 @@ import { smoothVolumeMm } from '../../../src/core/filters';
 import { resolvePhantomParams } from '../../../src/phantom/params';
 import { generateSubject } from '../../../src/phantom/subject';
 
-const params = resolvePhantomParams({ seed: 41, subjects: 3, matrix: 32, voxelSizeMm: 8, oversampling: 1, lesions: { count: [1, 1], radiusMm: [11, 11] } });
+const params = resolvePhantomParams({
+  seed: 41,
+  subjects: 3,
+  matrix: 32,
+  voxelSizeMm: 8,
+  oversampling: 1,
+  lesions: { count: [1, 1], radiusMm: [11, 11] },
+});
 
 describe('evaluation report', () => {
   // Two real smoothing filters stand in for the methods: the report must not care what made the images.
@@ -18,7 +25,12 @@ describe('evaluation report', () => {
   const report = buildReport(scores, ['a note']);
 
   it('computes relative improvements from the absolute metrics and summarises them over subjects', () => {
-    expect(report.tables.map((t) => `${t.reference}/${t.metric}`)).toEqual(['mean3/psnr', 'mean3/ssim', 'truth/psnr', 'truth/ssim']);
+    expect(report.tables.map((t) => `${t.reference}/${t.metric}`)).toEqual([
+      'mean3/psnr',
+      'mean3/ssim',
+      'truth/psnr',
+      'truth/ssim',
+    ]);
     for (const s of scores) {
       const q = s.quality.truth!;
       expect(q.noisy.psnrGainPct).toBe(0);

@@ -4,7 +4,9 @@ import { learningCurveSpec, renderLearningCurve } from '../../../src/research/pl
 
 describe('learning curve', () => {
   it('renders SVG and a decodable PNG with a panel per run', async () => {
-    const rows = ['fold 1', 'fold 2'].flatMap((run) => [1, 2, 3, 4].map((epoch) => ({ run, epoch, trainLoss: 0.1 / epoch, valLoss: 0.12 / epoch })));
+    const rows = ['fold 1', 'fold 2'].flatMap((run) =>
+      [1, 2, 3, 4].map((epoch) => ({ run, epoch, trainLoss: 0.1 / epoch, valLoss: 0.12 / epoch })),
+    );
     const fig = await renderLearningCurve(rows, 'losses');
     expect(fig.svg.startsWith('<svg')).toBe(true);
     expect(fig.svg).toContain('fold 1');
@@ -20,7 +22,9 @@ describe('learning curve', () => {
   });
 
   it('drops non-positive losses (log scale) and refuses an empty history', () => {
-    const spec = learningCurveSpec([{ run: 'final', epoch: 1, trainLoss: 0, valLoss: 0.5 }], 't') as unknown as { data: { values: unknown[] } };
+    const spec = learningCurveSpec([{ run: 'final', epoch: 1, trainLoss: 0, valLoss: 0.5 }], 't') as unknown as {
+      data: { values: unknown[] };
+    };
     expect(spec.data.values).toHaveLength(1);
     expect(() => learningCurveSpec([], 't')).toThrow(/at least one epoch/);
   });

@@ -3,7 +3,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeTensors, encodeTensors, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../../src/research/train/checkpoint';
+import {
+  decodeTensors,
+  encodeTensors,
+  hasCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+} from '../../../src/research/train/checkpoint';
 import { readEpochLog, writeEpochLog } from '../../../src/research/train/csvLog';
 import { SeededRng } from '../../../src/research/train/rng';
 
@@ -19,9 +26,20 @@ describe('checkpoint', () => {
     const rng = new SeededRng(5);
     const ckpt: Checkpoint = {
       state: {
-        version: 1, epochsDone: 3, stepInEpoch: 7, partialLossSum: 1.5, partialSamples: 896, partialSeconds: 2.5, rng: rng.getState(),
-        sampler: { workingSet: ['sub-01'], batchesSinceRotation: 2 }, bestValLoss: 0.01, bestEpoch: 2, epochsWithoutImprovement: 1,
-        stopped: null, history: [{ epoch: 1, trainLoss: 0.1, valLoss: 0.2, samples: 100, seconds: 1, samplesPerSecond: 100 }], config: { lr: 1e-4 },
+        version: 1,
+        epochsDone: 3,
+        stepInEpoch: 7,
+        partialLossSum: 1.5,
+        partialSamples: 896,
+        partialSeconds: 2.5,
+        rng: rng.getState(),
+        sampler: { workingSet: ['sub-01'], batchesSinceRotation: 2 },
+        bestValLoss: 0.01,
+        bestEpoch: 2,
+        epochsWithoutImprovement: 1,
+        stopped: null,
+        history: [{ epoch: 1, trainLoss: 0.1, valLoss: 0.2, samples: 100, seconds: 1, samplesPerSecond: 100 }],
+        config: { lr: 1e-4 },
       },
       weights: [randomTensor('conv1/kernel', [3, 3, 3, 1, 4], rng), randomTensor('conv1/bias', [4], rng)],
       optimizer: [randomTensor('m', [5, 2], rng), randomTensor('iterations', [1], rng)],
@@ -40,16 +58,27 @@ describe('checkpoint', () => {
     const dir = tmp();
     expect(() => loadCheckpoint(dir)).toThrow(/no checkpoint/);
     const good = encodeTensors([{ name: 'w', shape: [4], data: new Float32Array([1, 2, 3, 4]) }]);
-    expect(() => decodeTensors(good.subarray(0, good.length - 4), 'w.bin')).toThrow(/w\.bin: tensor w runs past the end/);
+    expect(() => decodeTensors(good.subarray(0, good.length - 4), 'w.bin')).toThrow(
+      /w\.bin: tensor w runs past the end/,
+    );
     expect(() => decodeTensors(Buffer.alloc(2), 'x.bin')).toThrow(/x\.bin is truncated/);
-    expect(() => encodeTensors([{ name: 'w', shape: [3], data: new Float32Array(4) }])).toThrow(/4 values but shape \[3\]/);
+    expect(() => encodeTensors([{ name: 'w', shape: [3], data: new Float32Array(4) }])).toThrow(
+      /4 values but shape \[3\]/,
+    );
   });
 });
 
 describe('epoch log', () => {
   it('writes one row per epoch, marks the best, and reads back', () => {
     const file = path.join(tmp(), 'log.csv');
-    const history = [1, 2, 3].map((e) => ({ epoch: e, trainLoss: 1 / e, valLoss: 2 / e, samples: 1000, seconds: 2, samplesPerSecond: 500 }));
+    const history = [1, 2, 3].map((e) => ({
+      epoch: e,
+      trainLoss: 1 / e,
+      valLoss: 2 / e,
+      samples: 1000,
+      seconds: 2,
+      samplesPerSecond: 500,
+    }));
     writeEpochLog(file, history.slice(0, 2), 2);
     writeEpochLog(file, history, 3);
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n');

@@ -1,6 +1,11 @@
 // The paper's CV split: 13 subjects → groups of 3,3,3,2,2; no subject in two of train/validation/test, every subject
 // tested exactly once or used for validation once.
-import { assertDisjointFold, groupSizes, planCrossValidation, planFinalTraining } from '../../../src/research/train/cvSplit';
+import {
+  assertDisjointFold,
+  groupSizes,
+  planCrossValidation,
+  planFinalTraining,
+} from '../../../src/research/train/cvSplit';
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `sub-${String(i + 1).padStart(2, '0')}`);
 
@@ -13,7 +18,12 @@ describe('planCrossValidation', () => {
   });
 
   it('keeps training, validation and test disjoint and covers every subject once per fold', () => {
-    for (const [n, k] of [[13, 5], [10, 5], [23, 4], [300, 5]] as const) {
+    for (const [n, k] of [
+      [13, 5],
+      [10, 5],
+      [23, 4],
+      [300, 5],
+    ] as const) {
       const subjects = ids(n);
       const plan = planCrossValidation(subjects, k, 3);
       const heldOut: string[] = [];
@@ -42,8 +52,12 @@ describe('planCrossValidation', () => {
   });
 
   it('assertDisjointFold catches a subject in two roles', () => {
-    expect(() => assertDisjointFold({ index: 1, train: ['a', 'b'], validation: ['c'], test: ['b'] })).toThrow(/subject b is in both training and test/);
-    expect(() => assertDisjointFold({ index: 2, train: ['a'], validation: ['a'], test: [] })).toThrow(/both training and validation/);
+    expect(() => assertDisjointFold({ index: 1, train: ['a', 'b'], validation: ['c'], test: ['b'] })).toThrow(
+      /subject b is in both training and test/,
+    );
+    expect(() => assertDisjointFold({ index: 2, train: ['a'], validation: ['a'], test: [] })).toThrow(
+      /both training and validation/,
+    );
   });
 });
 

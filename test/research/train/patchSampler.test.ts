@@ -72,9 +72,12 @@ describe('PatchSampler', () => {
     const ids = subjects.map((s) => s.id);
     const a = new PatchSampler(ids, load, { noiseLevel: 0.5, cacheSize: 2, rotateEvery: 1 });
     const b = new PatchSampler(ids, load, { noiseLevel: 0.5, cacheSize: 2, rotateEvery: 1 });
-    const ra = new SeededRng(3), rb = new SeededRng(3);
-    const pa = new Float32Array(8 * PATCH_VOXELS), pb = new Float32Array(8 * PATCH_VOXELS);
-    const ta = new Float32Array(8), tb = new Float32Array(8);
+    const ra = new SeededRng(3),
+      rb = new SeededRng(3);
+    const pa = new Float32Array(8 * PATCH_VOXELS),
+      pb = new Float32Array(8 * PATCH_VOXELS);
+    const ta = new Float32Array(8),
+      tb = new Float32Array(8);
     for (let i = 0; i < 5; i++) {
       await a.fill(ra, pa, ta, 8);
       await b.fill(rb, pb, tb, 8);

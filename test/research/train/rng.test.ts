@@ -16,7 +16,10 @@ describe('SeededRng', () => {
 
   it('keeps its seeding: splitmix32 from floor(seed) ^ 0x9e3779b9, rejecting non-finite seeds', () => {
     // Checkpoints and shipped weights were trained on this stream; the words are the ones the pre-refactor generator produced.
-    expect(new SeededRng(42).getState()).toEqual({ s: [2841494124, 1546383940, 1737289875, 3965672844], spareGaussian: null });
+    expect(new SeededRng(42).getState()).toEqual({
+      s: [2841494124, 1546383940, 1737289875, 3965672844],
+      spareGaussian: null,
+    });
     expect(trainingSeedWords(42.9)).toEqual(trainingSeedWords(42));
     expect(trainingSeedWords(-3)).toEqual(splitmix32Words((-3 ^ 0x9e3779b9) >>> 0));
     expect(() => new SeededRng(Number.NaN)).toThrow(/finite/);
@@ -24,7 +27,11 @@ describe('SeededRng', () => {
 
   it('draws uniform values in [0,1) and standard normals with the right moments', () => {
     const rng = new SeededRng(1);
-    let sum = 0, sumSq = 0, gSum = 0, gSq = 0, outside = 0;
+    let sum = 0,
+      sumSq = 0,
+      gSum = 0,
+      gSq = 0,
+      outside = 0;
     const n = 200000;
     for (let i = 0; i < n; i++) {
       const u = rng.next();

@@ -32,10 +32,26 @@ async function run(dir: string, opts: Partial<TrainRunOptions>, stop?: StopSigna
   const sampler = new PatchSampler([subjects[0].id, subjects[1].id], load, { noiseLevel: 0.5 });
   const val = drawValidationSet([subjects[2]], 256, 0.5, new SeededRng(99));
   try {
-    const result = await trainRun(trainer, sampler, val, {
-      label: 'smoke', seed: 7, batchSize: 16, samplesPerEpoch: 16 * 40, maxEpochs: 5, patience: 8,
-      checkpointDir: path.join(dir, 'checkpoint'), logFile: path.join(dir, 'log.csv'), resume: false, config: { test: 1 }, ...opts,
-    }, progress, stop);
+    const result = await trainRun(
+      trainer,
+      sampler,
+      val,
+      {
+        label: 'smoke',
+        seed: 7,
+        batchSize: 16,
+        samplesPerEpoch: 16 * 40,
+        maxEpochs: 5,
+        patience: 8,
+        checkpointDir: path.join(dir, 'checkpoint'),
+        logFile: path.join(dir, 'log.csv'),
+        resume: false,
+        config: { test: 1 },
+        ...opts,
+      },
+      progress,
+      stop,
+    );
     return { result, weights: trainer.getWeights(), optimizer: trainer.getOptimizerState() };
   } finally {
     trainer.dispose();
@@ -49,7 +65,8 @@ describe('trainRun (real DA trainer, tiny phantom cohort)', () => {
     const { result } = await run(path.join(root, 'a'), {});
     expect(result.stopped).toBe('max-epochs');
     expect(result.history).toHaveLength(5);
-    const first = result.history[0], last = result.history[4];
+    const first = result.history[0],
+      last = result.history[4];
     expect(last.trainLoss).toBeLessThan(first.trainLoss * 0.7);
     expect(result.bestValLoss).toBeLessThan(first.valLoss);
     expect(readEpochLog(path.join(root, 'a', 'log.csv')).map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5]);
@@ -65,7 +82,12 @@ describe('trainRun (real DA trainer, tiny phantom cohort)', () => {
     const stop: StopSignal = { requested: false };
     let steps = 0;
     // Interrupt in the middle of epoch 2, as a SIGINT handler would.
-    const interrupting: ProgressReporter = { ...quiet, step: () => { if (++steps === 15 + 7) stop.requested = true; } };
+    const interrupting: ProgressReporter = {
+      ...quiet,
+      step: () => {
+        if (++steps === 15 + 7) stop.requested = true;
+      },
+    };
     const dir = path.join(root, 'resumed');
     const first = await run(dir, short, stop, interrupting);
     expect(first.result.stopped).toBe('interrupted');
@@ -79,7 +101,9 @@ describe('trainRun (real DA trainer, tiny phantom cohort)', () => {
   });
 
   it('refuses to resume with different options', async () => {
-    await expect(run(path.join(root, 'full'), { maxEpochs: 2, samplesPerEpoch: 16 * 15, resume: true, config: { test: 2 } })).rejects.toThrow(/cannot resume .* with different options \(test: checkpoint 1, now 2\)/);
+    await expect(
+      run(path.join(root, 'full'), { maxEpochs: 2, samplesPerEpoch: 16 * 15, resume: true, config: { test: 2 } }),
+    ).rejects.toThrow(/cannot resume .* with different options \(test: checkpoint 1, now 2\)/);
   });
 
   it('stops early after `patience` epochs without validation gain', async () => {
