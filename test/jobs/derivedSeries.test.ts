@@ -1,0 +1,36 @@
+import { derivedInstanceUid, derivedSeriesUid } from '../../src/jobs/derivedSeries';
+import { isValidUid } from '../../src/io/dicom/uid';
+
+describe('derivedSeriesUid', () => {
+  const key = {
+    sourceSeriesInstanceUid: '2.25.4937439759020562795083752578306181753',
+    method: 'nlm',
+    parameters: { patchRadius: 1, blockRadius: 5, rician: true },
+  };
+
+  it('is a valid UID and the same for the same inputs, whatever the parameter order', () => {
+    const a = derivedSeriesUid(key);
+    const b = derivedSeriesUid({ ...key, parameters: { rician: true, blockRadius: 5, patchRadius: 1 } });
+    expect(isValidUid(a)).toBe(true);
+    expect(a.length).toBeLessThanOrEqual(64);
+    expect(b).toBe(a);
+  });
+
+  it('changes with the source, the method, a parameter or the model checksum', () => {
+    const base = derivedSeriesUid(key);
+    const variants = [
+      derivedSeriesUid({ ...key, sourceSeriesInstanceUid: '2.25.1' }),
+      derivedSeriesUid({ ...key, method: 'da' }),
+      derivedSeriesUid({ ...key, parameters: { ...key.parameters, blockRadius: 3 } }),
+      derivedSeriesUid({ ...key, modelChecksum: 'ab'.repeat(32) }),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(5);
+  });
+
+  it('gives each instance its own deterministic UID', () => {
+    const series = derivedSeriesUid(key);
+    expect(derivedInstanceUid(series, 1)).toBe(derivedInstanceUid(series, 1));
+    expect(derivedInstanceUid(series, 1)).not.toBe(derivedInstanceUid(series, 2));
+    expect(isValidUid(derivedInstanceUid(series, 64))).toBe(true);
+  });
+});
