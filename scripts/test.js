@@ -26,6 +26,18 @@ if (fs.existsSync(jsonPath)) {
   passed = r.numPassedTests;
   // Suites that fail to run contribute no failed tests of their own: count them so they are not lost.
   failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+  printSuiteTimes(r);
 }
 console.log(`${passed} passed, ${failed} failed`);
+
+/** Per-suite wall times, slowest first, so the suite's budget (well under CI's 90 minutes) stays visible. */
+function printSuiteTimes(results) {
+  const rows = results.testResults
+    .map((s) => ({ file: path.relative(root, s.name), seconds: (s.endTime - s.startTime) / 1000, status: s.status }))
+    .sort((a, b) => b.seconds - a.seconds);
+  const total = (Date.now() - results.startTime) / 1000;
+  console.log(`\nper-suite times (wall ${(total / 60).toFixed(1)} min for ${rows.length} suites):`);
+  for (const r of rows)
+    console.log(`${r.seconds.toFixed(1).padStart(8)} s  ${r.status === 'passed' ? '   ' : 'ERR'} ${r.file}`);
+}
 process.exit(res.status === 0 && passed > 0 && failed === 0 ? 0 : 1);
