@@ -17,6 +17,10 @@ const ALLOWED: Record<(typeof LAYERS)[number], string[]> = {
   cli: ['core', 'io', 'phantom', 'model', 'jobs', 'research'],
   server: ['core', 'io', 'phantom', 'model', 'jobs'],
 };
+/** Single files a layer may import from a layer beside it: `npm start` parses its flags with the CLI's flag rules. */
+const ALLOWED_FILES: Partial<Record<(typeof LAYERS)[number], string[]>> = {
+  server: ['cli/parse'],
+};
 
 function sources(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -38,7 +42,12 @@ describe('architecture', () => {
     for (const file of sources(path.join(SRC, layer))) {
       for (const spec of imports(file)) {
         if (!spec.startsWith('.')) continue;
-        const target = path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep)[0];
+        const targetFile = path
+          .relative(SRC, path.resolve(path.dirname(file), spec))
+          .split(path.sep)
+          .join('/');
+        const target = targetFile.split('/')[0];
+        if (ALLOWED_FILES[layer]?.includes(targetFile.replace(/\.tsx?$/, ''))) continue;
         if (target !== layer && !ALLOWED[layer].includes(target)) bad.push(`${path.relative(SRC, file)} → ${spec}`);
       }
     }

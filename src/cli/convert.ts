@@ -5,6 +5,7 @@ import type { DicomWriteOptions } from '../io/dicom/write';
 import { writeVolumeOutput } from '../io/volume-file';
 import { addInputOptions, loadInput, seriesIdentity, summarizeVolume, type InputOptions } from './io-options';
 import type { Register } from './output';
+import { intOption, numberOption } from './parse';
 
 interface ConvertOptions extends InputOptions {
   out: string;
@@ -13,22 +14,16 @@ interface ConvertOptions extends InputOptions {
   patientId?: string;
   studyUid?: string;
   studyDescription?: string;
-  seriesNumber?: string;
+  seriesNumber?: number;
   seriesDescription?: string;
-  fieldStrength?: string;
+  fieldStrength?: number;
 }
 
 /** DICOM attributes for the output series. DICOM input keeps its patient, study and frame of reference. */
 function dicomOptions(opts: ConvertOptions, source: DicomSeries | undefined): DicomWriteOptions {
   if (opts.studyUid !== undefined && !isValidUid(opts.studyUid))
     throw new Error(`--study-uid "${opts.studyUid}" is not a valid DICOM UID`);
-  const seriesNumber = opts.seriesNumber === undefined ? undefined : Number(opts.seriesNumber);
-  if (seriesNumber !== undefined && !(Number.isInteger(seriesNumber) && seriesNumber >= 0)) {
-    throw new Error(`--series-number must be a non-negative integer, got "${opts.seriesNumber}"`);
-  }
-  const b0 = opts.fieldStrength === undefined ? undefined : Number(opts.fieldStrength);
-  if (b0 !== undefined && !(b0 > 0))
-    throw new Error(`--field-strength must be a positive number of tesla, got "${opts.fieldStrength}"`);
+  const { seriesNumber, fieldStrength: b0 } = opts;
   const h = source?.header;
   const str = (k: string) => (typeof h?.[k] === 'string' ? (h[k] as string) : undefined);
   return {
@@ -61,9 +56,15 @@ export const registerConvert: Register = (program, run) => {
       "DICOM output: add the series to this StudyInstanceUID (default: the input's study, else a new one)",
     )
     .option('--study-description <text>', 'DICOM output: StudyDescription')
-    .option('--series-number <n>', 'DICOM output: SeriesNumber')
+    .addOption(intOption('--series-number <n>', 'DICOM output: SeriesNumber', { min: 0 }))
     .option('--series-description <text>', 'DICOM output: SeriesDescription')
-    .option('--field-strength <tesla>', 'DICOM output: MagneticFieldStrength (ImagingFrequency follows for 23Na)')
+    .addOption(
+      numberOption(
+        '--field-strength <tesla>',
+        'DICOM output: MagneticFieldStrength (ImagingFrequency follows for 23Na)',
+        { min: 0, exclusiveMin: true },
+      ),
+    )
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (opts: ConvertOptions) => {

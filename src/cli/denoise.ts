@@ -6,8 +6,10 @@ import { denoiseVolume, type DenoiseRequest, type DenoiseResult, type ReferenceK
 import type { Mask, Volume } from '../core/volume';
 import { readVolumeInput, writeVolumeOutput } from '../io/volume-file';
 import { createNodeNlmPool } from '../model/nlm/node-pool';
+import { NLM_DEFAULTS } from '../model/nlm/params';
 import { addInputOptions, loadInput, seriesIdentity, type InputOptions } from './io-options';
 import { log, type Register } from './output';
+import { intOption, numberOption } from './parse';
 
 interface DenoiseCliOptions extends InputOptions {
   method: string;
@@ -15,12 +17,12 @@ interface DenoiseCliOptions extends InputOptions {
   mask?: string;
   weights?: string;
   backend?: string;
-  sigma?: string;
-  patchRadius?: string;
-  blockRadius?: string;
+  sigma?: number;
+  patchRadius?: number;
+  blockRadius?: number;
   rician: boolean;
   implementation?: string;
-  threads?: string;
+  threads?: number;
   reference?: string;
   referenceKind?: string;
   json?: boolean;
@@ -48,12 +50,27 @@ export const registerDenoise: Register = (program, run) => {
       "DA: weights directory (model.json, weights.bin, model-card.json); default: the repository's weights/",
     )
     .option('--backend <name>', 'tfjs backend for the DA and --implementation tf: wasm or cpu')
-    .option('--sigma <value>', 'NLM: noise σ (default: estimated from the image background)')
-    .option('--patch-radius <n>', 'NLM: patch radius, DIPY patch_radius (default 1)')
-    .option('--block-radius <n>', 'NLM: block radius, DIPY block_radius; patches move within it (default 5)')
+    .addOption(
+      numberOption('--sigma <value>', 'NLM: noise σ (default: estimated from the image background)', {
+        min: 0,
+        exclusiveMin: true,
+      }),
+    )
+    .addOption(
+      intOption('--patch-radius <n>', `NLM: patch radius, DIPY patch_radius (default ${NLM_DEFAULTS.patchRadius})`, {
+        min: 0,
+      }),
+    )
+    .addOption(
+      intOption(
+        '--block-radius <n>',
+        `NLM: block radius, DIPY block_radius; patches move within it (default ${NLM_DEFAULTS.blockRadius})`,
+        { min: 1 },
+      ),
+    )
     .option('--no-rician', 'NLM: no Rician bias correction (DIPY rician=False)')
     .option('--implementation <cpu|tf>', 'NLM: cpu (TypeScript kernel on worker threads, default) or tf (tfjs ops)')
-    .option('--threads <n>', 'NLM cpu: worker threads (default: one per core)')
+    .addOption(intOption('--threads <n>', 'NLM cpu: worker threads (default: one per core)', { min: 1 }))
     .option(
       '--reference <path>',
       'reference volume (noise-free truth or mean of repeats): report pSNR and SSIM over the brain mask',
@@ -72,7 +89,7 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   const reference = opts.reference ? (await readVolumeInput(opts.reference, { onNote: log })).volume : undefined;
   const pool =
     request.method === 'nlm' && request.implementation !== 'tf'
-      ? createNodeNlmPool(parseThreads(opts.threads))
+      ? createNodeNlmPool(opts.threads ?? os.availableParallelism())
       : undefined;
   const progress = createProgress();
   let result: DenoiseResult;
@@ -128,30 +145,12 @@ function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
     throw new Error(`--implementation must be cpu or tf, got "${implementation}"`);
   return {
     method: 'nlm',
-    sigma: opts.sigma === undefined ? undefined : parseNumber('--sigma', opts.sigma, { min: 0, exclusiveMin: true }),
-    patchRadius: parseNumber('--patch-radius', opts.patchRadius ?? '1', { integer: true, min: 0 }),
-    blockRadius: parseNumber('--block-radius', opts.blockRadius ?? '5', { integer: true, min: 1 }),
+    sigma: opts.sigma,
+    patchRadius: opts.patchRadius,
+    blockRadius: opts.blockRadius,
     rician: opts.rician,
     implementation,
   };
-}
-
-function parseNumber(
-  flag: string,
-  text: string,
-  rule: { integer?: boolean; min?: number; exclusiveMin?: boolean },
-): number {
-  const v = Number(text);
-  const tooSmall = rule.min !== undefined && (rule.exclusiveMin ? !(v > rule.min) : !(v >= rule.min));
-  if (text.trim() === '' || !Number.isFinite(v) || (rule.integer && !Number.isInteger(v)) || tooSmall) {
-    const what = `${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? (rule.exclusiveMin ? ` > ${rule.min}` : ` ≥ ${rule.min}`) : ''}`;
-    throw new Error(`${flag} must be ${what}, got "${text}"`);
-  }
-  return v;
-}
-
-function parseThreads(text: string | undefined): number {
-  return text === undefined ? os.availableParallelism() : parseNumber('--threads', text, { integer: true, min: 1 });
 }
 
 function parseReferenceKind(text: string | undefined): ReferenceKind {

@@ -3,34 +3,25 @@ import { writeCohort } from '../phantom/cohort-writer';
 import { DEFAULT_PHANTOM_PARAMS } from '../phantom/params';
 import type { PhantomParamsInput } from '../phantom/types';
 import { log, type Register } from './output';
+import { intOption, numberOption, type NumberRule } from './parse';
+
+const POSITIVE: NumberRule = { min: 0, exclusiveMin: true };
 
 interface PhantomCliOptions {
   out: string;
-  subjects: string;
-  seed: string;
-  snr?: string;
-  matrix: string;
-  voxelSize: string;
+  subjects: number;
+  seed: number;
+  snr?: number;
+  matrix: number;
+  voxelSize: number;
   lesions?: string;
   tubes?: string;
   noise?: string;
   dicom: boolean;
-  fieldStrength?: string;
-  workers?: string;
+  fieldStrength: number;
+  workers?: number;
   quiet?: boolean;
   json?: boolean;
-}
-
-function integer(name: string, text: string, min: number): number {
-  const v = Number(text);
-  if (!(Number.isInteger(v) && v >= min)) throw new Error(`--${name} must be an integer ≥ ${min}, got "${text}"`);
-  return v;
-}
-
-function positive(name: string, text: string): number {
-  const v = Number(text);
-  if (!(Number.isFinite(v) && v > 0)) throw new Error(`--${name} must be a positive number, got "${text}"`);
-  return v;
 }
 
 /** "2" or "1-3": lesions per subject. */
@@ -66,14 +57,23 @@ export const registerPhantom: Register = (program, run) => {
       'Generate a synthetic sodium cohort: per subject truth, three noisy acquisitions, their mean, masks (NIfTI) and a DICOM study',
     )
     .requiredOption('--out <dir>', 'new (or empty) output folder')
-    .option('--subjects <n>', 'number of subjects', String(d.subjects))
-    .option('--seed <n>', 'cohort seed (same seed, same cohort)', String(d.seed))
-    .option('--snr <n>', `brain SNR of one acquisition: mean brain signal / noise σ (default ${d.snr})`)
-    .option('--matrix <n>', 'acquisition matrix (n³ voxels)', String(d.matrix))
-    .option(
-      '--voxel-size <mm>',
-      'isotropic voxel size in mm (matrix × voxel size ≥ 234 mm holds head and tubes)',
-      String(d.voxelSizeMm),
+    .addOption(intOption('--subjects <n>', 'number of subjects', { min: 1 }, d.subjects))
+    .addOption(intOption('--seed <n>', 'cohort seed (same seed, same cohort)', { min: 0 }, d.seed))
+    .addOption(
+      numberOption(
+        '--snr <n>',
+        `brain SNR of one acquisition: mean brain signal / noise σ (default ${d.snr})`,
+        POSITIVE,
+      ),
+    )
+    .addOption(intOption('--matrix <n>', 'acquisition matrix (n³ voxels)', { min: 8 }, d.matrix))
+    .addOption(
+      numberOption(
+        '--voxel-size <mm>',
+        'isotropic voxel size in mm (matrix × voxel size ≥ 234 mm holds head and tubes)',
+        POSITIVE,
+        d.voxelSizeMm,
+      ),
     )
     .option(
       '--lesions <n|a-b>',
@@ -88,18 +88,29 @@ export const registerPhantom: Register = (program, run) => {
       `'white' (independent per voxel) or 'apodised' (k-space windowed: correlated, as on a scanner) (default ${d.noise})`,
     )
     .option('--no-dicom', 'write NIfTI only (no DICOM studies)')
-    .option('--field-strength <tesla>', 'MagneticFieldStrength recorded in DICOM (ImagingFrequency follows)', '3')
-    .option('--workers <n>', 'worker threads generating subjects in parallel (default: one per core, at most 8)')
+    .addOption(
+      numberOption(
+        '--field-strength <tesla>',
+        'MagneticFieldStrength recorded in DICOM (ImagingFrequency follows)',
+        POSITIVE,
+        3,
+      ),
+    )
+    .addOption(
+      intOption('--workers <n>', 'worker threads generating subjects in parallel (default: one per core, at most 8)', {
+        min: 1,
+      }),
+    )
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (o: PhantomCliOptions) => {
         const input: PhantomParamsInput = {
-          subjects: integer('subjects', o.subjects, 1),
-          seed: integer('seed', o.seed, 0),
-          matrix: integer('matrix', o.matrix, 8),
-          voxelSizeMm: positive('voxel-size', o.voxelSize),
-          ...(o.snr !== undefined ? { snr: positive('snr', o.snr) } : {}),
+          subjects: o.subjects,
+          seed: o.seed,
+          matrix: o.matrix,
+          voxelSizeMm: o.voxelSize,
+          ...(o.snr !== undefined ? { snr: o.snr } : {}),
           ...(o.lesions !== undefined ? { lesions: { count: lesionCount(o.lesions) } } : {}),
           ...(o.tubes !== undefined ? { tubes: tubeList(o.tubes) } : {}),
         };
@@ -108,8 +119,7 @@ export const registerPhantom: Register = (program, run) => {
             throw new Error(`--noise must be 'apodised' or 'white', got "${o.noise}"`);
           input.noise = o.noise;
         }
-        const fieldStrengthT = positive('field-strength', o.fieldStrength ?? '3');
-        const workers = o.workers === undefined ? undefined : integer('workers', o.workers, 1);
+        const { fieldStrength: fieldStrengthT, workers } = o;
         const result = await writeCohort(o.out, { ...input, dicom: o.dicom, fieldStrengthT, workers }, (p) => {
           if (!o.quiet) log(`[phantom] ${p.id} written (${p.done}/${p.total}, ${(p.elapsedMs / 1000).toFixed(1)} s)`);
         });

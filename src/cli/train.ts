@@ -15,6 +15,7 @@ import type { StopSignal } from '../research/train/trainLoop';
 import { createEvaluationDenoiser } from '../research/evaluate/denoisers';
 import { activateBackend } from '../model/backend';
 import { log, type Register } from './output';
+import { intOption, numberListOption, numberOption, type NumberRule } from './parse';
 
 /** The added-noise level k chosen by the validation sweep (reports/noise-sweep.md; white-noise default cohort). */
 export const DEFAULT_NOISE_LEVEL = 1;
@@ -22,18 +23,18 @@ export const DEFAULT_NOISE_LEVEL = 1;
 interface TrainCliOptions {
   cohort: string;
   out: string;
-  folds: string;
+  folds: number;
   final?: boolean;
-  sweepNoise?: string;
-  maxEpochs: string;
-  patience: string;
-  batch: string;
-  lr: string;
-  noiseLevel: string;
-  samplesPerEpoch?: string;
-  valSamples: string;
-  seed: string;
-  cacheSize: string;
+  sweepNoise?: number[];
+  maxEpochs: number;
+  patience: number;
+  batch: number;
+  lr: number;
+  noiseLevel: number;
+  samplesPerEpoch?: number;
+  valSamples: number;
+  seed: number;
+  cacheSize: number;
   resume?: boolean;
   backend: string;
   publish?: string;
@@ -42,30 +43,21 @@ interface TrainCliOptions {
   json?: boolean;
 }
 
-function int(value: string, name: string, min = 1): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"`);
-  return v;
-}
+const COUNT = { min: 1 };
+const POSITIVE: NumberRule = { min: 0, exclusiveMin: true };
+const NON_NEGATIVE: NumberRule = { min: 0 };
 
-function positive(value: string, name: string, allowZero = false): number {
-  const v = Number(value);
-  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0))
-    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
-  return v;
-}
-
-export function parseHyperparameters(o: TrainCliOptions): TrainingHyperparameters {
+export function hyperparameters(o: TrainCliOptions): TrainingHyperparameters {
   return {
-    batchSize: int(o.batch, 'batch'),
-    learningRate: positive(o.lr, 'lr'),
-    noiseLevel: positive(o.noiseLevel, 'noise-level', true),
-    maxEpochs: int(o.maxEpochs, 'max-epochs'),
-    patience: int(o.patience, 'patience'),
-    samplesPerEpoch: o.samplesPerEpoch === undefined ? undefined : int(o.samplesPerEpoch, 'samples-per-epoch'),
-    validationSamples: int(o.valSamples, 'val-samples'),
-    seed: int(o.seed, 'seed', 0),
-    cacheSize: int(o.cacheSize, 'cache-size'),
+    batchSize: o.batch,
+    learningRate: o.lr,
+    noiseLevel: o.noiseLevel,
+    maxEpochs: o.maxEpochs,
+    patience: o.patience,
+    samplesPerEpoch: o.samplesPerEpoch,
+    validationSamples: o.valSamples,
+    seed: o.seed,
+    cacheSize: o.cacheSize,
   };
 }
 
@@ -108,21 +100,37 @@ export const registerTrain: Register = (program, run) => {
     )
     .requiredOption('--cohort <dir>', 'cohort folder (sodium-denoise phantom --out)')
     .requiredOption('--out <dir>', 'output folder: checkpoints, logs, weights, reports')
-    .option('--folds <k>', 'cross-validation folds (the paper: 5)', '5')
+    .addOption(intOption('--folds <k>', 'cross-validation folds (the paper: 5)', { min: 2 }, 5))
     .option('--final', 'train the shipped model on every subject, one held out for early stopping')
-    .option(
-      '--sweep-noise <list>',
-      'train fold 1 once per added-noise level (comma list, e.g. 0,0.5,1) and pick k by validation',
+    .addOption(
+      numberListOption(
+        '--sweep-noise <list>',
+        'train fold 1 once per added-noise level (comma list, e.g. 0,0.5,1) and pick k by validation',
+        NON_NEGATIVE,
+      ),
     )
-    .option('--max-epochs <n>', 'cap on epochs per run', '200')
-    .option('--patience <n>', 'early stopping: epochs without validation gain', '8')
-    .option('--batch <n>', 'batch size', '128')
-    .option('--lr <rate>', 'Adam learning rate', '1e-4')
-    .option('--noise-level <k>', 'added training noise σ_add = k·σ̂ of the acquisition', String(DEFAULT_NOISE_LEVEL))
-    .option('--samples-per-epoch <n>', 'samples per epoch (default: one pass over the training brain voxels)')
-    .option('--val-samples <n>', 'fixed validation patches per run', '8192')
-    .option('--seed <s>', 'seed for the split, initial weights, sampling and noise', '1')
-    .option('--cache-size <n>', 'subjects kept in memory', '16')
+    .addOption(intOption('--max-epochs <n>', 'cap on epochs per run', COUNT, 200))
+    .addOption(intOption('--patience <n>', 'early stopping: epochs without validation gain', COUNT, 8))
+    .addOption(intOption('--batch <n>', 'batch size', COUNT, 128))
+    .addOption(numberOption('--lr <rate>', 'Adam learning rate', POSITIVE, 1e-4))
+    .addOption(
+      numberOption(
+        '--noise-level <k>',
+        'added training noise σ_add = k·σ̂ of the acquisition',
+        NON_NEGATIVE,
+        DEFAULT_NOISE_LEVEL,
+      ),
+    )
+    .addOption(
+      intOption(
+        '--samples-per-epoch <n>',
+        'samples per epoch (default: one pass over the training brain voxels)',
+        COUNT,
+      ),
+    )
+    .addOption(intOption('--val-samples <n>', 'fixed validation patches per run', COUNT, 8192))
+    .addOption(intOption('--seed <s>', 'seed for the split, initial weights, sampling and noise', { min: 0 }, 1))
+    .addOption(intOption('--cache-size <n>', 'subjects kept in memory', COUNT, 16))
     .option('--resume', 'continue from the checkpoints in --out')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
     .option(
@@ -137,8 +145,8 @@ export const registerTrain: Register = (program, run) => {
     .option('--json', 'print the result as one JSON object')
     .action(
       run<TrainCliOptions>(async (o) => {
-        const hyper = parseHyperparameters(o);
-        const folds = int(o.folds, 'folds', 2);
+        const hyper = hyperparameters(o);
+        const folds = o.folds;
         const reason = await activateBackend(o.backend);
         if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
         const cohort = await openCohortSource(o.cohort);
@@ -157,8 +165,7 @@ export const registerTrain: Register = (program, run) => {
         const t0 = performance.now();
         try {
           if (o.sweepNoise !== undefined) {
-            const levels = o.sweepNoise.split(',').map((s) => positive(s.trim(), 'sweep-noise', true));
-            const sweep = await runNoiseSweep(ctx, levels, folds);
+            const sweep = await runNoiseSweep(ctx, o.sweepNoise, folds);
             return {
               json: sweep,
               text: `noise sweep: chosen k = ${sweep.chosen} (see ${path.join(ctx.outDir, 'noise-sweep.md')})`,

@@ -1,6 +1,8 @@
 // `npm start` entry (after scripts/start.js prepared deps, OHIF dist and bundle): demo study, optional Orthanc, server.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { choiceOption, intOption, textOption } from '../cli/parse';
 import { createNaServer, listen } from './server';
 import { renderAppConfig } from './appConfig';
 import { ensureDemoStudy, DEMO_DEFAULTS } from './demo';
@@ -22,50 +24,60 @@ export interface StartArgs {
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const PORT_RULE = { min: 0, max: 65535 };
+const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
+interface StartFlags {
+  port: number;
+  host: string;
+  pacs: boolean;
+  demoDir: string;
+  demoSize: number;
+  orthancPort: number;
+  backend?: string;
+  wasmThreads: boolean;
+}
+
+/** Parses `npm start -- …` flags; a bad value throws one line (e.g. `--port must be an integer in [0, 65535], got "x"`). */
 export function parseStartArgs(argv: readonly string[]): StartArgs {
-  const args: StartArgs = {
-    port: Number(process.env.PORT ?? 8787),
-    host: '127.0.0.1',
-    pacs: false,
-    demoDir: path.join(ROOT, 'data', 'demo'),
-    demoSize: DEMO_DEFAULTS.size,
-    orthancHttpPort: 0,
-    wasmThreads: true,
-  };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const int = (flag: string, min: number, max: number) => {
-      const n = Number(value(i++, flag));
-      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer in [${min}, ${max}]`);
-      return n;
-    };
-    if (a === '--pacs') args.pacs = true;
-    else if (a === '--port') args.port = int('--port', 0, 65535);
-    else if (a === '--host') args.host = value(i++, '--host');
-    else if (a === '--demo-dir') args.demoDir = path.resolve(value(i++, '--demo-dir'));
-    else if (a === '--demo-size') args.demoSize = int('--demo-size', 16, 256);
-    else if (a === '--orthanc-port') args.orthancHttpPort = int('--orthanc-port', 0, 65535);
-    else if (a === '--backend') {
-      const b = value(i++, '--backend');
-      if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(b))
-        throw new Error(`--backend must be webgpu, webgl, wasm or cpu, got ${b}`);
-      args.backend = b;
-    } else if (a === '--no-wasm-threads') args.wasmThreads = false;
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write(
-        'npm start [-- --port 8787] [--pacs] [--host 127.0.0.1] [--demo-dir data/demo] [--demo-size 64] [--orthanc-port N]\n' +
-          '          [--backend webgpu|webgl|wasm|cpu] [--no-wasm-threads]\n',
-      );
-      process.exit(0);
-    } else throw new Error(`Unknown option ${a} (try --help)`);
+  const program = new Command('npm start')
+    .usage('[-- --port 8787] [--pacs] [--host 127.0.0.1] [--demo-dir data/demo] [--demo-size 64] [--orthanc-port N]')
+    .addOption(intOption('--port <n>', 'HTTP port (0: any free port)', PORT_RULE, Number(process.env.PORT ?? 8787)))
+    .addOption(textOption('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .option('--pacs', 'serve the demo study from a private Orthanc PACS (DICOMweb)', false)
+    .addOption(textOption('--demo-dir <dir>', 'demo study folder').default(path.join(ROOT, 'data', 'demo')))
+    .addOption(intOption('--demo-size <n>', 'demo study matrix (n³ voxels)', { min: 16, max: 256 }, DEMO_DEFAULTS.size))
+    .addOption(intOption('--orthanc-port <n>', "Orthanc's HTTP port (0: any free port)", PORT_RULE, 0))
+    .addOption(
+      choiceOption('--backend <name>', "the extension's tfjs backend (default: the fastest measured)", BACKENDS),
+    )
+    .option('--no-wasm-threads', 'single-threaded WASM even when cross-origin isolated')
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') process.exit(0);
+      const unknown = /unknown option '([^']*)'/.exec(e.message);
+      if (unknown) throw new Error(`Unknown option ${unknown[1]} (try --help)`);
+      const missing = /option '(--[\w-]+)[^']*' argument missing/.exec(e.message);
+      throw new Error(missing ? `${missing[1]} needs a value` : e.message.replace(/^error: /, ''));
+    }
+    throw e;
   }
-  return args;
+  const o = program.opts<StartFlags>();
+  return {
+    port: o.port,
+    host: o.host,
+    pacs: o.pacs,
+    demoDir: path.resolve(o.demoDir),
+    demoSize: o.demoSize,
+    orthancHttpPort: o.orthancPort,
+    ...(o.backend ? { backend: o.backend } : {}),
+    wasmThreads: o.wasmThreads,
+  };
 }
 
 /** The URL that opens the demo study in our mode. */
