@@ -11,6 +11,9 @@ process.chdir(root);
 ensureNodeModules(root);
 ensureDebianPackages(require('./setup').TEST_DEBIAN_PACKAGES);
 require('./ohif-dist').ensureOhifDist(root);
+// The CLI tests run bin/sodium-denoise.js, which uses the compiled build/ only while it is current: rebuild a stale one
+// so they test what ships.
+spawnSync(process.execPath, [path.join(__dirname, 'build.js'), '--if-stale'], { stdio: 'inherit' });
 
 const out = path.join(root, 'test-artifacts');
 fs.mkdirSync(out, { recursive: true });

@@ -2,7 +2,13 @@
 // the same denoiseVolume job the viewer runs; progress on stderr, summary (or --json) on stdout.
 import * as os from 'node:os';
 import { SingleBar } from 'cli-progress';
-import { denoiseVolume, type DenoiseRequest, type DenoiseResult, type ReferenceKind } from '../jobs/denoise';
+import {
+  denoiseVolume,
+  type DARunner,
+  type DenoiseRequest,
+  type DenoiseResult,
+  type ReferenceKind,
+} from '../jobs/denoise';
 import type { Mask, Volume } from '../core/volume';
 import { readVolumeInput, writeVolumeOutput } from '../io/volume-file';
 import { createNodeNlmPool } from '../model/nlm/node-pool';
@@ -70,7 +76,9 @@ export const registerDenoise: Register = (program, run) => {
     )
     .option('--no-rician', 'NLM: no Rician bias correction (DIPY rician=False)')
     .option('--implementation <cpu|tf>', 'NLM: cpu (TypeScript kernel on worker threads, default) or tf (tfjs ops)')
-    .addOption(intOption('--threads <n>', 'NLM cpu: worker threads (default: one per core)', { min: 1 }))
+    .addOption(
+      intOption('--threads <n>', 'worker threads for the DA (wasm) and NLM cpu (default: one per core)', { min: 1 }),
+    )
     .option(
       '--reference <path>',
       'reference volume (noise-free truth or mean of repeats): report pSNR and SSIM over the brain mask',
@@ -87,10 +95,9 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   const { volume } = input;
   const mask = opts.mask ? await readMask(opts.mask, volume) : undefined;
   const reference = opts.reference ? (await readVolumeInput(opts.reference, { onNote: log })).volume : undefined;
-  const pool =
-    request.method === 'nlm' && request.implementation !== 'tf'
-      ? createNodeNlmPool(opts.threads ?? os.availableParallelism())
-      : undefined;
+  const threads = opts.threads ?? os.availableParallelism();
+  const pool = request.method === 'nlm' && request.implementation !== 'tf' ? createNodeNlmPool(threads) : undefined;
+  const daRunner = request.method === 'da' ? daRunnerFor(threads, opts.backend) : undefined;
   const progress = createProgress();
   let result: DenoiseResult;
   try {
@@ -99,6 +106,7 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
       reference,
       referenceKind,
       workerPool: pool,
+      daRunner,
       backend: opts.backend,
       onProgress: progress.update,
     });
@@ -130,7 +138,6 @@ function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
       ['--patch-radius', opts.patchRadius],
       ['--block-radius', opts.blockRadius],
       ['--implementation', opts.implementation],
-      ['--threads', opts.threads],
       ['--no-rician', opts.rician ? undefined : false],
     ] as const;
     for (const [flag, given] of nlmOnly) {
@@ -150,6 +157,18 @@ function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
     blockRadius: opts.blockRadius,
     rician: opts.rician,
     implementation,
+  };
+}
+
+/**
+ * The DA on `threads` worker threads, one wasm instance each (tfjs wasm is single-threaded in Node); loaded only
+ * when the DA runs. Another backend than wasm runs on this thread.
+ */
+function daRunnerFor(threads: number, backend: string | undefined): DARunner | undefined {
+  if (threads === 1 || (backend !== undefined && backend !== 'wasm')) return undefined;
+  return async (volume, model, options) => {
+    const { denoiseDAParallel } = await import('../model/da/node-parallel');
+    return denoiseDAParallel(volume, model, { ...options, workers: threads });
   };
 }
 

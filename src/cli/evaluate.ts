@@ -1,12 +1,18 @@
 // `sodium-denoise evaluate`: NLM vs DA on cohort subjects against the mean of three and the phantom truth — pSNR, SSIM,
 // relative improvements, TSC error, tube bias, lesion contrast, paired tests — as Markdown, JSON, CSV and a figure.
 import * as path from 'node:path';
-import { createEvaluationDenoiser } from '../research/evaluate/denoisers';
-import { evaluateSubjects } from '../research/evaluate/evaluateSubjects';
-import { openCohortSource } from '../research/train/cohortSource';
-import { activateBackend } from '../model/backend';
-import { defaultWeightsSource, loadDA } from '../model/da/weights-io';
 import { log, type Register } from './output';
+
+/** What evaluation needs, tfjs included: loaded when `evaluate` runs, so other commands start without it. */
+async function loadEvaluation() {
+  return {
+    ...(await import('../research/evaluate/denoisers')),
+    ...(await import('../research/evaluate/evaluateSubjects')),
+    ...(await import('../research/train/cohortSource')),
+    ...(await import('../model/backend')),
+    ...(await import('../model/da/weights-io')),
+  };
+}
 
 interface EvaluateCliOptions {
   cohort: string;
@@ -24,13 +30,21 @@ export const registerEvaluate: Register = (program, run) => {
       'Compare NLM and the DA on cohort subjects (acquisition 1 denoised) against the mean of three and the noise-free truth',
     )
     .requiredOption('--cohort <dir>', 'cohort folder (sodium-denoise phantom --out) or phantom:<subjects>:<seed>')
-    .option('--weights <dir>', 'DA weights folder (model.json + model-card.json)', defaultWeightsSource())
+    .option('--weights <dir>', "DA weights folder (model.json + model-card.json); default: the repository's weights/")
     .option('--subjects <ids>', 'comma-separated subject ids (default: all)')
     .option('--out <dir>', 'write report.md, report.json, report-per-subject.csv and a comparison figure here')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
     .option('--json', 'print the report as one JSON object')
     .action(
       run<EvaluateCliOptions>(async (o) => {
+        const {
+          activateBackend,
+          createEvaluationDenoiser,
+          defaultWeightsSource,
+          evaluateSubjects,
+          loadDA,
+          openCohortSource,
+        } = await loadEvaluation();
         const reason = await activateBackend(o.backend);
         if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
         const cohort = await openCohortSource(o.cohort);

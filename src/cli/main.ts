@@ -1,4 +1,6 @@
 // Entry of the `sodium-denoise` CLI: one module per subcommand, each exporting `register(program)`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { registerPhantom } from './phantom';
 import { registerConvert } from './convert';
@@ -14,7 +16,14 @@ const program = new Command('sodium-denoise')
   .description(
     'Sodium (23Na) MRI denoising: synthetic cohort, DICOM/NIfTI conversion, masks, metrics, DA and NLM denoising, training',
   )
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
   .showHelpAfterError();
+
+/** The version in package.json (two folders up from src/cli and from the compiled build/cli alike). */
+function packageVersion(): string {
+  const file = path.join(__dirname, '..', '..', 'package.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 for (const register of [
   registerPhantom,

@@ -3,19 +3,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvaluationReport } from '../research/evaluate/report';
-import { publishWeights } from '../research/train/publishWeights';
-import { parseModelCard } from '../model/da/card';
-import { openCohortSource } from '../research/train/cohortSource';
-import { runCrossValidation, runFinalTraining, type PipelineContext } from '../research/train/crossValidation';
-import { createPatchTrainer } from '../research/train/daTrainer';
+import type { PipelineContext } from '../research/train/crossValidation';
 import type { TrainingHyperparameters } from '../research/train/foldRunner';
-import { runNoiseSweep } from '../research/train/noiseSweep';
-import { createProgressReporter } from './trainProgress';
 import type { StopSignal } from '../research/train/trainLoop';
-import { createEvaluationDenoiser } from '../research/evaluate/denoisers';
-import { activateBackend } from '../model/backend';
 import { log, type Register } from './output';
 import { intOption, numberListOption, numberOption, type NumberRule } from './parse';
+
+/** What training needs, tfjs included: loaded when `train` runs, so other commands start without it. */
+async function loadTraining() {
+  return {
+    ...(await import('../research/train/publishWeights')),
+    ...(await import('../model/da/card')),
+    ...(await import('../research/train/cohortSource')),
+    ...(await import('../research/train/crossValidation')),
+    ...(await import('../research/train/daTrainer')),
+    ...(await import('../research/train/noiseSweep')),
+    ...(await import('./trainProgress')),
+    ...(await import('../research/evaluate/denoisers')),
+    ...(await import('../model/backend')),
+  };
+}
 
 /** The added-noise level k chosen by the validation sweep (reports/noise-sweep.md; white-noise default cohort). */
 export const DEFAULT_NOISE_LEVEL = 1;
@@ -145,6 +152,18 @@ export const registerTrain: Register = (program, run) => {
     .option('--json', 'print the result as one JSON object')
     .action(
       run<TrainCliOptions>(async (o) => {
+        const {
+          activateBackend,
+          createEvaluationDenoiser,
+          createPatchTrainer,
+          createProgressReporter,
+          openCohortSource,
+          parseModelCard,
+          publishWeights,
+          runCrossValidation,
+          runFinalTraining,
+          runNoiseSweep,
+        } = await loadTraining();
         const hyper = hyperparameters(o);
         const folds = o.folds;
         const reason = await activateBackend(o.backend);

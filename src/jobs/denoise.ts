@@ -3,8 +3,12 @@
 import type { Mask, Volume } from '../core/volume';
 import { assertSameDims } from '../core/volume';
 import { estimateNoiseSigma } from '../core/noise';
-import { denoiseDA, loadDA, type LoadedDA } from '../model/da';
-import { nlmeans, nlmeansTf, NLM_DEFAULTS, type NlmWorkerPool } from '../model/nlm';
+// The DA and NLM 'tf' paths load tfjs (hundreds of ms): imported when used, so NLM on the CPU never loads it.
+import type { DenoiseDAOptions, DenoiseDAResult } from '../model/da/infer';
+import type { LoadedDA } from '../model/da/weights-io';
+import { nlmeans } from '../model/nlm/nlm-cpu';
+import { NLM_DEFAULTS } from '../model/nlm/params';
+import type { NlmWorkerPool } from '../model/nlm/pool';
 import { measureDenoising, type DenoiseMetrics, type ReferenceKind } from './denoise-metrics';
 
 export type { DenoiseMetrics, ReferenceKind } from './denoise-metrics';
@@ -43,7 +47,12 @@ export interface DenoiseOptions {
   workerPool?: NlmWorkerPool;
   /** tfjs backend for the DA and NLM 'tf' (e.g. 'wasm', 'cpu', 'webgl'); default: the active one. */
   backend?: string;
+  /** Where the DA runs (e.g. Node worker threads, model/da/node-parallel); default: denoiseDA on this thread. */
+  daRunner?: DARunner;
 }
+
+/** Runs the DA on a volume: denoiseDA's signature, so a multi-threaded runner can stand in for it. */
+export type DARunner = (volume: Volume, model: LoadedDA, opts: DenoiseDAOptions) => Promise<DenoiseDAResult>;
 
 export type DenoiseParameters = Record<string, string | number | boolean>;
 
@@ -99,10 +108,14 @@ function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptio
 
 async function runDA(volume: Volume, request: DenoiseDARequest, opts: DenoiseOptions): Promise<DenoiseResult> {
   opts.onProgress?.(0, 'Loading DA weights');
-  const model = typeof request.weights === 'object' ? request.weights : await loadDA(request.weights);
+  const model =
+    typeof request.weights === 'object'
+      ? request.weights
+      : await (await import('../model/da/weights-io')).loadDA(request.weights);
   opts.signal?.throwIfAborted();
+  const runner = opts.daRunner ?? (await import('../model/da/infer')).denoiseDA;
   const t0 = performance.now();
-  const out = await denoiseDA(volume, model, {
+  const out = await runner(volume, model, {
     mask: opts.mask,
     backend: opts.backend,
     signal: opts.signal,
@@ -149,6 +162,7 @@ async function runNlm(volume: Volume, request: DenoiseNlmRequest, opts: DenoiseO
   let backend: string;
   let threads = 1;
   if (implementation === 'tf') {
+    const { nlmeansTf } = await import('../model/nlm/nlm-tf');
     const out = await nlmeansTf(volume, params, {
       mask: opts.mask,
       signal: opts.signal,

@@ -3,7 +3,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../core/node-thread';
 import { COHORT_FILES, COHORT_FORMAT, type CohortManifest, type CohortSubjectEntry } from '../io/cohort';
 import { generateAndWriteSubject, type SubjectWriteOptions } from './cohort-subject';
 import type { CohortWorkerReply, CohortWorkerRequest } from './cohort-worker';
@@ -36,7 +37,7 @@ export interface WriteCohortResult {
   workers: number;
 }
 
-const WORKER_FILE = path.join(__dirname, 'cohort-worker.ts');
+const WORKER_ENTRY = path.join(__dirname, 'cohort-worker');
 
 /** Runs `jobs` subject indices on `size` worker threads, calling onDone as each finishes. */
 async function runOnWorkers(
@@ -66,9 +67,7 @@ async function runOnWorkers(
         worker.postMessage({ ...request, index } satisfies CohortWorkerRequest);
       };
       for (let w = 0; w < size; w++) {
-        // The worker is TypeScript: a JS entry registers tsx's require hook in the new thread, then loads it.
-        const boot = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(WORKER_FILE)});`;
-        const worker = new Worker(boot, { eval: true });
+        const worker = startModuleWorker(WORKER_ENTRY);
         workers.push(worker);
         running++;
         worker.on('message', (reply: CohortWorkerReply) => {

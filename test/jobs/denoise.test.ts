@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { denoiseVolume } from '../../src/jobs/denoise';
 import { createVolume } from '../../src/core/volume';
+import { denoiseDAParallel } from '../../src/model/da/node-parallel';
 import { saveDA } from '../../src/model/da/weights-io';
 import { nlmeans } from '../../src/model/nlm/nlm-cpu';
 import { generateSubject, resolvePhantomParams } from '../../src/phantom';
@@ -102,6 +103,22 @@ describe('denoiseVolume with the DA', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('runs on an injected runner (Node worker threads, as the CLI does) voxel for voxel as on this thread', async () => {
+    const weights = { ...loaded(7), source: 'memory' };
+    const here = await denoiseVolume(small, { method: 'da', weights }, { backend: 'wasm' });
+    const onWorkers = await denoiseVolume(
+      small,
+      { method: 'da', weights },
+      {
+        backend: 'wasm',
+        daRunner: (volume, model, opts) =>
+          denoiseDAParallel(volume, model, { ...opts, workers: 2, minVoxelsForWorkers: 0 }),
+      },
+    );
+    expect(onWorkers.backend).toBe('wasm×2');
+    expect(Array.from(onWorkers.volume.data)).toEqual(Array.from(here.volume.data));
   });
 });
 

@@ -3,7 +3,8 @@
 // with its own wasm instance. Not exported from src/model/index.ts so browser bundles never see worker_threads.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../core/node-thread';
 import { type Volume, volumeLike } from '../../core/volume';
 import { DA_FLOPS_PER_VOXEL, type DAWeights, PATCH_RADIUS } from './architecture';
 import type { ModelCard } from './card';
@@ -38,7 +39,7 @@ export type ParallelReply =
   | { type: 'done'; data: Float32Array; voxelsComputed: number; formulation: DAFormulation }
   | { type: 'error'; message: string };
 
-const WORKER_FILE = path.join(__dirname, 'node-parallel-worker.ts');
+const WORKER_ENTRY = path.join(__dirname, 'node-parallel-worker');
 
 interface Range {
   z0: number;
@@ -71,9 +72,7 @@ function splitZ(volume: Volume, mask: Uint8Array | undefined, parts: number): Ra
 }
 
 function spawn(): Worker {
-  // The worker is TypeScript: a two-line JS entry registers tsx's require hook in the new thread, then loads it.
-  const boot = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(WORKER_FILE)});`;
-  return new Worker(boot, { eval: true });
+  return startModuleWorker(WORKER_ENTRY);
 }
 
 /**

@@ -2,11 +2,11 @@
 // bundles never see node:worker_threads; import it from here.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../core/node-thread';
 import type { NlmWorkerPool } from './pool';
 import { createMessageNlmPool, type NlmWorkerEndpoint, type NlmWorkerReply } from './worker-protocol';
 
-const WORKER_FILE = path.join(__dirname, 'node-worker.ts');
+const WORKER_ENTRY = path.join(__dirname, 'node-worker');
 
 /** A pool of `size` worker_threads (default: one per available core); call dispose() when done. */
 export function createNodeNlmPool(size: number = os.availableParallelism()): NlmWorkerPool {
@@ -14,10 +14,7 @@ export function createNodeNlmPool(size: number = os.availableParallelism()): Nlm
 }
 
 function spawnNodeWorker(): NlmWorkerEndpoint {
-  // The worker is TypeScript: a two-line JS entry registers tsx's require hook in the new thread (the `--import tsx`
-  // execArgv route does not reach a worker's entry module on Node 20), then loads it.
-  const boot = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(WORKER_FILE)});`;
-  const worker = new Worker(boot, { eval: true });
+  const worker = startModuleWorker(WORKER_ENTRY);
   // An idle pool must not keep the process alive; a busy one must (a pending promise does not).
   worker.unref();
   return {

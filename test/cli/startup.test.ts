@@ -1,0 +1,80 @@
+// CLI start-up: --version, and tfjs (hundreds of ms to load) stays unloaded on the paths that do not use it — NLM on
+// the CPU, info, convert, mask. Run through bin/sodium-denoise.js as a user would (compiled build/ when current).
+// ~15 s (six CLI runs).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeNiftiFile } from '../../src/io/nifti';
+import { generateSubject, resolvePhantomParams } from '../../src/phantom';
+
+const ROOT = path.join(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'sodium-denoise.js');
+const PROBE = path.join(ROOT, 'test', 'helpers', 'loaded-modules-probe.js');
+
+let dir: string;
+let input: string;
+
+/** Runs the CLI with the probe; returns the exit code, stdout and the tfjs modules every process of the run loaded. */
+function runProbed(...args: string[]) {
+  const out = path.join(dir, `probe-${Math.random().toString(36).slice(2)}.jsonl`);
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: `--require ${PROBE}`, LOADED_MODULES_OUT: out },
+  });
+  const lines = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : [];
+  const reports = lines.map((l) => JSON.parse(l) as { modules: number; tensorflow: string[] });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, reports };
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-startup-'));
+  input = path.join(dir, 'acq1.nii.gz');
+  const subject = generateSubject(resolvePhantomParams({ matrix: 24, voxelSizeMm: 10, subjects: 1, seed: 3 }), 0);
+  await writeNiftiFile(input, subject.acquisitions[0]);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('sodium-denoise start-up', () => {
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const r = runProbed('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+    expect(r.reports.length).toBeGreaterThan(0);
+    expect(r.reports.flatMap((x) => x.tensorflow)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'denoise --method nlm',
+      ['denoise', '--method', 'nlm', '--block-radius', '2', '--threads', '1', '--out', 'nlm.nii'],
+    ],
+    ['info', ['info']],
+    ['convert', ['convert', '--out', 'copy.nii']],
+    ['mask', ['mask', '--out', 'mask.nii']],
+  ])('%s runs without loading tfjs', (_name, args) => {
+    const withPaths = args.map((a) => (a.endsWith('.nii') ? path.join(dir, a) : a));
+    const r = runProbed(...withPaths, '--in', input);
+    expect(r.stderr).not.toMatch(/sodium-denoise:/);
+    expect(r.code).toBe(0);
+    expect(r.reports.length).toBeGreaterThan(0);
+    expect(r.reports.flatMap((x) => x.tensorflow)).toEqual([]);
+  });
+
+  it('the probe sees tfjs where it is used: the DA', () => {
+    const r = runProbed(
+      'denoise',
+      '--method',
+      'da',
+      '--threads',
+      '1',
+      '--in',
+      input,
+      '--out',
+      path.join(dir, 'da.nii'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.reports.flatMap((x) => x.tensorflow).length).toBeGreaterThan(0);
+  });
+});
