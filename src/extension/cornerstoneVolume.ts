@@ -1,6 +1,6 @@
 // Cornerstone3D ↔ our Volume: load a display set's volume fully, read its voxels in full precision (slice by slice,
 // the integration note's SAFE READ), and cache a derived Float32 volume on the source grid for display.
-import { cache, volumeLoader, eventTarget, Enums, metaData } from '@cornerstonejs/core';
+import { cache, volumeLoader, imageLoader, eventTarget, Enums, metaData } from '@cornerstonejs/core';
 import type { Types } from '@cornerstonejs/core';
 import type { DisplaySet, ExtensionManager } from './ohif';
 import { createVolume, type Mat3, type Vec3, type Volume } from '../core/volume';
@@ -15,6 +15,8 @@ export interface LoadedSeriesVolume {
   sopInstanceUids: string[];
   sopClassUid: string;
   csVolume: Types.IImageVolume;
+  /** 1-based slices whose streamed pixels differed from a fresh read and were replaced by it. */
+  replacedSlices?: number[];
 }
 
 export function volumeIdFor(ds: DisplaySet): string {
@@ -60,47 +62,117 @@ function whenFullyLoaded(vol: Types.IImageVolume, signal?: AbortSignal): Promise
   });
 }
 
+/** Pixel values of a decoded slice in modality units (rescale applied unless the loader pre-scaled them). */
+function modalityValues(image: Types.IImage, into: Float32Array, offset: number): void {
+  const slice = (image.voxelManager?.getScalarData() ?? image.getPixelData()) as ArrayLike<number>;
+  const scaled = image.preScale?.scaled ?? false;
+  const slope = scaled ? 1 : (image.slope ?? 1);
+  const intercept = scaled ? 0 : (image.intercept ?? 0);
+  if (slope === 1 && intercept === 0) into.set(slice, offset);
+  else for (let i = 0; i < slice.length; i++) into[offset + i] = slice[i] * slope + intercept;
+}
+
+/** Decodes one slice straight from its source (WADO-RS frame or file), bypassing the streamed cache. */
+function freshImage(imageId: string): Promise<Types.IImage> {
+  const options = { priority: 0, requestType: Enums.RequestType.Prefetch, ignoreCache: true };
+  return imageLoader.loadImage(imageId, options as unknown as Parameters<typeof imageLoader.loadImage>[1]);
+}
+
+/** Runs `fn` over 0..n-1 with at most `limit` in flight. */
+async function forEachLimited(
+  n: number,
+  limit: number,
+  fn: (k: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      signal?.throwIfAborted();
+      await fn(next++);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+/** Throws unless slice k's Image Position (Patient) lies at origin + k·Δz along the normal (0.1 % of a slice). */
+function checkPositions(csVolume: Types.IImageVolume, imageIds: readonly string[]): void {
+  const { origin, spacing, direction } = csVolume;
+  const normal = [direction[6], direction[7], direction[8]];
+  const tol = 1e-3 * Math.max(spacing[2], 1e-3) + 1e-3;
+  imageIds.forEach((id, k) => {
+    const plane = metaData.get('imagePlaneModule', id) as { imagePositionPatient?: number[] } | undefined;
+    const ipp = plane?.imagePositionPatient;
+    if (!ipp || ipp.length !== 3) throw new Error(`Slice ${k + 1} has no Image Position (Patient)`);
+    const off = [0, 1, 2].map((c) => Math.abs(ipp[c] - (origin[c] + k * spacing[2] * normal[c])));
+    if (Math.max(...off) > tol) {
+      throw new Error(
+        `Slice ${k + 1} is ${Math.max(...off).toFixed(3)} mm off its place in the volume: the slices are not one evenly spaced stack`,
+      );
+    }
+  });
+}
+
 /**
- * Creates (or reuses OHIF's) cached volume of the display set, waits for all slices, and copies the voxels into a
- * Float32Array slice by slice: the whole-volume accessor sizes its array by slice 0's type and can wrap values.
+ * Creates (or reuses OHIF's) cached volume of the display set, then reads every slice in full precision straight from
+ * its source and verifies the result: the slice count equals the series' images, each slice sits at its place in
+ * the volume, and each freshly decoded frame replaces a streamed slice that differs from it. OHIF streams volumes
+ * progressively and fills frames not yet fetched with a neighbour's pixels (Cornerstone's "nearby frames"); such a
+ * placeholder can outlive the load under a real PACS, so streamed pixels are never trusted for computation.
+ * @example const { volume } = await loadSeriesVolume(displaySet, extensionManager, abort.signal)
  */
 export async function loadSeriesVolume(
   ds: DisplaySet,
   extensionManager: ExtensionManager,
   signal?: AbortSignal,
+  opts: { display?: boolean } = {},
 ): Promise<LoadedSeriesVolume> {
   const volumeId = volumeIdFor(ds);
   const csVolume =
     cache.getVolume(volumeId) ??
     (await volumeLoader.createAndCacheVolume(volumeId, { imageIds: imageIdsOf(ds, extensionManager) }));
-  await whenFullyLoaded(csVolume, signal);
+  // The source is shown in the comparison: let its streamed volume finish. Repeats are only read, never streamed.
+  if (opts.display !== false) await whenFullyLoaded(csVolume, signal);
   signal?.throwIfAborted();
 
   const [nx, ny, nz] = csVolume.dimensions;
   const imageIds = csVolume.imageIds;
-  if (imageIds.length !== nz) throw new Error(`The volume has ${nz} slices but ${imageIds.length} images`);
-  const data = new Float32Array(nx * ny * nz);
-  const missing: number[] = [];
-  for (let k = 0; k < nz; k++) {
-    const image = cache.getImage(imageIds[k]) as Types.IImage | undefined;
-    if (!image) {
-      missing.push(k + 1);
-      continue;
-    }
-    const slice = image.voxelManager?.getScalarData() as ArrayLike<number> | undefined;
-    if (!slice) throw new Error(`Slice ${k + 1} has no pixel data in the cache`);
-    if (slice.length !== nx * ny) throw new Error(`Slice ${k + 1} has ${slice.length} pixels, expected ${nx}×${ny}`);
-    // Pixel values must be in modality units (rescale applied). The loader pre-scales unless told not to.
-    const scaled = image.preScale?.scaled ?? (csVolume as { isPreScaled?: boolean }).isPreScaled ?? false;
-    const slope = scaled ? 1 : (image.slope ?? 1);
-    const intercept = scaled ? 0 : (image.intercept ?? 0);
-    const off = k * nx * ny;
-    if (slope === 1 && intercept === 0) data.set(slice, off);
-    else for (let i = 0; i < nx * ny; i++) data[off + i] = slice[i] * slope + intercept;
+  const expected = ds.numImageFrames ?? ds.instances?.length ?? nz;
+  if (imageIds.length !== nz || nz !== expected) {
+    throw new Error(`The volume has ${nz} slices but the series has ${expected} images: reload the study and retry`);
   }
-  if (missing.length) {
-    throw new Error(
-      `${missing.length} of ${nz} slices failed to load (e.g. slice ${missing[0]}): check the PACS connection and retry`,
+  checkPositions(csVolume, imageIds);
+  const data = new Float32Array(nx * ny * nz);
+  const replacedSlices: number[] = [];
+  const streamed = new Float32Array(nx * ny);
+  await forEachLimited(
+    nz,
+    6,
+    async (k) => {
+      let image: Types.IImage;
+      try {
+        image = await freshImage(imageIds[k]);
+      } catch (e) {
+        throw new Error(
+          `Slice ${k + 1} of ${nz} failed to load (${(e as Error)?.message ?? e}): check the PACS and retry`,
+        );
+      }
+      if (image.columns !== nx || image.rows !== ny)
+        throw new Error(`Slice ${k + 1} is ${image.columns}×${image.rows}, expected ${nx}×${ny}`);
+      modalityValues(image, data, k * nx * ny);
+      const cached = cache.getImage(imageIds[k]) as Types.IImage | undefined;
+      if (cached && opts.display !== false) {
+        modalityValues(cached, streamed, 0);
+        const fresh = data.subarray(k * nx * ny, (k + 1) * nx * ny);
+        const scale = Math.max(1, ...Array.from(fresh, Math.abs));
+        if (fresh.some((v, i) => Math.abs(v - streamed[i]) > 1e-4 * scale)) replacedSlices.push(k + 1);
+      }
+    },
+    signal,
+  );
+  if (replacedSlices.length) {
+    console.warn(
+      `[na-denoise] ${ds.SeriesDescription ?? ds.SeriesInstanceUID}: streamed slices ${replacedSlices.join(', ')} differed from the stored frames; the stored frames were used`,
     );
   }
   const volume = createVolume({
@@ -120,6 +192,7 @@ export async function loadSeriesVolume(
     sopInstanceUids: instances.map((m, k) => m?.SOPInstanceUID ?? ds.instances[k]?.SOPInstanceUID ?? ''),
     sopClassUid: instances[0]?.SOPClassUID ?? ds.SOPClassUID ?? '1.2.840.10008.5.1.4.1.1.4',
     csVolume,
+    replacedSlices,
   };
 }
 

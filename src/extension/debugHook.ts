@@ -22,7 +22,20 @@ export type NaDebugDenoise = (
   backend: string,
 ) => Promise<{ data: Float32Array; backend: string; millis: number }>;
 
+/** One series as the viewer read it for a run (slice order k = 0 first). */
+export interface NaDebugSeriesRead {
+  seriesInstanceUID: string;
+  dims: [number, number, number];
+  /** Image Position (Patient) of slice 0 and the slice step (mm), for matching slices with the PACS. */
+  origin: [number, number, number];
+  data: Float32Array;
+  /** Slices whose cached (streamed) pixels differed from a fresh read and were replaced (see cornerstoneVolume). */
+  replacedSlices: number[];
+}
+
 export interface NaDebugHook {
+  /** Reads the active series and its repeats exactly as a "Denoise Na" run does, without denoising. */
+  readSeries?: () => Promise<NaDebugSeriesRead[]>;
   /** Whether the page is cross-origin isolated (SharedArrayBuffer → multi-threaded WASM). */
   isolated?: boolean;
   denoise?: NaDebugDenoise;

@@ -9,7 +9,7 @@ import { buildDerivedDisplaySet, derivedSeriesDescription, derivedSeriesNumber }
 import { thumbnailDataUrl } from './thumbnail';
 import { openProgressPanel } from './progressPanel';
 import { runEngine, type EngineMethod, type EngineRun, type NlmOptions } from './engine';
-import { debugHook } from './debugHook';
+import { debugHook, type NaDebugSeriesRead } from './debugHook';
 import { registerSavable } from './saveRegistry';
 import { HANGING_PROTOCOL_ID } from './id';
 import { SELECTORS, comparisonViewportIds } from './getHangingProtocolModule';
@@ -36,9 +36,45 @@ function isAbort(e: unknown, signal: AbortSignal): boolean {
 /** Reference display sets already made, per source display set (the mean does not depend on the method). */
 const referenceSets = new Map<string, string>();
 
+/** The source volume and its repeated acquisitions (same study, same grid), each read in full and verified. */
+export async function loadWithRepeats(
+  params: ExtensionParams,
+  source: DisplaySet,
+  signal?: AbortSignal,
+  onStage?: (message: string) => void,
+): Promise<{ loaded: LoadedSeriesVolume; repeats: DisplaySet[]; repeatVolumes: LoadedSeriesVolume[] }> {
+  const { extensionManager, servicesManager } = params;
+  const loaded = await loadSeriesVolume(source, extensionManager, signal);
+  const repeats = findRepeats(source, servicesManager.services.displaySetService.getActiveDisplaySets());
+  const repeatVolumes: LoadedSeriesVolume[] = [];
+  for (const [i, r] of repeats.entries()) {
+    onStage?.(`Loading repeated acquisition ${i + 1} of ${repeats.length}`);
+    repeatVolumes.push(await loadSeriesVolume(r, extensionManager, signal, { display: false }));
+  }
+  return { loaded, repeats, repeatVolumes };
+}
+
+/** The debug hook's reader: what a run would read from the active series and its repeats (tests compare with the PACS). */
+export async function readSeriesForDebug(params: ExtensionParams): Promise<NaDebugSeriesRead[]> {
+  const source = activeDisplaySet(params.servicesManager);
+  const check = checkSodiumSeries(source);
+  if (!check.ok || !source) throw new Error(check.ok ? 'No series selected' : check.reason);
+  const { loaded, repeats, repeatVolumes } = await loadWithRepeats(params, source);
+  return [source, ...repeats].map((ds, i) => {
+    const v = i === 0 ? loaded : repeatVolumes[i - 1];
+    return {
+      seriesInstanceUID: ds.SeriesInstanceUID,
+      dims: v.volume.dims,
+      origin: [...v.volume.origin] as [number, number, number],
+      data: v.volume.data,
+      replacedSlices: v.replacedSlices ?? [],
+    };
+  });
+}
+
 export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOptions): Promise<string | undefined> {
-  const { servicesManager, extensionManager } = params;
-  const { uiNotificationService, displaySetService, hangingProtocolService } = servicesManager.services;
+  const { servicesManager } = params;
+  const { uiNotificationService, hangingProtocolService } = servicesManager.services;
   const hook = debugHook();
   const method: EngineMethod = opts.method === 'nlm' ? 'nlm' : 'da';
   const label: MethodLabel = method === 'da' ? 'DA' : 'NLM';
@@ -65,7 +101,9 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
   );
   try {
     panel.update(0, 'Loading the series');
-    const loaded = await loadSeriesVolume(source, extensionManager, abort.signal);
+    const { loaded, repeats, repeatVolumes } = await loadWithRepeats(params, source, abort.signal, (m) =>
+      panel.update(0, m),
+    );
     const voxels = loaded.volume.data.length;
     if (voxels > options().maxVoxels) {
       uiNotificationService.show({
@@ -76,12 +114,6 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       });
     }
 
-    const repeats = findRepeats(source, displaySetService.getActiveDisplaySets());
-    const repeatVolumes: LoadedSeriesVolume[] = [];
-    for (const [i, r] of repeats.entries()) {
-      panel.update(0, `Loading repeated acquisition ${i + 1} of ${repeats.length}`);
-      repeatVolumes.push(await loadSeriesVolume(r, extensionManager, abort.signal));
-    }
     const reference = repeatVolumes.length
       ? meanVolume([loaded.volume, ...repeatVolumes.map((r) => r.volume)])
       : undefined;

@@ -13,6 +13,7 @@ import {
   type StartedServer,
 } from './harness';
 import { RESEARCH_LABEL } from '../../src/extension/id';
+import { parseDicomFiles } from '../../src/io/dicom/read';
 
 const SIZE = Number(process.env.NA_E2E_DEMO_SIZE ?? 48);
 const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'na-e2e-pacs-'));
@@ -26,6 +27,67 @@ async function qido<T = DicomJson[]>(p: string): Promise<T> {
   const r = await fetch(`${server.origin}/dicom-web${p}`, { headers: { Accept: 'application/dicom+json' } });
   if (!r.ok) throw new Error(`QIDO ${p}: HTTP ${r.status}`);
   return (r.status === 204 ? [] : await r.json()) as T;
+}
+
+interface PacsSeries {
+  number: number;
+  dims: [number, number, number];
+  origin: [number, number, number];
+  data: Float32Array;
+}
+
+/** A series as stored on the PACS: every instance fetched with WADO-URI and read by our DICOM reader. */
+async function pacsSeries(study: string, series: string): Promise<PacsSeries> {
+  const instances = await qido(`/studies/${study}/series/${series}/instances`);
+  const files = await Promise.all(
+    instances.map(async (i) => {
+      const sop = String(value(i, '00080018'));
+      const q = `requestType=WADO&studyUID=${study}&seriesUID=${series}&objectUID=${sop}&contentType=application/dicom`;
+      const r = await fetch(`${server.origin}/wado?${q}`);
+      if (!r.ok) throw new Error(`WADO-URI ${sop}: HTTP ${r.status}`);
+      return { name: sop, bytes: await r.arrayBuffer() };
+    }),
+  );
+  const [s] = parseDicomFiles(files);
+  const v = s.volume;
+  return {
+    number: Number(s.seriesNumber),
+    dims: v.dims,
+    origin: [...v.origin] as [number, number, number],
+    data: v.data,
+  };
+}
+
+interface BrowserRead {
+  seriesInstanceUID: string;
+  dims: [number, number, number];
+  origin: [number, number, number];
+  data: Float32Array;
+}
+
+/** The active series and its repeats as a "Denoise Na" run reads them (window.__naDenoise.readSeries). */
+async function readSeriesInBrowser(page: Browser['page']): Promise<BrowserRead[]> {
+  const reads = await page.evaluate(async () => {
+    const h = (window as any).__naDenoise;
+    const out = await h.readSeries();
+    return out.map((r: any) => {
+      const bytes = new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { seriesInstanceUID: r.seriesInstanceUID, dims: r.dims, origin: r.origin, b64: btoa(bin) };
+    });
+  });
+  return reads.map((r: { b64: string } & Omit<BrowserRead, 'data'>) => {
+    const b = Buffer.from(r.b64, 'base64');
+    return { ...r, data: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
+  });
+}
+
+/** Largest absolute difference between two slices. */
+function sliceDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
 }
 
 // Browser runs on a shared two-core CI machine: minutes, not the default two.
@@ -61,6 +123,43 @@ describe('viewer with Orthanc (DICOMweb)', () => {
     expect(server.url).toMatch(/\/sodium\/orthanc\?StudyInstanceUIDs=/);
     const series = await qido(`/studies/${studyUid()}/series`);
     expect(series).toHaveLength(3);
+  });
+
+  it('reads every slice of every series exactly as stored on the PACS (5 page loads)', async () => {
+    const page = browser.page;
+    const stored = new Map<string, PacsSeries>();
+    const wrong: string[] = [];
+    let compared = 0;
+    for (let run = 1; run <= 5; run++) {
+      if (run > 1) {
+        await page.reload();
+        await waitForViewer(page);
+      }
+      const reads = await readSeriesInBrowser(page);
+      expect(reads).toHaveLength(3);
+      for (const r of reads) {
+        if (!stored.has(r.seriesInstanceUID))
+          stored.set(r.seriesInstanceUID, await pacsSeries(studyUid(), r.seriesInstanceUID));
+        const truth = stored.get(r.seriesInstanceUID)!;
+        expect(r.dims).toEqual(truth.dims);
+        for (let c = 0; c < 3; c++) expect(r.origin[c]).toBeCloseTo(truth.origin[c], 2);
+        const n = r.dims[0] * r.dims[1];
+        const tol = 1e-4 * truth.data.reduce((m, x) => Math.max(m, Math.abs(x)), 0); // float rounding of the rescale
+        for (let k = 0; k < r.dims[2]; k++) {
+          compared++;
+          const got = r.data.subarray(k * n, (k + 1) * n);
+          if (sliceDiff(got, truth.data.subarray(k * n, (k + 1) * n)) <= tol) continue;
+          const like = [k - 1, k + 1].find(
+            (j) => j >= 0 && j < r.dims[2] && sliceDiff(got, truth.data.subarray(j * n, (j + 1) * n)) <= tol,
+          );
+          wrong.push(
+            `run ${run}, series ${truth.number} slice ${k + 1}${like !== undefined ? ` = slice ${like + 1}` : ''}`,
+          );
+        }
+      }
+    }
+    expect(compared).toBe(5 * 3 * SIZE);
+    expect(wrong).toEqual([]);
   });
 
   it('denoises, stores the derived series with STOW-RS, and QIDO-RS finds it with the right references', async () => {
