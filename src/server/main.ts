@@ -9,6 +9,8 @@ import { ensureDemoStudy, DEMO_DEFAULTS } from './demo';
 import { startOrthanc, uploadFiles, type OrthancHandle } from './orthanc';
 import { listDicomFiles } from './manifest';
 import { ROUTE_NAME } from './route';
+import { DEFAULT_MAX_BODY_BYTES } from './pacsProxy';
+import { hostName } from './requestGuards';
 
 export interface StartArgs {
   port: number;
@@ -21,6 +23,12 @@ export interface StartArgs {
   backend?: string;
   /** false: single-threaded WASM even when cross-origin isolated. */
   wasmThreads: boolean;
+  /** Largest request body the PACS proxy passes on (STOW-RS), in MiB. */
+  maxBodyMib: number;
+  /** A persistent Orthanc storage folder (never deleted); default: temporary storage removed on exit. */
+  orthancStorage?: string;
+  /** Orthanc's DICOM port (loopback only); default: no DICOM server. */
+  orthancDicomPort?: number;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -34,6 +42,9 @@ interface StartFlags {
   demoDir: string;
   demoSize: number;
   orthancPort: number;
+  orthancStorage?: string;
+  orthancDicomPort?: number;
+  maxBodyMib: number;
   backend?: string;
   wasmThreads: boolean;
 }
@@ -48,6 +59,18 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     .addOption(textOption('--demo-dir <dir>', 'demo study folder').default(path.join(ROOT, 'data', 'demo')))
     .addOption(intOption('--demo-size <n>', 'demo study matrix (n³ voxels)', { min: 16, max: 256 }, DEMO_DEFAULTS.size))
     .addOption(intOption('--orthanc-port <n>', "Orthanc's HTTP port (0: any free port)", PORT_RULE, 0))
+    .addOption(textOption('--orthanc-storage <dir>', 'persistent Orthanc store, never deleted (default: temporary)'))
+    .addOption(
+      intOption('--orthanc-dicom-port <n>', "Orthanc's DICOM port on loopback (default: none)", { min: 1, max: 65535 }),
+    )
+    .addOption(
+      intOption(
+        '--max-body-mib <n>',
+        'largest request body the PACS proxy passes on (STOW-RS), in MiB',
+        { min: 1, max: 65536 },
+        DEFAULT_MAX_BODY_BYTES / (1024 * 1024),
+      ),
+    )
     .addOption(
       choiceOption('--backend <name>', "the extension's tfjs backend (default: the fastest measured)", BACKENDS),
     )
@@ -75,6 +98,9 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     demoDir: path.resolve(o.demoDir),
     demoSize: o.demoSize,
     orthancHttpPort: o.orthancPort,
+    maxBodyMib: o.maxBodyMib,
+    ...(o.orthancStorage !== undefined ? { orthancStorage: path.resolve(o.orthancStorage) } : {}),
+    ...(o.orthancDicomPort !== undefined ? { orthancDicomPort: o.orthancDicomPort } : {}),
     ...(o.backend ? { backend: o.backend } : {}),
     wasmThreads: o.wasmThreads,
   };
@@ -101,11 +127,17 @@ async function main(): Promise<void> {
 
   let orthanc: OrthancHandle | undefined;
   if (args.pacs) {
-    orthanc = await startOrthanc({ httpPort: args.orthancHttpPort, log: (m) => console.error(m) });
-    const n = await uploadFiles(orthanc.url, listDicomFiles(args.demoDir));
+    orthanc = await startOrthanc({
+      httpPort: args.orthancHttpPort,
+      storageDir: args.orthancStorage,
+      dicomPort: args.orthancDicomPort,
+      log: (m) => console.error(m),
+    });
+    const n = await uploadFiles(orthanc, listDicomFiles(args.demoDir));
     console.error(
       `[pacs] Orthanc ${orthanc.version} at ${orthanc.url} (storage ${orthanc.storageDir}); uploaded ${n} instances`,
     );
+    console.error(`[pacs] Orthanc REST credentials (mode 0600): ${orthanc.credentialsFile}`);
   }
   const server = createNaServer({
     ohifDist,
@@ -120,9 +152,16 @@ async function main(): Promise<void> {
       },
     }),
     orthancUrl: orthanc?.url,
+    orthancAuthorization: orthanc?.authorization,
+    maxBodyBytes: args.maxBodyMib * 1024 * 1024,
+    allowedHosts: [args.host],
+    log: (m) => console.error(m),
   });
-  const port = await listen(server, args.port, args.host);
-  const origin = `http://${args.host}:${port}`;
+  const port = await listen(server, args.port, args.host).catch(async (e: Error) => {
+    await orthanc?.stop();
+    throw e;
+  });
+  const origin = `http://${hostName(args.host)}:${port}`;
   const stop = async () => {
     server.close();
     await orthanc?.stop();

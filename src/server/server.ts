@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { manifestWithOrigin, type DicomJsonManifest } from './manifest';
+import { DICOMWEB_ROOT } from './dicomwebRoute';
+import { DEFAULT_MAX_BODY_BYTES, proxyDicomweb } from './pacsProxy';
+import { checkHost, crossOriginRefusal, headerCount } from './requestGuards';
 
 export interface NaServerOptions {
   /** The stock viewer's dist/ (index.html, app.bundle.*.js). */
@@ -16,8 +19,16 @@ export interface NaServerOptions {
   demoDir?: string;
   /** window.config source served as /app-config.js. */
   appConfig: string;
-  /** Orthanc's HTTP root (e.g. http://127.0.0.1:8042): /dicom-web/* and /wado are proxied to it. */
+  /** Orthanc's HTTP root (e.g. http://127.0.0.1:8042): the DICOMweb routes under /dicom-web are proxied to it. */
   orthancUrl?: string;
+  /** Authorization header value the proxy sends to Orthanc. */
+  orthancAuthorization?: string;
+  /** Largest proxied request body in bytes (default 256 MiB). */
+  maxBodyBytes?: number;
+  /** Host names accepted besides the loopback ones (the configured --host). */
+  allowedHosts?: readonly string[];
+  /** Where refusals worth an administrator's eye (cross-origin writes) are reported. */
+  log?: (message: string) => void;
 }
 
 /** Cross-origin isolation (SharedArrayBuffer → multi-threaded WASM) on every response; CORP marks our files same-origin. */
@@ -100,32 +111,9 @@ function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: str
   return true;
 }
 
-/** Streams a request to Orthanc and its answer back (method, headers and body: STOW-RS needs the body). */
-function proxy(req: http.IncomingMessage, res: http.ServerResponse, target: URL): void {
-  const headers = { ...req.headers, host: target.host };
-  delete headers.origin; // Orthanc has no CORS; the browser's request is same-origin to us.
-  delete headers.referer;
-  const upstream = http.request(target, { method: req.method, headers }, (up) => {
-    const out: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(up.headers)) if (v !== undefined) out[k] = v;
-    res.writeHead(up.statusCode ?? 502, { ...out, ...ISOLATION_HEADERS });
-    up.pipe(res);
-  });
-  upstream.on('error', (e) => {
-    if (!res.headersSent)
-      send(res, 502, `PACS proxy: cannot reach ${target.origin} (${e.message})\n`, 'text/plain; charset=utf-8');
-    else res.destroy(e);
-  });
-  req.pipe(upstream);
-}
-
-/** Request origin as the browser sees it (for absolute URLs in the dicomjson manifest). */
-function requestOrigin(req: http.IncomingMessage): string {
-  return `http://${req.headers.host ?? '127.0.0.1'}`;
-}
-
 export function createNaServer(opts: NaServerOptions): http.Server {
   const indexHtml = path.join(opts.ohifDist, 'index.html');
+  const allowed = opts.allowedHosts ?? [];
   let manifestCache: { mtimeMs: number; manifest: DicomJsonManifest } | undefined;
 
   const readManifest = (): DicomJsonManifest | null => {
@@ -139,13 +127,35 @@ export function createNaServer(opts: NaServerOptions): http.Server {
     return manifestCache.manifest;
   };
 
+  const text = 'text/plain; charset=utf-8';
   return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const reply = (status: number, message: string, extra: Record<string, string> = {}) =>
+      send(res, status, `${message}\n`, text, extra);
+    // Host first: a page reached through a rebound DNS name gets nothing from us (and no URL is built from it).
+    const host =
+      headerCount(req, 'host') === 1 ? checkHost(req.headers.host, req.socket.localPort ?? 0, allowed) : null;
+    if (!host)
+      return reply(421, `Misdirected request: Host ${JSON.stringify(req.headers.host ?? '')} is not this server`);
+    const target = req.url ?? '/';
+    if (!target.startsWith('/')) return reply(400, 'Bad request target');
+    const refusal = crossOriginRefusal(req, host);
+    if (refusal) {
+      opts.log?.(`[server] refused cross-origin ${req.method} ${target.slice(0, 200)} (${refusal})`);
+      return reply(403, `Cross-origin ${req.method} refused (${refusal})`);
+    }
+    const url = new URL(target, 'http://localhost');
     const p = url.pathname;
     try {
-      if (opts.orthancUrl && (p.startsWith('/dicom-web/') || p === '/dicom-web' || p.startsWith('/wado'))) {
-        return proxy(req, res, new URL(p + url.search, opts.orthancUrl));
+      if (opts.orthancUrl && target.startsWith(DICOMWEB_ROOT)) {
+        const upstream = {
+          url: opts.orthancUrl,
+          authorization: opts.orthancAuthorization,
+          maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        };
+        return proxyDicomweb(req, res, upstream, reply, ISOLATION_HEADERS);
       }
+      if (p === '/wado' || p.startsWith('/wado/'))
+        return reply(404, 'WADO-URI is not offered: use WADO-RS under /dicom-web');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return send(res, 405, 'Method not allowed\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
       }
@@ -153,7 +163,7 @@ export function createNaServer(opts: NaServerOptions): http.Server {
       if (p === '/demo/study.json') {
         const m = readManifest();
         if (!m) return send(res, 404, 'No demo study\n', 'text/plain; charset=utf-8');
-        return send(res, 200, JSON.stringify(manifestWithOrigin(m, requestOrigin(req))), MIME['.json'], {
+        return send(res, 200, JSON.stringify(manifestWithOrigin(m, `http://${host}`)), MIME['.json'], {
           'Cache-Control': 'no-store',
         });
       }

@@ -28,8 +28,14 @@ beforeAll(async () => {
     seriesDescription: '23Na acq 1',
   });
   orthanc = await startOrthanc();
-  expect(await uploadFiles(orthanc.url, listDicomFiles(path.join(tmp, 'src')))).toBe(4);
-  server = createNaServer({ ohifDist: tmp, bundleDir: tmp, appConfig: '', orthancUrl: orthanc.url });
+  expect(await uploadFiles(orthanc, listDicomFiles(path.join(tmp, 'src')))).toBe(4);
+  server = createNaServer({
+    ohifDist: tmp,
+    bundleDir: tmp,
+    appConfig: '',
+    orthancUrl: orthanc.url,
+    orthancAuthorization: orthanc.authorization,
+  });
   origin = `http://127.0.0.1:${await listen(server, 0)}`;
 }, 60000);
 
@@ -40,12 +46,20 @@ afterAll(async () => {
 });
 
 describe('Orthanc behind the proxy', () => {
-  it('runs on loopback with the DICOMweb plugin and its own storage', () => {
-    const cfg = orthancConfig(8042, '/x');
-    expect(cfg).toMatchObject({ RemoteAccessAllowed: false, DicomServerEnabled: false, AuthenticationEnabled: false });
+  it('runs on loopback with the DICOMweb plugin, credentials and its own storage', async () => {
+    const cfg = orthancConfig(8042, '/x', { u: 'p' });
+    expect(cfg).toMatchObject({
+      RemoteAccessAllowed: false,
+      DicomServerEnabled: false,
+      AuthenticationEnabled: true,
+      RegisteredUsers: { u: 'p' },
+    });
+    expect(orthancConfig(8042, '/x', {}, 4242)).toMatchObject({ DicomServerEnabled: true, DicomPort: 4242 });
     expect(cfg.DicomWeb).toMatchObject({ Enable: true, Root: '/dicom-web/' });
     expect(orthanc.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(fs.existsSync(path.join(orthanc.storageDir, 'orthanc.json'))).toBe(true);
+    expect(fs.existsSync(path.join(orthanc.runDir, 'orthanc.json'))).toBe(true);
+    expect(orthanc.storageDir.startsWith(orthanc.runDir)).toBe(true);
+    expect((await fetch(`${orthanc.url}/system`)).status).toBe(401);
   });
 
   it('answers QIDO-RS through the same-origin proxy, isolation headers added', async () => {

@@ -20,7 +20,8 @@ const demo = path.join(tmp, 'demo');
 let server: http.Server;
 let origin: string;
 let upstream: http.Server;
-const upstreamSeen: Array<{ method?: string; url?: string; body: string; origin?: string }> = [];
+const upstreamSeen: Array<{ method?: string; url?: string; body: string; authorization?: string; cookie?: string }> =
+  [];
 
 beforeAll(async () => {
   fs.mkdirSync(dist, { recursive: true });
@@ -46,7 +47,8 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      upstreamSeen.push({ method: req.method, url: req.url, body, origin: req.headers.origin });
+      const { authorization, cookie } = req.headers;
+      upstreamSeen.push({ method: req.method, url: req.url, body, authorization, cookie });
       res.writeHead(201, { 'Content-Type': 'application/dicom+json' });
       res.end('[]');
     });
@@ -58,6 +60,7 @@ beforeAll(async () => {
     demoDir: demo,
     appConfig: renderAppConfig({ dataSource: 'orthanc' }),
     orthancUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    orthancAuthorization: 'Basic cGFjczpzZWNyZXQ=',
   });
   const port = await listen(server, 0);
   origin = `http://127.0.0.1:${port}`;
@@ -123,11 +126,12 @@ describe('Node server', () => {
     expect(manifestWithOrigin({ studies: [] }, 'http://x')).toEqual({ studies: [] });
   });
 
-  it('proxies DICOMweb to the PACS with method and body, without the browser Origin', async () => {
+  it('proxies STOW-RS with its body and our credentials; refuses a cross-origin POST before the PACS', async () => {
+    const stowType = 'multipart/related; type="application/dicom"; boundary=b';
     const r = await fetch(`${origin}/dicom-web/studies?PatientID=1`, {
       method: 'POST',
       body: 'stow-body',
-      headers: { Origin: 'http://evil' },
+      headers: { 'Content-Type': stowType, Origin: origin, Cookie: 'session=1', Authorization: 'Basic eDp5' },
     });
     expect(r.status).toBe(201);
     expect(r.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
@@ -135,8 +139,17 @@ describe('Node server', () => {
       method: 'POST',
       url: '/dicom-web/studies?PatientID=1',
       body: 'stow-body',
-      origin: undefined,
+      authorization: 'Basic cGFjczpzZWNyZXQ=',
+      cookie: undefined,
     });
+    const seen = upstreamSeen.length;
+    const evil = await fetch(`${origin}/dicom-web/studies`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'Content-Type': stowType, Origin: 'http://evil' },
+    });
+    expect(evil.status).toBe(403);
+    expect(upstreamSeen.length).toBe(seen);
     expect((await fetch(`${origin}/app.bundle.js`, { method: 'DELETE' })).status).toBe(405);
   });
 
@@ -182,6 +195,14 @@ describe('npm start arguments', () => {
     expect(parseStartArgs(['--pacs', '--port', '9000'])).toMatchObject({ pacs: true, port: 9000, host: '127.0.0.1' });
     expect(() => parseStartArgs(['--port', 'x'])).toThrow(/--port must be an integer/);
     expect(() => parseStartArgs(['--bogus'])).toThrow(/Unknown option --bogus/);
+    // The default proxied-body limit takes a 128³ series of 16-bit slices with room to spare; a flag changes it.
+    expect(parseStartArgs([]).maxBodyMib * 1024 * 1024).toBeGreaterThan(2 * 128 ** 3 * 4);
+    expect(parseStartArgs(['--max-body-mib', '8', '--orthanc-storage', 'pacs-store'])).toMatchObject({
+      maxBodyMib: 8,
+      orthancStorage: path.resolve('pacs-store'),
+    });
+    expect(parseStartArgs([]).orthancDicomPort).toBeUndefined();
+    expect(() => parseStartArgs(['--max-body-mib', '0'])).toThrow(/--max-body-mib must be an integer/);
   });
 
   it('prints a URL that opens the demo in our mode', () => {
