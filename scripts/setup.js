@@ -9,10 +9,14 @@ const TEST_DEBIAN_PACKAGES = {
   dcmdump: 'dcmtk',
   Orthanc: 'orthanc',
   chromium: 'chromium',
+  cc: 'gcc', // builds Orthanc's loopback bind() shim (src/server/native)
+  setpriv: 'util-linux', // Orthanc's parent-death signal
+  ss: 'iproute2', // test/security checks Orthanc's listeners
 };
 /** Packages checked by a file rather than a command. */
 const TEST_DEBIAN_FILES = {
   '/usr/share/orthanc/plugins/libOrthancDicomWeb.so': 'orthanc-dicomweb',
+  '/usr/include/dlfcn.h': 'libc6-dev',
 };
 const PYTHON_MODULES = { skimage: 'python3-skimage', dipy: 'python3-dipy' };
 

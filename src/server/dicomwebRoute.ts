@@ -82,6 +82,8 @@ export function routeDicomweb(method: string, rawTarget: string): DicomwebRoute 
   const query = q < 0 ? '' : rawTarget.slice(q);
   if (rawPath !== DICOMWEB_ROOT && !rawPath.startsWith(DICOMWEB_ROOT + '/'))
     return { ok: false, status: 404, reason: 'not a DICOMweb path' };
+  // The query goes upstream as sent: printable ASCII only (no fragment, no bytes a PACS might read as a new request).
+  if (!/^(\?[\x21-\x22\x24-\x7e]*)?$/.test(query)) return { ok: false, status: 400, reason: 'bad query string' };
   const raw = rawPath.slice(DICOMWEB_ROOT.length + 1).split('/');
   if (raw[raw.length - 1] === '') raw.pop(); // one trailing slash is harmless
   if (raw.length === 0) return { ok: false, status: 404, reason: 'not a DICOMweb resource this proxy offers' };

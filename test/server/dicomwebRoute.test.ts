@@ -47,6 +47,8 @@ describe('routeDicomweb', () => {
       ['GET', '/dicom-web/studies%00', 400],
       ['GET', '/dicom-web/%E0%A4%A', 400],
       ['GET', '/dicom-web//studies', 400],
+      ['GET', '/dicom-web/studies?a=1#x', 400],
+      ['GET', '/dicom-web/studies?a=\u00e9', 400],
       ['GET', '/dicom-web/system', 404],
       ['GET', '/dicom-web/servers/x', 404],
       ['GET', '/dicom-web/studies/1.02', 404],
