@@ -77,4 +77,12 @@ describe('architecture', () => {
       .filter((f) => imports(f).some((s) => /^@ohif\/|^@cornerstonejs\//.test(s)));
     expect(bad).toEqual([]);
   });
+
+  it('hot-loop Math/Number bindings come from src/core/math.ts, not per-module aliases', () => {
+    const bad = LAYERS.flatMap((l) => sources(path.join(SRC, l)))
+      .filter((f) => !f.endsWith(path.join('core', 'math.ts')))
+      .filter((f) => /=\s*(Math|Number)\s*;/.test(fs.readFileSync(f, 'utf8')))
+      .map((f) => path.relative(SRC, f));
+    expect(bad).toEqual([]);
+  });
 });

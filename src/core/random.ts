@@ -1,7 +1,5 @@
 // The one seeded generator of the project: xoshiro128** over four 32-bit words, Marsaglia polar normals, serialisable state.
-
-// Module-level aliases: global lookups such as `Math` are slow inside vm contexts (jest), and normals are drawn per voxel.
-const { imul, log, sqrt } = Math;
+import { imul, log, sqrt } from './math';
 
 /** Four 32-bit words, each an unsigned integer in [0, 2^32). */
 export type StateWords = [number, number, number, number];

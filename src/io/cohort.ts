@@ -6,9 +6,7 @@ import { imageTypeOf } from './dicom/read';
 import { scanDicomFolder } from './dicom/node-files';
 import type { DicomSeries } from './dicom/types';
 import { readNiftiFile } from './nifti';
-
-// Module-level alias: global lookups are slow inside vm contexts (jest), and this runs per voxel.
-const { isInteger } = Number;
+import { isInteger } from '../core/math';
 
 /** Format tag of manifest.json (bump when its meaning changes). */
 export const COHORT_FORMAT = 'sodium-denoise/cohort@1';

@@ -10,9 +10,7 @@ import {
   type Affine,
   type VolumeGeometry,
 } from './nifti-geometry';
-
-// Module-level alias: global lookups are slow inside vm contexts (jest), and this runs per voxel.
-const { isInteger } = Number;
+import { isInteger } from '../core/math';
 
 export type NiftiWriteDatatype = 'float32' | 'uint8' | 'int16';
 

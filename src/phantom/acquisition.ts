@@ -2,9 +2,7 @@
 // complex Gaussian noise (optionally passed through the same k-space window) whose magnitude is Rician.
 import { Fft, isPowerOfTwo, transformAxis } from './fft';
 import { Random } from './random';
-
-// Module-level aliases: global lookups such as `Math` are slow inside vm contexts (jest), and these run per voxel.
-const { cos, pow, sin, sqrt } = Math;
+import { cos, pow, sin, sqrt } from '../core/math';
 
 /**
  * A 1D linear operator applied line by line: out = A · in for a complex line (A is real, so real and imaginary parts

@@ -3,9 +3,7 @@
 import type { Vec3 } from '../core/volume';
 import { Random } from './random';
 import { TISSUE_LABEL, type TissueLabel } from './types';
-
-// Module-level aliases: global lookups such as `Math` are slow inside vm contexts (jest), and these run per voxel.
-const { abs, cos, max, min, sin, sqrt } = Math;
+import { abs, cos, max, min, sin, sqrt } from '../core/math';
 
 /** Label numbers copied into a plain local object: hot loops read them millions of times. */
 const L = { ...TISSUE_LABEL } as const;

@@ -1,7 +1,5 @@
 // A small in-place radix-2 complex FFT (power-of-two lengths), enough for the phantom's k-space operations.
-
-// Module-level aliases: global lookups such as `Math` are slow inside vm contexts (jest), and these run per voxel.
-const { cos, log2, sin } = Math;
+import { cos, log2, sin } from '../core/math';
 
 export function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;

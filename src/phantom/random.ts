@@ -1,8 +1,6 @@
 // Seeded pseudo-random numbers for the phantom: the core xoshiro128** generator (src/core/random.ts) with the phantom's seeding.
 import { splitmix32Words, Xoshiro128, type StateWords } from '../core/random';
-
-// Module-level aliases: global lookups such as `Math` are slow inside vm contexts (jest), and these run per voxel.
-const { cos, floor, imul, sin, sqrt } = Math;
+import { cos, floor, imul, sin, sqrt } from '../core/math';
 
 /** Mixes a string label into a 32-bit seed (FNV-1a), so each random stream of a subject is independent. */
 export function deriveSeed(seed: number, ...parts: Array<number | string>): number {

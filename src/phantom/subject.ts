@@ -7,9 +7,7 @@ import { axisPosition, buildFineModel, type FineModel } from './model';
 import { validatePhantomParams } from './params';
 import { Random, deriveSeed } from './random';
 import { TISSUE_LABEL, TISSUE_NAMES, type PhantomParams, type PhantomSubject, type TissueName } from './types';
-
-// Module-level aliases: global lookups such as `Math` are slow inside vm contexts (jest), and these run per voxel.
-const { abs, max, min } = Math;
+import { abs, max, min } from '../core/math';
 
 /** Label numbers copied into a plain local object: hot loops read them millions of times. */
 const L = { ...TISSUE_LABEL } as const;

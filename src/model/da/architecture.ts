@@ -1,5 +1,6 @@
 // The paper's denoising autoencoder (Table 1), defined once: layer sizes, weight layout, and the tfjs LayersModel.
 import { tf, tfl } from '../tf';
+import { isFiniteNumber } from '../../core/math';
 
 /** Edge of the cubic input patch (5×5×5 voxels → one denoised centre voxel). */
 export const PATCH_SIZE = 5;
@@ -81,8 +82,6 @@ export const DA_LAYER_SUMMARY: readonly string[] = [
   'Dense 256 + ReLU',
   'Dense 1 (linear)',
 ];
-
-const isFiniteNumber = Number.isFinite; // module alias: global lookups in hot loops are slow in vm contexts
 
 export function weightSize(spec: DAWeightSpec): number {
   return spec.shape.reduce((a, b) => a * b, 1);

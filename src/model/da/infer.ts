@@ -17,6 +17,7 @@ import { computeDAScale } from './normalise';
 import { checkPatchDims } from './patches';
 import { layer1Rows, paddedTileInput, planTiles, type Tile } from './tiles';
 import type { LoadedDA } from './weights-io';
+import { floor, isFiniteNumber } from '../../core/math';
 
 export interface DenoiseDAOptions {
   /** 0/1 per voxel; only voxels ≠ 0 are denoised, the rest keep their input value. Default: every voxel. */
@@ -48,10 +49,6 @@ export interface DenoiseDAResult {
   scale: number;
   tiles: number;
 }
-
-// Module aliases for hot loops (global lookups are slow inside vm contexts such as Jest's).
-const isFiniteNumber = Number.isFinite;
-const { floor } = Math;
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
 /** Working bytes per layer-2 row: the [1728] im2col row twice (JS staging + tensor) and the dense activations. */

@@ -1,7 +1,6 @@
 // Seeded Keras-default initialisation (Glorot uniform kernels, zero biases) for reproducible training runs.
 import { DA_WEIGHT_SPECS, type DAWeights, weightSize } from './architecture';
-
-const { imul } = Math; // module alias: global lookups in hot loops are slow in vm contexts (Jest)
+import { imul } from '../../core/math';
 
 /** mulberry32: a tiny, fast 32-bit PRNG; deterministic across platforms. Returns floats in [0, 1). */
 export function mulberry32(seed: number): () => number {

@@ -28,6 +28,7 @@ import {
 } from './architecture';
 import { initDAWeights } from './init';
 import { readFloat32View } from './tensor-views';
+import { isFiniteNumber, sqrt } from '../../core/math';
 
 export interface DATrainerOptions {
   /** Adam learning rate (the paper: 1e-4). */
@@ -75,10 +76,6 @@ export interface DATrainer {
 }
 
 const P = 27; // layer-1 output positions inside one patch (3×3×3)
-// Hot loops use module-level aliases: a global lookup (Math.sqrt) per iteration is ~20× slower inside Jest's vm
-// contexts, and imported constants compile to getter calls.
-const { sqrt } = Math;
-const isFiniteNumber = Number.isFinite;
 const K = TAPS;
 const PV = PATCH_VOXELS;
 const EVAL_CHUNK = 2048;

@@ -1,8 +1,6 @@
 // Seeded, serialisable random numbers for training: a checkpoint stores the state so a resumed run draws the same samples.
 import { splitmix32Words, Xoshiro128, type GeneratorState, type StateWords } from '../../core/random';
-
-// Module-level alias: global lookups such as `Math` are slow inside vm contexts (jest), and patch sampling calls int() often.
-const { floor } = Math;
+import { floor } from '../../core/math';
 
 /** The whole state of a SeededRng: four 32-bit words (xoshiro128**) plus a cached Gaussian; checkpoints store it as JSON. */
 export type RngState = GeneratorState;
