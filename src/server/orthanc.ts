@@ -170,6 +170,8 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancHa
   );
   spawnError.catch(() => undefined);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // Should the guard itself be killed (Orthanc then dies by its own parent-death signal), the run folder still goes.
+  void exited.then(() => fs.rmSync(runDir, { recursive: true, force: true }));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       child.kill('SIGTERM'); // the guard stops Orthanc (KILL after 3 s) and deletes the run folder

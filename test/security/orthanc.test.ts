@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { npmStart } from '../e2e/harness';
 import { CREDENTIALS_LINE, msUntil, nodeProcesses, orthancPid, running, startPacs } from './pacsHarness';
+import { startOrthanc } from '../../src/server/orthanc';
 import { OWNER_MARKER, RUN_DIR_PREFIX, processStartTicks, removeStaleRunDirs } from '../../src/server/orthancRunDir';
 
 jest.setTimeout(600_000);
@@ -103,5 +104,16 @@ describe('npm start -- --pacs on a busy port', () => {
     expect(await msUntil(() => orthancPid(runDir) === undefined && !fs.existsSync(runDir), 5000)).toBeLessThan(
       Infinity,
     );
+  });
+});
+
+describe('the guard between us and Orthanc', () => {
+  it('takes Orthanc and the run folder with it when it is killed itself (kill -9 of the guard)', async () => {
+    const pacs = await startOrthanc();
+    const orthanc = orthancPid(pacs.runDir)!;
+    expect(running(orthanc)).toBe(true);
+    process.kill(pacs.process.pid!, 'SIGKILL');
+    expect(await msUntil(() => !running(orthanc) && !fs.existsSync(pacs.runDir), 5000)).toBeLessThan(Infinity);
+    await pacs.stop();
   });
 });
