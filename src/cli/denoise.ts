@@ -10,12 +10,22 @@ import {
   type ReferenceKind,
 } from '../jobs/denoise';
 import type { Mask, Volume } from '../core/volume';
-import { readVolumeInput, writeVolumeOutput } from '../io/volume-file';
+import { readVolumeInput, writeVolumeOutput, type VolumeInput } from '../io/volume-file';
 import { createNodeNlmPool } from '../model/nlm/node-pool';
 import { NLM_DEFAULTS } from '../model/nlm/params';
 import { addInputOptions, loadInput, seriesIdentity, type InputOptions } from './io-options';
 import { log, type Register } from './output';
 import { intOption, numberOption } from './parse';
+import {
+  checkOutFolder,
+  DEFAULT_ADAPT_SECONDS,
+  runAdaptation,
+  summaryJson,
+  summaryLine,
+  writeAdaptedFolder,
+} from './adapt';
+import { readRepeatedAcquisitions, type RepeatedAcquisitions } from '../io/repeats';
+import { defaultWeightsSource } from '../model/da/weights-io';
 
 interface DenoiseCliOptions extends InputOptions {
   method: string;
@@ -32,6 +42,9 @@ interface DenoiseCliOptions extends InputOptions {
   reference?: string;
   referenceKind?: string;
   json?: boolean;
+  adapt?: boolean;
+  adaptSeconds?: number;
+  adaptOut?: string;
 }
 
 const REFERENCE_KINDS: readonly ReferenceKind[] = ['noise-free', 'mean-of-repeats', 'reference'];
@@ -84,6 +97,21 @@ export const registerDenoise: Register = (program, run) => {
       'reference volume (noise-free truth or mean of repeats): report pSNR and SSIM over the brain mask',
     )
     .option('--reference-kind <kind>', `what --reference is: ${REFERENCE_KINDS.join(', ')}`, 'reference')
+    .option(
+      '--adapt',
+      "DA: first adapt the weights to this study's repeated acquisitions (--in: their folder; --series: which to denoise)",
+    )
+    .addOption(
+      numberOption(
+        '--adapt-seconds <n>',
+        `with --adapt: time budget of the adaptation (default ${DEFAULT_ADAPT_SECONDS})`,
+        {
+          min: 0,
+          exclusiveMin: true,
+        },
+      ),
+    )
+    .option('--adapt-out <folder>', 'with --adapt: also save the weights used (loadable with --weights)')
     .option('--json', 'print one JSON object on stdout')
     .action(run(denoiseAction));
 };
@@ -91,7 +119,8 @@ export const registerDenoise: Register = (program, run) => {
 async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; text: string }> {
   const request = parseRequest(opts);
   const referenceKind = parseReferenceKind(opts.referenceKind);
-  const input = await loadInput(opts);
+  const adaptation = opts.adapt ? await adaptFirst(opts, request) : undefined;
+  const input = adaptation?.input ?? (await loadInput(opts));
   const { volume } = input;
   const mask = opts.mask ? await readMask(opts.mask, volume) : undefined;
   const reference = opts.reference ? (await readVolumeInput(opts.reference, { onNote: log })).volume : undefined;
@@ -127,8 +156,10 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
     backend: result.backend,
     millis: Math.round(result.millis),
     ...(result.metrics ? { metrics: result.metrics } : {}),
+    ...(adaptation ? { adaptation: { ...adaptation.summary, ...(opts.adaptOut ? { out: opts.adaptOut } : {}) } } : {}),
   };
-  return { json, text: summaryText(result, label, opts.out, output.format, output.paths.length) };
+  const text = summaryText(result, label, opts.out, output.format, output.paths.length);
+  return { json, text: adaptation ? `${adaptation.line}\n${text}` : text };
 }
 
 function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
@@ -249,4 +280,34 @@ function summaryText(r: DenoiseResult, label: string, out: string, format: strin
     );
   }
   return lines.join('\n');
+}
+
+/** `--adapt`: adapts to the repeats in --in, then denoises the one --series names (default the first) with the result. */
+async function adaptFirst(
+  opts: DenoiseCliOptions,
+  request: DenoiseRequest,
+): Promise<{ input: VolumeInput; line: string; summary: ReturnType<typeof summaryJson> }> {
+  if (request.method !== 'da') throw new Error('--adapt applies to --method da, not nlm');
+  if (opts.adaptOut) await checkOutFolder(opts.adaptOut);
+  const study = await readRepeatedAcquisitions(opts.in, log);
+  const index = pickRepeat(study, opts.series);
+  const r = await runAdaptation(study, { model: opts.weights, seconds: opts.adaptSeconds });
+  if (opts.adaptOut) await writeAdaptedFolder(opts.adaptOut, r, opts.weights ?? defaultWeightsSource());
+  request.weights = r.model;
+  const dicom = study.series?.[index];
+  return {
+    input: { volume: study.volumes[index], format: study.format, ...(dicom ? { dicom } : {}) },
+    line: summaryLine(r),
+    summary: summaryJson(r, study),
+  };
+}
+
+function pickRepeat(study: RepeatedAcquisitions, series: string | undefined): number {
+  if (series === undefined) return 0;
+  const i = study.series
+    ? study.series.findIndex((s) => s.seriesInstanceUID === series || String(s.seriesNumber) === series)
+    : Number(series) - 1;
+  if (!(i >= 0 && i < study.volumes.length))
+    throw new Error(`--series ${series} is not one of the study's repeats (${study.labels.join(', ')})`);
+  return i;
 }

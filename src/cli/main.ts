@@ -10,6 +10,7 @@ import { registerMetrics } from './metrics';
 import { registerDenoise } from './denoise';
 import { registerTrain } from './train';
 import { registerEvaluate } from './evaluate';
+import { registerAdapt } from './adapt';
 import { runAction } from './output';
 
 const program = new Command('sodium-denoise')
@@ -34,6 +35,7 @@ for (const register of [
   registerDenoise,
   registerTrain,
   registerEvaluate,
+  registerAdapt,
 ]) {
   register(program, runAction);
 }

@@ -1,0 +1,109 @@
+// The record an adapted model carries: which parent it came from, which study (a hash of its UIDs, never names),
+// the study's regime, how long it trained and what the held-out slabs said.
+import { sha256Hex } from '../../core/sha256';
+import type { ModelCard } from '../../model/da/card';
+
+/** The note a card carries when the held-out slabs showed no gain and the parent's weights were kept. */
+export const NOT_ADAPTED_NOTE = 'not adapted: no gain on held-out slabs';
+
+/** The study's noise regime as measured on its own acquisitions. */
+export interface StudyRegime {
+  /** Rician σ̂ of each acquisition (background Rayleigh estimate). */
+  sigma: number[];
+  /** Mean brain signal of the mean of repeats ÷ mean σ̂ (one acquisition's brain SNR). */
+  brainSnr: number;
+  voxelSizeMm: [number, number, number];
+  matrix: [number, number, number];
+  acquisitions: number;
+  /** How σ̂ was found. */
+  method: string;
+}
+
+export interface AdaptationRecord {
+  result: 'adapted' | typeof NOT_ADAPTED_NOTE;
+  parent: { name: string; version: string; sha256?: string; source: string };
+  /** sha256 of the study's identifiers (sorted UIDs, or the voxel data when there are none), hex. */
+  study: string;
+  regime: StudyRegime;
+  epochs: number;
+  bestEpoch: number;
+  samples: number;
+  seconds: number;
+  stopped: 'early-stopping' | 'time' | 'max-epochs';
+  /** Held-out-slab MSE (normalised units) of the parent and of the best adapted weights, in the decisive region. */
+  validation: {
+    parentLoss: number;
+    adaptedLoss: number;
+    gainPercent: number;
+    region: string;
+    samples: number;
+    byRegion: Record<string, { parentLoss: number; adaptedLoss: number; samples: number }>;
+  };
+  split: { blockSlices: number; period: number; phase: number; heldOutSlices: number; slices: number };
+  noiseLevel: number;
+  learningRate: number;
+  batchSize: number;
+}
+
+/**
+ * The study's identity for a card: sha256 of its sorted, de-duplicated identifiers (StudyInstanceUID and the
+ * repeats' SeriesInstanceUIDs). Never pass names or other patient data.
+ * @example studyHash(['1.2.3', '1.2.3.4']) // 64 hex digits
+ */
+export function studyHash(identifiers: readonly string[]): string {
+  const ids = [...new Set(identifiers.filter((s) => s.length > 0))].sort();
+  if (ids.length === 0) throw new Error('studyHash needs at least one identifier');
+  return sha256Hex(`sodium-denoise/study/v1|${ids.join('|')}`);
+}
+
+/** sha256 of the acquisitions' voxel data, for studies without UIDs (NIfTI). */
+export function voxelDataHash(volumes: readonly { data: Float32Array }[]): string {
+  const parts = volumes.map((v) => sha256Hex(new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength)));
+  return sha256Hex(`sodium-denoise/study-voxels/v1|${parts.join('|')}`);
+}
+
+/** The card of an adaptation's output: the parent's card with the adaptation recorded (and renamed when adapted). */
+export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created: string): ModelCard {
+  const adapted = record.result === 'adapted';
+  const gain = record.validation.gainPercent;
+  const card: ModelCard = {
+    ...parent,
+    ...(adapted
+      ? {
+          name: `${parent.name}-adapted`,
+          version: `${parent.version}+study.${record.study.slice(0, 12)}`,
+          created,
+        }
+      : {}),
+    training: {
+      ...parent.training,
+      ...(adapted
+        ? {
+            data: `one study's own ${record.regime.acquisitions} repeated acquisitions (study sha256 ${record.study}), starting from ${parent.name} ${parent.version}`,
+            protocol:
+              'input = one acquisition + Gaussian noise σ_add = k·σ̂; label = centre voxel of the mean of the OTHER acquisitions (independent noise); patches from brain, rest of head and background; slabs held out (footprint-free); early stopping on the held-out slabs; best weights kept',
+            learningRate: record.learningRate,
+            batchSize: record.batchSize,
+            epochs: record.epochs,
+          }
+        : {}),
+      adaptation: record,
+    },
+    metrics: adapted
+      ? {
+          heldOutMseParent: record.validation.parentLoss,
+          heldOutMse: record.validation.adaptedLoss,
+          heldOutGainPercent: gain,
+        }
+      : parent.metrics,
+    notes: [
+      ...(parent.notes ?? []),
+      adapted
+        ? `adapted to one study in ${record.seconds.toFixed(1)} s (${record.epochs} epochs): held-out-slab MSE ${gain.toFixed(2)} % lower than ${parent.name} ${parent.version}`
+        : `${NOT_ADAPTED_NOTE} (${gain.toFixed(2)} % after ${record.seconds.toFixed(1)} s); these are ${parent.name} ${parent.version}'s weights unchanged`,
+    ],
+  };
+  // The parent's checksum describes the parent's shards; the caller sets the output's own.
+  delete (card as { sha256?: string }).sha256;
+  return card;
+}

@@ -1,0 +1,407 @@
+// Adapts the DA to one study from its own repeated acquisitions, in the browser (a Web Worker) or Node: fine-tunes
+// the parent weights on Noise2Noise pairs (pairs.ts) from slices whose patches never touch the held-out slabs
+// (split.ts), stops early on those slabs or at the time budget, and keeps the parent when the slabs show no gain.
+import { computeBrainMask } from '../../core/brain-mask';
+import { estimateNoiseSigma, objectMask } from '../../core/noise';
+import { splitmix32Words } from '../../core/random';
+import { sameGrid, type Mask, type Volume, volumeLike } from '../../core/volume';
+import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
+import { computeDAScale } from '../../model/da/normalise';
+import { checkPatchDims } from '../../model/da/patches';
+import { createDATrainer } from '../../model/da/trainer';
+import type { LoadedDA } from '../../model/da/weights-io';
+import { adaptedCard, type AdaptationRecord, NOT_ADAPTED_NOTE, type StudyRegime } from './card';
+import { type CentrePool, leaveOneOutMeans, type PairAcquisition, PairSampler } from './pairs';
+import { type SlabSplit, type SlabSplitOptions, splitSlabs, voxelsOnSlices } from './split';
+
+export { NOT_ADAPTED_NOTE, studyHash, voxelDataHash, type AdaptationRecord, type StudyRegime } from './card';
+export { DEFAULT_SLAB_SPLIT, footprintSlices, splitSlabs, type SlabSplit, type SlabSplitOptions } from './split';
+export { leaveOneOutMeans, PairSampler } from './pairs';
+
+/** Shares of the patch centres: mostly brain, some of the rest of the head (scalp, tubes), a little background. */
+export const DEFAULT_REGION_SHARES = { brain: 0.7, head: 0.2, background: 0.1 } as const;
+
+export interface AdaptOptions {
+  /** Identity of the study for the card: studyHash(UIDs) or voxelDataHash(acquisitions). Never a name. */
+  study: string;
+  /** Wall-clock budget of the whole job in seconds (preparation included); it stops cleanly by then. Default 45. */
+  seconds?: number;
+  /** Adam learning rate. Default 1e-4 (the paper's). */
+  learningRate?: number;
+  batchSize?: number;
+  /**
+   * Added-noise level k (σ_add = k·σ̂), the paper's trick. Default 0: with a label independent of the input, the
+   * loss is already minimised by the denoiser for the input's own noise; added noise would train it for a higher
+   * level than it meets at inference (the paper needed k > 0 because its label contains the input).
+   */
+  noiseLevel?: number;
+  /** Batches between two validations on the held-out slabs. Default 32. */
+  stepsPerEpoch?: number;
+  /** Stop after this many validations without a lower held-out loss. Default 5. */
+  patience?: number;
+  /** Brain validation pairs drawn from the held-out slabs (fixed for the run; a quarter as many per other region). Default 2048. */
+  validationSamples?: number;
+  /** The adapted weights are kept only if their held-out loss is at least this much lower, in %. Default 0.2. */
+  minGainPercent?: number;
+  seed?: number;
+  split?: SlabSplitOptions;
+  shares?: { brain: number; head: number; background: number };
+  /** Brain mask on the acquisitions' grid; default: computed from the mean of the acquisitions. */
+  brainMask?: Mask;
+  /** tfjs backend for training (activated if needed); default the active one. */
+  backend?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: AdaptProgress) => void;
+  /** ISO time for the card's `created` (default now); tests fix it. */
+  created?: string;
+  /** Milliseconds clock the budget is measured on (default performance.now); tests drive it. */
+  clock?: () => number;
+}
+
+export interface AdaptEpoch {
+  epoch: number;
+  trainLoss: number;
+  /** Held-out loss of the decisive region (the brain). */
+  valLoss: number;
+  /** Held-out loss per region (brain, head, background). */
+  valLosses: Record<string, number>;
+  samples: number;
+  /** Seconds since the job started, at the end of this epoch's validation. */
+  elapsedSeconds: number;
+}
+
+export interface AdaptProgress {
+  stage: 'preparing' | 'validating-parent' | 'training' | 'done';
+  /** Fraction of the time budget used (0…1). */
+  fraction: number;
+  elapsedSeconds: number;
+  parentValLoss?: number;
+  bestValLoss?: number;
+  history: readonly AdaptEpoch[];
+}
+
+export interface AdaptResult {
+  /** True when the adapted weights beat the parent on the held-out slabs; otherwise `model` is the parent's. */
+  adapted: boolean;
+  /** What to denoise with: the adapted weights and their card, or the parent's weights with a "not adapted" card. */
+  model: LoadedDA;
+  record: AdaptationRecord;
+  history: AdaptEpoch[];
+  split: SlabSplit;
+}
+
+/**
+ * Fine-tunes `parent` on the study's repeated acquisitions (≥ 2, one grid) within `seconds`.
+ * @example const r = await adaptDA([acq1, acq2, acq3], await loadDA(), { study: studyHash(uids), seconds: 45 });
+ *          if (r.adapted) await denoiseVolume(acq1, { method: 'da', weights: r.model });
+ */
+export async function adaptDA(
+  acquisitions: readonly Volume[],
+  parent: LoadedDA,
+  opts: AdaptOptions,
+): Promise<AdaptResult> {
+  const clock = opts.clock ?? (() => performance.now());
+  const t0 = clock();
+  const elapsed = () => (clock() - t0) / 1000;
+  const o = resolveOptions(acquisitions, opts);
+  const history: AdaptEpoch[] = [];
+  const report = (stage: AdaptProgress['stage'], extra: Partial<AdaptProgress> = {}) =>
+    opts.onProgress?.({
+      stage,
+      fraction: Math.min(1, elapsed() / o.seconds),
+      elapsedSeconds: elapsed(),
+      history,
+      ...extra,
+    });
+  opts.signal?.throwIfAborted();
+  report('preparing');
+
+  // Regions and per-acquisition statistics, on the mean of all repeats (the best SNR the study has).
+  const grid = acquisitions[0];
+  const mean = meanVolume(acquisitions);
+  const estimates = acquisitions.map((a) => estimateNoiseSigma(a));
+  const sigmas = estimates.map((e) => e.sigma);
+  const meanSigma = sigmas.reduce((s, v) => s + v, 0) / sigmas.length;
+  const head = objectMask(mean, meanSigma);
+  const brain = opts.brainMask ?? brainMaskOrHead(mean, head);
+  const split = splitSlabs(grid.dims[2], opts.split);
+  const pools = (slices: Uint8Array): CentrePool[] => {
+    const rest = new Uint8Array(head.length);
+    const bg = new Uint8Array(head.length);
+    for (let i = 0; i < head.length; i++) {
+      rest[i] = head[i] && !brain[i] ? 1 : 0;
+      bg[i] = head[i] ? 0 : 1;
+    }
+    return [
+      { name: 'brain', voxels: voxelsOnSlices(brain, grid.dims, slices), share: o.shares.brain },
+      { name: 'head', voxels: voxelsOnSlices(rest, grid.dims, slices), share: o.shares.head },
+      { name: 'background', voxels: voxelsOnSlices(bg, grid.dims, slices), share: o.shares.background },
+    ];
+  };
+  const prepared: PairAcquisition[] = acquisitions.map((volume, i) => ({
+    volume,
+    sigma: sigmas[i],
+    scale: computeDAScale(volume.data, parent.card.normalisation),
+  }));
+  const labels = leaveOneOutMeans(acquisitions);
+  const seedWords = (k: number) => splitmix32Words((o.seed * 7919 + k) >>> 0);
+  const trainSampler = new PairSampler(prepared, pools(split.trainSlices), o.noiseLevel, seedWords(1), labels);
+  // Held-out pairs as inference sees them (no added noise), per region; the brain decides (it is what is read).
+  const valSets = pools(split.validationSlices)
+    .filter((p) => p.voxels.length > 0)
+    .map((p, k) => {
+      const count = p.name === 'brain' ? o.validationSamples : Math.ceil(o.validationSamples / 4);
+      const patches = new Float32Array(count * PATCH_VOXELS);
+      const targets = new Float32Array(count);
+      new PairSampler(prepared, [{ ...p, share: 1 }], 0, seedWords(2 + k), labels).fill(patches, targets, count, false);
+      return { name: p.name, patches, targets, count };
+    });
+  if (valSets.length === 0) throw new Error('the held-out slabs hold no voxels to validate on');
+  const decisive = valSets.find((v) => v.name === 'brain') ?? valSets[0];
+  const validate = (): Record<string, number> =>
+    Object.fromEntries(valSets.map((v) => [v.name, trainer.evaluate(v.patches, v.targets)]));
+  const regime = studyRegime(acquisitions, mean, brain, sigmas, estimates[0].method);
+
+  opts.signal?.throwIfAborted();
+  report('validating-parent');
+  const trainer = await createDATrainer({
+    learningRate: o.learningRate,
+    initialWeights: parent.weights,
+    backend: opts.backend,
+  });
+  let best: DAWeights = parent.weights;
+  let parentLoss = NaN;
+  let bestLoss = NaN;
+  let parentLosses: Record<string, number> = {};
+  let bestLosses: Record<string, number> = {};
+  let bestEpoch = 0;
+  let samples = 0;
+  let stopped: AdaptationRecord['stopped'] = 'max-epochs';
+  try {
+    let valStart = clock();
+    parentLosses = validate();
+    parentLoss = parentLosses[decisive.name];
+    bestLosses = parentLosses;
+    let valSeconds = (clock() - valStart) / 1000;
+    bestLoss = parentLoss;
+    report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
+
+    const patches = new Float32Array(o.batchSize * PATCH_VOXELS);
+    const targets = new Float32Array(o.batchSize);
+    let sinceBest = 0;
+    let stepSeconds = 0;
+    let lastYield = performance.now();
+    for (let epoch = 1; ; epoch++) {
+      let lossSum = 0;
+      let epochSamples = 0;
+      let outOfTime = false;
+      for (let step = 0; step < o.stepsPerEpoch; step++) {
+        // Leave time for the validation that closes the epoch: the budget covers it.
+        if (elapsed() + stepSeconds + valSeconds > o.seconds) {
+          outOfTime = true;
+          break;
+        }
+        const s0 = clock();
+        trainSampler.fill(patches, targets, o.batchSize);
+        const loss = trainer.step(patches, targets);
+        if (!Number.isFinite(loss)) throw new Error(`adaptation diverged: training loss ${loss} at epoch ${epoch}`);
+        stepSeconds = (clock() - s0) / 1000;
+        lossSum += loss * o.batchSize;
+        epochSamples += o.batchSize;
+        if (performance.now() - lastYield > 50) {
+          await new Promise((r) => setTimeout(r, 0)); // lets a worker see Cancel, and Node its signals
+          lastYield = performance.now();
+          opts.signal?.throwIfAborted();
+        }
+      }
+      samples += epochSamples;
+      if (epochSamples > 0) {
+        valStart = clock();
+        const losses = validate();
+        const valLoss = losses[decisive.name];
+        valSeconds = (clock() - valStart) / 1000;
+        if (!Number.isFinite(valLoss)) throw new Error(`adaptation diverged: held-out loss ${valLoss}`);
+        history.push({
+          epoch,
+          trainLoss: lossSum / epochSamples,
+          valLoss,
+          valLosses: losses,
+          samples: epochSamples,
+          elapsedSeconds: elapsed(),
+        });
+        if (valLoss < bestLoss) {
+          bestLoss = valLoss;
+          bestLosses = losses;
+          bestEpoch = epoch;
+          best = trainer.getWeights();
+          sinceBest = 0;
+        } else sinceBest++;
+        report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
+      }
+      opts.signal?.throwIfAborted();
+      if (outOfTime) {
+        stopped = 'time';
+        break;
+      }
+      if (sinceBest >= o.patience) {
+        stopped = 'early-stopping';
+        break;
+      }
+      if (epoch >= o.maxEpochs) break;
+    }
+  } finally {
+    trainer.dispose();
+  }
+
+  const gainPercent = (100 * (parentLoss - bestLoss)) / parentLoss;
+  const adapted = bestEpoch > 0 && gainPercent >= o.minGainPercent;
+  const record: AdaptationRecord = {
+    result: adapted ? 'adapted' : NOT_ADAPTED_NOTE,
+    parent: {
+      name: parent.card.name,
+      version: parent.card.version,
+      ...(typeof (parent.card as { sha256?: unknown }).sha256 === 'string'
+        ? { sha256: (parent.card as { sha256?: string }).sha256 }
+        : {}),
+      source: parent.source,
+    },
+    study: opts.study,
+    regime,
+    epochs: history.length,
+    bestEpoch: adapted ? bestEpoch : 0,
+    samples,
+    seconds: Number(elapsed().toFixed(2)),
+    stopped,
+    validation: {
+      parentLoss,
+      adaptedLoss: bestLoss,
+      gainPercent: Number(gainPercent.toFixed(3)),
+      region: decisive.name,
+      samples: decisive.count,
+      byRegion: Object.fromEntries(
+        valSets.map((v) => [
+          v.name,
+          { parentLoss: parentLosses[v.name], adaptedLoss: bestLosses[v.name], samples: v.count },
+        ]),
+      ),
+    },
+    split: {
+      ...split.options,
+      heldOutSlices: split.heldOut.reduce((s, v) => s + v, 0),
+      slices: grid.dims[2],
+    },
+    noiseLevel: o.noiseLevel,
+    learningRate: o.learningRate,
+    batchSize: o.batchSize,
+  };
+  const card = adaptedCard(parent.card, record, opts.created ?? new Date().toISOString());
+  const model: LoadedDA = {
+    weights: adapted ? cloneWeights(best) : parent.weights,
+    card,
+    source: adapted ? `adapted from ${parent.source}` : parent.source,
+  };
+  report('done', { parentValLoss: parentLoss, bestValLoss: bestLoss });
+  return { adapted, model, record, history, split };
+}
+
+interface ResolvedOptions {
+  seconds: number;
+  learningRate: number;
+  batchSize: number;
+  noiseLevel: number;
+  stepsPerEpoch: number;
+  patience: number;
+  maxEpochs: number;
+  validationSamples: number;
+  minGainPercent: number;
+  seed: number;
+  shares: { brain: number; head: number; background: number };
+}
+
+function resolveOptions(acquisitions: readonly Volume[], opts: AdaptOptions): ResolvedOptions {
+  if (!Array.isArray(acquisitions) || acquisitions.length < 2) {
+    throw new Error(`adaptation needs at least 2 repeated acquisitions of the study, got ${acquisitions?.length ?? 0}`);
+  }
+  for (const [i, a] of acquisitions.entries()) {
+    if (!a || !(a.data instanceof Float32Array)) throw new Error(`acquisition ${i + 1} is not a volume`);
+    if (i > 0 && !sameGrid(acquisitions[0], a))
+      throw new Error(`acquisition ${i + 1} is not on acquisition 1's grid (dims, spacing, origin, direction)`);
+  }
+  checkPatchDims(acquisitions[0].dims);
+  if (typeof opts.study !== 'string' || opts.study.length === 0)
+    throw new Error('adaptation needs the study identity (a hash of its UIDs)');
+  if (opts.brainMask && opts.brainMask.length !== acquisitions[0].data.length)
+    throw new Error('the brain mask is not on the acquisitions grid');
+  const o: ResolvedOptions = {
+    seconds: opts.seconds ?? 45,
+    learningRate: opts.learningRate ?? 1e-4,
+    batchSize: opts.batchSize ?? 128,
+    noiseLevel: opts.noiseLevel ?? 0,
+    stepsPerEpoch: opts.stepsPerEpoch ?? 32,
+    patience: opts.patience ?? 5,
+    maxEpochs: 10_000,
+    validationSamples: opts.validationSamples ?? 2048,
+    minGainPercent: opts.minGainPercent ?? 0.2,
+    seed: opts.seed ?? 1,
+    shares: opts.shares ?? { ...DEFAULT_REGION_SHARES },
+  };
+  const positive = (v: number, name: string) => {
+    if (!(v > 0) || !Number.isFinite(v)) throw new Error(`${name} must be a positive number, got ${v}`);
+  };
+  const positiveInt = (v: number, name: string) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
+  };
+  positive(o.seconds, 'seconds');
+  positive(o.learningRate, 'learning rate');
+  positiveInt(o.batchSize, 'batch size');
+  positiveInt(o.stepsPerEpoch, 'steps per epoch');
+  positiveInt(o.patience, 'patience');
+  positiveInt(o.validationSamples, 'validation samples');
+  if (!(o.noiseLevel >= 0)) throw new Error(`added-noise level must be ≥ 0, got ${o.noiseLevel}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${o.seed}`);
+  return o;
+}
+
+function meanVolume(volumes: readonly Volume[]): Volume {
+  const out = new Float32Array(volumes[0].data.length);
+  for (const v of volumes) for (let i = 0; i < out.length; i++) out[i] += v.data[i];
+  for (let i = 0; i < out.length; i++) out[i] /= volumes.length;
+  return volumeLike(volumes[0], out);
+}
+
+/** The automatic brain mask of the mean; the head mask when that fails (e.g. a phantom without a brain shape). */
+function brainMaskOrHead(mean: Volume, head: Mask): Mask {
+  try {
+    const m = computeBrainMask(mean);
+    if (m.some((v) => v !== 0)) return m;
+  } catch {
+    // fall through: train on the head
+  }
+  return head;
+}
+
+function studyRegime(
+  acquisitions: readonly Volume[],
+  mean: Volume,
+  brain: Mask,
+  sigmas: number[],
+  method: string,
+): StudyRegime {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < brain.length; i++)
+    if (brain[i]) {
+      sum += mean.data[i];
+      n++;
+    }
+  const meanSigma = sigmas.reduce((s, v) => s + v, 0) / sigmas.length;
+  const g = acquisitions[0];
+  return {
+    sigma: sigmas.map((s) => Number(s.toPrecision(5))),
+    brainSnr: Number((n > 0 ? sum / n / meanSigma : NaN).toFixed(2)),
+    voxelSizeMm: [...g.spacing],
+    matrix: [...g.dims],
+    acquisitions: acquisitions.length,
+    method,
+  };
+}

@@ -1,0 +1,68 @@
+// DA weights as the bytes of a weights folder (model.json, weights.bin, model-card.json), built in memory so a
+// browser or a worker can offer them for download and Node can write them; plus the model checksum.
+import { Sha256, toHex } from '../../core/sha256';
+import { tf } from '../tf';
+import { createDAModel, type DAWeights, validateWeights } from './architecture';
+import { type ModelCard, parseModelCard } from './card';
+import { MODEL_CARD_JSON, MODEL_JSON, WEIGHTS_BIN } from './weights-io';
+
+export interface WeightsFolderFiles {
+  /** File name → bytes, in the layout loadDA reads. */
+  files: Record<string, Uint8Array>;
+  /** sha256 of the weight shards in manifest order (hex): the model checksum. */
+  sha256: string;
+}
+
+/** sha256 over the weight shards' bytes in manifest order (hex): the model checksum cards carry. */
+export function weightShardsSha256(shards: readonly Uint8Array[]): string {
+  const h = new Sha256();
+  for (const s of shards) h.update(s);
+  return toHex(h.digest());
+}
+
+/**
+ * The files of a weights folder for `weights` and `card` (the card gets the checksum of these shards as `sha256`).
+ * @example const { files } = await weightsFolderFiles(weights, card); // files['model.json'], files['weights.bin'], …
+ */
+export async function weightsFolderFiles(weights: DAWeights, card: ModelCard): Promise<WeightsFolderFiles> {
+  validateWeights(weights);
+  const model = createDAModel(weights);
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  try {
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+  } finally {
+    model.dispose();
+  }
+  if (!artifacts?.weightSpecs || artifacts.weightData === undefined) throw new Error('the DA model saved no weights');
+  const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const bin = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    bin.set(new Uint8Array(p), at);
+    at += p.byteLength;
+  }
+  const modelJson = {
+    format: artifacts.format ?? 'layers-model',
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy ?? null,
+    modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
+  };
+  const sha256 = weightShardsSha256([bin]);
+  const checked = parseModelCard({ ...card, sha256 }, 'weights folder card');
+  const text = new TextEncoder();
+  return {
+    files: {
+      [MODEL_JSON]: text.encode(JSON.stringify(modelJson)),
+      [WEIGHTS_BIN]: bin,
+      [MODEL_CARD_JSON]: text.encode(JSON.stringify(checked, null, 2) + '\n'),
+    },
+    sha256,
+  };
+}

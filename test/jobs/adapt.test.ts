@@ -1,0 +1,156 @@
+// Study adaptation (jobs/adapt): Noise2Noise pairs whose label never holds the input acquisition, held-out slabs no
+// training patch touches (5³ footprint included), the refusal path, cancel, the time budget, and the card.
+// Runtime: ~1 min on the shared 2-core machine (a 32³ phantom, runs of a few seconds).
+import { createVolume, type Volume } from '../../src/core/volume';
+import { splitmix32Words } from '../../src/core/random';
+import { adaptDA, leaveOneOutMeans, PairSampler, splitSlabs, studyHash, NOT_ADAPTED_NOTE } from '../../src/jobs/adapt';
+import { voxelsOnSlices } from '../../src/jobs/adapt/split';
+import { PATCH_VOXELS } from '../../src/model/da/architecture';
+import { loadDA } from '../../src/model/da/weights-io';
+import { generateSubject, resolvePhantomParams } from '../../src/phantom';
+
+const dims: [number, number, number] = [9, 8, 40];
+const n = dims[0] * dims[1] * dims[2];
+const constant = (value: number): Volume => createVolume({ dims, data: new Float32Array(n).fill(value) });
+
+describe('pairs', () => {
+  it('labels are the mean of the OTHER acquisitions: the input acquisition never enters its label', () => {
+    // Markers 1, 10, 100, 1000: any share of the input's own marker in its label would show in the digits.
+    const markers = [1, 10, 100, 1000];
+    const acqs = markers.map(constant);
+    const labels = leaveOneOutMeans(acqs);
+    markers.forEach((m, i) => {
+      const others = markers.filter((_, j) => j !== i);
+      expect(labels[i][0]).toBeCloseTo(others.reduce((a, b) => a + b, 0) / others.length, 3);
+    });
+    const prepared = acqs.map((volume, i) => ({ volume, sigma: 1, scale: markers[i] }));
+    const all = new Int32Array(n).map((_, i) => i);
+    const sampler = new PairSampler(prepared, [{ name: 'all', voxels: all, share: 1 }], 0, splitmix32Words(4));
+    const count = 400;
+    const patches = new Float32Array(count * PATCH_VOXELS);
+    const targets = new Float32Array(count);
+    const sources = new Int32Array(count);
+    sampler.fill(patches, targets, count, true, sources);
+    const seen = new Set<number>();
+    for (let b = 0; b < count; b++) {
+      const i = sources[b];
+      seen.add(i);
+      // The input is acquisition i (normalised by its scale, k = 0: no added noise) …
+      expect(patches[b * PATCH_VOXELS + 62] * markers[i]).toBeCloseTo(markers[i], 3);
+      // … and its label is exactly the mean of the others, in the same units.
+      expect(targets[b] * markers[i]).toBeCloseTo(labels[i][0], 2);
+    }
+    expect(seen.size).toBe(markers.length);
+  });
+
+  it('a label does not change when the input acquisition changes', () => {
+    const acqs = [constant(5), constant(7), constant(11)];
+    const before = leaveOneOutMeans(acqs);
+    acqs[1].data.fill(1e6);
+    const after = leaveOneOutMeans(acqs);
+    expect(after[1]).toEqual(before[1]);
+    expect(after[0][0]).not.toBeCloseTo(before[0][0]);
+  });
+});
+
+describe('held-out slabs', () => {
+  it('hold out every fourth block of 8 slices', () => {
+    const s = splitSlabs(64);
+    const held = [...s.heldOut.keys()].filter((k) => s.heldOut[k]);
+    expect(held).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 48, 49, 50, 51, 52, 53, 54, 55]);
+    expect(s.trainSlices[13]).toBe(1);
+    expect(s.trainSlices[14]).toBe(0); // its 5³ footprint reaches slice 16
+    expect(s.trainSlices[26]).toBe(1);
+    expect(s.trainSlices[25]).toBe(0);
+  });
+
+  it.each([40, 64, 21])('no training patch reads a held-out voxel (%i slices, borders reflected)', (nz) => {
+    const d: [number, number, number] = [7, 6, nz];
+    const split = splitSlabs(nz);
+    const vol = createVolume({ dims: d });
+    const plane = d[0] * d[1];
+    const MARK = 1e6;
+    for (let i = 0; i < vol.data.length; i++) vol.data[i] = split.heldOut[Math.floor(i / plane)] ? MARK : 1;
+    const everywhere = new Uint8Array(vol.data.length).fill(1);
+    const pool = voxelsOnSlices(everywhere, d, split.trainSlices);
+    expect(pool.length).toBeGreaterThan(0);
+    const acqs = [vol, createVolume({ dims: d, data: vol.data.slice() })];
+    const sampler = new PairSampler(
+      acqs.map((volume) => ({ volume, sigma: 0.1, scale: 1 })),
+      [{ name: 'train', voxels: pool, share: 1 }],
+      1,
+      splitmix32Words(9),
+    );
+    const count = 3000;
+    const patches = new Float32Array(count * PATCH_VOXELS);
+    const targets = new Float32Array(count);
+    sampler.fill(patches, targets, count);
+    expect(patches.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(MARK / 2);
+    expect(targets.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(MARK / 2);
+  });
+
+  it('refuses a volume too thin to hold out a slab and train', () => {
+    expect(() => splitSlabs(12)).toThrow(/too few/);
+  });
+});
+
+describe('adaptDA on a phantom study', () => {
+  const subject = generateSubject(resolvePhantomParams({ matrix: 32, voxelSizeMm: 8, subjects: 1, seed: 7 }), 0);
+  const acqs = subject.acquisitions;
+  const study = studyHash(['1.2.826.0.1', '1.2.826.0.1.1', '1.2.826.0.1.2']);
+
+  it('refuses fewer than two repeats with one line', async () => {
+    const parent = await loadDA();
+    await expect(adaptDA([acqs[0]], parent, { study })).rejects.toThrow(/^adaptation needs at least 2 repeated/);
+  });
+
+  it('stops at its time budget (a driven clock: every reading advances 0.25 s) and records the comparison', async () => {
+    const parent = await loadDA();
+    let ms = 0;
+    const clock = () => (ms += 250);
+    const seconds = 12;
+    const r = await adaptDA(acqs, parent, { study, seconds, stepsPerEpoch: 3, validationSamples: 256, clock });
+    expect(r.record.stopped).toBe('time');
+    // Nothing starts that would end past the budget; the closing bookkeeping reads the clock a few more times.
+    expect(r.record.seconds).toBeLessThanOrEqual(seconds + 1);
+    expect(r.history.length).toBeGreaterThan(0);
+    expect(r.history.every((h) => h.elapsedSeconds <= seconds + 0.5)).toBe(true);
+    expect(r.record.parent).toMatchObject({ name: parent.card.name, version: parent.card.version });
+    expect(r.record.study).toBe(study);
+    expect(r.record.regime.acquisitions).toBe(3);
+    expect(r.record.regime.sigma).toHaveLength(3);
+    expect(r.record.regime.brainSnr).toBeGreaterThan(3);
+    expect(r.record.split.heldOutSlices).toBe(8);
+    const v = r.record.validation;
+    expect(v.region).toBe('brain');
+    expect(v.gainPercent).toBeCloseTo((100 * (v.parentLoss - v.adaptedLoss)) / v.parentLoss, 2);
+    if (r.adapted) {
+      expect(r.model.card.name).toBe(`${parent.card.name}-adapted`);
+      expect(v.adaptedLoss).toBeLessThan(v.parentLoss);
+    } else {
+      expect(r.model.weights).toBe(parent.weights);
+      expect(r.model.card.notes?.join(' ')).toContain(NOT_ADAPTED_NOTE);
+    }
+  });
+
+  it('cancels: rejects with the abort reason soon after Cancel, leaving the parent untouched', async () => {
+    const parent = await loadDA();
+    const before = Float32Array.from(parent.weights['conv1/kernel']);
+    const controller = new AbortController();
+    let at = 0;
+    const run = adaptDA(acqs, parent, {
+      study,
+      seconds: 120,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'training' && !controller.signal.aborted) {
+          at = performance.now();
+          controller.abort(new Error('cancelled by the user'));
+        }
+      },
+    });
+    await expect(run).rejects.toThrow('cancelled by the user');
+    expect((performance.now() - at) / 1000).toBeLessThan(10);
+    expect(parent.weights['conv1/kernel']).toEqual(before);
+  });
+});
