@@ -77,7 +77,8 @@ def main():
     ap.add_argument('--out', required=True, help='output in the same format as --in')
     ap.add_argument('--dims', help='nx,ny,nz for raw input')
     ap.add_argument('--mask', help='mask in the same format as --in (nonzero = inside)')
-    ap.add_argument('--sigma', type=float, required=True)
+    ap.add_argument('--sigma', required=True,
+                    help="noise sigma, or 'estimate' for DIPY's estimate_sigma (timed with nlmeans)")
     ap.add_argument('--patch-radius', type=int, default=1)
     ap.add_argument('--block-radius', type=int, default=5)
     ap.add_argument('--no-rician', action='store_true')
@@ -103,7 +104,13 @@ def main():
         mask = (mask != 0).astype(np.float64)
 
     t0 = time.perf_counter()
-    out = nlmeans(arr, args.sigma, mask=mask, patch_radius=args.patch_radius, block_radius=args.block_radius,
+    if args.sigma == 'estimate':
+        from dipy.denoise.noise_estimate import estimate_sigma
+        # One 3D volume: estimate_sigma returns one value for it (N=0: Gaussian-to-Rician correction off, DIPY's default).
+        sigma = float(np.asarray(estimate_sigma(arr)).ravel()[0])
+    else:
+        sigma = float(args.sigma)
+    out = nlmeans(arr, sigma, mask=mask, patch_radius=args.patch_radius, block_radius=args.block_radius,
                   rician=not args.no_rician, num_threads=args.threads)
     seconds = time.perf_counter() - t0
 
@@ -112,7 +119,7 @@ def main():
     else:
         with open(args.out, 'wb') as f:
             f.write(np.asarray(out, dtype='<f4').tobytes(order='F'))
-    json.dump({'seconds': seconds, 'dipy': dipy.__version__, 'shape': list(arr.shape), 'sigma': args.sigma,
+    json.dump({'seconds': seconds, 'dipy': dipy.__version__, 'shape': list(arr.shape), 'sigma': sigma,
                'patch_radius': args.patch_radius, 'block_radius': args.block_radius, 'rician': not args.no_rician,
                'threads': args.threads}, sys.stdout)
     sys.stdout.write('\n')

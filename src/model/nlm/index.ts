@@ -3,7 +3,9 @@
 export { nlmeans, type NlmOptions } from './nlm-cpu';
 export { NLM_DEFAULTS, resolveNlmParams, type NlmParams, type ResolvedNlmParams } from './params';
 export { createInlineNlmPool, type NlmRunControl, type NlmWorkerPool } from './pool';
-export { createNlmSlabJob, runNlmSlab, type NlmSlabJob, type NlmSlabTask } from './kernel';
+export { createNlmSlabJob, runNlmSlab, type NlmEngine, type NlmSlabJob, type NlmSlabTask } from './kernel';
+export { createNlmSimdSlabJob, nlmSimdAvailable } from './kernel-simd';
+export { createNlmJob } from './job';
 export {
   createMessageNlmPool,
   handleNlmRequest,

@@ -18,7 +18,11 @@ export interface NlmSlabTask {
   patchRadius: number;
   blockRadius: number;
   rician: boolean;
+  /** Which kernel runs it: 'simd' (kernel-simd.ts, one σ only), 'js' (this file), 'auto' (default: simd if it can). */
+  engine?: NlmEngine;
 }
+
+export type NlmEngine = 'auto' | 'simd' | 'js';
 
 /** Resumable computation of one box, so callers can report progress and stop between steps. */
 export interface NlmSlabJob {

@@ -2,7 +2,7 @@
 import type { Mask, Volume } from '../../core/volume';
 import { volumeLike } from '../../core/volume';
 import { extractGrownBox, planNlmBoxes } from './boxes';
-import type { NlmSlabTask } from './kernel';
+import type { NlmEngine, NlmSlabTask } from './kernel';
 import { resolveNlmParams, type NlmParams } from './params';
 import { createInlineNlmPool, type NlmWorkerPool } from './pool';
 
@@ -14,6 +14,8 @@ export interface NlmOptions {
   signal?: AbortSignal;
   /** Where the boxes run; default: the calling thread (yielding between steps). */
   pool?: NlmWorkerPool;
+  /** Which kernel: 'auto' (default: WebAssembly SIMD where it applies, else JS), 'simd' or 'js'. */
+  engine?: NlmEngine;
 }
 
 /** Boxes per pool thread: two keep every thread busy when the mask leaves slabs of unequal cost. */
@@ -45,6 +47,7 @@ export async function nlmeans(volume: Volume, params: NlmParams, opts: NlmOption
           patchRadius: p.patchRadius,
           blockRadius: p.blockRadius,
           rician: p.rician,
+          engine: opts.engine,
         };
         const onProgress = (f: number) => {
           fractions[i] = f;

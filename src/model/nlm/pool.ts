@@ -1,6 +1,7 @@
 // Where NLM boxes run: the NlmWorkerPool interface (Node worker_threads, browser Web Workers, or the calling thread)
 // and the same-thread fallback, which works everywhere and yields between steps so progress and abort still work.
-import { createNlmSlabJob, type NlmSlabTask } from './kernel';
+import { createNlmJob } from './job';
+import type { NlmSlabTask } from './kernel';
 
 export interface NlmRunControl {
   /** Fraction of this task done, 0…1. */
@@ -40,7 +41,7 @@ export function createInlineNlmPool(): NlmWorkerPool {
 
 async function runInline(task: NlmSlabTask, { onProgress, signal }: NlmRunControl): Promise<Float32Array> {
   signal?.throwIfAborted();
-  const job = createNlmSlabJob(task);
+  const job = createNlmJob(task);
   let chunk = 1;
   for (;;) {
     const t0 = Date.now();

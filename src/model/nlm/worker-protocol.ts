@@ -1,6 +1,7 @@
 // The messages between an NLM pool and its worker threads, the worker-side handler, and a pool over any kind of
 // message-passing worker (Node worker_threads, browser Web Workers): the transport is injected as an endpoint.
-import { createNlmSlabJob, type NlmSlabTask } from './kernel';
+import { createNlmJob } from './job';
+import type { NlmSlabTask } from './kernel';
 import type { NlmRunControl, NlmWorkerPool } from './pool';
 
 export interface NlmWorkerRequest {
@@ -29,7 +30,7 @@ export function handleNlmRequest(
   try {
     if (request?.type !== 'run')
       throw new Error(`unknown NLM worker request ${JSON.stringify((request as { type?: unknown })?.type)}`);
-    const job = createNlmSlabJob(request.task);
+    const job = createNlmJob(request.task);
     const chunk = Math.max(1, Math.ceil(job.totalSteps / 100));
     let last = Date.now();
     while (!job.step(chunk)) {
