@@ -8,6 +8,7 @@ import { renderAppConfig } from './appConfig';
 import { ensureDemoStudy, DEMO_DEFAULTS } from './demo';
 import { startOrthanc, uploadFiles, type OrthancHandle } from './orthanc';
 import { listDicomFiles } from './manifest';
+import { OPEN_MANIFEST, openDicomFolder } from './openStudy';
 import { ROUTE_NAME } from './route';
 import { DEFAULT_MAX_BODY_BYTES } from './pacsProxy';
 import { hostName } from './requestGuards';
@@ -29,6 +30,8 @@ export interface StartArgs {
   orthancStorage?: string;
   /** Orthanc's DICOM port (loopback only); default: no DICOM server. */
   orthancDicomPort?: number;
+  /** The user's own DICOM study folder (read-only), shown instead of the demo; stored to the PACS with --pacs. */
+  open?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -47,15 +50,25 @@ interface StartFlags {
   maxBodyMib: number;
   backend?: string;
   wasmThreads: boolean;
+  open?: string;
+  pacsDir?: string;
 }
 
 /** Parses `npm start -- …` flags; a bad value throws one line (e.g. `--port must be an integer in [0, 65535], got "x"`). */
 export function parseStartArgs(argv: readonly string[]): StartArgs {
   const program = new Command('npm start')
-    .usage('[-- --port 8787] [--pacs] [--host 127.0.0.1] [--demo-dir data/demo] [--demo-size 64] [--orthanc-port N]')
+    .usage(
+      '[-- --port 8787] [--pacs [--pacs-dir DIR]] [--open DICOM_FOLDER] [--host 127.0.0.1] [--demo-dir data/demo] [--demo-size 64]',
+    )
     .addOption(intOption('--port <n>', 'HTTP port (0: any free port)', PORT_RULE, Number(process.env.PORT ?? 8787)))
     .addOption(textOption('--host <host>', 'address to listen on').default('127.0.0.1'))
-    .option('--pacs', 'serve the demo study from a private Orthanc PACS (DICOMweb)', false)
+    .option('--pacs', 'serve the study from a private Orthanc PACS (DICOMweb)', false)
+    .addOption(
+      textOption('--pacs-dir <dir>', "keep the PACS's storage in this folder across runs (default: temporary)"),
+    )
+    .addOption(
+      textOption('--open <dir>', 'show your own DICOM study folder (read-only; with --pacs it is stored to the PACS)'),
+    )
     .addOption(textOption('--demo-dir <dir>', 'demo study folder').default(path.join(ROOT, 'data', 'demo')))
     .addOption(intOption('--demo-size <n>', 'demo study matrix (n³ voxels)', { min: 16, max: 256 }, DEMO_DEFAULTS.size))
     .addOption(intOption('--orthanc-port <n>', "Orthanc's HTTP port (0: any free port)", PORT_RULE, 0))
@@ -91,6 +104,9 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     throw e;
   }
   const o = program.opts<StartFlags>();
+  if (o.pacsDir && !o.pacs) throw new Error('--pacs-dir needs --pacs');
+  if (o.pacsDir && o.orthancStorage) throw new Error('--pacs-dir and --orthanc-storage name the same folder: give one');
+  const storage = o.pacsDir ?? o.orthancStorage;
   return {
     port: o.port,
     host: o.host,
@@ -99,18 +115,27 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     demoSize: o.demoSize,
     orthancHttpPort: o.orthancPort,
     maxBodyMib: o.maxBodyMib,
-    ...(o.orthancStorage !== undefined ? { orthancStorage: path.resolve(o.orthancStorage) } : {}),
+    ...(storage !== undefined ? { orthancStorage: path.resolve(storage) } : {}),
     ...(o.orthancDicomPort !== undefined ? { orthancDicomPort: o.orthancDicomPort } : {}),
     ...(o.backend ? { backend: o.backend } : {}),
     wasmThreads: o.wasmThreads,
+    ...(o.open ? { open: path.resolve(o.open) } : {}),
   };
 }
 
-/** The URL that opens the demo study in our mode. */
-export function viewerUrl(origin: string, studyUid: string, pacs: boolean): string {
+/** The URL that opens a study in our mode: from the PACS, or from a dicomjson manifest (the demo's by default). */
+export function viewerUrl(origin: string, studyUid: string, pacs: boolean, manifest = '/demo/study.json'): string {
   return pacs
     ? `${origin}/${ROUTE_NAME}/orthanc?StudyInstanceUIDs=${studyUid}`
-    : `${origin}/${ROUTE_NAME}/dicomjson?url=/demo/study.json&StudyInstanceUIDs=${studyUid}`;
+    : `${origin}/${ROUTE_NAME}/dicomjson?url=${manifest}&StudyInstanceUIDs=${studyUid}`;
+}
+
+/** One line saying what is running: which study, from where, and whether the PACS storage is kept. */
+export function modeLine(args: StartArgs, openDir?: string): string {
+  const study = openDir ? `your study from ${openDir} (read-only)` : 'the synthetic demo study';
+  if (!args.pacs) return `${study}, served as DICOM JSON (no PACS)`;
+  const storage = args.orthancStorage ? `storage kept in ${args.orthancStorage}` : 'temporary storage, deleted on exit';
+  return `PACS: ${study} stored to a private Orthanc (${storage}), viewed over DICOMweb`;
 }
 
 async function main(): Promise<void> {
@@ -123,9 +148,35 @@ async function main(): Promise<void> {
   ]) {
     if (!fs.existsSync(file)) throw new Error(`Missing ${what} (${file}): run \`npm start\`, which prepares it`);
   }
-  const demo = await ensureDemoStudy(args.demoDir, { size: args.demoSize, log: (m) => console.error(m) });
+  // --open: the user's folder is only read; no demo is generated.
+  const opened = args.open ? openDicomFolder(args.open) : undefined;
+  const demo = opened
+    ? undefined
+    : await ensureDemoStudy(args.demoDir, { size: args.demoSize, log: (m) => console.error(m) });
+  if (opened) {
+    console.error(
+      `[open] ${opened.dir}: study ${opened.studyInstanceUid} "${opened.studyDescription ?? ''}", ` +
+        `${opened.files.length} images in ${opened.manifest.studies[0].series.length} series` +
+        (opened.skipped ? ` (${opened.skipped} other files skipped)` : '') +
+        '; read-only',
+    );
+  }
 
+  // Signals stop whatever has started so far (also while the upload runs).
   let orthanc: OrthancHandle | undefined;
+  const running: { server?: ReturnType<typeof createNaServer> } = {};
+  let stopping = false;
+  const stop = async (why: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`[server] ${why}: stopping${orthanc ? ' the server and Orthanc' : ''}`);
+    running.server?.closeAllConnections?.();
+    running.server?.close();
+    await orthanc?.stop();
+    process.exit(code);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(sig));
+
   if (args.pacs) {
     orthanc = await startOrthanc({
       httpPort: args.orthancHttpPort,
@@ -133,17 +184,23 @@ async function main(): Promise<void> {
       dicomPort: args.orthancDicomPort,
       log: (m) => console.error(m),
     });
-    const n = await uploadFiles(orthanc, listDicomFiles(args.demoDir));
-    console.error(
-      `[pacs] Orthanc ${orthanc.version} at ${orthanc.url} (storage ${orthanc.storageDir}); uploaded ${n} instances`,
-    );
+    try {
+      const n = await uploadFiles(orthanc, opened ? opened.files : listDicomFiles(args.demoDir));
+      console.error(
+        `[pacs] Orthanc ${orthanc.version} at ${orthanc.url} (storage ${orthanc.storageDir}); stored ${n} instances`,
+      );
+    } catch (e) {
+      console.error(`npm start: ${(e as Error).message}`);
+      return stop('upload failed', 1);
+    }
     console.error(`[pacs] Orthanc REST credentials (mode 0600): ${orthanc.credentialsFile}`);
   }
-  const server = createNaServer({
+  const server = (running.server = createNaServer({
     ohifDist,
     bundleDir,
     weightsDir: path.join(ROOT, 'weights'),
-    demoDir: args.demoDir,
+    demoDir: opened ? undefined : args.demoDir,
+    openStudy: opened,
     appConfig: renderAppConfig({
       dataSource: args.pacs ? 'orthanc' : 'dicomjson',
       naDenoise: {
@@ -156,21 +213,21 @@ async function main(): Promise<void> {
     maxBodyBytes: args.maxBodyMib * 1024 * 1024,
     allowedHosts: [args.host],
     log: (m) => console.error(m),
-  });
+  }));
   const port = await listen(server, args.port, args.host).catch(async (e: Error) => {
     await orthanc?.stop();
     throw e;
   });
   const origin = `http://${hostName(args.host)}:${port}`;
-  const stop = async () => {
-    server.close();
-    await orthanc?.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  console.error(`[server] serving the OHIF viewer, the Denoise Na extension and the demo study (Ctrl-C to stop)`);
-  console.log(viewerUrl(origin, demo.studyInstanceUid, args.pacs));
+  console.error(`[server] mode: ${modeLine(args, opened?.dir)} (Ctrl-C to stop)`);
+  console.log(
+    viewerUrl(
+      origin,
+      opened?.studyInstanceUid ?? demo!.studyInstanceUid,
+      args.pacs,
+      opened ? OPEN_MANIFEST : undefined,
+    ),
+  );
 }
 
 if (require.main === module) {

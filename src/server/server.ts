@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { manifestWithOrigin, type DicomJsonManifest } from './manifest';
+import { OPEN_MANIFEST, OPEN_MOUNT } from './openStudy';
 import { DICOMWEB_ROOT } from './dicomwebRoute';
 import { DEFAULT_MAX_BODY_BYTES, proxyDicomweb } from './pacsProxy';
 import { checkHost, crossOriginRefusal, headerCount } from './requestGuards';
@@ -17,6 +18,8 @@ export interface NaServerOptions {
   weightsDir?: string;
   /** The demo study folder (DICOM files + study.json manifest with relative urls), served at /demo/. */
   demoDir?: string;
+  /** A user's study opened with --open: its manifest at /open/study.json, its listed files at /open/ (read-only). */
+  openStudy?: { dir: string; manifest: DicomJsonManifest };
   /** window.config source served as /app-config.js. */
   appConfig: string;
   /** Orthanc's HTTP root (e.g. http://127.0.0.1:8042): the DICOMweb routes under /dicom-web are proxied to it. */
@@ -92,7 +95,13 @@ function send(
   res.end(body);
 }
 
-function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, cache: string): boolean {
+function sendFile(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  file: string,
+  cache: string,
+  type = mimeType(file),
+): boolean {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -102,13 +111,21 @@ function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: str
   if (!stat.isFile()) return false;
   res.writeHead(200, {
     ...ISOLATION_HEADERS,
-    'Content-Type': mimeType(file),
+    'Content-Type': type,
     'Content-Length': stat.size,
     'Cache-Control': cache,
   });
   if (req.method === 'HEAD') res.end();
   else fs.createReadStream(file).pipe(res);
   return true;
+}
+
+function decodeURIComponentSafe(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
 }
 
 export function createNaServer(opts: NaServerOptions): http.Server {
@@ -126,6 +143,11 @@ export function createNaServer(opts: NaServerOptions): http.Server {
     }
     return manifestCache.manifest;
   };
+
+  // Only the files the manifest lists are served from a user's folder (not whatever else lies there).
+  const openFiles = new Set(
+    opts.openStudy?.manifest.studies.flatMap((st) => st.series.flatMap((se) => se.instances.map((i) => i.url))) ?? [],
+  );
 
   const text = 'text/plain; charset=utf-8';
   return http.createServer((req, res) => {
@@ -166,6 +188,16 @@ export function createNaServer(opts: NaServerOptions): http.Server {
         return send(res, 200, JSON.stringify(manifestWithOrigin(m, `http://${host}`)), MIME['.json'], {
           'Cache-Control': 'no-store',
         });
+      }
+      if (opts.openStudy && p === OPEN_MANIFEST) {
+        const m = manifestWithOrigin(opts.openStudy.manifest, `http://${host}`, OPEN_MOUNT);
+        return send(res, 200, JSON.stringify(m), MIME['.json'], { 'Cache-Control': 'no-store' });
+      }
+      if (opts.openStudy && p.startsWith(OPEN_MOUNT)) {
+        const rel = p.slice(OPEN_MOUNT.length);
+        const file = openFiles.has(decodeURIComponentSafe(rel) ?? '') ? safeJoin(opts.openStudy.dir, rel) : null;
+        if (file && sendFile(req, res, file, 'no-cache', MIME['.dcm'])) return;
+        return send(res, 404, `Not found: ${p}\n`, 'text/plain; charset=utf-8');
       }
       const mounts: Array<[string, string | undefined, string]> = [
         ['/na/weights/', opts.weightsDir, 'no-cache'],

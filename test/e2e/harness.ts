@@ -30,13 +30,18 @@ export interface StartedServer {
   stop(): Promise<void>;
 }
 
-/** Runs `node scripts/start.js <args>` and resolves with the one URL it prints. */
-export function npmStart(args: string[], timeoutMs = 600_000): Promise<StartedServer> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: stop() ends the server, tsx and Orthanc together
-  });
+/**
+ * Runs `node scripts/start.js <args>` and resolves with the one URL it prints. With `viaNpm`, runs the real
+ * `npm start -- <args>` instead, and stop() signals npm's process only (as a service manager would).
+ */
+export function npmStart(args: string[], timeoutMs = 600_000, opts: { viaNpm?: boolean } = {}): Promise<StartedServer> {
+  const child = opts.viaNpm
+    ? spawn('npm', ['start', '--silent', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js'), ...args], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group: stop() ends the server, tsx and Orthanc together
+      });
   let out = '';
   let err = '';
   child.stderr!.on('data', (b) => (err += b));
@@ -44,14 +49,15 @@ export function npmStart(args: string[], timeoutMs = 600_000): Promise<StartedSe
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     try {
-      process.kill(-child.pid!, 'SIGTERM');
+      process.kill(opts.viaNpm ? child.pid! : -child.pid!, 'SIGTERM');
     } catch {
       /* already gone */
     }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 8000)))]);
     clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null)
+      process.kill(opts.viaNpm ? child.pid! : -child.pid!, 'SIGKILL');
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -7,7 +7,8 @@ import * as http from 'node:http';
 import { createNaServer, listen, safeJoin, ISOLATION_HEADERS } from '../../src/server/server';
 import { buildManifest, listDicomFiles, manifestWithOrigin } from '../../src/server/manifest';
 import { renderAppConfig } from '../../src/server/appConfig';
-import { parseStartArgs, viewerUrl } from '../../src/server/main';
+import { modeLine, parseStartArgs, viewerUrl } from '../../src/server/main';
+import { OPEN_MANIFEST, openDicomFolder } from '../../src/server/openStudy';
 import { ROUTE_NAME } from '../../src/server/route';
 import { ROUTE_NAME as EXTENSION_ROUTE } from '../../src/extension/id';
 import { writeDicomSeriesFiles, newUid } from '../../src/io';
@@ -175,7 +176,8 @@ describe('app-config.js', () => {
     expect(c.extensions).toEqual(['/na/na-denoise.js']);
     expect(c.modes).toEqual(['/na/na-mode.js']);
     expect(c.defaultDataSourceName).toBe('dicomjson');
-    expect(c.dataSources.map((d: { sourceName: string }) => d.sourceName)).toEqual(['dicomjson']);
+    // dicomlocal: OHIF's /local drag-and-drop page needs a source of that name.
+    expect(c.dataSources.map((d: { sourceName: string }) => d.sourceName)).toEqual(['dicomjson', 'dicomlocal']);
   });
 
   it('points the PACS data source at the same-origin proxy with STOW', () => {
@@ -203,6 +205,18 @@ describe('npm start arguments', () => {
     });
     expect(parseStartArgs([]).orthancDicomPort).toBeUndefined();
     expect(() => parseStartArgs(['--max-body-mib', '0'])).toThrow(/--max-body-mib must be an integer/);
+    expect(parseStartArgs(['--open', 'x/y'])).toMatchObject({ open: path.resolve('x/y'), pacs: false });
+    expect(parseStartArgs(['--pacs', '--pacs-dir', 'p'])).toMatchObject({ pacs: true, orthancStorage: path.resolve('p') });
+    expect(() => parseStartArgs(['--pacs-dir', 'p'])).toThrow(/--pacs-dir needs --pacs/);
+    expect(() => parseStartArgs(['--open'])).toThrow(/--open needs a value/);
+  });
+
+  it('says which mode runs', () => {
+    const args = parseStartArgs([]);
+    expect(modeLine(args)).toBe('the synthetic demo study, served as DICOM JSON (no PACS)');
+    expect(modeLine(parseStartArgs(['--pacs']), '/d')).toBe(
+      'PACS: your study from /d (read-only) stored to a private Orthanc (temporary storage, deleted on exit), viewed over DICOMweb',
+    );
   });
 
   it('prints a URL that opens the demo in our mode', () => {
@@ -213,5 +227,52 @@ describe('npm start arguments', () => {
     expect(viewerUrl('http://127.0.0.1:8787', '1.2.3', true)).toBe(
       `http://127.0.0.1:8787/${ROUTE_NAME}/orthanc?StudyInstanceUIDs=1.2.3`,
     );
+    expect(viewerUrl('http://127.0.0.1:8787', '1.2.3', false, OPEN_MANIFEST)).toBe(
+      `http://127.0.0.1:8787/${ROUTE_NAME}/dicomjson?url=/open/study.json&StudyInstanceUIDs=1.2.3`,
+    );
+  });
+});
+
+describe('--open: a user folder, read-only', () => {
+  const userDir = path.join(tmp, 'user');
+  let opened: ReturnType<typeof openDicomFolder>;
+  let open: http.Server;
+  let openOrigin: string;
+
+  beforeAll(async () => {
+    // The demo files stand in for a user's study; names without .dcm, a stray note and a nested folder.
+    fs.mkdirSync(path.join(userDir, 'nested'), { recursive: true });
+    listDicomFiles(demo).forEach((f, k) => fs.copyFileSync(f, path.join(userDir, k % 2 ? 'nested' : '', `IM${k}`)));
+    fs.writeFileSync(path.join(userDir, 'notes.txt'), 'not DICOM');
+    opened = openDicomFolder(userDir);
+    open = createNaServer({ ohifDist: dist, bundleDir: bundle, appConfig: '', openStudy: opened });
+    openOrigin = `http://127.0.0.1:${await listen(open, 0)}`;
+  });
+  afterAll(() => new Promise<void>((r) => open.close(() => r())));
+
+  it('finds every image whatever its name, skips other files, and serves the manifest at /open/', async () => {
+    expect(opened.files).toHaveLength(listDicomFiles(demo).length);
+    expect(opened.skipped).toBe(1);
+    const m = await (await fetch(`${openOrigin}/open/study.json`)).json();
+    expect(m.studies).toHaveLength(1);
+    expect(m.studies[0].StudyInstanceUID).toBe(opened.studyInstanceUid);
+    const url = m.studies[0].series[0].instances[0].url as string;
+    expect(url).toMatch(new RegExp(`^dicomweb:${openOrigin}/open/`));
+    const r = await fetch(url.slice('dicomweb:'.length));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/dicom');
+  });
+
+  it('serves only the listed DICOM files: not the note, not anything outside', async () => {
+    expect((await fetch(`${openOrigin}/open/notes.txt`)).status).toBe(404);
+    expect((await fetch(`${openOrigin}/open/%2e%2e/secret.txt`)).status).toBe(404);
+    expect((await fetch(`${openOrigin}/demo/study.json`)).status).toBe(404);
+  });
+
+  it('rejects a missing folder, a file, and a folder without images with one line', () => {
+    expect(() => openDicomFolder(path.join(tmp, 'nope'))).toThrow(/--open: .* does not exist/);
+    expect(() => openDicomFolder(path.join(tmp, 'secret.txt'))).toThrow(/is not a folder/);
+    fs.mkdirSync(path.join(tmp, 'empty'));
+    expect(() => openDicomFolder(path.join(tmp, 'empty'))).toThrow(/no DICOM images/);
   });
 });
