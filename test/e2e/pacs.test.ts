@@ -36,16 +36,27 @@ interface PacsSeries {
   data: Float32Array;
 }
 
-/** A series as stored on the PACS: every instance fetched with WADO-URI and read by our DICOM reader. */
+/** The single part of a multipart/related WADO-RS answer (one instance). */
+function onlyPart(body: Buffer, contentType: string): ArrayBuffer {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (!boundary) throw new Error(`WADO-RS answer is not multipart: ${contentType}`);
+  const start = body.indexOf('\r\n\r\n', body.indexOf(`--${boundary}`)) + 4;
+  const end = body.indexOf(`\r\n--${boundary}`, start);
+  const part = body.subarray(start, end);
+  return part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength) as ArrayBuffer;
+}
+
+/** A series as stored on the PACS: every instance retrieved with WADO-RS and read by our DICOM reader. */
 async function pacsSeries(study: string, series: string): Promise<PacsSeries> {
   const instances = await qido(`/studies/${study}/series/${series}/instances`);
   const files = await Promise.all(
     instances.map(async (i) => {
       const sop = String(value(i, '00080018'));
-      const q = `requestType=WADO&studyUID=${study}&seriesUID=${series}&objectUID=${sop}&contentType=application/dicom`;
-      const r = await fetch(`${server.origin}/wado?${q}`);
-      if (!r.ok) throw new Error(`WADO-URI ${sop}: HTTP ${r.status}`);
-      return { name: sop, bytes: await r.arrayBuffer() };
+      const r = await fetch(`${server.origin}/dicom-web/studies/${study}/series/${series}/instances/${sop}`, {
+        headers: { Accept: 'multipart/related; type="application/dicom"' },
+      });
+      if (!r.ok) throw new Error(`WADO-RS ${sop}: HTTP ${r.status}`);
+      return { name: sop, bytes: onlyPart(Buffer.from(await r.arrayBuffer()), r.headers.get('content-type') ?? '') };
     }),
   );
   const [s] = parseDicomFiles(files);
