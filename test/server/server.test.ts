@@ -206,7 +206,10 @@ describe('npm start arguments', () => {
     expect(parseStartArgs([]).orthancDicomPort).toBeUndefined();
     expect(() => parseStartArgs(['--max-body-mib', '0'])).toThrow(/--max-body-mib must be an integer/);
     expect(parseStartArgs(['--open', 'x/y'])).toMatchObject({ open: path.resolve('x/y'), pacs: false });
-    expect(parseStartArgs(['--pacs', '--pacs-dir', 'p'])).toMatchObject({ pacs: true, orthancStorage: path.resolve('p') });
+    expect(parseStartArgs(['--pacs', '--pacs-dir', 'p'])).toMatchObject({
+      pacs: true,
+      orthancStorage: path.resolve('p'),
+    });
     expect(() => parseStartArgs(['--pacs-dir', 'p'])).toThrow(/--pacs-dir needs --pacs/);
     expect(() => parseStartArgs(['--open'])).toThrow(/--open needs a value/);
   });
