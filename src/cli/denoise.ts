@@ -27,7 +27,7 @@ import {
 import { readRepeatedAcquisitions, type RepeatedAcquisitions } from '../io/repeats';
 import { defaultWeightsSource } from '../model/da/weights-io';
 
-interface DenoiseCliOptions extends InputOptions {
+export interface DenoiseCliOptions extends InputOptions {
   method: string;
   out: string;
   mask?: string;
@@ -162,7 +162,7 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   return { json, text: adaptation ? `${adaptation.line}\n${text}` : text };
 }
 
-function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
+export function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
   if (opts.method === 'da') {
     const nlmOnly = [
       ['--sigma', opts.sigma],

@@ -11,6 +11,8 @@ import { registerDenoise } from './denoise';
 import { registerTrain } from './train';
 import { registerEvaluate } from './evaluate';
 import { registerAdapt } from './adapt';
+import { registerBatch } from './batch';
+import { registerWatch } from './watch';
 import { runAction } from './output';
 
 const program = new Command('sodium-denoise')
@@ -36,6 +38,8 @@ for (const register of [
   registerTrain,
   registerEvaluate,
   registerAdapt,
+  registerBatch,
+  registerWatch,
 ]) {
   register(program, runAction);
 }

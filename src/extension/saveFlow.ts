@@ -8,6 +8,7 @@ import { debugHook } from './debugHook';
 import { RESEARCH_LABEL } from './id';
 import { writeDicomSeries } from '../io/dicom/write';
 import { newUid } from '../io/dicom/uid';
+import { stowBody, stowContentType } from '../io/pacs/multipart';
 
 const TITLE = 'Save Na to PACS';
 
@@ -30,15 +31,7 @@ export function derivedDicomFiles(s: SavableSeries, seriesInstanceUID: string): 
   });
 }
 
-/** A STOW-RS request body: multipart/related with one application/dicom part per instance. */
-export function stowBody(files: readonly ArrayBuffer[], boundary: string): Blob {
-  const parts: BlobPart[] = [];
-  for (const f of files) {
-    parts.push(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`, f, '\r\n');
-  }
-  parts.push(`--${boundary}--\r\n`);
-  return new Blob(parts);
-}
+export { stowBody };
 
 interface StowConfig {
   wadoRoot?: string;
@@ -52,7 +45,7 @@ async function stow(wadoRoot: string, files: ArrayBuffer[], headers: Record<stri
     headers: {
       ...headers,
       Accept: 'application/dicom+json',
-      'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      'Content-Type': stowContentType(boundary),
     },
     body: stowBody(files, boundary),
   });

@@ -2,6 +2,8 @@
 // worker, so the same source, method, parameters and model always give the same SeriesInstanceUID and a repeat
 // store is a no-op on the PACS.
 import { nameBasedUid } from '../io/dicom/uid';
+import { NLM_DEFAULTS } from '../model/nlm/params';
+import type { DenoiseRequest } from './denoise';
 
 export interface DerivedSeriesKey {
   /** SeriesInstanceUID of the ORIGINAL series that was denoised. */
@@ -41,4 +43,42 @@ export function derivedSeriesUid(key: DerivedSeriesKey): string {
 /** The deterministic SOPInstanceUID of one instance (1-based InstanceNumber) of a derived series. */
 export function derivedInstanceUid(seriesInstanceUid: string, instanceNumber: number): string {
   return nameBasedUid(`sodium-denoise/derived-instance/v1|${seriesInstanceUid}|${instanceNumber}`);
+}
+
+/** What identifies the model of a request: its name, version and checksum (a LoadedDA satisfies it). */
+export interface DerivedSeriesModel {
+  card: { name: string; version: string };
+  checksum?: string;
+}
+
+/**
+ * The key of the series that denoising `sourceSeriesInstanceUid` with `request` produces: only what changes the output,
+ * with defaults resolved, so the viewer and the batch worker name the same result the same way. NLM's σ is 'estimated'
+ * unless given (the estimate is a function of the source). Known before denoising, so a worker can look first.
+ * @example derivedSeriesUid(derivedSeriesKey('1.2.3', { method: 'nlm' }))
+ */
+export function derivedSeriesKey(
+  sourceSeriesInstanceUid: string,
+  request: DenoiseRequest,
+  model?: DerivedSeriesModel,
+): DerivedSeriesKey {
+  if (request.method === 'da') {
+    if (!model) throw new Error('the DA needs its loaded model to name its derived series');
+    return {
+      sourceSeriesInstanceUid,
+      method: 'da',
+      parameters: { model: model.card.name, modelVersion: model.card.version },
+      modelChecksum: model.checksum,
+    };
+  }
+  return {
+    sourceSeriesInstanceUid,
+    method: 'nlm',
+    parameters: {
+      sigma: request.sigma ?? 'estimated',
+      patchRadius: request.patchRadius ?? NLM_DEFAULTS.patchRadius,
+      blockRadius: request.blockRadius ?? NLM_DEFAULTS.blockRadius,
+      rician: request.rician ?? NLM_DEFAULTS.rician,
+    },
+  };
 }

@@ -26,6 +26,8 @@ export interface OrthancOptions {
   log?: (message: string) => void;
   /** Milliseconds to wait for Orthanc to answer. */
   startTimeoutMs?: number;
+  /** Configuration entries to set beside ours (e.g. { StableAge: 1 } so series become stable within a test). */
+  extraConfig?: Record<string, unknown>;
 }
 
 export interface OrthancHandle {
@@ -149,7 +151,10 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancHa
   const credentialsFile = path.join(runDir, 'credentials.json');
   writePrivateFile(credentialsFile, JSON.stringify(credentials, null, 2) + '\n');
   const configFile = path.join(runDir, 'orthanc.json');
-  const config = orthancConfig(httpPort, storageDir, { [credentials.username]: credentials.password }, opts.dicomPort);
+  const config = {
+    ...orthancConfig(httpPort, storageDir, { [credentials.username]: credentials.password }, opts.dicomPort),
+    ...opts.extraConfig,
+  };
   writePrivateFile(configFile, JSON.stringify(config, null, 2));
   opts.log?.(`[pacs] starting Orthanc on 127.0.0.1:${httpPort} (storage ${storageDir})…`);
   let child: ChildProcess;

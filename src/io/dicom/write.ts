@@ -65,6 +65,9 @@ export interface DicomWriteOptions {
   accessionNumber?: string;
   studyDescription?: string;
   seriesInstanceUID?: string;
+  /** SOPInstanceUID of the instance with this 1-based InstanceNumber (default: a new random UID each); a
+   * deterministic one makes storing the same series twice a no-op on the PACS. */
+  sopInstanceUid?: (instanceNumber: number) => string;
   seriesNumber?: number;
   seriesDescription?: string;
   frameOfReferenceUID?: string;
@@ -269,7 +272,7 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
   for (let k = 0; k < nz; k++) {
     slice.set(volume.data.subarray(k * nx * ny, (k + 1) * nx * ny));
     const position = voxelToPatient(volume, 0, 0, k);
-    const sopInstanceUid = newUid();
+    const sopInstanceUid = opts.sopInstanceUid ? checkUid('SOPInstanceUID', opts.sopInstanceUid(k + 1))! : newUid();
     const dataset: DicomDataset = {
       ...common,
       SOPInstanceUID: sopInstanceUid,

@@ -2,6 +2,7 @@
 import { IS_NODE, nodeBuiltin, tf, tfl } from '../tf';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
 import { type ModelCard, parseModelCard } from './card';
+import { Sha256, toHex } from '../../core/sha256';
 
 type Fs = typeof import('node:fs');
 type Path = typeof import('node:path');
@@ -16,6 +17,9 @@ export interface LoadedDA {
   card: ModelCard;
   /** Directory or URL the weights came from (for logs and provenance). */
   source: string;
+  /** The model checksum: SHA-256 (hex) of the weight shards concatenated in manifest order; absent for weights
+   * that never were files (e.g. in training). */
+  checksum?: string;
 }
 
 /** The repository's weights/ folder in Node; 'weights/' beside the page in a browser. */
@@ -149,7 +153,9 @@ export async function loadDA(source: string = defaultWeightsSource()): Promise<L
   const weights = decodeWeights(json.weightsManifest, shards, modelUrl);
   const cardUrl = join(source, MODEL_CARD_JSON);
   const card = parseModelCard(await readJson(cardUrl), cardUrl);
-  return { weights, card, source };
+  const hash = new Sha256();
+  for (const shard of shards) hash.update(new Uint8Array(shard));
+  return { weights, card, source, checksum: toHex(hash.digest()) };
 }
 
 /** A tfjs IOHandler that saves to / loads from a directory with the standard model.json + weights.bin files (Node). */
