@@ -9,6 +9,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   da: () => import('./da'),
   nlm: () => import('./nlm'),
   train: () => import('./train'),
+  batch: () => import('./batch'),
 };
 
 function format(table: BenchTable): string {

@@ -195,7 +195,7 @@ export function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
  * The DA on `threads` worker threads, one wasm instance each (tfjs wasm is single-threaded in Node); loaded only
  * when the DA runs. Another backend than wasm runs on this thread.
  */
-function daRunnerFor(threads: number, backend: string | undefined): DARunner | undefined {
+export function daRunnerFor(threads: number, backend: string | undefined): DARunner | undefined {
   if (threads === 1 || (backend !== undefined && backend !== 'wasm')) return undefined;
   return async (volume, model, options) => {
     const { denoiseDAParallel } = await import('../model/da/node-parallel');

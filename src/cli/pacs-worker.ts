@@ -7,42 +7,60 @@ import { SingleBar } from 'cli-progress';
 import type { BatchEvent, BatchSummary } from '../jobs/pacs/batch';
 import type { PacsDenoiseJob } from '../jobs/pacs/denoiseSeries';
 import type { DenoiseRequest } from '../jobs/denoise';
-import { loadDA, type LoadedDA } from '../model/da';
+import type { LoadedDA } from '../model/da/weights-io';
+import { NLM_DEFAULTS } from '../model/nlm/params';
 import { createNodeNlmPool } from '../model/nlm/node-pool';
 import type { NlmWorkerPool } from '../model/nlm';
 import type { HttpOptions, RetryInfo } from '../io/pacs/http';
 import { authorizationHeader, CREDENTIALS_ENV, TOKEN_ENV, type AuthOptions } from './pacs-auth';
-import { parseRequest } from './denoise';
+import { daRunnerFor, parseRequest } from './denoise';
+import { choiceOption, intOption, numberOption } from './parse';
 import { log } from './output';
 
 export interface PacsWorkerCliOptions extends AuthOptions {
   method: string;
   model?: string;
-  sigma?: string;
-  patchRadius?: string;
-  blockRadius?: string;
+  sigma?: number;
+  patchRadius?: number;
+  blockRadius?: number;
   rician: boolean;
-  threads?: string;
+  threads?: number;
   backend?: string;
-  timeout: string;
-  retries: string;
-  stowBatch: string;
+  timeout: number;
+  retries: number;
+  stowBatch: number;
   json?: boolean;
 }
 
 /** Adds the denoising, connection and output flags to `batch` or `watch`. */
 export function addPacsWorkerOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--method <da|nlm>', "denoising method: da (the paper's autoencoder) or nlm (non-local means)")
+    .addOption(
+      choiceOption('--method <da|nlm>', "denoising method: da (the paper's autoencoder) or nlm (non-local means)", [
+        'da',
+        'nlm',
+      ]).makeOptionMandatory(),
+    )
     .option(
       '--model <dir>',
       "DA: weights directory (model.json, weights.bin, model-card.json); default: the repository's weights/",
     )
-    .option('--sigma <value>', 'NLM: noise σ (default: estimated from each image)')
-    .option('--patch-radius <n>', 'NLM: patch radius (default 1)')
-    .option('--block-radius <n>', 'NLM: block radius (default 5)')
+    .addOption(
+      numberOption('--sigma <value>', 'NLM: noise σ (default: estimated from each image)', {
+        min: 0,
+        exclusiveMin: true,
+      }),
+    )
+    .addOption(intOption('--patch-radius <n>', `NLM: patch radius (default ${NLM_DEFAULTS.patchRadius})`, { min: 0 }))
+    .addOption(intOption('--block-radius <n>', `NLM: block radius (default ${NLM_DEFAULTS.blockRadius})`, { min: 1 }))
     .option('--no-rician', 'NLM: no Rician bias correction')
-    .option('--threads <k>', 'NLM: worker threads for one series (default: one per core; see docs/deploy.md)')
+    .addOption(
+      intOption(
+        '--threads <k>',
+        'worker threads for one series, DA (wasm) or NLM (default: one per core; see docs/deploy.md)',
+        { min: 1 },
+      ),
+    )
     .option('--backend <name>', 'tfjs backend for the DA: wasm or cpu')
     .option('--token-file <file>', `bearer token file (default: environment variable ${TOKEN_ENV})`)
     .option(
@@ -51,17 +69,24 @@ export function addPacsWorkerOptions(cmd: Command): Command {
     )
     .option('--token-env <name>', 'read the bearer token from this environment variable')
     .option('--credentials-env <name>', 'read "user:password" from this environment variable')
-    .option('--timeout <seconds>', 'time limit per HTTP request, body included', '120')
-    .option('--retries <n>', 'retries per request on network errors, timeouts, 429 and 5xx (exponential back-off)', '4')
-    .option('--stow-batch <n>', 'instances per STOW-RS request', '16')
+    .addOption(
+      numberOption(
+        '--timeout <seconds>',
+        'time limit per HTTP request, body included',
+        { min: 0, exclusiveMin: true },
+        120,
+      ),
+    )
+    .addOption(
+      intOption(
+        '--retries <n>',
+        'retries per request on network errors, timeouts, 429 and 5xx (exponential back-off)',
+        { min: 0 },
+        4,
+      ),
+    )
+    .addOption(intOption('--stow-batch <n>', 'instances per STOW-RS request', { min: 1 }, 16))
     .option('--json', 'JSON lines on stdout: one per event, the summary last');
-}
-
-function integer(flag: string, text: string, min: number): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isInteger(v) || v < min)
-    throw new Error(`${flag} must be an integer ≥ ${min}, got "${text}"`);
-  return v;
 }
 
 /** HTTP settings from the flags: Authorization, timeout, retries; retries are reported. */
@@ -70,13 +95,10 @@ export function httpOptions(
   report: (info: RetryInfo) => void,
   signal?: AbortSignal,
 ): HttpOptions {
-  const seconds = Number(opts.timeout);
-  if (!(Number.isFinite(seconds) && seconds > 0))
-    throw new Error(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
   const authorization = authorizationHeader(opts);
   return {
-    timeoutMs: seconds * 1000,
-    retries: integer('--retries', opts.retries, 0),
+    timeoutMs: opts.timeout * 1000,
+    retries: opts.retries,
     headers: authorization ? { Authorization: authorization } : {},
     onRetry: report,
     signal,
@@ -92,7 +114,7 @@ export interface LoadedJob {
   dispose(): Promise<void>;
 }
 
-/** The denoising request with its weights loaded, and the NLM worker pool sized by --threads. */
+/** The denoising request with its weights loaded, and the worker threads (NLM pool or DA workers) sized by --threads. */
 export async function loadJob(opts: PacsWorkerCliOptions, signal?: AbortSignal): Promise<LoadedJob> {
   if (opts.method === 'nlm' && opts.model !== undefined) throw new Error('--model applies to --method da, not nlm');
   const request: DenoiseRequest = parseRequest({
@@ -104,32 +126,40 @@ export async function loadJob(opts: PacsWorkerCliOptions, signal?: AbortSignal):
     patchRadius: opts.patchRadius,
     blockRadius: opts.blockRadius,
     rician: opts.rician,
-    threads: opts.method === 'da' ? undefined : opts.threads,
   });
-  const stowBatch = integer('--stow-batch', opts.stowBatch, 1);
-  if (request.method === 'da') {
-    if (opts.threads !== undefined)
-      log('note: --threads sets NLM worker threads; the DA runs on one thread per worker');
-    const model = await loadDA(opts.model);
-    return {
-      job: { request: { ...request, weights: model }, backend: opts.backend, stowBatch, signal },
-      model,
-      description: `DA ${model.card.name} ${model.card.version}${model.checksum ? ` (sha256 ${model.checksum.slice(0, 12)}…)` : ''}`,
-      dispose: async () => undefined,
-    };
-  }
-  if (opts.backend !== undefined) throw new Error('--backend applies to --method da; NLM runs on CPU threads');
   const cores = os.availableParallelism();
-  let threads = opts.threads === undefined ? cores : integer('--threads', opts.threads, 1);
+  let threads = opts.threads ?? cores;
   if (threads > cores) {
     log(`note: --threads ${threads} is more than the ${cores} cores here; using ${cores}`);
     threads = cores;
   }
+  const plural = threads === 1 ? '' : 's';
+  const { stowBatch } = opts;
+  if (request.method === 'da') {
+    // tfjs loads only when the DA runs (NLM workers start without it).
+    const { loadDA } = await import('../model/da/weights-io');
+    const model = await loadDA(opts.model);
+    const checksum = model.checksum ? ` (sha256 ${model.checksum.slice(0, 12)}…)` : '';
+    return {
+      job: {
+        request: { ...request, weights: model },
+        backend: opts.backend,
+        daRunner: daRunnerFor(threads, opts.backend),
+        stowBatch,
+        signal,
+      },
+      model,
+      description: `DA ${model.card.name} ${model.card.version}${checksum}, ${threads} thread${plural}`,
+      dispose: async () => undefined,
+    };
+  }
+  if (opts.backend !== undefined) throw new Error('--backend applies to --method da; NLM runs on CPU threads');
   const pool: NlmWorkerPool = createNodeNlmPool(threads);
   const sigma = request.sigma === undefined ? 'σ estimated' : `σ ${request.sigma}`;
+  const p = { ...NLM_DEFAULTS, ...Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)) };
   return {
     job: { request, workerPool: pool, stowBatch, signal },
-    description: `NLM (patch ${request.patchRadius}, block ${request.blockRadius}, ${sigma}, ${request.rician ? 'Rician' : 'Gaussian'}), ${threads} thread${threads === 1 ? '' : 's'}`,
+    description: `NLM (patch ${p.patchRadius}, block ${p.blockRadius}, ${sigma}, ${p.rician ? 'Rician' : 'Gaussian'}), ${threads} thread${plural}`,
     dispose: () => pool.dispose(),
   };
 }

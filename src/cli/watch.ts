@@ -17,12 +17,13 @@ import {
   type PacsWorkerCliOptions,
 } from './pacs-worker';
 import type { Register } from './output';
+import { numberOption } from './parse';
 
 interface WatchCliOptions extends PacsWorkerCliOptions {
   orthanc: string;
   dicomweb?: string;
   stateFile: string;
-  poll: string;
+  poll: number;
   once?: boolean;
 }
 
@@ -38,7 +39,14 @@ export const registerWatch: Register = (program, run) => {
       .requiredOption('--orthanc <url>', 'Orthanc REST root, e.g. http://127.0.0.1:8042')
       .option('--dicomweb <url>', 'DICOMweb root to read and store through (default: <orthanc>/dicom-web)')
       .option('--state-file <file>', 'where the last change dealt with is kept', 'sodium-denoise-watch.json')
-      .option('--poll <seconds>', 'wait between looks at the feed when nothing is new', '5')
+      .addOption(
+        numberOption(
+          '--poll <seconds>',
+          'wait between looks at the feed when nothing is new',
+          { min: 0, exclusiveMin: true },
+          5,
+        ),
+      )
       .option('--once', 'deal with the changes there are now, then exit (cron, tests)'),
   ).action(run(watchAction));
 };
@@ -57,8 +65,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 async function watchAction(opts: WatchCliOptions): Promise<{ json: unknown; text: string }> {
-  const pollMs = Number(opts.poll) * 1000;
-  if (!(pollMs > 0)) throw new Error(`--poll must be a positive number of seconds, got "${opts.poll}"`);
+  const pollMs = opts.poll * 1000;
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('stopped by signal'));
   process.once('SIGINT', stop);

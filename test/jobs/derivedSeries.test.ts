@@ -1,4 +1,4 @@
-import { derivedInstanceUid, derivedSeriesUid } from '../../src/jobs/derivedSeries';
+import { derivedInstanceUid, derivedSeriesKey, derivedSeriesUid } from '../../src/jobs/derivedSeries';
 import { isValidUid } from '../../src/io/dicom/uid';
 
 describe('derivedSeriesUid', () => {
@@ -32,5 +32,33 @@ describe('derivedSeriesUid', () => {
     expect(derivedInstanceUid(series, 1)).toBe(derivedInstanceUid(series, 1));
     expect(derivedInstanceUid(series, 1)).not.toBe(derivedInstanceUid(series, 2));
     expect(isValidUid(derivedInstanceUid(series, 64))).toBe(true);
+  });
+});
+
+describe('derivedSeriesKey', () => {
+  const source = '2.25.4937439759020562795083752578306181753';
+  const model = { card: { name: 'sodium-da', version: '1.0.0' }, checksum: 'ab'.repeat(32) };
+
+  it('resolves NLM defaults, so a request that spells them out names the same series', () => {
+    const implicit = derivedSeriesUid(derivedSeriesKey(source, { method: 'nlm' }));
+    const explicit = derivedSeriesUid(
+      derivedSeriesKey(source, { method: 'nlm', patchRadius: 1, blockRadius: 5, rician: true, implementation: 'tf' }),
+    );
+    expect(explicit).toBe(implicit);
+    expect(derivedSeriesUid(derivedSeriesKey(source, { method: 'nlm', sigma: 12 }))).not.toBe(implicit);
+  });
+
+  it('names a DA result by the model name, version and checksum, and needs the model', () => {
+    const uid = derivedSeriesUid(derivedSeriesKey(source, { method: 'da' }, model));
+    const retrained = derivedSeriesUid(
+      derivedSeriesKey(source, { method: 'da' }, { ...model, checksum: 'cd'.repeat(32) }),
+    );
+    expect(retrained).not.toBe(uid);
+    expect(derivedSeriesKey(source, { method: 'da' }, model)).toMatchObject({
+      method: 'da',
+      parameters: { model: 'sodium-da', modelVersion: '1.0.0' },
+      modelChecksum: model.checksum,
+    });
+    expect(() => derivedSeriesKey(source, { method: 'da' })).toThrow(/needs its loaded model/);
   });
 });

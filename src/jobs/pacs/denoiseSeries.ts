@@ -10,7 +10,13 @@ import type { DicomwebClient } from '../../io/pacs/dicomweb';
 import { HttpError } from '../../io/pacs/http';
 import type { LoadedDA } from '../../model/da';
 import type { NlmWorkerPool } from '../../model/nlm';
-import { denoiseVolume, type DenoiseParameters, type DenoiseRequest, type DenoiseResult } from '../denoise';
+import {
+  denoiseVolume,
+  type DARunner,
+  type DenoiseParameters,
+  type DenoiseRequest,
+  type DenoiseResult,
+} from '../denoise';
 import { derivedInstanceUid, derivedSeriesKey, derivedSeriesUid } from '../derivedSeries';
 import { classifyingAttributes, classifySeries, type PacsSeries } from './series';
 
@@ -21,6 +27,8 @@ export interface PacsDenoiseJob {
   /** The DA request must carry its loaded weights (their checksum names the result). */
   request: DenoiseRequest;
   workerPool?: NlmWorkerPool;
+  /** Runs the DA (e.g. on worker threads); default: denoiseDA on this thread. */
+  daRunner?: DARunner;
   backend?: string;
   /** Instances per STOW-RS request (default 16). */
   stowBatch?: number;
@@ -144,6 +152,7 @@ async function denoiseOrSkip(client: DicomwebClient, series: PacsSeries, job: Pa
   const t0 = performance.now();
   const result = await denoiseVolume(volume, job.request, {
     workerPool: job.workerPool,
+    daRunner: job.daRunner,
     backend: job.backend,
     signal: job.signal,
     onProgress: (f, stage) => progress(0.05 + 0.85 * f, stage ?? 'Denoising'),
