@@ -26,7 +26,7 @@ interface Measured {
 async function runConfig(studies: GeneratedStudy[], workers: number, threads: number): Promise<Measured> {
   const orthanc = await startOrthanc();
   try {
-    for (const s of studies) await uploadFiles(orthanc.url, s.files);
+    for (const s of studies) await uploadFiles(orthanc, s.files);
     const t0 = performance.now();
     const runs = Array.from({ length: workers }, (_, i) =>
       startCli([
@@ -40,6 +40,8 @@ async function runConfig(studies: GeneratedStudy[], workers: number, threads: nu
         '--threads',
         String(threads),
         '--json',
+        '--credentials-file',
+        orthanc.credentialsFile,
       ]),
     );
     const results = await Promise.all(runs.map((r) => r.done));

@@ -20,6 +20,8 @@ jest.setTimeout(300_000);
 const STUDIES = 20;
 const SLICES = 24;
 const NLM_ARGS = ['--method', 'nlm', '--block-radius', '2', '--threads', '1', '--json'];
+/** The worker's flags for our Orthanc: its REST credentials from the 0600 file it writes. */
+const auth = () => ['--credentials-file', orthanc.credentialsFile];
 const nlmUid = (source: string) => derivedSeriesUid(derivedSeriesKey(source, { method: 'nlm', blockRadius: 2 }));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'na-batch-test-'));
@@ -33,7 +35,7 @@ interface OrthancSeries {
 }
 
 async function rest<T>(p: string, init?: RequestInit): Promise<T> {
-  const r = await fetch(`${orthanc.url}${p}`, init);
+  const r = await fetch(`${orthanc.url}${p}`, { ...init, headers: { Authorization: orthanc.authorization } });
   if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`);
   return (await r.json()) as T;
 }
@@ -59,7 +61,9 @@ async function expectPacsState(derived: (s: GeneratedStudy) => string[]): Promis
         continue;
       }
       for (const id of s.Instances) {
-        const r = await fetch(`${orthanc.url}/instances/${id}/file`);
+        const r = await fetch(`${orthanc.url}/instances/${id}/file`, {
+          headers: { Authorization: orthanc.authorization },
+        });
         stored.push(sha(new Uint8Array(await r.arrayBuffer())));
       }
     }
@@ -110,7 +114,7 @@ function killingProxy(target: string, onSecondStow: () => void): Promise<{ url: 
 beforeAll(async () => {
   studies = await writeStudies(path.join(tmp, 'studies'), STUDIES, SLICES);
   orthanc = await startOrthanc({ storageDir: path.join(tmp, 'orthanc'), extraConfig: { StableAge: 1 } });
-  for (const s of studies) await uploadFiles(orthanc.url, s.files);
+  for (const s of studies) await uploadFiles(orthanc, s.files);
 });
 
 afterAll(async () => {
@@ -128,7 +132,17 @@ describe('batch: three shard workers on one PACS', () => {
     const proxy = await killingProxy(dicomweb, () => victimRun?.kill('SIGKILL'));
     const runs = [0, 1, 2].map((i) => {
       const url = i === victim ? proxy.url : dicomweb;
-      const run = startCli(['batch', '--dicomweb', url, '--shard', `${i}/3`, '--stow-batch', '8', ...NLM_ARGS]);
+      const run = startCli([
+        'batch',
+        '--dicomweb',
+        url,
+        '--shard',
+        `${i}/3`,
+        '--stow-batch',
+        '8',
+        ...NLM_ARGS,
+        ...auth(),
+      ]);
       if (i === victim) victimRun = run;
       return run;
     });
@@ -148,7 +162,8 @@ describe('batch: three shard workers on one PACS', () => {
       expect(summaryOf(results[i]).counts).toMatchObject({ failed: 0, done: perShard[i] });
     }
 
-    const rerun = await startCli(['batch', '--dicomweb', dicomweb, '--shard', `${victim}/3`, ...NLM_ARGS]).done;
+    const rerun = await startCli(['batch', '--dicomweb', dicomweb, '--shard', `${victim}/3`, ...NLM_ARGS, ...auth()])
+      .done;
     expect(rerun.code).toBe(0);
     expect(summaryOf(rerun).counts).toMatchObject({ done: perShard[victim], failed: 0 });
     const repaired = rerun.events.find((e) => e.event === 'end' && e.repaired === true);
@@ -162,7 +177,9 @@ describe('batch: three shard workers on one PACS', () => {
 
     // The repaired series has the deterministic instance UIDs and one series date and time throughout.
     const instances = (await (
-      await fetch(`${dicomweb}/studies/${killedIn?.study}/series/${partialUid}/instances?includefield=00080031`)
+      await fetch(`${dicomweb}/studies/${killedIn?.study}/series/${partialUid}/instances?includefield=00080031`, {
+        headers: { Authorization: orthanc.authorization },
+      })
     ).json()) as Array<Record<string, { Value: string[] }>>;
     expect(instances.map((i) => i['00080018'].Value[0]).sort()).toEqual(
       Array.from({ length: SLICES }, (_, k) => derivedInstanceUid(partialUid, k + 1)).sort(),
@@ -170,7 +187,7 @@ describe('batch: three shard workers on one PACS', () => {
     expect(new Set(instances.map((i) => i['00080031'].Value[0])).size).toBe(1);
 
     // A whole-PACS pass finds nothing left to do.
-    const check = await startCli(['batch', '--dicomweb', dicomweb, '--dry-run', ...NLM_ARGS]).done;
+    const check = await startCli(['batch', '--dicomweb', dicomweb, '--dry-run', ...NLM_ARGS, ...auth()]).done;
     expect(check.code).toBe(0);
     expect(summaryOf(check).counts).toMatchObject({
       done: 0,
@@ -183,7 +200,13 @@ describe('batch: three shard workers on one PACS', () => {
   });
 
   it('the DA through the viewer server’s /dicom-web proxy: a second, DA-derived series naming its model', async () => {
-    const server = createNaServer({ ohifDist: tmp, bundleDir: tmp, appConfig: '', orthancUrl: orthanc.url });
+    const server = createNaServer({
+      ohifDist: tmp,
+      bundleDir: tmp,
+      appConfig: '',
+      orthancUrl: orthanc.url,
+      orthancAuthorization: orthanc.authorization,
+    });
     const origin = `http://127.0.0.1:${await listen(server, 0)}`;
     try {
       const study = studies[0];
@@ -223,10 +246,10 @@ describe('batch: three shard workers on one PACS', () => {
 describe('watch: denoising on arrival', () => {
   it('denoises a study stored while it runs, and after a restart redoes nothing', async () => {
     const state = path.join(tmp, 'watch-state.json');
-    const args = ['watch', '--orthanc', orthanc.url, '--state-file', state, '--poll', '0.5', ...NLM_ARGS];
+    const args = ['watch', '--orthanc', orthanc.url, '--state-file', state, '--poll', '0.5', ...NLM_ARGS, ...auth()];
     const watch = startCli(args);
     const [late] = await writeStudies(path.join(tmp, 'late'), 1, SLICES, STUDIES);
-    await uploadFiles(orthanc.url, late.files);
+    await uploadFiles(orthanc, late.files);
     const end = await watch.waitFor((e) => e.event === 'end' && e.series === late.sodiumSeriesUid, 180_000);
     expect(end).toMatchObject({ status: 'done', derivedSeriesUid: nlmUid(late.sodiumSeriesUid), stored: SLICES });
     watch.kill('SIGTERM');
