@@ -3,6 +3,7 @@ import type { ExtensionParams } from './ohif';
 import { COMMANDS } from './id';
 import { runDenoise, type DenoiseCommandOptions } from './denoiseFlow';
 import { runSave } from './saveFlow';
+import { runAdapt } from './adaptFlow';
 
 export default function getCommandsModule(params: ExtensionParams) {
   return {
@@ -10,6 +11,7 @@ export default function getCommandsModule(params: ExtensionParams) {
     definitions: {
       [COMMANDS.denoise]: { commandFn: (options: DenoiseCommandOptions) => runDenoise(params, options ?? {}) },
       [COMMANDS.saveToPacs]: { commandFn: () => runSave(params) },
+      [COMMANDS.adapt]: { commandFn: () => runAdapt(params) },
     },
   };
 }

@@ -20,11 +20,15 @@ import { newUid } from '../io/dicom/uid';
 import type { Volume } from '../core/volume';
 import { meanVolume } from './meanVolume';
 import { options } from './options';
+import type { LoadedDA } from '../model/da/weights-io';
 
 export interface DenoiseCommandOptions {
   method?: EngineMethod;
   /** NLM parameters overriding window.config.naDenoise.nlm. */
   nlm?: NlmOptions;
+  /** DA weights other than the deployment's (adapted to this study), and what the overlay says about them. */
+  model?: LoadedDA;
+  adaptation?: NaOverlayInfo['adaptation'];
 }
 
 const TITLE = 'Denoise Na';
@@ -123,6 +127,7 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       volume: loaded.volume,
       reference,
       nlm: opts.nlm,
+      weights: opts.model,
       signal: abort.signal,
       onProgress: (f, message) => panel.update(f, message),
     });
@@ -130,7 +135,7 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
     for (const n of run.notices)
       uiNotificationService.show({ title: TITLE, message: n, type: 'warning', duration: 8000 });
 
-    const uid = addDerivedSets(params, source, loaded, run, label, reference, repeats.length + 1);
+    const uid = addDerivedSets(params, source, loaded, run, label, reference, repeats.length + 1, opts.adaptation);
     hook.lastResult = {
       method: label,
       backend: run.backend,
@@ -199,6 +204,7 @@ function addDerivedSets(
   label: MethodLabel,
   reference: Volume | undefined,
   referenceCount: number,
+  adaptation?: NaOverlayInfo['adaptation'],
 ): { denoised: string; reference?: string } {
   const { displaySetService } = params.servicesManager.services;
   const sets: DisplaySet[] = [];
@@ -214,6 +220,7 @@ function addDerivedSets(
     millis: run.millis,
     referenceCount,
     ...quality,
+    ...(adaptation ? { adaptation } : {}),
   };
   const imageIds = derivedVolume.imageIds?.length ? [...derivedVolume.imageIds] : [...loaded.imageIds];
   sets.push(
@@ -233,7 +240,7 @@ function addDerivedSets(
     method: label,
     parameters: { ...run.parameters, backend: run.backend },
     seriesInstanceUID,
-    seriesDescription: derivedSeriesDescription('denoised', label),
+    seriesDescription: derivedSeriesDescription('denoised', label, 0, adaptation?.adapted),
     seriesNumber: derivedSeriesNumber(source, 'denoised'),
     source: {
       seriesInstanceUID: source.SeriesInstanceUID,

@@ -24,8 +24,9 @@ export interface DerivedDisplaySetInput {
   extra?: Record<string, unknown>;
 }
 
-export function derivedSeriesDescription(role: DerivedRole, method: MethodLabel, repeats = 0): string {
-  return role === 'denoised' ? `Na ${method} denoised` : `Na reference (mean of ${repeats} acquisitions)`;
+export function derivedSeriesDescription(role: DerivedRole, method: MethodLabel, repeats = 0, adapted = false): string {
+  if (role === 'reference') return `Na reference (mean of ${repeats} acquisitions)`;
+  return adapted ? `Na ${method} adapted denoised` : `Na ${method} denoised`;
 }
 
 /** Series number clear of the source's: 100 + source for denoised (like the CLI's DICOM writer), 200 + for the reference. */
@@ -37,7 +38,7 @@ export function derivedSeriesNumber(source: DisplaySet, role: DerivedRole): numb
 export function buildDerivedDisplaySet(input: DerivedDisplaySetInput): DisplaySet {
   const { source, role, method } = input;
   const repeats = input.overlay.referenceCount ?? 0;
-  const SeriesDescription = derivedSeriesDescription(role, method, repeats);
+  const SeriesDescription = derivedSeriesDescription(role, method, repeats, input.overlay.adaptation?.adapted);
   const SeriesNumber = derivedSeriesNumber(source, role);
   // Patched copies: the overlay and hanging-protocol matching read the instance's own series attributes.
   const instances: NaturalInstance[] = (source.instances ?? []).map((inst, k) => ({

@@ -1,6 +1,7 @@
 // The browser side of the shared denoising job: picks the tfjs backend once (WASM paths beside the bundle), then
 // calls src/jobs' denoiseVolume, so the viewer and the CLI compute the same thing.
 import { denoiseVolume, type DenoiseParameters, type DenoiseRequest } from '../jobs/denoise';
+import type { LoadedDA } from '../model/da/weights-io';
 import { configureWasmPaths, selectBackend, type BackendSelection } from '../model';
 import { tf } from '../model/tf';
 import { resolveBrainMask } from '../core/brain-mask';
@@ -66,6 +67,8 @@ export interface EngineInput {
   /** Mean of the repeated acquisitions (source included), when the study has repeats. */
   reference?: Volume;
   nlm?: NlmOptions;
+  /** DA weights to use instead of the deployment's (e.g. adapted to this study). */
+  weights?: LoadedDA;
   onProgress?: (fraction: number, message: string) => void;
   signal?: AbortSignal;
 }
@@ -79,15 +82,17 @@ export interface NlmOptions {
   implementation?: 'cpu' | 'tf';
 }
 
-export function denoiseRequest(method: EngineMethod, nlm: NlmOptions | undefined): DenoiseRequest {
-  return method === 'da' ? { method: 'da', weights: options().weightsUrl } : { method: 'nlm', ...(nlm ?? {}) };
+export function denoiseRequest(method: EngineMethod, nlm: NlmOptions | undefined, weights?: LoadedDA): DenoiseRequest {
+  return method === 'da'
+    ? { method: 'da', weights: weights ?? options().weightsUrl }
+    : { method: 'nlm', ...(nlm ?? {}) };
 }
 
 export async function runEngine(input: EngineInput): Promise<EngineRun> {
   const { method, volume, reference, signal } = input;
   const sel = await engineBackend();
   signal?.throwIfAborted();
-  const request = denoiseRequest(method, input.nlm ?? options().nlm);
+  const request = denoiseRequest(method, input.nlm ?? options().nlm, input.weights);
   // No mask: the whole volume is denoised exactly as the CLI does; metrics use the input's automatic brain mask (see jobs/denoise-metrics).
   const result = await denoiseVolume(volume, request, {
     onProgress: (f, stage) => input.onProgress?.(f, stage ?? (method === 'da' ? 'Denoising (DA)' : 'Denoising (NLM)')),

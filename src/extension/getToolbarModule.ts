@@ -3,6 +3,7 @@ import type { EvaluateResult, ExtensionParams, ToolbarButtonDefinition } from '.
 import { BUTTONS, COMMANDS, EVALUATORS } from './id';
 import { checkSodiumSeries } from './sodium';
 import { activeDisplaySet } from './viewerState';
+import { adaptUnavailableReason } from './adaptAvailability';
 
 /** Button definitions, registered on every mode entry (entering a mode resets the toolbar). */
 export const toolbarButtons: ToolbarButtonDefinition[] = [
@@ -29,6 +30,17 @@ export const toolbarButtons: ToolbarButtonDefinition[] = [
     },
   },
   {
+    id: BUTTONS.adapt,
+    uiType: 'ohif.toolButton',
+    props: {
+      icon: 'tool-layout',
+      label: 'Adapt DA to this study',
+      tooltip: "Fine-tune the DA on this study's own repeated acquisitions (in this browser), then denoise",
+      commands: COMMANDS.adapt,
+      evaluate: EVALUATORS.adapt,
+    },
+  },
+  {
     id: BUTTONS.save,
     uiType: 'ohif.toolButton',
     props: {
@@ -50,6 +62,14 @@ export default function getToolbarModule({ servicesManager }: ExtensionParams) {
       evaluate: ({ viewportId }: { viewportId?: string }): EvaluateResult => {
         const check = checkSodiumSeries(activeDisplaySet(servicesManager, viewportId));
         return check.ok ? { disabled: false } : { disabled: true, disabledText: check.reason };
+      },
+    },
+    {
+      name: EVALUATORS.adapt,
+      evaluate: ({ viewportId }: { viewportId?: string }): EvaluateResult => {
+        const all = servicesManager.services.displaySetService.getActiveDisplaySets();
+        const reason = adaptUnavailableReason(activeDisplaySet(servicesManager, viewportId), all);
+        return reason ? { disabled: true, disabledText: reason } : { disabled: false };
       },
     },
     {

@@ -7,17 +7,20 @@ export const ROUTE_NAME = 'sodium';
 export const COMMANDS = {
   denoise: 'naDenoise',
   saveToPacs: 'naSaveToPacs',
+  adapt: 'naAdaptDA',
 } as const;
 
 export const BUTTONS = {
   denoiseDA: 'NaDenoise',
   denoiseNLM: 'NaDenoiseNLM',
   save: 'NaSaveToPacs',
+  adapt: 'NaAdaptDA',
 } as const;
 
 export const EVALUATORS = {
   denoise: 'evaluate.naDenoise',
   save: 'evaluate.naSave',
+  adapt: 'evaluate.naAdapt',
 } as const;
 
 export const HANGING_PROTOCOL_ID = 'naCompare';

@@ -16,6 +16,8 @@ export interface NaOverlayInfo {
   snr?: number;
   /** How many acquisitions the reference averages (source included). */
   referenceCount?: number;
+  /** Set when the DA ran with weights adapted to this study (or tried to: `adapted` false keeps the shipped ones). */
+  adaptation?: { parent: string; seconds: number; gainPercent: number; adapted: boolean };
 }
 
 export function formatMillis(ms: number): string {
@@ -44,7 +46,14 @@ export function overlayLines(info: NaOverlayInfo): string[] {
       const run = [info.backend?.toUpperCase(), info.millis !== undefined ? formatMillis(info.millis) : '']
         .filter(Boolean)
         .join(' · ');
-      return [`Na ${info.method} denoised`, run, ...quality(info), ...researchLabelLines()].filter(Boolean);
+      const a = info.adaptation;
+      const adapted = a
+        ? a.adapted
+          ? `adapted from ${a.parent}: ${a.seconds.toFixed(0)} s, held-out gain ${a.gainPercent.toFixed(1)} %`
+          : `not adapted: no gain on held-out slabs (${a.gainPercent.toFixed(1)} %)`
+        : '';
+      const title = a?.adapted ? `Na ${info.method} (adapted) denoised` : `Na ${info.method} denoised`;
+      return [title, adapted, run, ...quality(info), ...researchLabelLines()].filter(Boolean);
     }
     case 'original':
       return ['Original', ...quality(info)];
