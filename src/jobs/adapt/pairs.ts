@@ -2,6 +2,7 @@
 // acquisition (plus the paper's added Gaussian noise), the label is the centre voxel of the mean of the OTHER
 // acquisitions. The label's noise is then independent of the input's, so the network is not pulled towards the
 // input's own noise (the paper's mean-of-three label contains the input).
+import { floor } from '../../core/math';
 import { Xoshiro128 } from '../../core/random';
 import type { Volume } from '../../core/volume';
 import { PATCH_VOXELS } from '../../model/da/architecture';
@@ -84,8 +85,8 @@ export class PairSampler {
       let p = 0;
       while (p < this.cumulative.length - 1 && u >= this.cumulative[p]) p++;
       const pool = this.pools[p].voxels;
-      const v = pool[Math.floor(rng.next() * pool.length)];
-      const i = Math.floor(rng.next() * this.acquisitions.length);
+      const v = pool[floor(rng.next() * pool.length)];
+      const i = floor(rng.next() * this.acquisitions.length);
       const acq = this.acquisitions[i];
       this.centre[0] = v;
       const patch = patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS);

@@ -1,6 +1,7 @@
 // Which voxels adaptation may train on and which it validates on: slabs of slices are held out, and a training
 // patch's whole 5×5×5 footprint (after the border reflection) stays out of them, so no held-out voxel ever reaches the
 // network during training, as input or as label.
+import { floor } from '../../core/math';
 import type { Mask } from '../../core/volume';
 import { PATCH_RADIUS } from '../../model/da/architecture';
 import { reflectIndex } from '../../model/da/patches';
@@ -40,7 +41,7 @@ export function splitSlabs(nz: number, opts: SlabSplitOptions = {}): SlabSplit {
   if (!Number.isInteger(o.phase) || o.phase < 0 || o.phase >= o.period)
     throw new Error(`slab split: phase must be an integer in 0…${o.period - 1}, got ${o.phase}`);
   const heldOut = new Uint8Array(nz);
-  for (let k = 0; k < nz; k++) heldOut[k] = Math.floor(k / o.blockSlices) % o.period === o.phase ? 1 : 0;
+  for (let k = 0; k < nz; k++) heldOut[k] = floor(k / o.blockSlices) % o.period === o.phase ? 1 : 0;
   const trainSlices = new Uint8Array(nz);
   for (let k = 0; k < nz; k++) trainSlices[k] = footprintSlices(k, nz).every((z) => !heldOut[z]) ? 1 : 0;
   const held = heldOut.reduce((s, v) => s + v, 0);
@@ -64,8 +65,8 @@ export function footprintSlices(k: number, nz: number): number[] {
 export function voxelsOnSlices(mask: Mask, dims: readonly number[], slices: Uint8Array): Int32Array {
   const plane = dims[0] * dims[1];
   let n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] && slices[Math.floor(i / plane)]) n++;
+  for (let i = 0; i < mask.length; i++) if (mask[i] && slices[floor(i / plane)]) n++;
   const out = new Int32Array(n);
-  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] && slices[Math.floor(i / plane)]) out[j++] = i;
+  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] && slices[floor(i / plane)]) out[j++] = i;
   return out;
 }
