@@ -1,14 +1,13 @@
 // Node: one entry point for CLI inputs and outputs — a .nii/.nii.gz file or a DICOM series folder, either way.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'fflate';
 import type { Volume } from '../core/volume';
 import { scanDicomFolder, writeDicomSeriesFiles } from './dicom/node-files';
 import { noImagesMessage } from './dicom/read';
 import { describeSeries, scanSummaries } from './dicom/summary';
 import type { DicomScan, DicomSeries, RejectedSeries } from './dicom/types';
 import type { DicomDerivation, DicomWriteOptions } from './dicom/write';
-import { readNiftiFile, writeNifti, type NiftiWriteOptions } from './nifti';
+import { encodeNifti, gzipNifti, readNiftiFile, type NiftiWriteOptions } from './nifti';
 
 export type VolumeFormat = 'nifti' | 'dicom';
 
@@ -148,9 +147,10 @@ export async function writeVolumeOutput(
   const format = opts.format ?? (isNiftiPath(outputPath) ? 'nifti' : 'dicom');
   if (format === 'nifti') {
     if (!isNiftiPath(outputPath)) throw new Error(`NIfTI output must be named *.nii.gz or *.nii, not ${outputPath}`);
-    const gz = writeNifti(volume, opts.nifti);
+    const gzipped = /\.gz$/i.test(outputPath);
+    const bytes = gzipped ? await gzipNifti(volume, opts.nifti) : encodeNifti(volume, opts.nifti);
     await fs.mkdir(path.dirname(path.resolve(outputPath)), { recursive: true });
-    await fs.writeFile(outputPath, /\.gz$/i.test(outputPath) ? gz : gunzipSync(gz));
+    await fs.writeFile(outputPath, bytes);
     return { format, paths: [outputPath] };
   }
   if (isNiftiPath(outputPath)) throw new Error(`DICOM output is a folder; ${outputPath} looks like a NIfTI file name`);
