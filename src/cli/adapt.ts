@@ -5,7 +5,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { adaptDA, studyHash, voxelDataHash, type AdaptResult } from '../jobs/adapt';
 import { readRepeatedAcquisitions, type RepeatedAcquisitions } from '../io/repeats';
-import { defaultWeightsSource, loadDA, MODEL_CARD_JSON, MODEL_JSON } from '../model/da/weights-io';
+import { writeFolderAtomic } from '../io/atomic-write';
+import { assertOutputSafe, outputForm } from '../io/output-safety';
+import { checkShardPath, defaultWeightsSource, loadDA, MODEL_CARD_JSON, MODEL_JSON } from '../model/da/weights-io';
 import { weightShardsSha256, weightsFolderFiles } from '../model/da/weights-bytes';
 import { log, type Register } from './output';
 import { intOption, numberOption } from './parse';
@@ -47,6 +49,12 @@ export const registerAdapt: Register = (program, run) => {
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (o: AdaptCliOptions) => {
+        const out = { flag: '--out', path: o.out };
+        outputForm(out, ['folder'], 'the weights');
+        assertOutputSafe(out, [
+          { flag: '--in', path: o.in },
+          { flag: '--model', path: o.model ?? defaultWeightsSource() },
+        ]);
         await checkOutFolder(o.out);
         const study = await readRepeatedAcquisitions(o.in, log);
         const r = await runAdaptation(study, {
@@ -123,7 +131,11 @@ export function summaryJson(r: AdaptResult, study: RepeatedAcquisitions) {
  * shards byte for byte with the "not adapted" card. Returns the model checksum the card carries.
  */
 export async function writeAdaptedFolder(out: string, r: AdaptResult, parentDir: string): Promise<string> {
-  await fs.mkdir(out, { recursive: true });
+  // Built beside `out` and renamed into place: an interrupted write never leaves half a weights folder.
+  return writeFolderAtomic(out, (tmp) => fillAdaptedFolder(tmp, r, parentDir));
+}
+
+async function fillAdaptedFolder(out: string, r: AdaptResult, parentDir: string): Promise<string> {
   if (r.adapted) {
     const { files, sha256 } = await weightsFolderFiles(r.model.weights, r.model.card);
     for (const [name, bytes] of Object.entries(files)) await fs.writeFile(path.join(out, name), bytes);
@@ -135,8 +147,7 @@ export async function writeAdaptedFolder(out: string, r: AdaptResult, parentDir:
   const shards = modelJson.weightsManifest.flatMap((g) => g.paths);
   const bytes: Uint8Array[] = [];
   for (const shard of shards) {
-    if (path.isAbsolute(shard) || shard.split(/[\\/]/).includes('..'))
-      throw new Error(`${parentDir}/${MODEL_JSON} names a shard outside its folder: ${shard}`);
+    checkShardPath(shard, path.join(parentDir, MODEL_JSON));
     const b = await fs.readFile(path.join(parentDir, shard));
     bytes.push(b);
     await fs.mkdir(path.dirname(path.join(out, shard)), { recursive: true });

@@ -2,6 +2,7 @@
 import type { DicomSeries } from '../io/dicom/types';
 import { isValidUid } from '../io/dicom/uid';
 import type { DicomWriteOptions } from '../io/dicom/write';
+import { assertOutputSafe, outputForm } from '../io/output-safety';
 import { writeVolumeOutput } from '../io/volume-file';
 import { addInputOptions, loadInput, seriesIdentity, summarizeVolume, type InputOptions } from './io-options';
 import type { Register } from './output';
@@ -68,8 +69,14 @@ export const registerConvert: Register = (program, run) => {
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (opts: ConvertOptions) => {
+        const out = { flag: '--out', path: opts.out };
+        const format = outputForm(out, ['nifti', 'folder']) === 'nifti' ? 'nifti' : 'dicom';
+        assertOutputSafe(out, [{ flag: '--in', path: opts.in }]);
         const input = await loadInput(opts);
-        const output = await writeVolumeOutput(opts.out, input.volume, { dicom: dicomOptions(opts, input.dicom) });
+        const output = await writeVolumeOutput(opts.out, input.volume, {
+          format,
+          dicom: dicomOptions(opts, input.dicom),
+        });
         const summary = summarizeVolume(input.volume);
         const json = {
           input: {

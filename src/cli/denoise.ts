@@ -1,6 +1,5 @@
 // `sodium-denoise denoise`: DA or NLM on a DICOM series or NIfTI volume → a DERIVED DICOM series (or NIfTI), through
 // the same denoiseVolume job the viewer runs; progress on stderr, summary (or --json) on stdout.
-import * as os from 'node:os';
 import { SingleBar } from 'cli-progress';
 import {
   denoiseVolume,
@@ -10,11 +9,13 @@ import {
   type ReferenceKind,
 } from '../jobs/denoise';
 import type { Mask, Volume } from '../core/volume';
+import { assertOutputSafe, outputForm } from '../io/output-safety';
 import { readVolumeInput, writeVolumeOutput, type VolumeInput } from '../io/volume-file';
 import { createNodeNlmPool } from '../model/nlm/node-pool';
 import { NLM_DEFAULTS } from '../model/nlm/params';
 import { addInputOptions, loadInput, seriesIdentity, type InputOptions } from './io-options';
 import { log, type Register } from './output';
+import { threadCount, threadsOption } from './threads';
 import { intOption, numberOption } from './parse';
 import {
   checkOutFolder,
@@ -70,10 +71,8 @@ export const registerDenoise: Register = (program, run) => {
     )
     .option('--backend <name>', 'tfjs backend for the DA and --implementation tf: wasm or cpu')
     .addOption(
-      numberOption('--sigma <value>', 'NLM: noise σ (default: estimated from the image background)', {
-        min: 0,
-        exclusiveMin: true,
-      }),
+      // Any number here: whether σ suits the image is checked in one place, checkNlmSigma (model/nlm/params.ts).
+      numberOption('--sigma <value>', 'NLM: noise σ (default: estimated from the image background)', {}),
     )
     .addOption(
       intOption('--patch-radius <n>', `NLM: patch radius, DIPY patch_radius (default ${NLM_DEFAULTS.patchRadius})`, {
@@ -89,9 +88,7 @@ export const registerDenoise: Register = (program, run) => {
     )
     .option('--no-rician', 'NLM: no Rician bias correction (DIPY rician=False)')
     .option('--implementation <cpu|tf>', 'NLM: cpu (TypeScript kernel on worker threads, default) or tf (tfjs ops)')
-    .addOption(
-      intOption('--threads <n>', 'worker threads for the DA (wasm) and NLM cpu (default: one per core)', { min: 1 }),
-    )
+    .addOption(threadsOption('worker threads for the DA (wasm) and NLM cpu'))
     .option(
       '--reference <path>',
       'reference volume (noise-free truth or mean of repeats): report pSNR and SSIM over the brain mask',
@@ -119,12 +116,26 @@ export const registerDenoise: Register = (program, run) => {
 async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; text: string }> {
   const request = parseRequest(opts);
   const referenceKind = parseReferenceKind(opts.referenceKind);
+  const out = { flag: '--out', path: opts.out };
+  const format = outputForm(out, ['nifti', 'folder']) === 'nifti' ? 'nifti' : 'dicom';
+  const inputs = [
+    { flag: '--in', path: opts.in },
+    opts.mask === undefined ? undefined : { flag: '--mask', path: opts.mask },
+    opts.reference === undefined ? undefined : { flag: '--reference', path: opts.reference },
+    opts.weights === undefined ? undefined : { flag: '--weights', path: opts.weights },
+  ];
+  assertOutputSafe(out, inputs);
+  if (opts.adaptOut !== undefined) {
+    const adaptOut = { flag: '--adapt-out', path: opts.adaptOut };
+    outputForm(adaptOut, ['folder'], 'the weights');
+    assertOutputSafe(adaptOut, [...inputs, out]);
+  }
   const adaptation = opts.adapt ? await adaptFirst(opts, request) : undefined;
   const input = adaptation?.input ?? (await loadInput(opts));
   const { volume } = input;
   const mask = opts.mask ? await readMask(opts.mask, volume) : undefined;
   const reference = opts.reference ? (await readVolumeInput(opts.reference, { onNote: log })).volume : undefined;
-  const threads = opts.threads ?? os.availableParallelism();
+  const threads = threadCount(opts.threads);
   const pool = request.method === 'nlm' && request.implementation !== 'tf' ? createNodeNlmPool(threads) : undefined;
   const daRunner = request.method === 'da' ? daRunnerFor(threads, opts.backend) : undefined;
   const progress = createProgress();
@@ -145,6 +156,7 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   }
   const label = methodLabel(result);
   const output = await writeVolumeOutput(opts.out, result.volume, {
+    format,
     source: input.dicom,
     derivation: { method: label, parameters: result.parameters },
   });

@@ -1,6 +1,7 @@
 // `sodium-denoise evaluate`: NLM vs DA on cohort subjects against the mean of three and the phantom truth — pSNR, SSIM,
 // relative improvements, TSC error, tube bias, lesion contrast, paired tests — as Markdown, JSON, CSV and a figure.
 import * as path from 'node:path';
+import { assertOutputSafe, outputForm } from '../io/output-safety';
 import { log, type Register } from './output';
 
 /** What evaluation needs, tfjs included: loaded when `evaluate` runs, so other commands start without it. */
@@ -45,6 +46,14 @@ export const registerEvaluate: Register = (program, run) => {
           loadDA,
           openCohortSource,
         } = await loadEvaluation();
+        if (o.out !== undefined) {
+          const out = { flag: '--out', path: o.out };
+          outputForm(out, ['folder'], 'the report');
+          assertOutputSafe(out, [
+            { flag: '--cohort', path: o.cohort },
+            { flag: '--weights', path: o.weights ?? defaultWeightsSource() },
+          ]);
+        }
         const reason = await activateBackend(o.backend);
         if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
         const cohort = await openCohortSource(o.cohort);

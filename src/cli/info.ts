@@ -1,5 +1,7 @@
 // `sodium-denoise info`: the series in a DICOM folder, or one volume's grid, geometry and value range.
+import { describeNonFinite, findNonFinite } from '../core/finite';
 import type { Volume } from '../core/volume';
+import { noImagesMessage } from '../io/dicom/read';
 import { describeSeries, scanSummaries } from '../io/dicom/summary';
 import type { DicomSeries } from '../io/dicom/types';
 import { isNiftiPath, scanVolumeInput } from '../io/volume-file';
@@ -20,11 +22,19 @@ interface InfoOptions extends InputOptions {
 
 function volumeReport(path: string, format: 'nifti' | 'dicom', volume: Volume, dicom: DicomSeries | undefined) {
   const summary = summarizeVolume(volume);
-  const json = { path, format, ...(dicom ? { series: seriesIdentity(dicom) } : {}), volume: summary };
+  const nonFinite = findNonFinite(volume);
+  const json = {
+    path,
+    format,
+    ...(dicom ? { series: seriesIdentity(dicom) } : {}),
+    volume: summary,
+    ...(nonFinite ? { nonFinite } : {}),
+  };
   const head = dicom
     ? `DICOM series #${dicom.seriesNumber ?? '?'} "${dicom.seriesDescription ?? ''}" (${dicom.modality ?? '?'}, nucleus ${dicom.imagedNucleus ?? 'not recorded'})\nUID       ${dicom.seriesInstanceUID}`
     : `NIfTI ${path}`;
-  return { json, text: `${head}\n${formatVolumeSummary(summary)}` };
+  const warning = nonFinite ? `\nwarning   the image ${describeNonFinite(nonFinite)}` : '';
+  return { json, text: `${head}\n${formatVolumeSummary(summary)}${warning}` };
 }
 
 export const registerInfo: Register = (program, run) => {
@@ -38,7 +48,10 @@ export const registerInfo: Register = (program, run) => {
         if (!stat) throw new Error(`Input ${opts.in} does not exist`);
         // A folder without --series: list its series, unless it holds exactly one readable series.
         if (stat.isDirectory() && opts.series === undefined) {
-          const scan = await scanVolumeInput(opts.in, { onNote: (note) => log(note) });
+          const scan = await scanVolumeInput(opts.in);
+          if (scan.series.length + scan.rejected.length === 0)
+            throw new Error(`${opts.in}: ${noImagesMessage(scan.files, scan.notes)}`);
+          scan.notes.forEach((note) => log(note));
           if (scan.series.length === 1 && scan.rejected.length === 0) {
             return volumeReport(opts.in, 'dicom', scan.series[0].volume, scan.series[0]);
           }

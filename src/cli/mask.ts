@@ -1,11 +1,13 @@
 // `sodium-denoise mask`: the automatic sodium brain mask of a volume, written as a uint8 NIfTI (1 = brain).
 import { brainMaskSteps } from '../core/brain-mask';
 import { countMask, maskVolumeMl } from '../core/mask';
+import { describeNonFinite, findNonFinite, zeroNonFinite } from '../core/finite';
 import { estimateNoiseSigma } from '../core/noise';
 import { volumeLike } from '../core/volume';
-import { isNiftiPath, writeVolumeOutput } from '../io/volume-file';
+import { assertOutputSafe, outputForm } from '../io/output-safety';
+import { writeVolumeOutput } from '../io/volume-file';
 import { addInputOptions, loadInput, type InputOptions } from './io-options';
-import type { Register } from './output';
+import { log, type Register } from './output';
 
 interface MaskOptions extends InputOptions {
   out: string;
@@ -25,10 +27,13 @@ export const registerMask: Register = (program, run) => {
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (opts: MaskOptions) => {
-        if (!isNiftiPath(opts.out))
-          throw new Error(`--out must name a NIfTI file (*.nii.gz or *.nii), not ${opts.out}`);
+        const out = { flag: '--out', path: opts.out };
+        outputForm(out, ['nifti']);
+        assertOutputSafe(out, [{ flag: '--in', path: opts.in }]);
         const { volume, format } = await loadInput(opts);
-        const noise = estimateNoiseSigma(volume);
+        const nonFinite = findNonFinite(volume);
+        if (nonFinite) log(`warning: ${opts.in} ${describeNonFinite(nonFinite)}; they are never labelled brain`);
+        const noise = estimateNoiseSigma(zeroNonFinite(volume));
         const steps = brainMaskSteps(volume, { noiseSigma: noise.sigma });
         const voxels = countMask(steps.mask);
         const maskVolume = volumeLike(volume, Float32Array.from(steps.mask));

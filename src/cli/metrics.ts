@@ -1,6 +1,7 @@
 // `sodium-denoise metrics`: the paper's pSNR and SSIM of an image against a reference over the brain mask
 // (a given mask, or the automatic one computed from the reference).
 import { resolveBrainMask } from '../core/brain-mask';
+import { assertFiniteVolume } from '../core/finite';
 import { countMask, maskVolumeMl } from '../core/mask';
 import { dataRange, psnr, ssim3d } from '../core/metrics';
 import { sameGrid, type Mask, type Volume } from '../core/volume';
@@ -60,6 +61,8 @@ export const registerMetrics: Register = (program, run) => {
           })
         ).volume;
         const img = (await loadInput(opts)).volume;
+        assertFiniteVolume(ref, `--ref ${opts.ref}`, 'pSNR and SSIM need finite values');
+        assertFiniteVolume(img, `--in ${opts.in}`, 'pSNR and SSIM need finite values');
         if (!img.dims.every((d, i) => d === ref.dims[i])) {
           throw new Error(
             `--in has dims [${img.dims.join(', ')}] but --ref has [${ref.dims.join(', ')}]: both must share one grid`,

@@ -1,7 +1,6 @@
 // What `batch` and `watch` share: the denoising flags, PACS connection flags (credentials only from files or the
 // environment), the loaded job (weights, NLM worker pool) and the reporting of series events (a bar on a terminal,
 // a line per series in a log, JSON lines with --json).
-import * as os from 'node:os';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { BatchEvent, BatchSummary } from '../jobs/pacs/batch';
@@ -16,6 +15,7 @@ import { authorizationHeader, CREDENTIALS_ENV, TOKEN_ENV, type AuthOptions } fro
 import { daRunnerFor, parseRequest } from './denoise';
 import { choiceOption, intOption, numberOption } from './parse';
 import { log } from './output';
+import { threadCount } from './threads';
 
 export interface PacsWorkerCliOptions extends AuthOptions {
   method: string;
@@ -46,10 +46,8 @@ export function addPacsWorkerOptions(cmd: Command): Command {
       "DA: weights directory (model.json, weights.bin, model-card.json); default: the repository's weights/",
     )
     .addOption(
-      numberOption('--sigma <value>', 'NLM: noise σ (default: estimated from each image)', {
-        min: 0,
-        exclusiveMin: true,
-      }),
+      // Any number here: whether σ suits each image is checked in one place, checkNlmSigma (model/nlm/params.ts).
+      numberOption('--sigma <value>', 'NLM: noise σ (default: estimated from each image)', {}),
     )
     .addOption(intOption('--patch-radius <n>', `NLM: patch radius (default ${NLM_DEFAULTS.patchRadius})`, { min: 0 }))
     .addOption(intOption('--block-radius <n>', `NLM: block radius (default ${NLM_DEFAULTS.blockRadius})`, { min: 1 }))
@@ -127,12 +125,7 @@ export async function loadJob(opts: PacsWorkerCliOptions, signal?: AbortSignal):
     blockRadius: opts.blockRadius,
     rician: opts.rician,
   });
-  const cores = os.availableParallelism();
-  let threads = opts.threads ?? cores;
-  if (threads > cores) {
-    log(`note: --threads ${threads} is more than the ${cores} cores here; using ${cores}`);
-    threads = cores;
-  }
+  const threads = threadCount(opts.threads);
   const plural = threads === 1 ? '' : 's';
   const { stowBatch } = opts;
   if (request.method === 'da') {

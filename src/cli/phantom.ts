@@ -2,7 +2,9 @@
 import { writeCohort } from '../phantom/cohort-writer';
 import { DEFAULT_PHANTOM_PARAMS } from '../phantom/params';
 import type { PhantomParamsInput } from '../phantom/types';
+import { assertOutputSafe, outputForm } from '../io/output-safety';
 import { log, type Register } from './output';
+import { threadCount, threadsOption } from './threads';
 import { intOption, numberOption, type NumberRule } from './parse';
 
 const POSITIVE: NumberRule = { min: 0, exclusiveMin: true };
@@ -19,7 +21,7 @@ interface PhantomCliOptions {
   noise?: string;
   dicom: boolean;
   fieldStrength: number;
-  workers?: number;
+  threads?: number;
   quiet?: boolean;
   json?: boolean;
 }
@@ -96,11 +98,7 @@ export const registerPhantom: Register = (program, run) => {
         3,
       ),
     )
-    .addOption(
-      intOption('--workers <n>', 'worker threads generating subjects in parallel (default: one per core, at most 8)', {
-        min: 1,
-      }),
-    )
+    .addOption(threadsOption('worker threads generating subjects in parallel'))
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'print one JSON object on stdout')
     .action(
@@ -119,7 +117,11 @@ export const registerPhantom: Register = (program, run) => {
             throw new Error(`--noise must be 'apodised' or 'white', got "${o.noise}"`);
           input.noise = o.noise;
         }
-        const { fieldStrength: fieldStrengthT, workers } = o;
+        const out = { flag: '--out', path: o.out };
+        outputForm(out, ['folder'], 'the cohort');
+        assertOutputSafe(out, []);
+        const fieldStrengthT = o.fieldStrength;
+        const workers = o.threads === undefined ? undefined : threadCount(o.threads);
         const result = await writeCohort(o.out, { ...input, dicom: o.dicom, fieldStrengthT, workers }, (p) => {
           if (!o.quiet) log(`[phantom] ${p.id} written (${p.done}/${p.total}, ${(p.elapsedMs / 1000).toFixed(1)} s)`);
         });
@@ -130,7 +132,7 @@ export const registerPhantom: Register = (program, run) => {
         const json = {
           out: result.outDir,
           seconds: Number(seconds.toFixed(2)),
-          workers: result.workers,
+          threads: result.workers,
           subjects: m.subjects.length,
           seed: m.seed,
           snr: params.snr,
@@ -146,7 +148,7 @@ export const registerPhantom: Register = (program, run) => {
           manifest: `${result.outDir}/manifest.json`,
         };
         const text = [
-          `Wrote ${json.subjects} subjects (${params.matrix}³ × ${params.voxelSizeMm} mm${o.dicom ? ', NIfTI + DICOM' : ', NIfTI'}) to ${result.outDir} in ${seconds.toFixed(1)} s (${result.workers} worker${result.workers > 1 ? 's' : ''})`,
+          `Wrote ${json.subjects} subjects (${params.matrix}³ × ${params.voxelSizeMm} mm${o.dicom ? ', NIfTI + DICOM' : ', NIfTI'}) to ${result.outDir} in ${seconds.toFixed(1)} s (${result.workers} thread${result.workers > 1 ? 's' : ''})`,
           `seed ${json.seed}, brain SNR ${json.snr}, noise σ ${json.noiseSigma.min.toFixed(2)}–${json.noiseSigma.max.toFixed(2)} (mean ${json.noiseSigma.mean.toFixed(2)}), ${json.lesions} lesions`,
         ].join('\n');
         return { json, text };

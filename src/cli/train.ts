@@ -6,6 +6,8 @@ import type { EvaluationReport } from '../research/evaluate/report';
 import type { PipelineContext } from '../research/train/crossValidation';
 import type { TrainingHyperparameters } from '../research/train/foldRunner';
 import type { StopSignal } from '../research/train/trainLoop';
+import { assertOutputSafe, outputForm } from '../io/output-safety';
+import { findCheckpoints } from '../research/train/checkpoint';
 import { log, type Register } from './output';
 import { intOption, numberListOption, numberOption, type NumberRule } from './parse';
 
@@ -81,14 +83,24 @@ function readCvReport(file: string): { report: EvaluationReport; label: string; 
   return { report, label, file: path.relative(process.cwd(), file) };
 }
 
-/** Ctrl-C once: finish the batch, checkpoint, exit 130. Twice: exit at once. */
+/**
+ * Signals closer together than this are one Ctrl-C: a terminal (or `timeout -s INT`) signals the whole process group
+ * and the bin/ wrapper forwards the signal too, so one key press arrives twice within milliseconds.
+ */
+export const SAME_CTRL_C_MS = 1000;
+
+/** Ctrl-C once: finish the batch, checkpoint, exit 130. A second, separate one: exit at once. */
 function installStopHandler(stop: StopSignal): () => void {
+  let firstAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
     if (stop.requested) {
+      if (now - firstAt < SAME_CTRL_C_MS) return; // the same Ctrl-C, delivered twice
       log(`sodium-denoise train: second ${signal}, exiting without waiting`);
       process.exit(130);
     }
     stop.requested = true;
+    firstAt = now;
     log(`sodium-denoise train: ${signal} received, saving a checkpoint after this batch (again to quit at once)`);
   };
   process.on('SIGINT', onSignal);
@@ -152,6 +164,22 @@ export const registerTrain: Register = (program, run) => {
     .option('--json', 'print the result as one JSON object')
     .action(
       run<TrainCliOptions>(async (o) => {
+        const out = { flag: '--out', path: o.out };
+        outputForm(out, ['folder'], 'training runs');
+        const inputs = [
+          { flag: '--cohort', path: o.cohort },
+          o.cvReport === undefined ? undefined : { flag: '--cv-report', path: o.cvReport },
+        ];
+        assertOutputSafe(out, inputs);
+        if (o.publish !== undefined) {
+          const publish = { flag: '--publish', path: o.publish };
+          outputForm(publish, ['folder'], 'the weights');
+          assertOutputSafe(publish, inputs);
+        }
+        if (o.resume && findCheckpoints(path.resolve(o.out)).length === 0)
+          throw new Error(
+            `--resume: no checkpoint in ${o.out} (no checkpoint/state.json below it); run without --resume to start`,
+          );
         const {
           activateBackend,
           createEvaluationDenoiser,

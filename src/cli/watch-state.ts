@@ -1,7 +1,7 @@
 // The one thing `watch` remembers between runs: the last Orthanc change it has dealt with (and recent failures), in
 // a small JSON file replaced atomically (write beside, fsync, rename) so a crash leaves the old state or the new.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomicSync } from '../io/atomic-write';
 
 export const WATCH_STATE_FORMAT = 'sodium-denoise/watch-state@1';
 
@@ -50,20 +50,10 @@ export function readWatchState(file: string): WatchState | undefined {
 
 /** Replaces `file` with `state` atomically. */
 export function writeWatchState(file: string, state: WatchState): void {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   const text = JSON.stringify(
     { ...state, updated: new Date().toISOString(), failed: state.failed.slice(-100) },
     null,
     2,
   );
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, text + '\n');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, text + '\n', { mode: 0o600 });
 }

@@ -18,6 +18,7 @@ import {
 } from './pacs-worker';
 import type { Register } from './output';
 import { numberOption } from './parse';
+import { assertOutputSafe } from '../io/output-safety';
 
 interface WatchCliOptions extends PacsWorkerCliOptions {
   orthanc: string;
@@ -78,6 +79,11 @@ async function watchAction(opts: WatchCliOptions): Promise<{ json: unknown; text
   const loaded = await loadJob(opts, signal);
   const { job } = loaded;
   const jobKey = JSON.stringify(derivedSeriesKey('', job.request, loaded.model));
+  assertOutputSafe({ flag: '--state-file', path: opts.stateFile }, [
+    opts.model === undefined ? undefined : { flag: '--model', path: opts.model },
+    opts.tokenFile === undefined ? undefined : { flag: '--token-file', path: opts.tokenFile },
+    opts.credentialsFile === undefined ? undefined : { flag: '--credentials-file', path: opts.credentialsFile },
+  ]);
   const previous = readWatchState(opts.stateFile);
   if (previous && previous.orthanc !== orthanc.baseUrl)
     throw new Error(

@@ -20,6 +20,7 @@ import {
   thresholdMask,
 } from './mask';
 import { maskedValues, median } from './stats';
+import { findNonFinite, zeroNonFinite } from './finite';
 
 export interface BrainMaskOptions {
   /** Rician σ of the image; estimated from the background when absent. */
@@ -87,6 +88,12 @@ export function computeBrainMask(volume: Volume, opts: BrainMaskOptions = {}): M
 
 /** computeBrainMask with its intermediate results (for diagnostics and tests). */
 export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): BrainMaskSteps {
+  // NaN / Inf voxels are no signal: computed as 0 and never labelled brain (not even as a filled hole).
+  if (findNonFinite(volume)) {
+    const steps = brainMaskSteps(zeroNonFinite(volume), opts);
+    for (let i = 0; i < volume.data.length; i++) if (!Number.isFinite(volume.data[i])) steps.mask[i] = 0;
+    return steps;
+  }
   const { dims, spacing } = volume;
   const sigma = opts.noiseSigma ?? estimateNoiseSigma(volume).sigma;
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`noise sigma must be positive and finite, got ${sigma}`);

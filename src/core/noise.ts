@@ -2,6 +2,7 @@
 // SNR, and DIPY's local estimator (estimate_sigma), which NLM uses for its automatic σ.
 import type { Mask, Volume } from './volume';
 import { assertSameDims } from './volume';
+import { assertFiniteVolume } from './finite';
 import { gaussianFilter } from './filters';
 import { countMask, dilate, fillHoles, not, thresholdMask } from './mask';
 import { histogram, maskedValues, median, otsuThreshold } from './stats';
@@ -101,6 +102,7 @@ function nonZero(values: Float64Array): Float64Array {
  */
 export function estimateNoiseSigma(volume: Volume, opts: NoiseEstimateOptions = {}): NoiseEstimate {
   const estimator = opts.estimator ?? 'median';
+  assertFiniteVolume(volume, 'the image', 'the noise cannot be estimated from non-finite values');
   if (opts.background) assertSameDims(volume, opts.background.length, 'background mask');
   let bg: Mask | null = opts.background ?? null;
   if (!bg) {

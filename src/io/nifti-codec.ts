@@ -1,7 +1,15 @@
 // NIfTI (.nii / .nii.gz) bytes ⇄ Volume, without Node APIs so the browser build can use it too.
-import { gunzipSync, gzipSync } from 'fflate';
+import { Gunzip, gzipSync } from 'fflate';
 import { createVolume, voxelCount, type Volume } from '../core/volume';
-import { NIFTI_DATATYPE, buildNifti1Header, datatypeName, parseNiftiHeader, type NiftiHeader } from './nifti-header';
+import {
+  NIFTI_DATATYPE,
+  NIFTI2_HEADER_SIZE,
+  buildNifti1Header,
+  datatypeName,
+  detectNifti,
+  parseNiftiHeader,
+  type NiftiHeader,
+} from './nifti-header';
 import {
   affineToGeometry,
   qformToAffine,
@@ -21,6 +29,96 @@ export interface NiftiWriteOptions {
   description?: string;
   /** gzip level 0–9 (default 6). */
   compressionLevel?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+}
+
+export interface NiftiReadOptions {
+  /**
+   * Largest decompressed image accepted, in bytes (default DEFAULT_MAX_NIFTI_BYTES). Checked from the header before
+   * the voxels are inflated, so a small .nii.gz that would inflate to gigabytes is refused at once.
+   */
+  maxBytes?: number;
+}
+
+/** 1 GiB: a 512³ float64 or 1024×1024×256 float32 volume; far above any sodium acquisition. */
+export const DEFAULT_MAX_NIFTI_BYTES = 2 ** 30;
+
+/** A byte count for messages, e.g. "3.0 GiB". */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) {
+    n /= 1024;
+    u++;
+  }
+  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
+
+/** Bytes a header says the file needs (header, extensions and voxels); undefined when the header is unusable. */
+function declaredBytes(h: NiftiHeader): { bytes: number; what: string } | undefined {
+  const ndim = h.dim[0];
+  if (!(ndim >= 1 && ndim <= 7)) return undefined;
+  const dims = h.dim.slice(1, ndim + 1).map((d) => Math.max(d, 1));
+  const bytesPer = Math.max(1, Math.ceil(h.bitpix / 8));
+  const bytes = Math.max(0, Math.floor(h.voxOffset)) + dims.reduce((p, d) => p * d, 1) * bytesPer;
+  return { bytes, what: `${dims.join('×')} voxels of ${datatypeName(h.datatype)}` };
+}
+
+function headerOrUndefined(bytes: Uint8Array): NiftiHeader | undefined {
+  try {
+    return detectNifti(bytes) ? parseNiftiHeader(bytes) : undefined;
+  } catch {
+    return undefined; // the full parse reports what is wrong
+  }
+}
+
+function checkDeclaredSize(bytes: Uint8Array, maxBytes: number): void {
+  const header = headerOrUndefined(bytes);
+  const declared = header && declaredBytes(header);
+  if (declared && declared.bytes > maxBytes) {
+    throw new Error(
+      `NIfTI image of ${declared.what} needs ${formatBytes(declared.bytes)} once decompressed, over the ${formatBytes(maxBytes)} limit`,
+    );
+  }
+}
+
+/**
+ * Inflates a .nii.gz only as far as its header says the image goes, refusing images over `maxBytes` as soon as the
+ * header is read (a gzip bomb costs one header's worth of work, not gigabytes of memory).
+ */
+function inflateNifti(gz: Uint8Array, maxBytes: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let have = 0;
+  let need = Infinity;
+  const gunzip = new Gunzip((chunk) => {
+    chunks.push(chunk);
+    have += chunk.length;
+  });
+  const STEP = 1 << 16;
+  for (let at = 0; at < gz.length && have < need; at += STEP) {
+    gunzip.push(gz.subarray(at, at + STEP), at + STEP >= gz.length);
+    if (need === Infinity && have >= NIFTI2_HEADER_SIZE) {
+      const head = concat(chunks, have);
+      checkDeclaredSize(head, maxBytes);
+      const header = headerOrUndefined(head);
+      const declared = header && declaredBytes(header);
+      need = declared ? declared.bytes : have;
+    }
+    if (need === Infinity && have > maxBytes)
+      throw new Error(`NIfTI .gz decompresses to more than the ${formatBytes(maxBytes)} limit`);
+  }
+  return concat(chunks, have);
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  chunks.splice(0, chunks.length, out);
+  return out;
 }
 
 /** NIfTI transform codes: 1 = scanner-based anatomical coordinates. */
@@ -98,14 +196,18 @@ function readVoxels(h: NiftiHeader, bytes: Uint8Array, n: number): Float32Array 
 }
 
 /** Reads a 3D NIfTI-1/2 image (.nii or gzipped .nii.gz) into a Float32 Volume in DICOM LPS geometry. */
-export function readNifti(input: ArrayBuffer | Uint8Array): Volume {
+export function readNifti(input: ArrayBuffer | Uint8Array, opts: NiftiReadOptions = {}): Volume {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_NIFTI_BYTES;
   let bytes = toUint8(input);
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = inflateNifti(bytes, maxBytes);
     } catch (err) {
-      throw new Error(`NIfTI .gz could not be decompressed: ${err instanceof Error ? err.message : String(err)}`);
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(/limit/.test(message) ? message : `NIfTI .gz could not be decompressed: ${message}`);
     }
+  } else {
+    checkDeclaredSize(bytes, maxBytes);
   }
   const h = parseNiftiHeader(bytes);
   const ndim = h.dim[0];

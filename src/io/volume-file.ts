@@ -7,7 +7,8 @@ import { noImagesMessage } from './dicom/read';
 import { describeSeries, scanSummaries } from './dicom/summary';
 import type { DicomScan, DicomSeries, RejectedSeries } from './dicom/types';
 import type { DicomDerivation, DicomWriteOptions } from './dicom/write';
-import { encodeNifti, gzipNifti, readNiftiFile, type NiftiWriteOptions } from './nifti';
+import { writeFileAtomic } from './atomic-write';
+import { encodeNifti, readNiftiFile, writeNifti, type NiftiWriteOptions } from './nifti';
 
 export type VolumeFormat = 'nifti' | 'dicom';
 
@@ -21,7 +22,7 @@ export interface VolumeInput {
 export interface ReadVolumeOptions {
   /** Which series of a multi-series DICOM folder: SeriesInstanceUID or SeriesNumber. */
   series?: string;
-  /** Notes on skipped files (DICOMDIR, non-image instances). */
+  /** One line on skipped files (not DICOM, DICOMDIR, non-image instances), given only when a series is read. */
   onNote?: (note: string) => void;
 }
 
@@ -46,11 +47,13 @@ export async function readVolumeInput(inputPath: string, opts: ReadVolumeOptions
     );
   }
   const folder = stat.isDirectory() ? inputPath : path.dirname(inputPath);
-  const scan = await scanDicomFolder(folder, { onNote: opts.onNote });
+  const scan = await scanDicomFolder(folder);
   const dicom =
     stat.isDirectory() || opts.series !== undefined
       ? pickSeries(scan, folder, opts.series)
       : seriesOfFile(scan, inputPath);
+  // Skipped files are worth a note on success; on failure the error already carries it (one line in all).
+  scan.notes.forEach((n) => opts.onNote?.(n));
   return { volume: dicom.volume, dicom, format: 'dicom' };
 }
 
@@ -84,7 +87,7 @@ function listing(scan: DicomScan): string {
 
 function pickSeries(scan: DicomScan, folder: string, wanted: string | undefined): DicomSeries {
   const all: (DicomSeries | RejectedSeries)[] = [...scan.series, ...scan.rejected];
-  if (all.length === 0) throw new Error(`${folder}: ${noImagesMessage(scan.notes.length, scan.notes)}`);
+  if (all.length === 0) throw new Error(`${folder}: ${noImagesMessage(scan.files, scan.notes)}`);
   let matches = all;
   if (wanted !== undefined) {
     const w = wanted.trim();
@@ -138,7 +141,10 @@ export interface VolumeOutput {
   paths: string[];
 }
 
-/** Writes a volume as NIfTI (.nii.gz gzipped, .nii plain) or as a new DICOM series folder (derived when `source`). */
+/**
+ * Writes a volume as NIfTI (.nii.gz gzipped, .nii plain) or as a new DICOM series folder (derived when `source`),
+ * atomically: a temporary file or folder beside the target is renamed into place when complete.
+ */
 export async function writeVolumeOutput(
   outputPath: string,
   volume: Volume,
@@ -147,10 +153,8 @@ export async function writeVolumeOutput(
   const format = opts.format ?? (isNiftiPath(outputPath) ? 'nifti' : 'dicom');
   if (format === 'nifti') {
     if (!isNiftiPath(outputPath)) throw new Error(`NIfTI output must be named *.nii.gz or *.nii, not ${outputPath}`);
-    const gzipped = /\.gz$/i.test(outputPath);
-    const bytes = gzipped ? await gzipNifti(volume, opts.nifti) : encodeNifti(volume, opts.nifti);
-    await fs.mkdir(path.dirname(path.resolve(outputPath)), { recursive: true });
-    await fs.writeFile(outputPath, bytes);
+    const bytes = /\.gz$/i.test(outputPath) ? writeNifti(volume, opts.nifti) : encodeNifti(volume, opts.nifti);
+    await writeFileAtomic(outputPath, bytes);
     return { format, paths: [outputPath] };
   }
   if (isNiftiPath(outputPath)) throw new Error(`DICOM output is a folder; ${outputPath} looks like a NIfTI file name`);

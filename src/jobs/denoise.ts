@@ -2,12 +2,12 @@
 // the run, and pSNR/SSIM against a reference over the brain mask when one is given. Knows nothing of OHIF or files.
 import type { Mask, Volume } from '../core/volume';
 import { assertSameDims } from '../core/volume';
-import { estimateNoiseSigma } from '../core/noise';
+import { assertFiniteVolume } from '../core/finite';
 // The DA and NLM 'tf' paths load tfjs (hundreds of ms): imported when used, so NLM on the CPU never loads it.
 import type { DenoiseDAOptions, DenoiseDAResult } from '../model/da/infer';
 import type { LoadedDA } from '../model/da/weights-io';
 import { nlmeans } from '../model/nlm/nlm-cpu';
-import { NLM_DEFAULTS } from '../model/nlm/params';
+import { NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/params';
 import type { NlmWorkerPool } from '../model/nlm/pool';
 import { measureDenoising, type DenoiseMetrics, type ReferenceKind } from './denoise-metrics';
 
@@ -90,6 +90,7 @@ function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptio
   const method = (request as { method?: unknown })?.method;
   if (method !== 'da' && method !== 'nlm')
     throw new Error(`unknown denoising method ${JSON.stringify(method)}; use 'da' or 'nlm'`);
+  assertFiniteVolume(volume, 'the volume', 'denoising needs finite voxel values');
   if (opts.mask) assertSameDims(volume, opts.mask.length, 'mask');
   if (opts.reference && !opts.reference.dims.every((d, i) => d === volume.dims[i])) {
     throw new Error(
@@ -142,14 +143,8 @@ async function runDA(volume: Volume, request: DenoiseDARequest, opts: DenoiseOpt
 
 async function runNlm(volume: Volume, request: DenoiseNlmRequest, opts: DenoiseOptions): Promise<DenoiseResult> {
   const implementation = request.implementation ?? 'cpu';
-  let sigma = request.sigma;
-  let sigmaSource = 'given';
-  if (sigma === undefined) {
-    opts.onProgress?.(0, 'Estimating the noise σ');
-    const estimate = estimateNoiseSigma(volume);
-    sigma = estimate.sigma;
-    sigmaSource = `estimated: ${estimate.method}`;
-  }
+  if (request.sigma === undefined) opts.onProgress?.(0, 'Estimating the noise σ');
+  const { sigma, source: sigmaSource } = resolveNlmSigma(volume, request.sigma);
   const params = {
     sigma,
     patchRadius: request.patchRadius ?? NLM_DEFAULTS.patchRadius,

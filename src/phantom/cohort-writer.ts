@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../core/node-thread';
+import { writeFolderAtomic } from '../io/atomic-write';
 import { COHORT_FILES, COHORT_FORMAT, type CohortManifest, type CohortSubjectEntry } from '../io/cohort';
 import { generateAndWriteSubject, type SubjectWriteOptions } from './cohort-subject';
 import type { CohortWorkerReply, CohortWorkerRequest } from './cohort-worker';
@@ -109,9 +110,7 @@ export async function writeCohort(
     if (err.code === 'ENOENT') return [] as string[];
     throw new Error(`cannot use ${outDir} as the cohort folder: ${err.message}`);
   });
-  if (existing.some((n) => !n.startsWith('.')))
-    throw new Error(`cohort folder ${outDir} is not empty; choose a new folder`);
-  await fs.mkdir(outDir, { recursive: true });
+  if (existing.length > 0) throw new Error(`cohort folder ${outDir} is not empty; choose a new folder`);
 
   const writeOpts: SubjectWriteOptions = { dicom: dicom !== false, fieldStrengthT: fieldStrengthT ?? 3 };
   const workers = Math.min(params.subjects, workerOption ?? Math.min(os.availableParallelism(), 8));
@@ -121,22 +120,26 @@ export async function writeCohort(
     onProgress?.({ done: entries.length, total: params.subjects, id: entry.id, elapsedMs: Date.now() - t0 });
   };
   const indices = Array.from({ length: params.subjects }, (_, i) => i);
-  if (workers <= 1) {
-    for (const i of indices) done(await generateAndWriteSubject(outDir, params, i, writeOpts));
-  } else {
-    await runOnWorkers(workers, { outDir, params, options: writeOpts }, indices, done);
-  }
-  const subjects = entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const manifest: CohortManifest = {
-    format: COHORT_FORMAT,
-    generator: { ...PHANTOM_GENERATOR },
-    seed: params.seed,
-    parameters: params,
-    labels: { ...TISSUE_LABEL },
-    units: { signal: 'arbitrary scanner units', concentration: 'mM', length: 'mm' },
-    files: { ...COHORT_FILES, acquisitions: [...COHORT_FILES.acquisitions] },
-    subjects,
-  };
-  await fs.writeFile(path.join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // The whole cohort is built in a temporary folder and renamed into place: an interrupted run leaves no half cohort.
+  const manifest = await writeFolderAtomic(outDir, async (tmp) => {
+    if (workers <= 1) {
+      for (const i of indices) done(await generateAndWriteSubject(tmp, params, i, writeOpts));
+    } else {
+      await runOnWorkers(workers, { outDir: tmp, params, options: writeOpts }, indices, done);
+    }
+    const subjects = entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const result: CohortManifest = {
+      format: COHORT_FORMAT,
+      generator: { ...PHANTOM_GENERATOR },
+      seed: params.seed,
+      parameters: params,
+      labels: { ...TISSUE_LABEL },
+      units: { signal: 'arbitrary scanner units', concentration: 'mM', length: 'mm' },
+      files: { ...COHORT_FILES, acquisitions: [...COHORT_FILES.acquisitions] },
+      subjects,
+    };
+    await fs.writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(result, null, 2) + '\n');
+    return result;
+  });
   return { outDir, manifest, elapsedMs: Date.now() - t0, workers: Math.max(1, workers) };
 }

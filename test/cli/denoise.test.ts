@@ -137,7 +137,8 @@ describe('sodium-denoise denoise', () => {
 
   it.each([
     [['--method', 'bm3d'], /--method must be da or nlm, got "bm3d"/],
-    [['--method', 'nlm', '--sigma', '-1'], /--sigma must be a positive number, got "-1"/],
+    [['--method', 'nlm', '--sigma', '-1'], /NLM noise sigma must be a positive finite number, got -1/],
+    [['--method', 'nlm', '--sigma', 'x'], /--sigma must be a number, got "x"/],
     [['--method', 'da', '--sigma', '3'], /--sigma applies to --method nlm, not da/],
   ])('rejects %j with one clear line and exit 1', (args, message) => {
     const r = cli(...args, '--in', path.join(dir, 'noisy.nii.gz'), '--out', path.join(dir, 'never.nii.gz'));

@@ -114,14 +114,14 @@ describe('sodium-denoise info', () => {
 });
 
 describe('sodium-denoise info (binary)', () => {
-  it('exits 1 with one line when the folder holds a file that is not DICOM', () => {
+  it('exits 1 with one line when the folder holds no DICOM file at all', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-info-bad-'));
     try {
       writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
       const res = spawnCli('info', '--in', dir);
       expect(res.code).toBe(1);
       expect(res.stderr.trim()).toBe(
-        `sodium-denoise: ${path.join(dir, 'notes.txt')} is not a DICOM file (no "DICM" marker after the 128-byte preamble)`,
+        `sodium-denoise: ${dir}: No DICOM image series found in 1 file (skipped 1 of 1 file that are not DICOM images: 1 not DICOM (notes.txt))`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

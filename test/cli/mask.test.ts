@@ -49,7 +49,10 @@ describe('sodium-denoise mask', () => {
 
   it('fails with one clear line on bad input', () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--in', path.join(dir, 'acq1.nii.gz'), '--out', path.join(dir, 'mask-folder')], /--out must name a NIfTI file/],
+      [
+        ['--in', path.join(dir, 'acq1.nii.gz'), '--out', path.join(dir, 'mask-folder')],
+        /--out .*mask-folder: has no NIfTI extension; give a \*\.nii\.gz or \*\.nii file/,
+      ],
       [['--in', path.join(dir, 'nothing.nii.gz'), '--out', path.join(dir, 'x.nii.gz')], /does not exist/],
     ];
     for (const [args, message] of cases) {

@@ -87,13 +87,19 @@ describe('DICOM inputs the reader rejects', () => {
     );
   });
 
-  it('a file that is not DICOM, named', () => {
+  it('a file that is not DICOM is skipped with a note; only text files and nothing else is an error', () => {
     const text = {
       name: 'notes/readme.txt',
       bytes: new TextEncoder().encode('just some notes about the scan\n'.repeat(10)).buffer as ArrayBuffer,
     };
-    expect(() => parseDicomFiles([...classicSeries(axial), text])).toThrow(
-      'notes/readme.txt is not a DICOM file (no "DICM" marker after the 128-byte preamble)',
+    const notes: string[] = [];
+    const series = parseDicomFiles([...classicSeries(axial), text], { onNote: (n) => notes.push(n) });
+    expect(series).toHaveLength(1);
+    expect(notes).toEqual([
+      expect.stringMatching(/^skipped 1 of \d+ files that are not DICOM images: 1 not DICOM \(readme\.txt\)$/),
+    ]);
+    expect(() => parseDicomFiles([text])).toThrow(
+      'No DICOM image series found in 1 file (skipped 1 of 1 file that are not DICOM images: 1 not DICOM (readme.txt))',
     );
   });
 

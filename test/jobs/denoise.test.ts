@@ -142,7 +142,7 @@ describe('denoiseVolume errors', () => {
     [
       'a negative σ',
       () => denoiseVolume(noisy, { method: 'nlm', sigma: -3 }),
-      /sigma must be a positive finite number, got -3/,
+      /NLM noise sigma must be a positive finite number, got -3/,
     ],
     [
       'a missing weights directory',

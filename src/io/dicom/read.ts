@@ -29,8 +29,9 @@ interface Frame extends PlaneGeometry {
 }
 
 /**
- * Reads every image series in `files`. Strict: throws on the first file that is not DICOM and on any series that is not
- * one evenly spaced volume (the message names the series). DICOMDIR and non-image instances are skipped with a note.
+ * Reads every image series in `files`. Strict: throws on any series that is not one evenly spaced volume (the message
+ * names the series) and when no image is left. Files that are not DICOM images (README, DICOMDIR, .DS_Store, viewer
+ * programs, reports) are skipped and counted in one note.
  */
 export function parseDicomFiles(files: readonly DicomInputFile[], opts: DicomParseOptions = {}): DicomSeries[] {
   const scan = scanDicomFiles(files, opts);
@@ -41,17 +42,14 @@ export function parseDicomFiles(files: readonly DicomInputFile[], opts: DicomPar
 
 /**
  * Reads every image series in `files`, keeping series that cannot be read as a volume in `rejected` with their reason
- * (a folder with a localizer next to the 3D series stays usable). Throws for files that are not DICOM at all.
+ * (a folder with a localizer next to the 3D series stays usable). Files that are not DICOM images are skipped, as on
+ * a CD or PACS export, and summed up in one note; a file with the DICOM marker that cannot be parsed still throws.
  */
 export function scanDicomFiles(files: readonly DicomInputFile[], opts: DicomParseOptions = {}): DicomScan {
-  const notes: string[] = [];
-  const note = (msg: string) => {
-    notes.push(msg);
-    opts.onNote?.(msg);
-  };
+  const skipped: Skipped[] = [];
   const bySeries = new Map<string, Instance[]>();
   for (const file of files) {
-    const instance = parseInstance(file, note);
+    const instance = parseInstance(file, (kind, detail) => skipped.push({ name: file.name, kind, detail }));
     if (!instance) continue;
     const uid = getString(instance.dataset, 'SeriesInstanceUID');
     if (!uid) throw new Error(`${file.name}: DICOM image without a SeriesInstanceUID`);
@@ -79,27 +77,59 @@ export function scanDicomFiles(files: readonly DicomInputFile[], opts: DicomPars
   }
   const byNumber = (a: { seriesNumber?: number }, b: { seriesNumber?: number }) =>
     (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9);
-  return { series: series.sort(byNumber), rejected: rejected.sort(byNumber), notes };
+  const notes = skipped.length > 0 ? [skippedNote(skipped, files.length)] : [];
+  notes.forEach((n) => opts.onNote?.(n));
+  return { series: series.sort(byNumber), rejected: rejected.sort(byNumber), notes, files: files.length };
+}
+
+type SkipKind = 'not DICOM' | 'DICOMDIR' | 'no image';
+
+interface Skipped {
+  name: string;
+  kind: SkipKind;
+  /** For 'no image': what the instance is (e.g. "Basic Text SR"). */
+  detail?: string;
+}
+
+/**
+ * One line for every skipped file.
+ * @example "skipped 3 of 67 files that are not DICOM images: 2 not DICOM (README.txt, .DS_Store), 1 DICOMDIR"
+ */
+function skippedNote(skipped: readonly Skipped[], total: number): string {
+  const groups: string[] = [];
+  for (const kind of ['not DICOM', 'DICOMDIR', 'no image'] as SkipKind[]) {
+    const these = skipped.filter((s) => s.kind === kind);
+    if (these.length === 0) continue;
+    const names = these.slice(0, 3).map((s) => baseName(s.name) + (s.detail ? ` [${s.detail}]` : ''));
+    const label = kind === 'no image' ? 'without an image' : kind;
+    groups.push(`${these.length} ${label} (${names.join(', ')}${these.length > 3 ? ', …' : ''})`);
+  }
+  return `skipped ${skipped.length} of ${total} file${total === 1 ? '' : 's'} that are not DICOM images: ${groups.join(', ')}`;
 }
 
 export function noImagesMessage(fileCount: number, notes: readonly string[]): string {
-  const why = notes.length > 0 ? ` (${notes.slice(0, 3).join('; ')}${notes.length > 3 ? '; …' : ''})` : '';
+  const why = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   return `No DICOM image series found in ${fileCount} file${fileCount === 1 ? '' : 's'}${why}`;
+}
+
+/** The Part-10 "DICM" marker after the 128-byte preamble. */
+export function hasDicmMarker(bytes: ArrayBuffer): boolean {
+  return bytes.byteLength >= 132 && new TextDecoder('latin1').decode(new Uint8Array(bytes, 128, 4)) === 'DICM';
 }
 
 function baseName(name: string): string {
   return name.split(/[\\/]/).pop() ?? name;
 }
 
-function parseInstance(file: DicomInputFile, note: (msg: string) => void): Instance | undefined {
+function parseInstance(file: DicomInputFile, skip: (kind: SkipKind, detail?: string) => void): Instance | undefined {
   if (baseName(file.name).toUpperCase() === 'DICOMDIR') {
-    note(`skipped ${file.name}: DICOMDIR (a media directory, not an image)`);
+    skip('DICOMDIR');
     return undefined;
   }
   const bytes = file.bytes;
-  const magic = bytes.byteLength >= 132 ? new TextDecoder('latin1').decode(new Uint8Array(bytes, 128, 4)) : '';
-  if (magic !== 'DICM') {
-    throw new Error(`${file.name} is not a DICOM file (no "DICM" marker after the 128-byte preamble)`);
+  if (!hasDicmMarker(bytes)) {
+    skip('not DICOM');
+    return undefined;
   }
   let dict: dcmjs.data.DicomDict;
   // dcmjs logs "Invalid vr type ox - using OW" for implicit-VR pixel data, which it then reads correctly.
@@ -117,12 +147,14 @@ function parseInstance(file: DicomInputFile, note: (msg: string) => void): Insta
   const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
   const sopClass = getString(meta, 'MediaStorageSOPClassUID') ?? getString(dataset, 'SOPClassUID') ?? '';
   if (sopClass === DICOMDIR_SOP_CLASS) {
-    note(`skipped ${file.name}: DICOMDIR (a media directory, not an image)`);
+    skip('DICOMDIR');
     return undefined;
   }
   if (!PIXEL_KEYS.some((k) => dataset[k] !== undefined)) {
-    const kind = dcmjs.data.DicomMetaDictionary.sopClassNamesByUID[sopClass] ?? `SOP class ${sopClass || 'unknown'}`;
-    note(`skipped ${file.name}: ${kind} instance holds no image`);
+    skip(
+      'no image',
+      dcmjs.data.DicomMetaDictionary.sopClassNamesByUID[sopClass] ?? `SOP class ${sopClass || 'unknown'}`,
+    );
     return undefined;
   }
   const transferSyntax = getString(meta, 'TransferSyntaxUID') ?? '';

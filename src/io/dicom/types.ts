@@ -48,10 +48,13 @@ export interface RejectedSeries {
 export interface DicomScan {
   series: DicomSeries[];
   rejected: RejectedSeries[];
+  /** At most one line: the files skipped because they hold no DICOM image, counted by kind. */
   notes: string[];
+  /** Files looked at. */
+  files: number;
 }
 
 export interface DicomParseOptions {
-  /** Called with a one-line note for each skipped file (DICOMDIR, non-image instances). */
+  /** Called with one line summing up the skipped files (not DICOM, DICOMDIR, non-image instances), if any. */
   onNote?: (note: string) => void;
 }

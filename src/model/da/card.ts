@@ -38,8 +38,13 @@ export interface ModelCard {
   };
   normalisation: DANormalisation;
   training: ModelCardTraining;
-  /** Validation numbers (e.g. mse, psnr, ssim), by name. */
+  /** Validation numbers (e.g. mse, psnr, ssim), by name; a 'trained' card must carry at least one. */
   metrics: Record<string, number | string | null>;
+  /**
+   * The model checksum: SHA-256 (hex) of the weight shards concatenated in manifest order. loadDA refuses weights
+   * that do not match it; derived series record it. Always present on a card read from disk; saveDA fills it in.
+   */
+  sha256?: string;
   notes?: string[];
 }
 
@@ -58,7 +63,11 @@ export function architectureSection(): ModelCard['architecture'] {
 }
 
 /** Validates parsed JSON as a ModelCard for this network; every problem gets a message naming the field. */
-export function parseModelCard(json: unknown, where = 'model card'): ModelCard {
+export function parseModelCard(
+  json: unknown,
+  where = 'model card',
+  opts: { requireChecksum?: boolean } = {},
+): ModelCard {
   const fail = (msg: string): never => {
     throw new Error(`${where}: ${msg}`);
   };
@@ -91,6 +100,13 @@ export function parseModelCard(json: unknown, where = 'model card'): ModelCard {
   if (!(typeof t.learningRate === 'number' && t.learningRate > 0))
     fail('training.learningRate must be a positive number');
   if (!(Number.isInteger(t.batchSize) && t.batchSize > 0)) fail('training.batchSize must be a positive integer');
-  if (!card.metrics || typeof card.metrics !== 'object') fail('metrics must be an object');
+  if (!card.metrics || typeof card.metrics !== 'object' || Array.isArray(card.metrics))
+    fail('metrics must be an object');
+  if (card.status === 'trained' && Object.keys(card.metrics!).length === 0)
+    fail('status is "trained" but metrics is empty; a trained model must say how well it does');
+  if ((opts.requireChecksum ?? true) && (typeof card.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(card.sha256)))
+    fail(
+      `sha256 must be the SHA-256 (64 lowercase hex digits) of the weight shards in manifest order, got ${JSON.stringify(card.sha256)}`,
+    );
   return card as ModelCard;
 }

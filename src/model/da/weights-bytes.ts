@@ -1,10 +1,9 @@
 // DA weights as the bytes of a weights folder (model.json, weights.bin, model-card.json), built in memory so a
 // browser or a worker can offer them for download and Node can write them; plus the model checksum.
-import { Sha256, toHex } from '../../core/sha256';
 import { tf } from '../tf';
 import { createDAModel, type DAWeights, validateWeights } from './architecture';
 import { type ModelCard, parseModelCard } from './card';
-import { MODEL_CARD_JSON, MODEL_JSON, WEIGHTS_BIN } from './weights-io';
+import { MODEL_CARD_JSON, MODEL_JSON, modelChecksum, WEIGHTS_BIN } from './weights-io';
 
 export interface WeightsFolderFiles {
   /** File name → bytes, in the layout loadDA reads. */
@@ -15,9 +14,7 @@ export interface WeightsFolderFiles {
 
 /** sha256 over the weight shards' bytes in manifest order (hex): the model checksum cards carry. */
 export function weightShardsSha256(shards: readonly Uint8Array[]): string {
-  const h = new Sha256();
-  for (const s of shards) h.update(s);
-  return toHex(h.digest());
+  return modelChecksum(shards); // one definition, in weights-io beside the loader that checks it
 }
 
 /**

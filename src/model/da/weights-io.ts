@@ -1,8 +1,8 @@
 // DA weights on disk or over HTTP, in the tfjs LayersModel format (model.json + one float32 shard) with the model card.
 import { IS_NODE, nodeBuiltin, tf, tfl } from '../tf';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
-import { type ModelCard, parseModelCard } from './card';
 import { Sha256, toHex } from '../../core/sha256';
+import { type ModelCard, parseModelCard } from './card';
 
 type Fs = typeof import('node:fs');
 type Path = typeof import('node:path');
@@ -17,9 +17,47 @@ export interface LoadedDA {
   card: ModelCard;
   /** Directory or URL the weights came from (for logs and provenance). */
   source: string;
-  /** The model checksum: SHA-256 (hex) of the weight shards concatenated in manifest order; absent for weights
-   * that never were files (e.g. in training). */
+  /** The model checksum: SHA-256 (hex) of the weight shards in manifest order, checked against the card's sha256
+   * (set by loadDA; absent for weights that never were on disk). */
   checksum?: string;
+}
+
+/**
+ * A shard path from a manifest, checked to stay inside the model's folder: plain relative names only (letters, digits,
+ * '.', '_', '-', '/' between names), no '..', no absolute path, no URL, no '%' escapes, no backslash.
+ */
+export function checkShardPath(p: unknown, where: string): string {
+  const ok =
+    typeof p === 'string' &&
+    p.length > 0 &&
+    p.length <= 255 &&
+    /^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/.test(p);
+  if (!ok)
+    throw new Error(
+      `${where}: weight shard path ${JSON.stringify(p)} is refused; shards must be plain relative file names inside the model's folder (no '..', absolute path or URL)`,
+    );
+  return p;
+}
+
+/** The model checksum of shards given in manifest order. */
+export function modelChecksum(shards: readonly (ArrayBuffer | Uint8Array)[]): string {
+  const h = new Sha256();
+  for (const b of shards) h.update(b instanceof Uint8Array ? b : new Uint8Array(b));
+  return toHex(h.digest());
+}
+
+/** Weights that cannot have been trained: every value zero, or a kernel whose values are all equal. */
+export function assertPlausibleWeights(weights: DAWeights, where: string): void {
+  if (DA_WEIGHT_SPECS.every((spec) => weights[spec.name].every((v) => v === 0)))
+    throw new Error(`${where}: every weight is zero; these are not trained weights`);
+  for (const spec of DA_WEIGHT_SPECS) {
+    const w = weights[spec.name];
+    // Biases may start (and stay) constant; a kernel with one value everywhere is broken or blanked.
+    if (spec.name.endsWith('/kernel') && w.length > 1 && w.every((v) => v === w[0]))
+      throw new Error(
+        `${where}: weight ${spec.name} holds the same value (${w[0]}) everywhere; these are not trained weights`,
+      );
+  }
 }
 
 /** The repository's weights/ folder in Node; 'weights/' beside the page in a browser. */
@@ -149,13 +187,18 @@ export async function loadDA(source: string = defaultWeightsSource()): Promise<L
     throw new Error(`${modelUrl} is not a tfjs LayersModel (no weightsManifest)`);
   }
   checkTopology(json, modelUrl);
-  const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readBytes(join(source, p))));
+  const paths = json.weightsManifest.flatMap((g) => (Array.isArray(g.paths) ? g.paths : [g.paths]));
+  const shards = await Promise.all(paths.map((p) => readBytes(join(source, checkShardPath(p, modelUrl)))));
   const weights = decodeWeights(json.weightsManifest, shards, modelUrl);
   const cardUrl = join(source, MODEL_CARD_JSON);
   const card = parseModelCard(await readJson(cardUrl), cardUrl);
-  const hash = new Sha256();
-  for (const shard of shards) hash.update(new Uint8Array(shard));
-  return { weights, card, source, checksum: toHex(hash.digest()) };
+  const checksum = modelChecksum(shards);
+  if (checksum !== card.sha256)
+    throw new Error(
+      `${source}: the weight shards' SHA-256 is ${checksum} but ${MODEL_CARD_JSON} says ${card.sha256}; the weights are corrupted or not the ones the card describes`,
+    );
+  assertPlausibleWeights(weights, source);
+  return { weights, card, source, checksum };
 }
 
 /** A tfjs IOHandler that saves to / loads from a directory with the standard model.json + weights.bin files (Node). */
@@ -183,7 +226,8 @@ export function fileIOHandler(dir: string): tf.io.IOHandler {
     async load(): Promise<tf.io.ModelArtifacts> {
       const json = JSON.parse(fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
       const manifest = json.weightsManifest;
-      const bytes = Buffer.concat(manifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(dir, p))));
+      const files = manifest.flatMap((g) => g.paths).map((p) => path.join(dir, checkShardPath(p, MODEL_JSON)));
+      const bytes = Buffer.concat(files.map((f) => fs.readFileSync(f)));
       return {
         modelTopology: json.modelTopology,
         format: json.format,
@@ -196,10 +240,10 @@ export function fileIOHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Writes weights (as a real tfjs LayersModel) and the model card into `dir` (Node). */
+/** Writes weights (as a real tfjs LayersModel) and the model card, with its sha256 filled in, into `dir` (Node). */
 export async function saveDA(dir: string, weights: DAWeights, card: ModelCard): Promise<void> {
   validateWeights(weights);
-  const checked = parseModelCard(card, 'saveDA card');
+  const draft = parseModelCard(card, 'saveDA card', { requireChecksum: false });
   const model = createDAModel(weights);
   try {
     await model.save(fileIOHandler(dir));
@@ -208,6 +252,9 @@ export async function saveDA(dir: string, weights: DAWeights, card: ModelCard): 
   }
   const fs = nodeBuiltin<Fs>('node:fs');
   const path = nodeBuiltin<Path>('node:path');
+  const manifest = (JSON.parse(fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8')) as ModelJson).weightsManifest ?? [];
+  const shards = manifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(dir, p)));
+  const checked: ModelCard = { ...draft, sha256: modelChecksum(shards) };
   fs.writeFileSync(path.join(dir, MODEL_CARD_JSON), JSON.stringify(checked, null, 2) + '\n');
 }
 

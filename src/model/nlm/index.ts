@@ -1,7 +1,14 @@
 // Non-local means as DIPY's nlmeans: the CPU version (worker pools) and, for the viewer's GPU, the tfjs version.
 // The Node worker pool lives in ./node-pool (import it directly) so browser bundles never see node:worker_threads.
 export { nlmeans, type NlmOptions } from './nlm-cpu';
-export { NLM_DEFAULTS, resolveNlmParams, type NlmParams, type ResolvedNlmParams } from './params';
+export {
+  NLM_DEFAULTS,
+  checkNlmSigma,
+  resolveNlmParams,
+  resolveNlmSigma,
+  type NlmParams,
+  type ResolvedNlmParams,
+} from './params';
 export { createInlineNlmPool, type NlmRunControl, type NlmWorkerPool } from './pool';
 export { createNlmSlabJob, runNlmSlab, type NlmEngine, type NlmSlabJob, type NlmSlabTask } from './kernel';
 export { createNlmSimdSlabJob, nlmSimdAvailable } from './kernel-simd';

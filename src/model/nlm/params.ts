@@ -1,4 +1,7 @@
 // NLM parameters with DIPY's names and defaults (dipy.denoise.nlmeans), and the checks every implementation shares.
+import { assertFiniteVolume } from '../../core/finite';
+import { estimateNoiseSigma } from '../../core/noise';
+import { quantile } from '../../core/stats';
 import type { Mask, Volume } from '../../core/volume';
 import { assertSameDims } from '../../core/volume';
 
@@ -54,12 +57,10 @@ export function resolveNlmParams(volume: Volume, params: NlmParams, mask?: Mask)
     );
   }
   assertSameDims(volume, data.length, 'volume data');
-  const bad = firstNonFinite(data);
-  if (bad >= 0)
-    throw new Error(`the volume holds a non-finite value (${data[bad]}) at voxel ${bad}; NLM needs finite input`);
+  assertFiniteVolume(volume, 'the volume', 'NLM needs finite input');
   const sigma = params.sigma;
   if (typeof sigma === 'number') {
-    if (!Number.isFinite(sigma) || sigma <= 0) throw new Error(`sigma must be a positive finite number, got ${sigma}`);
+    checkNlmSigma(volume, sigma);
   } else {
     assertSameDims(volume, sigma.length, 'sigma map');
     for (let i = 0; i < sigma.length; i++) {
@@ -74,7 +75,52 @@ export function resolveNlmParams(volume: Volume, params: NlmParams, mask?: Mask)
   return { sigma, patchRadius, blockRadius, rician };
 }
 
-function firstNonFinite(data: Float32Array): number {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
-  return -1;
+/** The percentile of the voxel magnitudes taken as the image's robust signal level (bright tissue, not outliers). */
+const SIGNAL_PERCENTILE = 0.99;
+
+/**
+ * The one check of a scalar NLM σ against its image: positive, finite, and σ·√2 below the robust signal level (the
+ * 99th percentile of |voxel|). Rician correction returns √max(E[x²] − 2σ², 0), so a larger σ zeroes nearly every
+ * voxel; a true σ always passes, since even pure Rayleigh noise has its 99th percentile at 3.03σ.
+ */
+export function checkNlmSigma(volume: Volume, sigma: number): void {
+  if (!Number.isFinite(sigma) || sigma <= 0)
+    throw new Error(`NLM noise sigma must be a positive finite number, got ${sigma}`);
+  const level = robustSignalLevel(volume);
+  if (!(sigma * Math.SQRT2 < level)) {
+    throw new Error(
+      `NLM noise sigma ${sigma.toPrecision(4)} is not below the image's signal level (σ·√2 must stay under the 99th percentile of the non-zero voxels, ${level.toPrecision(4)}): NLM would return zeros; σ is the noise standard deviation in the image's own units`,
+    );
+  }
+}
+
+function robustSignalLevel(volume: Volume): number {
+  const { data } = volume;
+  // Exact zeros are padding or masking, not signal. A strided sample keeps this cheap on large volumes; the
+  // percentile of ~65k voxels is stable to well under 1 %.
+  const step = Math.max(1, Math.floor(data.length / 65536));
+  const sample: number[] = [];
+  for (let i = 0; i < data.length; i += step) if (data[i] !== 0) sample.push(Math.abs(data[i]));
+  return sample.length === 0 ? 0 : quantile(sample, SIGNAL_PERCENTILE);
+}
+
+/**
+ * The σ NLM runs with: the one given (checked), or the Rician estimate from the image background. A volume with too
+ * little background has no trustworthy estimate (a local estimator would see anatomy as noise), so it needs σ given.
+ * @example resolveNlmSigma(volume) // { sigma: 19.8, source: 'estimated: background-rayleigh-median' }
+ */
+export function resolveNlmSigma(volume: Volume, given?: number): { sigma: number; source: string } {
+  assertFiniteVolume(volume, 'the volume', 'NLM needs finite input');
+  if (given !== undefined) {
+    checkNlmSigma(volume, given);
+    return { sigma: given, source: 'given' };
+  }
+  const estimate = estimateNoiseSigma(volume);
+  if (estimate.method.startsWith('local')) {
+    throw new Error(
+      `the volume has too little background (${estimate.backgroundVoxels} voxels) to estimate the noise sigma from; give it explicitly (--sigma on the command line)`,
+    );
+  }
+  checkNlmSigma(volume, estimate.sigma);
+  return { sigma: estimate.sigma, source: `estimated: ${estimate.method}` };
 }

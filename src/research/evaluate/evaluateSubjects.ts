@@ -7,6 +7,7 @@ import { renderComparisonFigure } from './comparisonFigure';
 import { toEvaluationSubject, type CohortSubjectData } from './evaluationSubject';
 import { buildReport, perSubjectCsv, reportMarkdown, type EvaluationReport } from './report';
 import { scoreSubject, type SubjectScores } from './subjectScores';
+import { writeFileAtomicSync } from '../../io/atomic-write';
 
 /** Denoises one volume with a method; the caller binds weights, NLM parameters and the backend. */
 export type Denoiser = (input: Volume, method: 'nlm' | 'da', subject: CohortSubjectData) => Promise<Volume>;
@@ -65,7 +66,7 @@ export async function evaluateSubjects(
       const fig = renderComparisonFigure(panels, { mask: subject.brainMask });
       fs.mkdirSync(opts.outDir, { recursive: true });
       const file = path.join(opts.outDir, `figure-${id}.png`);
-      fs.writeFileSync(file, fig.png);
+      writeFileAtomicSync(file, fig.png);
       files.push(file);
     }
   }
@@ -79,8 +80,8 @@ export function writeReport(dir: string, report: EvaluationReport, title: string
   const md = path.join(dir, `${stem}.md`);
   const json = path.join(dir, `${stem}.json`);
   const csv = path.join(dir, `${stem}-per-subject.csv`);
-  fs.writeFileSync(md, reportMarkdown(report, title));
-  fs.writeFileSync(json, JSON.stringify(report, null, 1) + '\n');
-  fs.writeFileSync(csv, perSubjectCsv(report));
+  writeFileAtomicSync(md, reportMarkdown(report, title));
+  writeFileAtomicSync(json, JSON.stringify(report, null, 1) + '\n');
+  writeFileAtomicSync(csv, perSubjectCsv(report));
   return [md, json, csv];
 }

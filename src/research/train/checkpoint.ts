@@ -1,7 +1,10 @@
 // Training checkpoints: weights, optimizer state, best-so-far weights and the loop's own state (epoch, step, RNG,
-// history), written atomically each epoch and on Ctrl-C, so `--resume` continues exactly where a run stopped.
+// history), written atomically each epoch and on Ctrl-C with a SHA-256 of each tensor file, so `--resume` continues
+// exactly where a run stopped and refuses a corrupted checkpoint.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { sha256Hex } from '../../core/sha256';
+import { writeFileAtomicSync } from '../../io/atomic-write';
 import type { RngState } from './rng';
 
 /** A list of named float tensors: the form weights and optimizer state take in a checkpoint. */
@@ -52,32 +55,104 @@ export interface Checkpoint {
 
 const STATE = 'state.json';
 const FILES = { weights: 'weights.bin', optimizer: 'optimizer.bin', bestWeights: 'best-weights.bin' } as const;
+type TensorFile = keyof typeof FILES;
 
-/** Writes a checkpoint into dir (created if needed); each file is written to a temp name and renamed, so a crash never leaves a torn checkpoint. */
+/** What state.json holds on disk: the loop state plus the SHA-256 of each tensor file written beside it. */
+interface StoredState extends LoopState {
+  checksums: Record<TensorFile, string>;
+}
+
+/**
+ * Writes a checkpoint into dir (created if needed). Each file goes to a temporary name and is renamed, and state.json
+ * (written last) records the SHA-256 of the weight and optimizer files, so a torn or corrupted checkpoint is refused.
+ */
 export function saveCheckpoint(dir: string, ckpt: Checkpoint): void {
   fs.mkdirSync(dir, { recursive: true });
-  for (const key of Object.keys(FILES) as (keyof typeof FILES)[]) {
-    writeAtomic(path.join(dir, FILES[key]), encodeTensors(ckpt[key]));
+  const checksums = {} as Record<TensorFile, string>;
+  for (const key of Object.keys(FILES) as TensorFile[]) {
+    const bytes = encodeTensors(ckpt[key]);
+    checksums[key] = sha256Hex(bytes);
+    writeFileAtomicSync(path.join(dir, FILES[key]), bytes);
   }
-  // state.json last: its presence means the tensors beside it are complete.
-  writeAtomic(path.join(dir, STATE), Buffer.from(JSON.stringify(ckpt.state, null, 1)));
+  const stored: StoredState = { ...ckpt.state, checksums };
+  // JSON has no Infinity: "no best epoch yet" is stored as null and read back as Infinity.
+  writeFileAtomicSync(path.join(dir, STATE), JSON.stringify(stored, null, 1));
 }
 
 export function hasCheckpoint(dir: string): boolean {
   return fs.existsSync(path.join(dir, STATE));
 }
 
+/** Folders under `dir` (itself included, three levels deep) that hold a checkpoint: what `--resume` can continue. */
+export function findCheckpoints(dir: string, depth = 3): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const found = hasCheckpoint(dir) ? [dir] : [];
+  if (depth === 0) return found;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && !e.name.startsWith('.')) found.push(...findCheckpoints(path.join(dir, e.name), depth - 1));
+  }
+  return found;
+}
+
 export function loadCheckpoint(dir: string): Checkpoint {
   const statePath = path.join(dir, STATE);
   if (!fs.existsSync(statePath)) throw new Error(`no checkpoint in ${dir} (missing ${STATE})`);
-  const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as LoopState;
-  if (state.version !== 1) throw new Error(`checkpoint ${statePath} has unknown version ${String(state.version)}`);
-  const read = (key: keyof typeof FILES) => {
+  const stored = parseState(fs.readFileSync(statePath, 'utf8'), statePath);
+  const read = (key: TensorFile) => {
     const file = path.join(dir, FILES[key]);
     if (!fs.existsSync(file)) throw new Error(`checkpoint in ${dir} is missing ${FILES[key]}`);
-    return decodeTensors(fs.readFileSync(file), file);
+    const bytes = fs.readFileSync(file);
+    if (sha256Hex(bytes) !== stored.checksums[key])
+      throw new Error(
+        `checkpoint file ${file} is corrupted: its SHA-256 does not match the one in ${statePath}; delete the checkpoint folder to start over`,
+      );
+    return decodeTensors(bytes, file);
   };
+  const state: LoopState & { checksums?: unknown } = { ...stored };
+  delete state.checksums;
   return { state, weights: read('weights'), optimizer: read('optimizer'), bestWeights: read('bestWeights') };
+}
+
+/** Parses and checks state.json; every problem names the file and the field. */
+function parseState(text: string, file: string): StoredState {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`checkpoint state ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  const fail = (field: string, want: string): never => {
+    throw new Error(`checkpoint state ${file}: field "${field}" must be ${want}`);
+  };
+  if (!json || typeof json !== 'object' || Array.isArray(json)) fail('(root)', 'a JSON object');
+  const s = json as Record<string, unknown>;
+  if (s.version !== 1) fail('version', `1, got ${JSON.stringify(s.version)}`);
+  const count = (k: string) => {
+    if (!(Number.isInteger(s[k]) && (s[k] as number) >= 0)) fail(k, `an integer ≥ 0, got ${JSON.stringify(s[k])}`);
+  };
+  const finite = (k: string) => {
+    if (!(typeof s[k] === 'number' && Number.isFinite(s[k]))) fail(k, `a finite number, got ${JSON.stringify(s[k])}`);
+  };
+  for (const k of ['epochsDone', 'stepInEpoch', 'partialSamples', 'bestEpoch', 'epochsWithoutImprovement']) count(k);
+  for (const k of ['partialLossSum', 'partialSeconds']) finite(k);
+  if (s.bestValLoss === null && s.bestEpoch === 0) s.bestValLoss = Infinity;
+  if (!(typeof s.bestValLoss === 'number' && (Number.isFinite(s.bestValLoss) || s.bestValLoss === Infinity)))
+    fail('bestValLoss', `a number, got ${JSON.stringify(s.bestValLoss)}`);
+  if (!(s.stopped === null || s.stopped === 'early-stopping' || s.stopped === 'max-epochs'))
+    fail('stopped', `null, "early-stopping" or "max-epochs", got ${JSON.stringify(s.stopped)}`);
+  if (!s.rng || typeof s.rng !== 'object') fail('rng', 'an RNG state object');
+  if (!s.config || typeof s.config !== 'object') fail('config', 'an object');
+  if (!Array.isArray(s.history)) fail('history', 'an array of epoch records');
+  (s.history as unknown[]).forEach((h, i) => {
+    const r = h as Record<string, unknown> | null;
+    for (const k of ['epoch', 'trainLoss', 'valLoss', 'samples', 'seconds', 'samplesPerSecond'])
+      if (!(r && typeof r[k] === 'number' && Number.isFinite(r[k]))) fail(`history[${i}].${k}`, 'a finite number');
+  });
+  const sums = s.checksums as Record<string, unknown> | undefined;
+  for (const key of Object.keys(FILES))
+    if (!(sums && typeof sums[key] === 'string' && /^[0-9a-f]{64}$/.test(sums[key] as string)))
+      fail(`checksums.${key}`, 'a SHA-256 hex digest (a checkpoint written before checksums cannot be resumed)');
+  return s as unknown as StoredState;
 }
 
 /** Layout: uint32 header length, JSON header [{name, shape, offset, length}], then float32 data (little-endian). */
@@ -107,7 +182,7 @@ export function decodeTensors(buf: Buffer, what = 'tensor file'): TensorRecord[]
   if (buf.length < 4) throw new Error(`${what} is truncated`);
   const headerLength = buf.readUInt32LE(0);
   if (4 + headerLength > buf.length) throw new Error(`${what} is truncated`);
-  const index = JSON.parse(buf.subarray(4, 4 + headerLength).toString('utf8')) as {
+  const index = parseJsonOr(buf.subarray(4, 4 + headerLength).toString('utf8'), `${what} has a corrupt header`) as {
     name: string;
     shape: number[];
     offset: number;
@@ -124,8 +199,10 @@ export function decodeTensors(buf: Buffer, what = 'tensor file'): TensorRecord[]
   });
 }
 
-function writeAtomic(file: string, bytes: Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+function parseJsonOr(text: string, message: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(message);
+  }
 }

@@ -14,6 +14,7 @@ import type { ProgressReporter } from './progressReporter';
 import { LruCache } from './subjectCache';
 import { prepareTrainingSubject, type TrainingSubject } from './trainingSubject';
 import type { PatchTrainer, StopSignal } from './trainLoop';
+import { writeFileAtomicSync } from '../../io/atomic-write';
 
 /** A cohort as the pipeline reads it: subject ids and a lazy loader. */
 export interface CohortSource {
@@ -130,13 +131,13 @@ export async function writeLearningCurves(
   const fig = await renderLearningCurve(rows, 'DA training: MSE per epoch (training vs validation)');
   const svg = path.join(dir, `${stem}.svg`);
   const png = path.join(dir, `${stem}.png`);
-  fs.writeFileSync(svg, fig.svg);
-  fs.writeFileSync(png, fig.png);
+  writeFileAtomicSync(svg, fig.svg);
+  writeFileAtomicSync(png, fig.png);
   return [svg, png];
 }
 
 function writePlan(file: string, plan: CrossValidationPlan, ctx: PipelineContext): void {
-  fs.writeFileSync(
+  writeFileAtomicSync(
     file,
     JSON.stringify({ cohort: ctx.cohort.dir, hyperparameters: ctx.hyper, ...plan }, null, 1) + '\n',
   );

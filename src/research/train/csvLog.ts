@@ -1,6 +1,7 @@
 // The per-run CSV log: one row per epoch, rewritten whole from the checkpoint's history so a resume never duplicates rows.
 import * as fs from 'node:fs';
 import type { EpochRecord } from './checkpoint';
+import { writeFileAtomicSync } from '../../io/atomic-write';
 
 export const CSV_HEADER = 'epoch,train_loss,val_loss,samples,seconds,samples_per_s,best';
 
@@ -16,9 +17,7 @@ export function writeEpochLog(file: string, history: readonly EpochRecord[], bes
       h.epoch === bestEpoch ? 1 : 0,
     ].join(','),
   );
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, [CSV_HEADER, ...rows].join('\n') + '\n');
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, [CSV_HEADER, ...rows].join('\n') + '\n');
 }
 
 /** Reads a log written by writeEpochLog (for reports and figures). */

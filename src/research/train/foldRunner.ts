@@ -14,6 +14,7 @@ import { SeededRng } from './rng';
 import type { TrainingSubject } from './trainingSubject';
 import { type PatchTrainer, type StopReason, type StopSignal, trainRun } from './trainLoop';
 import { fromTensorRecords } from './daTrainer';
+import { writeFolderAtomic } from '../../io/atomic-write';
 
 export interface TrainingHyperparameters {
   batchSize: number;
@@ -115,11 +116,8 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
     const bestWeights = fromTensorRecords(result.bestWeights);
     const weightsDir = path.join(ctx.dir, 'weights');
     if (result.stopped !== 'interrupted') {
-      await saveDA(
-        weightsDir,
-        bestWeights,
-        makeCard(ctx, result.history, result.bestEpoch, result.bestValLoss, result.seconds, samplesPerEpoch),
-      );
+      const card = makeCard(ctx, result.history, result.bestEpoch, result.bestValLoss, result.seconds, samplesPerEpoch);
+      await writeFolderAtomic(weightsDir, (tmp) => saveDA(tmp, bestWeights, card), { replace: true });
     }
     return {
       label: ctx.label,

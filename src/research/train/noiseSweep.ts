@@ -13,6 +13,7 @@ import { planCrossValidation } from './cvSplit';
 import { runTraining } from './foldRunner';
 import { LruCache } from './subjectCache';
 import { prepareTrainingSubject, type TrainingSubject } from './trainingSubject';
+import { writeFileAtomicSync } from '../../io/atomic-write';
 
 export interface SweepPoint {
   noiseLevel: number;
@@ -97,8 +98,8 @@ export async function runNoiseSweep(
     noisyPsnrVsTruth: noisy.psnrVsTruth,
   };
   fs.mkdirSync(ctx.outDir, { recursive: true });
-  fs.writeFileSync(path.join(ctx.outDir, 'noise-sweep.json'), JSON.stringify(result, null, 1) + '\n');
-  fs.writeFileSync(path.join(ctx.outDir, 'noise-sweep.md'), sweepMarkdown(result, ctx.cohort));
+  writeFileAtomicSync(path.join(ctx.outDir, 'noise-sweep.json'), JSON.stringify(result, null, 1) + '\n');
+  writeFileAtomicSync(path.join(ctx.outDir, 'noise-sweep.md'), sweepMarkdown(result, ctx.cohort));
   return result;
 }
 

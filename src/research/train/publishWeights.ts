@@ -7,6 +7,7 @@ import type { ModelCard } from '../../model/da/card';
 import { saveDA } from '../../model/da/weights-io';
 import type { EvaluationReport } from '../evaluate/report';
 import type { RunOutcome } from './foldRunner';
+import { writeFolderAtomic } from '../../io/atomic-write';
 
 export interface PublishOptions {
   /** Target folder (the repository's weights/). */
@@ -39,10 +40,27 @@ export async function publishWeights(o: PublishOptions): Promise<string[]> {
       ...(o.cv ? [`Cross-validation (${o.cv.label}): ${o.cv.file}`] : []),
     ],
   };
-  await saveDA(o.dir, o.run.bestWeights, card);
+  // The new model is built beside the old one and swapped in whole: weights and card never come from two models.
+  await writeFolderAtomic(
+    o.dir,
+    async (tmp) => {
+      keepOtherFiles(o.dir, tmp);
+      await saveDA(tmp, o.run.bestWeights, card);
+      fs.writeFileSync(path.join(tmp, 'MODEL_CARD.md'), modelCardMarkdown(card, o));
+    },
+    { replace: true },
+  );
   const md = path.join(o.dir, 'MODEL_CARD.md');
-  fs.writeFileSync(md, modelCardMarkdown(card, o));
   return [path.join(o.dir, 'model.json'), path.join(o.dir, 'weights.bin'), path.join(o.dir, 'model-card.json'), md];
+}
+
+/** Files in the target folder that are not a model's (notes, scripts) move to the new folder unchanged. */
+function keepOtherFiles(from: string, to: string): void {
+  if (!fs.existsSync(from)) return;
+  for (const name of fs.readdirSync(from)) {
+    if (['model.json', 'model-card.json', 'MODEL_CARD.md'].includes(name) || name.endsWith('.bin')) continue;
+    fs.cpSync(path.join(from, name), path.join(to, name), { recursive: true });
+  }
 }
 
 function cvMetrics(r: EvaluationReport): Record<string, number> {

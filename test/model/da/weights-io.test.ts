@@ -1,4 +1,5 @@
 // Saving and loading DA weights in the tfjs LayersModel format with a model card; wrong files fail clearly.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -50,7 +51,10 @@ describe('DA weights I/O', () => {
     expect(fs.statSync(path.join(dir, 'weights.bin')).size).toBe(4 * 461345);
 
     const loaded = await loadDA(dir);
-    expect(loaded.card).toEqual(card);
+    const shard = fs.readFileSync(path.join(dir, 'weights.bin'));
+    const checksum = crypto.createHash('sha256').update(shard).digest('hex');
+    expect(loaded.card).toEqual({ ...card, sha256: checksum });
+    expect(loaded.checksum).toBe(checksum);
     for (const s of DA_WEIGHT_SPECS) expect(sameBytes(loaded.weights[s.name], weights[s.name])).toBe(true);
 
     // tfjs itself loads the directory and predicts like a model built from the same weights.

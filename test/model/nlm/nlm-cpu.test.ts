@@ -124,7 +124,7 @@ describe('nlmeans (CPU) masks, progress and errors', () => {
         v.data[7] = NaN;
         return nlmeans(v, { sigma: 1 });
       },
-      /non-finite value \(NaN\) at voxel 7/,
+      /holds 1 NaN voxel \(first at voxel \[7, 0, 0\]\); NLM needs finite input/,
     ],
     ['a negative sigma', () => nlmeans(image, { sigma: -1 }), /sigma must be a positive finite number, got -1/],
     ['a zero sigma', () => nlmeans(image, { sigma: 0 }), /sigma must be a positive/],
