@@ -11,6 +11,7 @@ import { sha256Hex } from '../../src/core/sha256';
 import { adaptDA, NOT_ADAPTED_NOTE, studyHash } from '../../src/jobs/adapt';
 import { adaptedCard } from '../../src/jobs/adapt/card';
 import { writeAdaptedFolder } from '../../src/cli/adapt';
+import { weightsChecksum } from '../../src/model/da/weights-bytes';
 import { defaultWeightsSource, loadDA } from '../../src/model/da/weights-io';
 import { generateSubject, resolvePhantomParams } from '../../src/phantom';
 
@@ -135,6 +136,8 @@ describe('sodium-denoise adapt', () => {
       const sha = await writeAdaptedFolder(out, result, defaultWeightsSource());
       const back = await loadDA(out);
       expect((back.card as { sha256?: string }).sha256).toBe(sha);
+      expect(back.checksum).toBe(sha);
+      expect(weightsChecksum(result.model.weights)).toBe(sha);
       expect(sha).toBe(sha256Hex(fs.readFileSync(path.join(out, 'weights.bin'))));
       if (name === 'a') {
         expect(back.card.name).toBe('sodium-da-adapted');

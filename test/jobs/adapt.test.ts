@@ -7,6 +7,7 @@ import { adaptDA, leaveOneOutMeans, PairSampler, splitSlabs, studyHash, NOT_ADAP
 import { voxelsOnSlices } from '../../src/jobs/adapt/split';
 import { PATCH_VOXELS } from '../../src/model/da/architecture';
 import { loadDA } from '../../src/model/da/weights-io';
+import { weightsChecksum } from '../../src/model/da/weights-bytes';
 import { generateSubject, resolvePhantomParams } from '../../src/phantom';
 
 const dims: [number, number, number] = [9, 8, 40];
@@ -124,11 +125,14 @@ describe('adaptDA on a phantom study', () => {
     const v = r.record.validation;
     expect(v.region).toBe('brain');
     expect(v.gainPercent).toBeCloseTo((100 * (v.parentLoss - v.adaptedLoss)) / v.parentLoss, 2);
+    expect(r.record.parent.sha256).toBe(parent.checksum);
     if (r.adapted) {
       expect(r.model.card.name).toBe(`${parent.card.name}-adapted`);
       expect(v.adaptedLoss).toBeLessThan(v.parentLoss);
+      expect(r.model.checksum).toBe(weightsChecksum(r.model.weights));
     } else {
       expect(r.model.weights).toBe(parent.weights);
+      expect(r.model.checksum).toBe(parent.checksum);
       expect(r.model.card.notes?.join(' ')).toContain(NOT_ADAPTED_NOTE);
     }
   });

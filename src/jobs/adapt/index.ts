@@ -10,6 +10,7 @@ import { computeDAScale } from '../../model/da/normalise';
 import { checkPatchDims } from '../../model/da/patches';
 import { createDATrainer } from '../../model/da/trainer';
 import type { LoadedDA } from '../../model/da/weights-io';
+import { weightsChecksum } from '../../model/da/weights-bytes';
 import { adaptedCard, type AdaptationRecord, NOT_ADAPTED_NOTE, type StudyRegime } from './card';
 import { type CentrePool, leaveOneOutMeans, type PairAcquisition, PairSampler } from './pairs';
 import { type SlabSplit, type SlabSplitOptions, splitSlabs, voxelsOnSlices } from './split';
@@ -260,9 +261,7 @@ export async function adaptDA(
     parent: {
       name: parent.card.name,
       version: parent.card.version,
-      ...(typeof (parent.card as { sha256?: unknown }).sha256 === 'string'
-        ? { sha256: (parent.card as { sha256?: string }).sha256 }
-        : {}),
+      ...(parent.checksum ? { sha256: parent.checksum } : {}),
       source: parent.source,
     },
     study: opts.study,
@@ -299,6 +298,7 @@ export async function adaptDA(
     weights: adapted ? cloneWeights(best) : parent.weights,
     card,
     source: adapted ? `adapted from ${parent.source}` : parent.source,
+    ...(adapted ? { checksum: weightsChecksum(best) } : parent.checksum ? { checksum: parent.checksum } : {}),
   };
   report('done', { parentValLoss: parentLoss, bestValLoss: bestLoss });
   return { adapted, model, record, history, split };

@@ -1,7 +1,7 @@
 // DA weights as the bytes of a weights folder (model.json, weights.bin, model-card.json), built in memory so a
 // browser or a worker can offer them for download and Node can write them; plus the model checksum.
 import { tf } from '../tf';
-import { createDAModel, type DAWeights, validateWeights } from './architecture';
+import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
 import { type ModelCard, parseModelCard } from './card';
 import { MODEL_CARD_JSON, MODEL_JSON, modelChecksum, WEIGHTS_BIN } from './weights-io';
 
@@ -15,6 +15,16 @@ export interface WeightsFolderFiles {
 /** sha256 over the weight shards' bytes in manifest order (hex): the model checksum cards carry. */
 export function weightShardsSha256(shards: readonly Uint8Array[]): string {
   return modelChecksum(shards); // one definition, in weights-io beside the loader that checks it
+}
+
+/** The model checksum of in-memory weights: sha256 of their float32 bytes in manifest order (= weightsFolderFiles' shard). */
+export function weightsChecksum(weights: DAWeights): string {
+  const h = new Sha256();
+  for (const s of DA_WEIGHT_SPECS) {
+    const w = weights[s.name];
+    h.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
+  }
+  return toHex(h.digest());
 }
 
 /**
@@ -52,6 +62,8 @@ export async function weightsFolderFiles(weights: DAWeights, card: ModelCard): P
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
   };
   const sha256 = weightShardsSha256([bin]);
+  if (sha256 !== weightsChecksum(weights))
+    throw new Error('the saved weight shard is not the weights in manifest order');
   const checked = parseModelCard({ ...card, sha256 }, 'weights folder card');
   const text = new TextEncoder();
   return {
