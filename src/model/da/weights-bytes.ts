@@ -19,12 +19,12 @@ export function weightShardsSha256(shards: readonly Uint8Array[]): string {
 
 /** The model checksum of in-memory weights: sha256 of their float32 bytes in manifest order (= weightsFolderFiles' shard). */
 export function weightsChecksum(weights: DAWeights): string {
-  const h = new Sha256();
-  for (const s of DA_WEIGHT_SPECS) {
-    const w = weights[s.name];
-    h.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
-  }
-  return toHex(h.digest());
+  return modelChecksum(
+    DA_WEIGHT_SPECS.map(({ name }) => {
+      const w = weights[name];
+      return new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+    }),
+  );
 }
 
 /**
