@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The paper's full protocol on the default synthetic cohort: (optional) added-noise sweep, 5-fold cross-validation with
-# per-fold evaluation, then the final model on all 13 subjects (one for early stopping), published to weights/.
+# per-fold evaluation, then the final model on all 13 subjects (one for early stopping), published to weights/da/.
 #
 # Detached and resumable: every step checkpoints each epoch and is rerun with --resume, so after a crash, a reboot or
 # a stop (kill -INT / kill -TERM <pid of the node process>: it saves a checkpoint and exits 130), run the script again.
@@ -9,7 +9,7 @@
 # Settings (environment): COHORT (data/cohort), OUT (runs/paper), EPOCHS (max epochs per run, 200: early stopping after
 # PATIENCE=8 epochs without validation gain ends runs first), SAMPLES (samples per epoch; default one pass over the
 # training brain voxels, ≈ 290k for 11 subjects), NOISE (added-noise level k, 1), SWEEP (e.g. "0,0.5,1": run the
-# k sweep first), PUBLISH (weights), BACKEND (wasm).
+# k sweep first), PUBLISH (weights/da), BACKEND (wasm).
 #
 # Measured (2-core AMD EPYC shared with ~7 other jobs, Node 20, tfjs-wasm, batch 128): 475–2,800 samples/s per
 # epoch depending on the load (median ≈ 1,100); evaluation 6–18 s NLM + 30–70 s DA per 64³ subject (full volume; now
@@ -25,7 +25,7 @@ OUT=${OUT:-runs/paper}
 EPOCHS=${EPOCHS:-200}
 PATIENCE=${PATIENCE:-8}
 NOISE=${NOISE:-1}
-PUBLISH=${PUBLISH:-weights}
+PUBLISH=${PUBLISH:-weights/da}
 BACKEND=${BACKEND:-wasm}
 SAMPLES_ARG=()
 if [[ -n "${SAMPLES:-}" ]]; then SAMPLES_ARG=(--samples-per-epoch "$SAMPLES"); fi

@@ -1,5 +1,5 @@
-// Trains the PROVISIONAL DA weights in weights/ (a few CPU minutes on phantom data) so the viewer and CLI can run.
-// Usage: node --import tsx weights/make-provisional.ts [--seconds 300] [--out weights]
+// Trains PROVISIONAL DA weights into weights/da/ (a few CPU minutes on phantom data) so the viewer and CLI can run.
+// Usage: node --import tsx weights/make-provisional.ts [--seconds 300] [--out weights/da]
 // The training engineer's CLI replaces these with properly trained weights (same format, status "trained").
 import * as path from 'node:path';
 import { selectBackend } from '../src/model/backend';
@@ -19,7 +19,7 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const SECONDS = Number(arg('seconds', '300'));
-const OUT = path.resolve(arg('out', path.join(__dirname)));
+const OUT = path.resolve(arg('out', path.join(__dirname, 'da')));
 const TRAIN_SUBJECTS = [0, 1, 2, 3];
 const VALIDATION_SUBJECT = 4;
 const ADDED_NOISE = 0.5; // added Gaussian σ as a fraction of the acquisition's noise σ

@@ -35,7 +35,7 @@ export const registerAdapt: Register = (program, run) => {
       'the study: a DICOM folder with ≥ 2 repeated sodium series, or a folder with acq1.nii.gz, acq2.nii.gz[, acq3…]',
     )
     .requiredOption('--out <folder>', 'new (or empty) weights folder to write')
-    .option('--model <dir>', "parent weights folder (default: the repository's weights/)")
+    .option('--model <dir>', 'parent weights folder (default: the model weights/default.json names)')
     .addOption(
       numberOption(
         '--seconds <n>',

@@ -27,12 +27,14 @@ import {
 } from './adapt';
 import { readRepeatedAcquisitions, type RepeatedAcquisitions } from '../io/repeats';
 import { defaultWeightsSource } from '../model/da/weights-io';
+import { MODEL_NAMES, resolveWeightsSource } from '../model/da/models';
 
 export interface DenoiseCliOptions extends InputOptions {
   method: string;
   out: string;
   mask?: string;
   weights?: string;
+  model?: string;
   backend?: string;
   sigma?: number;
   patchRadius?: number;
@@ -67,7 +69,11 @@ export const registerDenoise: Register = (program, run) => {
     )
     .option(
       '--weights <dir>',
-      "DA: weights directory (model.json, weights.bin, model-card.json); default: the repository's weights/",
+      'DA: any weights directory (model.json, weights.bin, model-card.json); instead of --model',
+    )
+    .option(
+      '--model <name>',
+      `DA: a shipped model, ${MODEL_NAMES.join(' | ')} (default: the one weights/default.json names)`,
     )
     .option('--backend <name>', 'tfjs backend for the DA and --implementation tf: wasm or cpu')
     .addOption(
@@ -186,10 +192,14 @@ export function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
     for (const [flag, given] of nlmOnly) {
       if (given !== undefined) throw new Error(`${flag} applies to --method nlm, not da`);
     }
-    return { method: 'da', weights: opts.weights };
+    if (opts.weights !== undefined && opts.model !== undefined)
+      throw new Error('--model and --weights are alternatives: give one');
+    const chosen = opts.weights !== undefined || opts.model !== undefined;
+    return { method: 'da', weights: chosen ? resolveWeightsSource(opts) : undefined };
   }
   if (opts.method !== 'nlm') throw new Error(`--method must be da or nlm, got "${opts.method}"`);
   if (opts.weights !== undefined) throw new Error('--weights applies to --method da, not nlm');
+  if (opts.model !== undefined) throw new Error('--model applies to --method da, not nlm');
   const implementation = opts.implementation ?? 'cpu';
   if (implementation !== 'cpu' && implementation !== 'tf')
     throw new Error(`--implementation must be cpu or tf, got "${implementation}"`);
@@ -303,8 +313,9 @@ async function adaptFirst(
   if (opts.adaptOut) await checkOutFolder(opts.adaptOut);
   const study = await readRepeatedAcquisitions(opts.in, log);
   const index = pickRepeat(study, opts.series);
-  const r = await runAdaptation(study, { model: opts.weights, seconds: opts.adaptSeconds });
-  if (opts.adaptOut) await writeAdaptedFolder(opts.adaptOut, r, opts.weights ?? defaultWeightsSource());
+  const parent = typeof request.weights === 'string' ? request.weights : undefined;
+  const r = await runAdaptation(study, { model: parent, seconds: opts.adaptSeconds });
+  if (opts.adaptOut) await writeAdaptedFolder(opts.adaptOut, r, parent ?? defaultWeightsSource());
   request.weights = r.model;
   const dicom = study.series?.[index];
   return {

@@ -12,12 +12,14 @@ async function loadEvaluation() {
     ...(await import('../research/train/cohortSource')),
     ...(await import('../model/backend')),
     ...(await import('../model/da/weights-io')),
+    ...(await import('../model/da/models')),
   };
 }
 
 interface EvaluateCliOptions {
   cohort: string;
   weights?: string;
+  model?: string;
   subjects?: string;
   out?: string;
   backend: string;
@@ -31,7 +33,8 @@ export const registerEvaluate: Register = (program, run) => {
       'Compare NLM and the DA on cohort subjects (acquisition 1 denoised) against the mean of three and the noise-free truth',
     )
     .requiredOption('--cohort <dir>', 'cohort folder (sodium-denoise phantom --out) or phantom:<subjects>:<seed>')
-    .option('--weights <dir>', "DA weights folder (model.json + model-card.json); default: the repository's weights/")
+    .option('--weights <dir>', 'DA weights folder (model.json + model-card.json); instead of --model')
+    .option('--model <name>', 'DA: a shipped model, da | da-wide (default: the one weights/default.json names)')
     .option('--subjects <ids>', 'comma-separated subject ids (default: all)')
     .option('--out <dir>', 'write report.md, report.json, report-per-subject.csv and a comparison figure here')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
@@ -41,17 +44,17 @@ export const registerEvaluate: Register = (program, run) => {
         const {
           activateBackend,
           createEvaluationDenoiser,
-          defaultWeightsSource,
           evaluateSubjects,
           loadDA,
           openCohortSource,
+          resolveWeightsSource,
         } = await loadEvaluation();
         if (o.out !== undefined) {
           const out = { flag: '--out', path: o.out };
           outputForm(out, ['folder'], 'the report');
           assertOutputSafe(out, [
             { flag: '--cohort', path: o.cohort },
-            { flag: '--weights', path: o.weights ?? defaultWeightsSource() },
+            { flag: '--weights', path: resolveWeightsSource(o) },
           ]);
         }
         const reason = await activateBackend(o.backend);
@@ -66,7 +69,9 @@ export const registerEvaluate: Register = (program, run) => {
         const unknown = ids.filter((id) => !cohort.ids.includes(id));
         if (unknown.length)
           throw new Error(`--subjects: ${unknown.join(', ')} not in the cohort (it has ${cohort.ids.join(', ')})`);
-        const model = await loadDA(o.weights ?? defaultWeightsSource());
+        if (o.weights !== undefined && o.model !== undefined)
+          throw new Error('--model and --weights are alternatives: give one');
+        const model = await loadDA(resolveWeightsSource(o));
         const { report, files } = await evaluateSubjects(
           ids,
           (id) => cohort.load(id),

@@ -43,7 +43,7 @@ export function addPacsWorkerOptions(cmd: Command): Command {
     )
     .option(
       '--model <dir>',
-      "DA: weights directory (model.json, weights.bin, model-card.json); default: the repository's weights/",
+      'DA: weights directory (model.json, weights.bin, model-card.json); default: the model weights/default.json names',
     )
     .addOption(
       // Any number here: whether σ suits each image is checked in one place, checkNlmSigma (model/nlm/params.ts).

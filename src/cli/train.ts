@@ -154,7 +154,7 @@ export const registerTrain: Register = (program, run) => {
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
     .option(
       '--publish <dir>',
-      'with --final: also write the best weights, model-card.json and MODEL_CARD.md here (e.g. weights/)',
+      'with --final: also write the best weights, model-card.json and MODEL_CARD.md here (e.g. weights/da/)',
     )
     .option(
       '--cv-report <file>',

@@ -28,7 +28,8 @@ const BUNDLE_DIR =
     : 'http://localhost/na/';
 
 const DEFAULTS: NaDenoiseOptions = {
-  weightsUrl: new URL('weights/', BUNDLE_DIR).href,
+  // The paper's DA (weights/da/, see model/da/models.ts); a deployment picks another with naDenoise.weightsUrl.
+  weightsUrl: new URL('weights/da/', BUNDLE_DIR).href,
   wasmPath: BUNDLE_DIR,
   maxVoxels: 256 * 256 * 256,
 };

@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   const server = (running.server = createNaServer({
     ohifDist,
     bundleDir,
-    weightsDir: path.join(ROOT, 'weights'),
+    weightsDir: path.join(ROOT, 'weights'), // the viewer loads weights/<model>/ under it
     demoDir: opened ? undefined : args.demoDir,
     openStudy: opened,
     appConfig: renderAppConfig({

@@ -103,10 +103,12 @@ describe('sodium-denoise denoise', () => {
     expect(output.volume.dims).toEqual(input.volume.dims);
   });
 
-  it("DA: the repository's weights on wasm, JSON with the model card's identity", async () => {
+  it("DA: --model da (the repository's weights/da/) on wasm, JSON with the model card's identity", async () => {
     const out = path.join(dir, 'da.nii.gz');
     const r = cli(
       '--method',
+      'da',
+      '--model',
       'da',
       '--in',
       path.join(dir, 'noisy.nii.gz'),
@@ -123,7 +125,7 @@ describe('sodium-denoise denoise', () => {
     const json = JSON.parse(r.stdout);
     expect(json.method).toBe('da');
     expect(json.backend).toBe('wasm');
-    expect(json.parameters.weights).toMatch(/weights$/);
+    expect(json.parameters.weights).toMatch(/weights[/\\]da$/);
     expect(typeof json.parameters.modelVersion).toBe('string');
     const written = (await readVolumeInput(out)).volume;
     const input = subject.acquisitions[0];
@@ -140,6 +142,9 @@ describe('sodium-denoise denoise', () => {
     [['--method', 'nlm', '--sigma', '-1'], /NLM noise sigma must be a positive finite number, got -1/],
     [['--method', 'nlm', '--sigma', 'x'], /--sigma must be a number, got "x"/],
     [['--method', 'da', '--sigma', '3'], /--sigma applies to --method nlm, not da/],
+    [['--method', 'da', '--model', 'unet'], /--model: unknown model 'unet' \(known: da, da-wide\)/],
+    [['--method', 'da', '--model', 'da', '--weights', 'x'], /--model and --weights are alternatives/],
+    [['--method', 'nlm', '--model', 'da'], /--model applies to --method da, not nlm/],
   ])('rejects %j with one clear line and exit 1', (args, message) => {
     const r = cli(...args, '--in', path.join(dir, 'noisy.nii.gz'), '--out', path.join(dir, 'never.nii.gz'));
     expect(r.code).toBe(1);

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readDicomFolder } from '../../src/io';
 import { denoiseVolume } from '../../src/jobs/denoise';
+import { modelWeightsSource } from '../../src/model/da/models';
 import { meanVolume } from '../../src/extension/meanVolume';
 
 async function main(): Promise<void> {
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   );
   const source = series[0].volume;
   const reference = meanVolume(series.map((s) => s.volume));
-  const weights = path.resolve(__dirname, '..', '..', 'weights');
+  const weights = modelWeightsSource('da');
   const r = await denoiseVolume(source, method === 'da' ? { method: 'da', weights } : { method: 'nlm' }, {
     reference,
     referenceKind: 'mean-of-repeats',

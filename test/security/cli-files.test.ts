@@ -24,7 +24,7 @@ let before: Map<string, string>;
 
 beforeAll(async () => {
   f = await writeSmallSubject(dir);
-  fs.cpSync(path.join(ROOT, 'weights'), weights, { recursive: true });
+  fs.cpSync(path.join(ROOT, 'weights', 'da'), weights, { recursive: true });
   fs.mkdirSync(path.join(cohort, 'sub-01'), { recursive: true });
   fs.copyFileSync(f.input, path.join(cohort, 'sub-01', 'acq1.nii.gz'));
   fs.symlinkSync(f.input, path.join(dir, 'link-to-input.nii.gz'));

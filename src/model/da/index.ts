@@ -21,3 +21,13 @@ export { computeDAScale, DEFAULT_NORMALISATION, normalisationRegion, type DANorm
 export { extractPatches, reflectIndex } from './patches';
 export { defaultWeightsSource, fileIOHandler, loadDA, saveDA, toLayersModel, type LoadedDA } from './weights-io';
 export { createDATrainer, type DAOptimizerState, type DATrainer, type DATrainerOptions } from './trainer';
+export {
+  DEFAULT_MODEL_JSON,
+  defaultModelName,
+  MODEL_NAMES,
+  modelWeightsSource,
+  parseModelName,
+  resolveWeightsSource,
+  weightsRoot,
+  type ModelName,
+} from './models';

@@ -3,6 +3,7 @@ import { IS_NODE, nodeBuiltin, tf, tfl } from '../tf';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
 import { Sha256, toHex } from '../../core/sha256';
 import { type ModelCard, parseModelCard } from './card';
+import { modelWeightsSource } from './models';
 
 type Fs = typeof import('node:fs');
 type Path = typeof import('node:path');
@@ -60,11 +61,9 @@ export function assertPlausibleWeights(weights: DAWeights, where: string): void 
   }
 }
 
-/** The repository's weights/ folder in Node; 'weights/' beside the page in a browser. */
+/** The default model's weights folder (weights/default.json names it; see models.ts); 'weights/da/' in a browser. */
 export function defaultWeightsSource(): string {
-  if (!IS_NODE) return 'weights/';
-  const path = nodeBuiltin<Path>('node:path');
-  return path.resolve(__dirname, '..', '..', '..', 'weights');
+  return modelWeightsSource();
 }
 
 function isUrl(source: string): boolean {
@@ -178,7 +177,7 @@ function decodeWeights(
 
 /**
  * Loads DA weights and their model card from a directory (Node) or URL prefix (browser/HTTP).
- * Default: the repository's weights/ folder. Throws a clear error for a missing file, a different network, or a bad card.
+ * Default: the default model's folder (weights/default.json). Throws a clear error for a missing file, a different network, or a bad card.
  */
 export async function loadDA(source: string = defaultWeightsSource()): Promise<LoadedDA> {
   const modelUrl = join(source, MODEL_JSON);

@@ -10,7 +10,7 @@ import type { RunOutcome } from './foldRunner';
 import { writeFolderAtomic } from '../../io/atomic-write';
 
 export interface PublishOptions {
-  /** Target folder (the repository's weights/). */
+  /** Target folder (a model's folder under the repository's weights/, e.g. weights/da/). */
   dir: string;
   run: RunOutcome;
   /** The run's own card (written by the fold runner beside its weights). */
