@@ -68,7 +68,11 @@ describe('batch failures', () => {
     const summary = r.events.find((e) => e.event === 'summary');
     expect(summary).toMatchObject({ series: 1, counts: { failed: 1, done: 0 } });
     expect((summary as { failures: Array<{ series: string; reason: string }> }).failures).toEqual([
-      { study: STUDY, series: SERIES, reason: expect.stringMatching(/is not a DICOM file/) },
+      {
+        study: STUDY,
+        series: SERIES,
+        reason: expect.stringMatching(/No DICOM image series found in 1 file .*not DICOM/),
+      },
     ]);
   });
 
