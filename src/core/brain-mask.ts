@@ -21,6 +21,7 @@ import {
 } from './mask';
 import { maskedValues, median } from './stats';
 import { findNonFinite, zeroNonFinite } from './finite';
+import { isFiniteNumber } from './math';
 
 export interface BrainMaskOptions {
   /** Rician σ of the image; estimated from the background when absent. */
@@ -91,7 +92,7 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   // NaN / Inf voxels are no signal: computed as 0 and never labelled brain (not even as a filled hole).
   if (findNonFinite(volume)) {
     const steps = brainMaskSteps(zeroNonFinite(volume), opts);
-    for (let i = 0; i < volume.data.length; i++) if (!Number.isFinite(volume.data[i])) steps.mask[i] = 0;
+    for (let i = 0; i < volume.data.length; i++) if (!isFiniteNumber(volume.data[i])) steps.mask[i] = 0;
     return steps;
   }
   const { dims, spacing } = volume;

@@ -4,6 +4,7 @@ import { estimateNoiseSigma } from '../../core/noise';
 import { quantile } from '../../core/stats';
 import type { Mask, Volume } from '../../core/volume';
 import { assertSameDims } from '../../core/volume';
+import { abs } from '../../core/math';
 
 /**
  * DIPY's `nlmeans(arr, sigma, mask, patch_radius=1, block_radius=5, rician=True)` (the classic voxelwise version,
@@ -100,7 +101,7 @@ function robustSignalLevel(volume: Volume): number {
   // percentile of ~65k voxels is stable to well under 1 %.
   const step = Math.max(1, Math.floor(data.length / 65536));
   const sample: number[] = [];
-  for (let i = 0; i < data.length; i += step) if (data[i] !== 0) sample.push(Math.abs(data[i]));
+  for (let i = 0; i < data.length; i += step) if (data[i] !== 0) sample.push(abs(data[i]));
   return sample.length === 0 ? 0 : quantile(sample, SIGNAL_PERCENTILE);
 }
 
