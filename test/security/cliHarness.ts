@@ -1,41 +1,20 @@
-// Shared by the test/security suites: run the real `sodium-denoise` binary (bin/ wrapper, as a user does), digest
+// Shared by the CLI test/security suites: run the real `sodium-denoise` binary (test/helpers/cliProcess), digest
 // files and folders to prove inputs stayed byte-identical, and a tiny phantom subject on disk.
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeVolumeOutput } from '../../src/io/volume-file';
+import { BIN, startCli, type CliResult } from '../helpers/cliProcess';
 import { writeNiftiFile } from '../../src/io/nifti';
 import { createVolume } from '../../src/core/volume';
 import { generateSubject, resolvePhantomParams } from '../../src/phantom';
 
 export const ROOT = path.join(__dirname, '..', '..');
-export const BIN = path.join(ROOT, 'bin', 'sodium-denoise.js');
+export { BIN };
 
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI through its bin/ wrapper; resolves when it exits. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...opts.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+/** Runs the CLI through its bin/ wrapper as its own process group (test/helpers/cliProcess); resolves at exit. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return startCli(args, { ...process.env, ...opts.env }).done;
 }
 
 /** SHA-256 of a file, or of every file under a folder (names and bytes), to show an input is unchanged. */
