@@ -1,11 +1,12 @@
 // `npm run bench`: runs every benchmark module in one process, prints tables, writes bench/results/bench.json.
-// Usage: npm run bench [-- da nlm train]   (names select modules; default: all)
+// Usage: npm run bench [-- commands da nlm train]   (names select modules; default: all)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchModule, BenchTable } from './types';
 
 const MODULES: Record<string, () => Promise<BenchModule>> = {
+  commands: () => import('./commands'),
   da: () => import('./da'),
   nlm: () => import('./nlm'),
   train: () => import('./train'),
@@ -37,17 +38,30 @@ function format(table: BenchTable): string {
 }
 
 async function main(): Promise<void> {
+  // The Python peers (DIPY, PyTorch) on OpenBLAS, installed when missing (scripts/setup.js).
+  require('../scripts/setup').ensureBenchPeers();
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const names = wanted.length ? wanted : Object.keys(MODULES);
   const tables: BenchTable[] = [];
   for (const name of names) {
     const load = MODULES[name];
     if (!load) throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(MODULES).join(', ')}`);
-    const mod = await load();
-    for (const t of await mod.run()) {
+    const t0 = performance.now();
+    process.stderr.write(`bench: ${name}…\n`);
+    let produced: BenchTable[];
+    try {
+      produced = await (await load()).run();
+    } catch (err) {
+      // One failing module must not lose the others' tables (a full run takes tens of minutes).
+      const message = err instanceof Error ? err.message : String(err);
+      produced = [{ title: `${name}: failed`, columns: ['error'], rows: [{ error: message.split('\n')[0] }] }];
+      process.exitCode = 1;
+    }
+    for (const t of produced) {
       tables.push(t);
       process.stdout.write(format(t) + '\n');
     }
+    process.stderr.write(`bench: ${name} took ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   }
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });

@@ -1,5 +1,6 @@
-// NLM benchmark: our DIPY-equivalent nlmeans (TypeScript kernel on 1 and 2 worker threads, tfjs on wasm/cpu) next
-// to DIPY's own nlmeans on the same 64³ phantom head, same σ, in the same run; time, speed ratio and pSNR vs truth.
+// NLM benchmark, kernels only: our DIPY-equivalent nlmeans (WebAssembly SIMD and the JS reference kernel on 1 and 2
+// worker threads, tfjs on wasm/cpu) next to DIPY's own nlmeans call on the same 64³ phantom head, same σ, in the same
+// run; time, speed ratio and pSNR vs truth. Whole commands are in commands.ts.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -53,8 +54,9 @@ export async function run(): Promise<BenchTable[]> {
   const pools = { 1: createNodeNlmPool(1), 2: createNodeNlmPool(2) } as const;
   const rows: BenchTable['rows'] = [];
   try {
-    // Warm the workers (tsx compiling the worker, JIT) on a small problem.
-    for (const pool of Object.values(pools)) await nlmeans(noisy, { sigma, blockRadius: 2 }, { pool });
+    // Warm the workers (module loading, JIT, wasm compile) on a small problem, with both kernels.
+    for (const pool of Object.values(pools))
+      for (const engine of ['simd', 'js'] as const) await nlmeans(noisy, { sigma, blockRadius: 2 }, { pool, engine });
 
     for (const { patchRadius, blockRadius } of PARAMETER_SETS) {
       const params = { sigma, patchRadius, blockRadius, rician: true };
@@ -70,15 +72,17 @@ export async function run(): Promise<BenchTable[]> {
         }
       }
       const ours: Run[] = [];
-      for (const threads of [1, 2] as const) {
-        const t0 = performance.now();
-        const output = await nlmeans(noisy, params, { pool: pools[threads] });
-        ours.push({
-          implementation: 'ours: TypeScript kernel',
-          threads,
-          seconds: (performance.now() - t0) / 1000,
-          output,
-        });
+      for (const engine of ['simd', 'js'] as const) {
+        for (const threads of [1, 2] as const) {
+          const t0 = performance.now();
+          const output = await nlmeans(noisy, params, { pool: pools[threads], engine });
+          ours.push({
+            implementation: engine === 'simd' ? 'ours: WebAssembly SIMD kernel' : 'ours: JS kernel (reference)',
+            threads,
+            seconds: (performance.now() - t0) / 1000,
+            output,
+          });
+        }
       }
       const tfBackends = TF_CPU_SETS.has(`${patchRadius}/${blockRadius}`) ? ['wasm', 'cpu'] : ['wasm'];
       for (const backend of tfBackends) {

@@ -24,3 +24,12 @@ export function runTorch(args: string[]): Record<string, number | string> {
   if (out.error) throw new Error(String(out.error));
   return out;
 }
+
+/** Where Debian's libblas.so.3 alternative points (what python3-torch and numpy load), or why it is unknown. */
+export function blasAlternative(): string {
+  const r = spawnSync('update-alternatives', ['--query', 'libblas.so.3-x86_64-linux-gnu'], { encoding: 'utf8' });
+  if (r.status !== 0) return `unknown (update-alternatives: ${(r.stderr || r.error?.message || '').trim()})`;
+  const value = /^Value: (.*)$/m.exec(r.stdout)?.[1] ?? 'none';
+  const status = /^Status: (.*)$/m.exec(r.stdout)?.[1] ?? '?';
+  return `${value} (${status} mode)`;
+}

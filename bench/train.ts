@@ -4,7 +4,7 @@ import { initDAWeights, mulberry32 } from '../src/model/da/init';
 import { createDATrainer } from '../src/model/da/trainer';
 import { activateBackend } from '../src/model/backend';
 import { tf } from '../src/model/tf';
-import { runTorch, torchAvailable } from './peers';
+import { blasAlternative, runTorch, torchAvailable } from './peers';
 import type { BenchTable } from './types';
 
 const BATCH = 128;
@@ -116,6 +116,7 @@ export async function run(): Promise<BenchTable[]> {
   };
   const torch = torchAvailable();
   if (!torch.ok) notes.push(`PyTorch rows skipped: ${torch.reason}`);
+  let torchBlas = '';
   const torchRun = (threads: number) => {
     const r = runTorch([
       '--mode',
@@ -127,6 +128,7 @@ export async function run(): Promise<BenchTable[]> {
       '--seconds',
       String(SECONDS / 2),
     ]);
+    torchBlas = String(r.blas ?? 'not reported');
     record(`PyTorch ${r.torch} CPU, ${threads} thread${threads > 1 ? 's' : ''}`, 'torch', {
       samplesPerSecond: Number(r.samplesPerSecond),
       steps: Number(r.steps),
@@ -168,6 +170,10 @@ export async function run(): Promise<BenchTable[]> {
   notes.push(
     'tfjs wasm in Node is single-threaded: its threaded build spawns workers from blob: URLs, which Node worker_threads reject',
   );
+  if (torch.ok) {
+    notes.push(`PyTorch peer's BLAS (libraries mapped in its process): ${torchBlas}`);
+    notes.push(`libblas.so.3 alternative: ${blasAlternative()}`);
+  }
   return [
     {
       title: 'DA training throughput',

@@ -65,4 +65,46 @@ function ensureDebianPackages(commands = TEST_DEBIAN_PACKAGES, files = TEST_DEBI
   );
 }
 
-module.exports = { ensureNodeModules, ensureDebianPackages, TEST_DEBIAN_PACKAGES, TEST_DEBIAN_FILES, PYTHON_MODULES };
+/** Debian's multiarch triplet for this machine (where libblas.so.3 and its alternatives live). */
+const MULTIARCH = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }[process.arch] ?? `${process.arch}-linux-gnu`;
+const OPENBLAS_BLAS = `/usr/lib/${MULTIARCH}/openblas-pthread/libblas.so.3`;
+const OPENBLAS_LAPACK = `/usr/lib/${MULTIARCH}/openblas-pthread/liblapack.so.3`;
+
+/**
+ * The Python peers (numpy, DIPY, PyTorch) call whatever libblas.so.3 the alternatives system points at; the reference
+ * BLAS is several times slower than OpenBLAS, which would flatter us. Installs OpenBLAS and selects it.
+ */
+function ensureOpenBlas() {
+  ensureDebianPackages({}, { [OPENBLAS_BLAS]: 'libopenblas0-pthread' }, {});
+  const sudo = process.getuid && process.getuid() !== 0 ? 'sudo ' : '';
+  for (const [name, lib] of [
+    [`libblas.so.3-${MULTIARCH}`, OPENBLAS_BLAS],
+    [`liblapack.so.3-${MULTIARCH}`, OPENBLAS_LAPACK],
+  ]) {
+    let current;
+    try {
+      current = /^Value: (.*)$/m.exec(execSync(`update-alternatives --query ${name}`, { encoding: 'utf8' }))?.[1];
+    } catch {
+      continue; // no such alternative on this system: nothing to switch
+    }
+    if (current === lib || !fs.existsSync(lib)) continue;
+    console.error(`[setup] selecting OpenBLAS for ${name} (was ${current || 'unset'})`);
+    execSync(`${sudo}update-alternatives --set ${name} ${lib}`, { stdio: 'inherit' });
+  }
+}
+
+/** `npm run bench`'s peers: DIPY (with the test packages) and Debian's PyTorch, on OpenBLAS. */
+function ensureBenchPeers() {
+  ensureDebianPackages({}, {}, { ...PYTHON_MODULES, torch: 'python3-torch' });
+  ensureOpenBlas();
+}
+
+module.exports = {
+  ensureNodeModules,
+  ensureDebianPackages,
+  ensureOpenBlas,
+  ensureBenchPeers,
+  TEST_DEBIAN_PACKAGES,
+  TEST_DEBIAN_FILES,
+  PYTHON_MODULES,
+};

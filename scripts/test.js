@@ -10,6 +10,8 @@ const root = path.join(__dirname, '..');
 process.chdir(root);
 ensureNodeModules(root);
 ensureDebianPackages(require('./setup').TEST_DEBIAN_PACKAGES);
+// DIPY's numpy runs on whatever libblas.so.3 is selected: OpenBLAS, as a user would have it.
+require('./setup').ensureOpenBlas();
 require('./ohif-dist').ensureOhifDist(root);
 // The CLI tests run bin/sodium-denoise.js, which uses the compiled build/ only while it is current: rebuild a stale one
 // so they test what ships.

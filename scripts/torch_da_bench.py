@@ -6,6 +6,7 @@ Prints one JSON object on stdout. Random data: only speed is measured.
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -37,6 +38,21 @@ def fully_convolutional(torch, net):
         if i < 2:
             layers.append(nn.ReLU())
     return nn.Sequential(*layers)
+
+
+def loaded_blas():
+    """The BLAS/LAPACK shared libraries this process has mapped (after torch ran), resolved through the symlinks
+    Debian's alternatives system sets up: the library that actually did the work."""
+    found = set()
+    try:
+        with open('/proc/self/maps') as maps:
+            for line in maps:
+                parts = line.split()
+                if len(parts) >= 6 and ('blas' in parts[-1] or 'mkl' in parts[-1] or 'lapack' in parts[-1]):
+                    found.add(os.path.realpath(parts[-1]))
+    except OSError:
+        return 'unknown (/proc/self/maps unreadable)'
+    return ', '.join(sorted(found)) or 'none mapped (torch built with its own kernels)'
 
 
 def main():
@@ -92,6 +108,7 @@ def main():
             secs = (time.perf_counter() - t0) / runs
         voxels = n ** 3
         out.update({'size': n, 'voxels': voxels, 'seconds': secs, 'voxelsPerSecond': voxels / secs})
+    out['blas'] = loaded_blas()
     print(json.dumps(out))
     return 0
 
