@@ -14,9 +14,50 @@ export interface LineOperator {
   apply(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void;
 }
 
-/** Hamming weight of k-space sample f of an n-sample acquisition (falls to 0.08 at the edge, ±n/2). */
-function hamming(f: number, n: number): number {
-  return 0.54 + 0.46 * cos((2 * Math.PI * f) / n);
+/** The reconstruction's k-space windows (per axis, separable). */
+export type KspaceWindow = 'hamming' | 'kaiser' | 'fermi';
+export const KSPACE_WINDOWS: readonly KspaceWindow[] = ['hamming', 'kaiser', 'fermi'];
+
+/** Kaiser–Bessel shape parameter: β = 8 apodises a little more strongly than Hamming (β ≈ 5.4 is Hamming-like). */
+const KAISER_BETA = 8;
+/** Fermi filter: flat to 85 % of k_max, rolling off over 5 % of k_max (a common scanner filter, nearly rectangular). */
+const FERMI_RADIUS = 0.85;
+const FERMI_WIDTH = 0.05;
+
+/** Modified Bessel function of the first kind, order 0 (power series; converges fast for the β used here). */
+function besselI0(x: number): number {
+  let sum = 1,
+    term = 1;
+  for (let k = 1; k < 50; k++) {
+    term *= (x / (2 * k)) ** 2;
+    sum += term;
+    if (term < 1e-16 * sum) break;
+  }
+  return sum;
+}
+
+/** Weight of k-space sample f of an n-sample acquisition (n/2 is k_max); 1 at f = 0. Hamming falls to 0.08 at ±n/2. */
+export function windowWeight(window: KspaceWindow, f: number, n: number): number {
+  const r = Math.min(1, Math.abs((2 * f) / n));
+  if (window === 'hamming') return 0.54 + 0.46 * cos((2 * Math.PI * f) / n);
+  if (window === 'kaiser') return besselI0(KAISER_BETA * sqrt(1 - r * r)) / besselI0(KAISER_BETA);
+  return (1 + Math.exp(-FERMI_RADIUS / FERMI_WIDTH)) / (1 + Math.exp((r - FERMI_RADIUS) / FERMI_WIDTH));
+}
+
+/** How k-space becomes the image: the window, and zero-filling (matrix / zeroFill samples acquired per axis). */
+export interface Reconstruction {
+  window: KspaceWindow;
+  zeroFill: number;
+}
+
+export const DEFAULT_RECONSTRUCTION: Readonly<Reconstruction> = Object.freeze({ window: 'hamming', zeroFill: 1 });
+
+/** Kept frequencies (|f| ≤ fMax) and their weights for an image of n voxels per axis reconstructed as `recon` says. */
+function acquiredBand(n: number, recon: Reconstruction): { fMax: number; weight: (f: number) => number } {
+  if (!(Number.isInteger(recon.zeroFill) && recon.zeroFill >= 1 && n % recon.zeroFill === 0))
+    throw new Error(`zero-fill factor ${recon.zeroFill} must be a positive integer dividing ${n}`);
+  const acquired = n / recon.zeroFill;
+  return { fMax: maxFrequency(acquired), weight: (f) => windowWeight(recon.window, f, acquired) };
 }
 
 /**
@@ -33,21 +74,32 @@ function maxFrequency(n: number): number {
  * and reconstruct at the coarse voxel centres, input positions oversampling·o + (oversampling − 1)/2. DC gain 1.
  * Power-of-two sizes run through the FFT; other sizes through the same operator as a dense matrix.
  */
-export function lowPassResampler(nOut: number, oversampling: number): LineOperator {
+export function lowPassResampler(
+  nOut: number,
+  oversampling: number,
+  recon: Reconstruction = DEFAULT_RECONSTRUCTION,
+): LineOperator {
   const nIn = nOut * oversampling;
-  return isPowerOfTwo(nIn) && isPowerOfTwo(nOut) ? fftLowPass(nOut, oversampling) : denseLowPass(nOut, oversampling);
+  return isPowerOfTwo(nIn) && isPowerOfTwo(nOut)
+    ? fftLowPass(nOut, oversampling, 1, recon)
+    : denseLowPass(nOut, oversampling, 1, recon);
 }
 
 /** The low-pass resampler as an explicit matrix (any size; the reference the FFT version is tested against). */
-export function denseLowPass(nOut: number, oversampling: number, gain = 1): LineOperator {
+export function denseLowPass(
+  nOut: number,
+  oversampling: number,
+  gain = 1,
+  recon: Reconstruction = DEFAULT_RECONSTRUCTION,
+): LineOperator {
   const nIn = nOut * oversampling;
-  const fMax = maxFrequency(nOut);
+  const { fMax, weight } = acquiredBand(nOut, recon);
   const rows = Array.from({ length: nOut }, (_, o) => {
     const centre = oversampling * o + (oversampling - 1) / 2;
     const row = new Float64Array(nIn);
     for (let m = 0; m < nIn; m++) {
       let s = 1;
-      for (let f = 1; f <= fMax; f++) s += 2 * hamming(f, nOut) * cos((2 * Math.PI * f * (centre - m)) / nIn);
+      for (let f = 1; f <= fMax; f++) s += 2 * weight(f) * cos((2 * Math.PI * f * (centre - m)) / nIn);
       row[m] = (gain * s) / nIn;
     }
     return row;
@@ -71,9 +123,9 @@ export function denseLowPass(nOut: number, oversampling: number, gain = 1): Line
   };
 }
 
-function fftLowPass(nOut: number, oversampling: number, gain = 1): LineOperator {
+function fftLowPass(nOut: number, oversampling: number, gain: number, recon: Reconstruction): LineOperator {
   const nIn = nOut * oversampling;
-  const fMax = maxFrequency(nOut);
+  const { fMax, weight } = acquiredBand(nOut, recon);
   const fftIn = new Fft(nIn);
   const fftOut = nOut === nIn ? fftIn : new Fft(nOut);
   const shift = (oversampling - 1) / 2;
@@ -85,7 +137,7 @@ function fftLowPass(nOut: number, oversampling: number, gain = 1): LineOperator 
   const wr = new Float64Array(kept);
   const wi = new Float64Array(kept);
   for (let t = 0, f = -fMax; f <= fMax; f++, t++) {
-    const w = (gain * hamming(f, nOut)) / nIn;
+    const w = (gain * weight(f)) / nIn;
     const phase = (2 * Math.PI * f * shift) / nIn;
     src[t] = (f + nIn) % nIn;
     dst[t] = (f + nOut) % nOut;
@@ -114,12 +166,20 @@ function fftLowPass(nOut: number, oversampling: number, gain = 1): LineOperator 
   };
 }
 
-/** Lag-1 correlation of apodised noise along an axis: Σ w(f)² cos(2πf/n) / Σ w(f)² (for tests and docs). */
-export function apodisedNoiseCorrelation(n: number): number {
+/**
+ * Lag-1 correlation of k-space-shaped noise along an axis: Σ w(f)² cos(2πf/n) / Σ w(f)² over the acquired band (for
+ * tests and docs). `apodised` false: a flat band (white when not zero-filled).
+ */
+export function apodisedNoiseCorrelation(
+  n: number,
+  recon: Reconstruction = DEFAULT_RECONSTRUCTION,
+  apodised = true,
+): number {
+  const { fMax, weight } = acquiredBand(n, recon);
   let num = 0,
     den = 0;
-  for (let f = -maxFrequency(n); f <= maxFrequency(n); f++) {
-    const w2 = hamming(f, n) ** 2;
+  for (let f = -fMax; f <= fMax; f++) {
+    const w2 = apodised ? weight(f) ** 2 : 1;
     num += w2 * cos((2 * Math.PI * f) / n);
     den += w2;
   }
@@ -127,23 +187,39 @@ export function apodisedNoiseCorrelation(n: number): number {
 }
 
 /**
- * Complex Gaussian noise on an n³ grid with unit variance per channel. 'apodised' draws it in k-space, weights it by
- * the acquisition's Hamming window and transforms it to the image, so neighbouring voxels correlate as on a scanner
- * whose reconstruction applies the window; 'white' is independent per voxel.
+ * Per-frequency weights (index (f + n) % n) of the noise's k-space on an n-voxel axis, or null for noise independent
+ * per voxel. The noise fills the acquired band: flat ('white' noise), or shaped by the window when the noise passes it
+ * as the signal does ('apodised'). Zero-filling leaves the outer band empty, so even 'white' noise correlates there.
  */
-export function complexNoise(n: number, rng: Random, apodised: boolean): { re: Float64Array; im: Float64Array } {
+export function noiseSpectrum(n: number, apodised: boolean, recon: Reconstruction = DEFAULT_RECONSTRUCTION) {
+  if (!apodised && recon.zeroFill === 1) return null;
+  const { fMax, weight } = acquiredBand(n, recon);
+  const w = new Float64Array(n);
+  for (let f = -fMax; f <= fMax; f++) w[(f + n) % n] = apodised ? weight(f) : 1;
+  return w;
+}
+
+/**
+ * Complex Gaussian noise on an n³ grid with unit variance per channel. With a spectrum (noiseSpectrum; `true` is the
+ * Hamming-apodised one) it is drawn in k-space, weighted and transformed to the image, so neighbouring voxels
+ * correlate as on a scanner whose reconstruction applies the window; without one (false/null) it is independent per voxel.
+ */
+export function complexNoise(
+  n: number,
+  rng: Random,
+  spectrum: boolean | Float64Array | null,
+): { re: Float64Array; im: Float64Array } {
   const size = n * n * n;
   const re = new Float64Array(size);
   const im = new Float64Array(size);
   rng.fillNormal(re);
   rng.fillNormal(im);
-  if (!apodised) return { re, im };
-  const w = new Float64Array(n);
+  const w = spectrum === true ? noiseSpectrum(n, true) : spectrum || null;
+  if (!w) return { re, im };
+  if (w.length !== n) throw new Error(`noise spectrum has ${w.length} weights, not ${n}`);
+  // Summed from the most negative frequency up (the order the generator always used: same bits, same cohorts).
   let energy = 0;
-  for (let f = -maxFrequency(n); f <= maxFrequency(n); f++) {
-    w[(f + n) % n] = hamming(f, n);
-    energy += hamming(f, n) ** 2;
-  }
+  for (let t = 0, start = Math.floor(n / 2) + 1; t < n; t++) energy += w[(start + t) % n] ** 2;
   // Each image value's channel variance is Σ (norm·w(fx)w(fy)w(fz))² = norm²·energy³: make it 1.
   const norm = 1 / pow(energy, 1.5);
   for (let k = 0, idx = 0; k < n; k++) {
@@ -288,10 +364,10 @@ export function magnitudeAcquisition(
   n: number,
   sigma: number,
   rng: Random,
-  apodised: boolean,
+  spectrum: boolean | Float64Array | null,
 ): Float32Array {
   if (truth.length !== n * n * n) throw new Error(`magnitudeAcquisition: truth has ${truth.length} voxels, not ${n}³`);
-  const { re, im } = complexNoise(n, rng, apodised);
+  const { re, im } = complexNoise(n, rng, spectrum);
   const out = new Float32Array(truth.length);
   for (let i = 0; i < out.length; i++) {
     const a = truth[i] + sigma * re[i];

@@ -95,7 +95,15 @@ export class CanonicalHead {
   private readonly ventricles: Ellipsoid[];
   private readonly deepGrey: Ellipsoid[];
 
-  constructor(rng: Random, ventricleScale: number) {
+  /**
+   * `uniform`: no sulci, folia, deep grey nuclei or interhemispheric fissure — large uniform compartments. The random
+   * draws are the same either way, so a subject keeps its pose and ventricles across variants.
+   */
+  constructor(
+    rng: Random,
+    ventricleScale: number,
+    private readonly uniform = false,
+  ) {
     // Gyri are roughly 20–30 mm across; the field's zero set makes the sulcal sheets.
     this.fold = new PlaneWaveField(rng, 14, [18, 30]);
     const v = ventricleScale;
@@ -137,15 +145,16 @@ export class CanonicalHead {
     const rCerebellum = axisRadius(x, y - 48, z + 45, [50, 32, 20]);
     if (rCerebellum < 1) {
       if (rCerebellum > 0.92) return L.csf; // cisterns and the tentorium around the cerebellum
-      if (axisRadius(x, y - 42, z + 42, [20, 14, 9]) < 1) return L.wm;
+      if (axisRadius(x, y - 42, z + 42, [20, 14, 9]) < 1 || this.uniform) return L.wm;
       // Folia are finer than gyri: the same field at a higher spatial frequency.
       return abs(this.fold.at(2.2 * x, 2.2 * y, 2.2 * z)) < 0.3 ? L.csf : L.gm;
     }
     if (axisRadius(x, y - 18, z + 55, [12, 13, 30]) < 1) return L.wm; // brainstem
+    const depth = min((1 - rBrain) * 72, aboveFloor);
+    if (this.uniform) return depth < HEAD.cortexMm ? L.gm : L.wm;
     for (const g of this.deepGrey) if (ellipsoidRadius(x, y, z, g) < 1) return L.gm;
     const ax = abs(x);
     if (ax < 4.5 && (z > 20 || abs(y) > 50)) return ax < 1.5 ? L.csf : L.gm; // interhemispheric fissure
-    const depth = min((1 - rBrain) * 72, aboveFloor);
     if (depth < HEAD.cortexMm) return L.gm;
     if (depth < HEAD.sulcusDepthMm + HEAD.cortexMm) {
       const f = abs(this.fold.at(x, y, z));

@@ -89,7 +89,7 @@ export function buildFineModel(p: PhantomParams, rngAnatomy: Random, rngLesions:
   const n = p.matrix * p.oversampling;
   const h = p.voxelSizeMm / p.oversampling;
   const pose = samplePose(rngAnatomy, p);
-  const head = new CanonicalHead(rngAnatomy, pose.ventricleScale);
+  const head = new CanonicalHead(rngAnatomy, pose.ventricleScale, p.anatomy.variant === 'uniform-compartments');
   const deformation = new SmoothDeformation(rngAnatomy, p.anatomy.deformationMm);
   const tubes = placeTubes(p);
   const map = canonicalMap(pose, deformation, n, h);

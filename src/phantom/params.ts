@@ -1,6 +1,7 @@
 // Default phantom parameters (literature sodium concentrations, scanner-like geometry) and their validation.
 import type { PhantomParams, PhantomParamsInput, TissueName } from './types';
-import { TISSUE_NAMES } from './types';
+import { ANATOMY_VARIANTS, TISSUE_NAMES } from './types';
+import { KSPACE_WINDOWS } from './acquisition';
 
 /** The paper-sized cohort: 13 subjects, 64³ voxels of 4 mm, brain SNR ≈ 13 per acquisition, tubes of 50 and 100 mM. */
 export const DEFAULT_PHANTOM_PARAMS: Readonly<PhantomParams> = Object.freeze({
@@ -15,6 +16,8 @@ export const DEFAULT_PHANTOM_PARAMS: Readonly<PhantomParams> = Object.freeze({
   // White: independent complex Gaussian noise per voxel, the model DIPY's NLM and the paper's DA training assume;
   // 'apodised' correlates neighbours (≈ 0.63 per axis) as a scanner that windows k-space would.
   noise: 'white',
+  window: 'hamming',
+  zeroFill: 1,
   // docs/sodium-mri.md: CSF/vitreous 135–145 mM, GM 35–45, WM 25–35, muscle/scalp 15–30, cortical bone low.
   tissues: {
     scalp: { meanMM: 22, sdMM: 3, minMM: 15, maxMM: 30 },
@@ -33,6 +36,7 @@ export const DEFAULT_PHANTOM_PARAMS: Readonly<PhantomParams> = Object.freeze({
   tubeLengthMm: 120,
   tubeOffsetMm: 104,
   anatomy: {
+    variant: 'default',
     headScale: [0.92, 1.06],
     aspectJitter: 0.04,
     rotationDeg: [10, 5, 8],
@@ -98,6 +102,12 @@ export function validatePhantomParams(p: PhantomParams): void {
     fail(`coilVariation must lie in [0, 0.5), got ${p.coilVariation}`);
   if (p.noise !== 'apodised' && p.noise !== 'white')
     fail(`noise must be 'apodised' or 'white', got ${String(p.noise)}`);
+  if (!KSPACE_WINDOWS.includes(p.window))
+    fail(`window must be one of ${KSPACE_WINDOWS.join(', ')}, got ${String(p.window)}`);
+  if (!(Number.isInteger(p.zeroFill) && p.zeroFill >= 1 && p.zeroFill <= 4 && p.matrix % p.zeroFill === 0))
+    fail(`zeroFill must be an integer in 1..4 dividing the matrix (${p.matrix}), got ${p.zeroFill}`);
+  if (!ANATOMY_VARIANTS.includes(p.anatomy.variant))
+    fail(`anatomy.variant must be one of ${ANATOMY_VARIANTS.join(', ')}, got ${String(p.anatomy.variant)}`);
   for (const t of TISSUE_NAMES) {
     const c = p.tissues[t];
     if (

@@ -1,6 +1,6 @@
 // generateSubject: one synthetic sodium subject (truth, three noisy repeats, their mean, masks) from (params, index).
 import { createVolume, type Volume } from '../core/volume';
-import { applySeparable, lowPassResampler, magnitudeAcquisition } from './acquisition';
+import { applySeparable, lowPassResampler, magnitudeAcquisition, noiseSpectrum } from './acquisition';
 import { PlaneWaveField } from './anatomy';
 import { downsampleMasks } from './masks';
 import { axisPosition, buildFineModel, type FineModel } from './model';
@@ -52,6 +52,29 @@ function concentrationMap(model: FineModel, tissue: Record<TissueName, number>):
   return out;
 }
 
+/**
+ * RMS relative variation and wavelengths (mm) of the 'fine-texture' variant's grey/white matter texture: from below
+ * the default voxel (4 mm) to three voxels, so part of it survives the acquisition's blur and part does not.
+ */
+const TEXTURE_RMS = 0.12;
+const TEXTURE_WAVELENGTH_MM: [number, number] = [5, 12];
+
+/** Multiplies grey and white matter concentrations by 1 + a band-limited random field (RMS 12 %, 5–12 mm waves). */
+function addTexture(concentration: Float64Array, model: FineModel, rng: Random): void {
+  const field = new PlaneWaveField(rng, 48, TEXTURE_WAVELENGTH_MM, TEXTURE_RMS);
+  const { n, spacingMm: h, labels } = model;
+  for (let k = 0, idx = 0; k < n; k++) {
+    const z = axisPosition(k, n, h);
+    for (let j = 0; j < n; j++) {
+      const y = axisPosition(j, n, h);
+      for (let i = 0; i < n; i++, idx++) {
+        if (labels[idx] !== L.gm && labels[idx] !== L.wm) continue;
+        concentration[idx] *= max(0, 1 + field.at(axisPosition(i, n, h), y, z));
+      }
+    }
+  }
+}
+
 /** Smooth receive sensitivity on the acquisition grid, 1 ± coilVariation at its extremes. */
 function coilSensitivity(p: PhantomParams, rng: Random): Float64Array {
   const m = p.matrix;
@@ -101,7 +124,10 @@ export function generateSubject(params: PhantomParams, subjectIndex: number): Ph
 
   const m = p.matrix;
   const n = model.n;
-  const blurred = applySeparable(concentrationMap(model, tissue), [n, n, n], lowPassResampler(m, p.oversampling));
+  const recon = { window: p.window, zeroFill: p.zeroFill };
+  const concentration = concentrationMap(model, tissue);
+  if (p.anatomy.variant === 'fine-texture') addTexture(concentration, model, stream('texture'));
+  const blurred = applySeparable(concentration, [n, n, n], lowPassResampler(m, p.oversampling, recon));
   const coil = coilSensitivity(p, stream('coil'));
   const signed = new Float32Array(m * m * m);
   const truthData = new Float32Array(m * m * m);
@@ -122,9 +148,9 @@ export function generateSubject(params: PhantomParams, subjectIndex: number): Ph
   if (brainCount === 0) throw new Error('phantom: the brain mask is empty (matrix too coarse?)');
   const noiseSigma = brainSum / brainCount / p.snr;
   const rngNoise = stream('noise');
-  const apodised = p.noise === 'apodised';
+  const spectrum = noiseSpectrum(m, p.noise === 'apodised', recon);
   const acquisitions = [0, 1, 2].map(() =>
-    acquisitionGrid(p, magnitudeAcquisition(signed, m, noiseSigma, rngNoise, apodised)),
+    acquisitionGrid(p, magnitudeAcquisition(signed, m, noiseSigma, rngNoise, spectrum)),
   ) as PhantomSubject['acquisitions'];
   const meanData = new Float32Array(m * m * m);
   for (let i = 0; i < meanData.length; i++)

@@ -1,5 +1,6 @@
 // Types of the synthetic sodium phantom: its parameters and what one generated subject holds.
 import type { Vec3, Volume } from '../core/volume';
+import type { KspaceWindow } from './acquisition';
 
 /** Per-voxel tissue labels (fine model grid and the acquisition grid alike). */
 export const TISSUE_LABEL = {
@@ -30,6 +31,9 @@ export interface ConcentrationRange {
 
 export type TubeSide = 'left' | 'right';
 
+export type AnatomyVariant = 'default' | 'uniform-compartments' | 'fine-texture';
+export const ANATOMY_VARIANTS: readonly AnatomyVariant[] = ['default', 'uniform-compartments', 'fine-texture'];
+
 /** A calibration tube: a cylinder along z beside the head, fixed to the coil (it does not move with the head). */
 export interface TubeSpec {
   concentrationMM: number;
@@ -58,6 +62,13 @@ export interface PhantomParams {
   coilVariation: number;
   /** 'white' (default): independent per voxel. 'apodised': the noise passes the signal's k-space window (correlated). */
   noise: 'apodised' | 'white';
+  /** The reconstruction's k-space window, applied to the signal (and to 'apodised' noise); default 'hamming'. */
+  window: KspaceWindow;
+  /**
+   * Zero-filling factor of the reconstruction: matrix / zeroFill samples are acquired per axis and the image is
+   * interpolated to matrix³ (2: 2 mm voxels of a 4 mm acquisition); noise then correlates even when 'white'. Default 1.
+   */
+  zeroFill: number;
   tissues: Record<TissueName, ConcentrationRange>;
   lesions: {
     /** Inclusive range of lesions per subject; [0, 0] turns them off. */
@@ -72,6 +83,12 @@ export interface PhantomParams {
   /** Distance of the tube axes from the midline (|x|). */
   tubeOffsetMm: number;
   anatomy: {
+    /**
+     * 'default': folded cortex, deep grey nuclei, cerebellar folia. 'uniform-compartments': the same head without
+     * sulci, folia, nuclei or fissure (large uniform regions). 'fine-texture': the default head whose grey and white
+     * matter concentrations vary by 12 % (RMS) on 5–12 mm scales, from below the voxel size to a few voxels.
+     */
+    variant: AnatomyVariant;
     /** Range of the overall head scale factor. */
     headScale: [number, number];
     /** Relative per-axis jitter of the head's proportions (0.04 = ±4 %). */
