@@ -175,6 +175,8 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
     millis: Math.round(result.millis),
     ...(result.metrics ? { metrics: result.metrics } : {}),
     ...(adaptation ? { adaptation: { ...adaptation.summary, ...(opts.adaptOut ? { out: opts.adaptOut } : {}) } } : {}),
+    regime: result.regime,
+    warnings: result.warnings,
   };
   const text = summaryText(result, label, opts.out, output.format, output.paths.length);
   return { json, text: adaptation ? `${adaptation.line}\n${text}` : text };
@@ -290,6 +292,8 @@ function summaryText(r: DenoiseResult, label: string, out: string, format: strin
       : `weights ${p.model} ${p.modelVersion} (${p.modelStatus}) from ${p.weights}`;
   const where = r.backend === 'js-cpu' ? `${p.threads} CPU thread${p.threads === 1 ? '' : 's'}` : `tfjs ${r.backend}`;
   const lines = [
+    // Outside the model's training range: one line, before everything else, so it is not missed.
+    ...(r.warnings.length ? [`warning: ${r.warnings.join('; ')}`] : []),
     `${label}: ${how}`,
     `ran on ${where} in ${(r.millis / 1000).toFixed(2)} s`,
     `wrote ${format === 'dicom' ? `a DICOM series of ${files} files in ${out}` : out}`,

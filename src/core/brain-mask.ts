@@ -120,26 +120,10 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
     { mode: 'nearest' },
   );
 
-  // 1. The head: the largest object above the noise floor (tubes are separate objects beside it), cavities filled,
-  //    also slice by slice across the head–foot axis so a neck cut by the field of view closes.
-  //    The head is found on a heavier smoothing (σ = 4 mm): at low SNR the scalp (15–30 mM) is barely above the
-  //    noise, and with the light smoothing alone it fell below the floor, leaving the bright CSF rim as the "scalp".
-  // Coarser voxels already average the noise (SNR grows with voxel volume) and a wide blur there spreads the head
-  // by whole voxels: scale the smoothing down with the squared voxel size beyond 4 mm (6 mm voxels: 1.8 mm).
-  const headSmoothingMm = HEAD_SMOOTHING_MM * Math.min(1, (4 / Math.max(...spacing)) ** 2);
-  const headSmooth = gaussianFilter(
-    volume.data,
-    dims,
-    spacing.map((s) => headSmoothingMm / s),
-    { mode: 'nearest' },
-  );
-  const headFloor = noiseFloor(volume, headSmooth, sigma);
-  const above = thresholdMask(headSmooth, (v) => v > headFloor);
+  // 1. The head (see findHead); the brain is searched inside it.
+  const head = findHead(volume, { noiseSigma: sigma });
   const floor = noiseFloor(volume, smooth, sigma);
-  let head = largestComponent(above, dims, 6);
   const axial = superiorAxis(volume);
-  head = fillHolesSlices(fillHoles(head, dims), dims, axial);
-  if (countMask(head) === 0) throw new Error('no object rises above the noise floor: cannot find a head');
 
   // 2. Depth under the head surface, mm.
   const d2 = squaredDistanceToMask(not(head), dims, spacing);
@@ -197,6 +181,34 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   }
   const mask = fillHolesSlices(fillHoles(largestComponent(refined, dims, 6), dims), dims, axial);
   return { head, depthMm, brainLevel, scalpLevel, threshold, eyes, mask };
+}
+
+/**
+ * The head: the largest object above the noise floor (calibration tubes and other objects beside it are separate and
+ * left out), cavities filled, also slice by slice across the head–foot axis so a neck cut by the field of view closes.
+ * It is found on a heavier smoothing (σ = 4 mm): at low SNR the scalp (15–30 mM) is barely above the noise, and with a
+ * light smoothing it fell below the floor, leaving the bright CSF rim as the "scalp". Coarser voxels already average
+ * the noise (SNR grows with voxel volume) and a wide blur there spreads the head by whole voxels, so the smoothing
+ * shrinks with the squared voxel size beyond 4 mm (6 mm voxels: 1.8 mm).
+ *
+ * @example const head = findHead(acquisition); // 1 inside the head, 0 in air, tubes and anything else
+ */
+export function findHead(volume: Volume, opts: { noiseSigma?: number } = {}): Mask {
+  const { dims, spacing } = volume;
+  const sigma = opts.noiseSigma ?? estimateNoiseSigma(volume).sigma;
+  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`noise sigma must be positive and finite, got ${sigma}`);
+  const headSmoothingMm = HEAD_SMOOTHING_MM * Math.min(1, (4 / Math.max(...spacing)) ** 2);
+  const headSmooth = gaussianFilter(
+    volume.data,
+    dims,
+    spacing.map((s) => headSmoothingMm / s),
+    { mode: 'nearest' },
+  );
+  const headFloor = noiseFloor(volume, headSmooth, sigma);
+  const above = thresholdMask(headSmooth, (v) => v > headFloor);
+  const head = fillHolesSlices(fillHoles(largestComponent(above, dims, 6), dims), dims, superiorAxis(volume));
+  if (countMask(head) === 0) throw new Error('no object rises above the noise floor: cannot find a head');
+  return head;
 }
 
 /** The voxel axis closest to the patient's head–foot (LPS z) axis: slices along it are axial. */

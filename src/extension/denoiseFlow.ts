@@ -219,6 +219,7 @@ function addDerivedSets(
     backend: run.backend,
     millis: run.millis,
     referenceCount,
+    warnings: run.warnings,
     ...quality,
     ...(adaptation ? { adaptation } : {}),
   };

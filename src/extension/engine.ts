@@ -29,6 +29,8 @@ export interface EngineRun {
   sourceSnr?: number;
   /** Notices for the radiologist (e.g. WebGL unavailable → WASM). */
   notices: string[];
+  /** The regime check: where the input lies outside the model's training range (jobs/regime.ts). */
+  warnings: string[];
 }
 
 let selection: Promise<BackendSelection> | undefined;
@@ -109,6 +111,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     millis: result.millis,
     parameters: result.parameters,
     notices: fallbackNotices(sel),
+    warnings: result.warnings,
   };
   if (result.metrics) {
     out.psnr = result.metrics.psnr;

@@ -18,6 +18,8 @@ export interface NaOverlayInfo {
   referenceCount?: number;
   /** Set when the DA ran with weights adapted to this study (or tried to: `adapted` false keeps the shipped ones). */
   adaptation?: { parent: string; seconds: number; gainPercent: number; adapted: boolean };
+  /** The regime check's plain-words warnings (input outside the model's training range); empty inside it. */
+  warnings?: string[];
 }
 
 export function formatMillis(ms: number): string {
@@ -53,7 +55,8 @@ export function overlayLines(info: NaOverlayInfo): string[] {
           : `not adapted: no gain on held-out slabs (${a.gainPercent.toFixed(1)} %)`
         : '';
       const title = a?.adapted ? `Na ${info.method} (adapted) denoised` : `Na ${info.method} denoised`;
-      return [title, adapted, run, ...quality(info), ...researchLabelLines()].filter(Boolean);
+      const warnings = (info.warnings ?? []).map((w) => `⚠ ${w}`);
+      return [title, adapted, run, ...warnings, ...quality(info), ...researchLabelLines()].filter(Boolean);
     }
     case 'original':
       return ['Original', ...quality(info)];

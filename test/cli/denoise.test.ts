@@ -127,6 +127,16 @@ describe('sodium-denoise denoise', () => {
     expect(json.backend).toBe('wasm');
     expect(json.parameters.weights).toMatch(/weights[/\\]da$/);
     expect(typeof json.parameters.modelVersion).toBe('string');
+    // The regime check: estimated from the input alone; 9 mm voxels and a 28³ matrix lie outside the shipped range.
+    expect(json.regime.voxelSizeMm).toEqual([9, 9, 9]);
+    expect(json.regime.matrix).toEqual([28, 28, 28]);
+    expect(json.regime.sigma / subject.noiseSigma).toBeGreaterThan(0.8);
+    expect(json.regime.sigma / subject.noiseSigma).toBeLessThan(1.2);
+    expect(json.regime.noiseCorrelation).toHaveLength(3);
+    expect(json.warnings).toEqual([
+      expect.stringMatching(/^voxels are 9 mm; this model was trained on 3\.5–4\.5 mm: compare with NLM$/),
+      expect.stringMatching(/^the matrix is 28×28×28; this model was trained on 64³: compare with NLM$/),
+    ]);
     const written = (await readVolumeInput(out)).volume;
     const input = subject.acquisitions[0];
     let changed = 0;
@@ -135,6 +145,25 @@ describe('sodium-denoise denoise', () => {
       else expect(written.data[i]).toBeCloseTo(input.data[i], 3);
     }
     expect(changed).toBeGreaterThan(0);
+  });
+
+  it('DA outside its training range: one warning line before the summary', () => {
+    const r = cli(
+      '--method',
+      'da',
+      '--in',
+      path.join(dir, 'noisy.nii.gz'),
+      '--out',
+      path.join(dir, 'da-text.nii.gz'),
+      '--backend',
+      'wasm',
+      '--mask',
+      path.join(dir, 'mask.nii.gz'),
+    );
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('warning: '))).toHaveLength(1);
+    expect(lines[0]).toMatch(/^warning: voxels are 9 mm; .*; the matrix is 28×28×28; .*: compare with NLM$/);
   });
 
   it.each([

@@ -70,6 +70,21 @@ function range(a: ArrayLike<number>): number {
   return hi - lo;
 }
 
+/** Mean of the SIZE³ volume's eight 6³ corners (air in the demo study). */
+function cornerMean(a: ArrayLike<number>): number {
+  const lo = (c: number) => c < 6 || c >= SIZE - 6;
+  let sum = 0,
+    n = 0;
+  for (let k = 0; k < SIZE; k++)
+    for (let j = 0; j < SIZE; j++)
+      for (let i = 0; i < SIZE; i++)
+        if (lo(i) && lo(j) && lo(k)) {
+          sum += a[i + SIZE * (j + SIZE * k)];
+          n++;
+        }
+  return sum / n;
+}
+
 /** pSNR / SSIM numbers shown in the overlay of the viewport whose text contains `marker`. */
 function shownMetrics(texts: string[], marker: string): { psnr: number; ssim: number } {
   const t = texts.find((x) => x.includes(marker));
@@ -114,6 +129,8 @@ describe('viewer, embedded demo study', () => {
     expect(maxAbsDiff(run.data, da.data)).toBeLessThan(1e-3 * range(da.data));
     expect(Math.abs(run.metrics.psnr - da.metrics!.psnr)).toBeLessThan(0.05);
     expect(Math.abs(run.metrics.ssim - da.metrics!.ssim)).toBeLessThan(0.005);
+    // No grey square: the air in the volume's eight 6³ corners is no brighter denoised than in the source.
+    expect(cornerMean(run.data)).toBeLessThanOrEqual(cornerMean(run.input));
 
     const texts = await overlayTexts(browser.page);
     const shown = shownMetrics(texts, 'Na DA denoised');

@@ -26,6 +26,28 @@ describe('metrics overlay text', () => {
     expect(researchLabelLines().join(' ')).toBe(RESEARCH_LABEL);
   });
 
+  it('denoised viewport: the regime warning in plain words, before the numbers', () => {
+    const warning = 'noise is spatially correlated (0.63); this model was trained on ≤ 0.3: compare with NLM';
+    expect(
+      overlayLines({
+        role: 'denoised',
+        method: 'DA',
+        backend: 'wasm',
+        millis: 900,
+        psnr: 30,
+        ssim: 0.9,
+        warnings: [warning],
+      }),
+    ).toEqual([
+      'Na DA denoised',
+      'WASM · 900 ms',
+      `⚠ ${warning}`,
+      'pSNR 30.00 dB',
+      'SSIM 0.900',
+      ...researchLabelLines(),
+    ]);
+  });
+
   it('original and reference viewports', () => {
     expect(overlayLines({ role: 'original', method: 'DA', psnr: 27.1, ssim: 0.81 })).toEqual([
       'Original',

@@ -19,6 +19,23 @@ export interface ModelCardTraining {
   [extra: string]: unknown;
 }
 
+/**
+ * The regime a model was trained on, as the regime check (core/regime.ts) measures it on an input: inside every
+ * interval no warning is given. Intervals are the training data's values widened by the estimators' spread.
+ */
+export interface TrainingRange {
+  /** What the training inputs were, in words (e.g. "white noise, brain SNR 13 (9.2 with the added noise), 4 mm, 64³"). */
+  description: string;
+  /** Mean brain magnitude / σ of the inputs. */
+  brainSnr: [number, number];
+  /** Lag-1 correlation of the complex noise, largest over the three axes (0: white). */
+  noiseCorrelation: [number, number];
+  /** Voxel size, largest over the axes, mm. */
+  voxelSizeMm: [number, number];
+  /** Matrix, largest over the axes, voxels. */
+  matrix: [number, number];
+}
+
 export interface ModelCard {
   format: typeof MODEL_CARD_FORMAT;
   name: string;
@@ -38,6 +55,8 @@ export interface ModelCard {
   };
   normalisation: DANormalisation;
   training: ModelCardTraining;
+  /** Where the model was trained; absent on older cards (the regime check then says so). */
+  trainingRange?: TrainingRange;
   /** Validation numbers (e.g. mse, psnr, ssim), by name; a 'trained' card must carry at least one. */
   metrics: Record<string, number | string | null>;
   /**
@@ -100,6 +119,7 @@ export function parseModelCard(
   if (!(typeof t.learningRate === 'number' && t.learningRate > 0))
     fail('training.learningRate must be a positive number');
   if (!(Number.isInteger(t.batchSize) && t.batchSize > 0)) fail('training.batchSize must be a positive integer');
+  if (card.trainingRange !== undefined) validateTrainingRange(card.trainingRange, fail);
   if (!card.metrics || typeof card.metrics !== 'object' || Array.isArray(card.metrics))
     fail('metrics must be an object');
   if (card.status === 'trained' && Object.keys(card.metrics!).length === 0)
@@ -109,4 +129,20 @@ export function parseModelCard(
       `sha256 must be the SHA-256 (64 lowercase hex digits) of the weight shards in manifest order, got ${JSON.stringify(card.sha256)}`,
     );
   return card as ModelCard;
+}
+
+function validateTrainingRange(range: unknown, fail: (msg: string) => never): void {
+  if (!range || typeof range !== 'object') fail('trainingRange must be an object');
+  const r = range as Record<string, unknown>;
+  if (typeof r.description !== 'string') fail('trainingRange.description must be a string');
+  for (const key of ['brainSnr', 'noiseCorrelation', 'voxelSizeMm', 'matrix'] as const) {
+    const v = r[key];
+    if (!(
+      Array.isArray(v) &&
+      v.length === 2 &&
+      v.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+      v[0] <= v[1]
+    ))
+      fail(`trainingRange.${key} must be [min, max] with min ≤ max, got ${JSON.stringify(v)}`);
+  }
 }

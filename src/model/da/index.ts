@@ -13,7 +13,14 @@ export {
   type DAWeightName,
   type DAWeights,
 } from './architecture';
-export { architectureSection, MODEL_CARD_FORMAT, parseModelCard, type ModelCard, type ModelCardTraining } from './card';
+export {
+  architectureSection,
+  MODEL_CARD_FORMAT,
+  parseModelCard,
+  type ModelCard,
+  type ModelCardTraining,
+  type TrainingRange,
+} from './card';
 export { DA_FORMULATIONS, DEFAULT_FORMULATION, defaultFormulation, type DAFormulation } from './formulations';
 export { denoiseDA, type DenoiseDAOptions, type DenoiseDAResult } from './infer';
 export { initDAWeights } from './init';
