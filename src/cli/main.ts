@@ -13,6 +13,7 @@ import { registerEvaluate } from './evaluate';
 import { registerAdapt } from './adapt';
 import { registerBatch } from './batch';
 import { registerWatch } from './watch';
+import { registerRobustness } from './robustness';
 import { runAction } from './output';
 
 const program = new Command('sodium-denoise')
@@ -40,6 +41,7 @@ for (const register of [
   registerAdapt,
   registerBatch,
   registerWatch,
+  registerRobustness,
 ]) {
   register(program, runAction);
 }

@@ -50,6 +50,9 @@ export interface DenoiseOptions {
   /** Without a mask: 'head' (default) denoises only the head found in the input (findHead) and leaves air, calibration
    * tubes and anything else beside the head exactly as acquired; 'all' denoises every voxel. */
   region?: 'head' | 'all';
+  /** Estimate the input's regime and check it against the model's training range (default true: every product run);
+   * evaluations that estimate it once themselves pass false. */
+  checkRegime?: boolean;
   /** Where NLM's CPU kernel runs (Node worker_threads, browser Web Workers); default: the calling thread. */
   workerPool?: NlmWorkerPool;
   /** tfjs backend for the DA and NLM 'tf' (e.g. 'wasm', 'cpu', 'webgl'); default: the active one. */
@@ -88,8 +91,9 @@ export async function denoiseVolume(
   checkInputs(volume, request, opts);
   opts.signal?.throwIfAborted();
   const region = denoisingRegion(volume, opts);
-  opts.onProgress?.(0, 'Checking the regime');
-  const regime = estimateRegimeSafely(volume, opts.mask);
+  const check = opts.checkRegime ?? true;
+  if (check) opts.onProgress?.(0, 'Checking the regime');
+  const regime = check ? estimateRegimeSafely(volume, opts.mask) : null;
   const runOpts = { ...opts, mask: region.mask };
   const ran =
     request.method === 'da' ? await runDA(volume, request, runOpts, regime) : await runNlm(volume, request, runOpts);
@@ -97,7 +101,7 @@ export async function denoiseVolume(
     ...ran,
     parameters: { ...ran.parameters, region: region.description, regionVoxels: region.voxels },
     regime,
-    warnings: ran.warnings ?? [],
+    warnings: check ? (ran.warnings ?? []) : [],
   };
   if (!opts.reference) return run;
   opts.onProgress?.(1, 'Measuring pSNR and SSIM');

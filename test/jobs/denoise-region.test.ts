@@ -51,7 +51,7 @@ describe('denoiseVolume leaves air and calibration tubes as acquired', () => {
   it('DA (shipped weights) on a demo-size 64³ × 4 mm phantom', async () => {
     const subject = generateSubject(resolvePhantomParams({ seed: 4242, subjects: 1 }), 0);
     await checkRule(subject, { method: 'da' });
-  });
+  }, 600_000);
 
   it('NLM (3³ search) on a 128³ × 2 mm phantom', async () => {
     const subject = generateSubject(
@@ -59,7 +59,7 @@ describe('denoiseVolume leaves air and calibration tubes as acquired', () => {
       0,
     );
     await checkRule(subject, { method: 'nlm', patchRadius: 0, blockRadius: 1 });
-  });
+  }, 600_000);
 
   it('denoises every voxel of a volume without a head to protect, and says so', async () => {
     const data = new Float32Array(12 * 12 * 12).fill(100);

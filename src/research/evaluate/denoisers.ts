@@ -62,7 +62,10 @@ export function createEvaluationDenoiser(model: DAWeights | LoadedDA): Denoiser 
   return async (input, method, subject) => {
     const mask = evaluationRegion(subject.brainMask, input, subject.tubeMask);
     return (
-      await denoiseVolume(input, method === 'nlm' ? { method: 'nlm' } : { method: 'da', weights: loaded }, { mask })
+      await denoiseVolume(input, method === 'nlm' ? { method: 'nlm' } : { method: 'da', weights: loaded }, {
+        mask,
+        checkRegime: false,
+      })
     ).volume;
   };
 }

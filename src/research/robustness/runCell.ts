@@ -1,0 +1,169 @@
+// One cell of the robustness matrix: held-out subjects of the cell's regime, acquisition 1 denoised by NLM (automatic
+// σ) and each DA, pSNR/SSIM over the brain mask against the noise-free truth and the mean of the three repeats, and —
+// where a DA loses to NLM — the best linear 5³ filter of that regime.
+import { psnr, ssim3d } from '../../core/metrics';
+import { estimateRegime, type RegimeEstimate } from '../../core/regime';
+import { regimeWarnings } from '../../jobs/regime';
+import type { Mask, Volume } from '../../core/volume';
+import { denoiseVolume } from '../../jobs/denoise';
+import type { LoadedDA } from '../../model/da/weights-io';
+import type { NlmWorkerPool } from '../../model/nlm';
+import { generateSubject, resolvePhantomParams } from '../../phantom';
+import { evaluationRegion } from '../evaluate/denoisers';
+import { HELD_OUT_SEED, type RobustnessCell } from './cells';
+import { applyLinearFilter, fitLinearFilter } from './linearFilter';
+
+export interface Scores {
+  psnrTruth: number;
+  ssimTruth: number;
+  psnrMean3: number;
+  ssimMean3: number;
+}
+
+export interface CellResult {
+  id: string;
+  axis: string;
+  label: string;
+  params: RobustnessCell['params'];
+  seed: number;
+  subjects: number;
+  matrix: number;
+  voxelSizeMm: number;
+  /** True noise σ and NLM's automatic estimate (means over subjects). */
+  noiseSigma: number;
+  nlmSigma: number;
+  noisy: Scores;
+  nlm: Scores;
+  /** By model label (card name and version). */
+  da: Record<string, Scores>;
+  /** The regime check on the first subject's input, and its warnings per model (as every product run gives them). */
+  regime?: RegimeEstimate | null;
+  warnings?: Record<string, string[]>;
+  /** The best linear 5³ filter of this regime, present where a DA loses to NLM in pSNR vs truth. */
+  linear?: Scores;
+  seconds: number;
+}
+
+export interface CellContext {
+  models: readonly { label: string; model: LoadedDA }[];
+  subjects: number;
+  /** Overrides applied under every cell (tests use a small grid). */
+  base?: RobustnessCell['params'];
+  pool?: NlmWorkerPool;
+  log?: (line: string) => void;
+}
+
+function score(image: Volume, truth: Volume, mean3: Volume, mask: Mask): Scores {
+  return {
+    psnrTruth: psnr(truth, image, mask),
+    ssimTruth: ssim3d(truth, image, { mask }).mean,
+    psnrMean3: psnr(mean3, image, mask),
+    ssimMean3: ssim3d(mean3, image, { mask }).mean,
+  };
+}
+
+function meanScores(list: readonly Scores[]): Scores {
+  const avg = (k: keyof Scores) => list.reduce((s, x) => s + x[k], 0) / list.length;
+  return {
+    psnrTruth: avg('psnrTruth'),
+    ssimTruth: avg('ssimTruth'),
+    psnrMean3: avg('psnrMean3'),
+    ssimMean3: avg('ssimMean3'),
+  };
+}
+
+/** The regime check of a cell, from the first subject's input alone, and each model's warnings. */
+export function cellRegime(
+  cell: RobustnessCell,
+  ctx: Pick<CellContext, 'models' | 'subjects' | 'base'>,
+): Pick<CellResult, 'regime' | 'warnings'> {
+  const input = generateSubject(cellParams(cell, ctx.base, ctx.subjects), 0).acquisitions[0];
+  return regimeOf(input, ctx.models);
+}
+
+function regimeOf(input: Volume, models: CellContext['models']): Pick<CellResult, 'regime' | 'warnings'> {
+  let regime: RegimeEstimate | null = null;
+  try {
+    regime = estimateRegime(input);
+  } catch {
+    regime = null;
+  }
+  return {
+    regime,
+    warnings: Object.fromEntries(models.map((m) => [m.label, regimeWarnings(regime, m.model.card.trainingRange)])),
+  };
+}
+
+/** Merges the cell's parameters over the base (nested anatomy merged). */
+function cellParams(cell: RobustnessCell, base: RobustnessCell['params'] = {}, subjects: number) {
+  return resolvePhantomParams({
+    ...base,
+    ...cell.params,
+    anatomy: { ...(base.anatomy ?? {}), ...(cell.params.anatomy ?? {}) },
+    seed: HELD_OUT_SEED,
+    // One more subject than is scored: the last one fits the linear filter.
+    subjects: subjects + 1,
+  });
+}
+
+export async function runCell(cell: RobustnessCell, ctx: CellContext): Promise<CellResult> {
+  const t0 = performance.now();
+  const params = cellParams(cell, ctx.base, ctx.subjects);
+  const noisy: Scores[] = [];
+  const nlm: Scores[] = [];
+  const da: Record<string, Scores[]> = Object.fromEntries(ctx.models.map((m) => [m.label, []]));
+  const inputs: { input: Volume; region: Mask; brain: Mask; truth: Volume; mean3: Volume }[] = [];
+  let noiseSigma = 0;
+  let nlmSigma = 0;
+  let checked: Pick<CellResult, 'regime' | 'warnings'> = {};
+  for (let s = 0; s < ctx.subjects; s++) {
+    const subject = generateSubject(params, s);
+    const input = subject.acquisitions[0];
+    const { truth, mean3, brainMask: brain } = subject;
+    // Both methods run on the brain plus the SSIM window's reach: the metrics read nothing else.
+    const region = evaluationRegion(brain, input);
+    noisy.push(score(input, truth, mean3, brain));
+    if (s === 0) checked = regimeOf(input, ctx.models);
+    const n = await denoiseVolume(input, { method: 'nlm' }, { mask: region, workerPool: ctx.pool, checkRegime: false });
+    nlm.push(score(n.volume, truth, mean3, brain));
+    nlmSigma += Number(n.parameters.sigma) / ctx.subjects;
+    noiseSigma += subject.noiseSigma / ctx.subjects;
+    for (const { label, model } of ctx.models) {
+      const d = await denoiseVolume(
+        input,
+        { method: 'da', weights: model },
+        { mask: region, backend: 'wasm', checkRegime: false },
+      );
+      da[label].push(score(d.volume, truth, mean3, brain));
+    }
+    inputs.push({ input, region, brain, truth, mean3 });
+    ctx.log?.(`${cell.id}: subject ${s + 1}/${ctx.subjects} done (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  const result: CellResult = {
+    id: cell.id,
+    axis: cell.axis,
+    label: cell.label,
+    params: cell.params,
+    seed: params.seed,
+    subjects: ctx.subjects,
+    matrix: params.matrix,
+    voxelSizeMm: params.voxelSizeMm,
+    noiseSigma,
+    nlmSigma,
+    noisy: meanScores(noisy),
+    nlm: meanScores(nlm),
+    da: Object.fromEntries(Object.entries(da).map(([k, v]) => [k, meanScores(v)])),
+    ...checked,
+    seconds: 0,
+  };
+  if (Object.values(result.da).some((d) => d.psnrTruth < result.nlm.psnrTruth)) {
+    // Fitted on the extra subject's three acquisitions against its noise-free truth, applied to the scored ones.
+    const fit = generateSubject(params, ctx.subjects);
+    const filter = fitLinearFilter(fit.acquisitions, fit.truth, fit.brainMask);
+    result.linear = meanScores(
+      inputs.map((x) => score(applyLinearFilter(x.input, filter, x.region), x.truth, x.mean3, x.brain)),
+    );
+  }
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+}
