@@ -5,6 +5,7 @@ import { findHead } from '../../src/core/brain-mask';
 import { dilate } from '../../src/core/mask';
 import { createVolume, type Volume } from '../../src/core/volume';
 import { denoiseVolume, type DenoiseRequest } from '../../src/jobs/denoise';
+import { createNodeNlmPool } from '../../src/model/nlm/node-pool';
 import { generateSubject, resolvePhantomParams, type PhantomSubject } from '../../src/phantom';
 import { calibrateWithTubes, maskedMean, signalToConcentration } from '../../src/research/evaluate/tsc';
 
@@ -31,7 +32,11 @@ function tubeBiasMM(subject: PhantomSubject, image: Volume): number[] {
 
 async function checkRule(subject: PhantomSubject, request: DenoiseRequest): Promise<void> {
   const input = subject.acquisitions[0];
-  const r = await denoiseVolume(input, request, { backend: 'wasm' });
+  // The regime check has its own tests; NLM runs on worker threads (outside Jest's slow vm context).
+  const pool = request.method === 'nlm' ? createNodeNlmPool(2) : undefined;
+  const r = await denoiseVolume(input, request, { backend: 'wasm', checkRegime: false, workerPool: pool }).finally(() =>
+    pool?.dispose(),
+  );
   expect(r.parameters.region).toBe('head (automatic)');
   const head = findHead(input);
   let changedInside = 0;
