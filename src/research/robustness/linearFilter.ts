@@ -50,9 +50,10 @@ export function fitLinearFilter(inputs: readonly Volume[], target: Volume, mask:
       }
     }
   }
+  // The ridge acts on the 125 weights only: a penalised bias would be pulled towards 0.
   let trace = 0;
-  for (let a = 0; a < TAPS; a++) trace += ata[a * TAPS + a];
-  for (let a = 0; a < TAPS; a++) ata[a * TAPS + a] += (RIDGE * trace) / TAPS;
+  for (let a = 0; a < PATCH_VOXELS; a++) trace += ata[a * TAPS + a];
+  for (let a = 0; a < PATCH_VOXELS; a++) ata[a * TAPS + a] += (RIDGE * trace) / PATCH_VOXELS;
   return { weights: choleskySolve(ata, atb, TAPS), patches: centres.length * inputs.length };
 }
 
