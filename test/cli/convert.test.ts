@@ -1,45 +1,14 @@
 // `sodium-denoise convert` end to end: DICOM → NIfTI → DICOM through the real CLI, with --json output and errors.
-import { spawnSync } from 'node:child_process';
-import { Command } from 'commander';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { registerConvert } from '../../src/cli/convert';
-import { runAction, type Register } from '../../src/cli/output';
 import { createVolume } from '../../src/core/volume';
 import { readDicomFolder, writeDicomSeriesFiles } from '../../src/io/dicom/node-files';
 import { readNiftiFile } from '../../src/io/nifti';
 import { rotation } from '../fixtures/dicom/build';
+import { runIn, spawnCli } from '../helpers/cli';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'sodium-denoise.js');
-/** The real binary (slow to start: every subcommand loads), used once per file for exit status and stderr. */
-function spawnCli(...args: string[]) {
-  const res = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-/** Runs a subcommand in-process (the registered command and runAction, as main.ts wires them): fast and real. */
-async function runIn(register: Register, ...args: string[]) {
-  const program = new Command('sodium-denoise').exitOverride();
-  register(program, runAction);
-  let stdout = '';
-  let stderr = '';
-  const out = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    await program.parseAsync(['node', 'sodium-denoise', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
-}
 const cli = (...args: string[]) => runIn(registerConvert, ...args);
 
 describe('sodium-denoise convert', () => {
@@ -116,7 +85,7 @@ describe('sodium-denoise convert', () => {
   });
 
   it('fails with one clear line and exit 1 for bad input', async () => {
-    const missing = spawnCli('convert', '--in', path.join(dir, 'nope'), '--out', path.join(dir, 'x.nii.gz'));
+    const missing = spawnCli(['convert', '--in', path.join(dir, 'nope'), '--out', path.join(dir, 'x.nii.gz')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe(`sodium-denoise: Input ${path.join(dir, 'nope')} does not exist`);
     const notEmpty = await cli('convert', '--in', path.join(dir, 'vol.nii.gz'), '--out', path.join(dir, 'dicom'));

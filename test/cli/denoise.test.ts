@@ -1,23 +1,19 @@
 // `sodium-denoise denoise` end to end, as a user runs it: NIfTI → NIfTI with metrics as JSON, DICOM → DERIVED DICOM
 // series, and one-line errors with exit code 1.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readVolumeInput, writeVolumeOutput } from '../../src/io/volume-file';
 import { writeNiftiFile } from '../../src/io/nifti';
-import { generateSubject, resolvePhantomParams } from '../../src/phantom';
+
 import { createVolume } from '../../src/core/volume';
+import { spawnCli } from '../helpers/cli';
+import { phantomSubject } from '../helpers/phantom';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'sodium-denoise.js');
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'denoise', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => spawnCli(['denoise', ...args]);
 
 describe('sodium-denoise denoise', () => {
-  const subject = generateSubject(resolvePhantomParams({ matrix: 28, voxelSizeMm: 9, subjects: 1, seed: 2 }), 0);
+  const subject = phantomSubject({ matrix: 28, voxelSizeMm: 9, subjects: 1, seed: 2 });
   let dir: string;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-denoise-'));

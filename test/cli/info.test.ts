@@ -1,44 +1,13 @@
 // `sodium-denoise info` end to end: series listing of a multi-series folder, one series' volume, a NIfTI file.
-import { spawnSync } from 'node:child_process';
-import { Command } from 'commander';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { registerInfo } from '../../src/cli/info';
-import { runAction, type Register } from '../../src/cli/output';
 import { createVolume } from '../../src/core/volume';
 import { writeDicomSeriesFiles } from '../../src/io/dicom/node-files';
 import { writeNiftiFile } from '../../src/io/nifti';
+import { runIn, spawnCli } from '../helpers/cli';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'sodium-denoise.js');
-/** The real binary (slow to start: every subcommand loads), used once per file for exit status and stderr. */
-function spawnCli(...args: string[]) {
-  const res = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-/** Runs a subcommand in-process (the registered command and runAction, as main.ts wires them): fast and real. */
-async function runIn(register: Register, ...args: string[]) {
-  const program = new Command('sodium-denoise').exitOverride();
-  register(program, runAction);
-  let stdout = '';
-  let stderr = '';
-  const out = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    await program.parseAsync(['node', 'sodium-denoise', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
-}
 const cli = (...args: string[]) => runIn(registerInfo, ...args);
 
 describe('sodium-denoise info', () => {
@@ -118,7 +87,7 @@ describe('sodium-denoise info (binary)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-info-bad-'));
     try {
       writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
-      const res = spawnCli('info', '--in', dir);
+      const res = spawnCli(['info', '--in', dir]);
       expect(res.code).toBe(1);
       expect(res.stderr.trim()).toBe(
         `sodium-denoise: ${dir}: No DICOM image series found in 1 file (skipped 1 of 1 file that are not DICOM images: 1 not DICOM (notes.txt))`,

@@ -1,22 +1,18 @@
 // `sodium-denoise mask` end to end: the automatic brain mask of a phantom acquisition written as uint8 NIfTI.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dice } from '../../src/core/mask';
 import { readVolumeInput } from '../../src/io/volume-file';
 import { writeNiftiFile } from '../../src/io/nifti';
-import { generateSubject, resolvePhantomParams } from '../../src/phantom';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'sodium-denoise.js');
+import { spawnCli } from '../helpers/cli';
+import { phantomSubject } from '../helpers/phantom';
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'mask', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => spawnCli(['mask', ...args]);
 
 describe('sodium-denoise mask', () => {
-  const subject = generateSubject(resolvePhantomParams({ matrix: 40, voxelSizeMm: 6, subjects: 1, seed: 6 }), 0);
+  const subject = phantomSubject({ matrix: 40, voxelSizeMm: 6, subjects: 1, seed: 6 });
   let dir: string;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-mask-'));

@@ -1,23 +1,19 @@
 // `sodium-denoise metrics` end to end: pSNR/SSIM of a phantom acquisition against its mean of three, with a given
 // mask and with the automatic one, text and JSON, and one-line errors.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { psnr, ssim3d } from '../../src/core/metrics';
 import { createVolume } from '../../src/core/volume';
 import { writeNiftiFile } from '../../src/io/nifti';
-import { generateSubject, resolvePhantomParams } from '../../src/phantom';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'sodium-denoise.js');
+import { spawnCli } from '../helpers/cli';
+import { phantomSubject } from '../helpers/phantom';
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'metrics', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => spawnCli(['metrics', ...args]);
 
 describe('sodium-denoise metrics', () => {
-  const subject = generateSubject(resolvePhantomParams({ matrix: 40, voxelSizeMm: 6, subjects: 1, seed: 5 }), 0);
+  const subject = phantomSubject({ matrix: 40, voxelSizeMm: 6, subjects: 1, seed: 5 });
   let dir: string;
   const file = (name: string) => path.join(dir, name);
   beforeAll(async () => {

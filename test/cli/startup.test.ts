@@ -1,15 +1,14 @@
 // CLI start-up: --version, and tfjs (hundreds of ms to load) stays unloaded on the paths that do not use it — NLM on
 // the CPU, info, convert, mask. Run through bin/sodium-denoise.js as a user would (compiled build/ when current).
 // ~15 s (six CLI runs).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeNiftiFile } from '../../src/io/nifti';
-import { generateSubject, resolvePhantomParams } from '../../src/phantom';
 
-const ROOT = path.join(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'sodium-denoise.js');
+import { ROOT, spawnCli } from '../helpers/cli';
+import { phantomSubject } from '../helpers/phantom';
+
 const PROBE = path.join(ROOT, 'test', 'helpers', 'loaded-modules-probe.js');
 
 let dir: string;
@@ -18,19 +17,16 @@ let input: string;
 /** Runs the CLI with the probe; returns the exit code, stdout and the tfjs modules every process of the run loaded. */
 function runProbed(...args: string[]) {
   const out = path.join(dir, `probe-${Math.random().toString(36).slice(2)}.jsonl`);
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: `--require ${PROBE}`, LOADED_MODULES_OUT: out },
-  });
+  const r = spawnCli(args, { env: { ...process.env, NODE_OPTIONS: `--require ${PROBE}`, LOADED_MODULES_OUT: out } });
   const lines = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : [];
   const reports = lines.map((l) => JSON.parse(l) as { modules: number; tensorflow: string[] });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, reports };
+  return { ...r, reports };
 }
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-startup-'));
   input = path.join(dir, 'acq1.nii.gz');
-  const subject = generateSubject(resolvePhantomParams({ matrix: 24, voxelSizeMm: 10, subjects: 1, seed: 3 }), 0);
+  const subject = phantomSubject({ matrix: 24, voxelSizeMm: 10, subjects: 1, seed: 3 });
   await writeNiftiFile(input, subject.acquisitions[0]);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,24 +1,18 @@
 // `sodium-denoise train` and `evaluate` as a user runs them, on a tiny in-memory phantom cohort: cross-validation
 // writes per-fold weights, logs, learning curves and the pooled report; SIGINT checkpoints and exits 130; --resume
 // finishes the run; evaluate scores saved weights; bad options fail with one clear line.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { ROOT, spawnCli } from '../helpers/cli';
 
-const ROOT = path.join(__dirname, '..', '..');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 const COHORT = 'phantom:4:3:32:8';
 const TINY = ['--folds', '2', '--samples-per-epoch', '256', '--val-samples', '128', '--batch', '64'];
 
-function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 240000,
-  });
-}
+const cli = (args: string[]) => spawnCli(args, { cwd: ROOT, timeout: 240000 });
 
 describe('sodium-denoise train / evaluate', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-train-'));
@@ -73,7 +67,7 @@ describe('sodium-denoise train / evaluate', () => {
       '--quiet',
     ]);
     expect(res.stderr).not.toMatch(/sodium-denoise:/);
-    expect(res.status).toBe(0);
+    expect(res.code).toBe(0);
     const json = JSON.parse(res.stdout);
     expect(json.mode).toBe('cross-validation');
     expect(json.runs).toHaveLength(2);
@@ -119,7 +113,7 @@ describe('sodium-denoise train / evaluate', () => {
       dir,
       '--json',
     ]);
-    expect(res.status).toBe(0);
+    expect(res.code).toBe(0);
     const json = JSON.parse(res.stdout);
     expect(json.subjects).toEqual(['sub-02']);
     expect(json.tables.map((t: { reference: string; metric: string }) => `${t.reference}/${t.metric}`)).toEqual([
@@ -134,7 +128,7 @@ describe('sodium-denoise train / evaluate', () => {
 
   it('fails with one clear line on bad input', () => {
     const bad = cli(['train', '--cohort', COHORT, '--out', out, '--folds', '3']);
-    expect(bad.status).toBe(1);
+    expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toMatch(/^sodium-denoise: 3-fold cross-validation needs at least 6 subjects/);
     const lr = cli(['train', '--cohort', COHORT, '--out', out, '--lr', 'fast']);
     expect(lr.stderr.trim()).toBe('sodium-denoise: --lr must be a positive number, got "fast"');

@@ -7,7 +7,7 @@ import { and, countMask, dice } from '../../src/core/mask';
 import { summarize } from '../../src/core/stats';
 import { createVolume } from '../../src/core/volume';
 import type { CohortRow } from './cohort-worker';
-import { syntheticSodiumHead } from './helpers';
+import { syntheticSodiumHead } from '../helpers/images';
 
 function runCohort(subjects: number, threads: number): Promise<CohortRow[]> {
   const chunks = [...Array(threads)].map((_, t) => [...Array(subjects).keys()].filter((i) => i % threads === t));

@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { psnr, relativeImprovement, ssim3d, summarize } from '../../src/core/metrics';
 import { createVolume, volumeLike, type Volume } from '../../src/core/volume';
 import { writeNiftiFile } from '../../src/io/nifti';
-import { generateSubject } from '../../src/phantom/subject';
-import { resolvePhantomParams } from '../../src/phantom/params';
-import { addRician, fieldVolume, pythonHas, SYSTEM_PYTHON } from './helpers';
+
+import { addRician, fieldVolume, pythonHas, SYSTEM_PYTHON } from '../helpers/images';
+import { phantomSubject } from '../helpers/phantom';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCRIPT = path.join(ROOT, 'scripts', 'make-ssim-fixture.py');
@@ -142,7 +142,7 @@ describe('ssim3d against scikit-image', () => {
       );
     }
     // A small fresh phantom subject (32³ of 8 mm, its own seed): one acquisition against the mean of three.
-    const sub = generateSubject(resolvePhantomParams({ seed: 7, matrix: 32, voxelSizeMm: 8 }), 0);
+    const sub = phantomSubject({ seed: 7, matrix: 32, voxelSizeMm: 8 });
     const ref = sub.mean3;
     const img = sub.acquisitions[1];
     const mask = sub.brainMask;

@@ -8,7 +8,7 @@ import {
 } from '../../src/core/noise';
 import { countMask } from '../../src/core/mask';
 import { volumeLike, type Volume } from '../../src/core/volume';
-import { addRician, fieldVolume, pythonHas, runPython } from './helpers';
+import { addRician, fieldVolume, pythonHas, runPython } from '../helpers/images';
 
 /** A 'head' (ellipsoid at 40, bright 'CSF' core 120) plus a bright tube beside it, 4 mm voxels, Rician noise σ. */
 function headLike(sigma: number, seed: number): { volume: Volume; signal: Volume } {

@@ -114,6 +114,64 @@ export async function openBrowser(): Promise<Browser> {
   };
 }
 
+/** Demo matrix for the browser suites (the default demo is 64³): 48³ keeps the whole run within CI time on two cores. */
+export const E2E_DEMO_SIZE = Number(process.env.NA_E2E_DEMO_SIZE ?? 48);
+
+export interface ViewerSuite {
+  /** The suite's own demo study folder (removed after the suite). */
+  readonly demoDir: string;
+  readonly server: StartedServer;
+  readonly browser: Browser;
+}
+
+/**
+ * The set-up every browser suite shares: a fresh temporary demo folder, `npm start -- --port 0 --demo-dir … --demo-size
+ * E2E_DEMO_SIZE --backend wasm <extraArgs>`, Chromium on the URL it prints, the viewer loaded. Registers the suite's
+ * beforeAll/afterAll (everything stopped and removed afterwards) and a 15-minute test timeout: browser runs take
+ * minutes on a shared two-core machine.
+ */
+export function viewerSuite(name: string, extraArgs: string[] = []): ViewerSuite {
+  const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), `na-e2e-${name}-`));
+  let server: StartedServer | undefined;
+  let browser: Browser | undefined;
+  jest.setTimeout(900_000);
+  beforeAll(async () => {
+    const size = String(E2E_DEMO_SIZE);
+    server = await npmStart([
+      ...extraArgs,
+      '--port',
+      '0',
+      '--demo-dir',
+      demoDir,
+      '--demo-size',
+      size,
+      '--backend',
+      'wasm',
+    ]);
+    browser = await openBrowser();
+    await browser.page.goto(server.url);
+    await waitForViewer(browser.page);
+  }, 900_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    fs.rmSync(demoDir, { recursive: true, force: true });
+  });
+  const started = <T>(what: string, v: T | undefined): T => {
+    if (v === undefined) throw new Error(`the ${what} is not started (viewerSuite's beforeAll failed?)`);
+    return v;
+  };
+  return {
+    demoDir,
+    get server() {
+      return started('server', server);
+    },
+    get browser() {
+      return started('browser', browser);
+    },
+  };
+}
+
 /** Waits until the viewer shows a study and our toolbar button is enabled on the active sodium viewport. */
 export async function waitForViewer(page: Page, timeoutMs = 180_000): Promise<void> {
   await page.waitForFunction(

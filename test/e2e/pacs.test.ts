@@ -1,30 +1,19 @@
 // End to end with a real PACS: `npm start -- --pacs` (Orthanc + DICOMweb plugin behind the same-origin proxy) →
 // Chromium → "Denoise Na" (DA on WASM) → "Save Na to PACS" → the new DERIVED series found through QIDO-RS.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ARTIFACTS,
-  clickAndWaitForRun,
-  npmStart,
-  openBrowser,
-  waitForViewer,
-  type Browser,
-  type StartedServer,
-} from './harness';
+import { ARTIFACTS, E2E_DEMO_SIZE, viewerSuite, clickAndWaitForRun, waitForViewer, type Browser } from './harness';
 import { RESEARCH_LABEL } from '../../src/extension/id';
 import { parseDicomFiles } from '../../src/io/dicom/read';
 
-const SIZE = Number(process.env.NA_E2E_DEMO_SIZE ?? 48);
-const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'na-e2e-pacs-'));
-let server: StartedServer;
-let browser: Browser;
+const SIZE = E2E_DEMO_SIZE;
+const suite = viewerSuite('pacs', ['--pacs']);
 
 type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
 const value = (ds: DicomJson, tag: string) => ds[tag]?.Value?.[0];
 
 async function qido<T = DicomJson[]>(p: string): Promise<T> {
-  const r = await fetch(`${server.origin}/dicom-web${p}`, { headers: { Accept: 'application/dicom+json' } });
+  const r = await fetch(`${suite.server.origin}/dicom-web${p}`, { headers: { Accept: 'application/dicom+json' } });
   if (!r.ok) throw new Error(`QIDO ${p}: HTTP ${r.status}`);
   return (r.status === 204 ? [] : await r.json()) as T;
 }
@@ -52,7 +41,7 @@ async function pacsSeries(study: string, series: string): Promise<PacsSeries> {
   const files = await Promise.all(
     instances.map(async (i) => {
       const sop = String(value(i, '00080018'));
-      const r = await fetch(`${server.origin}/dicom-web/studies/${study}/series/${series}/instances/${sop}`, {
+      const r = await fetch(`${suite.server.origin}/dicom-web/studies/${study}/series/${series}/instances/${sop}`, {
         headers: { Accept: 'multipart/related; type="application/dicom"' },
       });
       if (!r.ok) throw new Error(`WADO-RS ${sop}: HTTP ${r.status}`);
@@ -101,43 +90,17 @@ function sliceDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-// Browser runs on a shared two-core CI machine: minutes, not the default two.
-jest.setTimeout(900_000);
-
-beforeAll(async () => {
-  server = await npmStart([
-    '--pacs',
-    '--port',
-    '0',
-    '--demo-dir',
-    demoDir,
-    '--demo-size',
-    String(SIZE),
-    '--backend',
-    'wasm',
-  ]);
-  browser = await openBrowser();
-  await browser.page.goto(server.url);
-  await waitForViewer(browser.page);
-}, 900_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  fs.rmSync(demoDir, { recursive: true, force: true });
-});
-
 describe('viewer with Orthanc (DICOMweb)', () => {
-  const studyUid = () => new URL(server.url).searchParams.get('StudyInstanceUIDs')!;
+  const studyUid = () => new URL(suite.server.url).searchParams.get('StudyInstanceUIDs')!;
 
   it('opened the uploaded demo study from Orthanc through the proxy', async () => {
-    expect(server.url).toMatch(/\/sodium\/orthanc\?StudyInstanceUIDs=/);
+    expect(suite.server.url).toMatch(/\/sodium\/orthanc\?StudyInstanceUIDs=/);
     const series = await qido(`/studies/${studyUid()}/series`);
     expect(series).toHaveLength(3);
   });
 
   it('reads every slice of every series exactly as stored on the PACS (5 page loads)', async () => {
-    const page = browser.page;
+    const page = suite.browser.page;
     const stored = new Map<string, PacsSeries>();
     const wrong: string[] = [];
     let compared = 0;
@@ -174,7 +137,7 @@ describe('viewer with Orthanc (DICOMweb)', () => {
   });
 
   it('denoises, stores the derived series with STOW-RS, and QIDO-RS finds it with the right references', async () => {
-    const page = browser.page;
+    const page = suite.browser.page;
     const run = await clickAndWaitForRun(page, 'NaDenoise');
     expect(run).toMatchObject({ method: 'DA', backend: 'wasm' });
     await page.evaluate(() => {
@@ -229,6 +192,6 @@ describe('viewer with Orthanc (DICOMweb)', () => {
   });
 
   it('logged no errors to the console', () => {
-    expect(browser.errors).toEqual([]);
+    expect(suite.browser.errors).toEqual([]);
   });
 });

@@ -1,29 +1,24 @@
 // End to end, embedded demo (dicomjson): `npm start` → stock OHIF 3.13 + our extension in Chromium → "Denoise Na"
 // (DA, then NLM) → derived display sets and comparison layout, checked against the same job run in Node.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import * as dcmjs from 'dcmjs';
 import {
   ARTIFACTS,
+  E2E_DEMO_SIZE,
+  viewerSuite,
   clickAndWaitForRun,
   lastRun,
-  npmStart,
-  openBrowser,
   overlayTexts,
   waitForViewer,
-  type Browser,
-  type StartedServer,
 } from './harness';
 import { execFileSync } from 'node:child_process';
 import { RESEARCH_LABEL } from '../../src/extension/id';
 
-/** Demo matrix for the test (the default demo is 64³); 48³ keeps the whole run within CI time on two cores. */
-const SIZE = Number(process.env.NA_E2E_DEMO_SIZE ?? 48);
-const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'na-e2e-demo-'));
-let server: StartedServer;
-let browser: Browser;
+const SIZE = E2E_DEMO_SIZE;
+const suite = viewerSuite('demo');
+const { demoDir } = suite;
 
 interface NodeRun {
   data: Float32Array;
@@ -92,25 +87,9 @@ function shownMetrics(texts: string[], marker: string): { psnr: number; ssim: nu
   return { psnr: Number(/pSNR ([\d.]+) dB/.exec(t!)![1]), ssim: Number(/SSIM ([\d.]+)/.exec(t!)![1]) };
 }
 
-// Browser runs on a shared two-core CI machine: minutes, not the default two.
-jest.setTimeout(900_000);
-
-beforeAll(async () => {
-  server = await npmStart(['--port', '0', '--demo-dir', demoDir, '--demo-size', String(SIZE), '--backend', 'wasm']);
-  browser = await openBrowser();
-  await browser.page.goto(server.url);
-  await waitForViewer(browser.page);
-}, 900_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  fs.rmSync(demoDir, { recursive: true, force: true });
-});
-
 describe('viewer, embedded demo study', () => {
   it('is cross-origin isolated and shows the three 23Na acquisitions', async () => {
-    const state = await browser.page.evaluate(() => ({
+    const state = await suite.browser.page.evaluate(() => ({
       isolated: crossOriginIsolated,
       sets: (window as any).services.displaySetService.getActiveDisplaySets().map((d: any) => d.SeriesDescription),
     }));
@@ -119,7 +98,7 @@ describe('viewer, embedded demo study', () => {
   });
 
   it('DA on WASM: the derived set, overlay metrics and voxels equal the Node pipeline on the same input', async () => {
-    const run = await clickAndWaitForRun(browser.page, 'NaDenoise');
+    const run = await clickAndWaitForRun(suite.browser.page, 'NaDenoise');
     expect(run).toMatchObject({ method: 'DA', backend: 'wasm', dims: [SIZE, SIZE, SIZE] });
     const da = nodePipeline('da');
     expect(da.backend).toBe('wasm');
@@ -132,7 +111,7 @@ describe('viewer, embedded demo study', () => {
     // No grey square: the air in the volume's eight 6³ corners is no brighter denoised than in the source.
     expect(cornerMean(run.data)).toBeLessThanOrEqual(cornerMean(run.input));
 
-    const texts = await overlayTexts(browser.page);
+    const texts = await overlayTexts(suite.browser.page);
     const shown = shownMetrics(texts, 'Na DA denoised');
     expect(Math.abs(shown.psnr - da.metrics!.psnr)).toBeLessThan(0.05 + 0.005); // + display rounding
     expect(Math.abs(shown.ssim - da.metrics!.ssim)).toBeLessThan(0.005 + 0.0005);
@@ -142,7 +121,7 @@ describe('viewer, embedded demo study', () => {
   });
 
   it('switches to the comparison layout: original | denoised | reference, synchronised', async () => {
-    const state = await browser.page.evaluate(() => {
+    const state = await suite.browser.page.evaluate(() => {
       const s = (window as any).services;
       const grid = s.viewportGridService.getState();
       const vps = [...grid.viewports.values()].map(
@@ -158,35 +137,35 @@ describe('viewer, embedded demo study', () => {
       'Na reference (mean of 3 acquisitions)',
     ]);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await browser.page.waitForTimeout(1500);
-    await browser.page.screenshot({ path: path.join(ARTIFACTS, 'viewer-comparison-da.png') });
-    const thumbs = await browser.page.evaluate(() => document.body.innerText);
+    await suite.browser.page.waitForTimeout(1500);
+    await suite.browser.page.screenshot({ path: path.join(ARTIFACTS, 'viewer-comparison-da.png') });
+    const thumbs = await suite.browser.page.evaluate(() => document.body.innerText);
     expect(thumbs).toContain('Na DA denoised');
   });
 
   it('NLM: metrics and voxels equal the Node pipeline', async () => {
     // Back to the original series in the active viewport, as a radiologist would click its thumbnail.
     const run = await (async () => {
-      await browser.page.evaluate(() => {
+      await suite.browser.page.evaluate(() => {
         const s = (window as any).services;
         const grid = s.viewportGridService.getState();
         s.viewportGridService.setActiveViewportId([...grid.viewports.keys()][0]);
       });
-      return clickAndWaitForRun(browser.page, 'NaDenoiseNLM');
+      return clickAndWaitForRun(suite.browser.page, 'NaDenoiseNLM');
     })();
     expect(run).toMatchObject({ method: 'NLM', backend: 'js-cpu' });
     const nlm = nodePipeline('nlm');
     expect(maxAbsDiff(run.data, nlm.data)).toBeLessThan(1e-3 * range(nlm.data));
     expect(Math.abs(run.metrics.psnr - nlm.metrics!.psnr)).toBeLessThan(0.05);
     expect(Math.abs(run.metrics.ssim - nlm.metrics!.ssim)).toBeLessThan(0.005);
-    const texts = await overlayTexts(browser.page);
+    const texts = await overlayTexts(suite.browser.page);
     expect(texts.join(' ')).toContain('Na NLM denoised');
-    await browser.page.waitForTimeout(1500);
-    await browser.page.screenshot({ path: path.join(ARTIFACTS, 'viewer-comparison.png') });
+    await suite.browser.page.waitForTimeout(1500);
+    await suite.browser.page.screenshot({ path: path.join(ARTIFACTS, 'viewer-comparison.png') });
   });
 
   it('WebGL (SwiftShader) agrees with WASM on a crop', async () => {
-    const out = await browser.page.evaluate(async () => {
+    const out = await suite.browser.page.evaluate(async () => {
       const h = (window as any).__naDenoise;
       const r = h.lastResult;
       const [nx, ny] = r.dims;
@@ -220,7 +199,7 @@ describe('viewer, embedded demo study', () => {
   });
 
   it('"Save" with the dicomjson source downloads a DERIVED MR series; the originals are untouched', async () => {
-    const page = browser.page;
+    const page = suite.browser.page;
     await page.evaluate(() => {
       const s = (window as any).services;
       const grid = s.viewportGridService.getState();
@@ -253,7 +232,7 @@ describe('viewer, embedded demo study', () => {
   });
 
   it('Cancel stops the run and registers nothing', async () => {
-    const page = browser.page;
+    const page = suite.browser.page;
     const count = () => page.evaluate(() => (window as any).services.displaySetService.getActiveDisplaySets().length);
     const before = await count();
     await page.evaluate(() => {
@@ -268,13 +247,13 @@ describe('viewer, embedded demo study', () => {
   });
 
   it('logged no errors to the console', () => {
-    expect(browser.errors).toEqual([]);
+    expect(suite.browser.errors).toEqual([]);
   });
 
   it("adds the buttons to the stock modes too (OHIF's /viewer route), first in the primary toolbar", async () => {
-    const page = browser.page;
-    const before = browser.errors.length;
-    await page.goto(server.url.replace('/sodium/', '/viewer/'));
+    const page = suite.browser.page;
+    const before = suite.browser.errors.length;
+    await page.goto(suite.server.url.replace('/sodium/', '/viewer/'));
     await waitForViewer(page);
     const ids = await page.evaluate(() =>
       Array.from(document.querySelectorAll('[data-cy]'))
@@ -283,6 +262,6 @@ describe('viewer, embedded demo study', () => {
         .slice(0, 3),
     );
     expect(ids).toEqual(['NaDenoise', 'NaDenoiseNLM', 'NaSaveToPacs']);
-    expect(browser.errors.slice(before)).toEqual([]);
+    expect(suite.browser.errors.slice(before)).toEqual([]);
   });
 });

@@ -8,10 +8,11 @@ import { createVolume } from '../../src/core/volume';
 import { denoiseDAParallel } from '../../src/model/da/node-parallel';
 import { saveDA } from '../../src/model/da/weights-io';
 import { nlmeans } from '../../src/model/nlm/nlm-cpu';
-import { generateSubject, resolvePhantomParams } from '../../src/phantom';
-import { loaded, randomWeights, testCard } from '../model/da/helpers';
 
-const subject = generateSubject(resolvePhantomParams({ matrix: 32, voxelSizeMm: 8, subjects: 1, seed: 5 }), 0);
+import { loaded, randomWeights, testCard } from '../model/da/helpers';
+import { phantomSubject } from '../helpers/phantom';
+
+const subject = phantomSubject({ matrix: 32, voxelSizeMm: 8, subjects: 1, seed: 5 });
 const noisy = subject.acquisitions[0];
 
 describe('denoiseVolume with NLM', () => {

@@ -1,11 +1,10 @@
 // `sodium-denoise phantom` end to end: JSON summary on stdout, progress on stderr, clear one-line errors.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnCli } from '../helpers/cli';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'sodium-denoise.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const run = (...args: string[]) => spawnCli(args);
 
 describe('sodium-denoise phantom', () => {
   let root: string;
@@ -35,7 +34,7 @@ describe('sodium-denoise phantom', () => {
       '--no-dicom',
       '--json',
     );
-    expect(res.status).toBe(0);
+    expect(res.code).toBe(0);
     const summary = JSON.parse(res.stdout);
     expect(summary).toMatchObject({
       subjects: 2,
@@ -58,7 +57,7 @@ describe('sodium-denoise phantom', () => {
 
   it('fails with one clear line', () => {
     const res = run('phantom', '--out', path.join(root, 'd'), '--matrix', '16');
-    expect(res.status).toBe(1);
+    expect(res.code).toBe(1);
     expect(res.stderr.trim()).toBe(
       'sodium-denoise: phantom parameter matrix × voxelSizeMm = 64 mm is too small a field of view for the head and tubes (need ≥ 234 mm)',
     );

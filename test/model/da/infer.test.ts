@@ -7,10 +7,10 @@ import { denoiseDA } from '../../../src/model/da/infer';
 import { mulberry32 } from '../../../src/model/da/init';
 import { computeDAScale } from '../../../src/model/da/normalise';
 import { extractPatches } from '../../../src/model/da/patches';
-import { resolvePhantomParams } from '../../../src/phantom/params';
-import { generateSubject } from '../../../src/phantom/subject';
+
 import { tf } from '../../../src/model/tf';
 import { loaded, randomData } from './helpers';
+import { phantomSubject } from '../../helpers/phantom';
 
 /** The reference: the LayersModel's predict on reflect-padded 5×5×5 patches, voxel by voxel. */
 function patchwise(volume: Volume, model: ReturnType<typeof loaded>, centres: Int32Array): Float32Array {
@@ -96,7 +96,7 @@ describe('masked denoiseDA (wasm)', () => {
   );
 
   it('masked inference equals full inference at masked voxels and keeps the input elsewhere, tiled or not', async () => {
-    const subject = generateSubject(resolvePhantomParams({ matrix: 20, voxelSizeMm: 12.8, seed: 3 }), 0);
+    const subject = phantomSubject({ matrix: 20, voxelSizeMm: 12.8, seed: 3 });
     const volume = subject.acquisitions[0];
     const mask = subject.brainMask;
     const model = loaded(12);

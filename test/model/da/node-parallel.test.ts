@@ -3,9 +3,9 @@ import { createVolume } from '../../../src/core/volume';
 import { activateBackend } from '../../../src/model/backend';
 import { denoiseDA } from '../../../src/model/da/infer';
 import { denoiseDAParallel } from '../../../src/model/da/node-parallel';
-import { resolvePhantomParams } from '../../../src/phantom/params';
-import { generateSubject } from '../../../src/phantom/subject';
+
 import { loaded, randomData } from './helpers';
+import { phantomSubject } from '../../helpers/phantom';
 
 describe('denoiseDAParallel (worker_threads)', () => {
   beforeAll(async () => {
@@ -14,7 +14,7 @@ describe('denoiseDAParallel (worker_threads)', () => {
   const model = loaded(31);
 
   it('equals denoiseDA with a brain mask and across the z-cuts, with monotone progress to 1', async () => {
-    const subject = generateSubject(resolvePhantomParams({ matrix: 20, voxelSizeMm: 12.8, seed: 3 }), 0);
+    const subject = phantomSubject({ matrix: 20, voxelSizeMm: 12.8, seed: 3 });
     const volume = subject.acquisitions[0];
     const single = await denoiseDA(volume, model, { mask: subject.brainMask });
     const progress: number[] = [];

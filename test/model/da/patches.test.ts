@@ -1,11 +1,10 @@
 // Patch layout and the reflect border, checked against explicit indexing on a phantom volume.
 import { extractPatches, reflectIndex } from '../../../src/model/da/patches';
 import { computeDAScale, normalisationRegion } from '../../../src/model/da/normalise';
-import { resolvePhantomParams } from '../../../src/phantom/params';
-import { generateSubject } from '../../../src/phantom/subject';
+import { phantomSubject } from '../../helpers/phantom';
 
 describe('patches', () => {
-  const subject = generateSubject(resolvePhantomParams({ matrix: 20, voxelSizeMm: 12.8, seed: 5 }), 0);
+  const subject = phantomSubject({ matrix: 20, voxelSizeMm: 12.8, seed: 5 });
   const vol = subject.acquisitions[0];
   const [nx, ny] = vol.dims;
   const at = (x: number, y: number, z: number) => vol.data[x + nx * (y + ny * z)];

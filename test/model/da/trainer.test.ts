@@ -7,13 +7,13 @@ import { computeDAScale } from '../../../src/model/da/normalise';
 import { extractPatches } from '../../../src/model/da/patches';
 import { createDATrainer } from '../../../src/model/da/trainer';
 import { tf } from '../../../src/model/tf';
-import { resolvePhantomParams } from '../../../src/phantom/params';
-import { generateSubject } from '../../../src/phantom/subject';
+
 import { randomWeights } from './helpers';
+import { phantomSubject } from '../../helpers/phantom';
 
 /** Phantom training pairs as the paper builds them: input = one acquisition, label = mean of three, brain voxels. */
 function phantomBatch(count: number, seed: number): { patches: Float32Array; targets: Float32Array } {
-  const subject = generateSubject(resolvePhantomParams({ matrix: 20, voxelSizeMm: 12.8, seed: 7 }), 0);
+  const subject = phantomSubject({ matrix: 20, voxelSizeMm: 12.8, seed: 7 });
   const input = subject.acquisitions[0];
   const scale = computeDAScale(input.data);
   const brain = Array.from(subject.brainMask).flatMap((m, i) => (m ? [i] : []));

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { psnr } from '../../../src/core/metrics';
 import { readNiftiFile, writeNiftiFile } from '../../../src/io/nifti';
 import { nlmeans } from '../../../src/model/nlm/nlm-cpu';
-import { generateSubject, resolvePhantomParams } from '../../../src/phantom';
+import { phantomSubject } from '../../helpers/phantom';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, '..', '..', '..', 'scripts', 'dipy_nlm.py');
@@ -22,7 +22,7 @@ function requireDipy(): void {
 }
 
 describe('nlmeans vs DIPY nlmeans on a phantom head', () => {
-  const subject = generateSubject(resolvePhantomParams({ matrix: 36, voxelSizeMm: 7, subjects: 1, seed: 3 }), 0);
+  const subject = phantomSubject({ matrix: 36, voxelSizeMm: 7, subjects: 1, seed: 3 });
   const noisy = subject.acquisitions[0];
   const sigma = subject.noiseSigma;
   let dir: string;

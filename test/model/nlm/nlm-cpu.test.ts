@@ -2,7 +2,7 @@
 import { createVolume, type Volume } from '../../../src/core/volume';
 import { nlmeans } from '../../../src/model/nlm/nlm-cpu';
 import { expNeg } from '../../../src/model/nlm/kernel';
-import { addRician, fieldVolume, rng } from '../../core/helpers';
+import { addRician, fieldVolume, rng } from '../../helpers/images';
 import { naiveNlmeans } from './naive-nlm';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -8,7 +8,7 @@ import { createNlmSimdSlabJob, nlmSimdAvailable } from '../../../src/model/nlm/k
 import { NLM_SIMD_WASM_BASE64 } from '../../../src/model/nlm/nlm-simd-wasm';
 import { nlmeans } from '../../../src/model/nlm/nlm-cpu';
 import { generateSubject, resolvePhantomParams } from '../../../src/phantom';
-import { addRician, rng } from '../../core/helpers';
+import { addRician, rng } from '../../helpers/images';
 
 const { compileWat, KERNELS } = require('../../../scripts/build-wasm.js');
 

@@ -4,7 +4,7 @@ import { activateBackend } from '../../../src/model/backend';
 import { nlmeans } from '../../../src/model/nlm/nlm-cpu';
 import { nlmeansTf } from '../../../src/model/nlm/nlm-tf';
 import { tf } from '../../../src/model/tf';
-import { addRician, fieldVolume, rng } from '../../core/helpers';
+import { addRician, fieldVolume, rng } from '../../helpers/images';
 
 const truth = fieldVolume([14, 12, 10], [1, 1, 1], (x, y, z) => (Math.hypot(x, y, z) < 4.5 ? 100 : 30) + x);
 const image = createVolume({ dims: truth.dims, data: addRician(truth.data, 8, 21) });

@@ -3,7 +3,7 @@ import { createVolume } from '../../../src/core/volume';
 import { nlmeans } from '../../../src/model/nlm/nlm-cpu';
 import { createNodeNlmPool } from '../../../src/model/nlm/node-pool';
 import type { NlmWorkerPool } from '../../../src/model/nlm/pool';
-import { addRician, fieldVolume } from '../../core/helpers';
+import { addRician, fieldVolume } from '../../helpers/images';
 
 const truth = fieldVolume([24, 22, 20], [1, 1, 1], (x, y, z) => (Math.hypot(x, y, z) < 7 ? 90 : 25));
 const image = createVolume({ dims: truth.dims, data: addRician(truth.data, 9, 11) });

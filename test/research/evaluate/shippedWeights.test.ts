@@ -6,8 +6,7 @@ import { psnr, ssim3d } from '../../../src/core/metrics';
 import type { Volume } from '../../../src/core/volume';
 import { activateBackend } from '../../../src/model/backend';
 import { loadDA } from '../../../src/model/da/weights-io';
-import { resolvePhantomParams } from '../../../src/phantom/params';
-import { generateSubject } from '../../../src/phantom/subject';
+import { phantomSubject } from '../../helpers/phantom';
 
 /** Training used cohort seed 1 (subjects 1–13); 4242 appears nowhere in training or cross-validation. */
 const UNSEEN_SEED = 4242;
@@ -18,7 +17,7 @@ describe('shipped DA weights', () => {
     const model = await loadDA();
     expect(model.card.status).toBe('trained');
     expect(model.card.training.data).toMatch(/seed 1\b/);
-    const subject = generateSubject(resolvePhantomParams({ seed: UNSEEN_SEED, subjects: 1 }), 0);
+    const subject = phantomSubject({ seed: UNSEEN_SEED, subjects: 1 });
     const input = subject.acquisitions[0];
     const brain = subject.brainMask;
     const denoise = createEvaluationDenoiser(model);
