@@ -3,15 +3,16 @@
 import { type Volume, volumeLike } from '../../core/volume';
 import { activateBackend, currentBackend } from '../backend';
 import { tf } from '../tf';
+import { CONV1_FILTERS, CONV2_FAN_IN, DA_FLOPS_PER_VOXEL, PATCH_RADIUS, TAPS, validateWeights } from './architecture';
 import {
-  CONV1_FILTERS,
-  CONV2_FAN_IN,
-  DA_FLOPS_PER_VOXEL,
-  type DAWeights,
-  PATCH_RADIUS,
-  TAPS,
-  validateWeights,
-} from './architecture';
+  convFeatures,
+  type DAGraphWeights,
+  denseLayers,
+  disposeDAGraphWeights,
+  layer1,
+  layer2,
+  uploadDAGraphWeights,
+} from './graph';
 import { type DAFormulation, DA_FORMULATIONS, defaultFormulation } from './formulations';
 import { computeDAScale } from './normalise';
 import { checkPatchDims } from './patches';
@@ -57,56 +58,6 @@ const BYTES_PER_ROW = 2 * 4 * CONV2_FAN_IN + 2 * 4 * (256 + 256 + 32 + 1);
 const BYTES_PER_L1_VOXEL = 2 * 4 * TAPS + 3 * 4 * CONV1_FILTERS;
 /** conv3d holds the 256-channel map (pre- and post-activation) and the dense activations per tile voxel. */
 const BYTES_PER_CONV_VOXEL = 4 * (3 * 256 + 2 * 64 + 32 + 256 + 2);
-
-/** Weight tensors laid out for the matMul formulation (and 5D kernels for conv3d). */
-interface WeightTensors {
-  w1: tf.Tensor2D;
-  b1: tf.Tensor1D;
-  w2: tf.Tensor2D;
-  b2: tf.Tensor1D;
-  w3: tf.Tensor2D;
-  b3: tf.Tensor1D;
-  w4: tf.Tensor2D;
-  b4: tf.Tensor1D;
-  w5: tf.Tensor2D;
-  b5: tf.Tensor1D;
-  k1?: tf.Tensor5D;
-  k2?: tf.Tensor5D;
-}
-
-function uploadWeights(w: DAWeights, conv: boolean): WeightTensors {
-  return {
-    w1: tf.tensor2d(w['conv1/kernel'], [TAPS, CONV1_FILTERS]),
-    b1: tf.tensor1d(w['conv1/bias']),
-    w2: tf.tensor2d(w['conv2/kernel'], [CONV2_FAN_IN, 256]),
-    b2: tf.tensor1d(w['conv2/bias']),
-    w3: tf.tensor2d(w['dense1/kernel'], [256, 32]),
-    b3: tf.tensor1d(w['dense1/bias']),
-    w4: tf.tensor2d(w['dense2/kernel'], [32, 256]),
-    b4: tf.tensor1d(w['dense2/bias']),
-    w5: tf.tensor2d(w['dense3/kernel'], [256, 1]),
-    b5: tf.tensor1d(w['dense3/bias']),
-    ...(conv
-      ? {
-          k1: tf.tensor5d(w['conv1/kernel'], [3, 3, 3, 1, CONV1_FILTERS]),
-          k2: tf.tensor5d(w['conv2/kernel'], [3, 3, 3, CONV1_FILTERS, 256]),
-        }
-      : {}),
-  };
-}
-
-/** Layer 2 (as one matMul over im2col rows) and the three dense layers: [C,1728] → [C,1]. */
-function layer2AndDense(rows: tf.Tensor2D, t: WeightTensors): tf.Tensor2D {
-  const h2 = tf.fused.matMul({ a: rows, b: t.w2, bias: t.b2, activation: 'relu' }) as tf.Tensor2D;
-  return denseHead(h2, t);
-}
-
-/** Dense 256→32→256→1 on [C,256] features. */
-function denseHead(h2: tf.Tensor2D, t: WeightTensors): tf.Tensor2D {
-  const h3 = tf.fused.matMul({ a: h2, b: t.w3, bias: t.b3, activation: 'relu' });
-  const h4 = tf.fused.matMul({ a: h3, b: t.w4, bias: t.b4, activation: 'relu' });
-  return tf.fused.matMul({ a: h4, b: t.w5, bias: t.b5 }) as tf.Tensor2D;
-}
 
 export function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions): void {
   if (!volume || !(volume.data instanceof Float32Array))
@@ -157,7 +108,7 @@ interface TileRun {
   out: Float32Array;
   maxRows: number;
   formulation: DAFormulation;
-  weights: WeightTensors;
+  weights: DAGraphWeights;
   /** Staging for JS-built layer-2 rows (im2col), reused by every chunk. */
   rowBuffer?: Float32Array;
 }
@@ -172,12 +123,9 @@ async function denoiseTileConv3d(run: TileRun, tile: Tile, afterChunk: AfterChun
     ty = tile.y1 - tile.y0,
     tz = tile.z1 - tile.z0;
   const padded = paddedTileInput(run.data, dims, tile, PATCH_RADIUS, run.inv);
-  const y = tf.tidy(() => {
-    const x = tf.tensor5d(padded, [1, tz + 4, ty + 4, tx + 4, 1]);
-    const h1 = tf.relu(tf.add(tf.conv3d(x, weights.k1!, 1, 'valid'), weights.b1)) as tf.Tensor5D;
-    const h2 = tf.relu(tf.add(tf.conv3d(h1, weights.k2!, 1, 'valid'), weights.b2));
-    return denseHead(tf.reshape(h2, [tz * ty * tx, 256]), weights);
-  });
+  const y = tf.tidy(
+    () => denseLayers(convFeatures(tf.tensor5d(padded, [1, tz + 4, ty + 4, tx + 4, 1]), weights), weights).y,
+  );
   let values: Float32Array;
   try {
     values = (await y.data()) as Float32Array;
@@ -211,14 +159,7 @@ async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChun
     ly = py - 2;
   const padded = paddedTileInput(run.data, dims, tile, PATCH_RADIUS, run.inv);
   const rows1 = layer1Rows(padded, px, py, pz);
-  const h1 = tf.tidy(() =>
-    tf.fused.matMul({
-      a: tf.tensor2d(rows1, [rows1.length / TAPS, TAPS]),
-      b: weights.w1,
-      bias: weights.b1,
-      activation: 'relu',
-    }),
-  );
+  const h1 = tf.tidy(() => layer1(tf.tensor2d(rows1, [rows1.length / TAPS, TAPS]), weights));
   try {
     const l1 = run.formulation === 'im2col' ? ((await h1.data()) as Float32Array) : undefined;
     // Offsets (in layer-1 voxels) of the 27 taps around a centre's base position, tap order (kd·3 + kh)·3 + kw.
@@ -254,7 +195,7 @@ async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChun
           for (let r = 0; r < count; r++) for (let k = 0; k < TAPS; k++) idx[r * TAPS + k] = bases[r] + tapOffsets[k];
           rows2 = tf.reshape(tf.gather(h1, tf.tensor2d(idx, [count, TAPS], 'int32')), [count, CONV2_FAN_IN]);
         }
-        return layer2AndDense(rows2, weights);
+        return denseLayers(layer2(rows2, weights), weights).y;
       });
       let values: Float32Array;
       try {
@@ -342,7 +283,7 @@ export async function denoiseDAWithScale(
     out,
     maxRows,
     formulation,
-    weights: uploadWeights(model.weights, conv),
+    weights: uploadDAGraphWeights(model.weights, conv),
     rowBuffer: conv ? undefined : new Float32Array(Math.min(maxRows, totalCentres) * CONV2_FAN_IN),
   };
   let done = 0;
@@ -361,7 +302,7 @@ export async function denoiseDAWithScale(
       else await denoiseTileMatMul(run, tile, afterChunk);
     }
   } finally {
-    for (const t of Object.values(run.weights)) t?.dispose();
+    disposeDAGraphWeights(run.weights);
   }
   const millis = performance.now() - t0;
   return {

@@ -12,12 +12,9 @@ import { activateBackend, currentBackend } from '../backend';
 import { tf } from '../tf';
 import {
   CONV1_FILTERS,
-  CONV2_FAN_IN,
-  CONV2_FILTERS,
   DA_WEIGHT_SPECS,
   type DAWeightName,
   type DAWeights,
-  DENSE1_UNITS,
   DENSE2_UNITS,
   PATCH_SIZE,
   PATCH_VOXELS,
@@ -26,6 +23,13 @@ import {
   validateWeights,
   weightSize,
 } from './architecture';
+import {
+  disposeDAGraphWeights,
+  forwardPatches,
+  type DAGraphWeights,
+  type PatchActivations,
+  uploadDAGraphWeights,
+} from './graph';
 import { initDAWeights } from './init';
 import { readFloat32View } from './tensor-views';
 import { isFiniteNumber, sqrt } from '../../core/math';
@@ -150,16 +154,6 @@ function layer1Im2col(
   return { a1, a1t };
 }
 
-interface Forward {
-  a1: tf.Tensor2D;
-  h1: tf.Tensor2D;
-  h1r: tf.Tensor2D;
-  h2: tf.Tensor2D;
-  h3: tf.Tensor2D;
-  h4: tf.Tensor2D;
-  y: tf.Tensor2D;
-}
-
 class FastDATrainer implements DATrainer {
   readonly backend: string;
   learningRate: number;
@@ -191,51 +185,12 @@ class FastDATrainer implements DATrainer {
     if (this.disposed) throw new Error(`${what}: the trainer was disposed`);
   }
 
-  private upload(): Record<DAWeightName, tf.Tensor> {
-    const w = this.weights;
-    return {
-      'conv1/kernel': tf.tensor2d(w['conv1/kernel'], [TAPS, CONV1_FILTERS]),
-      'conv1/bias': tf.tensor1d(w['conv1/bias']),
-      'conv2/kernel': tf.tensor2d(w['conv2/kernel'], [CONV2_FAN_IN, CONV2_FILTERS]),
-      'conv2/bias': tf.tensor1d(w['conv2/bias']),
-      'dense1/kernel': tf.tensor2d(w['dense1/kernel'], [CONV2_FILTERS, DENSE1_UNITS]),
-      'dense1/bias': tf.tensor1d(w['dense1/bias']),
-      'dense2/kernel': tf.tensor2d(w['dense2/kernel'], [DENSE1_UNITS, DENSE2_UNITS]),
-      'dense2/bias': tf.tensor1d(w['dense2/bias']),
-      'dense3/kernel': tf.tensor2d(w['dense3/kernel'], [DENSE2_UNITS, 1]),
-      'dense3/bias': tf.tensor1d(w['dense3/bias']),
-    };
+  private upload(): DAGraphWeights {
+    return uploadDAGraphWeights(this.weights);
   }
 
-  private forward(w: Record<DAWeightName, tf.Tensor>, a1Values: Float32Array, b: number): Forward {
-    const a1 = tf.tensor2d(a1Values, [b * P, TAPS]);
-    const h1 = tf.fused.matMul({
-      a: a1,
-      b: w['conv1/kernel'] as tf.Tensor2D,
-      bias: w['conv1/bias'],
-      activation: 'relu',
-    }) as tf.Tensor2D;
-    const h1r = tf.reshape(h1, [b, CONV2_FAN_IN]) as tf.Tensor2D; // the layer-2 im2col row, for free
-    const h2 = tf.fused.matMul({
-      a: h1r,
-      b: w['conv2/kernel'] as tf.Tensor2D,
-      bias: w['conv2/bias'],
-      activation: 'relu',
-    }) as tf.Tensor2D;
-    const h3 = tf.fused.matMul({
-      a: h2,
-      b: w['dense1/kernel'] as tf.Tensor2D,
-      bias: w['dense1/bias'],
-      activation: 'relu',
-    }) as tf.Tensor2D;
-    const h4 = tf.fused.matMul({
-      a: h3,
-      b: w['dense2/kernel'] as tf.Tensor2D,
-      bias: w['dense2/bias'],
-      activation: 'relu',
-    }) as tf.Tensor2D;
-    const y = tf.fused.matMul({ a: h4, b: w['dense3/kernel'] as tf.Tensor2D, bias: w['dense3/bias'] }) as tf.Tensor2D;
-    return { a1, h1, h1r, h2, h3, h4, y };
+  private forward(w: DAGraphWeights, a1Values: Float32Array, b: number): PatchActivations {
+    return forwardPatches(tf.tensor2d(a1Values, [b * P, TAPS]), b, w);
   }
 
   /**
@@ -271,13 +226,13 @@ class FastDATrainer implements DATrainer {
       const onesBP = tf.ones([1, b * P]) as tf.Tensor2D;
       const dy = tf.tensor2d(dyValues, [b, 1]);
       const gW5 = tf.matMul(T(f.h4), dy);
-      const dZ4 = reluBack(tf.matMul(dy, tf.reshape(w['dense3/kernel'], [1, DENSE2_UNITS]) as tf.Tensor2D), f.h4);
+      const dZ4 = reluBack(tf.matMul(dy, tf.reshape(w.w5, [1, DENSE2_UNITS]) as tf.Tensor2D), f.h4);
       const gW4 = tf.matMul(T(f.h3), dZ4);
-      const dZ3 = reluBack(tf.matMul(dZ4, T(w['dense2/kernel'] as tf.Tensor2D)), f.h3);
+      const dZ3 = reluBack(tf.matMul(dZ4, T(w.w4)), f.h3);
       const gW3 = tf.matMul(T(f.h2), dZ3);
-      const dZ2 = reluBack(tf.matMul(dZ3, T(w['dense1/kernel'] as tf.Tensor2D)), f.h2);
+      const dZ2 = reluBack(tf.matMul(dZ3, T(w.w3)), f.h2);
       const gW2 = tf.matMul(T(f.h1r), dZ2);
-      const dH1r = tf.matMul(dZ2, T(w['conv2/kernel'] as tf.Tensor2D));
+      const dH1r = tf.matMul(dZ2, T(w.w2));
       const dZ1 = reluBack(tf.reshape(dH1r, [b * P, CONV1_FILTERS]) as tf.Tensor2D, f.h1);
       const gW1 = tf.matMul(tf.tensor2d(a1t!, [TAPS, b * P]), dZ1);
       const gradientTensors: Record<Exclude<DAWeightName, 'dense3/bias'>, tf.Tensor> = {
@@ -356,7 +311,7 @@ class FastDATrainer implements DATrainer {
         y.dispose();
       }
     } finally {
-      tf.dispose(Object.values(w));
+      disposeDAGraphWeights(w);
     }
     return out;
   }
