@@ -67,6 +67,22 @@ export function cloneVolume(v: Volume): Volume {
   return volumeLike(v, new Float32Array(v.data));
 }
 
+/**
+ * The voxelwise mean of volumes on one grid (the paper's reference: the mean of the repeated acquisitions), on the
+ * first one's grid. Sums in float32 in the order given.
+ * @throws when `volumes` is empty or their sizes differ
+ */
+export function meanVolume(volumes: readonly Volume[]): Volume {
+  if (volumes.length === 0) throw new Error('No acquisitions to average');
+  const out = new Float32Array(volumes[0].data.length);
+  for (const v of volumes) {
+    if (v.data.length !== out.length) throw new Error('Repeated acquisitions differ in size; cannot average them');
+    for (let i = 0; i < out.length; i++) out[i] += v.data[i];
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= volumes.length;
+  return volumeLike(volumes[0], out);
+}
+
 export function sameGrid(a: Volume, b: Volume, tolMm = 1e-3): boolean {
   const close = (x: readonly number[], y: readonly number[], tol: number) =>
     x.every((v, i) => Math.abs(v - y[i]) <= tol);

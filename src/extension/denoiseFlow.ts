@@ -17,8 +17,7 @@ import { alignWindowLevel } from './windowLevel';
 import { OVERLAY_FIELD } from './customizations/overlay';
 import { formatMillis, type MethodLabel, type NaOverlayInfo } from './metricsText';
 import { newUid } from '../io/dicom/uid';
-import type { Volume } from '../core/volume';
-import { meanVolume } from './meanVolume';
+import { meanVolume, type Volume } from '../core/volume';
 import { options } from './options';
 import type { LoadedDA } from '../model/da/weights-io';
 

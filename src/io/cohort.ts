@@ -1,7 +1,7 @@
 // Node: opens a cohort folder (subject folders of NIfTI volumes and/or a DICOM study) and loads subjects lazily.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { sameGrid, type Volume, volumeLike } from '../core/volume';
+import { meanVolume, sameGrid, type Volume } from '../core/volume';
 import { imageTypeOf } from './dicom/read';
 import { scanDicomFolder } from './dicom/node-files';
 import type { DicomSeries } from './dicom/types';
@@ -267,13 +267,6 @@ function toMask(v: Volume, file: string): Uint8Array {
   return out;
 }
 
-function meanOf(volumes: readonly Volume[]): Volume {
-  const out = new Float32Array(volumes[0].data.length);
-  for (const v of volumes) for (let i = 0; i < out.length; i++) out[i] += v.data[i];
-  for (let i = 0; i < out.length; i++) out[i] /= volumes.length;
-  return volumeLike(volumes[0], out);
-}
-
 /** The three repeated sodium acquisitions of a DICOM study: original (not derived) 23Na series on one grid. */
 async function readDicomAcquisitions(dir: string): Promise<[DicomSeries, DicomSeries, DicomSeries]> {
   const scan = await scanDicomFolder(dir);
@@ -351,7 +344,7 @@ async function loadSubject(
     id,
     source: layout.source,
     acquisitions,
-    mean3: mean3File ?? meanOf(acquisitions),
+    mean3: mean3File ?? meanVolume(acquisitions),
     ...(truth ? { truth } : {}),
     ...(brainMask ? { brainMask } : {}),
     ...(lesionMask ? { lesionMask } : {}),

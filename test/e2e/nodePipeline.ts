@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { readDicomFolder } from '../../src/io';
 import { denoiseVolume } from '../../src/jobs/denoise';
 import { modelWeightsSource } from '../../src/model/da/models';
-import { meanVolume } from '../../src/extension/meanVolume';
+import { meanVolume } from '../../src/core/volume';
 
 async function main(): Promise<void> {
   const [demoDir, method, out] = process.argv.slice(2);

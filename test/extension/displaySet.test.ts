@@ -1,6 +1,6 @@
 import { buildDerivedDisplaySet, derivedSeriesNumber, STACK_SOP_CLASS_HANDLER } from '../../src/extension/displaySet';
 import { sliceToRgba, displayRange } from '../../src/extension/thumbnail';
-import { meanVolume } from '../../src/extension/meanVolume';
+import { meanVolume } from '../../src/core/volume';
 import { comparisonProtocol, SELECTORS } from '../../src/extension/getHangingProtocolModule';
 import { newUid } from '../../src/io/dicom';
 import { displaySetFromDicom, rampVolume } from './helpers';

@@ -4,7 +4,7 @@
 import { computeBrainMask } from '../../core/brain-mask';
 import { estimateNoiseSigma, objectMask } from '../../core/noise';
 import { splitmix32Words } from '../../core/random';
-import { sameGrid, type Mask, type Volume, volumeLike } from '../../core/volume';
+import { meanVolume, sameGrid, type Mask, type Volume } from '../../core/volume';
 import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
 import { computeDAScale } from '../../model/da/normalise';
 import { checkPatchDims } from '../../model/da/patches';
@@ -360,13 +360,6 @@ function resolveOptions(acquisitions: readonly Volume[], opts: AdaptOptions): Re
   if (!(o.noiseLevel >= 0)) throw new Error(`added-noise level must be ≥ 0, got ${o.noiseLevel}`);
   if (!Number.isInteger(o.seed) || o.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${o.seed}`);
   return o;
-}
-
-function meanVolume(volumes: readonly Volume[]): Volume {
-  const out = new Float32Array(volumes[0].data.length);
-  for (const v of volumes) for (let i = 0; i < out.length; i++) out[i] += v.data[i];
-  for (let i = 0; i < out.length; i++) out[i] /= volumes.length;
-  return volumeLike(volumes[0], out);
 }
 
 /** The automatic brain mask of the mean; the head mask when that fails (e.g. a phantom without a brain shape). */

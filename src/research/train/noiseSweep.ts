@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { psnr, ssim3d } from '../../core/metrics';
-import { volumeLike, type Volume } from '../../core/volume';
+import { meanVolume, type Volume } from '../../core/volume';
 import type { DAWeights } from '../../model/da/architecture';
 import type { Denoiser } from '../evaluate/evaluateSubjects';
 import type { CohortSource, PipelineContext } from './crossValidation';
@@ -51,7 +51,7 @@ export async function runNoiseSweep(
   const valId = fold.validation[0];
   const val = await ctx.cohort.load(valId);
   if (val.acquisitions.length < 3) throw new Error(`noise sweep: validation subject ${valId} needs three acquisitions`);
-  const otherTwo = meanOf(val.acquisitions[1], val.acquisitions[2]);
+  const otherTwo = meanVolume([val.acquisitions[1], val.acquisitions[2]]);
   const score = (img: Volume) => ({
     psnrVsOtherTwo: psnr(otherTwo, img, val.brainMask),
     ssimVsOtherTwo: ssim3d(otherTwo, img, { mask: val.brainMask }).mean,
@@ -111,12 +111,6 @@ export function chooseNoiseLevel(points: readonly Pick<SweepPoint, 'noiseLevel' 
   if (points.length === 0) throw new Error('no sweep points to choose from');
   const best = Math.max(...points.map((p) => p.psnrVsOtherTwo));
   return Math.max(...points.filter((p) => p.psnrVsOtherTwo >= best - TIE_DB).map((p) => p.noiseLevel));
-}
-
-function meanOf(a: Volume, b: Volume): Volume {
-  const out = new Float32Array(a.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = 0.5 * (a.data[i] + b.data[i]);
-  return volumeLike(a, out);
 }
 
 function sweepMarkdown(r: SweepResult, cohort: CohortSource): string {
