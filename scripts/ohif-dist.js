@@ -7,7 +7,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const OHIF_APP_VERSION = '3.13.2';
-const OHIF_APP_INTEGRITY = null; // filled below once measured
+/** Our own record of the tarball (`npm view @ohif/app@3.13.2 dist.integrity`): the download must match it, whatever
+ * the registry says today. */
+const OHIF_APP_INTEGRITY =
+  'sha512-WZdxmpmG7rqFgW9ZJLcbgr3XCtLi1KDNPoMaeY5PPe6j4G4fjEjjkycZM6C6Zk2F87BKxFfpq+jd5xXZB9E8EA==';
 
 function ohifDistDir(root) {
   return path.join(path.resolve(root), '.cache', `ohif-app-${OHIF_APP_VERSION}`, 'dist');
@@ -26,12 +29,13 @@ function ensureOhifDist(root) {
   const info = JSON.parse(out)[0];
   const tgz = path.join(cache, info.filename);
   const integrity = 'sha512-' + crypto.createHash('sha512').update(fs.readFileSync(tgz)).digest('base64');
-  if (integrity !== info.integrity || (OHIF_APP_INTEGRITY && integrity !== OHIF_APP_INTEGRITY)) {
-    throw new Error(`@ohif/app tarball integrity mismatch: got ${integrity}`);
+  if (integrity !== OHIF_APP_INTEGRITY || integrity !== info.integrity) {
+    fs.rmSync(tgz, { force: true });
+    throw new Error(`@ohif/app tarball integrity mismatch: got ${integrity}, pinned ${OHIF_APP_INTEGRITY}`);
   }
   execFileSync('tar', ['-xzf', tgz, '-C', cache, '--strip-components=1', 'package/dist'], { stdio: 'inherit' });
   fs.rmSync(tgz);
   return dist;
 }
 
-module.exports = { ensureOhifDist, ohifDistDir, OHIF_APP_VERSION };
+module.exports = { ensureOhifDist, ohifDistDir, OHIF_APP_VERSION, OHIF_APP_INTEGRITY };

@@ -1,17 +1,17 @@
 // Trains PROVISIONAL DA weights into weights/da/ (a few CPU minutes on phantom data) so the viewer and CLI can run.
-// Usage: node --import tsx weights/make-provisional.ts [--seconds 300] [--out weights/da]
+// Usage: node --import tsx scripts/make-provisional.ts [--seconds 300] [--out weights/da]
 // The training engineer's CLI replaces these with properly trained weights (same format, status "trained").
 import * as path from 'node:path';
 import { selectBackend } from '../src/model/backend';
 import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../src/model/da/card';
 import { denoiseDA } from '../src/model/da/infer';
-import { mulberry32 } from '../src/model/da/init';
 import { computeDAScale, DEFAULT_NORMALISATION } from '../src/model/da/normalise';
 import { extractPatches } from '../src/model/da/patches';
 import { createDATrainer } from '../src/model/da/trainer';
 import { saveDA } from '../src/model/da/weights-io';
 import { psnr } from '../src/core/metrics';
 import { createVolume, type Volume } from '../src/core/volume';
+import { uniformStream } from '../src/core/random';
 import { generateSubject, resolvePhantomParams } from '../src/phantom';
 
 const arg = (name: string, fallback: string) => {
@@ -19,7 +19,7 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const SECONDS = Number(arg('seconds', '300'));
-const OUT = path.resolve(arg('out', path.join(__dirname, 'da')));
+const OUT = path.resolve(arg('out', path.join(__dirname, '..', 'weights', 'da')));
 const TRAIN_SUBJECTS = [0, 1, 2, 3];
 const VALIDATION_SUBJECT = 4;
 const ADDED_NOISE = 0.5; // added Gaussian σ as a fraction of the acquisition's noise σ
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   log(
     `backend ${selection.backend} (${selection.tried.map((t) => `${t.name}: ${t.ok ? `${t.gflops?.toFixed(1)} GFLOP/s` : t.reason}`).join(', ')})`,
   );
-  const random = mulberry32(SEED);
+  const random = uniformStream(SEED);
   const t0 = performance.now();
   const train = TRAIN_SUBJECTS.map((i) => pairsFor(i, random));
   const val = pairsFor(VALIDATION_SUBJECT, random);
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       samples: samples.length,
       seconds: Math.round(trainSeconds),
       backend: selection.backend,
-      script: 'weights/make-provisional.ts',
+      script: 'scripts/make-provisional.ts',
     },
     metrics: {},
     notes: ['PROVISIONAL: trained for minutes on phantom data so software can run end to end; not for reading images.'],
