@@ -1,6 +1,7 @@
 // DA training throughput (batch 128): the fast trainer vs tfjs default gradients vs PyTorch CPU, in one run.
 import { createDAModel, type DAWeights } from '../src/model/da/architecture';
-import { initDAWeights, mulberry32 } from '../src/model/da/init';
+import { initDAWeights } from '../src/model/da/init';
+import { uniformStream } from '../src/core/random';
 import { createDATrainer } from '../src/model/da/trainer';
 import { activateBackend } from '../src/model/backend';
 import { tf } from '../src/model/tf';
@@ -11,7 +12,7 @@ const BATCH = 128;
 const SECONDS = Number(process.env.BENCH_TRAIN_SECONDS ?? 6);
 
 function randomBatch(seed: number): { patches: Float32Array; targets: Float32Array } {
-  const r = mulberry32(seed);
+  const r = uniformStream(seed);
   return {
     patches: Float32Array.from({ length: BATCH * 125 }, () => r()),
     targets: Float32Array.from({ length: BATCH }, () => r()),

@@ -111,3 +111,15 @@ export class Xoshiro128 {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * Uniform draws in [0, 1) from the shared generator seeded by splitmix32(seed), for one-off seeded streams (initial
+ * weights, test data) that need neither state nor normals.
+ * @example const random = uniformStream(7); const u = random();
+ */
+export function uniformStream(seed: number): () => number {
+  const words = splitmix32Words(seed >>> 0);
+  if (words.every((w) => w === 0)) words[0] = 1;
+  const generator = new Xoshiro128(words);
+  return () => generator.next();
+}

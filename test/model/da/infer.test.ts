@@ -4,7 +4,7 @@ import { activateBackend } from '../../../src/model/backend';
 import { createDAModel } from '../../../src/model/da/architecture';
 import type { DAFormulation } from '../../../src/model/da/formulations';
 import { denoiseDA } from '../../../src/model/da/infer';
-import { mulberry32 } from '../../../src/model/da/init';
+import { uniformStream } from '../../../src/core/random';
 import { computeDAScale } from '../../../src/model/da/normalise';
 import { extractPatches } from '../../../src/model/da/patches';
 
@@ -69,7 +69,7 @@ describe('masked denoiseDA (wasm)', () => {
   it('tiles a wide, thin volume along y when a whole slice exceeds the budget, with the same result', async () => {
     const model = loaded(15);
     const wide = createVolume({ dims: [64, 48, 5], data: randomData(64 * 48 * 5, 8) });
-    const random = mulberry32(10);
+    const random = uniformStream(10);
     const mask = Uint8Array.from(wide.data, () => (random() < 0.15 ? 1 : 0));
     const oneTile = await denoiseDA(wide, model, { mask });
     const yTiles = await denoiseDA(wide, model, { mask, memoryBudgetBytes: 16 * 2 ** 20 });
@@ -82,7 +82,7 @@ describe('masked denoiseDA (wasm)', () => {
     '%s with a scattered mask equals im2col without one at masked voxels',
     async (formulation) => {
       const model = loaded(14);
-      const random = mulberry32(9);
+      const random = uniformStream(9);
       const mask = Uint8Array.from(small.data, () => (random() < 0.3 ? 1 : 0));
       mask[0] = 1; // a corner, where the border rule matters
       const full = await denoiseDA(small, model, { formulation: 'im2col' });
@@ -123,7 +123,7 @@ describe('masked denoiseDA (wasm)', () => {
     expect(maxIn / full.scale).toBeLessThan(1e-5);
     expect(maxOut).toBe(0);
     // And the tiled masked run matches the reference on a sample of brain voxels.
-    const random = mulberry32(4);
+    const random = uniformStream(4);
     const brainIdx = Int32Array.from(Array.from(mask).flatMap((m, i) => (m ? [i] : [])));
     const sample = Int32Array.from({ length: 60 }, () => brainIdx[Math.floor(random() * brainIdx.length)]);
     const ref = patchwise(volume, model, sample);

@@ -2,7 +2,7 @@
 // patches, weights/optimizer state round-trip, and the trained weights predict identically in the LayersModel.
 import { activateBackend } from '../../../src/model/backend';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
-import { mulberry32 } from '../../../src/model/da/init';
+import { uniformStream } from '../../../src/core/random';
 import { computeDAScale } from '../../../src/model/da/normalise';
 import { extractPatches } from '../../../src/model/da/patches';
 import { createDATrainer } from '../../../src/model/da/trainer';
@@ -17,7 +17,7 @@ function phantomBatch(count: number, seed: number): { patches: Float32Array; tar
   const input = subject.acquisitions[0];
   const scale = computeDAScale(input.data);
   const brain = Array.from(subject.brainMask).flatMap((m, i) => (m ? [i] : []));
-  const random = mulberry32(seed);
+  const random = uniformStream(seed);
   const centres = Int32Array.from({ length: count }, () => brain[Math.floor(random() * brain.length)]);
   const patches = extractPatches(input.data, input.dims, centres, scale, new Float32Array(count * 125));
   const targets = Float32Array.from(centres, (c) => subject.mean3.data[c] / scale);
