@@ -14,6 +14,7 @@ import { weightsChecksum } from '../../model/da/weights-bytes';
 import { adaptedCard, type AdaptationRecord, NOT_ADAPTED_NOTE, type StudyRegime } from './card';
 import { type CentrePool, leaveOneOutMeans, type PairAcquisition, PairSampler } from './pairs';
 import { type SlabSplit, type SlabSplitOptions, splitSlabs, voxelsOnSlices } from './split';
+import { yieldToEventLoop } from '../../model/eventLoop';
 
 export { NOT_ADAPTED_NOTE, studyHash, voxelDataHash, type AdaptationRecord, type StudyRegime } from './card';
 export { DEFAULT_SLAB_SPLIT, footprintSlices, splitSlabs, type SlabSplit, type SlabSplitOptions } from './split';
@@ -210,7 +211,7 @@ export async function adaptDA(
         lossSum += loss * o.batchSize;
         epochSamples += o.batchSize;
         if (performance.now() - lastYield > 50) {
-          await new Promise((r) => setTimeout(r, 0)); // lets a worker see Cancel, and Node its signals
+          await yieldToEventLoop(); // lets a worker see Cancel, and Node its signals
           lastYield = performance.now();
           opts.signal?.throwIfAborted();
         }

@@ -18,6 +18,7 @@ import { computeDAScale } from './normalise';
 import { checkPatchDims } from './patches';
 import { layer1Rows, paddedTileInput, planTiles, type Tile } from './tiles';
 import type { LoadedDA } from './weights-io';
+import { yieldToEventLoop } from '../eventLoop';
 import { floor, isFiniteNumber } from '../../core/math';
 
 export interface DenoiseDAOptions {
@@ -209,25 +210,6 @@ async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChun
   } finally {
     h1.dispose();
   }
-}
-
-/**
- * Lets pending events (UI, abort) run between chunks. Node: setImmediate. Browser: a MessageChannel message, which
- * background tabs do not throttle the way they clamp setTimeout to ≥ 1 s.
- */
-function yieldToEventLoop(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  if (typeof MessageChannel === 'function') {
-    return new Promise((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        channel.port1.close();
-        resolve();
-      };
-      channel.port2.postMessage(null);
-    });
-  }
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**

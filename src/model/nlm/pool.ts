@@ -2,6 +2,7 @@
 // and the same-thread fallback, which works everywhere and yields between steps so progress and abort still work.
 import { createNlmJob } from './job';
 import type { NlmSlabTask } from './kernel';
+import { yieldToEventLoop } from '../eventLoop';
 
 export interface NlmRunControl {
   /** Fraction of this task done, 0…1. */
@@ -54,8 +55,4 @@ async function runInline(task: NlmSlabTask, { onProgress, signal }: NlmRunContro
     await yieldToEventLoop();
     signal?.throwIfAborted();
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -5,6 +5,7 @@ import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { writeEpochLog } from './csvLog';
 import type { ProgressReporter } from './progressReporter';
 import { SeededRng } from './rng';
+import { yieldToEventLoop } from '../../model/eventLoop';
 
 /** What the loop needs from a model: the DA trainer behind an adapter (see daTrainer.ts). */
 export interface PatchTrainer {
@@ -176,7 +177,7 @@ export async function trainRun(
       );
       // Yield to the event loop every ~50 ms so SIGINT handlers and stderr writes run.
       if (performance.now() - lastYield > 50) {
-        await new Promise((r) => setImmediate(r));
+        await yieldToEventLoop();
         lastYield = performance.now();
       }
       if (stop.requested) {
@@ -233,7 +234,7 @@ export async function trainRun(
         : undefined,
     });
     if (state.stopped) break;
-    await new Promise((r) => setImmediate(r));
+    await yieldToEventLoop();
     if (stop.requested) {
       progress.message(
         `${opts.label}: interrupted after epoch ${epoch}; checkpoint saved in ${opts.checkpointDir} (continue with --resume)`,
