@@ -1,0 +1,68 @@
+// Exact Euclidean distance transform in mm (separable lower envelopes of parabolas).
+import { checkMask, type Dims } from './ops';
+
+/**
+ * 1D lower envelope of parabolas (Felzenszwalb & Huttenlocher 2012) for samples `w` apart:
+ * d(p) = min_q f(q) + (w·(p − q))², in place on f over n samples.
+ */
+function edt1d(f: Float64Array, n: number, w: number, v: Int32Array, z: Float64Array, d: Float64Array): void {
+  let k = -1;
+  for (let q = 0; q < n; q++) {
+    if (f[q] === Infinity) continue;
+    const fq = f[q] + w * q * (w * q);
+    while (k >= 0) {
+      const p = v[k];
+      const s = (fq - (f[p] + w * p * (w * p))) / (2 * w * w * (q - p));
+      if (s <= z[k]) k--;
+      else {
+        k++;
+        v[k] = q;
+        z[k] = s;
+        break;
+      }
+    }
+    if (k < 0) {
+      k = 0;
+      v[0] = q;
+      z[0] = -Infinity;
+    }
+  }
+  if (k < 0) {
+    for (let q = 0; q < n; q++) d[q] = Infinity;
+    return;
+  }
+  z[k + 1] = Infinity;
+  let j = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[j + 1] < q) j++;
+    const dq = w * (q - v[j]);
+    d[q] = dq * dq + f[v[j]];
+  }
+  for (let q = 0; q < n; q++) f[q] = d[q];
+}
+
+/** Squared Euclidean distance in mm² from each voxel to the nearest non-zero voxel of `mask` (Infinity if none). */
+export function squaredDistanceToMask(mask: Uint8Array, dims: Dims, spacing: readonly number[]): Float64Array {
+  checkMask(mask, dims);
+  const [nx, ny, nz] = dims;
+  const dist = new Float64Array(mask.length);
+  for (let i = 0; i < mask.length; i++) dist[i] = mask[i] ? 0 : Infinity;
+  const maxN = Math.max(nx, ny, nz);
+  const f = new Float64Array(maxN);
+  const d = new Float64Array(maxN);
+  const v = new Int32Array(maxN);
+  const z = new Float64Array(maxN + 1);
+  const strides = [1, nx, nx * ny];
+  for (const axis of [0, 1, 2] as const) {
+    const n = dims[axis];
+    const stride = strides[axis];
+    const lines = mask.length / n;
+    for (let l = 0; l < lines; l++) {
+      const start = axis === 0 ? l * nx : axis === 1 ? (l % nx) + Math.floor(l / nx) * nx * ny : l;
+      for (let p = 0; p < n; p++) f[p] = dist[start + p * stride];
+      edt1d(f, n, spacing[axis], v, z, d);
+      for (let p = 0; p < n; p++) dist[start + p * stride] = f[p];
+    }
+  }
+  return dist;
+}

@@ -1,0 +1,85 @@
+// Morphology with ball radii in mm (dilate, erode, open, close) and hole filling.
+import type { Mask } from '../volume';
+import { checkMask, not, thresholdMask, type Dims } from './ops';
+import { flood, borderVoxels } from './components';
+import { squaredDistanceToMask } from './distance';
+
+/** Dilation by a ball of `radiusMm`: voxels within radiusMm of the mask. */
+export function dilate(mask: Uint8Array, dims: Dims, spacing: readonly number[], radiusMm: number): Mask {
+  if (!(radiusMm >= 0)) throw new Error(`dilation radius must be ≥ 0 mm, got ${radiusMm}`);
+  const d2 = squaredDistanceToMask(mask, dims, spacing);
+  const r2 = radiusMm * radiusMm * (1 + 1e-9);
+  return thresholdMask(d2, (v) => v <= r2);
+}
+
+/**
+ * Erosion by a ball of `radiusMm`: mask voxels farther than radiusMm from every background voxel.
+ * Space beyond the grid counts as neither (a mask touching the edge is not eroded from it).
+ */
+export function erode(mask: Uint8Array, dims: Dims, spacing: readonly number[], radiusMm: number): Mask {
+  return not(dilate(not(mask), dims, spacing, radiusMm));
+}
+
+/** Opening (erode then dilate): removes parts thinner than about 2·radius. */
+export function open(mask: Uint8Array, dims: Dims, spacing: readonly number[], radiusMm: number): Mask {
+  return dilate(erode(mask, dims, spacing, radiusMm), dims, spacing, radiusMm);
+}
+
+/** Closing (dilate then erode): bridges gaps narrower than about 2·radius. */
+export function close(mask: Uint8Array, dims: Dims, spacing: readonly number[], radiusMm: number): Mask {
+  return erode(dilate(mask, dims, spacing, radiusMm), dims, spacing, radiusMm);
+}
+
+/** Fills cavities: background voxels not 6-connected to the grid's border become part of the mask. */
+export function fillHoles(mask: Uint8Array, dims: Dims): Mask {
+  checkMask(mask, dims);
+  const outside = flood(not(mask), dims, borderVoxels(dims), 6);
+  return not(outside);
+}
+
+/** Fills holes slice by slice along `axis` (2D, 4-connected background), for cavities open at the volume's ends. */
+export function fillHolesSlices(mask: Uint8Array, dims: Dims, axis: 0 | 1 | 2 = 2): Mask {
+  checkMask(mask, dims);
+  const out = new Uint8Array(mask);
+  const [nx, ny] = dims;
+  const axes = [0, 1, 2].filter((a) => a !== axis) as [number, number];
+  const [ua, va] = axes;
+  const nu = dims[ua];
+  const nv = dims[va];
+  const stride = [1, nx, nx * ny];
+  const reached = new Uint8Array(nu * nv);
+  const queue = new Int32Array(nu * nv);
+  for (let s = 0; s < dims[axis]; s++) {
+    const base = s * stride[axis];
+    const at = (u: number, v: number) => base + u * stride[ua] + v * stride[va];
+    reached.fill(0);
+    let head = 0;
+    let tail = 0;
+    const push = (u: number, v: number) => {
+      const p = u + nu * v;
+      if (!reached[p] && !mask[at(u, v)]) {
+        reached[p] = 1;
+        queue[tail++] = p;
+      }
+    };
+    for (let u = 0; u < nu; u++) {
+      push(u, 0);
+      push(u, nv - 1);
+    }
+    for (let v = 0; v < nv; v++) {
+      push(0, v);
+      push(nu - 1, v);
+    }
+    while (head < tail) {
+      const p = queue[head++];
+      const u = p % nu;
+      const v = (p - u) / nu;
+      if (u > 0) push(u - 1, v);
+      if (u < nu - 1) push(u + 1, v);
+      if (v > 0) push(u, v - 1);
+      if (v < nv - 1) push(u, v + 1);
+    }
+    for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) if (!reached[u + nu * v]) out[at(u, v)] = 1;
+  }
+  return out;
+}
