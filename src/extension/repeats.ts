@@ -2,6 +2,7 @@
 import type { DisplaySet, NaturalInstance } from './ohif';
 import { checkSodiumSeries, sliceCount } from './sodium';
 import { DERIVED_FLAG } from './id';
+import { isDerivedImageType } from '../io/sodiumSeries';
 
 function nums(v: unknown): number[] {
   if (Array.isArray(v)) return v.map(Number);
@@ -20,8 +21,7 @@ function first(ds: DisplaySet): NaturalInstance | undefined {
 /** Whether a display set is one of our derived outputs (in memory or saved: ImageType DERIVED). */
 export function isDerived(ds: DisplaySet): boolean {
   if (ds[DERIVED_FLAG]) return true;
-  const type = first(ds)?.ImageType;
-  return /DERIVED/i.test(Array.isArray(type) ? type.join('\\') : String(type ?? ''));
+  return isDerivedImageType(first(ds)?.ImageType);
 }
 
 /** Same voxel grid: dims, spacing, orientation, frame of reference and first-slice position (0.01 mm). */

@@ -1,34 +1,21 @@
 // Is this display set a 23Na MR series the denoiser can take? Pure checks on OHIF's naturalized metadata.
 import type { DisplaySet, NaturalInstance } from './ohif';
+import { sodiumEvidence as seriesSodiumEvidence, statedNucleus, type SodiumEvidence } from '../io/sodiumSeries';
 
-/** How the series was recognised as sodium, strongest evidence first. */
-export type SodiumEvidence = 'ImagedNucleus' | 'ResonantNucleus' | 'SeriesDescription';
+export type { SodiumEvidence };
 
 export type SodiumCheck = { ok: true; evidence: SodiumEvidence; slices: number } | { ok: false; reason: string };
 
-const NA_NUCLEUS = /^\s*23\s*NA\s*$/i;
-/** Fallback when the scanner omits the nucleus tags (some vendors' exports, anonymisers). */
-const NA_DESCRIPTION = /sodium|23\s*na|\bna[-_ ]?(mri|image|3d|tpi|ute)?\b/i;
-
-function str(v: unknown): string {
-  if (Array.isArray(v)) return v.map(String).join('\\');
-  return v === undefined || v === null ? '' : String(v);
-}
-
-/** The evidence that an instance is sodium MR, or null. Enhanced MR puts the nucleus in ResonantNucleus. */
+/** The evidence that an instance is sodium MR, or null (the shared rule of io/sodiumSeries on OHIF's metadata). */
 export function sodiumEvidence(
   instance: NaturalInstance | undefined,
   seriesDescription?: string,
 ): SodiumEvidence | null {
-  if (instance) {
-    if (NA_NUCLEUS.test(str(instance.ImagedNucleus))) return 'ImagedNucleus';
-    if (NA_NUCLEUS.test(str(instance.ResonantNucleus))) return 'ResonantNucleus';
-    const nucleus = str(instance.ImagedNucleus || instance.ResonantNucleus).trim();
-    // A stated other nucleus (1H, 31P) wins over a hopeful series description.
-    if (nucleus) return null;
-  }
-  const desc = seriesDescription ?? str(instance?.SeriesDescription);
-  return NA_DESCRIPTION.test(desc) ? 'SeriesDescription' : null;
+  return seriesSodiumEvidence({
+    imagedNucleus: instance?.ImagedNucleus,
+    resonantNucleus: instance?.ResonantNucleus,
+    seriesDescription: seriesDescription ?? instance?.SeriesDescription,
+  });
 }
 
 /** Number of slices of a display set (instances, or frames of a multi-frame). */
@@ -45,7 +32,10 @@ export function checkSodiumSeries(ds: DisplaySet | undefined): SodiumCheck {
   const instance = ds.instance ?? ds.instances?.[0];
   const evidence = sodiumEvidence(instance, ds.SeriesDescription);
   if (!evidence) {
-    const nucleus = str(instance?.ImagedNucleus || instance?.ResonantNucleus).trim();
+    const nucleus = statedNucleus({
+      imagedNucleus: instance?.ImagedNucleus,
+      resonantNucleus: instance?.ResonantNucleus,
+    });
     return {
       ok: false,
       reason: nucleus

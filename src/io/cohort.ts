@@ -6,6 +6,7 @@ import { imageTypeOf } from './dicom/read';
 import { scanDicomFolder } from './dicom/node-files';
 import type { DicomSeries } from './dicom/types';
 import { readNiftiFile } from './nifti';
+import { isDerivedImageType, sodiumEvidence } from './sodiumSeries';
 import { isInteger } from '../core/math';
 
 /** Format tag of manifest.json (bump when its meaning changes). */
@@ -271,9 +272,15 @@ function toMask(v: Volume, file: string): Uint8Array {
 async function readDicomAcquisitions(dir: string): Promise<[DicomSeries, DicomSeries, DicomSeries]> {
   const scan = await scanDicomFolder(dir);
   const describe = (s: DicomSeries) => `#${s.seriesNumber ?? '?'} "${s.seriesDescription ?? ''}"`;
-  let candidates = scan.series.filter((s) => !imageTypeOf(s).some((t) => t.toUpperCase() === 'DERIVED'));
-  if (candidates.some((s) => s.imagedNucleus === '23Na'))
-    candidates = candidates.filter((s) => s.imagedNucleus === '23Na');
+  // The viewer's rule (io/sodiumSeries); a study whose series state no nucleus at all is taken as it is.
+  let candidates = scan.series.filter((s) => !isDerivedImageType(imageTypeOf(s)));
+  const isSodium = (s: DicomSeries) =>
+    sodiumEvidence({
+      imagedNucleus: s.imagedNucleus,
+      resonantNucleus: s.header.ResonantNucleus,
+      seriesDescription: s.seriesDescription,
+    }) !== null;
+  if (candidates.some(isSodium)) candidates = candidates.filter(isSodium);
   if (candidates.length < 3) {
     const rejected = scan.rejected.map((r) => ` (unreadable: #${r.seriesNumber ?? '?'} ${r.reason})`).join('');
     throw new Error(
