@@ -82,7 +82,16 @@ export interface DenoiseResult {
   warnings: string[];
 }
 
-/** Denoises `volume` as `request` asks. Never modifies its inputs. */
+/**
+ * Denoises `volume` as `request` asks: the one job behind the viewer's "Denoise Na" and `sodium-denoise denoise`.
+ * Never modifies its inputs.
+ * @param request - `{ method: 'da', weights? }` or `{ method: 'nlm', sigma?, patchRadius?, blockRadius?, rician? }`
+ *   (unset NLM parameters: NLM_DEFAULTS; σ estimated from the background)
+ * @param opts - mask (denoise and measure only there), reference (adds pSNR/SSIM `metrics`), progress, abort
+ * @returns the denoised volume on the input's grid, with everything needed to reproduce the run
+ * @example
+ * const { volume: clean, metrics } = await denoiseVolume(acq1, { method: 'nlm' }, { reference: mean3 });
+ */
 export async function denoiseVolume(
   volume: Volume,
   request: DenoiseRequest,

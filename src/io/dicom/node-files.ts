@@ -58,7 +58,10 @@ export async function readDicomInputs(dir: string): Promise<DicomInputFile[]> {
   return inputs;
 }
 
-/** All image series under `dir` (strict: see parseDicomFiles). */
+/**
+ * All image series under `dir`, searched recursively (strict: see parseDicomFiles).
+ * @example const series = await readDicomFolder('cohort/sub-01/dicom'); // three 23Na acquisitions
+ */
 export async function readDicomFolder(dir: string, opts: DicomParseOptions = {}): Promise<DicomSeries[]> {
   return parseDicomFiles(await readDicomInputs(dir), opts);
 }

@@ -32,6 +32,11 @@ interface Frame extends PlaneGeometry {
  * Reads every image series in `files`. Strict: throws on any series that is not one evenly spaced volume (the message
  * names the series) and when no image is left. Files that are not DICOM images (README, DICOMDIR, .DS_Store, viewer
  * programs, reports) are skipped and counted in one note.
+ * @param files - file names (for messages) and their bytes, from disk, a drop zone or DICOMweb
+ * @returns one DicomSeries per SeriesInstanceUID: its volume in LPS mm and the identity the writer copies
+ * @example
+ * const [series] = parseDicomFiles([{ name: 'IM0001', bytes }]);
+ * console.log(series.imagedNucleus, series.volume.dims);
  */
 export function parseDicomFiles(files: readonly DicomInputFile[], opts: DicomParseOptions = {}): DicomSeries[] {
   const scan = scanDicomFiles(files, opts);

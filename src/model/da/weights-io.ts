@@ -178,6 +178,11 @@ function decodeWeights(
 /**
  * Loads DA weights and their model card from a directory (Node) or URL prefix (browser/HTTP).
  * Default: the default model's folder (weights/default.json). Throws a clear error for a missing file, a different network, or a bad card.
+ * @param source - a folder holding model.json, weights.bin and model-card.json (e.g. weights/da), or an http(s) URL prefix
+ * @returns the weights as plain arrays, the parsed model card and the source they came from
+ * @example
+ * const model = await loadDA('weights/da');
+ * const { volume } = await denoiseDA(acquisition, model);
  */
 export async function loadDA(source: string = defaultWeightsSource()): Promise<LoadedDA> {
   const modelUrl = join(source, MODEL_JSON);
