@@ -2,11 +2,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { meanVolume, sameGrid, type Volume } from '../core/volume';
-import { imageTypeOf } from './dicom/read';
 import { scanDicomFolder } from './dicom/node-files';
 import type { DicomSeries } from './dicom/types';
 import { readNiftiFile } from './nifti';
-import { isDerivedImageType, sodiumEvidence } from './sodiumSeries';
+import { groupRepeats, originalSodiumSeries } from './sodiumSeries';
 import { isInteger } from '../core/math';
 
 /** Format tag of manifest.json (bump when its meaning changes). */
@@ -272,27 +271,14 @@ function toMask(v: Volume, file: string): Uint8Array {
 async function readDicomAcquisitions(dir: string): Promise<[DicomSeries, DicomSeries, DicomSeries]> {
   const scan = await scanDicomFolder(dir);
   const describe = (s: DicomSeries) => `#${s.seriesNumber ?? '?'} "${s.seriesDescription ?? ''}"`;
-  // The viewer's rule (io/sodiumSeries); a study whose series state no nucleus at all is taken as it is.
-  let candidates = scan.series.filter((s) => !isDerivedImageType(imageTypeOf(s)));
-  const isSodium = (s: DicomSeries) =>
-    sodiumEvidence({
-      imagedNucleus: s.imagedNucleus,
-      resonantNucleus: s.header.ResonantNucleus,
-      seriesDescription: s.seriesDescription,
-    }) !== null;
-  if (candidates.some(isSodium)) candidates = candidates.filter(isSodium);
+  const candidates = originalSodiumSeries(scan.series);
   if (candidates.length < 3) {
     const rejected = scan.rejected.map((r) => ` (unreadable: #${r.seriesNumber ?? '?'} ${r.reason})`).join('');
     throw new Error(
       `${dir}: found ${candidates.length} original sodium series, need three repeated acquisitions${rejected}`,
     );
   }
-  const groups: DicomSeries[][] = [];
-  for (const s of candidates) {
-    const g = groups.find((grp) => sameGrid(grp[0].volume, s.volume));
-    if (g) g.push(s);
-    else groups.push([s]);
-  }
+  const groups = groupRepeats(candidates);
   const triples = groups.filter((g) => g.length >= 3);
   if (triples.length === 0) {
     throw new Error(`${dir}: no three sodium series share one grid (series ${candidates.map(describe).join(', ')})`);

@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sameGrid, type Volume } from '../core/volume';
 import { scanDicomFolder } from './dicom/node-files';
-import { imageTypeOf } from './dicom/read';
 import type { DicomSeries } from './dicom/types';
 import { readNiftiFile } from './nifti';
+import { groupRepeats, originalSodiumSeries } from './sodiumSeries';
 
 export interface RepeatedAcquisitions {
   volumes: Volume[];
@@ -62,16 +62,8 @@ async function readNifti(dir: string, names: string[]): Promise<RepeatedAcquisit
 
 async function readDicom(dir: string, onNote?: (n: string) => void): Promise<RepeatedAcquisitions> {
   const scan = await scanDicomFolder(dir, { onNote });
-  let candidates = scan.series.filter((s) => !imageTypeOf(s).some((t) => t.toUpperCase() === 'DERIVED'));
-  if (candidates.some((s) => s.imagedNucleus === '23Na'))
-    candidates = candidates.filter((s) => s.imagedNucleus === '23Na');
-  const groups: DicomSeries[][] = [];
-  for (const s of candidates) {
-    const g = groups.find((grp) => grp[0].studyInstanceUID === s.studyInstanceUID && sameGrid(grp[0].volume, s.volume));
-    if (g) g.push(s);
-    else groups.push([s]);
-  }
-  groups.sort((a, b) => b.length - a.length);
+  const candidates = originalSodiumSeries(scan.series);
+  const groups = groupRepeats(candidates);
   const best = groups[0] ?? [];
   if (best.length < 2) {
     const rejected = scan.rejected.length ? `; unreadable: ${scan.rejected.map((r) => r.reason).join('; ')}` : '';

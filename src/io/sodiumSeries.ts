@@ -1,5 +1,9 @@
-// Which series are sodium (23Na) acquisitions, and which are derived rather than acquired: the one rule the viewer
-// (OHIF display sets) and the CLI (DICOM folders, cohorts) share, so both pick the same series of a study.
+// Which series are sodium (23Na) acquisitions, which are derived rather than acquired, and which repeat one another:
+// the one rule the viewer (OHIF display sets) and the CLI (DICOM folders: cohorts, adaptation) share, so both pick the
+// same series of a study.
+import { sameGrid } from '../core/volume';
+import { imageTypeOf } from './dicom/read';
+import type { DicomSeries } from './dicom/types';
 
 /** How a series was recognised as sodium, strongest evidence first. */
 export type SodiumEvidence = 'ImagedNucleus' | 'ResonantNucleus' | 'SeriesDescription';
@@ -41,4 +45,33 @@ export function sodiumEvidence(f: SeriesNucleusFacts): SodiumEvidence | null {
 /** Whether an ImageType value (e.g. ['DERIVED', 'SECONDARY'] or 'ORIGINAL\\PRIMARY') marks a derived image. */
 export function isDerivedImageType(imageType: unknown): boolean {
   return /DERIVED/i.test(text(imageType));
+}
+
+/**
+ * The acquisitions among a scanned folder's series: not DERIVED, and sodium by `sodiumEvidence` — unless no series
+ * states or suggests sodium at all, when every original series is taken (untagged exports).
+ */
+export function originalSodiumSeries(series: readonly DicomSeries[]): DicomSeries[] {
+  const originals = series.filter((s) => !isDerivedImageType(imageTypeOf(s)));
+  const isSodium = (s: DicomSeries) =>
+    sodiumEvidence({
+      imagedNucleus: s.imagedNucleus,
+      resonantNucleus: s.header.ResonantNucleus,
+      seriesDescription: s.seriesDescription,
+    }) !== null;
+  return originals.some(isSodium) ? originals.filter(isSodium) : originals;
+}
+
+/**
+ * Sets of repeated acquisitions: series of one study on one voxel grid, each set in input order, largest set first.
+ * @example const [repeats] = groupRepeats(originalSodiumSeries(scan.series));
+ */
+export function groupRepeats(series: readonly DicomSeries[]): DicomSeries[][] {
+  const groups: DicomSeries[][] = [];
+  for (const s of series) {
+    const g = groups.find((grp) => grp[0].studyInstanceUID === s.studyInstanceUID && sameGrid(grp[0].volume, s.volume));
+    if (g) g.push(s);
+    else groups.push([s]);
+  }
+  return groups.sort((a, b) => b.length - a.length);
 }
