@@ -57,6 +57,16 @@ export function instanceMetadata(buffer: ArrayBuffer): Record<string, unknown> {
   return out;
 }
 
+/** The value under `key`, made by `make` and stored on first use. */
+function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
 /**
  * Builds the manifest from DICOM files below `root`; instance urls are paths relative to `root`
  * (the server turns them into absolute `dicomweb:` URLs per request, so the manifest works on any host/port).
@@ -68,35 +78,30 @@ export function buildManifest(root: string, files: readonly string[]): DicomJson
     const b = fs.readFileSync(file);
     const md = instanceMetadata(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     const studyUid = md.StudyInstanceUID as string;
-    let study = studies.get(studyUid);
-    if (!study) {
-      study = {
-        StudyInstanceUID: studyUid,
-        StudyDescription: md.StudyDescription as string | undefined,
-        StudyDate: md.StudyDate as string | undefined,
-        StudyTime: md.StudyTime as string | undefined,
-        PatientName: md.PatientName as string | undefined,
-        PatientID: md.PatientID as string | undefined,
-        AccessionNumber: (md.AccessionNumber as string | undefined) ?? '',
-        Modalities: '',
-        NumInstances: 0,
-        series: [],
-      };
-      studies.set(studyUid, study);
-    }
+    const study = getOrAdd(studies, studyUid, () => ({
+      StudyInstanceUID: studyUid,
+      StudyDescription: md.StudyDescription as string | undefined,
+      StudyDate: md.StudyDate as string | undefined,
+      StudyTime: md.StudyTime as string | undefined,
+      PatientName: md.PatientName as string | undefined,
+      PatientID: md.PatientID as string | undefined,
+      AccessionNumber: (md.AccessionNumber as string | undefined) ?? '',
+      Modalities: '',
+      NumInstances: 0,
+      series: [],
+    }));
     const seriesUid = md.SeriesInstanceUID as string;
-    let s = series.get(seriesUid);
-    if (!s) {
-      s = {
+    const s = getOrAdd(series, seriesUid, () => {
+      const added: DicomJsonSeries = {
         SeriesInstanceUID: seriesUid,
         SeriesDescription: md.SeriesDescription as string | undefined,
         SeriesNumber: md.SeriesNumber === undefined ? undefined : Number(md.SeriesNumber),
         Modality: md.Modality as string | undefined,
         instances: [],
       };
-      series.set(seriesUid, s);
-      study.series.push(s);
-    }
+      study.series.push(added);
+      return added;
+    });
     s.instances.push({ metadata: md, url: path.relative(root, file).split(path.sep).join('/') });
     study.NumInstances++;
   }

@@ -116,13 +116,16 @@ interface TileRun {
 
 type AfterChunk = (centres: number, computed: number) => Promise<void>;
 
+/** Voxels of the tile box along x, y, z. */
+function tileSize(tile: Tile): [number, number, number] {
+  return [tile.x1 - tile.x0, tile.y1 - tile.y0, tile.z1 - tile.z0];
+}
+
 /** 'conv3d': native convolutions over the whole tile box, then the tile's centres are picked. */
 async function denoiseTileConv3d(run: TileRun, tile: Tile, afterChunk: AfterChunk): Promise<void> {
   const { dims, weights } = run;
   const [nx, ny] = dims;
-  const tx = tile.x1 - tile.x0,
-    ty = tile.y1 - tile.y0,
-    tz = tile.z1 - tile.z0;
+  const [tx, ty, tz] = tileSize(tile);
   const padded = paddedTileInput(run.data, dims, tile, PATCH_RADIUS, run.inv);
   const y = tf.tidy(
     () => denseLayers(convFeatures(tf.tensor5d(padded, [1, tz + 4, ty + 4, tx + 4, 1]), weights), weights).y,
@@ -150,9 +153,7 @@ async function denoiseTileConv3d(run: TileRun, tile: Tile, afterChunk: AfterChun
 async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChunk): Promise<void> {
   const { dims, weights } = run;
   const [nx, ny] = dims;
-  const tx = tile.x1 - tile.x0,
-    ty = tile.y1 - tile.y0,
-    tz = tile.z1 - tile.z0;
+  const [tx, ty, tz] = tileSize(tile);
   const px = tx + 4,
     py = ty + 4,
     pz = tz + 4;

@@ -1,5 +1,6 @@
 // DA weights as the bytes of a weights folder (model.json, weights.bin, model-card.json), built in memory so a
 // browser or a worker can offer them for download and Node can write them; plus the model checksum.
+import { concatBytes } from '../../core/bytes';
 import { tf } from '../tf';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
 import { type ModelCard, parseModelCard } from './card';
@@ -47,13 +48,7 @@ export async function weightsFolderFiles(weights: DAWeights, card: ModelCard): P
   }
   if (!artifacts?.weightSpecs || artifacts.weightData === undefined) throw new Error('the DA model saved no weights');
   const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
-  const total = parts.reduce((n, p) => n + p.byteLength, 0);
-  const bin = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    bin.set(new Uint8Array(p), at);
-    at += p.byteLength;
-  }
+  const bin = concatBytes(parts);
   const modelJson = {
     format: artifacts.format ?? 'layers-model',
     generatedBy: artifacts.generatedBy,

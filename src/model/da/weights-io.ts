@@ -4,6 +4,7 @@ import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from 
 import { Sha256, toHex } from '../../core/sha256';
 import { type ModelCard, parseModelCard } from './card';
 import { modelWeightsSource } from './models';
+import { concatBytes } from '../../core/bytes';
 
 type Fs = typeof import('node:fs');
 type Path = typeof import('node:path');
@@ -138,16 +139,11 @@ function decodeWeights(
   shards: ArrayBuffer[],
   where: string,
 ): DAWeights {
-  const total = shards.reduce((n, b) => n + b.byteLength, 0);
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const b of shards) {
-    all.set(new Uint8Array(b), offset);
-    offset += b.byteLength;
-  }
+  const all = concatBytes(shards);
+  const total = all.byteLength;
   const specs = manifest.flatMap((g) => g.weights);
   const byName = new Map<string, Float32Array>();
-  offset = 0;
+  let offset = 0;
   for (const s of specs) {
     if (s.dtype !== 'float32' || s.quantization)
       throw new Error(
