@@ -10,6 +10,7 @@ import { assertOutputSafe, outputForm } from '../io/output-safety';
 import { findCheckpoints } from '../research/train/checkpoint';
 import { log, type Register } from './output';
 import { intOption, numberListOption, numberOption, type NumberRule } from './parse';
+import { DEFAULT_MIXTURE, mixtureSummary } from '../research/train/regimeMixture';
 
 /** What training needs, tfjs included: loaded when `train` runs, so other commands start without it. */
 async function loadTraining() {
@@ -23,6 +24,8 @@ async function loadTraining() {
     ...(await import('./trainProgress')),
     ...(await import('../research/evaluate/denoisers')),
     ...(await import('../model/backend')),
+    ...(await import('../model/da/weights-io')),
+    ...(await import('../research/train/regimeMixture')),
   };
 }
 
@@ -44,6 +47,9 @@ interface TrainCliOptions {
   valSamples: number;
   seed: number;
   cacheSize: number;
+  regimes?: string;
+  normalise?: string;
+  initWeights?: string;
   resume?: boolean;
   backend: string;
   publish?: string;
@@ -67,7 +73,24 @@ export function hyperparameters(o: TrainCliOptions): TrainingHyperparameters {
     validationSamples: o.valSamples,
     seed: o.seed,
     cacheSize: o.cacheSize,
+    ...(o.normalise === undefined ? {} : { normalisation: parseNormalise(o.normalise) }),
+    ...(o.regimes === 'mixture' ? { share: { ...DEFAULT_MIXTURE.share }, mixture: mixtureSummary() } : {}),
+    ...(o.initWeights === undefined ? {} : { initialWeightsFrom: o.initWeights }),
   };
+}
+
+function parseNormalise(v: string): 'intensity' | 'sigma' {
+  if (v !== 'intensity' && v !== 'sigma') throw new Error(`--normalise must be intensity or sigma, got "${v}"`);
+  return v;
+}
+
+/** The cohort a run trains on: with --regimes mixture, phantom:<n>:<seed> becomes the same subjects across regimes. */
+export function trainingCohortSpec(o: Pick<TrainCliOptions, 'cohort' | 'regimes'>): { mixture?: [number, number] } {
+  if (o.regimes === undefined) return {};
+  if (o.regimes !== 'mixture') throw new Error(`--regimes must be mixture, got "${o.regimes}"`);
+  const m = /^phantom:(\d+):(\d+)$/.exec(o.cohort);
+  if (!m) throw new Error('--regimes mixture generates its subjects: give --cohort phantom:<subjects>:<seed>');
+  return { mixture: [Number(m[1]), Number(m[2])] };
 }
 
 function readCvReport(file: string): { report: EvaluationReport; label: string; file: string } {
@@ -150,6 +173,12 @@ export const registerTrain: Register = (program, run) => {
     .addOption(intOption('--val-samples <n>', 'fixed validation patches per run', COUNT, 8192))
     .addOption(intOption('--seed <s>', 'seed for the split, initial weights, sampling and noise', { min: 0 }, 1))
     .addOption(intOption('--cache-size <n>', 'subjects kept in memory', COUNT, 16))
+    .option(
+      '--regimes <mixture>',
+      'mixture: each training subject drawn from a random regime (noise, brain SNR 3–30, voxel 3–6 mm) and patch centres on brain, head, tubes and background (needs --cohort phantom:<n>:<seed>)',
+    )
+    .option('--normalise <rule>', "input scale: intensity (the paper's, default) or sigma (a multiple of σ̂)")
+    .option('--init-weights <dir>', 'start from these weights (e.g. weights/da) instead of a random initialisation')
     .option('--resume', 'continue from the checkpoints in --out')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
     .option(
@@ -191,12 +220,16 @@ export const registerTrain: Register = (program, run) => {
           runCrossValidation,
           runFinalTraining,
           runNoiseSweep,
+          loadDA,
+          mixtureCohort,
         } = await loadTraining();
         const hyper = hyperparameters(o);
         const folds = o.folds;
         const reason = await activateBackend(o.backend);
         if (reason) throw new Error(`--backend ${o.backend}: ${reason}`);
-        const cohort = await openCohortSource(o.cohort);
+        const spec = trainingCohortSpec(o);
+        const cohort = spec.mixture ? mixtureCohort(...spec.mixture) : await openCohortSource(o.cohort);
+        const initialWeights = o.initWeights ? (await loadDA(path.resolve(o.initWeights))).weights : undefined;
         const stop: StopSignal = { requested: false };
         const removeHandler = installStopHandler(stop);
         const ctx: PipelineContext = {
@@ -205,7 +238,7 @@ export const registerTrain: Register = (program, run) => {
           hyper,
           resume: Boolean(o.resume),
           stop,
-          createTrainer: (seed) => createPatchTrainer({ learningRate: hyper.learningRate, seed }),
+          createTrainer: (seed) => createPatchTrainer({ learningRate: hyper.learningRate, seed, initialWeights }),
           denoiserFor: (weights) => createEvaluationDenoiser(weights),
           progress: createProgressReporter(process.stderr, o.quiet),
         };

@@ -6,7 +6,7 @@ import { estimateNoiseSigma, objectMask } from '../../core/noise';
 import { splitmix32Words } from '../../core/random';
 import { meanVolume, sameGrid, type Mask, type Volume } from '../../core/volume';
 import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
-import { computeDAScale } from '../../model/da/normalise';
+import { computeVolumeScale } from '../../model/da/normalise';
 import { checkPatchDims } from '../../model/da/patches';
 import { createDATrainer } from '../../model/da/trainer';
 import type { LoadedDA } from '../../model/da/weights-io';
@@ -143,7 +143,7 @@ export async function adaptDA(
   const prepared: PairAcquisition[] = acquisitions.map((volume, i) => ({
     volume,
     sigma: sigmas[i],
-    scale: computeDAScale(volume.data, parent.card.normalisation),
+    scale: computeVolumeScale(volume, parent.card.normalisation),
   }));
   const labels = leaveOneOutMeans(acquisitions);
   const seedWords = (k: number) => splitmix32Words((o.seed * 7919 + k) >>> 0);

@@ -24,7 +24,14 @@ export {
 export { DA_FORMULATIONS, DEFAULT_FORMULATION, defaultFormulation, type DAFormulation } from './formulations';
 export { denoiseDA, type DenoiseDAOptions, type DenoiseDAResult } from './infer';
 export { initDAWeights } from './init';
-export { computeDAScale, DEFAULT_NORMALISATION, normalisationRegion, type DANormalisation } from './normalise';
+export {
+  computeDAScale,
+  computeVolumeScale,
+  DEFAULT_NORMALISATION,
+  normalisationRegion,
+  sigmaNormalisation,
+  type DANormalisation,
+} from './normalise';
 export { extractPatches, reflectIndex } from './patches';
 export { defaultWeightsSource, fileIOHandler, loadDA, saveDA, toLayersModel, type LoadedDA } from './weights-io';
 export { createDATrainer, type DAOptimizerState, type DATrainer, type DATrainerOptions } from './trainer';

@@ -14,7 +14,7 @@ import {
   uploadDAGraphWeights,
 } from './graph';
 import { type DAFormulation, DA_FORMULATIONS, defaultFormulation } from './formulations';
-import { computeDAScale } from './normalise';
+import { computeVolumeScale } from './normalise';
 import { checkPatchDims } from './patches';
 import { layer1Rows, paddedTileInput, planTiles, type Tile } from './tiles';
 import type { LoadedDA } from './weights-io';
@@ -247,7 +247,7 @@ export async function denoiseDAWithScale(
   const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   if (givenScale !== undefined && !(givenScale > 0 && isFiniteNumber(givenScale)))
     throw new Error(`denoiseDA: scale must be positive, got ${givenScale}`);
-  const scale = givenScale ?? computeDAScale(volume.data, model.card.normalisation);
+  const scale = givenScale ?? computeVolumeScale(volume, model.card.normalisation);
   const inv = 1 / scale;
   const dims = volume.dims;
   const conv = formulation === 'conv3d';

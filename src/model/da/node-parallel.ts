@@ -10,7 +10,7 @@ import { DA_FLOPS_PER_VOXEL, type DAWeights, PATCH_RADIUS } from './architecture
 import type { ModelCard } from './card';
 import type { DAFormulation } from './formulations';
 import { checkInputs, denoiseDA, type DenoiseDAOptions, type DenoiseDAResult } from './infer';
-import { computeDAScale } from './normalise';
+import { computeVolumeScale } from './normalise';
 import type { LoadedDA } from './weights-io';
 
 export interface ParallelDenoiseOptions extends Omit<DenoiseDAOptions, 'backend'> {
@@ -94,7 +94,7 @@ export async function denoiseDAParallel(
   const toCompute = opts.mask ? opts.mask.reduce((s, m) => s + (m ? 1 : 0), 0) : nx * ny * nz;
   if (workers === 1 || toCompute < (opts.minVoxelsForWorkers ?? 150_000)) return denoiseDA(volume, model, opts);
 
-  const scale = computeDAScale(volume.data, model.card.normalisation);
+  const scale = computeVolumeScale(volume, model.card.normalisation);
   const ranges = splitZ(volume, opts.mask, workers);
   const slice = nx * ny;
   const out = new Float32Array(volume.data);

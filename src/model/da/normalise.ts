@@ -1,5 +1,9 @@
 // The DA's intensity normalisation: a robust scale of the input itself (no tfjs), so callers never guess units.
 // The network sees input / scale and its output is multiplied by the same scale; training uses the identical rule.
+// Two rules: 'intensity' (the paper's: a high percentile of the head) and 'sigma' (a multiple of the background's
+// noise σ̂, so the network sees one noise level whatever the SNR — the choice for weights trained across regimes).
+import { estimateNoiseSigma } from '../../core/noise';
+import type { Volume } from '../../core/volume';
 
 /** How the scale is computed; stored in the model card and read back by inference. */
 export interface DANormalisation {
@@ -13,6 +17,33 @@ export interface DANormalisation {
   headFraction: number;
   /** One sentence for people reading the card. */
   description: string;
+  /** 'intensity' (default, the percentile rule above) or 'sigma': scale = sigmaMultiple × the background σ̂. */
+  by?: 'intensity' | 'sigma';
+  /** With by 'sigma': the multiple of σ̂ (e.g. 20, so brain tissue at SNR 3–30 sees inputs of about 0.15–1.5). */
+  sigmaMultiple?: number;
+}
+
+/** The σ rule (see DANormalisation.by): the network sees the input in units of sigmaMultiple × σ̂. */
+export function sigmaNormalisation(sigmaMultiple = 20): DANormalisation {
+  return {
+    ...DEFAULT_NORMALISATION,
+    by: 'sigma',
+    sigmaMultiple,
+    description: `scale = ${sigmaMultiple} × the noise σ̂ estimated from the background (Rayleigh); the network sees input/scale and its output is multiplied by scale`,
+  };
+}
+
+/**
+ * The scale the DA divides this volume by, under either rule. Throws on empty, non-finite or signal-free data.
+ * @example computeVolumeScale(volume, model.card.normalisation) // e.g. 812.4
+ */
+export function computeVolumeScale(volume: Volume, norm: DANormalisation = DEFAULT_NORMALISATION): number {
+  if (norm.by !== 'sigma') return computeDAScale(volume.data, norm);
+  validateNormalisation(norm);
+  const scale = norm.sigmaMultiple! * estimateNoiseSigma(volume).sigma;
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new Error(`cannot normalise by σ: the background σ̂ gives scale ${scale} (no background noise found)`);
+  return scale;
 }
 
 export const DEFAULT_NORMALISATION: DANormalisation = {
@@ -66,6 +97,7 @@ function headThreshold(sortedAll: Float32Array, norm: DANormalisation): number {
 /** The scale the DA divides its input by. Throws on empty, non-finite or signal-free data. */
 export function computeDAScale(data: Float32Array, norm: DANormalisation = DEFAULT_NORMALISATION): number {
   validateNormalisation(norm);
+  if (norm.by === 'sigma') throw new Error('the σ normalisation needs the whole volume: use computeVolumeScale');
   if (data.length === 0) throw new Error('cannot normalise an empty volume');
   const sorted = sampleSorted(data);
   if (!Number.isFinite(sorted[0]) || !Number.isFinite(sorted[sorted.length - 1])) {
@@ -88,6 +120,13 @@ export function validateNormalisation(norm: DANormalisation): void {
   const pct = (v: unknown) => typeof v === 'number' && v > 0 && v <= 100;
   if (!norm || !pct(norm.percentile))
     throw new Error(`normalisation.percentile must be in (0, 100], got ${norm?.percentile}`);
+  if (norm.by !== undefined && norm.by !== 'intensity' && norm.by !== 'sigma')
+    throw new Error(`normalisation.by must be 'intensity' or 'sigma', got ${String(norm.by)}`);
+  if (
+    norm.by === 'sigma' &&
+    !(typeof norm.sigmaMultiple === 'number' && norm.sigmaMultiple > 0 && Number.isFinite(norm.sigmaMultiple))
+  )
+    throw new Error(`normalisation.sigmaMultiple must be a positive number, got ${norm.sigmaMultiple}`);
   if (norm.region !== 'head' && norm.region !== 'all')
     throw new Error(`normalisation.region must be 'head' or 'all', got ${String(norm.region)}`);
   if (norm.region === 'head') {

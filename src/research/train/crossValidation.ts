@@ -9,7 +9,7 @@ import type { SubjectScores } from '../evaluate/subjectScores';
 import { renderLearningCurve, type EpochLoss } from '../plot/learningCurve';
 import type { DAWeights } from '../../model/da/architecture';
 import { planCrossValidation, planFinalTraining, type CrossValidationPlan, type Fold } from './cvSplit';
-import { runTraining, type RunOutcome, type TrainingHyperparameters } from './foldRunner';
+import { runNormalisation, runTraining, type RunOutcome, type TrainingHyperparameters } from './foldRunner';
 import type { ProgressReporter } from './progressReporter';
 import { LruCache } from './subjectCache';
 import { prepareTrainingSubject, type TrainingSubject } from './trainingSubject';
@@ -48,7 +48,7 @@ export interface CrossValidationResult {
 /** Training subjects derived from cohort subjects, cached (bounded) so hundreds of subjects never all sit in memory. */
 function trainingLoader(ctx: PipelineContext): (id: string) => Promise<TrainingSubject> {
   const cache = new LruCache<TrainingSubject>(ctx.hyper.cacheSize, async (id) =>
-    prepareTrainingSubject(await ctx.cohort.load(id)),
+    prepareTrainingSubject(await ctx.cohort.load(id), runNormalisation(ctx.hyper)),
   );
   return (id) => cache.get(id);
 }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DAWeights } from '../../model/da/architecture';
 import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../model/da/card';
-import { DEFAULT_NORMALISATION } from '../../model/da/normalise';
+import { type DANormalisation, DEFAULT_NORMALISATION, sigmaNormalisation } from '../../model/da/normalise';
+import type { CentreShare } from './regimeMixture';
 import { saveDA } from '../../model/da/weights-io';
 import type { EpochRecord } from './checkpoint';
 import type { Fold } from './cvSplit';
@@ -30,6 +31,18 @@ export interface TrainingHyperparameters {
   seed: number;
   /** Subjects kept in memory at once. */
   cacheSize: number;
+  /** The input scale rule (default 'intensity', the paper's; 'sigma' divides by a multiple of σ̂). */
+  normalisation?: 'intensity' | 'sigma';
+  /** Training across regimes: where patch centres fall (absent: brain only) and the mixture, for the card. */
+  share?: CentreShare;
+  mixture?: string;
+  /** Weights the run starts from (e.g. the shipped DA), named for the card. */
+  initialWeightsFrom?: string;
+}
+
+/** The card's normalisation for a run's hyperparameters. */
+export function runNormalisation(h: TrainingHyperparameters): DANormalisation {
+  return h.normalisation === 'sigma' ? sigmaNormalisation() : DEFAULT_NORMALISATION;
 }
 
 export interface RunContext {
@@ -70,6 +83,7 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
     hyper.validationSamples,
     hyper.noiseLevel,
     new SeededRng(hyper.seed ^ 0x5a5a5a5a),
+    hyper.share,
   );
   let samplesPerEpoch = hyper.samplesPerEpoch;
   if (!samplesPerEpoch) {
@@ -80,6 +94,7 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
   const sampler = new PatchSampler(fold.train, ctx.loadSubject, {
     noiseLevel: hyper.noiseLevel,
     cacheSize: hyper.cacheSize,
+    share: hyper.share,
   });
   await sampler.prefetch();
   const trainer = await ctx.createTrainer(hyper.seed);
@@ -108,6 +123,9 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
           samplesPerEpoch,
           validationSamples: hyper.validationSamples,
           seed: hyper.seed,
+          normalisation: hyper.normalisation,
+          share: hyper.share,
+          initialWeightsFrom: hyper.initialWeightsFrom,
         },
       },
       ctx.progress,
@@ -153,10 +171,10 @@ function makeCard(
     status: 'trained',
     created: new Date().toISOString(),
     architecture: architectureSection(),
-    normalisation: DEFAULT_NORMALISATION,
+    normalisation: runNormalisation(h),
     training: {
       data: ctx.dataDescription,
-      protocol: `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three; patches centred on brain voxels; MSE; early stopping after ${h.patience} epochs without validation gain, best weights restored`,
+      protocol: `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three; ${h.share ? `patch centres: brain ${h.share.brain}, rest of head ${h.share.head}, tubes ${h.share.tube}, background ${h.share.background}` : 'patches centred on brain voxels'}; MSE;${h.initialWeightsFrom ? ` started from ${h.initialWeightsFrom};` : ''} early stopping after ${h.patience} epochs without validation gain, best weights restored`,
       optimizer: 'Adam',
       learningRate: h.learningRate,
       batchSize: h.batchSize,
@@ -169,6 +187,8 @@ function makeCard(
       trainingSeconds: Math.round(seconds),
       trainSubjects: ctx.fold.train,
       validationSubjects: ctx.fold.validation,
+      ...(h.mixture ? { mixture: h.mixture, centreShare: h.share } : {}),
+      ...(h.initialWeightsFrom ? { initialWeightsFrom: h.initialWeightsFrom } : {}),
     },
     metrics: { validationMse: bestValLoss, bestEpoch },
   };

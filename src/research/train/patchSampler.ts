@@ -7,6 +7,7 @@ import { LruCache } from './subjectCache';
 import type { SeededRng } from './rng';
 import type { TrainingSubject } from './trainingSubject';
 import type { BatchSampler, ValidationSet } from './trainLoop';
+import type { CentreShare } from './regimeMixture';
 
 export interface PatchSamplerOptions {
   /** Added-noise level k: σ_add = k · σ̂ of the chosen acquisition. */
@@ -15,6 +16,8 @@ export interface PatchSamplerOptions {
   cacheSize?: number;
   /** Batches between swapping one working-set subject for another (only when the cohort exceeds the cache). */
   rotateEvery?: number;
+  /** Where centres fall (training across regimes); absent: brain voxels only, the paper's choice. */
+  share?: CentreShare;
 }
 
 interface SamplerState {
@@ -76,6 +79,7 @@ export class PatchSampler implements BatchSampler {
         targets,
         b,
         this.centre,
+        this.opts.share,
       );
     }
   }
@@ -99,14 +103,28 @@ function drawSample(
   targets: Float32Array,
   b: number,
   centre: Int32Array,
+  share?: CentreShare,
 ): void {
   const acq = s.acquisitions[rng.int(s.acquisitions.length)];
-  const v = s.brainVoxels[rng.int(s.brainVoxels.length)];
+  const pool = share ? centrePool(s, share, rng.next()) : s.brainVoxels;
+  const v = pool[rng.int(pool.length)];
   centre[0] = v;
   extractPatches(acq.volume.data, acq.volume.dims, centre, acq.scale, patch);
   const noise = (k * acq.sigma) / acq.scale;
   if (noise > 0) for (let i = 0; i < PATCH_VOXELS; i++) patch[i] += noise * rng.gaussian();
   targets[b] = s.mean3.data[v] / acq.scale;
+}
+
+/** The pool a share draw u ∈ [0, 1) falls in; an empty pool (no tubes in this subject) falls back to the brain. */
+function centrePool(s: TrainingSubject, share: CentreShare, u: number): Int32Array {
+  const p = s.pools;
+  let pool = s.brainVoxels;
+  if (p) {
+    if (u < share.head) pool = p.head;
+    else if (u < share.head + share.tube) pool = p.tube;
+    else if (u < share.head + share.tube + share.background) pool = p.background;
+  }
+  return pool.length > 0 ? pool : s.brainVoxels;
 }
 
 /** A fixed validation set drawn once with its own seed, so validation losses are comparable across epochs and resumes. */
@@ -115,6 +133,7 @@ export function drawValidationSet(
   count: number,
   noiseLevel: number,
   rng: SeededRng,
+  share?: CentreShare,
 ): ValidationSet {
   if (subjects.length === 0) throw new Error('validation needs at least one subject');
   if (!Number.isInteger(count) || count < 1)
@@ -131,6 +150,7 @@ export function drawValidationSet(
       targets,
       b,
       centre,
+      share,
     );
   }
   return { patches, targets, count };

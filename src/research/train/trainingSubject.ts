@@ -2,7 +2,12 @@
 // label volume, and the brain voxels that patches are centred on.
 import { estimateNoiseSigma } from '../../core/noise';
 import type { Mask, Volume } from '../../core/volume';
-import { computeDAScale, DEFAULT_NORMALISATION, type DANormalisation } from '../../model/da/normalise';
+import {
+  computeVolumeScale,
+  DEFAULT_NORMALISATION,
+  normalisationRegion,
+  type DANormalisation,
+} from '../../model/da/normalise';
 
 /** What the sampler needs from a cohort subject (the cohort reader or the phantom generator provides it). */
 export interface SubjectVolumes {
@@ -10,6 +15,8 @@ export interface SubjectVolumes {
   acquisitions: readonly Volume[];
   mean3: Volume;
   brainMask: Mask;
+  /** Tube number per voxel (phantom calibration tubes), when known: patch centres for a mixture's tube share. */
+  tubeMask?: Uint8Array;
 }
 
 export interface PreparedAcquisition {
@@ -26,6 +33,8 @@ export interface TrainingSubject {
   mean3: Volume;
   /** Linear indices of the brain voxels: the patch centres. */
   brainVoxels: Int32Array;
+  /** Other centre pools for a regime mixture (see regimeMixture's CentreShare): head outside the brain, tubes, air. */
+  pools?: { head: Int32Array; tube: Int32Array; background: Int32Array };
 }
 
 export function prepareTrainingSubject(
@@ -47,12 +56,29 @@ export function prepareTrainingSubject(
   for (let i = 0, j = 0; i < n; i++) if (s.brainMask[i]) brainVoxels[j++] = i;
   return {
     id: s.id,
+    pools: centrePools(s, norm),
     acquisitions: s.acquisitions.map((volume) => ({
       volume,
       sigma: estimateNoiseSigma(volume).sigma,
-      scale: computeDAScale(volume.data, norm),
+      scale: computeVolumeScale(volume, norm),
     })),
     mean3: s.mean3,
     brainVoxels,
+  };
+}
+
+/** Head outside the brain (the normalisation's head region on the mean of three, tubes and brain removed), tubes, air. */
+function centrePools(s: SubjectVolumes, norm: DANormalisation): TrainingSubject['pools'] {
+  const head = normalisationRegion(s.mean3.data, { ...norm, by: 'intensity' });
+  const pick = (test: (i: number) => boolean): Int32Array => {
+    const out: number[] = [];
+    for (let i = 0; i < head.length; i++) if (test(i)) out.push(i);
+    return Int32Array.from(out);
+  };
+  const tube = (i: number) => (s.tubeMask ? s.tubeMask[i] > 0 : false);
+  return {
+    head: pick((i) => head[i] === 1 && !s.brainMask[i] && !tube(i)),
+    tube: pick(tube),
+    background: pick((i) => head[i] === 0 && !tube(i)),
   };
 }

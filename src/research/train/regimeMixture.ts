@@ -1,0 +1,119 @@
+// Training across regimes: every training subject is a phantom drawn from a random regime (noise model, brain SNR,
+// voxel size), so each batch mixes regimes. Subject i's regime depends only on (seed, i): resumes and reruns see the
+// same subjects. The mixture and where patches are centred (brain / rest of head / tubes / background) go in the card.
+import { resolvePhantomParams, minimumFovMm } from '../../phantom/params';
+import { generateSubject, subjectId } from '../../phantom/subject';
+import type { PhantomParamsInput } from '../../phantom/types';
+import type { CohortSubjectData } from '../evaluate/evaluationSubject';
+import type { CohortSource } from './crossValidation';
+import { SeededRng } from './rng';
+
+/** A noise model of the mixture: the phantom's white or apodised (k-space windowed, correlated) noise. */
+export type MixtureNoise = 'white' | 'apodised';
+
+/** Where patch centres fall, as shares summing to 1 (brain: the paper's only choice). */
+export interface CentreShare {
+  brain: number;
+  /** Head voxels outside the brain (scalp, bone, eyes). */
+  head: number;
+  tube: number;
+  background: number;
+}
+
+export interface RegimeMixture {
+  noise: readonly MixtureNoise[];
+  /** Brain SNR per acquisition, drawn log-uniformly in [lo, hi]. */
+  snr: readonly [number, number];
+  /** Voxel sizes (mm), one drawn uniformly per subject; the matrix covers the phantom's minimum field of view. */
+  voxelSizeMm: readonly number[];
+  share: CentreShare;
+}
+
+/** The default mixture: the robustness matrix's axes (white and correlated noise, SNR 3–30, 3–6 mm). */
+export const DEFAULT_MIXTURE: Readonly<RegimeMixture> = Object.freeze({
+  noise: ['white', 'apodised'] as const,
+  snr: [3, 30] as const,
+  voxelSizeMm: [3, 4, 5, 6],
+  share: { brain: 0.7, head: 0.15, tube: 0.05, background: 0.1 },
+});
+
+/** One subject's regime. */
+export interface RegimeDraw {
+  noise: MixtureNoise;
+  snr: number;
+  voxelSizeMm: number;
+  matrix: number;
+}
+
+/** Throws one line for a mixture that cannot be sampled. */
+export function validateMixture(m: RegimeMixture): void {
+  if (m.noise.length === 0) throw new Error('the regime mixture needs at least one noise model');
+  const [lo, hi] = m.snr;
+  if (!(lo > 0 && hi >= lo && Number.isFinite(hi)))
+    throw new Error(`mixture SNR range must be 0 < lo ≤ hi, got ${lo}–${hi}`);
+  if (m.voxelSizeMm.length === 0 || m.voxelSizeMm.some((v) => !(v > 0)))
+    throw new Error('mixture voxel sizes must be positive numbers');
+  const s = m.share;
+  const parts = [s.brain, s.head, s.tube, s.background];
+  if (parts.some((p) => !(p >= 0)) || Math.abs(parts.reduce((a, b) => a + b, 0) - 1) > 1e-6)
+    throw new Error(`patch centre shares must be ≥ 0 and sum to 1, got ${parts.join(' + ')}`);
+}
+
+/** Subject i's regime under (mixture, seed): deterministic. */
+export function drawRegime(m: RegimeMixture, seed: number, index: number): RegimeDraw {
+  const rng = new SeededRng(seed * 7919 + index * 104729 + 17);
+  const noise = m.noise[rng.int(m.noise.length)];
+  const [lo, hi] = m.snr;
+  const snr = Math.exp(Math.log(lo) + rng.next() * (Math.log(hi) - Math.log(lo)));
+  const voxelSizeMm = m.voxelSizeMm[rng.int(m.voxelSizeMm.length)];
+  const fov = minimumFovMm(resolvePhantomParams({}));
+  const matrix = 2 * Math.ceil(fov / voxelSizeMm / 2);
+  return { noise, snr: Math.round(snr * 100) / 100, voxelSizeMm, matrix };
+}
+
+/** The phantom parameters of a regime draw (the oversampled anatomy is kept coarse above 64³ to bound memory). */
+export function regimeParams(d: RegimeDraw, subjects: number, seed: number): PhantomParamsInput {
+  return {
+    subjects,
+    seed,
+    noise: d.noise,
+    snr: d.snr,
+    voxelSizeMm: d.voxelSizeMm,
+    matrix: d.matrix,
+    oversampling: d.matrix > 64 ? 1 : 2,
+  };
+}
+
+/**
+ * A cohort whose subject i is the phantom's subject i generated under its own random regime.
+ * @example mixtureCohort(24, 1).load('sub-03') // a phantom subject at, say, SNR 5.2, 6 mm, apodised noise
+ */
+export function mixtureCohort(subjects: number, seed: number, m: RegimeMixture = DEFAULT_MIXTURE): CohortSource {
+  validateMixture(m);
+  if (!(Number.isInteger(subjects) && subjects >= 2))
+    throw new Error(`a mixture cohort needs ≥ 2 subjects, got ${subjects}`);
+  const ids = Array.from({ length: subjects }, (_, i) => subjectId(i, subjects));
+  return {
+    dir: `mixture:${subjects}:${seed}`,
+    ids,
+    description: `synthetic sodium phantom across regimes, ${subjects} subjects, seed ${seed}: each subject draws its noise (${m.noise.join(' | ')}), brain SNR log-uniform ${m.snr[0]}–${m.snr[1]} and voxel size (${m.voxelSizeMm.join(' | ')} mm); generated in memory`,
+    async load(id: string): Promise<CohortSubjectData> {
+      const index = ids.indexOf(id);
+      if (index < 0) throw new Error(`subject ${id} is not in mixture:${subjects}:${seed}`);
+      const params = resolvePhantomParams(regimeParams(drawRegime(m, seed, index), subjects, seed));
+      return generateSubject(params, index);
+    },
+  };
+}
+
+/** The mixture in one line (model card, run config). */
+export function mixtureSummary(m: RegimeMixture = DEFAULT_MIXTURE): string {
+  const s = m.share;
+  return `per subject: noise ${m.noise.join(' | ')}, brain SNR log-uniform ${m.snr[0]}–${m.snr[1]}, voxel ${m.voxelSizeMm.join(' | ')} mm (uniform); patch centres: brain ${s.brain}, rest of head ${s.head}, tubes ${s.tube}, background ${s.background}`;
+}
+
+/** Parses `mixture:<subjects>:<seed>`; undefined for any other cohort spec. */
+export function parseMixtureSpec(spec: string): CohortSource | undefined {
+  const m = /^mixture:(\d+):(\d+)$/.exec(spec);
+  return m ? mixtureCohort(Number(m[1]), Number(m[2])) : undefined;
+}
