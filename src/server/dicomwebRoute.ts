@@ -5,7 +5,10 @@ import { isValidUid } from '../io/dicom/uid';
 
 export const DICOMWEB_ROOT = '/dicom-web';
 
-export type DicomwebService = 'QIDO-RS' | 'WADO-RS' | 'STOW-RS';
+export type DicomwebService = 'QIDO-RS' | 'WADO-RS' | 'STOW-RS' | 'WADO-URI';
+
+/** WADO-URI (PS3.18 9): GET /wado?requestType=WADO&studyUID=…&seriesUID=…&objectUID=…[&contentType=…] */
+export const WADO_URI_PATH = '/wado';
 
 export type DicomwebRoute =
   | {
@@ -111,6 +114,40 @@ export function routeDicomweb(method: string, rawTarget: string): DicomwebRoute 
   const allow = Object.keys(rule.methods).join(', ');
   if (!service) return { ok: false, status: 405, reason: `${method} is not allowed here`, allow };
   return { ok: true, service, target: `${DICOMWEB_ROOT}/${segs.join('/')}${query}` };
+}
+
+const WADO_CONTENT_TYPES = new Set(['application/dicom', 'image/jpeg', 'image/png']);
+const WADO_UIDS = ['studyUID', 'seriesUID', 'objectUID'] as const;
+
+/**
+ * Decides one WADO-URI request: GET only, exactly the parameters we know, UIDs valid; the PACS receives a query
+ * rebuilt from them.
+ * @example routeWadoUri('GET', '/wado?requestType=WADO&studyUID=1.2&seriesUID=1.3&objectUID=1.4') // → ok
+ */
+export function routeWadoUri(method: string, rawTarget: string): DicomwebRoute {
+  const q = rawTarget.indexOf('?');
+  if ((q < 0 ? rawTarget : rawTarget.slice(0, q)) !== WADO_URI_PATH)
+    return { ok: false, status: 404, reason: 'not a WADO-URI path' };
+  if (method !== 'GET') return { ok: false, status: 405, reason: `${method} is not allowed here`, allow: 'GET' };
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(q < 0 ? '' : rawTarget.slice(q + 1));
+    for (const v of params.values()) decodeURIComponent(encodeURIComponent(v)); // throws on lone surrogates
+  } catch {
+    return { ok: false, status: 400, reason: 'malformed query string' };
+  }
+  const bad = (reason: string): DicomwebRoute => ({ ok: false, status: 400, reason });
+  const known = new Set<string>(['requestType', 'contentType', ...WADO_UIDS]);
+  for (const k of params.keys())
+    if (!known.has(k) || params.getAll(k).length > 1) return bad(`WADO-URI parameter ${k}`);
+  if (params.get('requestType') !== 'WADO') return bad('WADO-URI needs requestType=WADO');
+  for (const k of WADO_UIDS) if (!isValidUid(params.get(k) ?? '')) return bad(`WADO-URI needs a valid ${k}`);
+  const contentType = params.get('contentType');
+  if (contentType !== null && !WADO_CONTENT_TYPES.has(contentType)) return bad('WADO-URI contentType');
+  // Values are UIDs and a media type from a fixed list: written out plainly (Orthanc does not decode %2F here).
+  const query = [['requestType', 'WADO'], ...WADO_UIDS.map((k) => [k, params.get(k)!])];
+  if (contentType !== null) query.push(['contentType', contentType]);
+  return { ok: true, service: 'WADO-URI', target: `${WADO_URI_PATH}?${query.map((kv) => kv.join('=')).join('&')}` };
 }
 
 /** Parameters of a media type header (names lowercased, quotes removed). */

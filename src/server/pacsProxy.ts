@@ -2,7 +2,7 @@
 // multipart/related DICOM, request bodies capped, a short list of request headers passed on, and our credentials
 // injected (the browser never sees them).
 import * as http from 'node:http';
-import { isStowContentType, routeDicomweb } from './dicomwebRoute';
+import { isStowContentType, routeDicomweb, routeWadoUri, WADO_URI_PATH } from './dicomwebRoute';
 
 export interface PacsUpstream {
   /** Orthanc's HTTP root, e.g. http://127.0.0.1:8042 */
@@ -44,7 +44,9 @@ export function proxyDicomweb(
   isolation: Record<string, string>,
 ): void {
   const method = req.method ?? 'GET';
-  const route = routeDicomweb(method, req.url ?? '/');
+  const target0 = req.url ?? '/';
+  const isWadoUri = target0 === WADO_URI_PATH || target0.startsWith(`${WADO_URI_PATH}?`);
+  const route = isWadoUri ? routeWadoUri(method, target0) : routeDicomweb(method, target0);
   if (!route.ok) return reply(route.status, route.reason, route.allow ? { Allow: route.allow } : {});
   const hasBody = route.service === 'STOW-RS';
   if (hasBody && !isStowContentType(req.headers['content-type']))

@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { manifestWithOrigin, type DicomJsonManifest } from './manifest';
 import { OPEN_MANIFEST, OPEN_MOUNT } from './openStudy';
-import { DICOMWEB_ROOT } from './dicomwebRoute';
+import { DICOMWEB_ROOT, WADO_URI_PATH } from './dicomwebRoute';
 import { DEFAULT_MAX_BODY_BYTES, proxyDicomweb } from './pacsProxy';
 import { checkHost, crossOriginRefusal, headerCount } from './requestGuards';
 
@@ -22,7 +22,7 @@ export interface NaServerOptions {
   openStudy?: { dir: string; manifest: DicomJsonManifest };
   /** window.config source served as /app-config.js. */
   appConfig: string;
-  /** Orthanc's HTTP root (e.g. http://127.0.0.1:8042): the DICOMweb routes under /dicom-web are proxied to it. */
+  /** Orthanc's HTTP root (e.g. http://127.0.0.1:8042): DICOMweb under /dicom-web and WADO-URI /wado go to it. */
   orthancUrl?: string;
   /** Authorization header value the proxy sends to Orthanc. */
   orthancAuthorization?: string;
@@ -168,7 +168,8 @@ export function createNaServer(opts: NaServerOptions): http.Server {
     const url = new URL(target, 'http://localhost');
     const p = url.pathname;
     try {
-      if (opts.orthancUrl && target.startsWith(DICOMWEB_ROOT)) {
+      const wadoUri = target === WADO_URI_PATH || target.startsWith(`${WADO_URI_PATH}?`);
+      if (opts.orthancUrl && (target.startsWith(DICOMWEB_ROOT) || wadoUri)) {
         const upstream = {
           url: opts.orthancUrl,
           authorization: opts.orthancAuthorization,
@@ -176,8 +177,8 @@ export function createNaServer(opts: NaServerOptions): http.Server {
         };
         return proxyDicomweb(req, res, upstream, reply, ISOLATION_HEADERS);
       }
-      if (p === '/wado' || p.startsWith('/wado/'))
-        return reply(404, 'WADO-URI is not offered: use WADO-RS under /dicom-web');
+      // /wado/… and, without a PACS, /wado itself: never the viewer's HTML shell.
+      if (p === WADO_URI_PATH || p.startsWith(`${WADO_URI_PATH}/`)) return reply(404, 'Not a WADO-URI request');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return send(res, 405, 'Method not allowed\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
       }

@@ -157,7 +157,10 @@ describe('path traversal and Orthanc REST endpoints through /dicom-web', () => {
       ['GET', '/dicom-web/servers', 404],
       ['POST', '/dicom-web/servers/x/stow', 404],
       ['GET', '/dicom-web', 404],
-      ['GET', '/wado?requestType=WADO', 404],
+      ['GET', '/wado?requestType=WADO', 400],
+      ['GET', `/wado?requestType=WADO&studyUID=${studyUid}&seriesUID=${seriesUid}&objectUID=..%2f..%2fsystem`, 400],
+      ['POST', `/wado?requestType=WADO&studyUID=${studyUid}&seriesUID=${seriesUid}&objectUID=${sopUid}`, 405],
+      ['GET', '/wado/x', 404],
     ];
     for (const [method, target, status] of cases) {
       const r = await rawRequest(run.port, method, target, method === 'POST' ? { 'Content-Type': STOW_TYPE } : {}, '');
@@ -166,7 +169,7 @@ describe('path traversal and Orthanc REST endpoints through /dicom-web', () => {
     }
   });
 
-  it('still answers QIDO-RS and WADO-RS (metadata, frames, rendered) for the study', async () => {
+  it('still answers QIDO-RS, WADO-RS (metadata, frames, rendered) and WADO-URI for the study', async () => {
     const ok: string[] = [
       `/dicom-web/studies?StudyInstanceUID=${studyUid}`,
       `/dicom-web/series?StudyInstanceUID=${studyUid}`,
@@ -180,6 +183,7 @@ describe('path traversal and Orthanc REST endpoints through /dicom-web', () => {
       `/dicom-web/studies/${studyUid}/series/${seriesUid}/instances/${sopUid}/frames/1`,
       `/dicom-web/studies/${studyUid}/series/${seriesUid}/instances/${sopUid}`,
       `/dicom-web/studies/${studyUid}/series/${seriesUid}/instances/${sopUid}/rendered`,
+      `/wado?requestType=WADO&studyUID=${studyUid}&seriesUID=${seriesUid}&objectUID=${sopUid}&contentType=application/dicom`,
     ];
     for (const target of ok) {
       const r = await rawRequest(run.port, 'GET', target);

@@ -1,4 +1,4 @@
-import { isStowContentType, routeDicomweb } from '../../src/server/dicomwebRoute';
+import { isStowContentType, routeDicomweb, routeWadoUri } from '../../src/server/dicomwebRoute';
 import { checkHost, hostName } from '../../src/server/requestGuards';
 import { newUid } from '../../src/io';
 
@@ -76,6 +76,33 @@ describe('routeDicomweb', () => {
     expect(isStowContentType('multipart/related; type="application/dicom+json"; boundary=a')).toBe(false);
     expect(isStowContentType('text/plain')).toBe(false);
     expect(isStowContentType(undefined)).toBe(false);
+  });
+});
+
+describe('routeWadoUri', () => {
+  it('passes GET /wado with requestType=WADO and three valid UIDs, rebuilt; refuses the rest', () => {
+    const q = `requestType=WADO&studyUID=${st}&seriesUID=${se}&objectUID=${sop}`;
+    expect(routeWadoUri('GET', `/wado?${q}&contentType=application%2Fdicom`)).toEqual({
+      ok: true,
+      service: 'WADO-URI',
+      target: `/wado?${q}&contentType=application/dicom`,
+    });
+    const cases: Array<[string, string, number]> = [
+      ['POST', `/wado?${q}`, 405],
+      ['GET', `/wado/x?${q}`, 404],
+      ['GET', `/wado?${q}&anonymize=yes`, 400],
+      ['GET', `/wado?${q}&objectUID=1.2`, 400],
+      ['GET', `/wado?requestType=WADO&studyUID=${st}&seriesUID=${se}&objectUID=..%2f..%2fsystem`, 400],
+      ['GET', `/wado?requestType=X&studyUID=${st}&seriesUID=${se}&objectUID=${sop}`, 400],
+      ['GET', `/wado?${q}&contentType=text/html`, 400],
+      ['GET', '/wado', 400],
+    ];
+    for (const [method, target, status] of cases)
+      expect([method, target, routeWadoUri(method, target)]).toEqual([
+        method,
+        target,
+        expect.objectContaining({ status }),
+      ]);
   });
 });
 
