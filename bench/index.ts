@@ -11,6 +11,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   nlm: () => import('./nlm'),
   train: () => import('./train'),
   batch: () => import('./batch'),
+  adapt: () => import('./adapt'),
 };
 
 function format(table: BenchTable): string {

@@ -2,7 +2,7 @@
 // the parent weights on Noise2Noise pairs (pairs.ts) from slices whose patches never touch the held-out slabs
 // (split.ts), stops early on those slabs or at the time budget, and keeps the parent when the slabs show no gain.
 import { computeBrainMask } from '../../core/brain-mask';
-import { estimateNoiseSigma, objectMask } from '../../core/noise';
+import { estimateNoiseSigma, findBackground, objectMask } from '../../core/noise';
 import { splitmix32Words } from '../../core/random';
 import { meanVolume, sameGrid, type Mask, type Volume } from '../../core/volume';
 import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
@@ -121,11 +121,24 @@ export async function adaptDA(
   // Regions and per-acquisition statistics, on the mean of all repeats (the best SNR the study has).
   const grid = acquisitions[0];
   const mean = meanVolume(acquisitions);
-  const estimates = acquisitions.map((a) => estimateNoiseSigma(a));
+  // One background for all repeats (they share the grid and the object); each gets its own Rayleigh σ̂ on it.
+  let background: Mask | undefined;
+  try {
+    background = findBackground(mean);
+  } catch {
+    background = undefined; // too little background: each acquisition falls back to the local estimator
+  }
+  const estimates = acquisitions.map((a) => {
+    try {
+      return estimateNoiseSigma(a, background ? { background } : {});
+    } catch {
+      return estimateNoiseSigma(a);
+    }
+  });
   const sigmas = estimates.map((e) => e.sigma);
   const meanSigma = sigmas.reduce((s, v) => s + v, 0) / sigmas.length;
   const head = objectMask(mean, meanSigma);
-  const brain = opts.brainMask ?? brainMaskOrHead(mean, head);
+  const brain = opts.brainMask ?? brainMaskOrHead(mean, head, meanSigma);
   const split = splitSlabs(grid.dims[2], opts.split);
   const pools = (slices: Uint8Array): CentrePool[] => {
     const rest = new Uint8Array(head.length);
@@ -364,9 +377,9 @@ function resolveOptions(acquisitions: readonly Volume[], opts: AdaptOptions): Re
 }
 
 /** The automatic brain mask of the mean; the head mask when that fails (e.g. a phantom without a brain shape). */
-function brainMaskOrHead(mean: Volume, head: Mask): Mask {
+function brainMaskOrHead(mean: Volume, head: Mask, sigma: number): Mask {
   try {
-    const m = computeBrainMask(mean);
+    const m = computeBrainMask(mean, { noiseSigma: sigma });
     if (m.some((v) => v !== 0)) return m;
   } catch {
     // fall through: train on the head
