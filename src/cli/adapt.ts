@@ -1,14 +1,9 @@
 // `sodium-denoise adapt`: fine-tunes the DA on a study's own repeated acquisitions (jobs/adapt) and writes a weights
 // folder that `denoise --weights` loads: the adapted weights when they beat the parent on held-out slabs, else the
 // parent's weights unchanged with a card that says so. Also the adaptation step of `denoise --adapt`.
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { adaptDA, studyHash, voxelDataHash, type AdaptResult } from '../jobs/adapt';
-import { readRepeatedAcquisitions, type RepeatedAcquisitions } from '../io/repeats';
-import { writeFolderAtomic } from '../io/atomic-write';
+import { readRepeatedAcquisitions } from '../io/repeats';
 import { assertOutputSafe, outputForm } from '../io/output-safety';
-import { checkShardPath, defaultWeightsSource, loadDA, MODEL_CARD_JSON, MODEL_JSON } from '../model/da/weights-io';
-import { weightShardsSha256, weightsFolderFiles } from '../model/da/weights-bytes';
+import { modelWeightsSource } from '../model/da/models';
 import { log, type Register } from './output';
 import { intOption, numberOption } from './parse';
 
@@ -49,11 +44,13 @@ export const registerAdapt: Register = (program, run) => {
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (o: AdaptCliOptions) => {
+        const { checkOutFolder, runAdaptation, summaryJson, summaryLine, writeAdaptedFolder } =
+          await import('./adaptRun');
         const out = { flag: '--out', path: o.out };
         outputForm(out, ['folder'], 'the weights');
         assertOutputSafe(out, [
           { flag: '--in', path: o.in },
-          { flag: '--model', path: o.model ?? defaultWeightsSource() },
+          { flag: '--model', path: o.model ?? modelWeightsSource() },
         ]);
         await checkOutFolder(o.out);
         const study = await readRepeatedAcquisitions(o.in, log);
@@ -63,7 +60,7 @@ export const registerAdapt: Register = (program, run) => {
           seed: o.seed,
           backend: o.backend,
         });
-        const sha256 = await writeAdaptedFolder(o.out, r, o.model ?? defaultWeightsSource());
+        const sha256 = await writeAdaptedFolder(o.out, r, o.model ?? modelWeightsSource());
         return {
           json: { ...summaryJson(r, study), out: o.out, sha256 },
           text: `${summaryLine(r)}\nwrote ${o.out} (load it with: denoise --method da --weights ${o.out})`,
@@ -71,100 +68,3 @@ export const registerAdapt: Register = (program, run) => {
       }),
     );
 };
-
-export interface AdaptRunOptions {
-  model?: string;
-  seconds?: number;
-  seed?: number;
-  backend?: string;
-}
-
-/** Adapts the parent to the study, logging each validation on stderr. */
-export async function runAdaptation(study: RepeatedAcquisitions, o: AdaptRunOptions): Promise<AdaptResult> {
-  const parent = await loadDA(o.model ?? defaultWeightsSource());
-  const seconds = o.seconds ?? DEFAULT_ADAPT_SECONDS;
-  log(
-    `adapting ${parent.card.name} ${parent.card.version} to ${study.volumes.length} repeats (${study.labels.join(', ')}) for up to ${seconds} s`,
-  );
-  let logged = 0;
-  return adaptDA(study.volumes, parent, {
-    study: study.uids.length ? studyHash(study.uids) : voxelDataHash(study.volumes),
-    seconds,
-    seed: o.seed,
-    backend: o.backend,
-    onProgress: (p) => {
-      for (; logged < p.history.length; logged++) {
-        const h = p.history[logged];
-        const gain = p.parentValLoss ? (100 * (p.parentValLoss - h.valLoss)) / p.parentValLoss : NaN;
-        log(
-          `  epoch ${h.epoch}: train ${h.trainLoss.toExponential(3)}, held-out brain ${h.valLoss.toExponential(3)} (${gain >= 0 ? '−' : '+'}${Math.abs(gain).toFixed(2)} % vs parent), ${h.elapsedSeconds.toFixed(1)} s`,
-        );
-      }
-    },
-  });
-}
-
-/** The one line that says whether the study got adapted weights. */
-export function summaryLine(r: AdaptResult): string {
-  const v = r.record.validation;
-  const p = r.record.parent;
-  const how = `${r.record.epochs} epochs, ${r.record.seconds.toFixed(1)} s, stopped by ${r.record.stopped}`;
-  return r.adapted
-    ? `adapted: held-out-slab ${v.region} MSE ${v.gainPercent.toFixed(2)} % below ${p.name} ${p.version} (${how})`
-    : `not adapted: no gain on held-out slabs (${v.gainPercent.toFixed(2)} % vs ${p.name} ${p.version}; ${how}); keeping the parent's weights`;
-}
-
-export function summaryJson(r: AdaptResult, study: RepeatedAcquisitions) {
-  return {
-    adapted: r.adapted,
-    result: r.record.result,
-    model: { name: r.model.card.name, version: r.model.card.version },
-    acquisitions: study.volumes.length,
-    format: study.format,
-    adaptation: r.record,
-    history: r.history,
-  };
-}
-
-/**
- * Writes the folder `denoise --weights` loads: the adapted weights (new files), or the parent's model.json and
- * shards byte for byte with the "not adapted" card. Returns the model checksum the card carries.
- */
-export async function writeAdaptedFolder(out: string, r: AdaptResult, parentDir: string): Promise<string> {
-  // Built beside `out` and renamed into place: an interrupted write never leaves half a weights folder.
-  return writeFolderAtomic(out, (tmp) => fillAdaptedFolder(tmp, r, parentDir));
-}
-
-async function fillAdaptedFolder(out: string, r: AdaptResult, parentDir: string): Promise<string> {
-  if (r.adapted) {
-    const { files, sha256 } = await weightsFolderFiles(r.model.weights, r.model.card);
-    for (const [name, bytes] of Object.entries(files)) await fs.writeFile(path.join(out, name), bytes);
-    return sha256;
-  }
-  const modelJson = JSON.parse(await fs.readFile(path.join(parentDir, MODEL_JSON), 'utf8')) as {
-    weightsManifest: Array<{ paths: string[] }>;
-  };
-  const shards = modelJson.weightsManifest.flatMap((g) => g.paths);
-  const bytes: Uint8Array[] = [];
-  for (const shard of shards) {
-    checkShardPath(shard, path.join(parentDir, MODEL_JSON));
-    const b = await fs.readFile(path.join(parentDir, shard));
-    bytes.push(b);
-    await fs.mkdir(path.dirname(path.join(out, shard)), { recursive: true });
-    await fs.writeFile(path.join(out, shard), b);
-  }
-  await fs.copyFile(path.join(parentDir, MODEL_JSON), path.join(out, MODEL_JSON));
-  const sha256 = weightShardsSha256(bytes);
-  await fs.writeFile(path.join(out, MODEL_CARD_JSON), JSON.stringify({ ...r.model.card, sha256 }, null, 2) + '\n');
-  return sha256;
-}
-
-export async function checkOutFolder(out: string): Promise<void> {
-  const entries = await fs.readdir(out).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [];
-    if (err.code === 'ENOTDIR') throw new Error(`--out ${out} is a file; give a new or empty folder`);
-    throw err;
-  });
-  if (entries.some((n) => !n.startsWith('.')))
-    throw new Error(`--out ${out} is not empty; give a new or empty folder (weights are never overwritten)`);
-}

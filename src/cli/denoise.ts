@@ -17,17 +17,10 @@ import { addInputOptions, loadInput, seriesIdentity, type InputOptions } from '.
 import { log, type Register } from './output';
 import { threadCount, threadsOption } from './threads';
 import { intOption, numberOption } from './parse';
-import {
-  checkOutFolder,
-  DEFAULT_ADAPT_SECONDS,
-  runAdaptation,
-  summaryJson,
-  summaryLine,
-  writeAdaptedFolder,
-} from './adapt';
+import { DEFAULT_ADAPT_SECONDS } from './adapt';
+import type { summaryJson } from './adaptRun';
 import { readRepeatedAcquisitions, type RepeatedAcquisitions } from '../io/repeats';
-import { defaultWeightsSource } from '../model/da/weights-io';
-import { MODEL_NAMES, resolveWeightsSource } from '../model/da/models';
+import { MODEL_NAMES, modelWeightsSource, resolveWeightsSource } from '../model/da/models';
 
 export interface DenoiseCliOptions extends InputOptions {
   method: string;
@@ -314,12 +307,13 @@ async function adaptFirst(
   request: DenoiseRequest,
 ): Promise<{ input: VolumeInput; line: string; summary: ReturnType<typeof summaryJson> }> {
   if (request.method !== 'da') throw new Error('--adapt applies to --method da, not nlm');
+  const { checkOutFolder, runAdaptation, summaryJson, summaryLine, writeAdaptedFolder } = await import('./adaptRun');
   if (opts.adaptOut) await checkOutFolder(opts.adaptOut);
   const study = await readRepeatedAcquisitions(opts.in, log);
   const index = pickRepeat(study, opts.series);
   const parent = typeof request.weights === 'string' ? request.weights : undefined;
   const r = await runAdaptation(study, { model: parent, seconds: opts.adaptSeconds });
-  if (opts.adaptOut) await writeAdaptedFolder(opts.adaptOut, r, parent ?? defaultWeightsSource());
+  if (opts.adaptOut) await writeAdaptedFolder(opts.adaptOut, r, parent ?? modelWeightsSource());
   request.weights = r.model;
   const dicom = study.series?.[index];
   return {

@@ -7,11 +7,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-export { tf, tfl };
 
-/** True in Node (and Jest); false in browsers and web workers. */
-export const IS_NODE: boolean =
-  typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+export { tf, tfl };
+export { IS_NODE, nodeBuiltin } from './runtime';
 
 // Silences tfjs's "install tfjs-node" banner and debug checks; NaN checks are done explicitly at our boundaries.
 tf.enableProdMode();
@@ -34,13 +32,4 @@ export function configureWasmPaths(prefixOrFileMap: string | Record<string, stri
 /** Marks the wasm backend as initialised (called by backend.ts once setBackend('wasm') succeeded). */
 export function markWasmInitialised(): void {
   wasmInitialised = true;
-}
-
-/** Node built-ins without a static import, so a web bundle never tries to resolve them. */
-export function nodeBuiltin<T>(id: 'node:fs' | 'node:path'): T {
-  const get = IS_NODE
-    ? (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
-    : undefined;
-  if (!get) throw new Error(`${id} is only available in Node (>= 20.16)`);
-  return get(id) as T;
 }

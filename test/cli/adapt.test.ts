@@ -10,7 +10,7 @@ import { writeVolumeOutput } from '../../src/io/volume-file';
 import { sha256Hex } from '../../src/core/sha256';
 import { adaptDA, NOT_ADAPTED_NOTE, studyHash } from '../../src/jobs/adapt';
 import { adaptedCard } from '../../src/jobs/adapt/card';
-import { writeAdaptedFolder } from '../../src/cli/adapt';
+import { writeAdaptedFolder } from '../../src/cli/adaptRun';
 import { weightsChecksum } from '../../src/model/da/weights-bytes';
 import { defaultWeightsSource, loadDA } from '../../src/model/da/weights-io';
 import { generateSubject, resolvePhantomParams } from '../../src/phantom';

@@ -1,7 +1,7 @@
 // The shipped models: one folder per model under weights/ (weights/da/ is the paper's network, weights/da-wide/ the
 // wider one) and weights/default.json naming the default. The CLI's --model, the server and the tests resolve
 // through here so a move of the weights touches one file.
-import { IS_NODE, nodeBuiltin } from '../tf';
+import { IS_NODE, nodeBuiltin } from '../runtime';
 
 type Fs = typeof import('node:fs');
 type Path = typeof import('node:path');
