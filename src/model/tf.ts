@@ -7,7 +7,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-
 export { tf, tfl };
 export { IS_NODE, nodeBuiltin } from './runtime';
 
