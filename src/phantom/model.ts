@@ -2,28 +2,15 @@
 import type { Vec3 } from '../core/volume';
 import { CANONICAL_BOUNDS, CanonicalHead, SmoothDeformation } from './anatomy';
 import { Random } from './random';
-import { TISSUE_LABEL, type PhantomParams, type PhantomPose, type TubeSide } from './types';
+import { TISSUE_LABEL, type PhantomLesion, type PhantomParams, type PhantomPose, type PhantomTube } from './types';
 import { abs, ceil, cos, floor, hypot, max, min, sin, sqrt } from '../core/math';
 
 /** Label numbers copied into a plain local object: hot loops read them millions of times. */
 const L = { ...TISSUE_LABEL } as const;
 
-export interface FineTube {
-  label: number;
-  concentrationMM: number;
-  side: TubeSide;
-  centreMm: [number, number];
-  zRangeMm: [number, number];
-  radiusMm: number;
-}
-
-export interface FineLesion {
-  label: number;
-  concentrationMM: number;
-  centreMm: Vec3;
-  radiiMm: Vec3;
-  volumeMl: number;
-}
+/** A tube or lesion as modelled on the fine grid: everything but its voxel count on the acquisition grid. */
+export type FineTube = Omit<PhantomTube, 'voxels'>;
+export type FineLesion = Omit<PhantomLesion, 'voxels'>;
 
 /** The object on the fine grid (n³ voxels of spacingMm, centred on the field of view, axes along LPS). */
 export interface FineModel {
