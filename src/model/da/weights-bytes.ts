@@ -1,10 +1,9 @@
 // DA weights as the bytes of a weights folder (model.json, weights.bin, model-card.json), built in memory so a
 // browser or a worker can offer them for download and Node can write them; plus the model checksum.
-import { concatBytes } from '../../core/bytes';
 import { tf } from '../tf';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
 import { type ModelCard, parseModelCard } from './card';
-import { MODEL_CARD_JSON, MODEL_JSON, modelChecksum, WEIGHTS_BIN } from './weights-io';
+import { MODEL_CARD_JSON, MODEL_JSON, modelChecksum, WEIGHTS_BIN, weightsFolderOf } from './weights-io';
 
 export interface WeightsFolderFiles {
   /** File name → bytes, in the layout loadDA reads. */
@@ -46,16 +45,8 @@ export async function weightsFolderFiles(weights: DAWeights, card: ModelCard): P
   } finally {
     model.dispose();
   }
-  if (!artifacts?.weightSpecs || artifacts.weightData === undefined) throw new Error('the DA model saved no weights');
-  const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
-  const bin = concatBytes(parts);
-  const modelJson = {
-    format: artifacts.format ?? 'layers-model',
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy ?? null,
-    modelTopology: artifacts.modelTopology,
-    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
-  };
+  if (!artifacts) throw new Error('the DA model saved no weights');
+  const { modelJson, bin } = weightsFolderOf(artifacts, 'the DA model saved no weights');
   const sha256 = weightShardsSha256([bin]);
   if (sha256 !== weightsChecksum(weights))
     throw new Error('the saved weight shard is not the weights in manifest order');

@@ -202,23 +202,33 @@ export async function loadDA(source: string = defaultWeightsSource()): Promise<L
 }
 
 /** A tfjs IOHandler that saves to / loads from a directory with the standard model.json + weights.bin files (Node). */
+/**
+ * A saved LayersModel as our weights folder lays it out: model.json naming one shard, and that shard's bytes.
+ * @param noWeights - the error message when the artifacts hold no weights
+ */
+export function weightsFolderOf(
+  artifacts: tf.io.ModelArtifacts,
+  noWeights: string,
+): { modelJson: Record<string, unknown>; bin: Uint8Array } {
+  if (!artifacts.weightSpecs || artifacts.weightData === undefined) throw new Error(noWeights);
+  const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
+  const modelJson = {
+    format: artifacts.format ?? 'layers-model',
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy ?? null,
+    modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
+  };
+  return { modelJson, bin: concatBytes(parts) };
+}
+
 export function fileIOHandler(dir: string): tf.io.IOHandler {
   const fs = nodeBuiltin<Fs>('node:fs');
   const path = nodeBuiltin<Path>('node:path');
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      if (!artifacts.weightSpecs || artifacts.weightData === undefined)
-        throw new Error('fileIOHandler.save: model has no weights');
-      const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
-      const bytes = Buffer.concat(parts.map((b) => Buffer.from(b)));
+      const { modelJson, bin: bytes } = weightsFolderOf(artifacts, 'fileIOHandler.save: model has no weights');
       fs.mkdirSync(dir, { recursive: true });
-      const modelJson = {
-        format: artifacts.format ?? 'layers-model',
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
-      };
       fs.writeFileSync(path.join(dir, WEIGHTS_BIN), bytes);
       fs.writeFileSync(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
