@@ -123,7 +123,7 @@ function runApodised(indices: number[]): Promise<ApodisedRow[]> {
   const code = `require('tsx/cjs/api').register();
 const { parentPort, workerData } = require('node:worker_threads');
 const { brainMaskSteps } = require(${src('core/brain-mask.ts')});
-const { and, countMask, dice } = require(${src('core/mask.ts')});
+const { and, countMask, dice } = require(${src('core/mask/index.ts')});
 const { resolvePhantomParams } = require(${src('phantom/params.ts')});
 const { generateSubject } = require(${src('phantom/subject.ts')});
 const { TISSUE_LABEL } = require(${src('phantom/types.ts')});
