@@ -113,7 +113,26 @@ export function routeDicomweb(method: string, rawTarget: string): DicomwebRoute 
   const service = rule.methods[method];
   const allow = Object.keys(rule.methods).join(', ');
   if (!service) return { ok: false, status: 405, reason: `${method} is not allowed here`, allow };
-  return { ok: true, service, target: `${DICOMWEB_ROOT}/${segs.join('/')}${query}` };
+  const upstreamQuery = service === 'QIDO-RS' ? includefieldCommas(query) : query;
+  return { ok: true, service, target: `${DICOMWEB_ROOT}/${segs.join('/')}${upstreamQuery}` };
+}
+
+/**
+ * OHIF sends `includefield=00081030%2C00080060`; Orthanc's DICOMweb plugin only splits a literal comma, so it
+ * returned no StudyDescription ("No Description" in the study list). Commas are decoded in includefield values only:
+ * elsewhere a comma is QIDO's UID-list matching and must stay as the client meant it.
+ * @example includefieldCommas('?limit=1&includefield=00081030%2C00080060') // '?limit=1&includefield=00081030,00080060'
+ */
+export function includefieldCommas(query: string): string {
+  if (!query) return query;
+  return (
+    '?' +
+    query
+      .slice(1)
+      .split('&')
+      .map((p) => (/^includefield=/i.test(p) ? p.replace(/%2C/gi, ',') : p))
+      .join('&')
+  );
 }
 
 const WADO_CONTENT_TYPES = new Set(['application/dicom', 'image/jpeg', 'image/png']);

@@ -1,4 +1,4 @@
-import { isStowContentType, routeDicomweb, routeWadoUri } from '../../src/server/dicomwebRoute';
+import { includefieldCommas, isStowContentType, routeDicomweb, routeWadoUri } from '../../src/server/dicomwebRoute';
 import { checkHost, hostName } from '../../src/server/requestGuards';
 import { newUid } from '../../src/io';
 
@@ -117,5 +117,21 @@ describe('checkHost', () => {
     for (const bad of ['evil:8787', 'localhost:8788', 'localhost', '127.0.0.2:8787', 'localhost.:8787', '', 'a b'])
       expect([bad, checkHost(bad, 8787, [])]).toEqual([bad, null]);
     expect(hostName('::1')).toBe('[::1]');
+  });
+});
+
+describe('QIDO includefield', () => {
+  it('decodes commas in includefield only (Orthanc splits literal commas; OHIF sends %2C)', () => {
+    const study = newUid();
+    const r = routeDicomweb(
+      'GET',
+      `/dicom-web/studies?StudyInstanceUID=${study}%2C1.2&includefield=00081030%2C00080060`,
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      target: `/dicom-web/studies?StudyInstanceUID=${study}%2C1.2&includefield=00081030,00080060`,
+    });
+    expect(includefieldCommas('')).toBe('');
+    expect(includefieldCommas('?IncludeField=a%2cb&x=1%2C2')).toBe('?IncludeField=a,b&x=1%2C2');
   });
 });
