@@ -204,6 +204,8 @@ async function runDA(
       weights: model.source,
       model: card.name,
       modelVersion: card.version,
+      // The weights' checksum (verified against the card when it records one): the model's identity.
+      ...((model.checksum ?? card.sha256) ? { modelSha256: (model.checksum ?? card.sha256)! } : {}),
       modelStatus: card.status,
       formulation: out.formulation,
       scale: out.scale,

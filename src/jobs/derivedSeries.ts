@@ -82,3 +82,20 @@ export function derivedSeriesKey(
     },
   };
 }
+
+/**
+ * The parameters that define a run's output as the job reports them, and only those: NLM's σ, radii and noise model;
+ * the DA's model name, version and checksum. Where it ran (backend, threads) and local paths (a weights URL) are left
+ * out: this is what a saved series records in DerivationDescription.
+ * @example outputParameters('nlm', { sigma: 12.5, patchRadius: 1, blockRadius: 5, rician: true, threads: 4 })
+ */
+export function outputParameters(
+  method: string,
+  parameters: Readonly<Record<string, string | number | boolean | undefined>>,
+): Record<string, string | number | boolean> {
+  const keys =
+    method === 'da' ? ['model', 'modelVersion', 'modelSha256'] : ['sigma', 'patchRadius', 'blockRadius', 'rician'];
+  const out: Record<string, string | number | boolean> = {};
+  for (const k of keys) if (parameters[k] !== undefined) out[k] = parameters[k] as string | number | boolean;
+  return out;
+}

@@ -1,4 +1,4 @@
-import { derivedInstanceUid, derivedSeriesKey, derivedSeriesUid } from '../../src/jobs/derivedSeries';
+import { derivedInstanceUid, derivedSeriesKey, derivedSeriesUid, outputParameters } from '../../src/jobs/derivedSeries';
 import { isValidUid } from '../../src/io/dicom/uid';
 
 describe('derivedSeriesUid', () => {
@@ -60,5 +60,21 @@ describe('derivedSeriesKey', () => {
       modelChecksum: model.checksum,
     });
     expect(() => derivedSeriesKey(source, { method: 'da' })).toThrow(/needs its loaded model/);
+  });
+});
+
+describe('outputParameters', () => {
+  it('keeps what defines the output and drops where it ran and where the weights came from', () => {
+    const da = {
+      weights: 'http://127.0.0.1:8787/na/weights/da/',
+      model: 'sodium-da',
+      modelVersion: '1.0',
+      modelSha256: 'ab12',
+      scale: 3,
+      masked: false,
+    };
+    expect(outputParameters('da', da)).toEqual({ model: 'sodium-da', modelVersion: '1.0', modelSha256: 'ab12' });
+    const nlm = { sigma: 12.5, sigmaSource: 'estimated', patchRadius: 1, blockRadius: 5, rician: true, threads: 4 };
+    expect(outputParameters('nlm', nlm)).toEqual({ sigma: 12.5, patchRadius: 1, blockRadius: 5, rician: true });
   });
 });
