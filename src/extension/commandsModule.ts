@@ -1,15 +1,34 @@
-// Commands: naDenoise (run the denoiser on the active sodium series) and naSaveToPacs (store the derived series).
+// Commands: naDenoise (run the denoiser on the active sodium series), naDenoiseNlmDialog (NLM with parameters from a
+// dialog) and naSaveToPacs (store the derived series).
 import type { ExtensionParams } from './ohif';
 import { COMMANDS } from './id';
 import { runDenoise, type DenoiseCommandOptions } from './denoiseFlow';
 import { runSave } from './saveFlow';
 import { runAdapt } from './adaptFlow';
+import { askNlmParameters } from './nlmDialog';
+import { denoiseTarget, seriesName } from './target';
+import { activeDisplaySet } from './viewerState';
+import { options } from './options';
+
+/** Opens the NLM dialog for the series a click would act on, then runs NLM with what was chosen. */
+async function nlmFromDialog(params: ExtensionParams): Promise<string | undefined> {
+  const { servicesManager } = params;
+  const target = denoiseTarget(
+    activeDisplaySet(servicesManager),
+    servicesManager.services.displaySetService.getActiveDisplaySets(),
+  );
+  // An unusable selection: runDenoise says why, without a dialog first.
+  if (!target.ok) return runDenoise(params, { method: 'nlm' });
+  const nlm = await askNlmParameters(options().nlm, seriesName(target.source));
+  return nlm ? runDenoise(params, { method: 'nlm', nlm }) : undefined;
+}
 
 export default function getCommandsModule(params: ExtensionParams) {
   return {
     defaultContext: 'VIEWER',
     definitions: {
       [COMMANDS.denoise]: { commandFn: (options: DenoiseCommandOptions) => runDenoise(params, options ?? {}) },
+      [COMMANDS.denoiseNlmDialog]: { commandFn: () => nlmFromDialog(params) },
       [COMMANDS.saveToPacs]: { commandFn: () => runSave(params) },
       [COMMANDS.adapt]: { commandFn: () => runAdapt(params) },
     },

@@ -74,7 +74,14 @@ function modalityValues(image: Types.IImage, into: Float32Array, offset: number)
 
 /** Decodes one slice straight from its source (WADO-RS frame or file), bypassing the streamed cache. */
 function freshImage(imageId: string): Promise<Types.IImage> {
-  const options = { priority: 0, requestType: Enums.RequestType.Prefetch, ignoreCache: true };
+  // No pre-scaling: the loader may store rescaled values in an integer array (a slope of 0.25 lost up to 0.75);
+  // the raw stored values are exact and modalityValues applies slope and intercept in float.
+  const options = {
+    priority: 0,
+    requestType: Enums.RequestType.Prefetch,
+    ignoreCache: true,
+    preScale: { enabled: false },
+  };
   return imageLoader.loadImage(imageId, options as unknown as Parameters<typeof imageLoader.loadImage>[1]);
 }
 
@@ -219,6 +226,21 @@ export function cacheDerivedVolume(
   });
   aliasMetadata(derived.imageIds ?? [], source.imageIds);
   return derived;
+}
+
+/**
+ * Puts a repeat run's voxels into the derived volume cached for `displaySetInstanceUID` (same grid, same series
+ * identity), so the earlier result is replaced in place; false when there is no such volume.
+ */
+export function replaceDerivedVolumeData(displaySetInstanceUID: string, data: Float32Array): boolean {
+  const vol = cache.getVolume(`cornerstoneStreamingImageVolume:${displaySetInstanceUID}`) as
+    (Types.IImageVolume & { modified?: () => void }) | undefined;
+  const vm = vol?.voxelManager as { setCompleteScalarDataArray?: (d: Float32Array) => void } | undefined;
+  if (!vol || !vm?.setCompleteScalarDataArray || vol.dimensions.reduce((a, b) => a * b, 1) !== data.length)
+    return false;
+  vm.setCompleteScalarDataArray(data);
+  vol.modified?.();
+  return true;
 }
 
 /** Metadata a derived slice shares with its source slice: position, instance number, window (not pixel encoding). */

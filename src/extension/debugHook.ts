@@ -12,6 +12,13 @@ export interface NaDebugResult {
   reference?: Float32Array;
   metrics?: Record<string, number>;
   displaySetInstanceUID: string;
+  /** The derived series' identity (deterministic, see jobs/derivedSeries) and number in the study. */
+  seriesInstanceUID?: string;
+  seriesNumber?: number;
+  /** The run's parameters as the job reported them. */
+  parameters?: Record<string, string | number | boolean>;
+  /** SeriesInstanceUID of the display set the run was started on (the source, or the derived set selected). */
+  selectedSeriesInstanceUID?: string;
   savedSeriesInstanceUID?: string;
 }
 
@@ -41,6 +48,8 @@ export interface NaDebugHook {
   denoise?: NaDebugDenoise;
   lastResult?: NaDebugResult;
   results: NaDebugResult[];
+  /** SeriesInstanceUID of each finished "Save", in order. */
+  saves?: string[];
   errors: string[];
   busy: boolean;
 }

@@ -1,17 +1,23 @@
 // The "Denoise Na" click: active sodium series → full-precision volume (+ repeats → reference) → denoiseVolume →
 // derived display set in the study browser → comparison layout with metrics. Cancel leaves nothing behind.
 import type { DisplaySet, ExtensionParams } from './ohif';
-import { checkSodiumSeries } from './sodium';
+import { denoiseTarget, seriesName } from './target';
 import { findRepeats } from './repeats';
 import { activeDisplaySet } from './viewerState';
-import { cacheDerivedVolume, loadSeriesVolume, type LoadedSeriesVolume } from './cornerstoneVolume';
-import { buildDerivedDisplaySet, derivedSeriesDescription, derivedSeriesNumber } from './displaySet';
-import { thumbnailDataUrl } from './thumbnail';
+import {
+  cacheDerivedVolume,
+  loadSeriesVolume,
+  replaceDerivedVolumeData,
+  type LoadedSeriesVolume,
+} from './cornerstoneVolume';
+import { buildDerivedDisplaySet, derivedSeriesDescription, nextSeriesNumber } from './displaySet';
+import { derivedSeriesKey, derivedSeriesUid, type DerivedSeriesKey } from '../jobs/derivedSeries';
+import { thumbnailDataUrl, windowOf } from './thumbnail';
 import { openProgressPanel } from './progressPanel';
 import { runEngine, type EngineMethod, type EngineRun, type NlmOptions } from './engine';
 import { debugHook, type NaDebugSeriesRead } from './debugHook';
 import { registerSavable } from './saveRegistry';
-import { HANGING_PROTOCOL_ID } from './id';
+import { DERIVED_FLAG, HANGING_PROTOCOL_ID } from './id';
 import { SELECTORS, comparisonViewportIds } from './getHangingProtocolModule';
 import { alignWindowLevel } from './windowLevel';
 import { OVERLAY_FIELD } from './customizations/overlay';
@@ -59,9 +65,12 @@ export async function loadWithRepeats(
 
 /** The debug hook's reader: what a run would read from the active series and its repeats (tests compare with the PACS). */
 export async function readSeriesForDebug(params: ExtensionParams): Promise<NaDebugSeriesRead[]> {
-  const source = activeDisplaySet(params.servicesManager);
-  const check = checkSodiumSeries(source);
-  if (!check.ok || !source) throw new Error(check.ok ? 'No series selected' : check.reason);
+  const target = denoiseTarget(
+    activeDisplaySet(params.servicesManager),
+    params.servicesManager.services.displaySetService.getActiveDisplaySets(),
+  );
+  if (!target.ok) throw new Error(target.reason);
+  const source = target.source;
   const { loaded, repeats, repeatVolumes } = await loadWithRepeats(params, source);
   return [source, ...repeats].map((ds, i) => {
     const v = i === 0 ? loaded : repeatVolumes[i - 1];
@@ -82,16 +91,23 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
   const method: EngineMethod = opts.method === 'nlm' ? 'nlm' : 'da';
   const label: MethodLabel = method === 'da' ? 'DA' : 'NLM';
 
-  const source = activeDisplaySet(servicesManager);
-  const check = checkSodiumSeries(source);
-  if (!check.ok || !source) {
+  // On a derived series (a result, the reference, a saved DERIVED series) the buttons act on its source series.
+  const target = denoiseTarget(
+    activeDisplaySet(servicesManager),
+    servicesManager.services.displaySetService.getActiveDisplaySets(),
+  );
+  if (!target.ok) {
+    uiNotificationService.show({ title: TITLE, message: target.reason, type: 'warning', duration: 6000 });
+    return undefined;
+  }
+  const source = target.source;
+  if (target.derivedFrom) {
     uiNotificationService.show({
       title: TITLE,
-      message: check.ok ? 'No series selected.' : check.reason,
-      type: 'warning',
-      duration: 6000,
+      message: `${seriesName(target.derivedFrom)} is derived: denoising its source ${seriesName(source)} instead.`,
+      type: 'info',
+      duration: 5000,
     });
-    return undefined;
   }
   if (hook.busy) {
     uiNotificationService.show({ title: TITLE, message: 'A denoising run is already in progress.', type: 'info' });
@@ -154,6 +170,10 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
         }).filter(([, v]) => v !== undefined),
       ) as Record<string, number>,
       displaySetInstanceUID: uid.denoised,
+      seriesInstanceUID: uid.seriesInstanceUID,
+      seriesNumber: uid.seriesNumber,
+      parameters: run.parameters,
+      selectedSeriesInstanceUID: (target.derivedFrom ?? source).SeriesInstanceUID,
     };
     hook.results.push(hook.lastResult);
 
@@ -194,6 +214,31 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
   }
 }
 
+/**
+ * The run's derived-series key, through the one definition the batch worker uses (jobs/derivedSeries): NLM's σ
+ * counts as 'estimated' unless it was given; the DA is named by its card and weights checksum.
+ */
+function runKey(sourceUid: string, p: EngineRun['parameters'], label: MethodLabel): DerivedSeriesKey {
+  if (label === 'DA') {
+    const checksum = typeof p.modelSha256 === 'string' ? p.modelSha256 : undefined;
+    return derivedSeriesKey(
+      sourceUid,
+      { method: 'da' },
+      {
+        card: { name: String(p.model ?? ''), version: String(p.modelVersion ?? '') },
+        checksum,
+      },
+    );
+  }
+  return derivedSeriesKey(sourceUid, {
+    method: 'nlm',
+    sigma: p.sigmaSource === 'given' ? Number(p.sigma) : undefined,
+    patchRadius: Number(p.patchRadius),
+    blockRadius: Number(p.blockRadius),
+    rician: p.rician !== false,
+  });
+}
+
 /** Caches the derived volumes and adds their display sets; metrics are set before the sets are shown. */
 function addDerivedSets(
   params: ExtensionParams,
@@ -204,13 +249,26 @@ function addDerivedSets(
   reference: Volume | undefined,
   referenceCount: number,
   adaptation?: NaOverlayInfo['adaptation'],
-): { denoised: string; reference?: string } {
+): { denoised: string; reference?: string; seriesInstanceUID: string; seriesNumber: number } {
   const { displaySetService } = params.servicesManager.services;
   const sets: DisplaySet[] = [];
+  // Thumbnails of derived sets use the source's window, so they compare at a glance with the source's thumbnail.
+  const sourceWindow = windowOf(loaded.volume.data, source);
 
-  const denoisedUid = crypto.randomUUID();
-  const seriesInstanceUID = newUid();
-  const derivedVolume = cacheDerivedVolume(loaded, denoisedUid, run.volume.data);
+  let denoisedUid: string = crypto.randomUUID();
+  // The same source, method, parameters and model give the same series: a repeat run replaces the earlier result
+  // (in the study browser, and on the PACS when saved), keeping its series number.
+  const seriesInstanceUID = derivedSeriesUid(runKey(source.SeriesInstanceUID, run.parameters, label));
+  const all = displaySetService.getActiveDisplaySets().filter((d) => d.StudyInstanceUID === source.StudyInstanceUID);
+  const earlier = all.filter((d) => d.SeriesInstanceUID === seriesInstanceUID);
+  const seriesNumber = earlier.length ? Number(earlier[0].SeriesNumber) : nextSeriesNumber(all);
+  // Our own earlier result is replaced in place (its volume gets the new voxels); a saved copy from the PACS keeps
+  // its place and number in the study browser.
+  const mine = earlier.find(
+    (d) => d[DERIVED_FLAG] && replaceDerivedVolumeData(d.displaySetInstanceUID, run.volume.data),
+  );
+  if (mine) denoisedUid = mine.displaySetInstanceUID;
+
   const quality = reference ? { psnr: run.psnr, ssim: run.ssim } : { snr: run.snr };
   const denoisedOverlay: NaOverlayInfo = {
     role: 'denoised',
@@ -219,29 +277,40 @@ function addDerivedSets(
     millis: run.millis,
     referenceCount,
     warnings: run.warnings,
+    ...(label === 'DA' && run.parameters.model
+      ? { model: `${run.parameters.model} ${run.parameters.modelVersion ?? ''}`.trim() }
+      : {}),
     ...quality,
     ...(adaptation ? { adaptation } : {}),
   };
-  const imageIds = derivedVolume.imageIds?.length ? [...derivedVolume.imageIds] : [...loaded.imageIds];
-  sets.push(
-    buildDerivedDisplaySet({
-      source,
-      role: 'denoised',
-      method: label,
-      displaySetInstanceUID: denoisedUid,
-      seriesInstanceUID,
-      imageIds,
-      overlay: denoisedOverlay,
-      thumbnailSrc: thumbnailDataUrl(run.volume.data, run.volume.dims),
-    }),
-  );
+  const thumbnailSrc = thumbnailDataUrl(run.volume.data, run.volume.dims, sourceWindow);
+  if (mine) {
+    mine[OVERLAY_FIELD] = denoisedOverlay;
+    mine.thumbnailSrc = thumbnailSrc;
+  } else {
+    const derivedVolume = cacheDerivedVolume(loaded, denoisedUid, run.volume.data);
+    const imageIds = derivedVolume.imageIds?.length ? [...derivedVolume.imageIds] : [...loaded.imageIds];
+    sets.push(
+      buildDerivedDisplaySet({
+        source,
+        role: 'denoised',
+        method: label,
+        displaySetInstanceUID: denoisedUid,
+        seriesInstanceUID,
+        imageIds,
+        overlay: denoisedOverlay,
+        seriesNumber,
+        thumbnailSrc,
+      }),
+    );
+  }
   registerSavable(denoisedUid, {
     volume: run.volume,
     method: label,
     parameters: { ...run.parameters, backend: run.backend },
     seriesInstanceUID,
     seriesDescription: derivedSeriesDescription('denoised', label, 0, adaptation?.adapted),
-    seriesNumber: derivedSeriesNumber(source, 'denoised'),
+    seriesNumber,
     source: {
       seriesInstanceUID: source.SeriesInstanceUID,
       sopClassUID: loaded.sopClassUid,
@@ -266,7 +335,8 @@ function addDerivedSets(
           seriesInstanceUID: newUid(),
           imageIds: refVolume.imageIds?.length ? [...refVolume.imageIds] : [...loaded.imageIds],
           overlay: { role: 'reference', method: label, referenceCount },
-          thumbnailSrc: thumbnailDataUrl(reference.data, reference.dims),
+          seriesNumber: Math.max(seriesNumber, nextSeriesNumber(all)) + 1,
+          thumbnailSrc: thumbnailDataUrl(reference.data, reference.dims, sourceWindow),
         }),
       );
       referenceSets.set(source.displaySetInstanceUID, referenceUid);
@@ -278,6 +348,6 @@ function addDerivedSets(
     : { role: 'original', method: label, snr: run.sourceSnr };
   source[OVERLAY_FIELD] = originalOverlay;
 
-  displaySetService.addDisplaySets(...sets);
-  return { denoised: denoisedUid, reference: referenceUid };
+  if (sets.length) displaySetService.addDisplaySets(...sets);
+  return { denoised: denoisedUid, reference: referenceUid, seriesInstanceUID, seriesNumber };
 }

@@ -19,6 +19,8 @@ export interface DerivedDisplaySetInput {
   /** Image ids the viewport may use for this set (the derived volume's, or the source's as referenced ids). */
   imageIds: string[];
   overlay: NaOverlayInfo;
+  /** From nextSeriesNumber, or the number of the earlier result this set replaces. */
+  seriesNumber: number;
   thumbnailSrc?: string;
   /** Extra fields (e.g. the engine's result summary for Save). */
   extra?: Record<string, unknown>;
@@ -29,17 +31,17 @@ export function derivedSeriesDescription(role: DerivedRole, method: MethodLabel,
   return adapted ? `Na ${method} adapted denoised` : `Na ${method} denoised`;
 }
 
-/** Series number clear of the source's: 100 + source for denoised (like the CLI's DICOM writer), 200 + for the reference. */
-export function derivedSeriesNumber(source: DisplaySet, role: DerivedRole): number {
-  const n = Number(source.SeriesNumber ?? 0) || 0;
-  return (role === 'denoised' ? 100 : 200) + n;
+/** The number after the highest SeriesNumber among `sets` (the study's series, saved derived ones included). */
+export function nextSeriesNumber(sets: readonly DisplaySet[]): number {
+  const numbers = sets.map((d) => Number(d.SeriesNumber)).filter((n) => Number.isFinite(n));
+  return (numbers.length ? Math.max(...numbers) : 0) + 1;
 }
 
 export function buildDerivedDisplaySet(input: DerivedDisplaySetInput): DisplaySet {
   const { source, role, method } = input;
   const repeats = input.overlay.referenceCount ?? 0;
   const SeriesDescription = derivedSeriesDescription(role, method, repeats, input.overlay.adaptation?.adapted);
-  const SeriesNumber = derivedSeriesNumber(source, role);
+  const SeriesNumber = input.seriesNumber;
   // Patched copies: the overlay and hanging-protocol matching read the instance's own series attributes.
   const instances: NaturalInstance[] = (source.instances ?? []).map((inst, k) => ({
     ...inst,

@@ -80,6 +80,8 @@ export interface NlmOptions {
   patchRadius?: number;
   blockRadius?: number;
   sigma?: number;
+  /** Rician bias correction (DIPY's rician; default true). */
+  rician?: boolean;
   /** 'cpu': the kernel on Web Workers (default); 'tf': tensor ops on the tfjs backend (GPU). */
   implementation?: 'cpu' | 'tf';
 }

@@ -1,5 +1,5 @@
 // Comparison hanging protocol: original | denoised | reference (mean of repeats), camera, slice and W/L synchronised.
-import { DERIVED_FLAG, HANGING_PROTOCOL_ID } from './id';
+import { DERIVED_FLAG, HANGING_PROTOCOL_ID, OPENING_PROTOCOL_ID } from './id';
 
 /** Selector names, used to force the mapping of display sets that arrive after the study loaded. */
 export const SELECTORS = { original: 'naOriginal', denoised: 'naDenoised', reference: 'naReference' } as const;
@@ -61,6 +61,38 @@ export function comparisonViewportIds(stageIndex: number): string[] {
   return comparisonProtocol.stages[stageIndex].viewports.map((v) => v.viewportOptions.viewportId);
 }
 
+/** Our mode's opening layout: one stack viewport on the first MR series, at its middle slice (the last slice of a
+ * sodium acquisition is usually noise outside the head). */
+export const openingProtocol = {
+  id: OPENING_PROTOCOL_ID,
+  name: 'Sodium: first series, middle slice',
+  protocolMatchingRules: [],
+  numberOfPriorsReferenced: 0,
+  availableTo: {},
+  editableBy: {},
+  displaySetSelectors: { naFirst: mrSeries },
+  stages: [
+    {
+      name: 'middle slice',
+      viewportStructure: { layoutType: 'grid', properties: { rows: 1, columns: 1 } },
+      viewports: [
+        {
+          viewportOptions: {
+            viewportId: 'na-opening',
+            viewportType: 'stack',
+            toolGroupId: 'default',
+            initialImageOptions: { preset: 'middle' },
+          },
+          displaySets: [{ id: 'naFirst' }],
+        },
+      ],
+    },
+  ],
+};
+
 export default function getHangingProtocolModule() {
-  return [{ name: HANGING_PROTOCOL_ID, protocol: comparisonProtocol }];
+  return [
+    { name: HANGING_PROTOCOL_ID, protocol: comparisonProtocol },
+    { name: OPENING_PROTOCOL_ID, protocol: openingProtocol },
+  ];
 }

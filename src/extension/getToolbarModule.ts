@@ -1,9 +1,17 @@
 // Toolbar: the "Denoise Na" buttons and their evaluators (enabled only on a sodium series, with the reason otherwise).
 import type { EvaluateResult, ExtensionParams, ToolbarButtonDefinition } from './ohif';
 import { BUTTONS, COMMANDS, EVALUATORS } from './id';
-import { checkSodiumSeries } from './sodium';
+import { denoiseTarget } from './target';
 import { activeDisplaySet } from './viewerState';
 import { adaptUnavailableReason } from './adaptAvailability';
+
+/** What each action does and on which series (toolbar tooltips and the Sodium panel say the same). */
+export const DA_TOOLTIP =
+  'Denoise Na (DA): denoises the selected 23Na series with the denoising autoencoder and shows original | denoised | reference. On a denoised or reference series it acts on that series’ source.';
+export const NLM_TOOLTIP =
+  'Denoise Na (NLM): asks for DIPY’s NLM parameters (patch_radius, block_radius, rician, σ), then denoises the selected 23Na series (or the source of a selected derived series).';
+export const SAVE_TOOLTIP =
+  'Save Na to PACS: stores the denoised series shown in the selected viewport as a DERIVED series in the same study (saving it again stores nothing new); originals are never modified.';
 
 /** Button definitions, registered on every mode entry (entering a mode resets the toolbar). */
 export const toolbarButtons: ToolbarButtonDefinition[] = [
@@ -11,9 +19,9 @@ export const toolbarButtons: ToolbarButtonDefinition[] = [
     id: BUTTONS.denoiseDA,
     uiType: 'ohif.toolButton',
     props: {
-      icon: 'tool-window-level',
-      label: 'Denoise Na',
-      tooltip: 'Denoise this sodium series with the denoising autoencoder (DA)',
+      icon: 'ActionsSmooth',
+      label: 'Denoise Na (DA)',
+      tooltip: DA_TOOLTIP,
       commands: { commandName: COMMANDS.denoise, commandOptions: { method: 'da' } },
       evaluate: EVALUATORS.denoise,
     },
@@ -22,10 +30,10 @@ export const toolbarButtons: ToolbarButtonDefinition[] = [
     id: BUTTONS.denoiseNLM,
     uiType: 'ohif.toolButton',
     props: {
-      icon: 'tool-freehand-roi',
-      label: 'Denoise Na (NLM)',
-      tooltip: 'Denoise this sodium series with Rician non-local means (NLM)',
-      commands: { commandName: COMMANDS.denoise, commandOptions: { method: 'nlm' } },
+      icon: 'ActionsSimplify',
+      label: 'Denoise Na (NLM)…',
+      tooltip: NLM_TOOLTIP,
+      commands: { commandName: COMMANDS.denoiseNlmDialog },
       evaluate: EVALUATORS.denoise,
     },
   },
@@ -44,9 +52,9 @@ export const toolbarButtons: ToolbarButtonDefinition[] = [
     id: BUTTONS.save,
     uiType: 'ohif.toolButton',
     props: {
-      icon: 'tool-capture',
+      icon: 'icon-transferring',
       label: 'Save Na to PACS',
-      tooltip: 'Store the denoised series as a new DERIVED series (originals are never modified)',
+      tooltip: SAVE_TOOLTIP,
       commands: COMMANDS.saveToPacs,
       evaluate: EVALUATORS.save,
     },
@@ -60,8 +68,11 @@ export default function getToolbarModule({ servicesManager }: ExtensionParams) {
     {
       name: EVALUATORS.denoise,
       evaluate: ({ viewportId }: { viewportId?: string }): EvaluateResult => {
-        const check = checkSodiumSeries(activeDisplaySet(servicesManager, viewportId));
-        return check.ok ? { disabled: false } : { disabled: true, disabledText: check.reason };
+        const target = denoiseTarget(
+          activeDisplaySet(servicesManager, viewportId),
+          servicesManager.services.displaySetService.getActiveDisplaySets(),
+        );
+        return target.ok ? { disabled: false } : { disabled: true, disabledText: target.reason };
       },
     },
     {

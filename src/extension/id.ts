@@ -6,6 +6,8 @@ export const ROUTE_NAME = 'sodium';
 
 export const COMMANDS = {
   denoise: 'naDenoise',
+  /** NLM with parameters from a dialog. */
+  denoiseNlmDialog: 'naDenoiseNlmDialog',
   saveToPacs: 'naSaveToPacs',
   adapt: 'naAdaptDA',
 } as const;
@@ -24,9 +26,20 @@ export const EVALUATORS = {
 } as const;
 
 export const HANGING_PROTOCOL_ID = 'naCompare';
+export const OPENING_PROTOCOL_ID = 'naOpening';
 
 /** Display-set fields we add to the derived set (read by the overlay, the HP selectors and Save). */
 export const DERIVED_FLAG = 'isNaDenoised';
 export const METRICS_FIELD = 'naMetrics';
 
 export const RESEARCH_LABEL = 'Research use — trained on synthetic data';
+/** NLM is not trained: its results carry only the research-use part. */
+export const NLM_RESEARCH_LABEL = 'Research use — not for diagnosis';
+
+/** The label for a method's results (the DA's names its synthetic training data). */
+export function researchLabel(method: string): string {
+  return method.toUpperCase() === 'DA' ? RESEARCH_LABEL : NLM_RESEARCH_LABEL;
+}
+
+/** Recorded in saved DICOM (ImageComments, DerivationDescription). */
+export const PRODUCT_VERSION = '0.1.0';

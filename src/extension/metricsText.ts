@@ -1,5 +1,5 @@
 // The text of the metrics overlay (pure): what each comparison viewport says about its image.
-import { RESEARCH_LABEL } from './id';
+import { researchLabel } from './id';
 
 export type MethodLabel = 'DA' | 'NLM';
 
@@ -20,6 +20,8 @@ export interface NaOverlayInfo {
   adaptation?: { parent: string; seconds: number; gainPercent: number; adapted: boolean };
   /** The regime check's plain-words warnings (input outside the model's training range); empty inside it. */
   warnings?: string[];
+  /** The DA model as "name version" (from its card). */
+  model?: string;
 }
 
 export function formatMillis(ms: number): string {
@@ -27,10 +29,11 @@ export function formatMillis(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
 }
 
-/** The research-use label on two short lines (a third of a screen cuts one long line). */
-export function researchLabelLines(): string[] {
-  const cut = RESEARCH_LABEL.indexOf(' — ');
-  return cut > 0 ? [RESEARCH_LABEL.slice(0, cut + 2), RESEARCH_LABEL.slice(cut + 3)] : [RESEARCH_LABEL];
+/** A method's research-use label on two short lines (a third of a screen cuts one long line). */
+export function researchLabelLines(method: MethodLabel = 'DA'): string[] {
+  const label = researchLabel(method);
+  const cut = label.indexOf(' — ');
+  return cut > 0 ? [label.slice(0, cut + 2), label.slice(cut + 3)] : [label];
 }
 
 /** Quality lines: pSNR and SSIM against the reference, or the reference-free SNR estimate. */
@@ -56,7 +59,10 @@ export function overlayLines(info: NaOverlayInfo): string[] {
         : '';
       const title = a?.adapted ? `Na ${info.method} (adapted) denoised` : `Na ${info.method} denoised`;
       const warnings = (info.warnings ?? []).map((w) => `⚠ ${w}`);
-      return [title, adapted, run, ...warnings, ...quality(info), ...researchLabelLines()].filter(Boolean);
+      const model = info.method === 'DA' && info.model ? `model ${info.model}` : '';
+      return [title, model, adapted, run, ...warnings, ...quality(info), ...researchLabelLines(info.method)].filter(
+        Boolean,
+      );
     }
     case 'original':
       return ['Original', ...quality(info)];

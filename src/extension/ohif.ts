@@ -52,6 +52,7 @@ export interface DisplaySetService {
   getDisplaySetByUID(uid: string): DisplaySet | undefined;
   getActiveDisplaySets(): DisplaySet[];
   addDisplaySets(...sets: DisplaySet[]): DisplaySet[];
+  deleteDisplaySet?(displaySetInstanceUID: string): void;
   sortDisplaySets?(fn: (a: DisplaySet, b: DisplaySet) => number): void;
   subscribe(event: string, cb: (arg: unknown) => void): Subscription;
 }

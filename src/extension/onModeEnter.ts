@@ -1,12 +1,15 @@
-// On every mode entry (ours and the stock modes): register our buttons first in the primary toolbar, add overlay items.
+// On every mode entry (ours and the stock modes): register our buttons first in the primary toolbar, add overlay
+// items, and show the Sodium panel.
 import type { ModeHookParams } from './ohif';
 import { toolbarButtons, toolbarButtonIds } from './getToolbarModule';
 import { overlayCustomization } from './customizations/overlay';
+import { mountSodiumPanel } from './sodiumPanel';
 
-export default function onModeEnter({ servicesManager }: ModeHookParams): void {
+export default function onModeEnter({ servicesManager, commandsManager }: ModeHookParams): void {
   const { toolbarService, customizationService } = servicesManager.services;
   // Entering a mode resets the toolbar and mode-scope customizations before extension hooks run: re-apply ours.
   toolbarService.register(toolbarButtons);
   toolbarService.updateSection(toolbarService.sections?.primary ?? 'primary', toolbarButtonIds);
   customizationService.setCustomizations(overlayCustomization);
+  mountSodiumPanel(servicesManager, commandsManager);
 }

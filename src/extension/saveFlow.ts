@@ -5,15 +5,24 @@ import type { ExtensionParams } from './ohif';
 import { activeDisplaySet } from './viewerState';
 import { savable, type SavableSeries } from './saveRegistry';
 import { debugHook } from './debugHook';
-import { RESEARCH_LABEL } from './id';
+import { PRODUCT_VERSION, researchLabel } from './id';
 import { writeDicomSeries } from '../io/dicom/write';
-import { newUid } from '../io/dicom/uid';
 import { stowBody, stowContentType } from '../io/pacs/multipart';
+import { derivedInstanceUid, outputParameters } from '../jobs/derivedSeries';
 
 const TITLE = 'Save Na to PACS';
 
-/** Part-10 files of the derived series; each save gets a new SeriesInstanceUID after the first. */
-export function derivedDicomFiles(s: SavableSeries, seriesInstanceUID: string): ArrayBuffer[] {
+/**
+ * Part-10 files of the derived series. Its SeriesInstanceUID and SOPInstanceUIDs are functions of what produced it
+ * (jobs/derivedSeries), so saving the same result twice stores nothing new. DerivationDescription records the
+ * method, model name, version and checksum (or NLM's σ and radii), never where the weights were loaded from.
+ */
+export function derivedDicomFiles(s: SavableSeries): ArrayBuffer[] {
+  const method = s.method.toLowerCase();
+  const recorded = outputParameters(method, s.parameters);
+  const text = Object.entries(recorded)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return writeDicomSeries(s.volume, {
     derivedFrom: {
       seriesInstanceUID: s.source.seriesInstanceUID,
@@ -21,13 +30,12 @@ export function derivedDicomFiles(s: SavableSeries, seriesInstanceUID: string): 
       sopInstanceUIDs: s.source.sopInstanceUIDs,
       header: s.source.header as Record<string, unknown>,
     },
-    derivation: { method: `${s.method} denoised`, parameters: s.parameters },
-    seriesInstanceUID,
+    derivation: { method: `${s.method} denoised by sodium-denoise ${PRODUCT_VERSION}`, parameters: recorded },
+    seriesInstanceUID: s.seriesInstanceUID,
+    sopInstanceUid: (n: number) => derivedInstanceUid(s.seriesInstanceUID, n),
     seriesNumber: s.seriesNumber,
     seriesDescription: s.seriesDescription,
-    imageComments: `${RESEARCH_LABEL}. ${s.method} denoising by sodium-denoise 0.1.0 (${Object.entries(s.parameters)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', ')}).`,
+    imageComments: `${researchLabel(s.method)}. ${s.method} denoising by sodium-denoise ${PRODUCT_VERSION} (${text}).`,
   });
 }
 
@@ -83,8 +91,8 @@ export async function runSave(params: ExtensionParams): Promise<string | undefin
     return undefined;
   }
   try {
-    const seriesInstanceUID = s.saved.length === 0 ? s.seriesInstanceUID : newUid();
-    const files = derivedDicomFiles(s, seriesInstanceUID);
+    const seriesInstanceUID = s.seriesInstanceUID;
+    const files = derivedDicomFiles(s);
     const [dataSource] = extensionManager.getActiveDataSource();
     const cfg = (dataSource?.getConfig?.() ?? {}) as StowConfig;
     if (cfg.wadoRoot && cfg.supportsStow) {
@@ -92,7 +100,9 @@ export async function runSave(params: ExtensionParams): Promise<string | undefin
       await stow(cfg.wadoRoot, files, auth ?? {});
       uiNotificationService.show({
         title: TITLE,
-        message: `Stored "${s.seriesDescription}" (${files.length} images) as a new DERIVED series; the originals are unchanged.`,
+        message: s.saved.length
+          ? `"${s.seriesDescription}" is already on the PACS (same series UID): nothing new was stored.`
+          : `Stored "${s.seriesDescription}" (series ${s.seriesNumber}, ${files.length} images) as a DERIVED series; the originals are unchanged.`,
         type: 'success',
         duration: 6000,
       });
@@ -107,6 +117,7 @@ export async function runSave(params: ExtensionParams): Promise<string | undefin
     }
     s.saved.push(seriesInstanceUID);
     const hook = debugHook();
+    (hook.saves ??= []).push(seriesInstanceUID);
     if (hook.lastResult?.displaySetInstanceUID === ds.displaySetInstanceUID)
       hook.lastResult.savedSeriesInstanceUID = seriesInstanceUID;
     return seriesInstanceUID;

@@ -30,11 +30,23 @@ export function displayRange(data: Float32Array): [number, number] {
   return [at(0.01), at(0.99)];
 }
 
-/** A PNG data URL of the middle slice (browser only; '' when no canvas is available). */
-export function thumbnailDataUrl(data: Float32Array, dims: readonly [number, number, number]): string {
+/** The window a series is shown with: its first WindowCenter/Width when stored, else its robust display range. */
+export function windowOf(data: Float32Array, source: { instance?: Record<string, unknown> }): [number, number] {
+  const first = (v: unknown) => Number(Array.isArray(v) ? v[0] : v);
+  const c = first(source.instance?.WindowCenter);
+  const w = first(source.instance?.WindowWidth);
+  return Number.isFinite(c) && Number.isFinite(w) && w > 0 ? [c - w / 2, c + w / 2] : displayRange(data);
+}
+
+/** A PNG data URL of the middle slice in `window` (default: its own range); '' without a canvas (outside browsers). */
+export function thumbnailDataUrl(
+  data: Float32Array,
+  dims: readonly [number, number, number],
+  window: [number, number] = displayRange(data),
+): string {
   if (typeof document === 'undefined') return '';
   const [nx, ny, nz] = dims;
-  const [lo, hi] = displayRange(data);
+  const [lo, hi] = window;
   const canvas = document.createElement('canvas');
   canvas.width = nx;
   canvas.height = ny;

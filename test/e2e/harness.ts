@@ -201,16 +201,50 @@ export interface BrowserRun {
   reference?: number[];
   metrics: Record<string, number>;
   displaySetInstanceUID: string;
+  seriesInstanceUID?: string;
+  seriesNumber?: number;
+  parameters?: Record<string, string | number | boolean>;
+  selectedSeriesInstanceUID?: string;
   savedSeriesInstanceUID?: string;
   count: number;
 }
 
 /** Clicks a toolbar button and waits for the run it starts to finish; returns the debug hook's last result. */
-export async function clickAndWaitForRun(page: Page, button: string, timeoutMs = 600_000): Promise<BrowserRun> {
+/** NLM dialog values (DIPY's names); absent fields keep the dialog's defaults. */
+export interface NlmDialogValues {
+  patchRadius?: number;
+  blockRadius?: number;
+  rician?: boolean;
+  /** A number, or 'auto' for the background estimate. */
+  sigma?: number | 'auto';
+}
+
+/** Fills the NLM dialog and presses Run. */
+export async function runNlmDialog(page: Page, v: NlmDialogValues): Promise<void> {
+  await page.waitForSelector('[data-cy="na-nlm-dialog"]', { timeout: 30_000 });
+  if (v.patchRadius !== undefined) await page.fill('[data-cy="na-nlm-patch"]', String(v.patchRadius));
+  if (v.blockRadius !== undefined) await page.fill('[data-cy="na-nlm-block"]', String(v.blockRadius));
+  if (v.rician !== undefined) await page.setChecked('[data-cy="na-nlm-rician"]', v.rician);
+  if (v.sigma !== undefined) {
+    await page.setChecked('[data-cy="na-nlm-sigma-auto"]', v.sigma === 'auto');
+    if (v.sigma !== 'auto') await page.fill('[data-cy="na-nlm-sigma"]', String(v.sigma));
+  }
+  await page.click('[data-cy="na-nlm-run"]');
+}
+
+/** Clicks a toolbar button (the NLM one through its dialog) and waits for the run; returns the debug hook's last result. */
+export async function clickAndWaitForRun(
+  page: Page,
+  button: string,
+  timeoutMs = 600_000,
+  nlmValues?: NlmDialogValues,
+): Promise<BrowserRun> {
+  const nlm = button === 'NaDenoiseNLM' ? (nlmValues ?? {}) : undefined;
   const before = await page.evaluate(
     () => (window as unknown as { __naDenoise?: { results: unknown[] } }).__naDenoise?.results.length ?? 0,
   );
   await page.click(`[data-cy="${button}"]`);
+  if (nlm) await runNlmDialog(page, nlm);
   await page.waitForSelector('[data-cy="na-progress"]', { timeout: 30_000 }).catch(() => undefined);
   await page.waitForFunction(
     (n) => {

@@ -2,10 +2,26 @@
 // Chromium → "Denoise Na" (DA on WASM) → "Save Na to PACS" → the new DERIVED series found through QIDO-RS.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACTS, E2E_DEMO_SIZE, viewerSuite, clickAndWaitForRun, waitForViewer, type Browser } from './harness';
+import {
+  ARTIFACTS,
+  E2E_DEMO_SIZE,
+  ROOT,
+  viewerSuite,
+  clickAndWaitForRun,
+  lastRun,
+  overlayTexts,
+  waitForViewer,
+  type Browser,
+} from './harness';
 import { RESEARCH_LABEL } from '../../src/extension/id';
 import { parseDicomFiles } from '../../src/io/dicom/read';
 
+/** The shipped DA's model card (name, version and, when recorded, the weights' sha256). */
+const card = JSON.parse(fs.readFileSync(path.join(ROOT, 'weights', 'da', 'model-card.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  sha256?: string;
+};
 const SIZE = E2E_DEMO_SIZE;
 const suite = viewerSuite('pacs', ['--pacs']);
 
@@ -136,6 +152,40 @@ describe('viewer with Orthanc (DICOMweb)', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('opens on the middle slice, names the study, shows long names whole in a tooltip, and has the Sodium panel', async () => {
+    const page = suite.browser.page;
+    const shown = await page.evaluate(() => {
+      const cs = (window as any).cornerstone;
+      const vp = cs.getEnabledElements()[0].viewport;
+      return { index: vp.getCurrentImageIdIndex(), count: vp.getImageIds().length };
+    });
+    expect(shown.count).toBe(SIZE);
+    expect(Math.abs(shown.index - Math.floor(SIZE / 2))).toBeLessThanOrEqual(1);
+    await page.waitForFunction(() => !!document.querySelector('[title="23Na 3D radial, acquisition 1 of 3"]'), null, {
+      timeout: 30_000,
+    });
+    const panel = await page.evaluate(() => {
+      const el = document.querySelector('[data-cy="na-panel"]') as HTMLElement;
+      const title = (cy: string) => (document.querySelector(`[data-cy="${cy}"]`) as HTMLElement)?.title ?? '';
+      return { text: el.innerText, da: title('na-panel-da'), nlm: title('na-panel-nlm'), save: title('na-panel-save') };
+    });
+    expect(panel.text).toMatch(/Denoise \(DA\)[\s\S]*Denoise \(NLM\)[\s\S]*Save to PACS/);
+    expect(panel.text).toContain('Acts on "23Na 3D radial, acquisition 1 of 3"');
+    expect(panel.da).toMatch(/selected 23Na series/);
+    expect(panel.save).toMatch(/Not available/);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sodium-panel-and-toolbar.png') });
+    // The study list: the demo's StudyDescription from the PACS, not "No Description".
+    try {
+      await page.goto(`${suite.server.origin}/`);
+      await page.waitForFunction(() => document.body.innerText.includes('NA-DEMO-001'), null, { timeout: 60_000 });
+      expect(await page.evaluate(() => document.body.innerText)).toContain('23Na MRI brain (synthetic demo)');
+    } finally {
+      await page.goto(suite.server.url);
+      await waitForViewer(page);
+    }
+  });
+
   it('denoises, stores the derived series with STOW-RS, and QIDO-RS finds it with the right references', async () => {
     const page = suite.browser.page;
     const run = await clickAndWaitForRun(page, 'NaDenoise');
@@ -189,6 +239,72 @@ describe('viewer with Orthanc (DICOMweb)', () => {
 
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-pacs-saved.png') });
+  });
+
+  it('saving the same result again stores nothing new; the series is numbered after the study; DerivationDescription names the model', async () => {
+    const page = suite.browser.page;
+    const run = await lastRun(page);
+    const saves = () => page.evaluate(() => ((window as any).__naDenoise.saves ?? []).length);
+    const before = await saves();
+    await page.click('[data-cy="NaSaveToPacs"]');
+    await page.waitForFunction((n) => ((window as any).__naDenoise.saves ?? []).length > n, before, {
+      timeout: 120_000,
+    });
+    const series = await qido(`/studies/${studyUid()}/series`);
+    expect(series).toHaveLength(4);
+    const saved = series.find((x) => value(x, '0020000E') === run.savedSeriesInstanceUID)!;
+    expect(value(saved, '00201209')).toBe(SIZE);
+    expect(Number(value(saved, '00200011'))).toBe(4); // after acquisitions 1–3
+    expect(run.seriesInstanceUID).toBe(run.savedSeriesInstanceUID);
+    const meta = await qido(`/studies/${studyUid()}/series/${run.savedSeriesInstanceUID}/metadata`);
+    const derivation = String(value(meta[0], '00082111'));
+    expect(derivation).toContain(`model=${card.name}`);
+    expect(derivation).toContain(`modelVersion=${card.version}`);
+    if (card.sha256) expect(derivation).toContain(`modelSha256=${card.sha256}`);
+    expect(derivation).not.toMatch(/weights|https?:|\/na\//);
+    const texts = await overlayTexts(page);
+    expect(texts.join(' ')).toContain(`model ${card.name} ${card.version}`);
+  });
+
+  it('NLM from its dialog on the selected denoised series acts on the source; NLM is not labelled as trained', async () => {
+    const page = suite.browser.page;
+    const da = await lastRun(page);
+    const run = await clickAndWaitForRun(page, 'NaDenoiseNLM', 600_000, {
+      patchRadius: 1,
+      blockRadius: 2,
+      sigma: 'auto',
+    });
+    expect(run.method).toBe('NLM');
+    expect(run.selectedSeriesInstanceUID).toBe(da.seriesInstanceUID);
+    expect(run.input).toEqual(da.input); // the source acquisition, not the DA result
+    expect(run.parameters).toMatchObject({ patchRadius: 1, blockRadius: 2, rician: true });
+    expect(run.seriesNumber).toBeGreaterThan(da.seriesNumber!);
+    const nlmText = (await overlayTexts(page)).find((t) => t.includes('Na NLM denoised'))!;
+    expect(nlmText).toContain('Research use');
+    expect(nlmText).not.toMatch(/trained|synthetic/);
+  });
+
+  it('a repeat NLM run with the same source and parameters replaces the earlier result', async () => {
+    const page = suite.browser.page;
+    const first = await lastRun(page);
+    const sets = () =>
+      page.evaluate(() =>
+        (window as any).services.displaySetService
+          .getActiveDisplaySets()
+          .map((d: any) => `${d.SeriesNumber} ${d.SeriesDescription} ${d.SeriesInstanceUID}`),
+      );
+    const before = await sets();
+    await page.evaluate(() => {
+      const s = (window as any).services;
+      s.viewportGridService.setActiveViewportId([...s.viewportGridService.getState().viewports.keys()][0]);
+    });
+    const again = await clickAndWaitForRun(page, 'NaDenoiseNLM', 600_000, { patchRadius: 1, blockRadius: 2 });
+    expect(again.count).toBe(first.count + 1);
+    expect(again.seriesInstanceUID).toBe(first.seriesInstanceUID);
+    expect(again.seriesNumber).toBe(first.seriesNumber);
+    const after = await sets();
+    expect(after).toHaveLength(before.length);
+    expect(after.filter((x: string) => x.includes(first.seriesInstanceUID!))).toHaveLength(1);
   });
 
   it('logged no errors to the console', () => {

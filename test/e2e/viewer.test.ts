@@ -11,10 +11,11 @@ import {
   clickAndWaitForRun,
   lastRun,
   overlayTexts,
+  runNlmDialog,
   waitForViewer,
 } from './harness';
 import { execFileSync } from 'node:child_process';
-import { RESEARCH_LABEL } from '../../src/extension/id';
+import { RESEARCH_LABEL, researchLabel } from '../../src/extension/id';
 
 const SIZE = E2E_DEMO_SIZE;
 const suite = viewerSuite('demo');
@@ -225,7 +226,7 @@ describe('viewer, embedded demo study', () => {
       dcmjs.data.DicomMessage.readFile(files[0].slice().buffer).dict,
     );
     expect(ds.ImageType).toEqual(expect.arrayContaining(['DERIVED', 'SECONDARY']));
-    expect(String(ds.ImageComments)).toContain(RESEARCH_LABEL);
+    expect(String(ds.ImageComments)).toContain(researchLabel(run.method));
     expect(ds.ImagedNucleus).toBe('23Na');
     const sourceFiles = fs.readdirSync(path.join(demoDir, 'acq-1'));
     expect(sourceFiles).toHaveLength(SIZE);
@@ -240,6 +241,7 @@ describe('viewer, embedded demo study', () => {
       s.viewportGridService.setActiveViewportId([...s.viewportGridService.getState().viewports.keys()][0]);
     });
     await page.click('[data-cy="NaDenoiseNLM"]');
+    await runNlmDialog(page, {});
     await page.click('[data-cy="na-cancel"]', { timeout: 30_000 });
     await page.waitForFunction(() => !(window as any).__naDenoise.busy, null, { timeout: 60_000 });
     expect(await count()).toBe(before);

@@ -1,4 +1,4 @@
-import { buildDerivedDisplaySet, derivedSeriesNumber, STACK_SOP_CLASS_HANDLER } from '../../src/extension/displaySet';
+import { buildDerivedDisplaySet, nextSeriesNumber, STACK_SOP_CLASS_HANDLER } from '../../src/extension/displaySet';
 import { sliceToRgba, displayRange } from '../../src/extension/thumbnail';
 import { meanVolume } from '../../src/core/volume';
 import { comparisonProtocol, SELECTORS } from '../../src/extension/getHangingProtocolModule';
@@ -17,6 +17,7 @@ describe('derived display sets', () => {
     seriesInstanceUID: seriesUid,
     imageIds,
     overlay: { role: 'denoised', method: 'DA', backend: 'wasm', millis: 10, psnr: 30, ssim: 0.9 },
+    seriesNumber: nextSeriesNumber([source]),
     thumbnailSrc: 'data:image/png;base64,AAAA',
   });
 
@@ -26,7 +27,7 @@ describe('derived display sets', () => {
       StudyInstanceUID: source.StudyInstanceUID,
       SeriesInstanceUID: seriesUid,
       SeriesDescription: 'Na DA denoised',
-      SeriesNumber: 102,
+      SeriesNumber: 3,
       Modality: 'MR',
       FrameOfReferenceUID: source.FrameOfReferenceUID,
       SOPClassHandlerId: STACK_SOP_CLASS_HANDLER,
@@ -44,7 +45,10 @@ describe('derived display sets', () => {
     expect(ds.instances.map((i) => i.imageId)).toEqual(imageIds);
     expect(ds.instance?.ImageType).toEqual(['DERIVED', 'SECONDARY', 'OTHER']);
     expect(source.instances.every((i) => i.SeriesInstanceUID === source.SeriesInstanceUID)).toBe(true);
-    expect(derivedSeriesNumber(source, 'reference')).toBe(202);
+    // After the study's highest number, whatever the numbers look like (text, gaps, none).
+    const numbered = (n: unknown) => ({ ...source, SeriesNumber: n as number });
+    expect(nextSeriesNumber([numbered(1), numbered('12'), numbered(101)])).toBe(102);
+    expect(nextSeriesNumber([numbered(undefined)])).toBe(1);
   });
 
   it('matches the comparison protocol selectors', () => {

@@ -5,9 +5,18 @@ import { RESEARCH_LABEL } from '../../src/extension/id';
 describe('metrics overlay text', () => {
   it('denoised viewport: method, backend, runtime, pSNR/SSIM and the research label', () => {
     expect(
-      overlayLines({ role: 'denoised', method: 'DA', backend: 'wasm', millis: 2345.6, psnr: 31.2049, ssim: 0.87654 }),
+      overlayLines({
+        role: 'denoised',
+        method: 'DA',
+        model: 'sodium-da 1.0.0',
+        backend: 'wasm',
+        millis: 2345.6,
+        psnr: 31.2049,
+        ssim: 0.87654,
+      }),
     ).toEqual([
       'Na DA denoised',
+      'model sodium-da 1.0.0',
       'WASM · 2.35 s',
       'pSNR 31.20 dB',
       'SSIM 0.877',
@@ -21,9 +30,12 @@ describe('metrics overlay text', () => {
       'Na NLM denoised',
       'JS-CPU · 800 ms',
       'SNR ≈ 21.4 (no repeats)',
-      ...researchLabelLines(),
+      'Research use —',
+      'not for diagnosis',
     ]);
-    expect(researchLabelLines().join(' ')).toBe(RESEARCH_LABEL);
+    // NLM is not trained: its label never says so.
+    expect(overlayLines({ role: 'denoised', method: 'NLM', snr: 2 }).join(' ')).not.toMatch(/trained|synthetic/);
+    expect(researchLabelLines('DA').join(' ')).toBe(RESEARCH_LABEL);
   });
 
   it('denoised viewport: the regime warning in plain words, before the numbers', () => {

@@ -9,7 +9,7 @@ function info(p: OverlayItemProps): NaOverlayInfo | undefined {
 }
 
 /** One overlay item per line slot, so each line renders on its own row in OHIF's overlay list. */
-const LINE_SLOTS = 8;
+const LINE_SLOTS = 12;
 
 export const overlayItems = Array.from({ length: LINE_SLOTS }, (_, line) => ({
   id: `naMetrics${line}`,

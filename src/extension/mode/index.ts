@@ -1,5 +1,5 @@
 // The "Denoise Na" mode: OHIF's basic viewer at /sodium with our extension; the toolbar comes from our onModeEnter.
-import { MODE_ID, ROUTE_NAME } from '../id';
+import { MODE_ID, OPENING_PROTOCOL_ID, ROUTE_NAME } from '../id';
 
 interface ModeLike {
   onModeEnter?: (this: unknown, args: unknown) => unknown;
@@ -17,6 +17,8 @@ const mode = {
       routeName: ROUTE_NAME,
       displayName: 'Denoise Na (sodium MRI)',
       hide: false,
+      // Opens on the middle slice of the first series (see getHangingProtocolModule).
+      hangingProtocol: [OPENING_PROTOCOL_ID],
       onModeEnter(this: unknown, args: unknown) {
         return base.onModeEnter?.call(this, args);
       },

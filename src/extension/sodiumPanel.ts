@@ -1,0 +1,140 @@
+// The "Sodium" panel: the denoising actions with their own icons, visible labels, a line each on what they do, and
+// which series the next click acts on. Plain DOM (no React, see the integration note §10), kept in step with the
+// viewer by a light poll; it also gives truncated names in the viewer their full text as a tooltip.
+import type { CommandsManager, ServicesManager } from './ohif';
+import { COMMANDS } from './id';
+import { DA_TOOLTIP, NLM_TOOLTIP, SAVE_TOOLTIP } from './getToolbarModule';
+import { denoiseTarget, seriesName } from './target';
+import { activeDisplaySet } from './viewerState';
+import { savable } from './saveRegistry';
+
+const PANEL_ID = 'na-sodium-panel';
+
+/** Our own 16 px icons (stroke = currentColor): a noisy→smooth wave, a patch grid, a tray with an up arrow. */
+const ICONS = {
+  da: '<path d="M1 9 L3 5 L4 12 L6 4 L7 10" /><path d="M9 8 C11 4 13 4 15 8" />',
+  nlm: '<rect x="1.5" y="1.5" width="5" height="5"/><rect x="9.5" y="1.5" width="5" height="5"/><rect x="1.5" y="9.5" width="5" height="5"/><rect x="9.5" y="9.5" width="5" height="5" stroke-dasharray="2 1"/>',
+  save: '<path d="M8 11 V2 M4.5 5.5 L8 2 L11.5 5.5" /><path d="M2 10 V14 H14 V10" />',
+  na: '<circle cx="8" cy="8" r="6.5"/><text x="8" y="11" font-size="7" text-anchor="middle" stroke="none" fill="currentColor">Na</text>',
+};
+
+function icon(svg: string): string {
+  return `<svg width="16" height="16" viewBox="0 0 16 16" fill="none" stroke="currentColor" stroke-width="1.4" aria-hidden="true">${svg}</svg>`;
+}
+
+const STYLE =
+  'position:fixed;left:8px;bottom:8px;z-index:9000;width:268px;border-radius:8px;background:#090c29ee;color:#e1e1e1;' +
+  'border:1px solid #3a3f99;font:12px/1.4 Inter,system-ui,sans-serif;box-shadow:0 4px 16px #0008';
+const BUTTON =
+  'display:flex;gap:8px;align-items:flex-start;width:100%;text-align:left;padding:6px 10px;border:0;background:none;' +
+  'color:inherit;cursor:pointer;font:inherit';
+
+interface Action {
+  cy: string;
+  icon: string;
+  label: string;
+  help: string;
+  tooltip: string;
+  run: () => unknown;
+}
+
+/**
+ * Adds the panel once (every mode entry calls this; a second call only rebinds the services).
+ * @example mountSodiumPanel(servicesManager, commandsManager)
+ */
+export function mountSodiumPanel(servicesManager: ServicesManager, commandsManager: CommandsManager): void {
+  if (typeof document === 'undefined') return;
+  document.getElementById(PANEL_ID)?.remove();
+  const root = document.createElement('div');
+  root.id = PANEL_ID;
+  root.setAttribute('data-cy', 'na-panel');
+  root.setAttribute('role', 'region');
+  root.setAttribute('aria-label', 'Sodium denoising');
+  root.style.cssText = STYLE;
+
+  const head = document.createElement('button');
+  head.style.cssText = BUTTON + ';font-weight:600;color:#5acce6;border-bottom:1px solid #1f2459';
+  head.innerHTML = `${icon(ICONS.na)}<span style="flex:1">Sodium denoising</span><span data-cy="na-panel-toggle">▾</span>`;
+  head.title = 'Show or hide the sodium (23Na) denoising tools';
+  const body = document.createElement('div');
+  head.onclick = () => {
+    body.hidden = !body.hidden;
+    head.lastElementChild!.textContent = body.hidden ? '▸' : '▾';
+  };
+
+  const target = document.createElement('div');
+  target.setAttribute('data-cy', 'na-panel-target');
+  target.style.cssText = 'padding:6px 10px;color:#9aa3d1';
+
+  const actions: Action[] = [
+    {
+      cy: 'na-panel-da',
+      icon: ICONS.da,
+      label: 'Denoise (DA)',
+      help: 'Deep denoising autoencoder; shows original | denoised | reference with pSNR/SSIM.',
+      tooltip: DA_TOOLTIP,
+      run: () => commandsManager.runCommand(COMMANDS.denoise, { method: 'da' }),
+    },
+    {
+      cy: 'na-panel-nlm',
+      icon: ICONS.nlm,
+      label: 'Denoise (NLM)…',
+      help: 'Rician non-local means; asks for patch/block radius and σ first.',
+      tooltip: NLM_TOOLTIP,
+      run: () => commandsManager.runCommand(COMMANDS.denoiseNlmDialog),
+    },
+    {
+      cy: 'na-panel-save',
+      icon: ICONS.save,
+      label: 'Save to PACS',
+      help: 'Stores the selected denoised series as a DERIVED series; originals untouched.',
+      tooltip: SAVE_TOOLTIP,
+      run: () => commandsManager.runCommand(COMMANDS.saveToPacs),
+    },
+  ];
+  const buttons = actions.map((a) => {
+    const b = document.createElement('button');
+    b.setAttribute('data-cy', a.cy);
+    b.style.cssText = BUTTON;
+    b.title = a.tooltip;
+    b.innerHTML = `<span style="color:#5acce6;margin-top:1px">${icon(a.icon)}</span><span><span style="font-weight:600">${a.label}</span><br><span style="color:#9aa3d1">${a.help}</span></span>`;
+    b.onclick = () => void a.run();
+    return b;
+  });
+  body.append(target, ...buttons);
+  root.append(head, body);
+  document.body.appendChild(root);
+
+  const refresh = () => {
+    if (!root.isConnected) return;
+    const { displaySetService } = servicesManager.services;
+    const selected = activeDisplaySet(servicesManager);
+    const t = denoiseTarget(selected, displaySetService.getActiveDisplaySets());
+    target.textContent = t.ok
+      ? t.derivedFrom
+        ? `Selected ${seriesName(t.derivedFrom)} is derived: denoising acts on its source ${seriesName(t.source)}.`
+        : `Acts on ${seriesName(t.source)}.`
+      : t.reason;
+    const canSave = !!selected && !!savable(selected.displaySetInstanceUID);
+    buttons.forEach((b, i) => {
+      const enabled = i < 2 ? t.ok : canSave;
+      b.disabled = !enabled;
+      b.style.opacity = enabled ? '1' : '0.45';
+      b.style.cursor = enabled ? 'pointer' : 'not-allowed';
+      b.title = enabled
+        ? actions[i].tooltip
+        : `${actions[i].tooltip}\nNot available: ${i < 2 ? target.textContent : 'select the viewport showing a denoised sodium series.'}`;
+    });
+    fullNameTooltips();
+  };
+  refresh();
+  const timer = setInterval(() => (root.isConnected ? refresh() : clearInterval(timer)), 700);
+}
+
+/** Long series names are cut with an ellipsis in the study browser: the full text goes into a tooltip. */
+export function fullNameTooltips(scope: ParentNode = document): void {
+  scope.querySelectorAll<HTMLElement>('[class*="truncate"], [class*="ellipsis"]').forEach((el) => {
+    const text = el.textContent?.trim();
+    if (text && el.title !== text && el.childElementCount === 0) el.title = text;
+  });
+}
