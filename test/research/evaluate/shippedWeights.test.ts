@@ -1,34 +1,75 @@
-// The shipped weights (weights/) must beat NLM (the product's defaults: DIPY nlmeans, σ from the background) on a
-// freshly generated phantom subject from a seed never used in training: pSNR and SSIM over the brain, against the
-// noise-free truth and against the mean of three acquisitions (the paper's reference).
+// The shipped weights (weights/da/, the default model) against NLM (the product's defaults: DIPY nlmeans, σ from the
+// background) on freshly generated phantom subjects from a seed never used in training, in three regimes: white noise
+// at the training SNR, white noise at low SNR, and noise filtered by the reconstruction's Hamming window. pSNR and SSIM
+// over the brain, against the noise-free truth and the mean of three acquisitions (the paper's reference).
+// What is asserted per regime is what holds (reports/robustness): the DA beats NLM with white noise at SNR 13 on every
+// measure, and at SNR 5 in pSNR vs truth and on both measures vs the mean of three (its SSIM vs truth is level with
+// NLM's there); with Hamming-filtered noise it improves on the input but NLM stays ahead (a 5³ receptive field cannot
+// average correlated noise), so that case checks the improvement and no win. About 4 min at load 25 (three 64³ NLMs).
 import { createEvaluationDenoiser } from '../../../src/research/evaluate/denoisers';
 import { psnr, ssim3d } from '../../../src/core/metrics';
 import type { Volume } from '../../../src/core/volume';
 import { activateBackend } from '../../../src/model/backend';
 import { loadDA } from '../../../src/model/da/weights-io';
+import type { PhantomParamsInput } from '../../../src/phantom/types';
 import { phantomSubject } from '../../helpers/phantom';
 
 /** Training used cohort seed 1 (subjects 1–13); 4242 appears nowhere in training or cross-validation. */
 const UNSEEN_SEED = 4242;
 
-describe('shipped DA weights', () => {
-  it('are the trained model and beat NLM on an unseen subject (pSNR and SSIM, vs truth and vs mean of three)', async () => {
+type Score = { psnr: number; ssim: number };
+interface Scores {
+  noisy: Score;
+  nlm: Score;
+  da: Score;
+}
+
+async function scores(params: PhantomParamsInput): Promise<{ truth: Scores; mean3: Scores }> {
+  const model = await loadDA();
+  const subject = phantomSubject({ seed: UNSEEN_SEED, subjects: 1, ...params });
+  const input = subject.acquisitions[0];
+  const brain = subject.brainMask;
+  const denoise = createEvaluationDenoiser(model);
+  const da = await denoise(input, 'da', subject);
+  const nlm = await denoise(input, 'nlm', subject);
+  const against = (ref: Volume): Scores => {
+    const score = (v: Volume) => ({ psnr: psnr(ref, v, brain), ssim: ssim3d(ref, v, { mask: brain }).mean });
+    return { noisy: score(input), nlm: score(nlm), da: score(da) };
+  };
+  return { truth: against(subject.truth), mean3: against(subject.mean3) };
+}
+
+describe('shipped DA weights on unseen subjects', () => {
+  beforeAll(async () => {
     expect(await activateBackend('wasm')).toBeUndefined();
+  });
+
+  it('are the trained default model', async () => {
     const model = await loadDA();
     expect(model.card.status).toBe('trained');
     expect(model.card.training.data).toMatch(/seed 1\b/);
-    const subject = phantomSubject({ seed: UNSEEN_SEED, subjects: 1 });
-    const input = subject.acquisitions[0];
-    const brain = subject.brainMask;
-    const denoise = createEvaluationDenoiser(model);
-    const da = await denoise(input, 'da', subject);
-    const nlm = await denoise(input, 'nlm', subject);
-    for (const ref of [subject.truth, subject.mean3]) {
-      const score = (v: Volume) => ({ psnr: psnr(ref, v, brain), ssim: ssim3d(ref, v, { mask: brain }).mean });
-      const [noisy, n, d] = [score(input), score(nlm), score(da)];
-      expect(n.psnr).toBeGreaterThan(noisy.psnr);
-      expect(d.psnr).toBeGreaterThan(n.psnr);
-      expect(d.ssim).toBeGreaterThan(n.ssim);
+  });
+
+  it('white noise, SNR 13 (the training regime): beat NLM in pSNR and SSIM, vs truth and vs mean of three', async () => {
+    const s = await scores({});
+    for (const ref of [s.truth, s.mean3]) {
+      expect(ref.nlm.psnr).toBeGreaterThan(ref.noisy.psnr);
+      expect(ref.da.psnr).toBeGreaterThan(ref.nlm.psnr);
+      expect(ref.da.ssim).toBeGreaterThan(ref.nlm.ssim);
     }
-  }, 240000);
+  }, 300000);
+
+  it('white noise, SNR 5: beat NLM in pSNR vs truth, and in pSNR and SSIM vs mean of three', async () => {
+    const s = await scores({ snr: 5 });
+    expect(s.truth.da.psnr).toBeGreaterThan(s.truth.nlm.psnr);
+    expect(s.truth.da.ssim).toBeGreaterThan(s.truth.noisy.ssim);
+    expect(s.mean3.da.psnr).toBeGreaterThan(s.mean3.nlm.psnr);
+    expect(s.mean3.da.ssim).toBeGreaterThan(s.mean3.nlm.ssim);
+  }, 300000);
+
+  it('Hamming-filtered noise: improve on the input (NLM stays ahead here, see the header)', async () => {
+    const s = await scores({ noise: 'apodised' });
+    expect(s.truth.da.psnr).toBeGreaterThan(s.truth.noisy.psnr);
+    expect(s.truth.da.ssim).toBeGreaterThan(s.truth.noisy.ssim);
+  }, 300000);
 });
