@@ -7,7 +7,7 @@ import { assertFiniteVolume } from '../core/finite';
 import type { DenoiseDAOptions, DenoiseDAResult } from '../model/da/infer';
 import type { LoadedDA } from '../model/da/weights-io';
 import { nlmeans } from '../model/nlm/nlm-cpu';
-import { NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/params';
+import { checkNlmSigma, NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/params';
 import type { NlmWorkerPool } from '../model/nlm/pool';
 import { findHead } from '../core/brain-mask';
 import { countMask } from '../core/mask';
@@ -158,6 +158,8 @@ function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptio
     throw new Error(`unknown denoising method ${JSON.stringify(method)}; use 'da' or 'nlm'`);
   assertFiniteVolume(volume, 'the volume', 'denoising needs finite voxel values');
   if (opts.mask) assertSameDims(volume, opts.mask.length, 'mask');
+  // A given σ is checked before the head search and the regime check: a bad flag fails at once, in one line.
+  if (request.method === 'nlm' && request.sigma !== undefined) checkNlmSigma(volume, request.sigma);
   if (opts.region !== undefined && opts.region !== 'head' && opts.region !== 'all')
     throw new Error(`unknown denoising region ${JSON.stringify(opts.region)}; use 'head' or 'all'`);
   if (opts.reference && !opts.reference.dims.every((d, i) => d === volume.dims[i])) {
