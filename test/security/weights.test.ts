@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { activateBackend } from '../../src/model/backend';
+import { modelWeightsSource } from '../../src/model/da/models';
 import { loadDA, MODEL_CARD_JSON, MODEL_JSON, saveDA } from '../../src/model/da/weights-io';
 import { randomWeights, testCard } from '../model/da/helpers';
-import { ROOT, runCli, writeSmallSubject } from './cliHarness';
+import { runCli, writeSmallSubject } from './cliHarness';
 
 jest.setTimeout(120_000);
 
@@ -45,8 +46,9 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('loading DA weights', () => {
   it('the shipped weights carry the sha256 of their shard and load with it', async () => {
-    const card = JSON.parse(fs.readFileSync(path.join(ROOT, 'weights', MODEL_CARD_JSON), 'utf8'));
-    expect(card.sha256).toBe(sha256(fs.readFileSync(path.join(ROOT, 'weights', 'weights.bin'))));
+    const shipped = modelWeightsSource();
+    const card = JSON.parse(fs.readFileSync(path.join(shipped, MODEL_CARD_JSON), 'utf8'));
+    expect(card.sha256).toBe(sha256(fs.readFileSync(path.join(shipped, 'weights.bin'))));
     expect((await loadDA()).checksum).toBe(card.sha256);
   });
 
