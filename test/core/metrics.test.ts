@@ -123,6 +123,18 @@ function compareWithSkimage(ref: Volume, img: Volume, mask: Uint8Array, expected
   return Math.max(worst, Math.abs(mean - expected.ssimMeanMask));
 }
 
+/** The script's --ref/--img/--mask arguments for files in `dir`. */
+function skimageFiles(dir: string, ref: string, img: string, mask: string): string[] {
+  return ['--ref', path.join(dir, ref), '--img', path.join(dir, img), '--mask', path.join(dir, mask)];
+}
+
+/** Runs make-ssim-fixture.py --print (scikit-image, now) with `args`; `what` names the input in its error. */
+function skimageNow(args: string[], what: string): SkimageResult {
+  const r = spawnSync(SYSTEM_PYTHON, [SCRIPT, '--print', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`make-ssim-fixture.py failed${what}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as SkimageResult;
+}
+
 describe('ssim3d against scikit-image', () => {
   it('matches the committed fixture (a crop of a phantom acquisition vs its mean of three)', () => {
     const expected = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as SkimageResult;
@@ -151,46 +163,16 @@ describe('ssim3d against scikit-image', () => {
       fs.writeFileSync(path.join(dir, 'ref.f32'), ref.data);
       fs.writeFileSync(path.join(dir, 'img.f32'), img.data);
       fs.writeFileSync(path.join(dir, 'mask.u8'), mask);
-      const r = spawnSync(
-        SYSTEM_PYTHON,
-        [
-          SCRIPT,
-          '--print',
-          '--dims',
-          ref.dims.join(','),
-          '--ref',
-          path.join(dir, 'ref.f32'),
-          '--img',
-          path.join(dir, 'img.f32'),
-          '--mask',
-          path.join(dir, 'mask.u8'),
-        ],
-        { encoding: 'utf8' },
-      );
-      if (r.status !== 0) throw new Error(`make-ssim-fixture.py failed: ${r.stderr}`);
-      compareWithSkimage(ref, img, mask, JSON.parse(r.stdout) as SkimageResult);
+      const raw = ['--dims', ref.dims.join(','), ...skimageFiles(dir, 'ref.f32', 'img.f32', 'mask.u8')];
+      compareWithSkimage(ref, img, mask, skimageNow(raw, ''));
       // The same inputs as NIfTI files (the script's own NIfTI reader) give the same answer.
       await writeNiftiFile(path.join(dir, 'ref.nii.gz'), ref);
       await writeNiftiFile(path.join(dir, 'img.nii.gz'), img);
       await writeNiftiFile(path.join(dir, 'mask.nii.gz'), volumeLike(ref, Float32Array.from(mask)), {
         datatype: 'uint8',
       });
-      const n = spawnSync(
-        SYSTEM_PYTHON,
-        [
-          SCRIPT,
-          '--print',
-          '--ref',
-          path.join(dir, 'ref.nii.gz'),
-          '--img',
-          path.join(dir, 'img.nii.gz'),
-          '--mask',
-          path.join(dir, 'mask.nii.gz'),
-        ],
-        { encoding: 'utf8' },
-      );
-      if (n.status !== 0) throw new Error(`make-ssim-fixture.py failed on NIfTI input: ${n.stderr}`);
-      compareWithSkimage(ref, img, mask, JSON.parse(n.stdout) as SkimageResult);
+      const nifti = skimageFiles(dir, 'ref.nii.gz', 'img.nii.gz', 'mask.nii.gz');
+      compareWithSkimage(ref, img, mask, skimageNow(nifti, ' on NIfTI input'));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

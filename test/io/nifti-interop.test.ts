@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createVolume, type Mat3 } from '../../src/core/volume';
 import { readNifti, writeNiftiFile } from '../../src/io/nifti';
+import { rotationDegrees } from '../helpers/rotation';
 
 const REPO = path.join(__dirname, '..', '..');
 
@@ -20,30 +21,6 @@ function withNiftiReaderJs(body: string, ...args: string[]): unknown {
   return JSON.parse(res.stdout);
 }
 
-/** Direction cosines (columns = voxel axes, LPS) of rotations about x, y and z by the given degrees. */
-function rotation(ax: number, ay: number, az: number): Mat3 {
-  const [a, b, c] = [ax, ay, az].map((d) => (d * Math.PI) / 180);
-  const Rx = [
-    [1, 0, 0],
-    [0, Math.cos(a), -Math.sin(a)],
-    [0, Math.sin(a), Math.cos(a)],
-  ];
-  const Ry = [
-    [Math.cos(b), 0, Math.sin(b)],
-    [0, 1, 0],
-    [-Math.sin(b), 0, Math.cos(b)],
-  ];
-  const Rz = [
-    [Math.cos(c), -Math.sin(c), 0],
-    [Math.sin(c), Math.cos(c), 0],
-    [0, 0, 1],
-  ];
-  const mul = (P: number[][], Q: number[][]) =>
-    P.map((row) => [0, 1, 2].map((j) => row.reduce((s, v, k) => s + v * Q[k][j], 0)));
-  const R = mul(Rz, mul(Ry, Rx));
-  return [0, 1, 2].flatMap((axis) => [R[0][axis], R[1][axis], R[2][axis]]) as Mat3;
-}
-
 describe('NIfTI interoperability with nifti-reader-js', () => {
   let dir: string;
   beforeAll(() => {
@@ -53,7 +30,7 @@ describe('NIfTI interoperability with nifti-reader-js', () => {
 
   it('reads our oblique .nii.gz: same sform, an equal qform from our quaternion, same voxels', async () => {
     for (const [name, direction] of [
-      ['oblique', rotation(20, -35, 50)],
+      ['oblique', rotationDegrees(20, -35, 50, 'zyx')],
       ['flipped', [1, 0, 0, 0, 1, 0, 0, 0, -1] as Mat3],
     ] as const) {
       const data = Float32Array.from({ length: 5 * 4 * 3 }, (_, i) => i * 1.5 - 7);

@@ -7,31 +7,7 @@ import { createVolume, voxelToPatient, type Mat3, type Volume } from '../../src/
 import { readNifti, writeNifti, readNiftiFile, writeNiftiFile } from '../../src/io/nifti';
 import { buildNifti1Header, parseNiftiHeader, type NiftiHeader } from '../../src/io/nifti-header';
 import { affineToGeometry, qformToAffine } from '../../src/io/nifti-geometry';
-
-/** Direction (row-major, columns = axes) of rotations about z, then y, then x, by the given degrees. */
-function rotation(ax: number, ay: number, az: number): Mat3 {
-  const [a, b, c] = [ax, ay, az].map((d) => (d * Math.PI) / 180);
-  const Rx = [
-    [1, 0, 0],
-    [0, Math.cos(a), -Math.sin(a)],
-    [0, Math.sin(a), Math.cos(a)],
-  ];
-  const Ry = [
-    [Math.cos(b), 0, Math.sin(b)],
-    [0, 1, 0],
-    [-Math.sin(b), 0, Math.cos(b)],
-  ];
-  const Rz = [
-    [Math.cos(c), -Math.sin(c), 0],
-    [Math.sin(c), Math.cos(c), 0],
-    [0, 0, 1],
-  ];
-  const mul = (P: number[][], Q: number[][]) =>
-    P.map((row) => [0, 1, 2].map((j) => row.reduce((s, v, k) => s + v * Q[k][j], 0)));
-  const R = mul(Rx, mul(Ry, Rz));
-  // Volume.direction stores axis i's direction first: element 3*axis + component.
-  return [0, 1, 2].flatMap((axis) => [R[0][axis], R[1][axis], R[2][axis]]) as Mat3;
-}
+import { rotationDegrees } from '../helpers/rotation';
 
 function ramp(dims: [number, number, number]): Float32Array {
   const data = new Float32Array(dims[0] * dims[1] * dims[2]);
@@ -105,7 +81,7 @@ describe('NIfTI round trip', () => {
       dims: [6, 4, 5],
       spacing: [1.5, 2, 3.5],
       origin: [10, -20, 55],
-      direction: rotation(12, -25, 33),
+      direction: rotationDegrees(12, -25, 33, 'xyz'),
       data: ramp([6, 4, 5]),
     });
     const bytes = writeNifti(v);
