@@ -261,9 +261,9 @@ describe('viewer, embedded demo study', () => {
       Array.from(document.querySelectorAll('[data-cy]'))
         .map((e) => e.getAttribute('data-cy'))
         .filter((id) => id && !id.endsWith('-btn') && id !== 'return-to-work-list')
-        .slice(0, 3),
+        .slice(0, 4),
     );
-    expect(ids).toEqual(['NaDenoise', 'NaDenoiseNLM', 'NaSaveToPacs']);
+    expect(ids).toEqual(['NaDenoise', 'NaDenoiseNLM', 'NaAdaptDA', 'NaSaveToPacs']);
     expect(suite.browser.errors.slice(before)).toEqual([]);
   });
 });
