@@ -48,6 +48,19 @@ function timeProcess(command: string, args: string[]): Timed {
   return { seconds, peakRssMb, stdout: r.stdout };
 }
 
+/** Times one whole `sodium-denoise denoise --json` command on `input`; returns the timing and its parsed JSON. */
+function timeDenoise<J>(
+  method: 'da' | 'nlm',
+  input: string,
+  out: string,
+  threads: number,
+  extra: string[] = [],
+): { t: Timed; json: J } {
+  const args = ['denoise', '--method', method, '--in', input, '--out', out, '--threads', String(threads), '--json'];
+  const t = timeProcess(process.execPath, [CLI, ...args, ...extra]);
+  return { t, json: JSON.parse(t.stdout) as J };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -152,21 +165,13 @@ async function nlmTable(head: Head, dir: string): Promise<BenchTable> {
       for (const sigma of ['own σ estimate', "DIPY's σ"]) {
         const out = path.join(dir, `ours-${threads}.nii.gz`);
         const extra = sigma === "DIPY's σ" ? ['--sigma', String(dipySigma)] : [];
-        const t = timeProcess(process.execPath, [
-          CLI,
-          'denoise',
-          '--method',
+        const { t, json } = timeDenoise<{ millis: number; parameters: { sigma: number } }>(
           'nlm',
-          '--in',
           head.input,
-          '--out',
           out,
-          '--threads',
-          String(threads),
-          '--json',
-          ...extra,
-        ]);
-        const json = JSON.parse(t.stdout) as { millis: number; parameters: { sigma: number } };
+          threads,
+          extra,
+        );
         add(oursName(threads, sigma), {
           whole: t.seconds,
           inner: json.millis / 1000,
@@ -215,20 +220,7 @@ async function daTable(heads: Head[], dir: string): Promise<BenchTable> {
     const outputs: Record<number, Volume> = {};
     for (const threads of [1, 2]) {
       const out = path.join(dir, `da-${head.name.replace(/\W/g, '')}-${threads}.nii.gz`);
-      const t = timeProcess(process.execPath, [
-        CLI,
-        'denoise',
-        '--method',
-        'da',
-        '--in',
-        head.input,
-        '--out',
-        out,
-        '--threads',
-        String(threads),
-        '--json',
-      ]);
-      const json = JSON.parse(t.stdout) as { millis: number; backend: string };
+      const { t, json } = timeDenoise<{ millis: number; backend: string }>('da', head.input, out, threads);
       outputs[threads] = await readNiftiFile(out);
       rows.push({
         command: 'denoise --method da',
@@ -243,20 +235,7 @@ async function daTable(heads: Head[], dir: string): Promise<BenchTable> {
       });
     }
     const out = path.join(dir, `nlm-${head.name.replace(/\W/g, '')}.nii.gz`);
-    const t = timeProcess(process.execPath, [
-      CLI,
-      'denoise',
-      '--method',
-      'nlm',
-      '--in',
-      head.input,
-      '--out',
-      out,
-      '--threads',
-      '2',
-      '--json',
-    ]);
-    const json = JSON.parse(t.stdout) as { millis: number; backend: string };
+    const { t, json } = timeDenoise<{ millis: number; backend: string }>('nlm', head.input, out, 2);
     rows.push({
       command: 'denoise --method nlm',
       case: `${head.name}, no mask`,

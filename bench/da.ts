@@ -15,6 +15,9 @@ import type { BenchTable } from './types';
 
 const MB = 2 ** 20;
 
+/** What a DA inference result reports about its own speed. */
+type Throughput = Pick<Awaited<ReturnType<typeof denoiseDA>>, 'formulation' | 'voxelsComputed' | 'millis' | 'gflops'>;
+
 interface Case {
   name: string;
   volume: Volume;
@@ -92,6 +95,25 @@ export async function run(): Promise<BenchTable[]> {
         large = (before.large + after.large) / 2;
       return { result, small, large, roof: Math.max(small, large) };
     };
+    /** The columns every row of the main table shares: `res` measured between the roofline runs of `r`. */
+    const throughputRow = (
+      rowBackend: string,
+      name: string,
+      res: Throughput,
+      r: { small: number; large: number; roof: number },
+    ) => ({
+      backend: rowBackend,
+      case: name,
+      formulation: res.formulation,
+      voxels: res.voxelsComputed,
+      seconds: res.millis / 1000,
+      'voxels/s': Math.round(res.voxelsComputed / (res.millis / 1000)),
+      'GFLOP/s': res.gflops,
+      'matMul 128×1728·1728×256 GFLOP/s': r.small,
+      'matMul large GFLOP/s': r.large,
+      'large rows': largeRows,
+      '% of roofline': (100 * res.gflops) / r.roof,
+    });
     const cases: Case[] =
       backend === 'cpu'
         ? [{ name: '24³ central crop, brain mask', volume: cpuCrop.volume, mask: cpuCrop.mask }]
@@ -100,50 +122,22 @@ export async function run(): Promise<BenchTable[]> {
             { name: '64³ brain mask', volume: head, mask: brain },
           ];
     for (const c of cases) {
-      const {
-        result: { res, peakRss, peakTensors },
-        small,
-        large,
-        roof,
-      } = await bracketed(() => measureCase(model, c));
+      const { result, ...r } = await bracketed(() => measureCase(model, c));
       rows.push({
-        backend,
-        case: c.name,
-        formulation: res.formulation,
-        voxels: res.voxelsComputed,
-        seconds: res.millis / 1000,
-        'voxels/s': Math.round(res.voxelsComputed / (res.millis / 1000)),
-        'GFLOP/s': res.gflops,
-        'matMul 128×1728·1728×256 GFLOP/s': small,
-        'matMul large GFLOP/s': large,
-        'large rows': largeRows,
-        '% of roofline': (100 * res.gflops) / roof,
-        'peak RSS MB': Math.round(peakRss / MB),
-        'peak tensors MB': Math.round(peakTensors / MB),
+        ...throughputRow(backend, c.name, result.res, r),
+        'peak RSS MB': Math.round(result.peakRss / MB),
+        'peak tensors MB': Math.round(result.peakTensors / MB),
       });
     }
     if (backend === 'wasm') {
       // One wasm instance per core in worker_threads (tfjs wasm is single-threaded in Node).
       const workers = os.availableParallelism();
       for (const c of cases) {
-        const {
-          result: res,
-          small,
-          large,
-          roof,
-        } = await bracketed(() => denoiseDAParallel(c.volume, model, { mask: c.mask, workers }));
+        const { result: res, ...r } = await bracketed(() =>
+          denoiseDAParallel(c.volume, model, { mask: c.mask, workers }),
+        );
         rows.push({
-          backend: res.backend,
-          case: c.name,
-          formulation: res.formulation,
-          voxels: res.voxelsComputed,
-          seconds: res.millis / 1000,
-          'voxels/s': Math.round(res.voxelsComputed / (res.millis / 1000)),
-          'GFLOP/s': res.gflops,
-          'matMul 128×1728·1728×256 GFLOP/s': small,
-          'matMul large GFLOP/s': large,
-          'large rows': largeRows,
-          '% of roofline': (100 * res.gflops) / roof,
+          ...throughputRow(res.backend, c.name, res, r),
           'peak RSS MB': Math.round(process.memoryUsage().rss / MB),
         });
       }

@@ -15,6 +15,16 @@ const cli = (...args: string[]) => spawnCli(['denoise', ...args]);
 describe('sodium-denoise denoise', () => {
   const subject = phantomSubject({ matrix: 28, voxelSizeMm: 9, subjects: 1, seed: 2 });
   let dir: string;
+  /** --in the noisy acquisition, --out `out`. */
+  const noisyTo = (out: string) => ['--in', path.join(dir, 'noisy.nii.gz'), '--out', out];
+  const withMask = () => ['--mask', path.join(dir, 'mask.nii.gz')];
+  /** Runs `denoise … --json`: it must exit 0 with no error line; returns the parsed report. */
+  const cliJson = (...args: string[]) => {
+    const r = cli(...args, '--json');
+    expect(r.stderr).not.toMatch(/sodium-denoise:/);
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout);
+  };
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-denoise-'));
     await writeNiftiFile(path.join(dir, 'noisy.nii.gz'), subject.acquisitions[0]);
@@ -33,13 +43,10 @@ describe('sodium-denoise denoise', () => {
   it('NLM: NIfTI in, NIfTI out, JSON with σ, parameters and metrics against the reference', async () => {
     const out = path.join(dir, 'nlm.nii.gz');
     const before = fs.readFileSync(path.join(dir, 'noisy.nii.gz'));
-    const r = cli(
+    const json = cliJson(
       '--method',
       'nlm',
-      '--in',
-      path.join(dir, 'noisy.nii.gz'),
-      '--out',
-      out,
+      ...noisyTo(out),
       '--block-radius',
       '3',
       '--threads',
@@ -48,13 +55,8 @@ describe('sodium-denoise denoise', () => {
       path.join(dir, 'truth.nii.gz'),
       '--reference-kind',
       'noise-free',
-      '--mask',
-      path.join(dir, 'mask.nii.gz'),
-      '--json',
+      ...withMask(),
     );
-    expect(r.stderr).not.toMatch(/sodium-denoise:/);
-    expect(r.code).toBe(0);
-    const json = JSON.parse(r.stdout);
     expect(json.method).toBe('nlm');
     expect(json.backend).toBe('js-cpu');
     expect(json.parameters).toMatchObject({ blockRadius: 3, patchRadius: 1, rician: true, threads: 2, masked: true });
@@ -101,24 +103,7 @@ describe('sodium-denoise denoise', () => {
 
   it("DA: --model da (the repository's weights/da/) on wasm, JSON with the model card's identity", async () => {
     const out = path.join(dir, 'da.nii.gz');
-    const r = cli(
-      '--method',
-      'da',
-      '--model',
-      'da',
-      '--in',
-      path.join(dir, 'noisy.nii.gz'),
-      '--out',
-      out,
-      '--backend',
-      'wasm',
-      '--mask',
-      path.join(dir, 'mask.nii.gz'),
-      '--json',
-    );
-    expect(r.stderr).not.toMatch(/sodium-denoise:/);
-    expect(r.code).toBe(0);
-    const json = JSON.parse(r.stdout);
+    const json = cliJson('--method', 'da', '--model', 'da', ...noisyTo(out), '--backend', 'wasm', ...withMask());
     expect(json.method).toBe('da');
     expect(json.backend).toBe('wasm');
     expect(json.parameters.weights).toMatch(/weights[/\\]da$/);
@@ -146,18 +131,7 @@ describe('sodium-denoise denoise', () => {
   });
 
   it('DA outside its training range: one warning line before the summary', () => {
-    const r = cli(
-      '--method',
-      'da',
-      '--in',
-      path.join(dir, 'noisy.nii.gz'),
-      '--out',
-      path.join(dir, 'da-text.nii.gz'),
-      '--backend',
-      'wasm',
-      '--mask',
-      path.join(dir, 'mask.nii.gz'),
-    );
+    const r = cli('--method', 'da', ...noisyTo(path.join(dir, 'da-text.nii.gz')), '--backend', 'wasm', ...withMask());
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.filter((l) => l.startsWith('warning: '))).toHaveLength(1);
@@ -173,7 +147,7 @@ describe('sodium-denoise denoise', () => {
     [['--method', 'da', '--model', 'da', '--weights', 'x'], /--model and --weights are alternatives/],
     [['--method', 'nlm', '--model', 'da'], /--model applies to --method da, not nlm/],
   ])('rejects %j with one clear line and exit 1', (args, message) => {
-    const r = cli(...args, '--in', path.join(dir, 'noisy.nii.gz'), '--out', path.join(dir, 'never.nii.gz'));
+    const r = cli(...args, ...noisyTo(path.join(dir, 'never.nii.gz')));
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
@@ -184,10 +158,7 @@ describe('sodium-denoise denoise', () => {
     const r = cli(
       '--method',
       'nlm',
-      '--in',
-      path.join(dir, 'noisy.nii.gz'),
-      '--out',
-      path.join(dir, 'never.nii.gz'),
+      ...noisyTo(path.join(dir, 'never.nii.gz')),
       '--mask',
       path.join(dir, 'small.nii.gz'),
     );

@@ -16,27 +16,34 @@ const cli = (args: string[]) => spawnCli(args, { cwd: ROOT, timeout: 240000 });
 
 describe('sodium-denoise train / evaluate', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-train-'));
+  /** A tiny cross-validated training run into `out`, stopped after `maxEpochs`. */
+  const trainArgs = (maxEpochs: string, ...more: string[]) => [
+    'train',
+    '--cohort',
+    COHORT,
+    '--out',
+    out,
+    ...TINY,
+    '--max-epochs',
+    maxEpochs,
+    '--patience',
+    '50',
+    ...more,
+  ];
+  /** Evaluates fold 1's saved weights on one subject of the cohort. */
+  const evaluateArgs = (subject: string, ...more: string[]) => [
+    'evaluate',
+    '--cohort',
+    COHORT,
+    '--weights',
+    path.join(out, 'fold-1', 'weights'),
+    '--subjects',
+    subject,
+    ...more,
+  ];
 
   it('stops cleanly on SIGINT with a checkpoint, then --resume runs the cross-validation to the end', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        MAIN,
-        'train',
-        '--cohort',
-        COHORT,
-        '--out',
-        out,
-        ...TINY,
-        '--max-epochs',
-        '50',
-        '--patience',
-        '50',
-      ],
-      { cwd: ROOT },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...trainArgs('50')], { cwd: ROOT });
     let stderr = '';
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -51,21 +58,7 @@ describe('sodium-denoise train / evaluate', () => {
     expect(code).toBe(130);
     expect(fs.existsSync(path.join(out, 'fold-1', 'checkpoint', 'state.json'))).toBe(true);
 
-    const res = cli([
-      'train',
-      '--cohort',
-      COHORT,
-      '--out',
-      out,
-      ...TINY,
-      '--max-epochs',
-      '2',
-      '--patience',
-      '50',
-      '--resume',
-      '--json',
-      '--quiet',
-    ]);
+    const res = cli(trainArgs('2', '--resume', '--json', '--quiet'));
     expect(res.stderr).not.toMatch(/sodium-denoise:/);
     expect(res.code).toBe(0);
     const json = JSON.parse(res.stdout);
@@ -101,18 +94,7 @@ describe('sodium-denoise train / evaluate', () => {
 
   it('evaluate scores saved weights on chosen subjects and writes the report and figure', () => {
     const dir = path.join(out, 'eval');
-    const res = cli([
-      'evaluate',
-      '--cohort',
-      COHORT,
-      '--weights',
-      path.join(out, 'fold-1', 'weights'),
-      '--subjects',
-      'sub-02',
-      '--out',
-      dir,
-      '--json',
-    ]);
+    const res = cli(evaluateArgs('sub-02', '--out', dir, '--json'));
     expect(res.code).toBe(0);
     const json = JSON.parse(res.stdout);
     expect(json.subjects).toEqual(['sub-02']);
@@ -132,15 +114,7 @@ describe('sodium-denoise train / evaluate', () => {
     expect(bad.stderr.trim()).toMatch(/^sodium-denoise: 3-fold cross-validation needs at least 6 subjects/);
     const lr = cli(['train', '--cohort', COHORT, '--out', out, '--lr', 'fast']);
     expect(lr.stderr.trim()).toBe('sodium-denoise: --lr must be a positive number, got "fast"');
-    const who = cli([
-      'evaluate',
-      '--cohort',
-      COHORT,
-      '--weights',
-      path.join(out, 'fold-1', 'weights'),
-      '--subjects',
-      'sub-09',
-    ]);
+    const who = cli(evaluateArgs('sub-09'));
     expect(who.stderr).toMatch(/--subjects: sub-09 not in the cohort/);
   });
 });
