@@ -9,6 +9,7 @@ import {
 } from '../../src/phantom/acquisition';
 import { Fft } from '../../src/phantom/fft';
 import { Random } from '../../src/phantom/random';
+import { noiseLineStats } from '../helpers/phantom';
 
 describe('k-space low-pass resampling', () => {
   it('the FFT path equals the dense operator and keeps a uniform object uniform', () => {
@@ -63,25 +64,12 @@ describe('k-space low-pass resampling', () => {
 });
 
 describe('noise', () => {
-  const stats = (a: Float64Array, n: number) => {
-    let s = 0,
-      s2 = 0,
-      lag = 0;
-    for (let i = 0; i < a.length; i++) {
-      s += a[i];
-      s2 += a[i] * a[i];
-      if ((i + 1) % n !== 0) lag += a[i] * a[i + 1];
-    }
-    const variance = s2 / a.length - (s / a.length) ** 2;
-    return { variance, lag1: lag / (a.length - a.length / n) / variance };
-  };
-
   it('has unit variance per channel; apodised noise correlates neighbours as the window predicts', () => {
     const n = 32;
     for (const apodised of [false, true]) {
       const { re, im } = complexNoise(n, new Random(apodised ? 2 : 3), apodised);
       for (const channel of [re, im]) {
-        const s = stats(channel, n);
+        const s = noiseLineStats(channel, n);
         expect(s.variance).toBeCloseTo(1, 1);
         expect(s.lag1).toBeCloseTo(apodised ? apodisedNoiseCorrelation(n) : 0, 1);
       }

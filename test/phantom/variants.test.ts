@@ -4,19 +4,7 @@ import { apodisedNoiseCorrelation, complexNoise, noiseSpectrum } from '../../src
 import { Random } from '../../src/phantom/random';
 import { generateSubject, resolvePhantomParams } from '../../src/phantom';
 import { TISSUE_LABEL } from '../../src/phantom/types';
-
-function lag1(a: Float64Array, n: number): { variance: number; lag1: number } {
-  let s = 0,
-    s2 = 0,
-    lag = 0;
-  for (let i = 0; i < a.length; i++) {
-    s += a[i];
-    s2 += a[i] * a[i];
-    if ((i + 1) % n !== 0) lag += a[i] * a[i + 1];
-  }
-  const variance = s2 / a.length - (s / a.length) ** 2;
-  return { variance, lag1: lag / (a.length - a.length / n) / variance };
-}
+import { noiseLineStats } from '../helpers/phantom';
 
 describe('reconstruction windows and zero-filling', () => {
   it('order the noise correlation Fermi < Hamming < Kaiser; zero-filling correlates even white noise', () => {
@@ -37,7 +25,7 @@ describe('reconstruction windows and zero-filling', () => {
     ] as const) {
       const apodised = recon.zeroFill === 1;
       const { re } = complexNoise(n, new Random(7), noiseSpectrum(n, apodised, recon));
-      const s = lag1(re, n);
+      const s = noiseLineStats(re, n);
       expect(s.variance).toBeCloseTo(1, 1);
       expect(s.lag1).toBeCloseTo(apodisedNoiseCorrelation(n, recon, apodised), 1);
     }
