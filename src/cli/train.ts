@@ -10,7 +10,7 @@ import { assertOutputSafe, outputForm } from '../io/output-safety';
 import { findCheckpoints } from '../research/train/checkpoint';
 import { log, type Register } from './output';
 import { intOption, numberListOption, numberOption, type NumberRule } from './parse';
-import { DEFAULT_MIXTURE, mixtureSummary } from '../research/train/regimeMixture';
+import { DEFAULT_MIXTURE, mixtureSummary, mixtureTrainingRange } from '../research/train/regimeMixture';
 
 /** What training needs, tfjs included: loaded when `train` runs, so other commands start without it. */
 async function loadTraining() {
@@ -74,7 +74,13 @@ export function hyperparameters(o: TrainCliOptions): TrainingHyperparameters {
     seed: o.seed,
     cacheSize: o.cacheSize,
     ...(o.normalise === undefined ? {} : { normalisation: parseNormalise(o.normalise) }),
-    ...(o.regimes === 'mixture' ? { share: { ...DEFAULT_MIXTURE.share }, mixture: mixtureSummary() } : {}),
+    ...(o.regimes === 'mixture'
+      ? {
+          share: { ...DEFAULT_MIXTURE.share },
+          mixture: mixtureSummary(),
+          trainingRange: mixtureTrainingRange(o.noiseLevel),
+        }
+      : {}),
     ...(o.initWeights === undefined ? {} : { initialWeightsFrom: o.initWeights }),
   };
 }

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DAWeights } from '../../model/da/architecture';
-import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../model/da/card';
+import { architectureSection, MODEL_CARD_FORMAT, type ModelCard, type TrainingRange } from '../../model/da/card';
 import { type DANormalisation, DEFAULT_NORMALISATION, sigmaNormalisation } from '../../model/da/normalise';
 import type { CentreShare } from './regimeMixture';
 import { saveDA } from '../../model/da/weights-io';
@@ -38,6 +38,8 @@ export interface TrainingHyperparameters {
   mixture?: string;
   /** Weights the run starts from (e.g. the shipped DA), named for the card. */
   initialWeightsFrom?: string;
+  /** What the regime check compares inputs with (a mixture's range); absent: the card carries none. */
+  trainingRange?: TrainingRange;
 }
 
 /** The card's normalisation for a run's hyperparameters. */
@@ -190,6 +192,7 @@ function makeCard(
       ...(h.mixture ? { mixture: h.mixture, centreShare: h.share } : {}),
       ...(h.initialWeightsFrom ? { initialWeightsFrom: h.initialWeightsFrom } : {}),
     },
+    ...(h.trainingRange ? { trainingRange: h.trainingRange } : {}),
     metrics: { validationMse: bestValLoss, bestEpoch },
   };
 }

@@ -4,6 +4,7 @@
 import { resolvePhantomParams, minimumFovMm } from '../../phantom/params';
 import { generateSubject, subjectId } from '../../phantom/subject';
 import type { PhantomParamsInput } from '../../phantom/types';
+import type { TrainingRange } from '../../model/da/card';
 import type { CohortSubjectData } from '../evaluate/evaluationSubject';
 import type { CohortSource } from './crossValidation';
 import { SeededRng } from './rng';
@@ -110,6 +111,24 @@ export function mixtureCohort(subjects: number, seed: number, m: RegimeMixture =
 export function mixtureSummary(m: RegimeMixture = DEFAULT_MIXTURE): string {
   const s = m.share;
   return `per subject: noise ${m.noise.join(' | ')}, brain SNR log-uniform ${m.snr[0]}–${m.snr[1]}, voxel ${m.voxelSizeMm.join(' | ')} mm (uniform); patch centres: brain ${s.brain}, rest of head ${s.head}, tubes ${s.tube}, background ${s.background}`;
+}
+
+/**
+ * The regime check's range for weights trained on this mixture with added noise k·σ̂: the inputs' brain SNR runs
+ * from the lowest drawn SNR with the added noise (÷ √(1 + k²)) to the highest; noise correlation up to the apodised
+ * (Hamming) 0.63 when the mixture holds it; voxel sizes ± 0.5 mm; the matrices the field of view gives.
+ */
+export function mixtureTrainingRange(noiseLevel: number, m: RegimeMixture = DEFAULT_MIXTURE): TrainingRange {
+  const fov = minimumFovMm(resolvePhantomParams({}));
+  const matrices = m.voxelSizeMm.map((v) => 2 * Math.ceil(fov / v / 2));
+  const lo = +(m.snr[0] / Math.sqrt(1 + noiseLevel * noiseLevel)).toFixed(1);
+  return {
+    description: `mixture: ${m.noise.join(' | ')} noise, brain SNR ${m.snr[0]}–${m.snr[1]} (${lo} at the low end with the added noise), ${Math.min(...m.voxelSizeMm)}–${Math.max(...m.voxelSizeMm)} mm`,
+    brainSnr: [lo, m.snr[1]],
+    noiseCorrelation: [0, m.noise.includes('apodised') ? 0.7 : 0.3],
+    voxelSizeMm: [Math.min(...m.voxelSizeMm) - 0.5, Math.max(...m.voxelSizeMm) + 0.5],
+    matrix: [Math.min(...matrices), Math.max(...matrices)],
+  };
 }
 
 /** Parses `mixture:<subjects>:<seed>`; undefined for any other cohort spec. */

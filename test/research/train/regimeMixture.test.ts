@@ -13,6 +13,7 @@ import {
   DEFAULT_MIXTURE,
   drawRegime,
   mixtureSummary,
+  mixtureTrainingRange,
   validateMixture,
 } from '../../../src/research/train/regimeMixture';
 import { SeededRng } from '../../../src/research/train/rng';
@@ -37,6 +38,16 @@ describe('regime mixture', () => {
     expect(Math.min(...draws.map((d) => d.snr))).toBeLessThan(6);
     expect(Math.max(...draws.map((d) => d.snr))).toBeGreaterThan(15);
     expect(mixtureSummary()).toMatch(/brain 0\.7, rest of head 0\.15, tubes 0\.05, background 0\.1/);
+    // The card's range covers every draw (the input SNR with k = 1 added noise down to 3 / √2).
+    const range = mixtureTrainingRange(1);
+    expect(range.brainSnr).toEqual([2.1, 30]);
+    expect(range.noiseCorrelation[1]).toBeGreaterThanOrEqual(0.63);
+    for (const d of draws) {
+      expect(d.voxelSizeMm).toBeGreaterThanOrEqual(range.voxelSizeMm[0]);
+      expect(d.voxelSizeMm).toBeLessThanOrEqual(range.voxelSizeMm[1]);
+      expect(d.matrix).toBeGreaterThanOrEqual(range.matrix[0]);
+      expect(d.matrix).toBeLessThanOrEqual(range.matrix[1]);
+    }
   });
 
   it('train --regimes mixture turns phantom:<n>:<seed> into the mixture cohort and refuses anything else', () => {
@@ -87,6 +98,9 @@ describe('regime mixture', () => {
     expect(() => computeDAScale(volume.data, norm)).toThrow(/needs the whole volume/);
     const shipped = JSON.parse(fs.readFileSync(path.join(modelWeightsSource('da'), 'model-card.json'), 'utf8'));
     expect(parseModelCard({ ...shipped, normalisation: norm }).normalisation.by).toBe('sigma');
+    expect(parseModelCard({ ...shipped, trainingRange: mixtureTrainingRange(1) }).trainingRange!.brainSnr).toEqual([
+      2.1, 30,
+    ]);
     expect(() => parseModelCard({ ...shipped, normalisation: { ...norm, sigmaMultiple: -1 } })).toThrow(
       /sigmaMultiple must be a positive number/,
     );
