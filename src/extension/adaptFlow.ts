@@ -1,6 +1,7 @@
 // "Adapt DA to this study": the active sodium series and its repeats → jobs/adapt in a Web Worker (progress, held-out
 // curve, Cancel) → the usual DA run with the adapted weights (or the shipped ones when the held-out slabs showed no
 // gain), labelled as adapted → a download of the weights folder. Nothing leaves the browser.
+import { notifyCancelled, notifyFailed } from './runOutcome';
 import { zipSync } from 'fflate';
 import type { ExtensionParams } from './ohif';
 import { adaptUnavailableReason } from './adaptAvailability';
@@ -122,12 +123,7 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
     w.terminate();
     worker = undefined;
     if (!done || abort.signal.aborted) {
-      uiNotificationService.show({
-        title: TITLE,
-        message: 'Cancelled: nothing was added to the study.',
-        type: 'info',
-        duration: 4000,
-      });
+      notifyCancelled(uiNotificationService, TITLE);
       return undefined;
     }
     const model: LoadedDA = { weights: done.weights, card: done.card, source: done.source };
@@ -151,17 +147,10 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
     return uid;
   } catch (e) {
     if (abort.signal.aborted) {
-      uiNotificationService.show({
-        title: TITLE,
-        message: 'Cancelled: nothing was added to the study.',
-        type: 'info',
-        duration: 4000,
-      });
+      notifyCancelled(uiNotificationService, TITLE);
       return undefined;
     }
-    const message = e instanceof Error ? e.message : String(e);
-    hook.errors.push(message);
-    uiNotificationService.show({ title: `${TITLE} failed`, message, type: 'error', duration: 10000 });
+    notifyFailed(uiNotificationService, TITLE, e, hook.errors);
     return undefined;
   } finally {
     worker?.terminate();

@@ -1,6 +1,7 @@
 // The adaptation panel (plain DOM): progress, the held-out validation curve against the parent's level as it trains,
 // Cancel, and at the end the outcome with a download of the weights folder (never uploaded anywhere).
 import type { AdaptEpoch } from '../jobs/adapt';
+import { openPanelFrame, PANEL_BUTTON_STYLE } from './progressPanel';
 
 export interface AdaptPanel {
   update(fraction: number, message: string, history: readonly AdaptEpoch[], parentLoss?: number): void;
@@ -9,11 +10,6 @@ export interface AdaptPanel {
   close(): void;
 }
 
-const STYLE =
-  'position:fixed;right:16px;bottom:16px;z-index:10000;width:340px;padding:12px 14px;border-radius:8px;' +
-  'background:#090c29;color:#e1e1e1;border:1px solid #3a3f99;font:13px/1.4 Inter,system-ui,sans-serif;box-shadow:0 4px 16px #0008';
-const BUTTON =
-  'padding:3px 12px;margin-left:6px;border-radius:4px;border:1px solid #5acce6;background:transparent;color:#5acce6;cursor:pointer';
 const W = 312;
 const H = 90;
 const SVG = 'http://www.w3.org/2000/svg';
@@ -48,16 +44,6 @@ function drawCurve(svg: SVGSVGElement, history: readonly AdaptEpoch[], parentLos
 }
 
 export function openAdaptPanel(title: string, onCancel: () => void): AdaptPanel {
-  const root = document.createElement('div');
-  root.setAttribute('data-cy', 'na-adapt-panel');
-  root.setAttribute('role', 'status');
-  root.style.cssText = STYLE;
-  const head = document.createElement('div');
-  head.style.cssText = 'font-weight:600;margin-bottom:6px;color:#5acce6';
-  head.textContent = title;
-  const text = document.createElement('div');
-  text.setAttribute('data-cy', 'na-adapt-text');
-  text.textContent = 'Starting…';
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('data-cy', 'na-adapt-curve');
   svg.setAttribute('width', String(W));
@@ -66,25 +52,14 @@ export function openAdaptPanel(title: string, onCancel: () => void): AdaptPanel 
   const legend = document.createElement('div');
   legend.style.cssText = 'font-size:11px;color:#9aa'; // what the curve is, in one line
   legend.textContent = 'held-out slabs: error of the adapted DA (blue) vs the shipped DA (dashed); lower is better';
-  const track = document.createElement('div');
-  track.style.cssText = 'height:6px;margin:8px 0;background:#1f2459;border-radius:3px;overflow:hidden';
-  const bar = document.createElement('div');
-  bar.style.cssText = 'height:100%;width:0;background:#5acce6;transition:width .2s';
-  track.appendChild(bar);
-  const buttons = document.createElement('div');
-  buttons.style.cssText = 'text-align:right';
-  const cancel = document.createElement('button');
-  cancel.setAttribute('data-cy', 'na-adapt-cancel');
-  cancel.textContent = 'Cancel';
-  cancel.style.cssText = BUTTON;
-  cancel.onclick = () => {
-    cancel.disabled = true;
-    text.textContent = 'Cancelling…';
-    onCancel();
-  };
-  buttons.appendChild(cancel);
-  root.append(head, text, svg, legend, track, buttons);
-  document.body.appendChild(root);
+  const frame = openPanelFrame({
+    title,
+    dataCy: { root: 'na-adapt-panel', text: 'na-adapt-text', cancel: 'na-adapt-cancel' },
+    width: 340,
+    middle: [svg, legend],
+    onCancel,
+  });
+  const { root, text, cancel, buttons } = frame;
   let url: string | undefined;
   const close = () => {
     if (url) URL.revokeObjectURL(url);
@@ -92,13 +67,12 @@ export function openAdaptPanel(title: string, onCancel: () => void): AdaptPanel 
   };
   return {
     update(fraction, message, history, parentLoss) {
-      const pct = Math.max(0, Math.min(1, fraction)) * 100;
-      bar.style.width = `${pct.toFixed(1)}%`;
+      frame.setFraction(fraction);
       if (!cancel.disabled) text.textContent = message;
       drawCurve(svg, history, parentLoss);
     },
     finish(summary, download) {
-      bar.style.width = '100%';
+      frame.setFraction(1);
       text.textContent = summary;
       text.setAttribute('data-cy', 'na-adapt-summary');
       buttons.replaceChildren();
@@ -109,13 +83,13 @@ export function openAdaptPanel(title: string, onCancel: () => void): AdaptPanel 
         a.href = url;
         a.download = download.fileName;
         a.textContent = 'Download weights';
-        a.style.cssText = BUTTON + ';text-decoration:none;display:inline-block';
+        a.style.cssText = PANEL_BUTTON_STYLE + ';text-decoration:none;display:inline-block';
         buttons.appendChild(a);
       }
       const closeButton = document.createElement('button');
       closeButton.setAttribute('data-cy', 'na-adapt-close');
       closeButton.textContent = 'Close';
-      closeButton.style.cssText = BUTTON;
+      closeButton.style.cssText = PANEL_BUTTON_STYLE;
       closeButton.onclick = close;
       buttons.appendChild(closeButton);
     },

@@ -1,5 +1,6 @@
 // The "Denoise Na" click: active sodium series → full-precision volume (+ repeats → reference) → denoiseVolume →
 // derived display set in the study browser → comparison layout with metrics. Cancel leaves nothing behind.
+import { notifyCancelled, notifyFailed } from './runOutcome';
 import type { DisplaySet, ExtensionParams } from './ohif';
 import { denoiseTarget, seriesName } from './target';
 import { findRepeats } from './repeats';
@@ -195,18 +196,10 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
     return uid.denoised;
   } catch (e) {
     if (isAbort(e, abort.signal)) {
-      uiNotificationService.show({
-        title: TITLE,
-        message: 'Cancelled: nothing was added to the study.',
-        type: 'info',
-        duration: 4000,
-      });
+      notifyCancelled(uiNotificationService, TITLE);
       return undefined;
     }
-    const message = e instanceof Error ? e.message : String(e);
-    hook.errors.push(message);
-    console.warn('[na-denoise]', e);
-    uiNotificationService.show({ title: `${TITLE} failed`, message, type: 'error', duration: 10000 });
+    notifyFailed(uiNotificationService, TITLE, e, hook.errors);
     return undefined;
   } finally {
     hook.busy = false;
