@@ -3,6 +3,7 @@
 // main thread, in Node worker_threads and in browser Web Workers alike.
 import type { NlmSlabJob, NlmSlabTask } from './kernel';
 import { NLM_SIMD_WASM_BASE64 } from './nlm-simd-wasm';
+import { steppedSlabJob } from './stepped-job';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -135,20 +136,10 @@ export function createNlmSimdSlabJob(task: NlmSlabTask): NlmSlabJob {
     totalSteps,
   );
 
-  let done = 0;
-  return {
+  return steppedSlabJob(
     totalSteps,
-    get doneSteps() {
-      return done;
-    },
-    step(maxSteps: number): boolean {
-      const count = Math.min(totalSteps - done, Math.max(1, Math.floor(maxSteps)));
-      if (count > 0) kernel.run(done, count);
-      done += count;
-      return done === totalSteps;
-    },
-    result(): Float32Array {
-      if (done !== totalSteps) throw new Error(`NLM kernel: result() called after ${done} of ${totalSteps} steps`);
+    (first, count) => kernel.run(first, count),
+    () => {
       const out = new Float32Array(bx * by * bz);
       const twoSigma2 = 2 * sigma * sigma;
       for (let z = 0, o = 0; z < bz; z++)
@@ -162,5 +153,5 @@ export function createNlmSimdSlabJob(task: NlmSlabTask): NlmSlabJob {
         }
       return out;
     },
-  };
+  );
 }

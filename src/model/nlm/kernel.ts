@@ -7,6 +7,8 @@
 // because the patch distance of (x, x+δ) is the one of (x+δ, x), each distance serves both voxels, so only half of
 // the offsets are visited.
 
+import { steppedSlabJob } from './stepped-job';
+
 /** One box of work: the box grown by blockRadius on every side, its values reflected at the volume's edges. */
 export interface NlmSlabTask {
   /** Output box size [bx, by, bz]. */
@@ -117,19 +119,12 @@ export function createNlmSlabJob(task: NlmSlabTask): NlmSlabJob {
   };
   const processOffset = (dx: number, dy: number, dz: number) => processOffsetOf(state, dx, dy, dz);
 
-  let done = 0;
-  return {
+  return steppedSlabJob(
     totalSteps,
-    get doneSteps() {
-      return done;
+    (first, count) => {
+      for (let d = first; d < first + count; d++) processOffset(offsets[3 * d], offsets[3 * d + 1], offsets[3 * d + 2]);
     },
-    step(maxSteps: number): boolean {
-      const end = Math.min(totalSteps, done + Math.max(1, Math.floor(maxSteps)));
-      for (; done < end; done++) processOffset(offsets[3 * done], offsets[3 * done + 1], offsets[3 * done + 2]);
-      return done === totalSteps;
-    },
-    result(): Float32Array {
-      if (done !== totalSteps) throw new Error(`NLM kernel: result() called after ${done} of ${totalSteps} steps`);
+    () => {
       const out = new Float32Array(n);
       for (let z = 0, o = 0; z < bz; z++) {
         for (let y = 0; y < by; y++) {
@@ -147,7 +142,7 @@ export function createNlmSlabJob(task: NlmSlabTask): NlmSlabJob {
       }
       return out;
     },
-  };
+  );
 }
 
 /** 2^−n for n = 0…63, the integer part of expNeg. */
