@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
-import { npmStart, openBrowser, overlayTexts, waitForViewer, type Browser, type StartedServer } from './harness';
+import { npmStart, openViewer, overlayTexts, stopViewer, type Browser, type StartedServer } from './harness';
 
 const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'na-e2e-adapt-'));
 let server: StartedServer;
@@ -15,9 +15,7 @@ jest.setTimeout(900_000);
 
 beforeAll(async () => {
   server = await npmStart(['--port', '0', '--demo-dir', demoDir, '--demo-size', '32', '--backend', 'wasm']);
-  browser = await openBrowser();
-  await browser.page.goto(server.url);
-  await waitForViewer(browser.page);
+  browser = await openViewer(server.url);
   // A short budget for the test (users get the full one).
   await browser.page.evaluate(() => {
     const w = window as unknown as { __naDenoise?: Record<string, unknown> };
@@ -26,11 +24,7 @@ beforeAll(async () => {
   });
 }, 900_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  fs.rmSync(demoDir, { recursive: true, force: true });
-});
+afterAll(() => stopViewer(browser, server, demoDir));
 
 const displaySetCount = () =>
   browser.page.evaluate(() => (window as any).services.displaySetService.getActiveDisplaySets().length);

@@ -148,15 +148,9 @@ export function viewerSuite(name: string, extraArgs: string[] = []): ViewerSuite
       '--backend',
       'wasm',
     ]);
-    browser = await openBrowser();
-    await browser.page.goto(server.url);
-    await waitForViewer(browser.page);
+    browser = await openViewer(server.url);
   }, 900_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    fs.rmSync(demoDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopViewer(browser, server, demoDir));
   const started = <T>(what: string, v: T | undefined): T => {
     if (v === undefined) throw new Error(`the ${what} is not started (viewerSuite's beforeAll failed?)`);
     return v;
@@ -187,6 +181,38 @@ export async function waitForViewer(page: Page, timeoutMs = 180_000): Promise<vo
     },
     null,
     { timeout: timeoutMs, polling: 500 },
+  );
+}
+
+/** Chromium on `url`, once the viewer shows a study with our button enabled (see waitForViewer). */
+export async function openViewer(url: string): Promise<Browser> {
+  const browser = await openBrowser();
+  await browser.page.goto(url);
+  await waitForViewer(browser.page);
+  return browser;
+}
+
+/** Closes the browser and stops the server (whichever started) and removes the suite's temporary folder. */
+export async function stopViewer(browser: Browser | undefined, server: StartedServer | undefined, dir: string) {
+  await browser?.close();
+  await server?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Makes the viewport showing the denoised series the active one, then waits until "Save" is enabled for it. */
+export async function activateDenoisedViewport(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const s = (window as any).services;
+    const grid = s.viewportGridService.getState();
+    const id = [...grid.viewports.entries()].find(
+      ([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised,
+    )![0];
+    s.viewportGridService.setActiveViewportId(id);
+  });
+  await page.waitForFunction(
+    () => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'),
+    null,
+    { timeout: 30_000 },
   );
 }
 

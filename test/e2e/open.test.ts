@@ -9,7 +9,8 @@ import {
   ARTIFACTS,
   clickAndWaitForRun,
   npmStart,
-  openBrowser,
+  openViewer,
+  stopViewer,
   waitForViewer,
   type Browser,
   type StartedServer,
@@ -30,16 +31,10 @@ beforeAll(async () => {
   foreign = writeForeignStudy(path.join(tmp, 'study'));
   before = folderFingerprint(foreign.dir);
   server = await npmStart(['--open', foreign.dir, '--port', '0', '--backend', 'wasm']);
-  browser = await openBrowser();
-  await browser.page.goto(server.url);
-  await waitForViewer(browser.page);
+  browser = await openViewer(server.url);
 }, 900_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stopViewer(browser, server, tmp));
 
 describe('npm start -- --open <a DICOM folder from another toolkit>', () => {
   it('prints one URL for that study and reads every voxel as our DICOM reader does', async () => {

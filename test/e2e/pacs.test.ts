@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  activateDenoisedViewport,
   ARTIFACTS,
   E2E_DEMO_SIZE,
   ROOT,
@@ -190,19 +191,7 @@ describe('viewer with Orthanc (DICOMweb)', () => {
     const page = suite.browser.page;
     const run = await clickAndWaitForRun(page, 'NaDenoise');
     expect(run).toMatchObject({ method: 'DA', backend: 'wasm' });
-    await page.evaluate(() => {
-      const s = (window as any).services;
-      const grid = s.viewportGridService.getState();
-      const id = [...grid.viewports.entries()].find(
-        ([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised,
-      )![0];
-      s.viewportGridService.setActiveViewportId(id);
-    });
-    await page.waitForFunction(
-      () => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'),
-      null,
-      { timeout: 30_000 },
-    );
+    await activateDenoisedViewport(page);
     await page.click('[data-cy="NaSaveToPacs"]');
     const saved = await page.waitForFunction(
       () => (window as any).__naDenoise.lastResult?.savedSeriesInstanceUID,

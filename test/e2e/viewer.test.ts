@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import * as dcmjs from 'dcmjs';
 import {
+  activateDenoisedViewport,
   ARTIFACTS,
   E2E_DEMO_SIZE,
   viewerSuite,
@@ -201,19 +202,7 @@ describe('viewer, embedded demo study', () => {
 
   it('"Save" with the dicomjson source downloads a DERIVED MR series; the originals are untouched', async () => {
     const page = suite.browser.page;
-    await page.evaluate(() => {
-      const s = (window as any).services;
-      const grid = s.viewportGridService.getState();
-      const id = [...grid.viewports.entries()].find(
-        ([, v]: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0])?.isNaDenoised,
-      )![0];
-      s.viewportGridService.setActiveViewportId(id);
-    });
-    await page.waitForFunction(
-      () => !document.querySelector('[data-cy="NaSaveToPacs"]')?.className.includes('cursor-not-allowed'),
-      null,
-      { timeout: 30_000 },
-    );
+    await activateDenoisedViewport(page);
     const [download] = await Promise.all([
       page.waitForEvent('download', { timeout: 120_000 }),
       page.click('[data-cy="NaSaveToPacs"]'),
