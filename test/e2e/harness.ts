@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { NaDebugResult } from '../../src/extension/debugHook';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -217,21 +218,11 @@ export async function activateDenoisedViewport(page: Page): Promise<void> {
 }
 
 /** Summary of the last denoising run kept by the extension's debug hook (voxels as plain arrays). */
-export interface BrowserRun {
-  method: string;
-  backend: string;
-  millis: number;
-  dims: [number, number, number];
+export interface BrowserRun extends Omit<NaDebugResult, 'data' | 'input' | 'reference' | 'metrics'> {
   data: number[];
   input: number[];
   reference?: number[];
   metrics: Record<string, number>;
-  displaySetInstanceUID: string;
-  seriesInstanceUID?: string;
-  seriesNumber?: number;
-  parameters?: Record<string, string | number | boolean>;
-  selectedSeriesInstanceUID?: string;
-  savedSeriesInstanceUID?: string;
   count: number;
 }
 
