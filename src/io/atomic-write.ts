@@ -2,6 +2,7 @@
 // when complete, so a crash, kill -9 or Ctrl-C never leaves a half-written NIfTI, DICOM series, weights folder or
 // report under the name the user asked for. Temporaries are hidden (".name.partial-<pid>-<n>"), removed on Ctrl-C or
 // error, and swept by a later write to the same target when the process that made them is gone.
+import { processRunning } from './process-liveness';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,16 +71,6 @@ function untrackAll(): void {
   for (const s of SIGNALS) process.off(s, onSignal);
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes temporaries for `target` left by processes that no longer run (a kill -9 or power loss mid-write). */
 function sweepStale(target: string): void {
   const dir = path.dirname(target);
@@ -93,7 +84,7 @@ function sweepStale(target: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) removeSync(path.join(dir, name));
+    if (Number.isInteger(pid) && pid > 0 && !processRunning(pid)) removeSync(path.join(dir, name));
   }
 }
 

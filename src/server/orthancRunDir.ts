@@ -1,5 +1,6 @@
 // The private folder of one Orthanc run: configuration, REST credentials and (unless the user named a persistent
 // store) the DICOM storage. It carries an owner marker so a later start can remove the folders a crash left behind.
+import { processRunning, processStartTicks } from '../io/process-liveness';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,23 +24,8 @@ export interface OrthancCredentials {
   password: string;
 }
 
-/** Start time of a live process in clock ticks since boot, or null when it is gone (or /proc is unavailable). */
-export function processStartTicks(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name (which may itself contain spaces or parentheses).
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 function ownerAlive(marker: OwnerMarker): boolean {
-  try {
-    process.kill(marker.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
+  if (!processRunning(marker.pid)) return false;
   const ticks = processStartTicks(marker.pid);
   return marker.startTicks === null || ticks === null || ticks === marker.startTicks;
 }

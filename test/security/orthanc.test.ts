@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { npmStart } from '../e2e/harness';
 import { CREDENTIALS_LINE, msUntil, nodeProcesses, orthancPid, running, startPacs } from './pacsHarness';
 import { startOrthanc } from '../../src/server/orthanc';
-import { OWNER_MARKER, RUN_DIR_PREFIX, processStartTicks, removeStaleRunDirs } from '../../src/server/orthancRunDir';
+import { OWNER_MARKER, RUN_DIR_PREFIX, removeStaleRunDirs } from '../../src/server/orthancRunDir';
+import { processStartTicks } from '../../src/io/process-liveness';
 
 jest.setTimeout(600_000);
 
