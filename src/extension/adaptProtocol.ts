@@ -1,15 +1,11 @@
 // Messages between the viewer and the study-adaptation Web Worker (pure types and the worker's handler).
+import type { Volume } from '../core/volume';
 import type { AdaptEpoch, AdaptProgress, AdaptationRecord } from '../jobs/adapt';
 import type { DAWeights } from '../model/da/architecture';
 import type { ModelCard } from '../model/da/card';
 
-export interface AdaptVolumeMessage {
-  data: Float32Array;
-  dims: [number, number, number];
-  spacing: [number, number, number];
-  origin: [number, number, number];
-  direction: [number, number, number, number, number, number, number, number, number];
-}
+/** A volume as posted to the worker: the Volume's own fields (structured clone keeps them; nothing else is sent). */
+export type AdaptVolumeMessage = Pick<Volume, 'data' | 'dims' | 'spacing' | 'origin' | 'direction'>;
 
 export type AdaptWorkerRequest =
   | {
