@@ -1,5 +1,6 @@
 // `sodium-denoise denoise`: DA or NLM on a DICOM series or NIfTI volume → a DERIVED DICOM series (or NIfTI), through
 // the same denoiseVolume job the viewer runs; progress on stderr, summary (or --json) on stdout.
+import { outputParameters } from '../jobs/derivedSeries';
 import { SingleBar } from 'cli-progress';
 import {
   denoiseVolume,
@@ -157,7 +158,7 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   const output = await writeVolumeOutput(opts.out, result.volume, {
     format,
     source: input.dicom,
-    derivation: { method: label, parameters: result.parameters },
+    derivation: { method: label, parameters: outputParameters(result.method, result.parameters) },
   });
   const json = {
     method: result.method,

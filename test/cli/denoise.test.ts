@@ -1,5 +1,6 @@
 // `sodium-denoise denoise` end to end, as a user runs it: NIfTI → NIfTI with metrics as JSON, DICOM → DERIVED DICOM
 // series, and one-line errors with exit code 1.
+import { modelWeightsSource } from '../../src/model/da/models';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,6 +100,17 @@ describe('sodium-denoise denoise', () => {
     expect(output.dicom!.seriesInstanceUID).not.toBe(input.dicom!.seriesInstanceUID);
     expect(JSON.stringify(output.dicom!.header.ImageType)).toMatch(/DERIVED/);
     expect(output.volume.dims).toEqual(input.volume.dims);
+  });
+
+  it('DA to DICOM: DerivationDescription names the model, version and checksum, never a local weights path', async () => {
+    const out = path.join(dir, 'da-dicom');
+    cliJson('--method', 'da', ...noisyTo(out), '--backend', 'wasm', ...withMask());
+    const header = (await readVolumeInput(out)).dicom!.header as Record<string, unknown>;
+    const derivation = String(header.DerivationDescription);
+    const card = JSON.parse(fs.readFileSync(path.join(modelWeightsSource('da'), 'model-card.json'), 'utf8'));
+    expect(derivation).toContain(card.version);
+    expect(derivation).toContain(card.sha256);
+    expect(derivation).not.toMatch(/weights[/\\]|\/work\/|file:|http/);
   });
 
   it("DA: --model da (the repository's weights/da/) on wasm, JSON with the model card's identity", async () => {
