@@ -107,6 +107,9 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
 
   for (const name of order) {
     if (name === opts.preferred) continue;
+    // tfjs's CPU backend is plain JavaScript, 10–100× slower than WASM on every op we use: once WASM works, timing
+    // it only costs seconds (one of its matMuls takes ~1 s here) before the first run.
+    if (name === 'cpu' && tried.some((t) => t.ok && t.name === 'wasm')) continue;
     const reason = await activateBackend(name);
     const trial: BackendTrial = { name, ok: reason === undefined, reason };
     tried.push(trial);
