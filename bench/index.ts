@@ -12,6 +12,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   train: () => import('./train'),
   batch: () => import('./batch'),
   adapt: () => import('./adapt'),
+  viewer: () => import('./viewer'),
 };
 
 function format(table: BenchTable): string {
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
   }
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, 'bench.json');
+  // A selection writes its own file, so `npm run bench -- viewer` does not replace a full run's bench.json.
+  const file = path.join(outDir, wanted.length ? `bench-${names.join('-')}.json` : 'bench.json');
   const machine = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,

@@ -35,11 +35,17 @@ export interface StartedServer {
  * Runs `node scripts/start.js <args>` and resolves with the one URL it prints. With `viaNpm`, runs the real
  * `npm start -- <args>` instead, and stop() signals npm's process only (as a service manager would).
  */
-export function npmStart(args: string[], timeoutMs = 600_000, opts: { viaNpm?: boolean } = {}): Promise<StartedServer> {
+export function npmStart(
+  args: string[],
+  timeoutMs = 600_000,
+  opts: { viaNpm?: boolean; root?: string } = {},
+): Promise<StartedServer> {
+  // `root`: another checkout's server (the viewer bench compares a baseline build with this one).
+  const root = opts.root ?? ROOT;
   const child = opts.viaNpm
-    ? spawn('npm', ['start', '--silent', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js'), ...args], {
-        cwd: ROOT,
+    ? spawn('npm', ['start', '--silent', '--', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [path.join(root, 'scripts', 'start.js'), ...args], {
+        cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true, // its own process group: stop() ends the server, tsx and Orthanc together
       });
@@ -256,12 +262,51 @@ export async function clickAndWaitForRun(
   timeoutMs = 600_000,
   nlmValues?: NlmDialogValues,
 ): Promise<BrowserRun> {
+  await clickAndWait(page, button, timeoutMs, nlmValues, 500);
+  return lastRun(page);
+}
+
+/** What the viewer bench reads of a timed run (no voxels: at 128³ they would take seconds to cross). */
+export interface TimedRun {
+  /** From the click (for NLM: the dialog's Run) to the run finished and its result shown, as a user waits. */
+  clickToResultSeconds: number;
+  /** The engine's own time (denoiseVolume's millis: the denoising, not loading or measuring). */
+  engineMillis: number;
+  backend: string;
+  parameters?: Record<string, string | number | boolean>;
+}
+
+/** clickAndWaitForRun, timed from the click, polling finely (100 ms) for the bench. */
+export async function timeRun(page: Page, button: string, nlmValues?: NlmDialogValues): Promise<TimedRun> {
+  const seconds = await clickAndWait(page, button, 900_000, nlmValues, 100);
+  const r = await page.evaluate(() => {
+    const h = (window as unknown as { __naDenoise: { errors: string[]; lastResult?: Record<string, unknown> } })
+      .__naDenoise;
+    if (!h.lastResult) throw new Error(`no denoising result; errors: ${h.errors.join(' | ')}`);
+    const { millis, backend, parameters } = h.lastResult;
+    return { millis, backend, parameters } as { millis: number; backend: string; parameters?: never };
+  });
+  return { clickToResultSeconds: seconds, engineMillis: r.millis, backend: r.backend, parameters: r.parameters };
+}
+
+/** Clicks (through the NLM dialog when asked) and waits until the run ends; returns seconds from the click (or Run). */
+async function clickAndWait(
+  page: Page,
+  button: string,
+  timeoutMs: number,
+  nlmValues: NlmDialogValues | undefined,
+  pollMs: number,
+): Promise<number> {
   const nlm = button === 'NaDenoiseNLM' ? (nlmValues ?? {}) : undefined;
   const before = await page.evaluate(
     () => (window as unknown as { __naDenoise?: { results: unknown[] } }).__naDenoise?.results.length ?? 0,
   );
+  let t0 = performance.now();
   await page.click(`[data-cy="${button}"]`);
-  if (nlm) await runNlmDialog(page, nlm);
+  if (nlm) {
+    t0 = performance.now();
+    await runNlmDialog(page, nlm);
+  }
   await page.waitForSelector('[data-cy="na-progress"]', { timeout: 30_000 }).catch(() => undefined);
   await page.waitForFunction(
     (n) => {
@@ -270,9 +315,9 @@ export async function clickAndWaitForRun(
       return !!h && !h.busy && (h.results.length > n || h.errors.length > 0);
     },
     before,
-    { timeout: timeoutMs, polling: 500 },
+    { timeout: timeoutMs, polling: pollMs },
   );
-  return lastRun(page);
+  return (performance.now() - t0) / 1000;
 }
 
 export async function lastRun(page: Page): Promise<BrowserRun> {
