@@ -53,7 +53,7 @@ const HEAD_SMOOTHING_MM = 4;
  * the Rayleigh bound σ·(√(π/2) + 3). At low SNR this keeps the scalp, whose sodium is not far above the noise, in
  * the head.
  */
-function noiseFloor(volume: Volume, smooth: Float64Array, sigma: number): number {
+export function noiseFloor(volume: Volume, smooth: Float64Array, sigma: number): number {
   const bound = sigma * NOISE_FLOOR;
   let bg: Mask;
   try {

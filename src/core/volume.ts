@@ -118,3 +118,29 @@ export function voxelToPatient(v: Volume, i: number, j: number, k: number): Vec3
     v.origin[2] + d[2] * a + d[5] * b + d[8] * c,
   ];
 }
+
+/**
+ * Continuous voxel index (i, j, k) of a patient position (mm): the inverse of voxelToPatient, also for direction
+ * cosines that are not orthogonal.
+ * @throws when the direction matrix is singular
+ */
+export function patientToVoxel(v: Volume, p: readonly number[]): Vec3 {
+  const d = v.direction;
+  // Columns of M are the axis vectors scaled by spacing: p − origin = M · (i, j, k).
+  const m = [
+    [d[0] * v.spacing[0], d[3] * v.spacing[1], d[6] * v.spacing[2]],
+    [d[1] * v.spacing[0], d[4] * v.spacing[1], d[7] * v.spacing[2]],
+    [d[2] * v.spacing[0], d[5] * v.spacing[1], d[8] * v.spacing[2]],
+  ];
+  const r = [p[0] - v.origin[0], p[1] - v.origin[1], p[2] - v.origin[2]];
+  const det = (a: number[][]) =>
+    a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+    a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+    a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  const dm = det(m);
+  if (!(Math.abs(dm) > 1e-12))
+    throw new Error('the volume direction matrix is singular: positions cannot be mapped to voxels');
+  // Cramer's rule: replace column c by r.
+  const solve = (c: number) => det(m.map((row, i) => row.map((x, j) => (j === c ? r[i] : x)))) / dm;
+  return [solve(0), solve(1), solve(2)];
+}

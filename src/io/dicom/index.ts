@@ -5,6 +5,8 @@ export {
   MR_IMAGE_STORAGE,
   SODIUM_MHZ_PER_TESLA,
   DERIVATION_SMOOTHING,
+  UNITS_MILLIMOLAR,
+  type RealWorldValue,
   type DicomWriteOptions,
   type DicomDerivation,
   type DicomDerivationSource,

@@ -2,7 +2,7 @@
 import * as dcmjs from 'dcmjs';
 import { voxelToPatient, type Volume } from '../../core/volume';
 import { cross, dot, normalize } from './geometry';
-import { chooseRescale, quantize } from './quantize';
+import { chooseRescale, quantize, type Rescale } from './quantize';
 import { EXPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntax';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, isValidUid, newUid } from './uid';
 import { formatDA, formatDS, formatTM, getNumber, getString, type DicomDataset } from './values';
@@ -51,6 +51,21 @@ export interface DicomDerivation {
   code?: DicomCode;
 }
 
+/** UCUM millimole per litre: the unit of tissue sodium concentration (mM). */
+export const UNITS_MILLIMOLAR: DicomCode = { value: 'mmol/L', scheme: 'UCUM', meaning: 'millimole per liter' };
+
+/**
+ * Pixel values that are a physical quantity: written as the Modality LUT (Rescale Slope/Intercept, so every viewer
+ * shows the quantity) and as a Real World Value Mapping item (0040,9096) with the same line, a label and coded units.
+ */
+export interface RealWorldValue {
+  /** LUTLabel (≤ 16 characters), e.g. 'TSC'. */
+  label: string;
+  /** LUTExplanation (≤ 64 characters), e.g. 'Tissue sodium concentration, 2-tube calibration'. */
+  explanation: string;
+  units: DicomCode;
+}
+
 export interface DicomWriteOptions {
   patientName?: string;
   patientId?: string;
@@ -89,6 +104,8 @@ export interface DicomWriteOptions {
   /** Real-world units; default from the data range. */
   windowCenter?: number;
   windowWidth?: number;
+  /** The voxel values are this quantity (e.g. sodium concentration in mmol/L): adds the Real World Value Mapping. */
+  realWorldValue?: RealWorldValue;
   /** Creation time stamp (default: now), for reproducible output. */
   date?: Date;
 }
@@ -230,6 +247,9 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
     WindowCenter: formatDS(windowCenter),
     WindowWidth: formatDS(windowWidth),
     WindowCenterWidthExplanation: 'Full data range',
+    ...(opts.realWorldValue
+      ? { RealWorldValueMappingSequence: [realWorldValueItem(opts.realWorldValue, rescale)] }
+      : {}),
     ...(windowWidth < 1 ? { VOILUTFunction: 'LINEAR_EXACT' } : {}),
     // MR Image: a 3D density-adapted radial, spoiled gradient-echo 23Na acquisition.
     ScanningSequence: getString(src, 'ScanningSequence') ?? 'GR',
@@ -287,6 +307,24 @@ export function writeDicomSeries(volume: Volume, opts: DicomWriteOptions = {}): 
     files.push(toPart10(dataset, sopInstanceUid));
   }
   return files;
+}
+
+/** One Real World Value Mapping item mapping every stored value through the rescale's line. */
+function realWorldValueItem(rwv: RealWorldValue, rescale: Rescale): DicomDataset {
+  if (!rwv.label || rwv.label.length > 16)
+    throw new Error(`Real World Value label must be 1–16 characters, got "${rwv.label}"`);
+  // First/last value mapped take the pixel data's VR (US or SS), which dcmjs needs told.
+  const vr = rescale.signed ? 'SS' : 'US';
+  return {
+    LUTExplanation: truncate(rwv.explanation, 64),
+    LUTLabel: rwv.label,
+    MeasurementUnitsCodeSequence: [code(rwv.units)],
+    RealWorldValueFirstValueMapped: rescale.signed ? -32768 : 0,
+    RealWorldValueLastValueMapped: rescale.signed ? 32767 : 65535,
+    RealWorldValueIntercept: rescale.intercept,
+    RealWorldValueSlope: rescale.slope,
+    _vrMap: { RealWorldValueFirstValueMapped: vr, RealWorldValueLastValueMapped: vr },
+  };
 }
 
 function sourceImageItem(source: DicomDerivationSource, k: number): DicomDataset {

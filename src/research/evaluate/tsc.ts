@@ -1,6 +1,7 @@
 // Tissue sodium concentration (TSC) from an image and its two reference tubes: fit signal = a·c + b through the tubes'
 // mean signals, map TSC = (S − b)/a, then read ROI concentrations and the lesion's contrast to its surroundings.
 import type { Mask, Volume } from '../../core/volume';
+import { concentrationOf, fitCalibration } from '../../core/calibration';
 
 export interface CalibrationTube {
   /** Voxels of the tube (non-zero = inside). */
@@ -17,7 +18,7 @@ export interface TubeCalibration {
   tubeSignals: number[];
 }
 
-/** Fits signal = a·c + b through the tubes' mean signals (least squares; exact for two tubes). */
+/** Fits signal = a·c + b through the tubes' mean signals (core's fitCalibration: least squares; exact for two tubes). */
 export function calibrateWithTubes(image: Volume, tubes: readonly CalibrationTube[]): TubeCalibration {
   if (tubes.length < 2) throw new Error(`TSC calibration needs at least two tubes, got ${tubes.length}`);
   const signals = tubes.map((t, i) => {
@@ -25,26 +26,15 @@ export function calibrateWithTubes(image: Volume, tubes: readonly CalibrationTub
     if (m === null) throw new Error(`calibration tube #${i + 1} (${t.concentrationMM} mM) has no voxels`);
     return m;
   });
-  const cs = tubes.map((t) => t.concentrationMM);
-  const n = cs.length;
-  const cMean = cs.reduce((s, v) => s + v, 0) / n;
-  const sMean = signals.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (cs[i] - cMean) * (signals[i] - sMean);
-    sxx += (cs[i] - cMean) ** 2;
-  }
-  if (sxx === 0) throw new Error('calibration tubes must have different concentrations');
-  const slope = sxy / sxx;
-  if (!(Math.abs(slope) > 0) || !Number.isFinite(slope))
-    throw new Error('calibration tubes give no signal change with concentration');
-  return { slope, intercept: sMean - slope * cMean, tubeSignals: signals };
+  const { slope, intercept } = fitCalibration(
+    tubes.map((t, i) => ({ signal: signals[i], concentrationMM: t.concentrationMM })),
+  );
+  return { slope, intercept, tubeSignals: signals };
 }
 
 /** Concentration (mM) of a mean signal under a calibration. */
 export function signalToConcentration(signal: number, cal: TubeCalibration): number {
-  return (signal - cal.intercept) / cal.slope;
+  return concentrationOf(signal, cal);
 }
 
 /** Mean TSC (mM) inside a mask; null when the mask is empty. The map is linear, so the ROI mean of TSC = TSC of the mean. */
