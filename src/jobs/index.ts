@@ -10,3 +10,13 @@ export {
   type DenoiseResult,
   type ReferenceKind,
 } from './denoise';
+export {
+  concentrationMapJob,
+  residualJob,
+  describeCalibration,
+  parseTubePositions,
+  parseConcentrations,
+  DEFAULT_TUBE_CONCENTRATIONS_MM,
+  type ConcentrationRequest,
+  type ConcentrationResult,
+} from './concentration';

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as dcmjs from 'dcmjs';
 import { createVolume } from '../../src/core/volume';
-import { UNITS_MILLIMOLAR } from '../../src/io/dicom';
+import { getItems, getNumber, UNITS_MILLIMOLAR, type DicomDataset } from '../../src/io/dicom';
 import { readDicomFolder, writeDicomSeriesFiles } from '../../src/io/dicom/node-files';
 
 function run(cmd: string, args: string[]): string {
@@ -42,23 +42,20 @@ describe('Real World Value Mapping on a mM series', () => {
     const dict = dcmjs.data.DicomMessage.readFile(
       bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
     );
-    const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
-    const item = ds.RealWorldValueMappingSequence[0] ?? ds.RealWorldValueMappingSequence;
+    const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict) as DicomDataset;
+    const [item] = getItems(ds, 'RealWorldValueMappingSequence');
     expect(item.LUTLabel).toBe('TSC');
-    expect(item.MeasurementUnitsCodeSequence.CodeValue ?? item.MeasurementUnitsCodeSequence[0].CodeValue).toBe(
-      'mmol/L',
-    );
-    const units = item.MeasurementUnitsCodeSequence[0] ?? item.MeasurementUnitsCodeSequence;
-    expect(units.CodingSchemeDesignator).toBe('UCUM');
+    const [units] = getItems(item, 'MeasurementUnitsCodeSequence');
+    expect([units.CodeValue, units.CodingSchemeDesignator]).toEqual(['mmol/L', 'UCUM']);
     expect(ds.PixelRepresentation).toBe(1);
     expect([item.RealWorldValueFirstValueMapped, item.RealWorldValueLastValueMapped]).toEqual([-32768, 32767]);
-    expect(Number(item.RealWorldValueSlope)).toBe(Number(ds.RescaleSlope));
-    expect(Number(item.RealWorldValueIntercept)).toBe(Number(ds.RescaleIntercept));
+    expect(getNumber(item, 'RealWorldValueSlope')).toBe(getNumber(ds, 'RescaleSlope'));
+    expect(getNumber(item, 'RealWorldValueIntercept')).toBe(getNumber(ds, 'RescaleIntercept'));
     // Through the mapping, stored values give the written mM within the quantisation step.
     const [read] = await readDicomFolder(path.join(dir, 'tsc'));
     let worst = 0;
     read.volume.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - data[i]))));
-    expect(worst).toBeLessThanOrEqual(Number(item.RealWorldValueSlope));
+    expect(worst).toBeLessThanOrEqual(getNumber(item, 'RealWorldValueSlope')!);
     expect(() =>
       writeDicomSeriesFiles(path.join(dir, 'bad'), tsc, {
         realWorldValue: { label: 'a label that is far too long', explanation: '', units: UNITS_MILLIMOLAR },
