@@ -72,7 +72,11 @@ describe('fitCalibration', () => {
 });
 
 describe('concentrationMap and residualVolume', () => {
-  const vol = createVolume({ dims: [4, 3, 2], spacing: [2, 2, 3], data: Float32Array.from({ length: 24 }, (_, i) => 40 + 10 * i) });
+  const vol = createVolume({
+    dims: [4, 3, 2],
+    spacing: [2, 2, 3],
+    data: Float32Array.from({ length: 24 }, (_, i) => 40 + 10 * i),
+  });
 
   it('maps every voxel through (S − intercept) / slope on the same grid, leaving the input alone', () => {
     const before = Float32Array.from(vol.data);
