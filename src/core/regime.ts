@@ -1,6 +1,6 @@
 // The acquisition regime of a magnitude image, from the image alone: noise σ, brain SNR, the noise's spatial
 // correlation, voxel size and matrix — what decides whether a learned denoiser is on familiar ground.
-import { brainMaskSteps } from './brain-mask';
+import { brainMaskSteps, type BrainMaskSteps } from './brain-mask';
 import { dilate, not } from './mask';
 import { estimateNoiseSigma, findBackground } from './noise';
 import type { Mask, Vec3, Volume } from './volume';
@@ -98,6 +98,16 @@ function lag1Correlation(data: Float32Array, dims: Vec3, mask: Mask, axis: 0 | 1
   return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : null;
 }
 
+/** What estimateRegime may be given instead of computing it (a caller that has them already: the denoise job). */
+export interface RegimeInputs {
+  /** The user's brain mask (brain SNR is read there). */
+  brainMask?: Mask;
+  /** estimateNoiseSigma(volume).sigma. */
+  noiseSigma?: number;
+  /** brainMaskSteps(volume, { noiseSigma }), or null when it found no brain. */
+  steps?: BrainMaskSteps | null;
+}
+
 /**
  * Estimates the regime of a single magnitude acquisition. The noise correlation is read only where nothing but
  * noise is: the automatic background without anything within 8 mm of the head or of any other object (a neck cut
@@ -105,13 +115,13 @@ function lag1Correlation(data: Float32Array, dims: Vec3, mask: Mask, axis: 0 | 1
  *
  * @example const { sigma, brainSnr, noiseCorrelation } = estimateRegime(acquisition);
  */
-export function estimateRegime(volume: Volume, opts: { brainMask?: Mask } = {}): RegimeEstimate {
-  const noise = estimateNoiseSigma(volume);
-  const sigma = noise.sigma;
+export function estimateRegime(volume: Volume, opts: RegimeInputs = {}): RegimeEstimate {
+  const sigma = opts.noiseSigma ?? estimateNoiseSigma(volume).sigma;
   let brain: Mask | null = opts.brainMask ?? null;
   let head: Mask | null = null;
   try {
-    const steps = brainMaskSteps(volume, { noiseSigma: sigma });
+    const steps = opts.steps ?? brainMaskSteps(volume, { noiseSigma: sigma });
+    if (steps === null) throw new Error('no brain');
     head = steps.head;
     brain ??= steps.mask;
   } catch {

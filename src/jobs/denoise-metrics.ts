@@ -21,19 +21,49 @@ export interface DenoiseMetrics {
   maskVoxels: number;
 }
 
+/** What the metrics need before the output exists: the mask and the noisy input's own pSNR/SSIM. */
+export interface MetricsBasis {
+  mask: Mask;
+  maskSource: 'user' | 'automatic';
+  maskVoxels: number;
+  input: { psnr: number; ssim: number };
+}
+
+/**
+ * The half of measureDenoising that does not need the output, so a job can compute it while the method runs.
+ * @param automaticMask - the input's automatic brain mask when the caller has it (else computed here)
+ */
+export function metricsBasis(
+  input: Volume,
+  reference: Volume,
+  opts: { mask?: Mask; automaticMask?: Mask } = {},
+): MetricsBasis {
+  // The automatic mask comes from the input: it is an acquisition, the kind of image the mask is built for, while a
+  // reference may be a noise-free phantom truth, on which the noise-floor head detection over-segments.
+  const { mask, source } =
+    opts.mask || !opts.automaticMask
+      ? resolveBrainMask(input, opts.mask)
+      : { mask: opts.automaticMask, source: 'automatic' as const };
+  let maskVoxels = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) maskVoxels++;
+  return {
+    mask,
+    maskSource: source,
+    maskVoxels,
+    input: { psnr: psnr(reference, input, mask), ssim: ssim3d(reference, input, { mask }).mean },
+  };
+}
+
 export function measureDenoising(
   input: Volume,
   output: Volume,
   reference: Volume,
-  opts: { mask?: Mask; referenceKind?: ReferenceKind } = {},
+  opts: { mask?: Mask; referenceKind?: ReferenceKind; basis?: MetricsBasis } = {},
 ): DenoiseMetrics {
-  // The automatic mask comes from the input: it is an acquisition, the kind of image the mask is built for, while a
-  // reference may be a noise-free phantom truth, on which the noise-floor head detection over-segments.
-  const { mask, source } = resolveBrainMask(input, opts.mask);
-  let maskVoxels = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) maskVoxels++;
+  const basis = opts.basis ?? metricsBasis(input, reference, opts);
+  const { mask } = basis;
   const out = { psnr: psnr(reference, output, mask), ssim: ssim3d(reference, output, { mask }).mean };
-  const before = { psnr: psnr(reference, input, mask), ssim: ssim3d(reference, input, { mask }).mean };
+  const before = basis.input;
   return {
     ...out,
     input: before,
@@ -42,7 +72,7 @@ export function measureDenoising(
       ssimPercent: relativeImprovement(before.ssim, out.ssim),
     },
     referenceKind: opts.referenceKind ?? 'reference',
-    maskSource: source,
-    maskVoxels,
+    maskSource: basis.maskSource,
+    maskVoxels: basis.maskVoxels,
   };
 }

@@ -9,11 +9,20 @@ import type { LoadedDA } from '../model/da/weights-io';
 import { nlmeans } from '../model/nlm/nlm-cpu';
 import { checkNlmSigma, NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/params';
 import type { NlmWorkerPool } from '../model/nlm/pool';
-import { findHead } from '../core/brain-mask';
+import { brainMaskSteps, findHead, type BrainMaskSteps } from '../core/brain-mask';
 import { countMask } from '../core/mask';
+import { estimateNoiseSigma, type NoiseEstimate } from '../core/noise';
 import { estimateRegime, type RegimeEstimate } from '../core/regime';
+import { yieldToEventLoop } from '../model/eventLoop';
+import type { TrainingRange } from '../model/da/card';
 import { regimeWarnings } from './regime';
-import { measureDenoising, type DenoiseMetrics, type ReferenceKind } from './denoise-metrics';
+import {
+  measureDenoising,
+  metricsBasis,
+  type DenoiseMetrics,
+  type MetricsBasis,
+  type ReferenceKind,
+} from './denoise-metrics';
 
 export type { DenoiseMetrics, ReferenceKind } from './denoise-metrics';
 
@@ -99,26 +108,88 @@ export async function denoiseVolume(
 ): Promise<DenoiseResult> {
   checkInputs(volume, request, opts);
   opts.signal?.throwIfAborted();
-  const region = denoisingRegion(volume, opts);
+  // One noise estimate for the head, NLM's σ, the regime and the brain mask (each used to make its own).
+  const noise = estimateNoiseSafely(volume);
+  const region = denoisingRegion(volume, opts, noise?.sigma);
   const check = opts.checkRegime ?? true;
-  if (check) opts.onProgress?.(0, 'Checking the regime');
-  const regime = check ? estimateRegimeSafely(volume, opts.mask) : null;
   const runOpts = { ...opts, mask: region.mask };
-  const ran =
-    request.method === 'da' ? await runDA(volume, request, runOpts, regime) : await runNlm(volume, request, runOpts);
+  // The input's own analysis: the regime, and the metrics' brain mask and input scores, from one brain-mask
+  // computation. It does not depend on the output, so when the method runs off this thread (worker threads, Web
+  // Workers) it is done while they work; otherwise before, so the method's own time stays its own.
+  const offThread =
+    request.method === 'da'
+      ? opts.daRunner !== undefined
+      : opts.workerPool !== undefined && request.implementation !== 'tf';
+  let analysis: InputAnalysis | undefined;
+  let analysisError: unknown;
+  const analyse = () => {
+    try {
+      analysis = analyseInput(volume, noise?.sigma, opts, check);
+    } catch (err) {
+      analysisError = err; // reported after the method, where the metrics used to fail
+    }
+  };
+  if (!offThread) {
+    if (check) opts.onProgress?.(0, 'Checking the regime');
+    analyse();
+  }
+  const method =
+    request.method === 'da' ? runDA(volume, request, runOpts) : runNlm(volume, request, runOpts, noise ?? undefined);
+  if (offThread) {
+    method.catch(() => undefined); // awaited below; an early failure must not count as unhandled meanwhile
+    await yieldToEventLoop(); // lets the method hand its work to its workers first
+    analyse();
+  }
+  const { trainingRange, ...ran } = await method;
+  if (analysisError) throw analysisError;
+  const regime = analysis?.regime ?? null;
   const run: DenoiseResult = {
     ...ran,
     parameters: { ...ran.parameters, region: region.description, regionVoxels: region.voxels },
     regime,
-    warnings: check ? (ran.warnings ?? []) : [],
+    // The DA's input is checked against its card's training range (NLM has none).
+    warnings: check && trainingRange !== undefined ? regimeWarnings(regime, trainingRange ?? undefined) : [],
   };
   if (!opts.reference) return run;
   opts.onProgress?.(1, 'Measuring pSNR and SSIM');
   const metrics = measureDenoising(volume, run.volume, opts.reference, {
     mask: opts.mask,
     referenceKind: opts.referenceKind,
+    basis: analysis?.basis,
   });
   return { ...run, metrics };
+}
+
+/** The input's noise estimate, or null when it has none (a constant image): the steps that need it then say why. */
+function estimateNoiseSafely(volume: Volume): NoiseEstimate | null {
+  try {
+    return estimateNoiseSigma(volume);
+  } catch {
+    return null;
+  }
+}
+
+/** What the job learns from the input alone. */
+interface InputAnalysis {
+  regime: RegimeEstimate | null;
+  basis?: MetricsBasis;
+}
+
+function analyseInput(volume: Volume, sigma: number | undefined, opts: DenoiseOptions, check: boolean): InputAnalysis {
+  const needsBrain = check || (opts.reference !== undefined && opts.mask === undefined);
+  let steps: BrainMaskSteps | null = null;
+  if (needsBrain && sigma !== undefined) {
+    try {
+      steps = brainMaskSteps(volume, { noiseSigma: sigma });
+    } catch {
+      steps = null; // no brain: the regime says so; the metrics (if asked) fail below with the reason
+    }
+  }
+  const regime = check && sigma !== undefined ? estimateRegimeSafely(volume, opts.mask, sigma, steps) : null;
+  const basis = opts.reference
+    ? metricsBasis(volume, opts.reference, { mask: opts.mask, automaticMask: steps?.mask })
+    : undefined;
+  return { regime, basis };
 }
 
 /**
@@ -126,13 +197,17 @@ export async function denoiseVolume(
  * the air around the head to ≈ 3σ (a grey square, 55 vs 27 in a 64³ phantom) and shifts the 100 mM calibration tube by
  * 1.4 mM, while the head alone leaves both as acquired (tube within 0.3 mM). One rule for every method.
  */
-function denoisingRegion(volume: Volume, opts: DenoiseOptions): { mask?: Mask; description: string; voxels: number } {
+function denoisingRegion(
+  volume: Volume,
+  opts: DenoiseOptions,
+  sigma: number | undefined,
+): { mask?: Mask; description: string; voxels: number } {
   const all = volume.data.length;
   if (opts.mask) return { mask: opts.mask, description: 'user mask', voxels: countMask(opts.mask) };
   if (opts.region === 'all') return { description: 'whole volume', voxels: all };
   opts.onProgress?.(0, 'Finding the head');
   try {
-    const head = findHead(volume);
+    const head = findHead(volume, sigma === undefined ? {} : { noiseSigma: sigma });
     return { mask: head, description: 'head (automatic)', voxels: countMask(head) };
   } catch (err) {
     // No head to find (a crop, a volume without air): nothing to protect, so denoise everything and say why.
@@ -140,13 +215,19 @@ function denoisingRegion(volume: Volume, opts: DenoiseOptions): { mask?: Mask; d
   }
 }
 
-/** What one method's run returns before the job adds the region, the regime and the metrics. */
-type MethodRun = Omit<DenoiseResult, 'regime' | 'warnings' | 'metrics'> & { warnings?: string[] };
+/** What one method's run returns before the job adds the region, the regime and the metrics (the DA: its card's
+ * training range, which the regime is checked against). */
+type MethodRun = Omit<DenoiseResult, 'regime' | 'warnings' | 'metrics'> & { trainingRange?: TrainingRange | null };
 
 /** The regime, or null when the image gives no handle on it (a constant image: no noise to measure). */
-function estimateRegimeSafely(volume: Volume, brainMask: Mask | undefined): RegimeEstimate | null {
+function estimateRegimeSafely(
+  volume: Volume,
+  brainMask: Mask | undefined,
+  noiseSigma: number,
+  steps: BrainMaskSteps | null,
+): RegimeEstimate | null {
   try {
-    return estimateRegime(volume, { brainMask });
+    return estimateRegime(volume, { brainMask, noiseSigma, steps });
   } catch {
     return null;
   }
@@ -177,12 +258,7 @@ function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptio
   }
 }
 
-async function runDA(
-  volume: Volume,
-  request: DenoiseDARequest,
-  opts: DenoiseOptions,
-  regime: RegimeEstimate | null,
-): Promise<MethodRun> {
+async function runDA(volume: Volume, request: DenoiseDARequest, opts: DenoiseOptions): Promise<MethodRun> {
   opts.onProgress?.(0, 'Loading DA weights');
   const model =
     typeof request.weights === 'object'
@@ -215,14 +291,19 @@ async function runDA(
     },
     backend: out.backend,
     millis,
-    warnings: regimeWarnings(regime, card.trainingRange),
+    trainingRange: card.trainingRange ?? null,
   };
 }
 
-async function runNlm(volume: Volume, request: DenoiseNlmRequest, opts: DenoiseOptions): Promise<MethodRun> {
+async function runNlm(
+  volume: Volume,
+  request: DenoiseNlmRequest,
+  opts: DenoiseOptions,
+  noise: NoiseEstimate | undefined,
+): Promise<MethodRun> {
   const implementation = request.implementation ?? 'cpu';
   if (request.sigma === undefined) opts.onProgress?.(0, 'Estimating the noise σ');
-  const { sigma, source: sigmaSource } = resolveNlmSigma(volume, request.sigma);
+  const { sigma, source: sigmaSource } = resolveNlmSigma(volume, request.sigma, noise);
   const params = {
     sigma,
     patchRadius: request.patchRadius ?? NLM_DEFAULTS.patchRadius,

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { denoiseVolume } from '../../src/jobs/denoise';
+import { measureDenoising } from '../../src/jobs/denoise-metrics';
+import { estimateRegime } from '../../src/core/regime';
 import { createVolume } from '../../src/core/volume';
 import { denoiseDAParallel } from '../../src/model/da/node-parallel';
 import { saveDA } from '../../src/model/da/weights-io';
@@ -107,19 +109,29 @@ describe('denoiseVolume with the DA', () => {
   });
 
   it('runs on an injected runner (Node worker threads, as the CLI does) voxel for voxel as on this thread', async () => {
+    // The phantom head: the job finds the head, and analyses the input (regime, metrics basis) while the workers run.
     const weights = { ...loaded(7), source: 'memory' };
-    const here = await denoiseVolume(small, { method: 'da', weights }, { backend: 'wasm' });
+    const opts = { backend: 'wasm', reference: subject.truth };
+    const here = await denoiseVolume(noisy, { method: 'da', weights }, opts);
     const onWorkers = await denoiseVolume(
-      small,
+      noisy,
       { method: 'da', weights },
       {
-        backend: 'wasm',
-        daRunner: (volume, model, opts) =>
-          denoiseDAParallel(volume, model, { ...opts, workers: 2, minVoxelsForWorkers: 0 }),
+        ...opts,
+        daRunner: (volume, model, o) => denoiseDAParallel(volume, model, { ...o, workers: 2, minVoxelsForWorkers: 0 }),
       },
     );
     expect(onWorkers.backend).toBe('wasm×2');
     expect(Array.from(onWorkers.volume.data)).toEqual(Array.from(here.volume.data));
+    expect(onWorkers.parameters.region).toBe('head (automatic)');
+    expect(onWorkers.regime).toEqual(here.regime);
+    expect(onWorkers.regime?.brainSnr).toBeGreaterThan(0);
+    expect(onWorkers.warnings).toEqual(here.warnings);
+    expect(onWorkers.metrics).toEqual(here.metrics);
+    expect(onWorkers.metrics!.maskSource).toBe('automatic');
+    // Sharing one noise estimate and brain mask changes nothing: the same as each computed on its own.
+    expect(here.regime).toEqual(estimateRegime(noisy));
+    expect(here.metrics).toEqual(measureDenoising(noisy, here.volume, subject.truth, { referenceKind: 'reference' }));
   });
 });
 

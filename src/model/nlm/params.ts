@@ -1,6 +1,6 @@
 // NLM parameters with DIPY's names and defaults (dipy.denoise.nlmeans), and the checks every implementation shares.
 import { assertFiniteVolume } from '../../core/finite';
-import { estimateNoiseSigma } from '../../core/noise';
+import { estimateNoiseSigma, type NoiseEstimate } from '../../core/noise';
 import { quantile } from '../../core/stats';
 import type { Mask, Volume } from '../../core/volume';
 import { assertSameDims } from '../../core/volume';
@@ -110,13 +110,18 @@ function robustSignalLevel(volume: Volume): number {
  * little background has no trustworthy estimate (a local estimator would see anatomy as noise), so it needs σ given.
  * @example resolveNlmSigma(volume) // { sigma: 19.8, source: 'estimated: background-rayleigh-median' }
  */
-export function resolveNlmSigma(volume: Volume, given?: number): { sigma: number; source: string } {
+export function resolveNlmSigma(
+  volume: Volume,
+  given?: number,
+  /** estimateNoiseSigma(volume), when the caller has it already. */
+  estimated?: NoiseEstimate,
+): { sigma: number; source: string } {
   assertFiniteVolume(volume, 'the volume', 'NLM needs finite input');
   if (given !== undefined) {
     checkNlmSigma(volume, given);
     return { sigma: given, source: 'given' };
   }
-  const estimate = estimateNoiseSigma(volume);
+  const estimate = estimated ?? estimateNoiseSigma(volume);
   if (estimate.method.startsWith('local')) {
     throw new Error(
       `the volume has too little background (${estimate.backgroundVoxels} voxels) to estimate the noise sigma from; give it explicitly (--sigma on the command line)`,
