@@ -45,10 +45,12 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const names = wanted.length ? wanted : Object.keys(MODULES);
   const tables: BenchTable[] = [];
+  const loadAtRunStart = os.loadavg();
   for (const name of names) {
     const load = MODULES[name];
     if (!load) throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(MODULES).join(', ')}`);
     const t0 = performance.now();
+    const loadAtStart = os.loadavg()[0];
     process.stderr.write(`bench: ${name}…\n`);
     let produced: BenchTable[];
     try {
@@ -59,7 +61,13 @@ async function main(): Promise<void> {
       produced = [{ title: `${name}: failed`, columns: ['error'], rows: [{ error: message.split('\n')[0] }] }];
       process.exitCode = 1;
     }
+    const loadSpan = { start: loadAtStart, end: os.loadavg()[0], cores: os.availableParallelism() };
     for (const t of produced) {
+      t.load = loadSpan;
+      t.notes = [
+        ...(t.notes ?? []),
+        `load average (1 min, ${loadSpan.cores} cores): ${loadSpan.start.toFixed(1)} when this module started, ${loadSpan.end.toFixed(1)} when it ended`,
+      ];
       tables.push(t);
       process.stdout.write(format(t) + '\n');
     }
@@ -75,7 +83,8 @@ async function main(): Promise<void> {
     memGiB: os.totalmem() / 2 ** 30,
     node: process.version,
   };
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, tables }, null, 2));
+  const loadAverage = { start: loadAtRunStart, end: os.loadavg() };
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, loadAverage, tables }, null, 2));
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), file)}\n`);
 }
 

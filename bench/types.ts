@@ -5,6 +5,8 @@ export interface BenchTable {
   rows: Array<Record<string, string | number | null>>;
   /** Free-form notes printed under the table (e.g. which baseline was missing and why). */
   notes?: string[];
+  /** The 1-minute load average when the module started and ended (filled by bench/index.ts; a shared machine). */
+  load?: { start: number; end: number; cores: number };
 }
 
 export type BenchModule = { run: () => Promise<BenchTable[]> };

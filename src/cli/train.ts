@@ -10,6 +10,7 @@ import { assertOutputSafe, outputForm } from '../io/output-safety';
 import { findCheckpoints } from '../research/train/checkpoint';
 import { log, type Register } from './output';
 import { intOption, numberListOption, numberOption, type NumberRule } from './parse';
+import { threadCount, threadsOption } from './threads';
 import { DEFAULT_MIXTURE, mixtureSummary, mixtureTrainingRange } from '../research/train/regimeMixture';
 
 /** What training needs, tfjs included: loaded when `train` runs, so other commands start without it. */
@@ -52,6 +53,7 @@ interface TrainCliOptions {
   initWeights?: string;
   resume?: boolean;
   backend: string;
+  threads?: number;
   publish?: string;
   cvReport?: string;
   quiet?: boolean;
@@ -187,6 +189,11 @@ export const registerTrain: Register = (program, run) => {
     .option('--init-weights <dir>', 'start from these weights (e.g. weights/da) instead of a random initialisation')
     .option('--resume', 'continue from the checkpoints in --out')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
+    .addOption(
+      threadsOption(
+        'threads sharing each batch (data-parallel; a run is bit-reproducible for a given seed and thread count)',
+      ),
+    )
     .option(
       '--publish <dir>',
       'with --final: also write the best weights, model-card.json and MODEL_CARD.md here (e.g. weights/da/)',
@@ -236,6 +243,7 @@ export const registerTrain: Register = (program, run) => {
         const spec = trainingCohortSpec(o);
         const cohort = spec.mixture ? mixtureCohort(...spec.mixture) : await openCohortSource(o.cohort);
         const initialWeights = o.initWeights ? (await loadDA(path.resolve(o.initWeights))).weights : undefined;
+        const threads = threadCount(o.threads);
         const stop: StopSignal = { requested: false };
         const removeHandler = installStopHandler(stop);
         const ctx: PipelineContext = {
@@ -244,7 +252,8 @@ export const registerTrain: Register = (program, run) => {
           hyper,
           resume: Boolean(o.resume),
           stop,
-          createTrainer: (seed) => createPatchTrainer({ learningRate: hyper.learningRate, seed, initialWeights }),
+          createTrainer: (seed) =>
+            createPatchTrainer({ learningRate: hyper.learningRate, seed, initialWeights, threads }),
           denoiserFor: (weights) => createEvaluationDenoiser(weights),
           progress: createProgressReporter(process.stderr, o.quiet),
         };

@@ -23,13 +23,7 @@ import {
   validateWeights,
   weightSize,
 } from './architecture';
-import {
-  disposeDAGraphWeights,
-  forwardPatches,
-  type DAGraphWeights,
-  type PatchActivations,
-  uploadDAGraphWeights,
-} from './graph';
+import { disposeDAGraphWeights, forwardPatches, uploadDAGraphWeights } from './graph';
 import { initDAWeights } from './init';
 import { readFloat32View } from './tensor-views';
 import { isFiniteNumber, sqrt } from '../../core/math';
@@ -100,7 +94,8 @@ const LAYER1_TAPS: Int32Array = (() => {
   return t;
 })();
 
-function checkBatch(patches: Float32Array, targets: Float32Array | undefined, what: string): number {
+/** Checks a batch of B patches [B,125] (and targets [B]); returns B. */
+export function checkDABatch(patches: Float32Array, targets: Float32Array | undefined, what: string): number {
   if (!(patches instanceof Float32Array)) throw new Error(`${what}: patches must be a Float32Array [B,125]`);
   if (patches.length === 0 || patches.length % PATCH_VOXELS !== 0) {
     throw new Error(`${what}: patches has ${patches.length} values, not a positive multiple of ${PATCH_VOXELS}`);
@@ -154,6 +149,147 @@ function layer1Im2col(
   return { a1, a1t };
 }
 
+/** Reused im2col buffers of a training batch (tensors copy them on upload, or are gone before reuse). */
+export interface DAGradientScratch {
+  a1?: Float32Array;
+  a1t?: Float32Array;
+}
+
+/**
+ * Forward + backward of the DA on b patches: the gradients of Σ(y − t)² / `divisor` w.r.t. every weight. The batch
+ * MSE has divisor = b; a data-parallel shard passes the whole batch's size, so the shards' gradients add up to the
+ * batch's. `use` receives the sum of squared errors and the gradients as read-only views (zero-copy on wasm), valid
+ * only during the call: it runs before the step's tensors are freed. Inputs are not checked (callers do).
+ */
+export function daGradients(
+  weights: DAWeights,
+  patches: Float32Array,
+  targets: Float32Array,
+  b: number,
+  divisor: number,
+  scratch: DAGradientScratch,
+  use: (sumSquaredErrors: number, gradients: DAWeights) => void,
+): void {
+  const { a1, a1t } = layer1Im2col(patches, b, scratch, true);
+  tf.tidy(() => {
+    const w = uploadDAGraphWeights(weights);
+    const f = forwardPatches(tf.tensor2d(a1, [b * P, TAPS]), b, w);
+    const y = f.y.dataSync();
+    // d(Σ (y − t)² / divisor)/dy = 2 (y − t) / divisor
+    const dyValues = new Float32Array(b);
+    let sse = 0;
+    let db5 = 0;
+    for (let i = 0; i < b; i++) {
+      const e = y[i] - targets[i];
+      sse += e * e;
+      dyValues[i] = (2 * e) / divisor;
+      db5 += dyValues[i];
+    }
+    const T = (x: tf.Tensor2D) => tf.transpose(x) as tf.Tensor2D;
+    const reluBack = (dh: tf.Tensor2D, h: tf.Tensor2D) => tf.mul(dh, tf.step(h)) as tf.Tensor2D;
+    // Bias gradients as ones·dZ: a plain matMul; tf.sum over axis 0 transposes internally first.
+    const onesB = tf.ones([1, b]) as tf.Tensor2D;
+    const onesBP = tf.ones([1, b * P]) as tf.Tensor2D;
+    const dy = tf.tensor2d(dyValues, [b, 1]);
+    const gW5 = tf.matMul(T(f.h4), dy);
+    const dZ4 = reluBack(tf.matMul(dy, tf.reshape(w.w5, [1, DENSE2_UNITS]) as tf.Tensor2D), f.h4);
+    const gW4 = tf.matMul(T(f.h3), dZ4);
+    const dZ3 = reluBack(tf.matMul(dZ4, T(w.w4)), f.h3);
+    const gW3 = tf.matMul(T(f.h2), dZ3);
+    const dZ2 = reluBack(tf.matMul(dZ3, T(w.w3)), f.h2);
+    const gW2 = tf.matMul(T(f.h1r), dZ2);
+    const dH1r = tf.matMul(dZ2, T(w.w2));
+    const dZ1 = reluBack(tf.reshape(dH1r, [b * P, CONV1_FILTERS]) as tf.Tensor2D, f.h1);
+    const gW1 = tf.matMul(tf.tensor2d(a1t!, [TAPS, b * P]), dZ1);
+    const gradientTensors: Record<Exclude<DAWeightName, 'dense3/bias'>, tf.Tensor> = {
+      'conv1/kernel': gW1,
+      'conv1/bias': tf.matMul(onesBP, dZ1),
+      'conv2/kernel': gW2,
+      'conv2/bias': tf.matMul(onesB, dZ2),
+      'dense1/kernel': gW3,
+      'dense1/bias': tf.matMul(onesB, dZ3),
+      'dense2/kernel': gW4,
+      'dense2/bias': tf.matMul(onesB, dZ4),
+      'dense3/kernel': gW5,
+    };
+    // Views last: no tensor may be allocated after them (a heap growth would detach them).
+    const gradients = { 'dense3/bias': Float32Array.of(db5) } as DAWeights;
+    for (const [name, t] of Object.entries(gradientTensors)) gradients[name as DAWeightName] = readFloat32View(t);
+    use(sse, gradients);
+  });
+}
+
+/** Adam's constants for step t (1-based): the learning rate, betas, ε and the two bias corrections. */
+export interface AdamStepConstants {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1 / (1 − β1^t) and 1 / (1 − β2^t). */
+  c1: number;
+  c2: number;
+}
+
+export function adamStepConstants(
+  t: number,
+  h: { learningRate: number; beta1: number; beta2: number; epsilon: number },
+): AdamStepConstants {
+  return { ...h, c1: 1 / (1 - h.beta1 ** t), c2: 1 / (1 - h.beta2 ** t) };
+}
+
+/**
+ * Adam as in tfjs/PyTorch on elements [from, to): w −= lr · m̂ / (√v̂ + ε), with bias-corrected moments, fused.
+ * `gradient(i)` gives element i's gradient; every element's update depends on that element alone, so any split of
+ * the range (data-parallel threads) gives the same result.
+ */
+export function adamUpdate(
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  from: number,
+  to: number,
+  k: AdamStepConstants,
+): void {
+  const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr, c1, c2 } = k;
+  const root = sqrt; // a local binding: an imported one is a property load per call in some module systems
+  for (let i = from; i < to; i++) {
+    const gi = g[i];
+    const mi = b1 * m[i] + (1 - b1) * gi;
+    const vi = b2 * v[i] + (1 - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= (lr * mi * c1) / (root(vi * c2) + eps);
+  }
+}
+
+/** Network outputs (normalised units) for b checked patches [b,125], in chunks (one weight upload). */
+export function daPredict(weights: DAWeights, patches: Float32Array, b: number): Float32Array {
+  const out = new Float32Array(b);
+  const w = uploadDAGraphWeights(weights);
+  try {
+    for (let start = 0; start < b; start += EVAL_CHUNK) {
+      const n = Math.min(EVAL_CHUNK, b - start);
+      const { a1 } = layer1Im2col(patches.subarray(start * PATCH_VOXELS, (start + n) * PATCH_VOXELS), n, {}, false);
+      const y = tf.tidy(() => forwardPatches(tf.tensor2d(a1, [n * P, TAPS]), n, w).y);
+      out.set(y.dataSync(), start);
+      y.dispose();
+    }
+  } finally {
+    disposeDAGraphWeights(w);
+  }
+  return out;
+}
+
+/** The MSE of the network on a batch, without updating (any batch size). */
+export function daMeanSquaredError(weights: DAWeights, patches: Float32Array, targets: Float32Array): number {
+  const b = checkDABatch(patches, targets, 'evaluate');
+  const y = daPredict(weights, patches, b);
+  let sum = 0;
+  for (let i = 0; i < b; i++) sum += (y[i] - targets[i]) ** 2;
+  return sum / b;
+}
+
 class FastDATrainer implements DATrainer {
   readonly backend: string;
   learningRate: number;
@@ -165,8 +301,7 @@ class FastDATrainer implements DATrainer {
   private readonly beta2: number;
   private readonly epsilon: number;
   private disposed = false;
-  /** Reused im2col buffers for the training batch (tensors copy them on upload, or are gone before reuse). */
-  private readonly trainScratch: { a1?: Float32Array; a1t?: Float32Array } = {};
+  private readonly trainScratch: DAGradientScratch = {};
 
   constructor(backend: string, opts: DATrainerOptions) {
     this.backend = backend;
@@ -185,144 +320,45 @@ class FastDATrainer implements DATrainer {
     if (this.disposed) throw new Error(`${what}: the trainer was disposed`);
   }
 
-  private upload(): DAGraphWeights {
-    return uploadDAGraphWeights(this.weights);
-  }
-
-  private forward(w: DAGraphWeights, a1Values: Float32Array, b: number): PatchActivations {
-    return forwardPatches(tf.tensor2d(a1Values, [b * P, TAPS]), b, w);
-  }
-
-  /**
-   * Forward + backward on one batch. `use` receives the loss and the gradients as read-only views (zero-copy on
-   * wasm), valid only during the call: it runs before the step's tensors are freed.
-   */
-  private withGradients(
-    patches: Float32Array,
-    targets: Float32Array,
-    b: number,
-    use: (loss: number, gradients: DAWeights) => void,
-  ): void {
-    const { a1, a1t } = layer1Im2col(patches, b, this.trainScratch, true);
-    tf.tidy(() => {
-      const w = this.upload();
-      const f = this.forward(w, a1, b);
-      const y = f.y.dataSync();
-      // d(mean (y − t)²)/dy = 2 (y − t) / B
-      const dyValues = new Float32Array(b);
-      let loss = 0;
-      let db5 = 0;
-      for (let i = 0; i < b; i++) {
-        const e = y[i] - targets[i];
-        loss += e * e;
-        dyValues[i] = (2 * e) / b;
-        db5 += dyValues[i];
-      }
-      loss /= b;
-      const T = (x: tf.Tensor2D) => tf.transpose(x) as tf.Tensor2D;
-      const reluBack = (dh: tf.Tensor2D, h: tf.Tensor2D) => tf.mul(dh, tf.step(h)) as tf.Tensor2D;
-      // Bias gradients as ones·dZ: a plain matMul; tf.sum over axis 0 transposes internally first.
-      const onesB = tf.ones([1, b]) as tf.Tensor2D;
-      const onesBP = tf.ones([1, b * P]) as tf.Tensor2D;
-      const dy = tf.tensor2d(dyValues, [b, 1]);
-      const gW5 = tf.matMul(T(f.h4), dy);
-      const dZ4 = reluBack(tf.matMul(dy, tf.reshape(w.w5, [1, DENSE2_UNITS]) as tf.Tensor2D), f.h4);
-      const gW4 = tf.matMul(T(f.h3), dZ4);
-      const dZ3 = reluBack(tf.matMul(dZ4, T(w.w4)), f.h3);
-      const gW3 = tf.matMul(T(f.h2), dZ3);
-      const dZ2 = reluBack(tf.matMul(dZ3, T(w.w3)), f.h2);
-      const gW2 = tf.matMul(T(f.h1r), dZ2);
-      const dH1r = tf.matMul(dZ2, T(w.w2));
-      const dZ1 = reluBack(tf.reshape(dH1r, [b * P, CONV1_FILTERS]) as tf.Tensor2D, f.h1);
-      const gW1 = tf.matMul(tf.tensor2d(a1t!, [TAPS, b * P]), dZ1);
-      const gradientTensors: Record<Exclude<DAWeightName, 'dense3/bias'>, tf.Tensor> = {
-        'conv1/kernel': gW1,
-        'conv1/bias': tf.matMul(onesBP, dZ1),
-        'conv2/kernel': gW2,
-        'conv2/bias': tf.matMul(onesB, dZ2),
-        'dense1/kernel': gW3,
-        'dense1/bias': tf.matMul(onesB, dZ3),
-        'dense2/kernel': gW4,
-        'dense2/bias': tf.matMul(onesB, dZ4),
-        'dense3/kernel': gW5,
-      };
-      // Views last: no tensor may be allocated after them (a heap growth would detach them).
-      const gradients = { 'dense3/bias': Float32Array.of(db5) } as DAWeights;
-      for (const [name, t] of Object.entries(gradientTensors)) gradients[name as DAWeightName] = readFloat32View(t);
-      use(loss, gradients);
-    });
-  }
-
   gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights } {
     this.live('gradients');
-    const b = checkBatch(patches, targets, 'gradients');
+    const b = checkDABatch(patches, targets, 'gradients');
     let result: { loss: number; gradients: DAWeights } | undefined;
-    this.withGradients(patches, targets, b, (loss, gradients) => {
-      result = { loss, gradients: cloneWeights(gradients) };
+    daGradients(this.weights, patches, targets, b, b, this.trainScratch, (sse, gradients) => {
+      result = { loss: sse / b, gradients: cloneWeights(gradients) };
     });
     return result!;
   }
 
   step(patches: Float32Array, targets: Float32Array): number {
     this.live('step');
-    const b = checkBatch(patches, targets, 'step');
+    const b = checkDABatch(patches, targets, 'step');
     let batchLoss = NaN;
-    this.withGradients(patches, targets, b, (loss, gradients) => {
-      this.adam(gradients);
-      batchLoss = loss;
+    daGradients(this.weights, patches, targets, b, b, this.trainScratch, (sse, gradients) => {
+      this.t += 1;
+      const k = adamStepConstants(this.t, {
+        learningRate: this.learningRate,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+      });
+      for (const s of DA_WEIGHT_SPECS) {
+        const w = this.weights[s.name];
+        adamUpdate(w, this.m[s.name], this.v[s.name], gradients[s.name], 0, w.length, k);
+      }
+      batchLoss = sse / b;
     });
     return batchLoss;
   }
 
-  /** Adam as in tfjs/PyTorch: w −= lr · m̂ / (√v̂ + ε), with bias-corrected moments; one fused pass per weight. */
-  private adam(g: DAWeights): void {
-    this.t += 1;
-    const { beta1: b1, beta2: b2, epsilon: eps } = this;
-    const c1 = 1 / (1 - b1 ** this.t);
-    const c2 = 1 / (1 - b2 ** this.t);
-    const lr = this.learningRate;
-    for (const s of DA_WEIGHT_SPECS) {
-      const w = this.weights[s.name],
-        m = this.m[s.name],
-        v = this.v[s.name],
-        grad = g[s.name];
-      for (let i = 0; i < w.length; i++) {
-        const gi = grad[i];
-        const mi = b1 * m[i] + (1 - b1) * gi;
-        const vi = b2 * v[i] + (1 - b2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] -= (lr * mi * c1) / (sqrt(vi * c2) + eps);
-      }
-    }
-  }
-
   predict(patches: Float32Array): Float32Array {
     this.live('predict');
-    const b = checkBatch(patches, undefined, 'predict');
-    const out = new Float32Array(b);
-    const w = this.upload();
-    try {
-      for (let start = 0; start < b; start += EVAL_CHUNK) {
-        const n = Math.min(EVAL_CHUNK, b - start);
-        const { a1 } = layer1Im2col(patches.subarray(start * PATCH_VOXELS, (start + n) * PATCH_VOXELS), n, {}, false);
-        const y = tf.tidy(() => this.forward(w, a1, n).y);
-        out.set(y.dataSync(), start);
-        y.dispose();
-      }
-    } finally {
-      disposeDAGraphWeights(w);
-    }
-    return out;
+    return daPredict(this.weights, patches, checkDABatch(patches, undefined, 'predict'));
   }
 
   evaluate(patches: Float32Array, targets: Float32Array): number {
     this.live('evaluate');
-    const b = checkBatch(patches, targets, 'evaluate');
-    const y = this.predict(patches);
-    let sum = 0;
-    for (let i = 0; i < b; i++) sum += (y[i] - targets[i]) ** 2;
-    return sum / b;
+    return daMeanSquaredError(this.weights, patches, targets);
   }
 
   getWeights(): DAWeights {

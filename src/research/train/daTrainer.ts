@@ -1,7 +1,8 @@
 // Adapts the DA engine's trainer (src/model/da) to the training loop: weights and optimizer state as named tensors
 // for checkpoints, plain Float32Array batches in, mean loss out.
 import { DA_WEIGHT_SPECS, type DAWeights, validateWeights } from '../../model/da/architecture';
-import { createDATrainer, type DATrainer } from '../../model/da/trainer';
+import { createParallelDATrainer } from '../../model/da/node-parallel-trainer';
+import type { DATrainer } from '../../model/da/trainer';
 import type { TensorRecord } from './checkpoint';
 import type { PatchTrainer } from './trainLoop';
 
@@ -22,16 +23,20 @@ export type DisposablePatchTrainer = PatchTrainer & { dispose(): void; readonly 
 /**
  * Wraps src/model/da's trainer. Adam's moments and step count go into the checkpoint; its learning rate, betas and ε
  * come from this run's options (a resume with other options is refused by the loop), so nothing loses float64 precision.
+ * `threads` > 1 shares every batch among that many threads (data-parallel, bit-reproducible per thread count).
  */
 export async function createPatchTrainer(opts: {
   learningRate: number;
   seed: number;
   initialWeights?: DAWeights;
+  /** Threads per step (default 1: this thread only). */
+  threads?: number;
 }): Promise<DisposablePatchTrainer> {
-  const t: DATrainer = await createDATrainer({
+  const t: DATrainer = await createParallelDATrainer({
     learningRate: opts.learningRate,
     seed: opts.seed,
     initialWeights: opts.initialWeights,
+    threads: opts.threads ?? 1,
   });
   return {
     backend: t.backend,
