@@ -14,6 +14,7 @@ import { registerAdapt } from './adapt';
 import { registerBatch } from './batch';
 import { registerWatch } from './watch';
 import { registerRobustness } from './robustness';
+import { registerConcentration } from './concentration';
 import { runAction } from './output';
 
 const program = new Command('sodium-denoise')
@@ -42,6 +43,7 @@ for (const register of [
   registerBatch,
   registerWatch,
   registerRobustness,
+  registerConcentration,
 ]) {
   register(program, runAction);
 }
