@@ -284,7 +284,9 @@ function summaryText(r: DenoiseResult, label: string, out: string, format: strin
     r.method === 'nlm'
       ? `σ ${Number(p.sigma).toPrecision(4)} (${p.sigmaSource}), patch radius ${p.patchRadius}, block radius ${p.blockRadius}, ${p.rician ? 'Rician' : 'no Rician'} correction`
       : `weights ${p.model} ${p.modelVersion} (${p.modelStatus}) from ${p.weights}`;
-  const where = r.backend === 'js-cpu' ? `${p.threads} CPU thread${p.threads === 1 ? '' : 's'}` : `tfjs ${r.backend}`;
+  const threads = `${p.threads} CPU thread${p.threads === 1 ? '' : 's'}`;
+  const where =
+    r.backend === 'js-cpu' ? threads : r.backend === 'wasm-simd' ? `WebAssembly SIMD, ${threads}` : `tfjs ${r.backend}`;
   const lines = [
     // Outside the model's training range: one line, before everything else, so it is not missed.
     ...(r.warnings.length ? [`warning: ${r.warnings.join('; ')}`] : []),

@@ -7,6 +7,7 @@ import { assertFiniteVolume } from '../core/finite';
 import type { DenoiseDAOptions, DenoiseDAResult } from '../model/da/infer';
 import type { LoadedDA } from '../model/da/weights-io';
 import { nlmeans } from '../model/nlm/nlm-cpu';
+import { nlmKernelLabel } from '../model/nlm/job';
 import { checkNlmSigma, NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/params';
 import type { NlmWorkerPool } from '../model/nlm/pool';
 import { brainMaskSteps, findHead, type BrainMaskSteps } from '../core/brain-mask';
@@ -80,7 +81,7 @@ export interface DenoiseResult {
   method: DenoiseRequest['method'];
   /** Everything needed to reproduce the run: σ actually used and where it came from, radii, weights version… */
   parameters: DenoiseParameters;
-  /** Where it ran: a tfjs backend name, or 'js-cpu' for the NLM TypeScript kernel. */
+  /** Where it ran: a tfjs backend name (wasm×2: two worker threads), or NLM's CPU kernel: 'wasm-simd' or 'js-cpu'. */
   backend: string;
   /** Wall time of the denoising itself (not of loading weights or measuring). */
   millis: number;
@@ -332,7 +333,7 @@ async function runNlm(
       onProgress,
       pool: opts.workerPool,
     });
-    backend = 'js-cpu';
+    backend = nlmKernelLabel(sigma);
     threads = opts.workerPool?.size ?? 1;
   }
   const millis = performance.now() - t0;

@@ -59,7 +59,7 @@ describe('sodium-denoise denoise', () => {
       ...withMask(),
     );
     expect(json.method).toBe('nlm');
-    expect(json.backend).toBe('js-cpu');
+    expect(json.backend).toBe('wasm-simd');
     expect(json.parameters).toMatchObject({ blockRadius: 3, patchRadius: 1, rician: true, threads: 2, masked: true });
     expect(json.parameters.sigma).toBeGreaterThan(0);
     expect(json.output).toEqual({ path: out, format: 'nifti', files: 1 });

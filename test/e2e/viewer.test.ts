@@ -155,7 +155,7 @@ describe('viewer, embedded demo study', () => {
       });
       return clickAndWaitForRun(suite.browser.page, 'NaDenoiseNLM');
     })();
-    expect(run).toMatchObject({ method: 'NLM', backend: 'js-cpu' });
+    expect(run).toMatchObject({ method: 'NLM', backend: 'wasm-simd' });
     const nlm = nodePipeline('nlm');
     expect(maxAbsDiff(run.data, nlm.data)).toBeLessThan(1e-3 * range(nlm.data));
     expect(Math.abs(run.metrics.psnr - nlm.metrics!.psnr)).toBeLessThan(0.05);

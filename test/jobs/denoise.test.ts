@@ -32,7 +32,7 @@ describe('denoiseVolume with NLM', () => {
     );
     expect(noisy.data).toEqual(before);
     expect(r.method).toBe('nlm');
-    expect(r.backend).toBe('js-cpu');
+    expect(r.backend).toBe('wasm-simd');
     expect(String(r.parameters.sigmaSource)).toMatch(/^estimated: /);
     // The estimate sees the true σ of the phantom's noise (within the spread of a background estimate).
     expect(Number(r.parameters.sigma) / subject.noiseSigma).toBeGreaterThan(0.7);

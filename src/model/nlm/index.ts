@@ -12,7 +12,7 @@ export {
 export { createInlineNlmPool, type NlmRunControl, type NlmWorkerPool } from './pool';
 export { createNlmSlabJob, runNlmSlab, type NlmEngine, type NlmSlabJob, type NlmSlabTask } from './kernel';
 export { createNlmSimdSlabJob, nlmSimdAvailable } from './kernel-simd';
-export { createNlmJob } from './job';
+export { createNlmJob, nlmKernelFor, nlmKernelLabel } from './job';
 export {
   createMessageNlmPool,
   handleNlmRequest,

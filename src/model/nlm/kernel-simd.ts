@@ -32,7 +32,7 @@ export function nlmSimdAvailable(): boolean {
 }
 
 /** Whether the SIMD kernel takes this task: it needs one σ for the box (a σ map runs on kernel.ts). */
-export function nlmSimdAccepts(task: NlmSlabTask): boolean {
+export function nlmSimdAccepts(task: Pick<NlmSlabTask, 'sigma'>): boolean {
   return typeof task.sigma === 'number' && nlmSimdAvailable();
 }
 

@@ -7,6 +7,7 @@ import { createNlmSlabJob, type NlmSlabJob, type NlmSlabTask } from '../../../sr
 import { createNlmSimdSlabJob, nlmSimdAvailable } from '../../../src/model/nlm/kernel-simd';
 import { NLM_SIMD_WASM_BASE64 } from '../../../src/model/nlm/nlm-simd-wasm';
 import { nlmeans } from '../../../src/model/nlm/nlm-cpu';
+import { nlmKernelLabel } from '../../../src/model/nlm/job';
 import { generateSubject, resolvePhantomParams } from '../../../src/phantom';
 import { addRician, rng } from '../../helpers/images';
 
@@ -97,5 +98,11 @@ describe('NLM SIMD kernel', () => {
     const autoMap = await nlmeans(volume, map);
     expect(Array.from(autoMap.data)).toEqual(Array.from((await nlmeans(volume, map, { engine: 'js' })).data));
     await expect(nlmeans(volume, map, { engine: 'simd' })).rejects.toThrow(/needs one σ/);
+    // The label results carry comes from the same rule: the SIMD kernel for one σ, the JS kernel for a map.
+    expect([nlmKernelLabel(6), nlmKernelLabel(map.sigma), nlmKernelLabel(6, 'js')]).toEqual([
+      'wasm-simd',
+      'js-cpu',
+      'js-cpu',
+    ]);
   });
 });
