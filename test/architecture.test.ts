@@ -2,6 +2,7 @@
 // extension, cli, server. The extension knows OHIF and never reaches research.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as ts from 'typescript';
 
 const SRC = path.join(__dirname, '..', 'src');
 const LAYERS = ['core', 'io', 'phantom', 'model', 'jobs', 'research', 'extension', 'cli', 'server'] as const;
@@ -85,4 +86,38 @@ describe('architecture', () => {
       .map((f) => path.relative(SRC, f));
     expect(bad).toEqual([]);
   });
+
+  it('src/extension keeps no module-level mutable state: it lives in the OHIF service (Web Worker entries excepted)', () => {
+    const bad = sources(path.join(SRC, 'extension'))
+      .filter((f) => !f.endsWith('.worker.ts'))
+      .flatMap((f) => moduleLevelState(f).map((what) => `${path.relative(SRC, f)}: ${what}`));
+    expect(bad).toEqual([]);
+  });
 });
+
+/** Top-level `let`/`var`, and top-level constants holding a Map, Set or array that is not frozen or `as const`. */
+function moduleLevelState(file: string): string[] {
+  const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    const list = st.declarationList;
+    const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
+    for (const d of list.declarations) {
+      const name = d.name.getText(sf);
+      if (!isConst) found.push(`top-level let/var ${name}`);
+      else if (d.initializer && mutableContainer(d.initializer)) found.push(`top-level mutable ${name}`);
+    }
+  }
+  return found;
+}
+
+function mutableContainer(init: ts.Expression): boolean {
+  if (ts.isNewExpression(init)) return /^(Map|Set|WeakMap|WeakSet|Array)$/.test(init.expression.getText());
+  if (ts.isArrayLiteralExpression(init)) return true;
+  if (ts.isAsExpression(init) || ts.isSatisfiesExpression(init)) {
+    if (ts.isAsExpression(init) && init.type.getText() === 'const') return false;
+    return mutableContainer(init.expression);
+  }
+  return false; // Object.freeze(…), calls and scalars
+}

@@ -8,8 +8,7 @@ import { adaptUnavailableReason } from './adaptAvailability';
 import { activeDisplaySet } from './viewerState';
 import { loadWithRepeats, runDenoise } from './denoiseFlow';
 import { openAdaptPanel } from './adaptPanel';
-import { debugHook } from './debugHook';
-import { options } from './options';
+import { naDenoiseService } from './naDenoiseService';
 import type { AdaptVolumeMessage, AdaptWorkerReply, AdaptWorkerRequest } from './adaptProtocol';
 import { studyHash, type AdaptationRecord } from '../jobs/adapt';
 import { weightsFolderFiles } from '../model/da/weights-bytes';
@@ -58,12 +57,13 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
     });
     return undefined;
   }
-  const hook = debugHook();
-  if (hook.busy) {
+  const service = naDenoiseService(params.servicesManager);
+  const { options } = service;
+  let release = service.runLock.tryAcquire('adapt');
+  if (!release) {
     uiNotificationService.show({ title: TITLE, message: 'A denoising run is already in progress.', type: 'info' });
     return undefined;
   }
-  hook.busy = true;
   const abort = new AbortController();
   let worker: Worker | undefined;
   const panel = openAdaptPanel(`${TITLE}: ${source.SeriesDescription ?? 'sodium series'}`, () => {
@@ -111,12 +111,11 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
       const request: AdaptWorkerRequest = {
         type: 'start',
         acquisitions: volumes.map(toMessage),
-        weightsUrl: options().weightsUrl,
-        wasmPath: options().wasmPath,
-        wasmThreads: options().wasmThreads !== false,
+        weightsUrl: options.weightsUrl,
+        wasmPath: options.wasmPath,
+        wasmThreads: options.wasmThreads !== false,
         study,
-        // Tests shorten the run through the debug hook; users get the full budget.
-        seconds: (hook as { adaptSeconds?: number }).adaptSeconds ?? BROWSER_ADAPT_SECONDS,
+        seconds: options.adaptSeconds ?? BROWSER_ADAPT_SECONDS,
       };
       w.postMessage(request, request.type === 'start' ? request.acquisitions.map((a) => a.data.buffer) : []);
     });
@@ -128,7 +127,8 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
     }
     const model: LoadedDA = { weights: done.weights, card: done.card, source: done.source };
     const label = adaptationLabel(done.record);
-    hook.busy = false; // the DA run below takes the flag itself
+    release(); // the DA run below takes the lock itself
+    release = undefined;
     const uid = await runDenoise(params, { method: 'da', model, adaptation: label });
     const { files } = await weightsFolderFiles(model.weights, model.card);
     const summary = label.adapted
@@ -139,7 +139,7 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
       bytes: zipSync(files),
     });
     finished = true;
-    (hook as { lastAdaptation?: unknown }).lastAdaptation = {
+    service.lastAdaptation = {
       ...done.record,
       history: done.history,
       displaySetInstanceUID: uid,
@@ -150,11 +150,11 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
       notifyCancelled(uiNotificationService, TITLE);
       return undefined;
     }
-    notifyFailed(uiNotificationService, TITLE, e, hook.errors);
+    notifyFailed(uiNotificationService, TITLE, e, service);
     return undefined;
   } finally {
     worker?.terminate();
-    hook.busy = false;
+    release?.();
     if (!finished) panel.close();
   }
 }

@@ -8,7 +8,7 @@ import { runAdapt } from './adaptFlow';
 import { askNlmParameters } from './nlmDialog';
 import { denoiseTarget, seriesName } from './target';
 import { activeDisplaySet } from './viewerState';
-import { options } from './options';
+import { naDenoiseService } from './naDenoiseService';
 
 /** Opens the NLM dialog for the series a click would act on, then runs NLM with what was chosen. */
 async function nlmFromDialog(params: ExtensionParams): Promise<string | undefined> {
@@ -19,7 +19,7 @@ async function nlmFromDialog(params: ExtensionParams): Promise<string | undefine
   );
   // An unusable selection: runDenoise says why, without a dialog first.
   if (!target.ok) return runDenoise(params, { method: 'nlm' });
-  const nlm = await askNlmParameters(options().nlm, seriesName(target.source));
+  const nlm = await askNlmParameters(naDenoiseService(servicesManager).options.nlm, seriesName(target.source));
   return nlm ? runDenoise(params, { method: 'nlm', nlm }) : undefined;
 }
 

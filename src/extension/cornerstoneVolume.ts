@@ -203,29 +203,96 @@ export async function loadSeriesVolume(
   };
 }
 
+/** The cache id of the derived volume shown for a display set we made (the id OHIF's volume viewports look up). */
+export function derivedVolumeId(displaySetInstanceUID: string): string {
+  return `cornerstoneStreamingImageVolume:${displaySetInstanceUID}`;
+}
+
 /**
- * Caches `data` as a Float32 volume on the source's grid under `cornerstoneStreamingImageVolume:<displaySetUID>`
- * (the id OHIF's volume viewports look up). referencedImageIds keeps the viewport's VOI code on loadable images.
+ * The voxels of a derived volume as Cornerstone's cache holds them now, slice by slice (the SAFE READ); undefined when
+ * the volume or one of its slices is no longer cached (evicted).
  */
-export function cacheDerivedVolume(
+export function readCachedVolume(
+  displaySetInstanceUID: string,
+): { dims: [number, number, number]; data: Float32Array } | undefined {
+  const vol = cache.getVolume(derivedVolumeId(displaySetInstanceUID));
+  if (!vol) return undefined;
+  const [nx, ny, nz] = vol.dimensions;
+  const data = new Float32Array(nx * ny * nz);
+  for (let k = 0; k < nz; k++) {
+    const image = cache.getImage(vol.imageIds[k]) as Types.IImage | undefined;
+    if (!image) return undefined;
+    modalityValues(image, data, k * nx * ny);
+  }
+  return { dims: [nx, ny, nz], data };
+}
+
+/** What re-creates a derived volume in Cornerstone's cache: its grid and voxels, and the source it refers to. */
+export interface DerivedVolumeSpec {
+  displaySetInstanceUID: string;
+  dims: [number, number, number];
+  spacing: [number, number, number];
+  origin: [number, number, number];
+  direction: number[];
+  /** The voxels; the cached slices are views of this buffer (one copy, not two). */
+  data: Float32Array;
+  /** The source volume's Cornerstone metadata (modality, VOI, …). */
+  metadata: Record<string, unknown>;
+  referencedVolumeId: string;
+  referencedImageIds: string[];
+}
+
+/** The spec of a derived volume on the grid of a loaded source volume. */
+export function derivedVolumeSpec(
   source: LoadedSeriesVolume,
   displaySetInstanceUID: string,
   data: Float32Array,
-): Types.IImageVolume {
-  const volumeId = `cornerstoneStreamingImageVolume:${displaySetInstanceUID}`;
+): DerivedVolumeSpec {
   const src = source.csVolume;
-  const derived = volumeLoader.createLocalVolume(volumeId, {
-    scalarData: data,
-    metadata: { ...src.metadata },
-    dimensions: [...src.dimensions] as Types.Point3,
-    spacing: [...src.spacing] as Types.Point3,
-    origin: [...src.origin] as Types.Point3,
-    direction: src.direction,
+  return {
+    displaySetInstanceUID,
+    dims: [...src.dimensions] as [number, number, number],
+    spacing: [...src.spacing] as [number, number, number],
+    origin: [...src.origin] as [number, number, number],
+    direction: [...src.direction],
+    data,
+    metadata: { ...(src.metadata as unknown as Record<string, unknown>) },
     referencedVolumeId: src.volumeId,
     referencedImageIds: [...src.imageIds],
+  };
+}
+
+/**
+ * Caches the spec's voxels as a Float32 volume under `cornerstoneStreamingImageVolume:<displaySetUID>` (the id OHIF's
+ * volume viewports look up); referencedImageIds keeps the viewport's VOI code on loadable images. Slice images left
+ * in the cache by an earlier copy (an eviction removes the volume, not always its slices) are replaced.
+ */
+export function cacheDerivedVolume(aliases: DerivedAliases, spec: DerivedVolumeSpec): Types.IImageVolume {
+  const volumeId = derivedVolumeId(spec.displaySetInstanceUID);
+  for (const sliceId of derivedSliceIds(spec.displaySetInstanceUID, spec.dims[2]))
+    if (cache.getImageLoadObject(sliceId)) cache.removeImageLoadObject(sliceId);
+  const derived = volumeLoader.createLocalVolume(volumeId, {
+    scalarData: spec.data,
+    metadata: { ...spec.metadata } as unknown as Types.Metadata,
+    dimensions: [...spec.dims] as Types.Point3,
+    spacing: [...spec.spacing] as Types.Point3,
+    origin: [...spec.origin] as Types.Point3,
+    direction: [...spec.direction] as unknown as Types.Mat3,
+    referencedVolumeId: spec.referencedVolumeId,
+    referencedImageIds: [...spec.referencedImageIds],
   });
-  aliasMetadata(derived.imageIds ?? [], source.imageIds);
+  aliases.add(derived.imageIds ?? [], spec.referencedImageIds);
   return derived;
+}
+
+/** The image ids Cornerstone's createLocalVolume gives a derived volume's slices. */
+export function derivedSliceIds(displaySetInstanceUID: string, slices: number): string[] {
+  return Array.from({ length: slices }, (_, k) => `${derivedVolumeId(displaySetInstanceUID)}_slice_${k}`);
+}
+
+/** Whether Cornerstone's cache holds the derived volume of a display set. */
+export function hasCachedVolume(displaySetInstanceUID: string): boolean {
+  return !!cache.getVolume(derivedVolumeId(displaySetInstanceUID));
 }
 
 /**
@@ -233,7 +300,7 @@ export function cacheDerivedVolume(
  * identity), so the earlier result is replaced in place; false when there is no such volume.
  */
 export function replaceDerivedVolumeData(displaySetInstanceUID: string, data: Float32Array): boolean {
-  const vol = cache.getVolume(`cornerstoneStreamingImageVolume:${displaySetInstanceUID}`) as
+  const vol = cache.getVolume(derivedVolumeId(displaySetInstanceUID)) as
     (Types.IImageVolume & { modified?: () => void }) | undefined;
   const vm = vol?.voxelManager as { setCompleteScalarDataArray?: (d: Float32Array) => void } | undefined;
   if (!vol || !vm?.setCompleteScalarDataArray || vol.dimensions.reduce((a, b) => a * b, 1) !== data.length)
@@ -244,25 +311,53 @@ export function replaceDerivedVolumeData(displaySetInstanceUID: string, data: Fl
 }
 
 /** Metadata a derived slice shares with its source slice: position, instance number, window (not pixel encoding). */
-const ALIASED_TYPES = new Set([
+const ALIASED_TYPES: readonly string[] = Object.freeze([
   'instance',
   'generalImageModule',
   'imagePlaneModule',
   'voiLutModule',
   'generalSeriesModule',
 ]);
-const aliases = new Map<string, string>();
-let providerAdded = false;
 
-/** Answers metadata queries for derived image ids from their source slice (else the overlay shows "I: NaN"). */
-function aliasMetadata(derivedIds: readonly string[], sourceIds: readonly string[]): void {
-  derivedIds.forEach((id, k) => {
-    if (sourceIds[k] && id !== sourceIds[k]) aliases.set(id, sourceIds[k]);
-  });
-  if (providerAdded) return;
-  metaData.addProvider((type: string, imageId: unknown) => {
-    const src = typeof imageId === 'string' ? aliases.get(imageId) : undefined;
-    return src && ALIASED_TYPES.has(type) ? metaData.get(type, src) : undefined;
-  }, 9999);
-  providerAdded = true;
+/** Derived image id → source image id, answered through one Cornerstone metadata provider (added on first use). */
+export interface DerivedAliases {
+  /** Maps each derived slice to the source slice at the same index. */
+  add(derivedIds: readonly string[], sourceIds: readonly string[]): void;
+  /** Forgets a derived volume's slices (its display set is gone). */
+  remove(derivedIds: readonly string[]): void;
+  /** Forgets all (leaving the mode); the provider stays registered and answers nothing. */
+  clear(): void;
+  readonly size: number;
+}
+
+/**
+ * Answers metadata queries for derived image ids from their source slice (else the overlay shows "I: NaN"). The
+ * service owns the page's one; its provider is registered with Cornerstone when the first alias is added.
+ * @example const aliases = createDerivedAliases(); aliases.add(derived.imageIds, source.imageIds)
+ */
+export function createDerivedAliases(): DerivedAliases {
+  const map = new Map<string, string>();
+  let providerAdded = false;
+  return {
+    add(derivedIds, sourceIds) {
+      derivedIds.forEach((id, k) => {
+        if (sourceIds[k] && id !== sourceIds[k]) map.set(id, sourceIds[k]);
+      });
+      if (providerAdded) return;
+      metaData.addProvider((type: string, imageId: unknown) => {
+        const src = typeof imageId === 'string' ? map.get(imageId) : undefined;
+        return src && ALIASED_TYPES.includes(type) ? metaData.get(type, src) : undefined;
+      }, 9999);
+      providerAdded = true;
+    },
+    remove(derivedIds) {
+      for (const id of derivedIds) map.delete(id);
+    },
+    clear() {
+      map.clear();
+    },
+    get size() {
+      return map.size;
+    },
+  };
 }

@@ -1,26 +1,7 @@
-// window.__naDenoise: read-only hooks for the end-to-end tests and for support (last result, timings, backend).
-
-export interface NaDebugResult {
-  method: string;
-  backend: string;
-  millis: number;
-  dims: [number, number, number];
-  /** Derived voxels in source units. */
-  data: Float32Array;
-  /** The voxels the engine was given (full-precision read of the source volume). */
-  input: Float32Array;
-  reference?: Float32Array;
-  metrics?: Record<string, number>;
-  displaySetInstanceUID: string;
-  /** The derived series' identity (deterministic, see jobs/derivedSeries) and number in the study. */
-  seriesInstanceUID?: string;
-  seriesNumber?: number;
-  /** The run's parameters as the job reported them. */
-  parameters?: Record<string, string | number | boolean>;
-  /** SeriesInstanceUID of the display set the run was started on (the source, or the derived set selected). */
-  selectedSeriesInstanceUID?: string;
-  savedSeriesInstanceUID?: string;
-}
+// window.__naDenoise: a read-only view of the service for the end-to-end tests and for support, installed only when
+// the deployment sets `debugHook: true`. It keeps nothing itself: the last run's numbers come from the service, and
+// voxels are read on demand from what the viewer currently holds (Cornerstone's cache, or a fresh read of a source).
+import type { AdaptationSummary, NaDenoiseService, RunSummary } from './naDenoiseService';
 
 /** Runs the shared denoising job on raw voxels in this page (tests compare backends on a crop with it). */
 export type NaDebugDenoise = (
@@ -40,28 +21,84 @@ export interface NaDebugSeriesRead {
   replacedSlices: number[];
 }
 
+/** The voxels a display set holds now. */
+export interface NaDebugVolumeRead {
+  dims: [number, number, number];
+  data: Float32Array;
+  /** 'cache': a derived volume read from Cornerstone's cache; 'source': a stored series read fresh, as a run reads it. */
+  from: 'cache' | 'source';
+}
+
 export interface NaDebugHook {
-  /** Reads the active series and its repeats exactly as a "Denoise Na" run does, without denoising. */
-  readSeries?: () => Promise<NaDebugSeriesRead[]>;
   /** Whether the page is cross-origin isolated (SharedArrayBuffer → multi-threaded WASM). */
-  isolated?: boolean;
-  denoise?: NaDebugDenoise;
-  lastResult?: NaDebugResult;
-  results: NaDebugResult[];
-  /** SeriesInstanceUID of each finished "Save", in order. */
-  saves?: string[];
-  errors: string[];
-  busy: boolean;
+  readonly isolated: boolean;
+  /** Whether a run holds the service's run lock. */
+  readonly busy: boolean;
+  readonly runCount: number;
+  readonly lastRun?: RunSummary;
+  readonly lastAdaptation?: AdaptationSummary;
+  readonly saveCount: number;
+  readonly lastSave?: string;
+  /** Derived volumes re-created after Cornerstone evicted them. */
+  readonly evictionsRecovered: number;
+  /** The newest failure messages (bounded). */
+  readonly errors: readonly string[];
+  /** Reads the active series and its repeats exactly as a "Denoise Na" run does, without denoising. */
+  readSeries(): Promise<NaDebugSeriesRead[]>;
+  /** The voxels of a display set as the viewer holds them now (derived: the cached volume; else a fresh read). */
+  readVolume(displaySetInstanceUID: string): Promise<NaDebugVolumeRead>;
+  denoise: NaDebugDenoise;
+  /** tfjs's live tensors and their bytes (tf.memory()), for leak checks. */
+  tensorMemory(): { numTensors: number; numBytes: number };
 }
 
-export function debugHook(): NaDebugHook {
-  const g = globalThis as unknown as { __naDenoise?: NaDebugHook };
-  if (!g.__naDenoise) g.__naDenoise = { results: [], errors: [], busy: false };
-  return g.__naDenoise;
+/** What the hook reads through (the flows that know OHIF and Cornerstone supply them). */
+export interface NaDebugReaders {
+  readSeries: NaDebugHook['readSeries'];
+  readVolume: NaDebugHook['readVolume'];
+  denoise: NaDebugDenoise;
+  tensorMemory: NaDebugHook['tensorMemory'];
 }
 
-export function installDebugHook(denoise: NaDebugDenoise): void {
-  const hook = debugHook();
-  hook.isolated = globalThis.crossOriginIsolated === true;
-  hook.denoise = denoise;
+/**
+ * A hook whose fields read the service at the time they are read.
+ * @example globalThis.__naDenoise = createDebugHook(service, readers)
+ */
+export function createDebugHook(service: NaDenoiseService, readers: NaDebugReaders): NaDebugHook {
+  return Object.freeze({
+    isolated: globalThis.crossOriginIsolated === true,
+    get busy() {
+      return service.runLock.busy;
+    },
+    get runCount() {
+      return service.runCount;
+    },
+    get lastRun() {
+      return service.lastRun && { ...service.lastRun };
+    },
+    get lastAdaptation() {
+      return service.lastAdaptation;
+    },
+    get saveCount() {
+      return service.saveCount;
+    },
+    get lastSave() {
+      return service.lastSave;
+    },
+    get evictionsRecovered() {
+      return service.evictionsRecovered;
+    },
+    get errors() {
+      return [...service.errors];
+    },
+    ...readers,
+  });
+}
+
+/** Installs the hook on the page when the options ask for it (and only then). */
+export function installDebugHook(service: NaDenoiseService, readers: NaDebugReaders): void {
+  if (!service.options.debugHook) return;
+  const hook = createDebugHook(service, readers);
+  service.debugHook = hook;
+  (globalThis as unknown as { __naDenoise?: NaDebugHook }).__naDenoise = hook;
 }

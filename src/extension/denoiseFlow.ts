@@ -7,7 +7,9 @@ import { findRepeats } from './repeats';
 import { activeDisplaySet } from './viewerState';
 import {
   cacheDerivedVolume,
+  derivedVolumeSpec,
   loadSeriesVolume,
+  readCachedVolume,
   replaceDerivedVolumeData,
   type LoadedSeriesVolume,
 } from './cornerstoneVolume';
@@ -16,8 +18,8 @@ import { derivedSeriesKey, derivedSeriesUid, type DerivedSeriesKey } from '../jo
 import { thumbnailDataUrl, windowOf } from './thumbnail';
 import { openProgressPanel } from './progressPanel';
 import { runEngine, type EngineMethod, type EngineRun, type NlmOptions } from './engine';
-import { debugHook, type NaDebugSeriesRead } from './debugHook';
-import { registerSavable } from './saveRegistry';
+import type { NaDebugSeriesRead, NaDebugVolumeRead } from './debugHook';
+import { naDenoiseService, type NaDenoiseService } from './naDenoiseService';
 import { DERIVED_FLAG, HANGING_PROTOCOL_ID } from './id';
 import { SELECTORS, comparisonViewportIds } from './getHangingProtocolModule';
 import { alignWindowLevel } from './windowLevel';
@@ -25,7 +27,6 @@ import { OVERLAY_FIELD } from './customizations/overlay';
 import { formatMillis, type MethodLabel, type NaOverlayInfo } from './metricsText';
 import { newUid } from '../io/dicom/uid';
 import { meanVolume, type Volume } from '../core/volume';
-import { options } from './options';
 import type { LoadedDA } from '../model/da/weights-io';
 
 export interface DenoiseCommandOptions {
@@ -43,9 +44,6 @@ function isAbort(e: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (e instanceof Error && e.name === 'AbortError');
 }
 
-/** Reference display sets already made, per source display set (the mean does not depend on the method). */
-const referenceSets = new Map<string, string>();
-
 /** The source volume and its repeated acquisitions (same study, same grid), each read in full and verified. */
 export async function loadWithRepeats(
   params: ExtensionParams,
@@ -62,6 +60,27 @@ export async function loadWithRepeats(
     repeatVolumes.push(await loadSeriesVolume(r, extensionManager, signal, { display: false }));
   }
   return { loaded, repeats, repeatVolumes };
+}
+
+/**
+ * The debug hook's volume reader: a derived or reference set we made is read from Cornerstone's cache (what the
+ * viewer shows and Save stores); any other display set is read fresh from its source, as a run reads it.
+ */
+export async function readVolumeForDebug(
+  params: ExtensionParams,
+  displaySetInstanceUID: string,
+): Promise<NaDebugVolumeRead> {
+  const service = naDenoiseService(params.servicesManager);
+  const ds = params.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
+  if (!ds) throw new Error(`No display set ${displaySetInstanceUID}`);
+  const ours = service.derivedVolumes.has(displaySetInstanceUID);
+  if (ours) {
+    const cached = readCachedVolume(displaySetInstanceUID);
+    if (!cached) throw new Error(`"${seriesName(ds)}" is no longer in Cornerstone's cache`);
+    return { ...cached, from: 'cache' };
+  }
+  const loaded = await loadSeriesVolume(ds, params.extensionManager, undefined, { display: false });
+  return { dims: loaded.volume.dims, data: loaded.volume.data, from: 'source' };
 }
 
 /** The debug hook's reader: what a run would read from the active series and its repeats (tests compare with the PACS). */
@@ -88,7 +107,7 @@ export async function readSeriesForDebug(params: ExtensionParams): Promise<NaDeb
 export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOptions): Promise<string | undefined> {
   const { servicesManager } = params;
   const { uiNotificationService, hangingProtocolService } = servicesManager.services;
-  const hook = debugHook();
+  const service = naDenoiseService(servicesManager);
   const method: EngineMethod = opts.method === 'nlm' ? 'nlm' : 'da';
   const label: MethodLabel = method === 'da' ? 'DA' : 'NLM';
 
@@ -110,11 +129,11 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       duration: 5000,
     });
   }
-  if (hook.busy) {
+  const release = service.runLock.tryAcquire(label);
+  if (!release) {
     uiNotificationService.show({ title: TITLE, message: 'A denoising run is already in progress.', type: 'info' });
     return undefined;
   }
-  hook.busy = true;
   const abort = new AbortController();
   const panel = openProgressPanel(`${TITLE} (${label}): ${source.SeriesDescription ?? 'sodium series'}`, () =>
     abort.abort(),
@@ -125,7 +144,7 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       panel.update(0, m),
     );
     const voxels = loaded.volume.data.length;
-    if (voxels > options().maxVoxels) {
+    if (voxels > service.options.maxVoxels) {
       uiNotificationService.show({
         title: TITLE,
         message: `Large volume (${loaded.volume.dims.join('×')}): it is processed in tiles, which takes longer.`,
@@ -138,7 +157,7 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       ? meanVolume([loaded.volume, ...repeatVolumes.map((r) => r.volume)])
       : undefined;
 
-    const run = await runEngine({
+    const run = await runEngine(service, {
       method,
       volume: loaded.volume,
       reference,
@@ -151,15 +170,22 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
     for (const n of run.notices)
       uiNotificationService.show({ title: TITLE, message: n, type: 'warning', duration: 8000 });
 
-    const uid = addDerivedSets(params, source, loaded, run, label, reference, repeats.length + 1, opts.adaptation);
-    hook.lastResult = {
+    const uid = addDerivedSets(
+      params,
+      service,
+      source,
+      loaded,
+      run,
+      label,
+      reference,
+      repeats.length + 1,
+      opts.adaptation,
+    );
+    service.recordRun({
       method: label,
       backend: run.backend,
       millis: run.millis,
       dims: run.volume.dims,
-      data: run.volume.data,
-      input: loaded.volume.data,
-      reference: reference?.data,
       metrics: Object.fromEntries(
         Object.entries({
           psnr: run.psnr,
@@ -171,12 +197,13 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
         }).filter(([, v]) => v !== undefined),
       ) as Record<string, number>,
       displaySetInstanceUID: uid.denoised,
+      sourceDisplaySetInstanceUID: source.displaySetInstanceUID,
+      referenceDisplaySetInstanceUID: uid.reference,
       seriesInstanceUID: uid.seriesInstanceUID,
       seriesNumber: uid.seriesNumber,
       parameters: run.parameters,
       selectedSeriesInstanceUID: (target.derivedFrom ?? source).SeriesInstanceUID,
-    };
-    hook.results.push(hook.lastResult);
+    });
 
     const selectorMap: Record<string, string[]> = {
       [`${source.StudyInstanceUID}:${SELECTORS.original}:0`]: [source.displaySetInstanceUID],
@@ -199,10 +226,10 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       notifyCancelled(uiNotificationService, TITLE);
       return undefined;
     }
-    notifyFailed(uiNotificationService, TITLE, e, hook.errors);
+    notifyFailed(uiNotificationService, TITLE, e, service);
     return undefined;
   } finally {
-    hook.busy = false;
+    release();
     panel.close();
   }
 }
@@ -235,6 +262,7 @@ function runKey(sourceUid: string, p: EngineRun['parameters'], label: MethodLabe
 /** Caches the derived volumes and adds their display sets; metrics are set before the sets are shown. */
 function addDerivedSets(
   params: ExtensionParams,
+  service: NaDenoiseService,
   source: DisplaySet,
   loaded: LoadedSeriesVolume,
   run: EngineRun,
@@ -257,10 +285,16 @@ function addDerivedSets(
   const seriesNumber = earlier.length ? Number(earlier[0].SeriesNumber) : nextSeriesNumber(all);
   // Our own earlier result is replaced in place (its volume gets the new voxels); a saved copy from the PACS keeps
   // its place and number in the study browser.
-  const mine = earlier.find(
-    (d) => d[DERIVED_FLAG] && replaceDerivedVolumeData(d.displaySetInstanceUID, run.volume.data),
-  );
-  if (mine) denoisedUid = mine.displaySetInstanceUID;
+  const mine = earlier.find((d) => d[DERIVED_FLAG] && service.derivedVolumes.has(d.displaySetInstanceUID));
+  const kept = mine && service.derivedVolumes.get(mine.displaySetInstanceUID);
+  if (mine && kept) {
+    denoisedUid = mine.displaySetInstanceUID;
+    // One buffer per derived series: the cached slices view it, so the new voxels go into it (and the cache is told);
+    // an evicted volume is re-created from it.
+    kept.data.set(run.volume.data);
+    if (!replaceDerivedVolumeData(denoisedUid, kept.data)) cacheDerivedVolume(service.aliases, kept);
+  }
+  const volume = kept ? { ...run.volume, data: kept.data } : run.volume;
 
   const quality = reference ? { psnr: run.psnr, ssim: run.ssim } : { snr: run.snr };
   const denoisedOverlay: NaOverlayInfo = {
@@ -281,7 +315,9 @@ function addDerivedSets(
     mine[OVERLAY_FIELD] = denoisedOverlay;
     mine.thumbnailSrc = thumbnailSrc;
   } else {
-    const derivedVolume = cacheDerivedVolume(loaded, denoisedUid, run.volume.data);
+    const spec = derivedVolumeSpec(loaded, denoisedUid, run.volume.data);
+    const derivedVolume = cacheDerivedVolume(service.aliases, spec);
+    service.derivedVolumes.set(denoisedUid, spec);
     const imageIds = derivedVolume.imageIds?.length ? [...derivedVolume.imageIds] : [...loaded.imageIds];
     sets.push(
       buildDerivedDisplaySet({
@@ -297,8 +333,8 @@ function addDerivedSets(
       }),
     );
   }
-  registerSavable(denoisedUid, {
-    volume: run.volume,
+  service.results.set(denoisedUid, {
+    volume,
     method: label,
     parameters: { ...run.parameters, backend: run.backend },
     seriesInstanceUID,
@@ -309,16 +345,19 @@ function addDerivedSets(
       sopClassUID: loaded.sopClassUid,
       sopInstanceUIDs: loaded.sopInstanceUids,
       header: source.instance ?? source.instances[0],
+      imageIds: [...loaded.imageIds],
     },
     saved: [],
   });
 
   let referenceUid: string | undefined;
   if (reference) {
-    referenceUid = referenceSets.get(source.displaySetInstanceUID);
+    referenceUid = service.referenceSets.get(source.displaySetInstanceUID);
     if (!referenceUid || !displaySetService.getDisplaySetByUID(referenceUid)) {
       referenceUid = crypto.randomUUID();
-      const refVolume = cacheDerivedVolume(loaded, referenceUid, reference.data);
+      const refSpec = derivedVolumeSpec(loaded, referenceUid, reference.data);
+      const refVolume = cacheDerivedVolume(service.aliases, refSpec);
+      service.derivedVolumes.set(referenceUid, refSpec);
       sets.push(
         buildDerivedDisplaySet({
           source,
@@ -332,7 +371,7 @@ function addDerivedSets(
           thumbnailSrc: thumbnailDataUrl(reference.data, reference.dims, sourceWindow),
         }),
       );
-      referenceSets.set(source.displaySetInstanceUID, referenceUid);
+      service.referenceSets.set(source.displaySetInstanceUID, referenceUid);
     }
   }
   // The original viewport shows how far the noisy source is from the reference (or its SNR).

@@ -8,8 +8,8 @@ import { resolveBrainMask } from '../core/brain-mask';
 import { estimateSnr } from '../core/noise';
 import { createVolume, type Volume } from '../core/volume';
 import type { NaDebugDenoise } from './debugHook';
-import { nlmWorkerPool } from './nlmPool';
-import { options } from './options';
+import type { NaDenoiseOptions } from './options';
+import type { NaDenoiseService } from './naDenoiseService';
 
 export type EngineMethod = 'da' | 'nlm';
 
@@ -33,23 +33,39 @@ export interface EngineRun {
   warnings: string[];
 }
 
-let selection: Promise<BackendSelection> | undefined;
-let wasmConfigured = false;
+/** The page's tfjs backend, chosen on first use; the service owns one (naDenoiseService.backend). */
+export interface BackendChoice {
+  /** The selection (the same promise on every call once it succeeded; a failed one is retried on the next call). */
+  get(): Promise<BackendSelection>;
+}
 
-/** Chooses the backend once per page: the configured one if it works, else the fastest measured. */
-export function engineBackend(): Promise<BackendSelection> {
-  if (!selection) {
-    if (!wasmConfigured) {
-      configureWasmPaths(options().wasmPath);
-      // Multi-threaded WASM needs cross-origin isolation; a deployment may also turn it off (or to compare).
-      if (options().wasmThreads === false) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      wasmConfigured = true;
-    }
-    const preferred = options().backend;
-    selection = selectBackend(preferred ? { preferred, measure: false } : { measure: true });
-    selection.catch(() => (selection = undefined));
-  }
-  return selection;
+/**
+ * Chooses the backend once per page: the configured one if it works, else the fastest measured. WASM's paths (beside
+ * the bundle) and its thread setting are applied before the first selection.
+ * @example const { backend } = await createBackendChoice(options).get()
+ */
+export function createBackendChoice(options: NaDenoiseOptions): BackendChoice {
+  let selection: Promise<BackendSelection> | undefined;
+  let wasmConfigured = false;
+  return {
+    get() {
+      if (!selection) {
+        if (!wasmConfigured) {
+          configureWasmPaths(options.wasmPath);
+          // Multi-threaded WASM needs cross-origin isolation; a deployment may also turn it off (or to compare).
+          if (options.wasmThreads === false) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+          wasmConfigured = true;
+        }
+        const preferred = options.backend;
+        const pending = selectBackend(preferred ? { preferred, measure: false } : { measure: true });
+        selection = pending;
+        pending.catch(() => {
+          if (selection === pending) selection = undefined;
+        });
+      }
+      return selection;
+    },
+  };
 }
 
 /** Notices worth showing: a GPU backend that could not start, so the run fell back (typically to WASM). */
@@ -86,17 +102,21 @@ export interface NlmOptions {
   implementation?: 'cpu' | 'tf';
 }
 
-export function denoiseRequest(method: EngineMethod, nlm: NlmOptions | undefined, weights?: LoadedDA): DenoiseRequest {
-  return method === 'da'
-    ? { method: 'da', weights: weights ?? options().weightsUrl }
-    : { method: 'nlm', ...(nlm ?? {}) };
+export function denoiseRequest(
+  method: EngineMethod,
+  nlm: NlmOptions | undefined,
+  weightsUrl: string,
+  weights?: LoadedDA,
+): DenoiseRequest {
+  return method === 'da' ? { method: 'da', weights: weights ?? weightsUrl } : { method: 'nlm', ...(nlm ?? {}) };
 }
 
-export async function runEngine(input: EngineInput): Promise<EngineRun> {
+/** Runs the shared job on the service's backend and worker pools. */
+export async function runEngine(service: NaDenoiseService, input: EngineInput): Promise<EngineRun> {
   const { method, volume, reference, signal } = input;
-  const sel = await engineBackend();
+  const sel = await service.backend.get();
   signal?.throwIfAborted();
-  const request = denoiseRequest(method, input.nlm ?? options().nlm, input.weights);
+  const request = denoiseRequest(method, input.nlm ?? service.options.nlm, service.options.weightsUrl, input.weights);
   // No mask: the whole volume is denoised exactly as the CLI does; metrics use the input's automatic brain mask (see jobs/denoise-metrics).
   const result = await denoiseVolume(volume, request, {
     onProgress: (f, stage) => input.onProgress?.(f, stage ?? (method === 'da' ? 'Denoising (DA)' : 'Denoising (NLM)')),
@@ -104,7 +124,9 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     reference,
     referenceKind: 'mean-of-repeats',
     workerPool:
-      method === 'nlm' && request.method === 'nlm' && request.implementation !== 'tf' ? nlmWorkerPool() : undefined,
+      method === 'nlm' && request.method === 'nlm' && request.implementation !== 'tf'
+        ? service.pools.nlm.get()
+        : undefined,
     backend: sel.backend,
   });
   const out: EngineRun = {
@@ -132,13 +154,23 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
 }
 
 /** The debug hook's denoiser: the same job on raw voxels, on a named backend (activated for this call). */
-export const debugDenoise: NaDebugDenoise = async (input, request, backend) => {
-  await engineBackend();
-  const volume = createVolume({ dims: input.dims, spacing: input.spacing, data: input.data });
-  const req = (request.method === 'da' ? { weights: options().weightsUrl, ...request } : request) as DenoiseRequest;
-  const r = await denoiseVolume(volume, req, {
-    backend,
-    workerPool: req.method === 'nlm' && req.implementation !== 'tf' ? nlmWorkerPool() : undefined,
-  });
-  return { data: r.volume.data, backend: r.backend, millis: r.millis };
-};
+export function debugDenoise(service: NaDenoiseService): NaDebugDenoise {
+  return async (input, request, backend) => {
+    await service.backend.get();
+    const volume = createVolume({ dims: input.dims, spacing: input.spacing, data: input.data });
+    const req = (
+      request.method === 'da' ? { weights: service.options.weightsUrl, ...request } : request
+    ) as DenoiseRequest;
+    const r = await denoiseVolume(volume, req, {
+      backend,
+      workerPool: req.method === 'nlm' && req.implementation !== 'tf' ? service.pools.nlm.get() : undefined,
+    });
+    return { data: r.volume.data, backend: r.backend, millis: r.millis };
+  };
+}
+
+/** tfjs's live tensors and bytes on the active backend (the test hook's leak check). */
+export function tensorMemory(): { numTensors: number; numBytes: number } {
+  const m = tf.memory();
+  return { numTensors: m.numTensors, numBytes: m.numBytes };
+}

@@ -4,10 +4,13 @@ import { DERIVED_FLAG, HANGING_PROTOCOL_ID, OPENING_PROTOCOL_ID } from './id';
 /** Selector names, used to force the mapping of display sets that arrive after the study loaded. */
 export const SELECTORS = { original: 'naOriginal', denoised: 'naDenoised', reference: 'naReference' } as const;
 
-const SYNC_GROUPS = [
-  { type: 'cameraPosition', id: 'naCam', source: true, target: true },
-  { type: 'voi', id: 'naVoi', source: true, target: true },
-];
+/** Camera and window/level synchronised across the comparison (fresh objects: OHIF keeps and may edit them). */
+function syncGroups() {
+  return [
+    { type: 'cameraPosition', id: 'naCam', source: true, target: true },
+    { type: 'voi', id: 'naVoi', source: true, target: true },
+  ];
+}
 
 function viewport(viewportId: string, selector: string) {
   return {
@@ -17,7 +20,7 @@ function viewport(viewportId: string, selector: string) {
       orientation: 'axial',
       toolGroupId: 'default',
       initialImageOptions: { preset: 'middle' },
-      syncGroups: SYNC_GROUPS,
+      syncGroups: syncGroups(),
     },
     displaySets: [{ id: selector }],
   };

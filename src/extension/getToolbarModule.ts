@@ -13,55 +13,59 @@ export const NLM_TOOLTIP =
 export const SAVE_TOOLTIP =
   'Save Na to PACS: stores the denoised series shown in the selected viewport as a DERIVED series in the same study (saving it again stores nothing new); originals are never modified.';
 
-/** Button definitions, registered on every mode entry (entering a mode resets the toolbar). */
-export const toolbarButtons: ToolbarButtonDefinition[] = [
-  {
-    id: BUTTONS.denoiseDA,
-    uiType: 'ohif.toolButton',
-    props: {
-      icon: 'ActionsSmooth',
-      label: 'Denoise Na (DA)',
-      tooltip: DA_TOOLTIP,
-      commands: { commandName: COMMANDS.denoise, commandOptions: { method: 'da' } },
-      evaluate: EVALUATORS.denoise,
+/** Button definitions, registered on every mode entry (entering a mode resets the toolbar); fresh objects each time. */
+export function toolbarButtons(): ToolbarButtonDefinition[] {
+  return [
+    {
+      id: BUTTONS.denoiseDA,
+      uiType: 'ohif.toolButton',
+      props: {
+        icon: 'ActionsSmooth',
+        label: 'Denoise Na (DA)',
+        tooltip: DA_TOOLTIP,
+        commands: { commandName: COMMANDS.denoise, commandOptions: { method: 'da' } },
+        evaluate: EVALUATORS.denoise,
+      },
     },
-  },
-  {
-    id: BUTTONS.denoiseNLM,
-    uiType: 'ohif.toolButton',
-    props: {
-      icon: 'ActionsSimplify',
-      label: 'Denoise Na (NLM)…',
-      tooltip: NLM_TOOLTIP,
-      commands: { commandName: COMMANDS.denoiseNlmDialog },
-      evaluate: EVALUATORS.denoise,
+    {
+      id: BUTTONS.denoiseNLM,
+      uiType: 'ohif.toolButton',
+      props: {
+        icon: 'ActionsSimplify',
+        label: 'Denoise Na (NLM)…',
+        tooltip: NLM_TOOLTIP,
+        commands: { commandName: COMMANDS.denoiseNlmDialog },
+        evaluate: EVALUATORS.denoise,
+      },
     },
-  },
-  {
-    id: BUTTONS.adapt,
-    uiType: 'ohif.toolButton',
-    props: {
-      icon: 'tool-layout',
-      label: 'Adapt DA to this study',
-      tooltip: "Fine-tune the DA on this study's own repeated acquisitions (in this browser), then denoise",
-      commands: COMMANDS.adapt,
-      evaluate: EVALUATORS.adapt,
+    {
+      id: BUTTONS.adapt,
+      uiType: 'ohif.toolButton',
+      props: {
+        icon: 'tool-layout',
+        label: 'Adapt DA to this study',
+        tooltip: "Fine-tune the DA on this study's own repeated acquisitions (in this browser), then denoise",
+        commands: COMMANDS.adapt,
+        evaluate: EVALUATORS.adapt,
+      },
     },
-  },
-  {
-    id: BUTTONS.save,
-    uiType: 'ohif.toolButton',
-    props: {
-      icon: 'icon-transferring',
-      label: 'Save Na to PACS',
-      tooltip: SAVE_TOOLTIP,
-      commands: COMMANDS.saveToPacs,
-      evaluate: EVALUATORS.save,
+    {
+      id: BUTTONS.save,
+      uiType: 'ohif.toolButton',
+      props: {
+        icon: 'icon-transferring',
+        label: 'Save Na to PACS',
+        tooltip: SAVE_TOOLTIP,
+        commands: COMMANDS.saveToPacs,
+        evaluate: EVALUATORS.save,
+      },
     },
-  },
-];
+  ];
+}
 
-export const toolbarButtonIds = toolbarButtons.map((b) => b.id);
+export function toolbarButtonIds(): string[] {
+  return toolbarButtons().map((b) => b.id);
+}
 
 export default function getToolbarModule({ servicesManager }: ExtensionParams) {
   return [

@@ -20,13 +20,12 @@ function spawnWorker(): NlmWorkerEndpoint {
   };
 }
 
-let pool: NlmWorkerPool | undefined;
-
-/** The shared pool: hardwareConcurrency − 1 workers (at least one), so the UI thread keeps a core. */
-export function nlmWorkerPool(): NlmWorkerPool {
-  if (!pool) {
-    const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
-    pool = createMessageNlmPool(Math.max(1, Math.min(8, cores - 1)), spawnWorker);
-  }
-  return pool;
+/**
+ * A pool of hardwareConcurrency − 1 NLM workers (at least one), so the UI thread keeps a core. The service owns the
+ * page's pool (naDenoiseService.pools.nlm) and frees it.
+ * @example const pool = createNlmWorkerPool(); await pool.run(task); await pool.dispose()
+ */
+export function createNlmWorkerPool(): NlmWorkerPool {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
+  return createMessageNlmPool(Math.max(1, Math.min(8, cores - 1)), spawnWorker);
 }

@@ -137,19 +137,39 @@ export interface Services {
   uiNotificationService: UINotificationService;
 }
 
+/** What a service registration gives OHIF (as OHIF's own services' static REGISTRATION). */
+export interface ServiceRegistration<T = unknown> {
+  name: string;
+  altName?: string;
+  create(args: {
+    configuration?: Record<string, unknown>;
+    servicesManager: ServicesManager;
+    extensionManager?: ExtensionManager;
+    commandsManager?: CommandsManager;
+  }): T;
+}
+
 export interface ServicesManager {
   services: Services;
+  /** Creates the service with `configuration` under its name (a second registration of a name is ignored). */
+  registerService(registration: ServiceRegistration, configuration?: Record<string, unknown>): void;
 }
 
 export interface DataSource {
   getImageIdsForDisplaySet(ds: DisplaySet): string[];
-  getConfig?(): { sourceName?: string; supportsStow?: boolean; [k: string]: unknown };
-  store?: { dicom?: (dataset: unknown) => Promise<unknown> };
+  getConfig?(): { sourceName?: string; supportsStow?: boolean; wadoRoot?: string; [k: string]: unknown };
+  /**
+   * Stores one instance: a Part-10 ArrayBuffer (DICOMweb: STOW-RS with the source's own auth headers) or a naturalized
+   * dataset. dicomjson only warns; dicomlocal downloads it.
+   */
+  store?: { dicom?(dataset: ArrayBuffer | Record<string, unknown>, request?: unknown, dicomDict?: unknown): unknown };
 }
 
 export interface ExtensionManager {
   getModuleEntry(id: string): { exports?: Record<string, unknown> } | undefined;
   getActiveDataSource(): DataSource[];
+  /** The data sources configured under a sourceName. */
+  getDataSources?(sourceName: string): DataSource[] | undefined;
   activeDataSourceName?: string;
   appConfig?: Record<string, unknown>;
 }

@@ -8,8 +8,8 @@ import { mountSodiumPanel } from './sodiumPanel';
 export default function onModeEnter({ servicesManager, commandsManager }: ModeHookParams): void {
   const { toolbarService, customizationService } = servicesManager.services;
   // Entering a mode resets the toolbar and mode-scope customizations before extension hooks run: re-apply ours.
-  toolbarService.register(toolbarButtons);
-  toolbarService.updateSection(toolbarService.sections?.primary ?? 'primary', toolbarButtonIds);
+  toolbarService.register(toolbarButtons());
+  toolbarService.updateSection(toolbarService.sections?.primary ?? 'primary', toolbarButtonIds());
   customizationService.setCustomizations(overlayCustomization);
   mountSodiumPanel(servicesManager, commandsManager);
 }

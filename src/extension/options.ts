@@ -16,6 +16,10 @@ export interface NaDenoiseOptions {
   wasmThreads?: boolean;
   /** Largest volume (voxels) denoised in one pass; bigger volumes are tiled by the engine. */
   maxVoxels: number;
+  /** true: install the test hook window.__naDenoise (last run's numbers, voxels read on demand); default off. */
+  debugHook?: boolean;
+  /** Time budget of "Adapt DA to this study" in seconds (default: the browser budget, see adaptFlow). */
+  adaptSeconds?: number;
 }
 
 /** Webpack's runtime publicPath ('auto': the folder this bundle was loaded from); absent outside webpack (tests). */
@@ -34,10 +38,13 @@ const DEFAULTS: NaDenoiseOptions = {
   maxVoxels: 256 * 256 * 256,
 };
 
-let current: NaDenoiseOptions = DEFAULTS;
-
-export function readOptions(appConfig: Record<string, unknown> | undefined): NaDenoiseOptions {
-  const raw = (appConfig?.naDenoise ?? {}) as Partial<NaDenoiseOptions>;
+/**
+ * The deployment's options: window.config.naDenoise over the defaults, URLs made absolute. The service holds the
+ * result (naDenoiseService.options); nothing else keeps a copy.
+ * @example readOptions({ weightsUrl: '/na/weights/da/' }).weightsUrl // 'http://host/na/weights/da/'
+ */
+export function readOptions(naDenoise: Record<string, unknown> | undefined): NaDenoiseOptions {
+  const raw = (naDenoise ?? {}) as Partial<NaDenoiseOptions>;
   const abs = (u: string | undefined, fallback: string) =>
     u ? new URL(u, globalThis.location?.href ?? BUNDLE_DIR).href : fallback;
   return {
@@ -47,12 +54,4 @@ export function readOptions(appConfig: Record<string, unknown> | undefined): NaD
     wasmPath: abs(raw.wasmPath, DEFAULTS.wasmPath).replace(/\/?$/, '/'),
     maxVoxels: raw.maxVoxels ?? DEFAULTS.maxVoxels,
   };
-}
-
-export function setOptions(o: NaDenoiseOptions): void {
-  current = o;
-}
-
-export function options(): NaDenoiseOptions {
-  return current;
 }

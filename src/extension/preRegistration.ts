@@ -1,12 +1,25 @@
-// Runs once when OHIF registers the extension: reads our window.config options and installs the debug hook.
+// Runs once when OHIF registers the extension: registers the service that holds all of the extension's viewer state
+// (options from window.config.naDenoise, backend, worker pools, results, the run lock) and, when configured, the test
+// hook reading it.
 import type { ExtensionParams } from './ohif';
-import { setOptions, readOptions } from './options';
-import { debugHook, installDebugHook } from './debugHook';
-import { readSeriesForDebug } from './denoiseFlow';
-import { debugDenoise } from './engine';
+import { NaDenoiseService, naDenoiseService } from './naDenoiseService';
+import { installDebugHook } from './debugHook';
+import { readSeriesForDebug, readVolumeForDebug } from './denoiseFlow';
+import { debugDenoise, tensorMemory } from './engine';
+import { keepDerivedVolumes } from './derivedVolumeKeeper';
 
 export default function preRegistration(params: ExtensionParams): void {
-  setOptions(readOptions(params.appConfig));
-  installDebugHook(debugDenoise);
-  debugHook().readSeries = () => readSeriesForDebug(params);
+  const { servicesManager, appConfig } = params;
+  servicesManager.registerService(
+    NaDenoiseService.REGISTRATION,
+    (appConfig?.naDenoise ?? {}) as Record<string, unknown>,
+  );
+  const service = naDenoiseService(servicesManager);
+  service.stopKeeper = keepDerivedVolumes(service, servicesManager);
+  installDebugHook(service, {
+    readSeries: () => readSeriesForDebug(params),
+    readVolume: (uid) => readVolumeForDebug(params, uid),
+    denoise: debugDenoise(service),
+    tensorMemory,
+  });
 }

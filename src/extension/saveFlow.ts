@@ -1,13 +1,13 @@
 // "Save Na to PACS": writes the denoised series as a DERIVED\SECONDARY MR series (new UIDs, references to the source
-// images, research-use label) and stores it with STOW-RS on a DICOMweb source, or downloads a .zip (dicomjson).
+// images, research-use label) and stores it through the OHIF data source (`store.dicom`: STOW-RS with the source's own
+// client and auth on DICOMweb), or downloads a .zip where the source cannot store (dicomjson).
 import { zipSync } from 'fflate';
-import type { ExtensionParams } from './ohif';
+import type { DataSource, ExtensionManager, ExtensionParams } from './ohif';
 import { activeDisplaySet } from './viewerState';
-import { savable, type SavableSeries } from './saveRegistry';
-import { debugHook } from './debugHook';
+import type { DerivedResult } from './saveRegistry';
+import { naDenoiseService } from './naDenoiseService';
 import { PRODUCT_VERSION, researchLabel } from './id';
 import { writeDicomSeries } from '../io/dicom/write';
-import { stowBody, stowContentType } from '../io/pacs/multipart';
 import { derivedInstanceUid, outputParameters } from '../jobs/derivedSeries';
 
 const TITLE = 'Save Na to PACS';
@@ -17,7 +17,7 @@ const TITLE = 'Save Na to PACS';
  * (jobs/derivedSeries), so saving the same result twice stores nothing new. DerivationDescription records the
  * method, model name, version and checksum (or NLM's σ and radii), never where the weights were loaded from.
  */
-export function derivedDicomFiles(s: SavableSeries): ArrayBuffer[] {
+export function derivedDicomFiles(s: DerivedResult): ArrayBuffer[] {
   const method = s.method.toLowerCase();
   const recorded = outputParameters(method, s.parameters);
   const text = Object.entries(recorded)
@@ -39,28 +39,45 @@ export function derivedDicomFiles(s: SavableSeries): ArrayBuffer[] {
   });
 }
 
-export { stowBody };
-
-interface StowConfig {
-  wadoRoot?: string;
-  supportsStow?: boolean;
+/**
+ * The data source Save stores to: the configured `storeDataSource`, else the active one. It can store when it has
+ * `store.dicom` and, by OHIF's own rule for STOW targets, `supportsStow` (or, unset, a `wadoRoot`).
+ */
+export function storeTarget(
+  extensionManager: ExtensionManager,
+  storeDataSource: string | undefined,
+): { dataSource?: DataSource; canStore: boolean } {
+  const [dataSource] =
+    (storeDataSource ? extensionManager.getDataSources?.(storeDataSource) : extensionManager.getActiveDataSource()) ??
+    [];
+  if (storeDataSource && !dataSource) throw new Error(`No data source named "${storeDataSource}" is configured`);
+  const cfg = dataSource?.getConfig?.() ?? {};
+  const canStore = typeof dataSource?.store?.dicom === 'function' && !!(cfg.supportsStow ?? cfg.wadoRoot);
+  return { dataSource, canStore };
 }
 
-async function stow(wadoRoot: string, files: ArrayBuffer[], headers: Record<string, string>): Promise<void> {
-  const boundary = `na-${crypto.randomUUID()}`;
-  const r = await fetch(`${wadoRoot.replace(/\/$/, '')}/studies`, {
-    method: 'POST',
-    headers: {
-      ...headers,
-      Accept: 'application/dicom+json',
-      'Content-Type': stowContentType(boundary),
-    },
-    body: stowBody(files, boundary),
-  });
-  if (!r.ok) {
-    const text = await r.text().catch(() => '');
-    throw new Error(`The PACS refused the series (HTTP ${r.status}${text ? `: ${text.slice(0, 200)}` : ''})`);
-  }
+/** Instances stored at once: a few requests in flight keep the PACS busy without flooding it. */
+const STORE_CONCURRENCY = 4;
+
+/** Stores each Part-10 file through the data source (its client adds its own auth headers); one line on refusal. */
+async function storeAll(dataSource: DataSource, files: ArrayBuffer[]): Promise<void> {
+  const store = dataSource.store!.dicom!.bind(dataSource.store);
+  let next = 0;
+  const one = async () => {
+    while (next < files.length) {
+      const k = next++;
+      try {
+        await store(files[k]);
+      } catch (e) {
+        const status = (e as { status?: number })?.status;
+        const why = e instanceof Error ? e.message : String(e ?? '');
+        throw new Error(
+          `The PACS refused image ${k + 1} of ${files.length}${status ? ` (HTTP ${status})` : ''}${why ? `: ${why.slice(0, 200)}` : ''}`,
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STORE_CONCURRENCY, files.length) }, one));
 }
 
 function download(files: ArrayBuffer[], name: string): void {
@@ -80,8 +97,9 @@ function download(files: ArrayBuffer[], name: string): void {
 export async function runSave(params: ExtensionParams): Promise<string | undefined> {
   const { servicesManager, extensionManager } = params;
   const { uiNotificationService } = servicesManager.services;
+  const service = naDenoiseService(servicesManager);
   const ds = activeDisplaySet(servicesManager);
-  const s = ds ? savable(ds.displaySetInstanceUID) : undefined;
+  const s = ds ? service.results.get(ds.displaySetInstanceUID) : undefined;
   if (!ds || !s) {
     uiNotificationService.show({
       title: TITLE,
@@ -93,11 +111,9 @@ export async function runSave(params: ExtensionParams): Promise<string | undefin
   try {
     const seriesInstanceUID = s.seriesInstanceUID;
     const files = derivedDicomFiles(s);
-    const [dataSource] = extensionManager.getActiveDataSource();
-    const cfg = (dataSource?.getConfig?.() ?? {}) as StowConfig;
-    if (cfg.wadoRoot && cfg.supportsStow) {
-      const auth = servicesManager.services.userAuthenticationService?.getAuthorizationHeader?.();
-      await stow(cfg.wadoRoot, files, auth ?? {});
+    const { dataSource, canStore } = storeTarget(extensionManager, service.options.storeDataSource);
+    if (dataSource && canStore) {
+      await storeAll(dataSource, files);
       uiNotificationService.show({
         title: TITLE,
         message: s.saved.length
@@ -116,14 +132,11 @@ export async function runSave(params: ExtensionParams): Promise<string | undefin
       });
     }
     s.saved.push(seriesInstanceUID);
-    const hook = debugHook();
-    (hook.saves ??= []).push(seriesInstanceUID);
-    if (hook.lastResult?.displaySetInstanceUID === ds.displaySetInstanceUID)
-      hook.lastResult.savedSeriesInstanceUID = seriesInstanceUID;
+    service.recordSave(ds.displaySetInstanceUID, seriesInstanceUID);
     return seriesInstanceUID;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    debugHook().errors.push(message);
+    service.recordError(message);
     uiNotificationService.show({ title: `${TITLE} failed`, message, type: 'error', duration: 10000 });
     return undefined;
   }

@@ -1,9 +1,11 @@
-// What "Save to PACS" needs about each in-memory derived series, keyed by its display set UID.
+// What the viewer keeps about each derived series it made (the service's `results`, by display set UID): what Save
+// writes and what re-creates the Cornerstone volume if the cache evicted it.
 import type { Volume } from '../core/volume';
 import type { NaturalInstance } from './ohif';
 import type { MethodLabel } from './metricsText';
 
-export interface SavableSeries {
+export interface DerivedResult {
+  /** The voxels on the source grid; `data` is the buffer Cornerstone's cached slices view (one copy, not two). */
   volume: Volume;
   method: MethodLabel;
   parameters: Record<string, string | number | boolean>;
@@ -15,17 +17,9 @@ export interface SavableSeries {
     sopClassUID: string;
     sopInstanceUIDs: string[];
     header: NaturalInstance;
+    /** Image ids of the source slices (the derived slices answer metadata from them). */
+    imageIds: string[];
   };
-  /** SeriesInstanceUIDs already stored from this display set (each save makes a new series). */
+  /** SeriesInstanceUIDs already stored from this display set. */
   saved: string[];
-}
-
-const registry = new Map<string, SavableSeries>();
-
-export function registerSavable(displaySetInstanceUID: string, s: SavableSeries): void {
-  registry.set(displaySetInstanceUID, s);
-}
-
-export function savable(displaySetInstanceUID: string): SavableSeries | undefined {
-  return registry.get(displaySetInstanceUID);
 }

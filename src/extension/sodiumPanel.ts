@@ -6,7 +6,7 @@ import { COMMANDS } from './id';
 import { DA_TOOLTIP, NLM_TOOLTIP, SAVE_TOOLTIP } from './getToolbarModule';
 import { denoiseTarget, seriesName } from './target';
 import { activeDisplaySet } from './viewerState';
-import { savable } from './saveRegistry';
+import { naDenoiseService } from './naDenoiseService';
 
 const PANEL_ID = 'na-sodium-panel';
 
@@ -115,7 +115,7 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
         ? `Selected ${seriesName(t.derivedFrom)} is derived: denoising acts on its source ${seriesName(t.source)}.`
         : `Acts on ${seriesName(t.source)}.`
       : t.reason;
-    const canSave = !!selected && !!savable(selected.displaySetInstanceUID);
+    const canSave = !!selected && naDenoiseService(servicesManager).results.has(selected.displaySetInstanceUID);
     buttons.forEach((b, i) => {
       const enabled = i < 2 ? t.ok : canSave;
       b.disabled = !enabled;

@@ -32,6 +32,8 @@ export interface StartArgs {
   orthancDicomPort?: number;
   /** The user's own DICOM study folder (read-only), shown instead of the demo; stored to the PACS with --pacs. */
   open?: string;
+  /** More window.config.naDenoise options (e.g. { debugHook: true } for the e2e tests' window.__naDenoise). */
+  extensionOptions?: Record<string, unknown>;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -52,6 +54,7 @@ interface StartFlags {
   wasmThreads: boolean;
   open?: string;
   pacsDir?: string;
+  extensionOptions?: Record<string, unknown>;
 }
 
 /** Parses `npm start -- …` flags; a bad value throws one line (e.g. `--port must be an integer in [0, 65535], got "x"`). */
@@ -88,6 +91,12 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
       choiceOption('--backend <name>', "the extension's tfjs backend (default: the fastest measured)", BACKENDS),
     )
     .option('--no-wasm-threads', 'single-threaded WASM even when cross-origin isolated')
+    .addOption(
+      textOption(
+        '--extension-options <json>',
+        'more window.config.naDenoise options as a JSON object, e.g. \'{"debugHook":true}\'',
+      ).argParser(extensionOptionsFlag),
+    )
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
@@ -120,7 +129,21 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     ...(o.backend ? { backend: o.backend } : {}),
     wasmThreads: o.wasmThreads,
     ...(o.open ? { open: path.resolve(o.open) } : {}),
+    ...(o.extensionOptions ? { extensionOptions: o.extensionOptions } : {}),
   };
+}
+
+/** --extension-options: a JSON object, or one line saying why not. */
+function extensionOptionsFlag(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new Error(`--extension-options must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new Error(`--extension-options must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}`);
+  return v as Record<string, unknown>;
 }
 
 /** The URL that opens a study in our mode: from the PACS, or from a dicomjson manifest (the demo's by default). */
@@ -204,6 +227,7 @@ async function main(): Promise<void> {
     appConfig: renderAppConfig({
       dataSource: args.pacs ? 'orthanc' : 'dicomjson',
       naDenoise: {
+        ...args.extensionOptions,
         ...(args.backend ? { backend: args.backend } : {}),
         ...(args.wasmThreads ? {} : { wasmThreads: false }),
       },

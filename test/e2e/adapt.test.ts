@@ -14,14 +14,20 @@ let browser: Browser;
 jest.setTimeout(900_000);
 
 beforeAll(async () => {
-  server = await npmStart(['--port', '0', '--demo-dir', demoDir, '--demo-size', '32', '--backend', 'wasm']);
+  // A short adaptation budget for the test (users get the full one), set as a deployment would.
+  server = await npmStart([
+    '--extension-options',
+    JSON.stringify({ debugHook: true, adaptSeconds: 20 }),
+    '--port',
+    '0',
+    '--demo-dir',
+    demoDir,
+    '--demo-size',
+    '32',
+    '--backend',
+    'wasm',
+  ]);
   browser = await openViewer(server.url);
-  // A short budget for the test (users get the full one).
-  await browser.page.evaluate(() => {
-    const w = window as unknown as { __naDenoise?: Record<string, unknown> };
-    w.__naDenoise = w.__naDenoise ?? { results: [], errors: [], busy: false };
-    w.__naDenoise.adaptSeconds = 20;
-  });
 }, 900_000);
 
 afterAll(() => stopViewer(browser, server, demoDir));

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { NaDebugResult } from '../../src/extension/debugHook';
+import type { RunSummary } from '../../src/extension/naDenoiseService';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -121,6 +121,9 @@ export async function openBrowser(): Promise<Browser> {
   };
 }
 
+/** `npm start` flags that install the extension's test hook (window.__naDenoise); every browser suite passes them. */
+export const DEBUG_HOOK_ARGS = ['--extension-options', JSON.stringify({ debugHook: true })];
+
 /** Demo matrix for the browser suites (the default demo is 64³): 48³ keeps the whole run within CI time on two cores. */
 export const E2E_DEMO_SIZE = Number(process.env.NA_E2E_DEMO_SIZE ?? 48);
 
@@ -137,15 +140,16 @@ export interface ViewerSuite {
  * beforeAll/afterAll (everything stopped and removed afterwards) and a 15-minute test timeout: browser runs take
  * minutes on a shared two-core machine.
  */
-export function viewerSuite(name: string, extraArgs: string[] = []): ViewerSuite {
+export function viewerSuite(name: string, extraArgs: string[] = [], opts: { demoSize?: number } = {}): ViewerSuite {
   const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), `na-e2e-${name}-`));
   let server: StartedServer | undefined;
   let browser: Browser | undefined;
   jest.setTimeout(900_000);
   beforeAll(async () => {
-    const size = String(E2E_DEMO_SIZE);
+    const size = String(opts.demoSize ?? E2E_DEMO_SIZE);
     server = await npmStart([
       ...extraArgs,
+      ...DEBUG_HOOK_ARGS,
       '--port',
       '0',
       '--demo-dir',
@@ -223,12 +227,14 @@ export async function activateDenoisedViewport(page: Page): Promise<void> {
   );
 }
 
-/** Summary of the last denoising run kept by the extension's debug hook (voxels as plain arrays). */
-export interface BrowserRun extends Omit<NaDebugResult, 'data' | 'input' | 'reference' | 'metrics'> {
+/**
+ * The last denoising run: the hook's numbers, plus the voxels read on demand (the derived volume from Cornerstone's
+ * cache, the source read as a run reads it, the reference set's cached volume) as plain arrays.
+ */
+export interface BrowserRun extends RunSummary {
   data: number[];
   input: number[];
   reference?: number[];
-  metrics: Record<string, number>;
   count: number;
 }
 
@@ -299,7 +305,7 @@ async function clickAndWait(
 ): Promise<number> {
   const nlm = button === 'NaDenoiseNLM' ? (nlmValues ?? {}) : undefined;
   const before = await page.evaluate(
-    () => (window as unknown as { __naDenoise?: { results: unknown[] } }).__naDenoise?.results.length ?? 0,
+    () => (window as unknown as { __naDenoise?: { runCount: number } }).__naDenoise?.runCount ?? 0,
   );
   let t0 = performance.now();
   await page.click(`[data-cy="${button}"]`);
@@ -310,9 +316,9 @@ async function clickAndWait(
   await page.waitForSelector('[data-cy="na-progress"]', { timeout: 30_000 }).catch(() => undefined);
   await page.waitForFunction(
     (n) => {
-      const h = (window as unknown as { __naDenoise?: { results: unknown[]; busy: boolean; errors: string[] } })
+      const h = (window as unknown as { __naDenoise?: { runCount: number; busy: boolean; errors: string[] } })
         .__naDenoise;
-      return !!h && !h.busy && (h.results.length > n || h.errors.length > 0);
+      return !!h && !h.busy && (h.runCount > n || h.errors.length > 0);
     },
     before,
     { timeout: timeoutMs, polling: pollMs },
@@ -320,26 +326,20 @@ async function clickAndWait(
   return (performance.now() - t0) / 1000;
 }
 
+/** The last run's numbers and, read now through the hook, its output, input and reference voxels. */
 export async function lastRun(page: Page): Promise<BrowserRun> {
-  return page.evaluate(() => {
-    const h = (
-      window as unknown as {
-        __naDenoise: { results: unknown[]; errors: string[]; lastResult?: Record<string, unknown> };
-      }
-    ).__naDenoise;
-    if (!h.lastResult) throw new Error(`no denoising result; errors: ${h.errors.join(' | ')}`);
-    const r = h.lastResult as Record<string, unknown> & {
-      data: Float32Array;
-      input: Float32Array;
-      reference?: Float32Array;
-    };
+  return page.evaluate(async () => {
+    const h = (window as any).__naDenoise;
+    const r = h.lastRun;
+    if (!r) throw new Error(`no denoising result; errors: ${h.errors.join(' | ')}`);
+    const read = async (uid: string) => Array.from((await h.readVolume(uid)).data as Float32Array);
     return {
-      ...(r as object),
-      data: Array.from(r.data),
-      input: Array.from(r.input),
-      reference: r.reference ? Array.from(r.reference) : undefined,
-      count: h.results.length,
-    } as never;
+      ...r,
+      data: await read(r.displaySetInstanceUID),
+      input: await read(r.sourceDisplaySetInstanceUID),
+      reference: r.referenceDisplaySetInstanceUID ? await read(r.referenceDisplaySetInstanceUID) : undefined,
+      count: h.runCount,
+    };
   });
 }
 

@@ -14,6 +14,7 @@ import {
   waitForViewer,
   type Browser,
   type StartedServer,
+  DEBUG_HOOK_ARGS,
 } from './harness';
 import { folderFingerprint, writeForeignStudy, type ForeignStudy } from './foreignStudy';
 import { readDicomFolder } from '../../src/io';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(tmp, 'study'));
   foreign = writeForeignStudy(path.join(tmp, 'study'));
   before = folderFingerprint(foreign.dir);
-  server = await npmStart(['--open', foreign.dir, '--port', '0', '--backend', 'wasm']);
+  server = await npmStart([...DEBUG_HOOK_ARGS, '--open', foreign.dir, '--port', '0', '--backend', 'wasm']);
   browser = await openViewer(server.url);
 }, 900_000);
 

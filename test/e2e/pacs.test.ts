@@ -193,11 +193,9 @@ describe('viewer with Orthanc (DICOMweb)', () => {
     expect(run).toMatchObject({ method: 'DA', backend: 'wasm' });
     await activateDenoisedViewport(page);
     await page.click('[data-cy="NaSaveToPacs"]');
-    const saved = await page.waitForFunction(
-      () => (window as any).__naDenoise.lastResult?.savedSeriesInstanceUID,
-      null,
-      { timeout: 120_000 },
-    );
+    const saved = await page.waitForFunction(() => (window as any).__naDenoise.lastRun?.savedSeriesInstanceUID, null, {
+      timeout: 120_000,
+    });
     const savedUid = (await saved.jsonValue()) as string;
 
     const series = await qido(`/studies/${studyUid()}/series`);
@@ -233,10 +231,10 @@ describe('viewer with Orthanc (DICOMweb)', () => {
   it('saving the same result again stores nothing new; the series is numbered after the study; DerivationDescription names the model', async () => {
     const page = suite.browser.page;
     const run = await lastRun(page);
-    const saves = () => page.evaluate(() => ((window as any).__naDenoise.saves ?? []).length);
+    const saves = () => page.evaluate(() => (window as any).__naDenoise.saveCount as number);
     const before = await saves();
     await page.click('[data-cy="NaSaveToPacs"]');
-    await page.waitForFunction((n) => ((window as any).__naDenoise.saves ?? []).length > n, before, {
+    await page.waitForFunction((n) => (window as any).__naDenoise.saveCount > n, before, {
       timeout: 120_000,
     });
     const series = await qido(`/studies/${studyUid()}/series`);

@@ -169,7 +169,7 @@ describe('viewer, embedded demo study', () => {
   it('WebGL (SwiftShader) agrees with WASM on a crop', async () => {
     const out = await suite.browser.page.evaluate(async () => {
       const h = (window as any).__naDenoise;
-      const r = h.lastResult;
+      const r = { dims: h.lastRun.dims, input: (await h.readVolume(h.lastRun.sourceDisplaySetInstanceUID)).data };
       const [nx, ny] = r.dims;
       const n = 12;
       const crop = new Float32Array(n * n * n);

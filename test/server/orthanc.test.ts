@@ -6,7 +6,7 @@ import { startOrthanc, uploadFiles, orthancConfig, type OrthancHandle } from '..
 import { createNaServer, listen } from '../../src/server/server';
 import { listDicomFiles } from '../../src/server/manifest';
 import { writeDicomSeriesFiles, writeDicomSeries, newUid } from '../../src/io';
-import { stowBody } from '../../src/extension/saveFlow';
+import { stowBody } from '../../src/io/pacs/multipart';
 import { createVolume } from '../../src/core/volume';
 
 // A real Orthanc (Debian orthanc + orthanc-dicomweb) behind our same-origin proxy: QIDO, WADO and STOW-RS.

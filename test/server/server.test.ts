@@ -214,6 +214,15 @@ describe('npm start arguments', () => {
     expect(() => parseStartArgs(['--open'])).toThrow(/--open needs a value/);
   });
 
+  it('--extension-options takes a JSON object of window.config.naDenoise options', () => {
+    expect(parseStartArgs(['--extension-options', '{"debugHook":true,"adaptSeconds":20}'])).toMatchObject({
+      extensionOptions: { debugHook: true, adaptSeconds: 20 },
+    });
+    expect(parseStartArgs([]).extensionOptions).toBeUndefined();
+    for (const bad of ['{debugHook}', '[1]', '3', 'null'])
+      expect(() => parseStartArgs(['--extension-options', bad])).toThrow(/--extension-options must be a JSON object/);
+  });
+
   it('says which mode runs', () => {
     const args = parseStartArgs([]);
     expect(modeLine(args)).toBe('the synthetic demo study, served as DICOM JSON (no PACS)');
