@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { npmStart, openViewer, timeRun, type TimedRun } from '../test/e2e/harness';
+import { DEBUG_HOOK_ARGS, npmStart, openViewer, timeRun, type TimedRun } from '../test/e2e/harness';
 import type { BenchTable } from './types';
 
 const ROOT = path.join(__dirname, '..');
@@ -35,9 +35,17 @@ function loadNow(): string {
 
 /** One build on one demo size: server + browser, DA twice (first click, warm repeat), NLM once. */
 async function timeBuild(build: Build, size: number, demoDir: string): Promise<BenchTable['rows']> {
-  const server = await npmStart(['--port', '0', '--demo-dir', demoDir, '--demo-size', String(size)], 1_200_000, {
-    root: build.root,
-  });
+  // The test hook is opt-in since the state service; a baseline checkout from before it has it always (and no flag).
+  const hookArgs = fs
+    .readFileSync(path.join(build.root, 'src', 'server', 'main.ts'), 'utf8')
+    .includes('--extension-options')
+    ? DEBUG_HOOK_ARGS
+    : [];
+  const server = await npmStart(
+    [...hookArgs, '--port', '0', '--demo-dir', demoDir, '--demo-size', String(size)],
+    1_200_000,
+    { root: build.root },
+  );
   let browser: Awaited<ReturnType<typeof openViewer>> | undefined;
   const rows: BenchTable['rows'] = [];
   const row = (click: string, method: string, t: TimedRun, load: string) =>

@@ -3,6 +3,7 @@
 // aliases, reference sets and the run lock. Modules hold no mutable state of their own (test/architecture.test.ts),
 // so a second app instance or a test gets fresh state and nothing outlives the page's service.
 import type { NlmWorkerPool } from '../model/nlm/pool';
+import type { DAWorkerPool } from '../model/da/worker-pool';
 import { readOptions, type NaDenoiseOptions } from './options';
 import { createBackendChoice, type BackendChoice } from './engine';
 import { createNlmWorkerPool } from './nlmPool';
@@ -39,10 +40,13 @@ export function owned<T>(create: () => T, free: (t: T) => Promise<void> | void =
   };
 }
 
-/** The Web Worker pools the service owns. `da`: the DA's worker pool, a slot for the speed work (absent until set). */
+/**
+ * The Web Worker pools the service owns, each an owned() slot around its factory. `da`: the DA's pool (set by the
+ * code that makes DA workers; absent until then).
+ */
 export interface WorkerPools {
   nlm: Owned<NlmWorkerPool>;
-  da?: Owned<unknown>;
+  da?: Owned<DAWorkerPool>;
 }
 
 /** The last finished run's numbers (no voxels: those stay in Cornerstone's cache, read on demand). */
