@@ -3,7 +3,7 @@
 // parent's weights unchanged with a card that says so. Also the adaptation step of `denoise --adapt`.
 import { readRepeatedAcquisitions } from '../io/repeats';
 import { assertOutputSafe, outputForm } from '../io/output-safety';
-import { modelWeightsSource } from '../model/da/models';
+import { modelOrFolder } from '../model/da/models';
 import { log, type Register } from './output';
 import { intOption, numberOption } from './parse';
 
@@ -30,7 +30,10 @@ export const registerAdapt: Register = (program, run) => {
       'the study: a DICOM folder with ≥ 2 repeated sodium series, or a folder with acq1.nii.gz, acq2.nii.gz[, acq3…]',
     )
     .requiredOption('--out <folder>', 'new (or empty) weights folder to write')
-    .option('--model <dir>', 'parent weights folder (default: the model weights/default.json names)')
+    .option(
+      '--model <name|dir>',
+      'parent model: da, da-wide or a weights folder (default: the model weights/default.json names)',
+    )
     .addOption(
       numberOption(
         '--seconds <n>',
@@ -48,19 +51,20 @@ export const registerAdapt: Register = (program, run) => {
           await import('./adaptRun');
         const out = { flag: '--out', path: o.out };
         outputForm(out, ['folder'], 'the weights');
+        const parent = modelOrFolder(o.model);
         assertOutputSafe(out, [
           { flag: '--in', path: o.in },
-          { flag: '--model', path: o.model ?? modelWeightsSource() },
+          { flag: '--model', path: parent },
         ]);
         await checkOutFolder(o.out);
         const study = await readRepeatedAcquisitions(o.in, log);
         const r = await runAdaptation(study, {
-          model: o.model,
+          model: parent,
           seconds: o.seconds,
           seed: o.seed,
           backend: o.backend,
         });
-        const sha256 = await writeAdaptedFolder(o.out, r, o.model ?? modelWeightsSource());
+        const sha256 = await writeAdaptedFolder(o.out, r, parent);
         return {
           json: { ...summaryJson(r, study), out: o.out, sha256 },
           text: `${summaryLine(r)}\nwrote ${o.out} (load it with: denoise --method da --weights ${o.out})`,

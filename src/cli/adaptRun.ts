@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { adaptDA, studyHash, voxelDataHash, type AdaptResult } from '../jobs/adapt';
 import type { RepeatedAcquisitions } from '../io/repeats';
 import { writeFolderAtomic } from '../io/atomic-write';
-import { checkShardPath, loadDA, MODEL_CARD_JSON, MODEL_JSON } from '../model/da/weights-io';
+import { checkShardPath, loadDA, MODEL_CARD_JSON, MODEL_JSON, STAGE2_DIR } from '../model/da/weights-io';
 import { modelWeightsSource } from '../model/da/models';
 import { weightShardsSha256, weightsFolderFiles } from '../model/da/weights-bytes';
 import { DEFAULT_ADAPT_SECONDS } from './adapt';
@@ -76,23 +76,31 @@ export async function writeAdaptedFolder(out: string, r: AdaptResult, parentDir:
 
 async function fillAdaptedFolder(out: string, r: AdaptResult, parentDir: string): Promise<string> {
   if (r.adapted) {
-    const { files, sha256 } = await weightsFolderFiles(r.model.weights, r.model.card);
-    for (const [name, bytes] of Object.entries(files)) await fs.writeFile(path.join(out, name), bytes);
+    const { files, sha256 } = await weightsFolderFiles(r.model.weights, r.model.card, r.model.stage2);
+    for (const [name, bytes] of Object.entries(files)) {
+      await fs.mkdir(path.dirname(path.join(out, name)), { recursive: true });
+      await fs.writeFile(path.join(out, name), bytes);
+    }
     return sha256;
   }
-  const modelJson = JSON.parse(await fs.readFile(path.join(parentDir, MODEL_JSON), 'utf8')) as {
-    weightsManifest: Array<{ paths: string[] }>;
-  };
-  const shards = modelJson.weightsManifest.flatMap((g) => g.paths);
+  // Each network's model.json and shards byte for byte (da-wide: the first stage's, then stage2/'s).
   const bytes: Uint8Array[] = [];
-  for (const shard of shards) {
-    checkShardPath(shard, path.join(parentDir, MODEL_JSON));
-    const b = await fs.readFile(path.join(parentDir, shard));
-    bytes.push(b);
-    await fs.mkdir(path.dirname(path.join(out, shard)), { recursive: true });
-    await fs.writeFile(path.join(out, shard), b);
+  for (const sub of r.model.stage2 ? ['', STAGE2_DIR] : ['']) {
+    const from = path.join(parentDir, sub);
+    const to = path.join(out, sub);
+    const modelJson = JSON.parse(await fs.readFile(path.join(from, MODEL_JSON), 'utf8')) as {
+      weightsManifest: Array<{ paths: string[] }>;
+    };
+    await fs.mkdir(to, { recursive: true });
+    for (const shard of modelJson.weightsManifest.flatMap((g) => g.paths)) {
+      checkShardPath(shard, path.join(from, MODEL_JSON));
+      const b = await fs.readFile(path.join(from, shard));
+      bytes.push(b);
+      await fs.mkdir(path.dirname(path.join(to, shard)), { recursive: true });
+      await fs.writeFile(path.join(to, shard), b);
+    }
+    await fs.copyFile(path.join(from, MODEL_JSON), path.join(to, MODEL_JSON));
   }
-  await fs.copyFile(path.join(parentDir, MODEL_JSON), path.join(out, MODEL_JSON));
   const sha256 = weightShardsSha256(bytes);
   await fs.writeFile(path.join(out, MODEL_CARD_JSON), JSON.stringify({ ...r.model.card, sha256 }, null, 2) + '\n');
   return sha256;

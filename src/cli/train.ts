@@ -11,7 +11,13 @@ import { findCheckpoints } from '../research/train/checkpoint';
 import { log, type Register } from './output';
 import { intOption, numberListOption, numberOption, type NumberRule } from './parse';
 import { threadCount, threadsOption } from './threads';
-import { DEFAULT_MIXTURE, mixtureSummary, mixtureTrainingRange } from '../research/train/regimeMixture';
+import {
+  MIXTURES,
+  mixtureSummary,
+  mixtureTrainingRange,
+  type RegimeMixture,
+  SECOND_STAGE_SHARE,
+} from '../research/train/regimeMixture';
 
 /** What training needs, tfjs included: loaded when `train` runs, so other commands start without it. */
 async function loadTraining() {
@@ -27,6 +33,7 @@ async function loadTraining() {
     ...(await import('../model/backend')),
     ...(await import('../model/da/weights-io')),
     ...(await import('../research/train/regimeMixture')),
+    ...(await import('../research/train/secondStage')),
   };
 }
 
@@ -51,6 +58,8 @@ interface TrainCliOptions {
   regimes?: string;
   normalise?: string;
   initWeights?: string;
+  stage2Of?: string;
+  valSubjects: number;
   resume?: boolean;
   backend: string;
   threads?: number;
@@ -76,15 +85,32 @@ export function hyperparameters(o: TrainCliOptions): TrainingHyperparameters {
     seed: o.seed,
     cacheSize: o.cacheSize,
     ...(o.normalise === undefined ? {} : { normalisation: parseNormalise(o.normalise) }),
-    ...(o.regimes === 'mixture'
+    ...(o.regimes !== undefined
       ? {
-          share: { ...DEFAULT_MIXTURE.share },
-          mixture: mixtureSummary(),
-          trainingRange: mixtureTrainingRange(o.noiseLevel),
+          share: { ...(o.stage2Of === undefined ? namedMixture(o.regimes).share : SECOND_STAGE_SHARE) },
+          mixture: mixtureSummary({
+            ...namedMixture(o.regimes),
+            share: o.stage2Of === undefined ? namedMixture(o.regimes).share : SECOND_STAGE_SHARE,
+          }),
+          trainingRange: mixtureTrainingRange(o.noiseLevel, namedMixture(o.regimes)),
         }
       : {}),
     ...(o.initWeights === undefined ? {} : { initialWeightsFrom: o.initWeights }),
+    ...(o.valSubjects > 1 ? { validationSubjects: o.valSubjects } : {}),
+    ...(o.stage2Of === undefined ? {} : { stage1From: o.stage2Of }),
   };
+}
+
+/** A second stage takes its first stage's normalisation and trains without added noise (its label is independent). */
+function checkSecondStage(o: TrainCliOptions): void {
+  if (o.stage2Of === undefined) return;
+  if (o.normalise !== undefined)
+    throw new Error("--stage2-of: the second stage uses its first stage's normalisation; drop --normalise");
+  if (o.noiseLevel !== 0)
+    throw new Error(
+      '--stage2-of: give --noise-level 0 (the label, the mean of the other acquisitions, is independent)',
+    );
+  if (o.sweepNoise !== undefined) throw new Error('--stage2-of cannot be combined with --sweep-noise');
 }
 
 function parseNormalise(v: string): 'intensity' | 'sigma' {
@@ -92,13 +118,22 @@ function parseNormalise(v: string): 'intensity' | 'sigma' {
   return v;
 }
 
-/** The cohort a run trains on: with --regimes mixture, phantom:<n>:<seed> becomes the same subjects across regimes. */
-export function trainingCohortSpec(o: Pick<TrainCliOptions, 'cohort' | 'regimes'>): { mixture?: [number, number] } {
+/** The mixture `--regimes NAME` names (mixture: noise, SNR, voxel size; matrix: every robustness-matrix axis). */
+export function namedMixture(name: string): Readonly<RegimeMixture> {
+  const m = MIXTURES[name];
+  if (!m) throw new Error(`--regimes must be ${Object.keys(MIXTURES).join(' or ')}, got "${name}"`);
+  return m;
+}
+
+/** The cohort a run trains on: with --regimes, phantom:<n>:<seed> becomes the same subjects across regimes. */
+export function trainingCohortSpec(o: Pick<TrainCliOptions, 'cohort' | 'regimes'>): {
+  mixture?: [number, number, Readonly<RegimeMixture>];
+} {
   if (o.regimes === undefined) return {};
-  if (o.regimes !== 'mixture') throw new Error(`--regimes must be mixture, got "${o.regimes}"`);
+  const mixture = namedMixture(o.regimes);
   const m = /^phantom:(\d+):(\d+)$/.exec(o.cohort);
-  if (!m) throw new Error('--regimes mixture generates its subjects: give --cohort phantom:<subjects>:<seed>');
-  return { mixture: [Number(m[1]), Number(m[2])] };
+  if (!m) throw new Error(`--regimes ${o.regimes} generates its subjects: give --cohort phantom:<subjects>:<seed>`);
+  return { mixture: [Number(m[1]), Number(m[2]), mixture] };
 }
 
 function readCvReport(file: string): { report: EvaluationReport; label: string; file: string } {
@@ -182,11 +217,18 @@ export const registerTrain: Register = (program, run) => {
     .addOption(intOption('--seed <s>', 'seed for the split, initial weights, sampling and noise', { min: 0 }, 1))
     .addOption(intOption('--cache-size <n>', 'subjects kept in memory', COUNT, 16))
     .option(
-      '--regimes <mixture>',
-      'mixture: each training subject drawn from a random regime (noise, brain SNR 3–30, voxel 3–6 mm) and patch centres on brain, head, tubes and background (needs --cohort phantom:<n>:<seed>)',
+      '--regimes <name>',
+      'mixture: each training subject drawn from a random regime (noise, brain SNR 3–30, voxel 3–6 mm) and patch centres on brain, head, tubes and background; matrix: also Kaiser/Fermi windows, 2× zero-filling and the anatomy variants (needs --cohort phantom:<n>:<seed>)',
     )
     .option('--normalise <rule>', "input scale: intensity (the paper's, default) or sigma (a multiple of σ̂)")
     .option('--init-weights <dir>', 'start from these weights (e.g. weights/da) instead of a random initialisation')
+    .option(
+      '--stage2-of <dir>',
+      'train a second stage (da-wide) on the outputs of these frozen first-stage weights; label = mean of the other acquisitions (needs --noise-level 0)',
+    )
+    .addOption(
+      intOption('--val-subjects <n>', 'with --final: subjects held out for early stopping (several regimes)', COUNT, 1),
+    )
     .option('--resume', 'continue from the checkpoints in --out')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')
     .addOption(
@@ -235,7 +277,9 @@ export const registerTrain: Register = (program, run) => {
           runNoiseSweep,
           loadDA,
           mixtureCohort,
+          prepareSecondStageSubject,
         } = await loadTraining();
+        checkSecondStage(o);
         const hyper = hyperparameters(o);
         const folds = o.folds;
         const reason = await activateBackend(o.backend);
@@ -244,8 +288,11 @@ export const registerTrain: Register = (program, run) => {
         const cohort = spec.mixture ? mixtureCohort(...spec.mixture) : await openCohortSource(o.cohort);
         const initialWeights = o.initWeights ? (await loadDA(path.resolve(o.initWeights))).weights : undefined;
         const threads = threadCount(o.threads);
+        const stage1 = o.stage2Of ? await loadDA(path.resolve(o.stage2Of)) : undefined;
+        if (stage1) hyper.normalisationRule = stage1.card.normalisation;
         const stop: StopSignal = { requested: false };
         const removeHandler = installStopHandler(stop);
+        const progress = createProgressReporter(process.stderr, o.quiet);
         const ctx: PipelineContext = {
           cohort,
           outDir: path.resolve(o.out),
@@ -255,7 +302,10 @@ export const registerTrain: Register = (program, run) => {
           createTrainer: (seed) =>
             createPatchTrainer({ learningRate: hyper.learningRate, seed, initialWeights, threads }),
           denoiserFor: (weights) => createEvaluationDenoiser(weights),
-          progress: createProgressReporter(process.stderr, o.quiet),
+          progress,
+          ...(stage1
+            ? { prepareSubject: (s) => prepareSecondStageSubject(s, stage1, (l) => progress.message(l)) }
+            : {}),
         };
         const t0 = performance.now();
         try {

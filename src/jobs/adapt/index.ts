@@ -10,6 +10,8 @@ import { computeVolumeScale } from '../../model/da/normalise';
 import { checkPatchDims } from '../../model/da/patches';
 import { createDATrainer } from '../../model/da/trainer';
 import type { LoadedDA } from '../../model/da/weights-io';
+import { firstStageCard } from '../../model/da/card';
+import { denoiseDAWithScale } from '../../model/da/infer';
 import { weightsChecksum } from '../../model/da/weights-bytes';
 import { adaptedCard, type AdaptationRecord, NOT_ADAPTED_NOTE, type StudyRegime } from './card';
 import { type CentrePool, leaveOneOutMeans, type PairAcquisition, PairSampler } from './pairs';
@@ -139,7 +141,9 @@ export async function adaptDA(
   const meanSigma = sigmas.reduce((s, v) => s + v, 0) / sigmas.length;
   const head = objectMask(mean, meanSigma);
   const brain = opts.brainMask ?? brainMaskOrHead(mean, head, meanSigma);
-  const split = splitSlabs(grid.dims[2], opts.split);
+  // da-wide adapts its second stage on the frozen first stage's outputs: its footprint spans both stages.
+  const stages = parent.stage2 ? 2 : 1;
+  const split = splitSlabs(grid.dims[2], opts.split, stages);
   const pools = (slices: Uint8Array): CentrePool[] => {
     const rest = new Uint8Array(head.length);
     const bg = new Uint8Array(head.length);
@@ -158,6 +162,14 @@ export async function adaptDA(
     sigma: sigmas[i],
     scale: computeVolumeScale(volume, parent.card.normalisation),
   }));
+  if (parent.stage2) {
+    const first: LoadedDA = { weights: parent.weights, card: firstStageCard(parent.card), source: parent.source };
+    for (const p of prepared) {
+      p.volume = (
+        await denoiseDAWithScale(p.volume, first, p.scale, { backend: opts.backend, signal: opts.signal })
+      ).volume;
+    }
+  }
   const labels = leaveOneOutMeans(acquisitions);
   const seedWords = (k: number) => splitmix32Words((o.seed * 7919 + k) >>> 0);
   const trainSampler = new PairSampler(prepared, pools(split.trainSlices), o.noiseLevel, seedWords(1), labels);
@@ -181,10 +193,10 @@ export async function adaptDA(
   report('validating-parent');
   const trainer = await createDATrainer({
     learningRate: o.learningRate,
-    initialWeights: parent.weights,
+    initialWeights: parent.stage2 ?? parent.weights,
     backend: opts.backend,
   });
-  let best: DAWeights = parent.weights;
+  let best: DAWeights = parent.stage2 ?? parent.weights;
   let parentLoss = NaN;
   let bestLoss = NaN;
   let parentLosses: Record<string, number> = {};
@@ -308,12 +320,24 @@ export async function adaptDA(
     batchSize: o.batchSize,
   };
   const card = adaptedCard(parent.card, record, opts.created ?? new Date().toISOString());
-  const model: LoadedDA = {
-    weights: adapted ? cloneWeights(best) : parent.weights,
-    card,
-    source: adapted ? `adapted from ${parent.source}` : parent.source,
-    ...(adapted ? { checksum: weightsChecksum(best) } : parent.checksum ? { checksum: parent.checksum } : {}),
-  };
+  const model: LoadedDA = parent.stage2
+    ? {
+        weights: parent.weights,
+        stage2: adapted ? cloneWeights(best) : parent.stage2,
+        card,
+        source: adapted ? `adapted from ${parent.source}` : parent.source,
+        ...(adapted
+          ? { checksum: weightsChecksum(parent.weights, best) }
+          : parent.checksum
+            ? { checksum: parent.checksum }
+            : {}),
+      }
+    : {
+        weights: adapted ? cloneWeights(best) : parent.weights,
+        card,
+        source: adapted ? `adapted from ${parent.source}` : parent.source,
+        ...(adapted ? { checksum: weightsChecksum(best) } : parent.checksum ? { checksum: parent.checksum } : {}),
+      };
   report('done', { parentValLoss: parentLoss, bestValLoss: bestLoss });
   return { adapted, model, record, history, split };
 }

@@ -1,5 +1,5 @@
 // Which voxels adaptation may train on and which it validates on: slabs of slices are held out, and a training
-// patch's whole 5×5×5 footprint (after the border reflection) stays out of them, so no held-out voxel ever reaches the
+// patch's whole 5×5×5 footprint (9³ through da-wide's two stages; after the border reflection) stays out of them, so no held-out voxel ever reaches the
 // network during training, as input or as label.
 import { floor } from '../../core/math';
 import type { Mask } from '../../core/volume';
@@ -32,7 +32,7 @@ export interface SlabSplit {
  * footprint avoids them. Volumes too thin for one slab of each kind are refused with the reason.
  * @example splitSlabs(64).heldOut // slices 16–23 and 48–55 held out
  */
-export function splitSlabs(nz: number, opts: SlabSplitOptions = {}): SlabSplit {
+export function splitSlabs(nz: number, opts: SlabSplitOptions = {}, stages = 1): SlabSplit {
   const o = { ...DEFAULT_SLAB_SPLIT, ...opts };
   if (!Number.isInteger(o.blockSlices) || o.blockSlices < 1)
     throw new Error(`slab split: blockSlices must be a positive integer, got ${o.blockSlices}`);
@@ -43,22 +43,29 @@ export function splitSlabs(nz: number, opts: SlabSplitOptions = {}): SlabSplit {
   const heldOut = new Uint8Array(nz);
   for (let k = 0; k < nz; k++) heldOut[k] = floor(k / o.blockSlices) % o.period === o.phase ? 1 : 0;
   const trainSlices = new Uint8Array(nz);
-  for (let k = 0; k < nz; k++) trainSlices[k] = footprintSlices(k, nz).every((z) => !heldOut[z]) ? 1 : 0;
+  for (let k = 0; k < nz; k++) trainSlices[k] = footprintSlices(k, nz, stages).every((z) => !heldOut[z]) ? 1 : 0;
   const held = heldOut.reduce((s, v) => s + v, 0);
   const train = trainSlices.reduce((s, v) => s + v, 0);
   if (held === 0 || train === 0) {
     throw new Error(
-      `the study has ${nz} slices: too few to hold out slabs of ${o.blockSlices} and still train (need ≥ ${(o.phase + 1) * o.blockSlices + PATCH_RADIUS + 1})`,
+      `the study has ${nz} slices: too few to hold out slabs of ${o.blockSlices} and still train (need ≥ ${(o.phase + 1) * o.blockSlices + stages * PATCH_RADIUS + 1})`,
     );
   }
   return { heldOut, trainSlices, validationSlices: heldOut.slice(), options: o };
 }
 
-/** The slices a 5³ patch centred on slice k reads (with the 'reflect' border of patches.ts). */
-export function footprintSlices(k: number, nz: number): number[] {
-  const out: number[] = [];
-  for (let d = -PATCH_RADIUS; d <= PATCH_RADIUS; d++) out.push(reflectIndex(k + d, nz));
-  return out;
+/**
+ * The slices a 5³ patch centred on slice k reads (with the 'reflect' border of patches.ts); with 2 stages (da-wide),
+ * the slices the first stage reads for every slice the second stage's patch reads.
+ */
+export function footprintSlices(k: number, nz: number, stages = 1): number[] {
+  let slices = new Set([k]);
+  for (let s = 0; s < stages; s++) {
+    const next = new Set<number>();
+    for (const j of slices) for (let d = -PATCH_RADIUS; d <= PATCH_RADIUS; d++) next.add(reflectIndex(j + d, nz));
+    slices = next;
+  }
+  return [...slices].sort((a, b) => a - b);
 }
 
 /** Linear indices of the voxels of `mask` whose slice is marked in `slices` (x fastest, slice k = i / (nx·ny)). */

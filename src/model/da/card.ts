@@ -52,6 +52,11 @@ export interface ModelCard {
     border: 'reflect';
     /** The patch layout the network expects. */
     inputLayout: string;
+    /**
+     * 2 for da-wide: a second copy of the network (own weights, in stage2/) runs on the first one's output in the
+     * same scale, so one output voxel sees 9³ input voxels at exactly twice the compute. Absent: 1, the paper's.
+     */
+    stages?: number;
   };
   normalisation: DANormalisation;
   training: ModelCardTraining;
@@ -69,16 +74,27 @@ export interface ModelCard {
 
 export const PATCH_LAYOUT_DESCRIPTION = '[5,5,5,1] z-major, then y, then x (index (dz*5+dy)*5+dx); centre index 62';
 
-/** The architecture block every card for this network carries. */
-export function architectureSection(): ModelCard['architecture'] {
+/** The architecture block every card for this network carries (stages 2: da-wide, the network twice in a row). */
+export function architectureSection(stages = 1): ModelCard['architecture'] {
   return {
     name: 'paper-table-1',
     patchSize: PATCH_SIZE,
     layers: [...DA_LAYER_SUMMARY],
-    parameters: DA_PARAMETER_COUNT,
+    parameters: DA_PARAMETER_COUNT * stages,
     border: 'reflect',
     inputLayout: PATCH_LAYOUT_DESCRIPTION,
+    ...(stages === 1 ? {} : { stages }),
   };
+}
+
+/** A two-stage card as its first network alone (to run that network by itself, e.g. on a worker). */
+export function firstStageCard(card: ModelCard): ModelCard {
+  return { ...card, architecture: { ...card.architecture, stages: undefined, parameters: DA_PARAMETER_COUNT } };
+}
+
+/** Stages of the network a card describes: 1 (the paper's DA) or 2 (da-wide). */
+export function cardStages(card: Pick<ModelCard, 'architecture'>): number {
+  return card.architecture.stages ?? 1;
 }
 
 /** Validates parsed JSON as a ModelCard for this network; every problem gets a message naming the field. */
@@ -103,8 +119,10 @@ export function parseModelCard(
   if (!arch || typeof arch !== 'object') return fail('architecture is missing');
   if (arch.patchSize !== PATCH_SIZE)
     fail(`architecture.patchSize is ${arch.patchSize}; this engine runs ${PATCH_SIZE}`);
-  if (arch.parameters !== DA_PARAMETER_COUNT)
-    fail(`architecture.parameters is ${arch.parameters}; this network has ${DA_PARAMETER_COUNT}`);
+  const stages = arch.stages ?? 1;
+  if (stages !== 1 && stages !== 2) fail(`architecture.stages must be 1 or 2, got ${JSON.stringify(arch.stages)}`);
+  if (arch.parameters !== DA_PARAMETER_COUNT * stages)
+    fail(`architecture.parameters is ${arch.parameters}; this network has ${DA_PARAMETER_COUNT * stages}`);
   if (arch.border !== 'reflect') fail(`architecture.border must be "reflect", got ${JSON.stringify(arch.border)}`);
   if (!card.normalisation) fail('normalisation is missing');
   try {

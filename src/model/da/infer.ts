@@ -3,7 +3,15 @@
 import { type Volume, volumeLike } from '../../core/volume';
 import { activateBackend, currentBackend } from '../backend';
 import { tf } from '../tf';
-import { CONV1_FILTERS, CONV2_FAN_IN, DA_FLOPS_PER_VOXEL, PATCH_RADIUS, TAPS, validateWeights } from './architecture';
+import {
+  CONV1_FILTERS,
+  CONV2_FAN_IN,
+  DA_FLOPS_PER_VOXEL,
+  type DAWeights,
+  PATCH_RADIUS,
+  TAPS,
+  validateWeights,
+} from './architecture';
 import {
   convFeatures,
   type DAGraphWeights,
@@ -18,6 +26,8 @@ import { computeVolumeScale } from './normalise';
 import { checkPatchDims } from './patches';
 import { layer1Rows, paddedTileInput, planTiles, type Tile } from './tiles';
 import type { LoadedDA } from './weights-io';
+import { cardStages } from './card';
+import { denoiseStages } from './stages';
 import { yieldToEventLoop } from '../eventLoop';
 import { floor, isFiniteNumber } from '../../core/math';
 
@@ -79,9 +89,14 @@ export function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOpti
     throw new Error('denoiseDA: model must come from loadDA (weights + card)');
   try {
     validateWeights(model.weights);
+    if (model.stage2) validateWeights(model.stage2);
   } catch (err) {
     throw new Error(`denoiseDA: wrong weights: ${(err as Error).message}`);
   }
+  if (cardStages(model.card) !== (model.stage2 ? 2 : 1))
+    throw new Error(
+      `denoiseDA: the card describes ${cardStages(model.card)} stage(s) but the model holds ${model.stage2 ? 2 : 1}`,
+    );
   if (model.card.architecture.patchSize !== 5)
     throw new Error(`denoiseDA: the card's patch size ${model.card.architecture.patchSize} is not 5`);
   if (opts.mask !== undefined) {
@@ -235,19 +250,29 @@ export async function denoiseDAWithScale(
   givenScale: number | undefined,
   opts: DenoiseDAOptions = {},
 ): Promise<DenoiseDAResult> {
-  const t0 = performance.now();
   checkInputs(volume, model, opts);
   opts.signal?.throwIfAborted();
   if (opts.backend !== undefined && (await currentBackend()) !== opts.backend) {
     const reason = await activateBackend(opts.backend);
     if (reason) throw new Error(`denoiseDA: backend unavailable: ${reason}`);
   }
-  const backend = await currentBackend();
-  const formulation = opts.formulation ?? defaultFormulation(backend);
-  const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   if (givenScale !== undefined && !(givenScale > 0 && isFiniteNumber(givenScale)))
     throw new Error(`denoiseDA: scale must be positive, got ${givenScale}`);
   const scale = givenScale ?? computeVolumeScale(volume, model.card.normalisation);
+  return denoiseStages(volume, model, scale, opts, denoiseOneStage);
+}
+
+/** One network over the volume in `scale` (the stages' shared step; inputs already checked). */
+async function denoiseOneStage(
+  volume: Volume,
+  weights: DAWeights,
+  scale: number,
+  opts: DenoiseDAOptions,
+): Promise<DenoiseDAResult> {
+  const t0 = performance.now();
+  const backend = await currentBackend();
+  const formulation = opts.formulation ?? defaultFormulation(backend);
+  const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const inv = 1 / scale;
   const dims = volume.dims;
   const conv = formulation === 'conv3d';
@@ -266,7 +291,7 @@ export async function denoiseDAWithScale(
     out,
     maxRows,
     formulation,
-    weights: uploadDAGraphWeights(model.weights, conv),
+    weights: uploadDAGraphWeights(weights, conv),
     rowBuffer: conv ? undefined : new Float32Array(Math.min(maxRows, totalCentres) * CONV2_FAN_IN),
   };
   let done = 0;

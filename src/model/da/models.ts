@@ -65,3 +65,13 @@ export function resolveWeightsSource(opts: { weights?: string; model?: string })
   if (opts.weights !== undefined) return opts.weights;
   return modelWeightsSource(opts.model === undefined ? undefined : parseModelName(opts.model));
 }
+
+/**
+ * A shipped model's name (da, da-wide) or any weights folder, as `adapt --model` takes it; undefined: the default.
+ * @example modelOrFolder('da-wide') // '/…/weights/da-wide'; modelOrFolder('runs/x/weights') // 'runs/x/weights'
+ */
+export function modelOrFolder(value?: string): string {
+  if (value !== undefined && (MODEL_NAMES as readonly string[]).includes(value))
+    return modelWeightsSource(value as ModelName);
+  return value ?? modelWeightsSource();
+}

@@ -2,7 +2,7 @@
 import { IS_NODE, nodeBuiltin, tf, tfl } from '../tf';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
 import { Sha256, toHex } from '../../core/sha256';
-import { type ModelCard, parseModelCard } from './card';
+import { cardStages, type ModelCard, parseModelCard } from './card';
 import { modelWeightsSource } from './models';
 import { concatBytes } from '../../core/bytes';
 
@@ -12,6 +12,8 @@ type Path = typeof import('node:path');
 export const MODEL_JSON = 'model.json';
 export const MODEL_CARD_JSON = 'model-card.json';
 export const WEIGHTS_BIN = 'weights.bin';
+/** A two-stage model's second network (model.json + weights.bin) lives in this subfolder of its weights folder. */
+export const STAGE2_DIR = 'stage2';
 
 /** What the engine needs to denoise: plain weights (no tensors held) and the card that says how to normalise. */
 export interface LoadedDA {
@@ -19,6 +21,8 @@ export interface LoadedDA {
   card: ModelCard;
   /** Directory or URL the weights came from (for logs and provenance). */
   source: string;
+  /** da-wide's second network, run on the first one's output (card architecture.stages 2); absent for the paper's DA. */
+  stage2?: DAWeights;
   /** The model checksum: SHA-256 (hex) of the weight shards in manifest order, checked against the card's sha256
    * (set by loadDA; absent for weights that never were on disk). */
   checksum?: string;
@@ -181,24 +185,32 @@ function decodeWeights(
  * const { volume } = await denoiseDA(acquisition, model);
  */
 export async function loadDA(source: string = defaultWeightsSource()): Promise<LoadedDA> {
-  const modelUrl = join(source, MODEL_JSON);
+  const first = await loadNetwork(source);
+  const cardUrl = join(source, MODEL_CARD_JSON);
+  const card = parseModelCard(await readJson(cardUrl), cardUrl);
+  const second = cardStages(card) === 2 ? await loadNetwork(join(source, STAGE2_DIR)) : undefined;
+  const weights = first.weights;
+  const checksum = modelChecksum([...first.shards, ...(second?.shards ?? [])]);
+  if (checksum !== card.sha256)
+    throw new Error(
+      `${source}: the weight shards' SHA-256 is ${checksum} but ${MODEL_CARD_JSON} says ${card.sha256}; the weights are corrupted or not the ones the card describes`,
+    );
+  assertPlausibleWeights(weights, source);
+  if (second) assertPlausibleWeights(second.weights, join(source, STAGE2_DIR));
+  return { weights, card, source, checksum, ...(second ? { stage2: second.weights } : {}) };
+}
+
+/** One network's model.json and shards in `folder`: checked topology, decoded weights, the shards' bytes. */
+async function loadNetwork(folder: string): Promise<{ weights: DAWeights; shards: ArrayBuffer[] }> {
+  const modelUrl = join(folder, MODEL_JSON);
   const json = (await readJson(modelUrl)) as ModelJson;
   if (!json || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
     throw new Error(`${modelUrl} is not a tfjs LayersModel (no weightsManifest)`);
   }
   checkTopology(json, modelUrl);
   const paths = json.weightsManifest.flatMap((g) => (Array.isArray(g.paths) ? g.paths : [g.paths]));
-  const shards = await Promise.all(paths.map((p) => readBytes(join(source, checkShardPath(p, modelUrl)))));
-  const weights = decodeWeights(json.weightsManifest, shards, modelUrl);
-  const cardUrl = join(source, MODEL_CARD_JSON);
-  const card = parseModelCard(await readJson(cardUrl), cardUrl);
-  const checksum = modelChecksum(shards);
-  if (checksum !== card.sha256)
-    throw new Error(
-      `${source}: the weight shards' SHA-256 is ${checksum} but ${MODEL_CARD_JSON} says ${card.sha256}; the weights are corrupted or not the ones the card describes`,
-    );
-  assertPlausibleWeights(weights, source);
-  return { weights, card, source, checksum };
+  const shards = await Promise.all(paths.map((p) => readBytes(join(folder, checkShardPath(p, modelUrl)))));
+  return { weights: decodeWeights(json.weightsManifest, shards, modelUrl), shards };
 }
 
 /** A tfjs IOHandler that saves to / loads from a directory with the standard model.json + weights.bin files (Node). */
@@ -250,20 +262,32 @@ export function fileIOHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Writes weights (as a real tfjs LayersModel) and the model card, with its sha256 filled in, into `dir` (Node). */
-export async function saveDA(dir: string, weights: DAWeights, card: ModelCard): Promise<void> {
+/**
+ * Writes weights (as a real tfjs LayersModel) and the model card, with its sha256 filled in, into `dir` (Node); a
+ * two-stage card's second network goes to `dir/stage2/` and the checksum covers both networks' shards in order.
+ */
+export async function saveDA(dir: string, weights: DAWeights, card: ModelCard, stage2?: DAWeights): Promise<void> {
   validateWeights(weights);
   const draft = parseModelCard(card, 'saveDA card', { requireChecksum: false });
-  const model = createDAModel(weights);
-  try {
-    await model.save(fileIOHandler(dir));
-  } finally {
-    model.dispose();
-  }
+  if ((cardStages(draft) === 2) !== (stage2 !== undefined))
+    throw new Error(`saveDA: the card has ${cardStages(draft)} stage(s) but ${stage2 ? 2 : 1} network(s) were given`);
   const fs = nodeBuiltin<Fs>('node:fs');
   const path = nodeBuiltin<Path>('node:path');
-  const manifest = (JSON.parse(fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8')) as ModelJson).weightsManifest ?? [];
-  const shards = manifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(dir, p)));
+  const shards: Buffer[] = [];
+  for (const [folder, w] of stage2
+    ? [[dir, weights] as const, [path.join(dir, STAGE2_DIR), stage2] as const]
+    : [[dir, weights] as const]) {
+    validateWeights(w);
+    const model = createDAModel(w);
+    try {
+      await model.save(fileIOHandler(folder));
+    } finally {
+      model.dispose();
+    }
+    const manifest =
+      (JSON.parse(fs.readFileSync(path.join(folder, MODEL_JSON), 'utf8')) as ModelJson).weightsManifest ?? [];
+    shards.push(...manifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(folder, p))));
+  }
   const checked: ModelCard = { ...draft, sha256: modelChecksum(shards) };
   fs.writeFileSync(path.join(dir, MODEL_CARD_JSON), JSON.stringify(checked, null, 2) + '\n');
 }

@@ -5,10 +5,11 @@
 import { type Volume, volumeLike } from '../../core/volume';
 import { activateBackend, currentBackend } from '../backend';
 import { DA_FLOPS_PER_VOXEL, type DAWeights, PATCH_RADIUS } from './architecture';
-import type { ModelCard } from './card';
+import { firstStageCard, type ModelCard } from './card';
 import type { DAFormulation } from './formulations';
 import { checkInputs, denoiseDAWithScale, type DenoiseDAOptions, type DenoiseDAResult } from './infer';
 import { computeVolumeScale } from './normalise';
+import { denoiseStages } from './stages';
 import type { LoadedDA } from './weights-io';
 
 /** One z-range of a volume (with up to PATCH_RADIUS real slices of context each side) and what to compute in it. */
@@ -298,7 +299,11 @@ export function createDAWorkerPool(
     if (warmed?.model === model) return warmed.done;
     const done = Promise.all(
       Array.from({ length: size }, (_, i) =>
-        request(i, (id) => ({ type: 'warm', id, backend, weights: model.weights, card: model.card }), []),
+        request(
+          i,
+          (id) => ({ type: 'warm', id, backend, weights: model.weights, card: firstStageCard(model.card) }),
+          [],
+        ),
       ),
     ).then(() => undefined);
     warmed = { model, done };
@@ -309,10 +314,24 @@ export function createDAWorkerPool(
   }
 
   async function runOnce(volume: Volume, model: LoadedDA, opts: DenoiseDAOptions): Promise<DenoiseDAResult> {
-    const t0 = performance.now();
     checkInputs(volume, model, opts);
     opts.signal?.throwIfAborted();
     const scale = computeVolumeScale(volume, model.card.normalisation);
+    // da-wide's stages run one after the other, each split over the workers as one network.
+    const card = firstStageCard(model.card);
+    return denoiseStages(volume, model, scale, opts, (v, weights, sc, o) =>
+      runStage(v, { weights, card, source: model.source }, sc, o),
+    );
+  }
+
+  /** One network over the volume in `scale`, split over the workers. */
+  async function runStage(
+    volume: Volume,
+    model: LoadedDA,
+    scale: number,
+    opts: DenoiseDAOptions,
+  ): Promise<DenoiseDAResult> {
+    const t0 = performance.now();
     const parts = splitDAParts(volume.dims, opts.mask, size);
     const toCompute = parts.reduce((n, p) => n + p.centres, 0);
     const fractions = new Float64Array(parts.length);

@@ -80,7 +80,11 @@ export async function runRobustness(opts: RobustnessOptions): Promise<Robustness
         log(`[${i + 1}/${cells.length}] ${cell.id}: resumed from ${file}`);
         continue;
       }
-      const result = await runCell(cell, { models, subjects, base: opts.base, pool, log });
+      // A checkpoint with the same subjects but fewer models keeps its scores; only the missing models run.
+      const previous = done && done.subjects === subjects ? done : undefined;
+      if (previous)
+        log(`[${i + 1}/${cells.length}] ${cell.id}: adding ${labels.filter((l) => !previous.da[l]).join(', ')}`);
+      const result = await runCell(cell, { models, subjects, base: opts.base, pool, log, previous });
       fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
       results.push(result);
       const first = result.da[labels[0]];

@@ -51,6 +51,9 @@ export interface CellContext {
   base?: RobustnessCell['params'];
   pool?: NlmWorkerPool;
   log?: (line: string) => void;
+  /** A finished checkpoint of this cell (same subjects): its NLM, noisy and DA scores are kept, and only the models
+   * it lacks are run (adding a model to the matrix costs that model's runs only). */
+  previous?: CellResult;
 }
 
 function score(image: Volume, truth: Volume, mean3: Volume, mask: Mask): Scores {
@@ -111,7 +114,9 @@ export async function runCell(cell: RobustnessCell, ctx: CellContext): Promise<C
   const params = cellParams(cell, ctx.base, ctx.subjects);
   const noisy: Scores[] = [];
   const nlm: Scores[] = [];
-  const da: Record<string, Scores[]> = Object.fromEntries(ctx.models.map((m) => [m.label, []]));
+  const prev = ctx.previous;
+  const toRun = ctx.models.filter((m) => !prev?.da[m.label]);
+  const da: Record<string, Scores[]> = Object.fromEntries(toRun.map((m) => [m.label, []]));
   const inputs: { input: Volume; region: Mask; brain: Mask; truth: Volume; mean3: Volume }[] = [];
   let noiseSigma = 0;
   let nlmSigma = 0;
@@ -122,13 +127,19 @@ export async function runCell(cell: RobustnessCell, ctx: CellContext): Promise<C
     const { truth, mean3, brainMask: brain } = subject;
     // Both methods run on the brain plus the SSIM window's reach: the metrics read nothing else.
     const region = evaluationRegion(brain, input);
-    noisy.push(score(input, truth, mean3, brain));
     if (s === 0) checked = regimeOf(input, ctx.models);
-    const n = await denoiseVolume(input, { method: 'nlm' }, { mask: region, workerPool: ctx.pool, checkRegime: false });
-    nlm.push(score(n.volume, truth, mean3, brain));
-    nlmSigma += Number(n.parameters.sigma) / ctx.subjects;
     noiseSigma += subject.noiseSigma / ctx.subjects;
-    for (const { label, model } of ctx.models) {
+    if (!prev) {
+      noisy.push(score(input, truth, mean3, brain));
+      const n = await denoiseVolume(
+        input,
+        { method: 'nlm' },
+        { mask: region, workerPool: ctx.pool, checkRegime: false },
+      );
+      nlm.push(score(n.volume, truth, mean3, brain));
+      nlmSigma += Number(n.parameters.sigma) / ctx.subjects;
+    }
+    for (const { label, model } of toRun) {
       const d = await denoiseVolume(
         input,
         { method: 'da', weights: model },
@@ -149,14 +160,18 @@ export async function runCell(cell: RobustnessCell, ctx: CellContext): Promise<C
     matrix: params.matrix,
     voxelSizeMm: params.voxelSizeMm,
     noiseSigma,
-    nlmSigma,
-    noisy: meanScores(noisy),
-    nlm: meanScores(nlm),
-    da: Object.fromEntries(Object.entries(da).map(([k, v]) => [k, meanScores(v)])),
+    nlmSigma: prev ? prev.nlmSigma : nlmSigma,
+    noisy: prev ? prev.noisy : meanScores(noisy),
+    nlm: prev ? prev.nlm : meanScores(nlm),
+    da: {
+      ...Object.fromEntries(ctx.models.filter((m) => prev?.da[m.label]).map((m) => [m.label, prev!.da[m.label]])),
+      ...Object.fromEntries(Object.entries(da).map(([k, v]) => [k, meanScores(v)])),
+    },
     ...checked,
+    ...(prev?.linear ? { linear: prev.linear } : {}),
     seconds: 0,
   };
-  if (Object.values(result.da).some((d) => d.psnrTruth < result.nlm.psnrTruth)) {
+  if (!result.linear && Object.values(result.da).some((d) => d.psnrTruth < result.nlm.psnrTruth)) {
     // Fitted on the extra subject's three acquisitions against its noise-free truth, applied to the scored ones.
     const fit = generateSubject(params, ctx.subjects);
     const filter = fitLinearFilter(fit.acquisitions, fit.truth, fit.brainMask);
@@ -164,6 +179,7 @@ export async function runCell(cell: RobustnessCell, ctx: CellContext): Promise<C
       inputs.map((x) => score(applyLinearFilter(x.input, filter, x.region), x.truth, x.mean3, x.brain)),
     );
   }
-  result.seconds = (performance.now() - t0) / 1000;
+  // A resumed cell's time is the checkpoint's plus what the added models took.
+  result.seconds = (prev?.seconds ?? 0) + (performance.now() - t0) / 1000;
   return result;
 }

@@ -35,6 +35,9 @@ export interface PipelineContext {
   denoiserFor: (weights: DAWeights) => Denoiser;
   progress: ProgressReporter;
   stop: StopSignal;
+  /** How a cohort subject becomes a training subject (default: prepareTrainingSubject with the run's normalisation);
+   * a second stage replaces the acquisitions by the first stage's outputs here. */
+  prepareSubject?: (subject: CohortSubjectData) => Promise<TrainingSubject>;
 }
 
 export interface CrossValidationResult {
@@ -47,9 +50,9 @@ export interface CrossValidationResult {
 
 /** Training subjects derived from cohort subjects, cached (bounded) so hundreds of subjects never all sit in memory. */
 function trainingLoader(ctx: PipelineContext): (id: string) => Promise<TrainingSubject> {
-  const cache = new LruCache<TrainingSubject>(ctx.hyper.cacheSize, async (id) =>
-    prepareTrainingSubject(await ctx.cohort.load(id), runNormalisation(ctx.hyper)),
-  );
+  const prepare =
+    ctx.prepareSubject ?? (async (s: CohortSubjectData) => prepareTrainingSubject(s, runNormalisation(ctx.hyper)));
+  const cache = new LruCache<TrainingSubject>(ctx.hyper.cacheSize, async (id) => prepare(await ctx.cohort.load(id)));
   return (id) => cache.get(id);
 }
 
@@ -91,7 +94,7 @@ export async function runCrossValidation(ctx: PipelineContext, folds: number): P
 }
 
 export async function runFinalTraining(ctx: PipelineContext): Promise<{ run: RunOutcome; files: string[] }> {
-  const fold = planFinalTraining(ctx.cohort.ids, ctx.hyper.seed);
+  const fold = planFinalTraining(ctx.cohort.ids, ctx.hyper.seed, ctx.hyper.validationSubjects ?? 1);
   const dir = path.join(ctx.outDir, 'final');
   ctx.progress.message(`final model: train ${fold.train.join(' ')} | early stopping on ${fold.validation.join(' ')}`);
   const run = await runTraining({

@@ -57,12 +57,21 @@ export function planCrossValidation(subjects: readonly string[], folds: number, 
 }
 
 /** The final model: trains on every subject but one, which only drives early stopping (no test subjects). */
-export function planFinalTraining(subjects: readonly string[], seed: number): Fold {
+export function planFinalTraining(subjects: readonly string[], seed: number, validationCount = 1): Fold {
   assertUnique(subjects);
-  if (subjects.length < 2)
-    throw new Error(`final training needs at least 2 subjects (one for early stopping), got ${subjects.length}`);
+  if (!(Number.isInteger(validationCount) && validationCount >= 1))
+    throw new Error(`validation subjects must be a positive integer, got ${validationCount}`);
+  if (subjects.length < validationCount + 1)
+    throw new Error(
+      `final training needs at least ${validationCount + 1} subjects (${validationCount} for early stopping), got ${subjects.length}`,
+    );
   const order = new SeededRng(seed).shuffled(subjects);
-  const fold: Fold = { index: 0, train: order.slice(1), validation: [order[0]], test: [] };
+  const fold: Fold = {
+    index: 0,
+    train: order.slice(validationCount),
+    validation: order.slice(0, validationCount),
+    test: [],
+  };
   assertDisjointFold(fold);
   return fold;
 }

@@ -40,10 +40,17 @@ export interface TrainingHyperparameters {
   initialWeightsFrom?: string;
   /** What the regime check compares inputs with (a mixture's range); absent: the card carries none. */
   trainingRange?: TrainingRange;
+  /** Subjects held out for early stopping in the final protocol (default 1); several span several regimes. */
+  validationSubjects?: number;
+  /** A second stage: the frozen first stage's folder; inputs are its outputs, labels the mean of the other acquisitions. */
+  stage1From?: string;
+  /** The normalisation as a whole (a second stage takes its first stage's); overrides `normalisation`. */
+  normalisationRule?: DANormalisation;
 }
 
 /** The card's normalisation for a run's hyperparameters. */
 export function runNormalisation(h: TrainingHyperparameters): DANormalisation {
+  if (h.normalisationRule) return h.normalisationRule;
   return h.normalisation === 'sigma' ? sigmaNormalisation() : DEFAULT_NORMALISATION;
 }
 
@@ -128,6 +135,8 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
           normalisation: hyper.normalisation,
           share: hyper.share,
           initialWeightsFrom: hyper.initialWeightsFrom,
+          ...(hyper.stage1From ? { stage1From: hyper.stage1From } : {}),
+          ...(hyper.validationSubjects ? { validationCount: hyper.validationSubjects } : {}),
         },
       },
       ctx.progress,
@@ -176,7 +185,7 @@ function makeCard(
     normalisation: runNormalisation(h),
     training: {
       data: ctx.dataDescription,
-      protocol: `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three; ${h.share ? `patch centres: brain ${h.share.brain}, rest of head ${h.share.head}, tubes ${h.share.tube}, background ${h.share.background}` : 'patches centred on brain voxels'}; MSE;${h.initialWeightsFrom ? ` started from ${h.initialWeightsFrom};` : ''} early stopping after ${h.patience} epochs without validation gain, best weights restored`,
+      protocol: `${h.stage1From ? `second stage: input = the frozen first stage's (${h.stage1From}) output for one acquisition (random per sample), in the first stage's scale; label = centre voxel of the mean of the *other* acquisitions (independent noise, Noise2Noise)` : `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three`}; ${h.share ? `patch centres: brain ${h.share.brain}, rest of head ${h.share.head}, tubes ${h.share.tube}, background ${h.share.background}` : 'patches centred on brain voxels'}; MSE;${h.initialWeightsFrom ? ` started from ${h.initialWeightsFrom};` : ''} early stopping after ${h.patience} epochs without validation gain, best weights restored`,
       optimizer: 'Adam',
       learningRate: h.learningRate,
       batchSize: h.batchSize,
@@ -191,6 +200,7 @@ function makeCard(
       validationSubjects: ctx.fold.validation,
       ...(h.mixture ? { mixture: h.mixture, centreShare: h.share } : {}),
       ...(h.initialWeightsFrom ? { initialWeightsFrom: h.initialWeightsFrom } : {}),
+      ...(h.stage1From ? { stage1From: h.stage1From } : {}),
     },
     ...(h.trainingRange ? { trainingRange: h.trainingRange } : {}),
     metrics: { validationMse: bestValLoss, bestEpoch },

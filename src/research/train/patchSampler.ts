@@ -94,7 +94,8 @@ export class PatchSampler implements BatchSampler {
   }
 }
 
-/** One sample: a random acquisition's patch around a random brain voxel, plus k·σ̂ Gaussian noise; label from mean3. */
+/** One sample: a random acquisition's patch around a random brain voxel, plus k·σ̂ Gaussian noise; label from mean3
+ * (or that acquisition's own label volume when the subject has them). */
 function drawSample(
   s: TrainingSubject,
   rng: SeededRng,
@@ -105,14 +106,15 @@ function drawSample(
   centre: Int32Array,
   share?: CentreShare,
 ): void {
-  const acq = s.acquisitions[rng.int(s.acquisitions.length)];
+  const a = rng.int(s.acquisitions.length);
+  const acq = s.acquisitions[a];
   const pool = share ? centrePool(s, share, rng.next()) : s.brainVoxels;
   const v = pool[rng.int(pool.length)];
   centre[0] = v;
   extractPatches(acq.volume.data, acq.volume.dims, centre, acq.scale, patch);
   const noise = (k * acq.sigma) / acq.scale;
   if (noise > 0) for (let i = 0; i < PATCH_VOXELS; i++) patch[i] += noise * rng.gaussian();
-  targets[b] = s.mean3.data[v] / acq.scale;
+  targets[b] = (s.labels?.[a] ?? s.mean3).data[v] / acq.scale;
 }
 
 /** The pool a share draw u ∈ [0, 1) falls in; an empty pool (no tubes in this subject) falls back to the brain. */

@@ -35,6 +35,8 @@ export interface TrainingSubject {
   brainVoxels: Int32Array;
   /** Other centre pools for a regime mixture (see regimeMixture's CentreShare): head outside the brain, tubes, air. */
   pools?: { head: Int32Array; tube: Int32Array; background: Int32Array };
+  /** Per acquisition, its own label volume (e.g. the mean of the *other* acquisitions); absent: mean3 for all. */
+  labels?: Volume[];
 }
 
 export function prepareTrainingSubject(
