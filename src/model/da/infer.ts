@@ -29,6 +29,7 @@ import type { LoadedDA } from './weights-io';
 import { cardStages } from './card';
 import { denoiseStages } from './stages';
 import { yieldToEventLoop } from '../eventLoop';
+import { readFloat32View } from './tensor-views';
 import { floor, isFiniteNumber } from '../../core/math';
 
 export interface DenoiseDAOptions {
@@ -63,6 +64,8 @@ export interface DenoiseDAResult {
 }
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
+/** The smallest budget a run accepts (tiles and chunks become too small to run efficiently below it). */
+export const MIN_MEMORY_BUDGET = 16 * 2 ** 20;
 /** Working bytes per layer-2 row: the [1728] im2col row twice (JS staging + tensor) and the dense activations. */
 const BYTES_PER_ROW = 2 * 4 * CONV2_FAN_IN + 2 * 4 * (256 + 256 + 32 + 1);
 /** Working bytes per layer-1 voxel: the 27-tap row twice and the 64-channel map twice (tensor + read-back). */
@@ -108,7 +111,7 @@ export function checkInputs(volume: Volume, model: LoadedDA, opts: DenoiseDAOpti
   if (opts.formulation !== undefined && !DA_FORMULATIONS.includes(opts.formulation)) {
     throw new Error(`denoiseDA: unknown formulation "${opts.formulation}" (use ${DA_FORMULATIONS.join(', ')})`);
   }
-  if (opts.memoryBudgetBytes !== undefined && !(opts.memoryBudgetBytes >= 16 * 2 ** 20)) {
+  if (opts.memoryBudgetBytes !== undefined && !(opts.memoryBudgetBytes >= MIN_MEMORY_BUDGET)) {
     throw new Error(`denoiseDA: memoryBudgetBytes must be at least 16 MiB, got ${opts.memoryBudgetBytes}`);
   }
 }
@@ -178,7 +181,11 @@ async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChun
   const rows1 = layer1Rows(padded, px, py, pz);
   const h1 = tf.tidy(() => layer1(tf.tensor2d(rows1, [rows1.length / TAPS, TAPS]), weights));
   try {
-    const l1 = run.formulation === 'im2col' ? ((await h1.data()) as Float32Array) : undefined;
+    // The 64-channel map for the JS row copies: on wasm read in place in the heap, re-read per chunk (a view lasts
+    // until the next tensor allocation), which spares a copy of the map per tile (256 B per voxel of garbage);
+    // elsewhere read back once.
+    const inPlace = run.formulation === 'im2col' && tf.getBackend() === 'wasm';
+    const copied = run.formulation === 'im2col' && !inPlace ? ((await h1.data()) as Float32Array) : undefined;
     // Offsets (in layer-1 voxels) of the 27 taps around a centre's base position, tap order (kd·3 + kh)·3 + kw.
     const tapOffsets = new Int32Array(TAPS);
     for (let kd = 0, o = 0; kd < 3; kd++)
@@ -195,6 +202,7 @@ async function denoiseTileMatMul(run: TileRun, tile: Tile, afterChunk: AfterChun
       }
       const y = tf.tidy(() => {
         let rows2: tf.Tensor2D;
+        const l1 = inPlace ? readFloat32View(h1) : copied;
         if (l1) {
           const buf = run.rowBuffer!.subarray(0, count * CONV2_FAN_IN);
           // 9 contiguous copies of 3 voxels × 64 channels per row (kw runs along x, contiguous in the map).

@@ -7,7 +7,14 @@ import { activateBackend, currentBackend } from '../backend';
 import { DA_FLOPS_PER_VOXEL, type DAWeights, PATCH_RADIUS } from './architecture';
 import { firstStageCard, type ModelCard } from './card';
 import type { DAFormulation } from './formulations';
-import { checkInputs, denoiseDAWithScale, type DenoiseDAOptions, type DenoiseDAResult } from './infer';
+import {
+  checkInputs,
+  DEFAULT_MEMORY_BUDGET,
+  denoiseDAWithScale,
+  type DenoiseDAOptions,
+  type DenoiseDAResult,
+  MIN_MEMORY_BUDGET,
+} from './infer';
 import { computeVolumeScale } from './normalise';
 import { denoiseStages } from './stages';
 import type { LoadedDA } from './weights-io';
@@ -121,6 +128,11 @@ export function partJob(
     formulation: opts.formulation,
     memoryBudgetBytes: opts.memoryBudgetBytes,
   };
+}
+
+/** Each of `parts` workers' share of a run's memory budget (denoiseDA's default when none is given; ≥ 16 MiB). */
+export function partBudget(total: number | undefined, parts: number): number {
+  return Math.max(MIN_MEMORY_BUDGET, Math.floor((total ?? DEFAULT_MEMORY_BUDGET) / parts));
 }
 
 /** Writes a part's own slices of its result into the whole volume's output. */
@@ -336,9 +348,11 @@ export function createDAWorkerPool(
     const toCompute = parts.reduce((n, p) => n + p.centres, 0);
     const fractions = new Float64Array(parts.length);
     const out = new Float32Array(volume.data);
+    // The memory budget is the run's, not each worker's: every worker's wasm heap grows to its share and stays there.
+    const memoryBudgetBytes = partBudget(opts.memoryBudgetBytes, parts.length);
     const replies = await Promise.all(
       parts.map((part, i) => {
-        const job = partJob(volume, opts.mask, part, scale, model, opts);
+        const job = partJob(volume, opts.mask, part, scale, model, { ...opts, memoryBudgetBytes });
         return request(
           i,
           (id) => ({ type: 'run', id, backend, job }),
