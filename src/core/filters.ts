@@ -43,7 +43,8 @@ function boundaryIndex(m: number, n: number, mode: BoundaryMode): number {
 
 /**
  * Correlates `data` (dims [nx, ny, nz], x fastest) along one axis with a centred odd kernel; returns float64.
- * Symmetric kernels make correlation and convolution the same.
+ * Symmetric kernels make correlation and convolution the same. `out` may be `data` itself (each line is read
+ * whole before it is written), which spares a volume-sized allocation per pass.
  */
 export function filterAxis(
   data: ArrayLike<number>,
@@ -51,13 +52,14 @@ export function filterAxis(
   axis: 0 | 1 | 2,
   kernel: Float64Array,
   mode: BoundaryMode = 'reflect',
+  out: Float64Array = new Float64Array(voxelCount(dims)),
 ): Float64Array {
   if (kernel.length % 2 !== 1) throw new Error(`filter kernel length must be odd, got ${kernel.length}`);
   const [nx, ny, nz] = dims;
   const n = dims[axis];
   const stride = axis === 0 ? 1 : axis === 1 ? nx : nx * ny;
   const radius = (kernel.length - 1) / 2;
-  const out = new Float64Array(nx * ny * nz);
+  if (out.length !== nx * ny * nz) throw new Error(`filterAxis: out has ${out.length} values, not ${nx * ny * nz}`);
   const line = new Float64Array(n);
   // Precompute, for each output position and tap, the source index on the line (-1 = zero padding).
   const src = new Int32Array(n * kernel.length);
@@ -94,12 +96,14 @@ export function gaussianFilter(
   if (data.length !== voxelCount(dims))
     throw new Error(`gaussianFilter: ${data.length} values for dims [${dims.join(', ')}]`);
   const sig = typeof sigmaVoxels === 'number' ? [sigmaVoxels, sigmaVoxels, sigmaVoxels] : sigmaVoxels;
-  let cur: ArrayLike<number> = data;
+  // One output array, filtered in place after the first pass (a 128³ volume is 17 MB per float64 copy); a
+  // one-tap kernel (σ ≈ 0) is the identity and is skipped.
+  let out: Float64Array | undefined;
   for (const axis of [0, 1, 2] as const) {
     const k = gaussianKernel1d(sig[axis], opts.truncate ?? 4.0);
-    cur = k.length === 1 ? Float64Array.from(cur) : filterAxis(cur, dims, axis, k, opts.mode ?? 'reflect');
+    if (k.length > 1) out = filterAxis(out ?? data, dims, axis, k, opts.mode ?? 'reflect', out);
   }
-  return cur instanceof Float64Array ? cur : Float64Array.from(cur);
+  return out ?? Float64Array.from(data);
 }
 
 /** Smooths a volume with an isotropic Gaussian of σ in mm (converted per axis from the spacing); returns a new volume. */
