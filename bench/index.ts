@@ -15,6 +15,15 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   viewer: () => import('./viewer'),
 };
 
+/** Whether the kernel shares the CPU per session (autogroup) rather than per thread: it decides what threads can gain. */
+const AUTOGROUP = (() => {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+})();
+
 function format(table: BenchTable): string {
   const cells = table.rows.map((r) =>
     table.columns.map((c) => {
@@ -66,7 +75,7 @@ async function main(): Promise<void> {
       t.load = loadSpan;
       t.notes = [
         ...(t.notes ?? []),
-        `load average (1 min, ${loadSpan.cores} cores): ${loadSpan.start.toFixed(1)} when this module started, ${loadSpan.end.toFixed(1)} when it ended`,
+        `load average (1 min, ${loadSpan.cores} cores): ${loadSpan.start.toFixed(1)} when this module started, ${loadSpan.end.toFixed(1)} when it ended${AUTOGROUP ? "; Linux autogroup is on: the CPU is shared per session, so under load the threads of one process share its session's slice and 2 threads cannot beat 1 (ours or a peer's)" : ''}`,
       ];
       tables.push(t);
       process.stdout.write(format(t) + '\n');
@@ -82,6 +91,7 @@ async function main(): Promise<void> {
     cpuModel: os.cpus()[0]?.model,
     memGiB: os.totalmem() / 2 ** 30,
     node: process.version,
+    schedAutogroup: AUTOGROUP,
   };
   const loadAverage = { start: loadAtRunStart, end: os.loadavg() };
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, loadAverage, tables }, null, 2));
