@@ -2,8 +2,10 @@
 // would then look for it when the series is shown, scrolled or rendered again and find image ids no loader can load
 // ("No image loader for scheme cornerstoneStreamingImageVolume"): a blank viewport and an error. The service keeps
 // each derived volume's voxels for Save anyway (the buffer the cached slices view), so the keeper re-creates an
-// evicted volume from them at once, while its display set exists; a removed display set is forgotten instead.
-import { eventTarget, Enums } from '@cornerstonejs/core';
+// evicted volume from them at once, while its display set exists, and gives it back to the viewports that showed it
+// (their actor held the destroyed copy), keeping their camera; a removed display set is forgotten instead.
+import { eventTarget, Enums, getRenderingEngines } from '@cornerstonejs/core';
+import type { Types } from '@cornerstonejs/core';
 import type { ServicesManager } from './ohif';
 import type { NaDenoiseService } from './naDenoiseService';
 import { cacheDerivedVolume, derivedSliceIds, derivedVolumeId, hasCachedVolume } from './cornerstoneVolume';
@@ -27,6 +29,7 @@ export function keepDerivedVolumes(service: NaDenoiseService, servicesManager: S
     }
     try {
       cacheDerivedVolume(service.aliases, spec);
+      void reattach(derivedVolumeId(uid)).catch((e) => service.recordError(`re-showing a restored series: ${e}`));
       service.evictionsRecovered++;
     } catch (e) {
       // The cache cannot take it back (full of pinned data): say so once; Save still works from the kept voxels.
@@ -43,8 +46,9 @@ export function keepDerivedVolumes(service: NaDenoiseService, servicesManager: S
   const onRemoved = (evt: Event) => {
     const volumeId = (evt as CustomEvent<{ volumeId?: string }>).detail?.volumeId;
     const uid = volumeId ? uidOf(volumeId) : undefined;
-    // After the current purge has finished (re-adding during cache.purgeCache's own loop would be purged again).
-    if (uid) setTimeout(() => recreate(uid), 0);
+    // The event comes before the volume is decached: re-create right after the current task (cache.purgeCache's
+    // own loop would purge a copy added now), before the next render reads the destroyed one.
+    if (uid) queueMicrotask(() => recreate(uid));
   };
   eventTarget.addEventListener(Enums.Events.VOLUME_CACHE_VOLUME_REMOVED, onRemoved);
   const removed = displaySetService.subscribe(
@@ -61,4 +65,25 @@ export function keepDerivedVolumes(service: NaDenoiseService, servicesManager: S
     eventTarget.removeEventListener(Enums.Events.VOLUME_CACHE_VOLUME_REMOVED, onRemoved);
     removed.unsubscribe();
   };
+}
+
+/** Sets the re-created volume again on every viewport that showed it, with the camera and VOI it had. */
+async function reattach(volumeId: string): Promise<void> {
+  for (const engine of getRenderingEngines() ?? []) {
+    for (const vp of engine.getViewports()) {
+      const volumeViewport = vp as Types.IVolumeViewport;
+      if (!volumeViewport.getAllVolumeIds?.().includes(volumeId)) continue;
+      const camera = volumeViewport.getCamera();
+      let properties: Types.VolumeViewportProperties | undefined;
+      try {
+        properties = volumeViewport.getProperties(volumeId) ?? undefined;
+      } catch {
+        properties = undefined; // the destroyed copy's actor may not answer
+      }
+      await volumeViewport.setVolumes([{ volumeId }]);
+      volumeViewport.setCamera(camera);
+      if (properties?.voiRange) volumeViewport.setProperties({ voiRange: properties.voiRange }, volumeId);
+      volumeViewport.render();
+    }
+  }
 }
