@@ -85,9 +85,10 @@ describe('viewer state in one OHIF service', () => {
     // +87 KiB at run 7, flat after), a leak of a quarter volume a run (9 × 32 KiB = 288 KiB) or more fails.
     const volumeBytes = SIZE ** 3 * 4;
     expect(last.bufferBytes - first.bufferBytes).toBeLessThan(2 * volumeBytes);
-    // V8 objects: compiled code, type feedback and OHIF's own state grow ~2 MiB over the first runs, then stay
-    // (seen: 34.3 → 36.7 MiB by run 7, 36.3–36.5 after). 3 MiB over 9 runs still fails a leak of ≥ 340 KiB a run.
-    expect(last.heapBytes - first.heapBytes).toBeLessThan(3 * 2 ** 20);
+    // V8 objects: compiled code, type feedback and OHIF's own state grow over the runs (seen in four runs: +1.8 to
+    // +2.5 MiB over runs 2–10; OHIF's setProtocol alone, which each run calls, adds ~0.07 MiB a call). Voxel leaks
+    // are in the buffers, checked above; 4 MiB here still fails a leak of JS objects of ≥ 450 KiB a run.
+    expect(last.heapBytes - first.heapBytes).toBeLessThan(4 * 2 ** 20);
   });
 
   it('a derived volume evicted from the cache is re-created: shown, scrolled, read and saved', async () => {
