@@ -5,7 +5,8 @@
 //
 // `npm run bench -- viewer` times this checkout; `BENCH_VIEWER_BASELINE=/path/to/other/checkout` (built: dist/na,
 // .cache/ohif-app, node_modules) times that one too, interleaved in the same minutes, on the same demo studies.
-// `BENCH_VIEWER_SIZES=64,128` (default) picks the demo matrices.
+// `BENCH_VIEWER_SIZES=64,128` (default) picks the demo matrices; this checkout runs twice, the DA on Web Workers
+// (the default) and on the page's thread with multi-threaded WASM (`BENCH_VIEWER_PAGE_THREAD=0` skips that).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +21,8 @@ const TARGETS: Record<string, string> = { 'DA 64': '≤ 5', 'DA 128': '≤ 30', 
 interface Build {
   name: string;
   root: string;
+  /** More window.config.naDenoise options for this row set (e.g. the DA on the page's thread). */
+  options?: Record<string, unknown>;
 }
 
 function round(v: number, digits = 2): number {
@@ -39,7 +42,9 @@ async function timeBuild(build: Build, size: number, demoDir: string): Promise<B
   const hookArgs = fs
     .readFileSync(path.join(build.root, 'src', 'server', 'main.ts'), 'utf8')
     .includes('--extension-options')
-    ? DEBUG_HOOK_ARGS
+    ? build.options
+      ? ['--extension-options', JSON.stringify({ debugHook: true, ...build.options })]
+      : DEBUG_HOOK_ARGS
     : [];
   const server = await npmStart(
     [...hookArgs, '--port', '0', '--demo-dir', demoDir, '--demo-size', String(size)],
@@ -91,7 +96,11 @@ export async function run(): Promise<BenchTable[]> {
   const baseline = process.env.BENCH_VIEWER_BASELINE;
   if (baseline)
     builds.push({ name: `baseline (${path.basename(path.resolve(baseline))})`, root: path.resolve(baseline) });
-  builds.push({ name: 'this checkout', root: ROOT });
+  builds.push({ name: 'this checkout (DA on Web Workers)', root: ROOT });
+  // The alternative for both cores: the DA on the page's thread with tfjs's multi-threaded WASM (cross-origin
+  // isolated page). Kept as a row so the choice stays measured.
+  if (process.env.BENCH_VIEWER_PAGE_THREAD !== '0')
+    builds.push({ name: 'this checkout (DA on the page, threaded WASM)', root: ROOT, options: { daWorkers: false } });
   const rows: BenchTable['rows'] = [];
   const demoDirs: string[] = [];
   try {

@@ -1,6 +1,6 @@
 // The browser side of the shared denoising job: picks the tfjs backend once (WASM paths beside the bundle), then
 // calls src/jobs' denoiseVolume, so the viewer and the CLI compute the same thing.
-import { denoiseVolume, type DenoiseParameters, type DenoiseRequest } from '../jobs/denoise';
+import { denoiseVolume, type DARunner, type DenoiseParameters, type DenoiseRequest } from '../jobs/denoise';
 import type { LoadedDA } from '../model/da/weights-io';
 import { configureWasmPaths, selectBackend, type BackendSelection } from '../model';
 import { tf } from '../model/tf';
@@ -111,12 +111,66 @@ export function denoiseRequest(
   return method === 'da' ? { method: 'da', weights: weights ?? weightsUrl } : { method: 'nlm', ...(nlm ?? {}) };
 }
 
+/** The deployment's DA weights, loaded and checksum-verified once per page; the service owns one (daModel). */
+export interface ModelCache {
+  /** The same promise on every call once it succeeded; a failed load is retried on the next call. */
+  get(): Promise<LoadedDA>;
+}
+
+/**
+ * Loads the weights at `weightsUrl` on first use and keeps them.
+ * @example const model = await createModelCache(options.weightsUrl).get()
+ */
+export function createModelCache(weightsUrl: string): ModelCache {
+  let loading: Promise<LoadedDA> | undefined;
+  return {
+    get() {
+      if (!loading) {
+        const pending = import('../model/da/weights-io').then(({ loadDA }) => loadDA(weightsUrl));
+        loading = pending;
+        pending.catch(() => {
+          if (loading === pending) loading = undefined;
+        });
+      }
+      return loading;
+    },
+  };
+}
+
+/**
+ * Where the DA runs on `backend`: on WASM, the service's Web Worker pool (one single-threaded WASM instance per core;
+ * the split and merge are the CLI's, model/da/worker-pool); otherwise (a GPU backend, or workers turned off) this
+ * thread.
+ */
+function daRunner(service: NaDenoiseService, backend: string): DARunner | undefined {
+  const pool = backend === 'wasm' ? service.pools.da?.get() : undefined;
+  return pool ? (volume, model, opts) => pool.run(volume, model, opts) : undefined;
+}
+
+/**
+ * Warms the engine from the moment the mode opens, before the first click: the backend is chosen, the weights load,
+ * and on WASM the DA's workers start and run a tiny inference. Never throws (a failure shows at the click, which
+ * retries it); everything is asynchronous, so the viewer stays responsive.
+ * @example void warmEngine(naDenoiseService(servicesManager));
+ */
+export async function warmEngine(service: NaDenoiseService): Promise<void> {
+  try {
+    const [sel, model] = await Promise.all([service.backend.get(), service.daModel.get()]);
+    if (sel.backend === 'wasm') await service.pools.da?.get().warm(model);
+  } catch {
+    // Reported when the user runs the DA.
+  }
+}
+
 /** Runs the shared job on the service's backend and worker pools. */
 export async function runEngine(service: NaDenoiseService, input: EngineInput): Promise<EngineRun> {
   const { method, volume, reference, signal } = input;
   const sel = await service.backend.get();
   signal?.throwIfAborted();
-  const request = denoiseRequest(method, input.nlm ?? service.options.nlm, service.options.weightsUrl, input.weights);
+  // The deployment's weights come from the page's cache (warm since the mode opened); adapted ones are given.
+  const weights = method === 'da' ? (input.weights ?? (await service.daModel.get())) : undefined;
+  signal?.throwIfAborted();
+  const request = denoiseRequest(method, input.nlm ?? service.options.nlm, service.options.weightsUrl, weights);
   // No mask: the whole volume is denoised exactly as the CLI does; metrics use the input's automatic brain mask (see jobs/denoise-metrics).
   const result = await denoiseVolume(volume, request, {
     onProgress: (f, stage) => input.onProgress?.(f, stage ?? (method === 'da' ? 'Denoising (DA)' : 'Denoising (NLM)')),
@@ -127,6 +181,7 @@ export async function runEngine(service: NaDenoiseService, input: EngineInput): 
       method === 'nlm' && request.method === 'nlm' && request.implementation !== 'tf'
         ? service.pools.nlm.get()
         : undefined,
+    daRunner: method === 'da' ? daRunner(service, sel.backend) : undefined,
     backend: sel.backend,
   });
   const out: EngineRun = {
@@ -161,9 +216,12 @@ export function debugDenoise(service: NaDenoiseService): NaDebugDenoise {
     const req = (
       request.method === 'da' ? { weights: service.options.weightsUrl, ...request } : request
     ) as DenoiseRequest;
+    // 'wasm-workers': the DA on the service's Web Worker pool (as the toolbar runs it); 'wasm': on this page's thread.
+    const workers = backend === 'wasm-workers';
     const r = await denoiseVolume(volume, req, {
-      backend,
+      backend: workers ? 'wasm' : backend,
       workerPool: req.method === 'nlm' && req.implementation !== 'tf' ? service.pools.nlm.get() : undefined,
+      daRunner: workers && req.method === 'da' ? daRunner(service, 'wasm') : undefined,
     });
     return { data: r.volume.data, backend: r.backend, millis: r.millis };
   };

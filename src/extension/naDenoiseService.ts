@@ -5,7 +5,8 @@
 import type { NlmWorkerPool } from '../model/nlm/pool';
 import type { DAWorkerPool } from '../model/da/worker-pool';
 import { readOptions, type NaDenoiseOptions } from './options';
-import { createBackendChoice, type BackendChoice } from './engine';
+import { createBackendChoice, createModelCache, type BackendChoice, type ModelCache } from './engine';
+import { createDaWorkerPool } from './daPool';
 import { createNlmWorkerPool } from './nlmPool';
 import { createDerivedAliases, type DerivedAliases, type DerivedVolumeSpec } from './cornerstoneVolume';
 import { createRunLock, type RunLock } from './runLock';
@@ -87,6 +88,8 @@ export class NaDenoiseService {
   /** The tfjs backend, chosen once per page (WASM paths set first). */
   readonly backend: BackendChoice;
   readonly pools: WorkerPools;
+  /** The deployment's DA weights, loaded once (warm from mode entry, see engine.warmEngine). */
+  readonly daModel: ModelCache;
   /** Held while a run (denoise, adapt) is in progress: one run at a time. */
   readonly runLock: RunLock;
   /** What Save needs about each derived series we made, by display set UID (metadata; voxels stay in the cache). */
@@ -123,7 +126,17 @@ export class NaDenoiseService {
         () => createNlmWorkerPool(),
         (p) => p.dispose(),
       ),
+      // The DA on Web Workers unless the deployment runs it on this thread (multi-threaded WASM when isolated).
+      ...(options.daWorkers === false
+        ? {}
+        : {
+            da: owned(
+              () => createDaWorkerPool(options.wasmPath),
+              (p) => p.dispose(),
+            ),
+          }),
     };
+    this.daModel = createModelCache(options.weightsUrl);
     this.runLock = createRunLock();
     this.aliases = createDerivedAliases();
   }

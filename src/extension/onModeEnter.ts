@@ -1,9 +1,11 @@
 // On every mode entry (ours and the stock modes): register our buttons first in the primary toolbar, add overlay
-// items, and show the Sodium panel.
+// items, show the Sodium panel, and warm the engine (backend, weights, DA workers) before the first click.
 import type { ModeHookParams } from './ohif';
 import { toolbarButtons, toolbarButtonIds } from './getToolbarModule';
 import { overlayCustomization } from './customizations/overlay';
 import { mountSodiumPanel } from './sodiumPanel';
+import { warmEngine } from './engine';
+import { naDenoiseService } from './naDenoiseService';
 
 export default function onModeEnter({ servicesManager, commandsManager }: ModeHookParams): void {
   const { toolbarService, customizationService } = servicesManager.services;
@@ -12,4 +14,5 @@ export default function onModeEnter({ servicesManager, commandsManager }: ModeHo
   toolbarService.updateSection(toolbarService.sections?.primary ?? 'primary', toolbarButtonIds());
   customizationService.setCustomizations(overlayCustomization);
   mountSodiumPanel(servicesManager, commandsManager);
+  void warmEngine(naDenoiseService(servicesManager));
 }

@@ -14,6 +14,8 @@ export interface NaDenoiseOptions {
   nlm?: NlmOptions;
   /** false: single-threaded WASM even when the page is cross-origin isolated (default: threads when possible). */
   wasmThreads?: boolean;
+  /** false: the DA runs on the page's thread (multi-threaded WASM when isolated) instead of one Web Worker per core. */
+  daWorkers?: boolean;
   /** Largest volume (voxels) denoised in one pass; bigger volumes are tiled by the engine. */
   maxVoxels: number;
   /** true: install the test hook window.__naDenoise (last run's numbers, voxels read on demand); default off. */

@@ -101,7 +101,9 @@ describe('viewer, embedded demo study', () => {
 
   it('DA on WASM: the derived set, overlay metrics and voxels equal the Node pipeline on the same input', async () => {
     const run = await clickAndWaitForRun(suite.browser.page, 'NaDenoise');
-    expect(run).toMatchObject({ method: 'DA', backend: 'wasm', dims: [SIZE, SIZE, SIZE] });
+    // The DA runs on one Web Worker per core (each its own single-threaded WASM).
+    expect(run).toMatchObject({ method: 'DA', dims: [SIZE, SIZE, SIZE] });
+    expect(run.backend).toMatch(/^wasm×[2-8]$/);
     const da = nodePipeline('da');
     expect(da.backend).toBe('wasm');
     // The viewer read the series in full precision: same voxels as the Node DICOM reader.
@@ -164,6 +166,35 @@ describe('viewer, embedded demo study', () => {
     expect(texts.join(' ')).toContain('Na NLM denoised');
     await suite.browser.page.waitForTimeout(1500);
     await suite.browser.page.screenshot({ path: path.join(ARTIFACTS, 'viewer-comparison.png') });
+  });
+
+  it('the DA on the Web Workers equals the DA on the page thread voxel for voxel', async () => {
+    const out = await suite.browser.page.evaluate(async () => {
+      const h = (window as any).__naDenoise;
+      const { dims } = h.lastRun;
+      const input: Float32Array = (await h.readVolume(h.lastRun.sourceDisplaySetInstanceUID)).data;
+      // A central 20×20×12 slab (inside the head, no air: the whole crop is denoised), cut along z by the pool.
+      const [nx, ny, nz] = dims;
+      const [cx, cy, cz] = [20, 20, 12];
+      const crop = new Float32Array(cx * cy * cz);
+      for (let k = 0; k < cz; k++)
+        for (let j = 0; j < cy; j++)
+          for (let i = 0; i < cx; i++) {
+            const src = (nx - cx) / 2 + i + nx * ((ny - cy) / 2 + j + ny * ((nz - cz) / 2 + k));
+            crop[i + cx * (j + cy * k)] = input[src];
+          }
+      const page = await h.denoise({ data: crop, dims: [cx, cy, cz] }, { method: 'da' }, 'wasm');
+      const workers = await h.denoise({ data: crop, dims: [cx, cy, cz] }, { method: 'da' }, 'wasm-workers');
+      let differ = 0;
+      for (let i = 0; i < crop.length; i++) if (page.data[i] !== workers.data[i]) differ++;
+      let changed = 0;
+      for (let i = 0; i < crop.length; i++) if (page.data[i] !== crop[i]) changed++;
+      return { differ, changed, backends: [page.backend, workers.backend] };
+    });
+    expect(out.backends[0]).toBe('wasm');
+    expect(out.backends[1]).toMatch(/^wasm×[2-8]$/);
+    expect(out.changed).toBeGreaterThan(1000);
+    expect(out.differ).toBe(0);
   });
 
   it('WebGL (SwiftShader) agrees with WASM on a crop', async () => {

@@ -357,7 +357,7 @@ export function createDAWorkerPool(
     const out = new Float32Array(volume.data);
     // The memory budget is the run's, not each worker's: every worker's wasm heap grows to its share and stays there.
     const memoryBudgetBytes = partBudget(opts.memoryBudgetBytes, parts.length);
-    const replies = await Promise.all(
+    const replying = Promise.all(
       parts.map((part, i) => {
         const job = partJob(volume, opts.mask, part, scale, model, { ...opts, memoryBudgetBytes });
         return request(
@@ -372,6 +372,8 @@ export function createDAWorkerPool(
         );
       }),
     );
+    opts.onProgress?.(0); // the work is handed out: the caller can say so before the first chunk is back
+    const replies = await replying;
     let voxelsComputed = 0;
     let formulation: DAFormulation = opts.formulation ?? 'im2col';
     replies.forEach((reply, i) => {
