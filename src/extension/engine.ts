@@ -155,8 +155,13 @@ function daRunner(service: NaDenoiseService, backend: string): DARunner | undefi
  */
 export async function warmEngine(service: NaDenoiseService): Promise<void> {
   try {
-    const [sel, model] = await Promise.all([service.backend.get(), service.daModel.get()]);
-    if (sel.backend === 'wasm') await service.pools.da?.get().warm(model);
+    // The workers start while the backend is being measured (WASM wins wherever there is no GPU), and are let go
+    // if a GPU backend wins.
+    const workers = service.daModel.get().then((model) => service.pools.da?.get().warm(model));
+    workers.catch(() => undefined);
+    const sel = await service.backend.get();
+    if (sel.backend !== 'wasm') await service.pools.da?.dispose();
+    else await workers;
   } catch {
     // Reported when the user runs the DA.
   }
