@@ -38,6 +38,8 @@ export interface BrainMaskOptions {
   edgeFraction?: number;
   /** Margin beyond the eyeball's radius that is excluded, mm (default one voxel: the blur spreads vitreous sodium). */
   eyeMarginMm?: number;
+  /** findBackground(volume), when the caller has it (null: it found none); default: found here. */
+  background?: KnownBackground;
 }
 
 /** Mean of a Rayleigh distribution is σ·√(π/2); 3σ above it is outside the noise, smoothed or not. */
@@ -53,11 +55,11 @@ const HEAD_SMOOTHING_MM = 4;
  * the Rayleigh bound σ·(√(π/2) + 3). At low SNR this keeps the scalp, whose sodium is not far above the noise, in
  * the head.
  */
-export function noiseFloor(volume: Volume, smooth: Float64Array, sigma: number): number {
+export function noiseFloor(volume: Volume, smooth: Float64Array, sigma: number, background?: KnownBackground): number {
   const bound = sigma * NOISE_FLOOR;
   let bg: Mask;
   try {
-    bg = findBackground(volume);
+    bg = backgroundOf(volume, background);
   } catch {
     return bound;
   }
@@ -69,6 +71,20 @@ export function noiseFloor(volume: Volume, smooth: Float64Array, sigma: number):
   let ss = 0;
   for (const v of values) ss += (v - mean) * (v - mean);
   return Math.min(bound, mean + FLOOR_SDS * Math.sqrt(ss / (values.length - 1)));
+}
+
+/**
+ * findBackground(volume) when the caller has it already (a job computes it once for the noise estimate, the head,
+ * the brain mask and the regime), or null when it threw (no background).
+ */
+export type KnownBackground = Mask | null;
+
+/** The volume's background: the known one, or findBackground's (throws as it does when there is none). */
+export function backgroundOf(volume: Volume, known?: KnownBackground): Mask {
+  if (known === undefined) return findBackground(volume);
+  if (known === null) throw new Error('the image has no background');
+  assertSameDims(volume, known.length, 'background');
+  return known;
 }
 
 export interface BrainMaskSteps {
@@ -121,8 +137,8 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   );
 
   // 1. The head (see findHead); the brain is searched inside it.
-  const head = findHead(volume, { noiseSigma: sigma });
-  const floor = noiseFloor(volume, smooth, sigma);
+  const head = findHead(volume, { noiseSigma: sigma, background: opts.background });
+  const floor = noiseFloor(volume, smooth, sigma, opts.background);
   const axial = superiorAxis(volume);
 
   // 2. Depth under the head surface, mm.
@@ -193,7 +209,7 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
  *
  * @example const head = findHead(acquisition); // 1 inside the head, 0 in air, tubes and anything else
  */
-export function findHead(volume: Volume, opts: { noiseSigma?: number } = {}): Mask {
+export function findHead(volume: Volume, opts: { noiseSigma?: number; background?: KnownBackground } = {}): Mask {
   const { dims, spacing } = volume;
   const sigma = opts.noiseSigma ?? estimateNoiseSigma(volume).sigma;
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`noise sigma must be positive and finite, got ${sigma}`);
@@ -204,7 +220,7 @@ export function findHead(volume: Volume, opts: { noiseSigma?: number } = {}): Ma
     spacing.map((s) => headSmoothingMm / s),
     { mode: 'nearest' },
   );
-  const headFloor = noiseFloor(volume, headSmooth, sigma);
+  const headFloor = noiseFloor(volume, headSmooth, sigma, opts.background);
   const above = thresholdMask(headSmooth, (v) => v > headFloor);
   const head = fillHolesSlices(fillHoles(largestComponent(above, dims, 6), dims), dims, superiorAxis(volume));
   if (countMask(head) === 0) throw new Error('no object rises above the noise floor: cannot find a head');

@@ -28,7 +28,7 @@ export interface NoiseEstimate {
 }
 
 /** Fewer background voxels than this and the Rayleigh statistics are not trusted. */
-const MIN_BACKGROUND_VOXELS = 200;
+export const MIN_BACKGROUND_VOXELS = 200;
 const RAYLEIGH_MEAN = Math.sqrt(Math.PI / 2);
 const RAYLEIGH_MEDIAN = Math.sqrt(2 * Math.LN2);
 

@@ -1,8 +1,8 @@
 // The acquisition regime of a magnitude image, from the image alone: noise σ, brain SNR, the noise's spatial
 // correlation, voxel size and matrix — what decides whether a learned denoiser is on familiar ground.
-import { brainMaskSteps, type BrainMaskSteps } from './brain-mask';
+import { backgroundOf, brainMaskSteps, type BrainMaskSteps, type KnownBackground } from './brain-mask';
 import { dilate, not } from './mask';
-import { estimateNoiseSigma, findBackground } from './noise';
+import { estimateNoiseSigma } from './noise';
 import type { Mask, Vec3, Volume } from './volume';
 
 export interface RegimeEstimate {
@@ -106,6 +106,8 @@ export interface RegimeInputs {
   noiseSigma?: number;
   /** brainMaskSteps(volume, { noiseSigma }), or null when it found no brain. */
   steps?: BrainMaskSteps | null;
+  /** findBackground(volume), or null when it found none. */
+  background?: KnownBackground;
 }
 
 /**
@@ -120,7 +122,7 @@ export function estimateRegime(volume: Volume, opts: RegimeInputs = {}): RegimeE
   let brain: Mask | null = opts.brainMask ?? null;
   let head: Mask | null = null;
   try {
-    const steps = opts.steps ?? brainMaskSteps(volume, { noiseSigma: sigma });
+    const steps = opts.steps ?? brainMaskSteps(volume, { noiseSigma: sigma, background: opts.background });
     if (steps === null) throw new Error('no brain');
     head = steps.head;
     brain ??= steps.mask;
@@ -140,7 +142,7 @@ export function estimateRegime(volume: Volume, opts: RegimeInputs = {}): RegimeE
   }
   let noiseCorrelation: Vec3 | null = null;
   try {
-    const bg = findBackground(volume);
+    const bg = new Uint8Array(backgroundOf(volume, opts.background)); // a copy: narrowed below
     if (head) {
       const near = dilate(head, volume.dims, volume.spacing, OBJECT_MARGIN_MM);
       const far = not(near);
