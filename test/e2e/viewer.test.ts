@@ -12,7 +12,6 @@ import {
   clickAndWaitForRun,
   lastRun,
   overlayTexts,
-  runNlmDialog,
   waitForViewer,
 } from './harness';
 import { execFileSync } from 'node:child_process';
