@@ -5,6 +5,7 @@ import { COMMANDS } from './id';
 import { runDenoise, type DenoiseCommandOptions } from './denoiseFlow';
 import { runSave } from './saveFlow';
 import { runAdapt } from './adaptFlow';
+import { runConcentrationMap, runResidual, type ConcentrationCommandOptions } from './quantFlow';
 import { askNlmParameters } from './nlmDialog';
 import { denoiseTarget, seriesName } from './target';
 import { activeDisplaySet } from './viewerState';
@@ -31,6 +32,10 @@ export default function getCommandsModule(params: ExtensionParams) {
       [COMMANDS.denoiseNlmDialog]: { commandFn: () => nlmFromDialog(params) },
       [COMMANDS.saveToPacs]: { commandFn: () => runSave(params) },
       [COMMANDS.adapt]: { commandFn: () => runAdapt(params) },
+      [COMMANDS.concentration]: {
+        commandFn: (options: ConcentrationCommandOptions) => runConcentrationMap(params, options ?? {}),
+      },
+      [COMMANDS.residual]: { commandFn: () => runResidual(params) },
     },
   };
 }

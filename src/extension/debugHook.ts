@@ -1,7 +1,7 @@
 // window.__naDenoise: a read-only view of the service for the end-to-end tests and for support, installed only when
 // the deployment sets `debugHook: true`. It keeps nothing itself: the last run's numbers come from the service, and
 // voxels are read on demand from what the viewer currently holds (Cornerstone's cache, or a fresh read of a source).
-import type { AdaptationSummary, NaDenoiseService, RunSummary } from './naDenoiseService';
+import type { AdaptationSummary, NaDenoiseService, QuantSummary, RoiReadout, RunSummary } from './naDenoiseService';
 
 /** Runs the shared denoising job on raw voxels in this page (tests compare backends on a crop with it). */
 export type NaDebugDenoise = (
@@ -37,6 +37,9 @@ export interface NaDebugHook {
   readonly runCount: number;
   readonly lastRun?: RunSummary;
   readonly lastAdaptation?: AdaptationSummary;
+  /** The last concentration map or residual, and the last ROI readout in mM. */
+  readonly lastQuant?: QuantSummary;
+  readonly lastRoi?: RoiReadout;
   readonly saveCount: number;
   readonly lastSave?: string;
   /** Derived volumes re-created after Cornerstone evicted them. */
@@ -78,6 +81,12 @@ export function createDebugHook(service: NaDenoiseService, readers: NaDebugReade
     },
     get lastAdaptation() {
       return service.lastAdaptation;
+    },
+    get lastQuant() {
+      return service.lastQuant && { ...service.lastQuant };
+    },
+    get lastRoi() {
+      return service.lastRoi && { ...service.lastRoi };
     },
     get saveCount() {
       return service.saveCount;

@@ -8,12 +8,14 @@ import type { MethodLabel, NaOverlayInfo } from './metricsText';
 export const STACK_SOP_CLASS_HANDLER = '@ohif/extension-default.sopClassHandlerModule.stack';
 export const MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4';
 
-export type DerivedRole = 'denoised' | 'reference';
+export type DerivedRole = 'denoised' | 'reference' | 'concentration' | 'residual';
 
 export interface DerivedDisplaySetInput {
   source: DisplaySet;
   role: DerivedRole;
   method: MethodLabel;
+  /** Overrides the role's standard description (concentration maps and residuals name what they were made from). */
+  seriesDescription?: string;
   displaySetInstanceUID: string;
   seriesInstanceUID: string;
   /** Image ids the viewport may use for this set (the derived volume's, or the source's as referenced ids). */
@@ -28,6 +30,8 @@ export interface DerivedDisplaySetInput {
 
 export function derivedSeriesDescription(role: DerivedRole, method: MethodLabel, repeats = 0, adapted = false): string {
   if (role === 'reference') return `Na reference (mean of ${repeats} acquisitions)`;
+  if (role === 'concentration') return `Na mM (${method} denoised)`;
+  if (role === 'residual') return `Na residual (input − ${method} denoised)`;
   return adapted ? `Na ${method} adapted denoised` : `Na ${method} denoised`;
 }
 
@@ -40,7 +44,8 @@ export function nextSeriesNumber(sets: readonly DisplaySet[]): number {
 export function buildDerivedDisplaySet(input: DerivedDisplaySetInput): DisplaySet {
   const { source, role, method } = input;
   const repeats = input.overlay.referenceCount ?? 0;
-  const SeriesDescription = derivedSeriesDescription(role, method, repeats, input.overlay.adaptation?.adapted);
+  const SeriesDescription =
+    input.seriesDescription ?? derivedSeriesDescription(role, method, repeats, input.overlay.adaptation?.adapted);
   const SeriesNumber = input.seriesNumber;
   // Patched copies: the overlay and hanging-protocol matching read the instance's own series attributes.
   const instances: NaturalInstance[] = (source.instances ?? []).map((inst, k) => ({
@@ -73,6 +78,7 @@ export function buildDerivedDisplaySet(input: DerivedDisplaySetInput): DisplaySe
     instance,
     thumbnailSrc: input.thumbnailSrc,
     [DERIVED_FLAG]: role === 'denoised',
+    naRole: role,
     isNaReference: role === 'reference',
     [OVERLAY_FIELD]: input.overlay,
     naSourceDisplaySetInstanceUID: source.displaySetInstanceUID,

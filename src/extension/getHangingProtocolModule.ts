@@ -1,5 +1,5 @@
 // Comparison hanging protocol: original | denoised | reference (mean of repeats), camera, slice and W/L synchronised.
-import { DERIVED_FLAG, HANGING_PROTOCOL_ID, OPENING_PROTOCOL_ID } from './id';
+import { DERIVED_FLAG, HANGING_PROTOCOL_ID, OPENING_PROTOCOL_ID, QUANT_PROTOCOL_ID } from './id';
 
 /** Selector names, used to force the mapping of display sets that arrive after the study loaded. */
 export const SELECTORS = { original: 'naOriginal', denoised: 'naDenoised', reference: 'naReference' } as const;
@@ -12,7 +12,7 @@ function syncGroups() {
   ];
 }
 
-function viewport(viewportId: string, selector: string) {
+function viewport(viewportId: string, selector: string, groups = syncGroups()) {
   return {
     viewportOptions: {
       viewportId,
@@ -20,7 +20,7 @@ function viewport(viewportId: string, selector: string) {
       orientation: 'axial',
       toolGroupId: 'default',
       initialImageOptions: { preset: 'middle' },
-      syncGroups: syncGroups(),
+      syncGroups: groups,
     },
     displaySets: [{ id: selector }],
   };
@@ -64,6 +64,36 @@ export function comparisonViewportIds(stageIndex: number): string[] {
   return comparisonProtocol.stages[stageIndex].viewports.map((v) => v.viewportOptions.viewportId);
 }
 
+export const QUANT_SELECTORS = { input: 'naQuantInput', output: 'naQuantOutput' } as const;
+
+/**
+ * Input | concentration map (or residual): camera and slice synchronised, window/level not (mM and signal, or a
+ * residual around 0, share no window). Display sets are always mapped explicitly (displaySetSelectorMap).
+ */
+export const quantProtocol = {
+  id: QUANT_PROTOCOL_ID,
+  name: 'Sodium: input | concentration map or residual',
+  protocolMatchingRules: [],
+  numberOfPriorsReferenced: 0,
+  availableTo: {},
+  editableBy: {},
+  displaySetSelectors: { [QUANT_SELECTORS.input]: mrSeries, [QUANT_SELECTORS.output]: mrSeries },
+  stages: [
+    {
+      name: 'input | output',
+      viewportStructure: { layoutType: 'grid', properties: { rows: 1, columns: 2 } },
+      viewports: [QUANT_SELECTORS.input, QUANT_SELECTORS.output].map((s, i) =>
+        viewport(`na-${s}-${i}`, s, [{ type: 'cameraPosition', id: 'naQuantCam', source: true, target: true }]),
+      ),
+    },
+  ],
+};
+
+/** The quantity layout's viewport ids, input first. */
+export function quantViewportIds(): string[] {
+  return quantProtocol.stages[0].viewports.map((v) => v.viewportOptions.viewportId);
+}
+
 /** Our mode's opening layout: one stack viewport on the first MR series, at its middle slice (the last slice of a
  * sodium acquisition is usually noise outside the head). */
 export const openingProtocol = {
@@ -97,5 +127,6 @@ export default function getHangingProtocolModule() {
   return [
     { name: HANGING_PROTOCOL_ID, protocol: comparisonProtocol },
     { name: OPENING_PROTOCOL_ID, protocol: openingProtocol },
+    { name: QUANT_PROTOCOL_ID, protocol: quantProtocol },
   ];
 }

@@ -10,6 +10,10 @@ export const COMMANDS = {
   denoiseNlmDialog: 'naDenoiseNlmDialog',
   saveToPacs: 'naSaveToPacs',
   adapt: 'naAdaptDA',
+  /** Tissue sodium concentration map (mM) of the selected series. */
+  concentration: 'naConcentrationMap',
+  /** Input − denoised of the selected denoised series. */
+  residual: 'naResidual',
 } as const;
 
 export const BUTTONS = {
@@ -17,16 +21,22 @@ export const BUTTONS = {
   denoiseNLM: 'NaDenoiseNLM',
   save: 'NaSaveToPacs',
   adapt: 'NaAdaptDA',
+  concentration: 'NaConcentrationMap',
+  residual: 'NaResidual',
 } as const;
 
 export const EVALUATORS = {
   denoise: 'evaluate.naDenoise',
   save: 'evaluate.naSave',
   adapt: 'evaluate.naAdapt',
+  concentration: 'evaluate.naConcentration',
+  residual: 'evaluate.naResidual',
 } as const;
 
 export const HANGING_PROTOCOL_ID = 'naCompare';
 export const OPENING_PROTOCOL_ID = 'naOpening';
+/** Input | concentration map (or residual), side by side. */
+export const QUANT_PROTOCOL_ID = 'naQuant';
 
 /** Display-set fields we add to the derived set (read by the overlay, the HP selectors and Save). */
 export const DERIVED_FLAG = 'isNaDenoised';

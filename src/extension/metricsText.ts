@@ -5,8 +5,12 @@ export type MethodLabel = 'DA' | 'NLM';
 
 /** What the overlay shows for one viewport of the comparison; attached to its display set. */
 export interface NaOverlayInfo {
-  role: 'original' | 'denoised' | 'reference';
-  method: MethodLabel;
+  role: 'original' | 'denoised' | 'reference' | 'concentration' | 'residual';
+  /** The denoiser of a denoised set (and of what a concentration map or residual was made from, if denoised). */
+  method?: MethodLabel;
+  /** Concentration map and residual: their title and lines (the fit, the tubes), top to bottom. */
+  title?: string;
+  lines?: string[];
   backend?: string;
   millis?: number;
   /** Against the reference (mean of the repeats), in the brain mask: paper definitions. */
@@ -68,5 +72,12 @@ export function overlayLines(info: NaOverlayInfo): string[] {
       return ['Original', ...quality(info)];
     case 'reference':
       return ['Reference', `mean of ${info.referenceCount ?? '?'} acquisitions`];
+    case 'concentration':
+    case 'residual':
+      return [
+        info.title ?? '',
+        ...(info.lines ?? []),
+        ...researchLabelLines(info.method ?? 'NLM') /* no model: the plain research label */,
+      ].filter(Boolean);
   }
 }

@@ -69,6 +69,38 @@ export interface RunSummary {
   savedSeriesInstanceUID?: string;
 }
 
+/** The last concentration map or residual made: what it is, its series, and for a map the fit and its tubes. */
+export interface QuantSummary {
+  kind: 'concentration' | 'residual';
+  displaySetInstanceUID: string;
+  seriesInstanceUID: string;
+  /** The display set it was computed from (an original, or a denoised set). */
+  inputDisplaySetInstanceUID: string;
+  calibration?: { slope: number; intercept: number; r2: number; rmsResidualMM: number };
+  tubes?: Array<{
+    centreMm: number[];
+    concentrationMM: number;
+    meanSignal: number;
+    residualMM: number;
+    voxels: number;
+  }>;
+  tubeSource?: 'detected' | 'positions';
+  /** The line shown to the reader (fit, or what the residual subtracts). */
+  text: string;
+}
+
+/** The last ROI read out in mM on a concentration map. */
+export interface RoiReadout {
+  displaySetInstanceUID: string;
+  annotationUID: string;
+  shape: 'ellipse' | 'rectangle';
+  mean: number;
+  sd: number;
+  voxels: number;
+  /** e.g. "ROI 41.2 ± 3.9 mM (23 voxels)". */
+  text: string;
+}
+
 /** The "Adapt DA" run's record, for the hook. */
 export type AdaptationSummary = Record<string, unknown> & { displaySetInstanceUID?: string };
 
@@ -105,6 +137,11 @@ export class NaDenoiseService {
   readonly aliases: DerivedAliases;
   lastRun?: RunSummary;
   lastAdaptation?: AdaptationSummary;
+  /** The last concentration map or residual, and the last ROI readout in mM (for the panel and the hook). */
+  lastQuant?: QuantSummary;
+  lastRoi?: RoiReadout;
+  /** Stops the ROI readout's annotation listener (set on mode entry). */
+  stopRoiReadout?: () => void;
   /** Finished runs and saves since the page opened, and the last save's SeriesInstanceUID. */
   runCount = 0;
   saveCount = 0;
@@ -181,6 +218,10 @@ export class NaDenoiseService {
     this.aliases.clear();
     this.lastRun = undefined;
     this.lastAdaptation = undefined;
+    this.lastQuant = undefined;
+    this.stopRoiReadout?.();
+    this.stopRoiReadout = undefined;
+    this.lastRoi = undefined;
     void this.disposePools();
   }
 

@@ -1,11 +1,13 @@
 // On every mode entry (ours and the stock modes): register our buttons first in the primary toolbar, add overlay
-// items, show the Sodium panel, and warm the engine (backend, weights, DA workers) before the first click.
+// items, show the Sodium panel, warm the engine (backend, weights, DA workers) before the first click, and start the
+// ROI readout in mM.
 import type { ModeHookParams } from './ohif';
 import { toolbarButtons, toolbarButtonIds } from './getToolbarModule';
 import { overlayCustomization } from './customizations/overlay';
 import { mountSodiumPanel } from './sodiumPanel';
 import { warmEngine } from './engine';
 import { naDenoiseService } from './naDenoiseService';
+import { watchRoiReadout } from './roiReadout';
 
 export default function onModeEnter({ servicesManager, commandsManager }: ModeHookParams): void {
   const { toolbarService, customizationService } = servicesManager.services;
@@ -14,5 +16,8 @@ export default function onModeEnter({ servicesManager, commandsManager }: ModeHo
   toolbarService.updateSection(toolbarService.sections?.primary ?? 'primary', toolbarButtonIds());
   customizationService.setCustomizations(overlayCustomization);
   mountSodiumPanel(servicesManager, commandsManager);
-  void warmEngine(naDenoiseService(servicesManager));
+  const service = naDenoiseService(servicesManager);
+  void warmEngine(service);
+  service.stopRoiReadout?.();
+  service.stopRoiReadout = watchRoiReadout(service, servicesManager);
 }

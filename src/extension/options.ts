@@ -20,6 +20,8 @@ export interface NaDenoiseOptions {
   maxVoxels: number;
   /** true: install the test hook window.__naDenoise (last run's numbers, voxels read on demand); default off. */
   debugHook?: boolean;
+  /** Known concentrations (mM) of the calibration tubes in this site's scans (default 50 and 100 mM). */
+  tubeConcentrationsMM?: number[];
   /** Time budget of "Adapt DA to this study" in seconds (default: the browser budget, see adaptFlow). */
   adaptSeconds?: number;
 }

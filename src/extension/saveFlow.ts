@@ -18,23 +18,30 @@ const TITLE = 'Save Na to PACS';
  * method, model name, version and checksum (or NLM's σ and radii), never where the weights were loaded from.
  */
 export function derivedDicomFiles(s: DerivedResult): ArrayBuffer[] {
-  const method = s.method.toLowerCase();
-  const recorded = outputParameters(method, s.parameters);
-  const text = Object.entries(recorded)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
-  return writeDicomSeries(s.volume, {
+  const identity = {
     derivedFrom: {
       seriesInstanceUID: s.source.seriesInstanceUID,
       sopClassUID: s.source.sopClassUID,
       sopInstanceUIDs: s.source.sopInstanceUIDs,
       header: s.source.header as Record<string, unknown>,
     },
-    derivation: { method: `${s.method} denoised by sodium-denoise ${PRODUCT_VERSION}`, parameters: recorded },
     seriesInstanceUID: s.seriesInstanceUID,
     sopInstanceUid: (n: number) => derivedInstanceUid(s.seriesInstanceUID, n),
     seriesNumber: s.seriesNumber,
     seriesDescription: s.seriesDescription,
+  };
+  // A concentration map or residual records its own derivation (and a map its Real World Value Mapping in mmol/L).
+  if (s.quantity)
+    return writeDicomSeries(s.volume, { ...s.quantity.dicom, ...identity, imageComments: s.quantity.imageComments });
+  if (!s.method) throw new Error(`"${s.seriesDescription}" records neither a denoiser nor a quantity: nothing to save`);
+  const method = s.method.toLowerCase();
+  const recorded = outputParameters(method, s.parameters);
+  const text = Object.entries(recorded)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return writeDicomSeries(s.volume, {
+    ...identity,
+    derivation: { method: `${s.method} denoised by sodium-denoise ${PRODUCT_VERSION}`, parameters: recorded },
     imageComments: `${researchLabel(s.method)}. ${s.method} denoising by sodium-denoise ${PRODUCT_VERSION} (${text}).`,
   });
 }

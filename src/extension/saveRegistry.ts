@@ -3,11 +3,24 @@
 import type { Volume } from '../core/volume';
 import type { NaturalInstance } from './ohif';
 import type { MethodLabel } from './metricsText';
+import type { DicomWriteOptions } from '../io/dicom/write';
+
+/**
+ * A derived series that is a quantity computed from a sodium image (a concentration map in mM, a residual), not a
+ * denoising: what its DICOM records instead of the denoiser's derivation.
+ */
+export interface DerivedQuantity {
+  kind: 'concentration' | 'residual';
+  dicom: Pick<DicomWriteOptions, 'derivation' | 'realWorldValue' | 'windowCenter' | 'windowWidth'>;
+  imageComments: string;
+}
 
 export interface DerivedResult {
   /** The voxels on the source grid; `data` is the buffer Cornerstone's cached slices view (one copy, not two). */
   volume: Volume;
-  method: MethodLabel;
+  /** The denoiser; for a quantity, the denoiser of the image it was computed from (absent: an original). */
+  method?: MethodLabel;
+  quantity?: DerivedQuantity;
   parameters: Record<string, string | number | boolean>;
   seriesInstanceUID: string;
   seriesDescription: string;

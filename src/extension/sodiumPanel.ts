@@ -1,9 +1,10 @@
-// The "Sodium" panel: the denoising actions with their own icons, visible labels, a line each on what they do, and
-// which series the next click acts on. Plain DOM (no React, see the integration note §10), kept in step with the
+// The "Sodium" panel: the denoising and quantification actions with their own icons, visible labels, a line each on
+// what they do, which series the next click acts on, and the last concentration fit and ROI readout in mM. Plain DOM (no React, see the integration note §10), kept in step with the
 // viewer by a light poll; it also gives truncated names in the viewer their full text as a tooltip.
 import type { CommandsManager, ServicesManager } from './ohif';
 import { COMMANDS } from './id';
-import { DA_TOOLTIP, NLM_TOOLTIP, SAVE_TOOLTIP } from './getToolbarModule';
+import { CONCENTRATION_TOOLTIP, DA_TOOLTIP, NLM_TOOLTIP, RESIDUAL_TOOLTIP, SAVE_TOOLTIP } from './getToolbarModule';
+import { concentrationUnavailableReason, residualUnavailableReason } from './quantAvailability';
 import { denoiseTarget, seriesName } from './target';
 import { activeDisplaySet } from './viewerState';
 import { naDenoiseService } from './naDenoiseService';
@@ -15,6 +16,8 @@ const ICONS = {
   da: '<path d="M1 9 L3 5 L4 12 L6 4 L7 10" /><path d="M9 8 C11 4 13 4 15 8" />',
   nlm: '<rect x="1.5" y="1.5" width="5" height="5"/><rect x="9.5" y="1.5" width="5" height="5"/><rect x="1.5" y="9.5" width="5" height="5"/><rect x="9.5" y="9.5" width="5" height="5" stroke-dasharray="2 1"/>',
   save: '<path d="M8 11 V2 M4.5 5.5 L8 2 L11.5 5.5" /><path d="M2 10 V14 H14 V10" />',
+  mM: '<path d="M2 14 L14 2" /><circle cx="4" cy="10" r="1.6"/><circle cx="8" cy="7" r="1.6"/><circle cx="12" cy="4" r="1.6"/>',
+  residual: '<path d="M1 8 L3 6 L5 10 L7 5 L9 11 L11 6 L13 9 L15 8" stroke-dasharray="1.5 1" />',
   na: '<circle cx="8" cy="8" r="6.5"/><text x="8" y="11" font-size="7" text-anchor="middle" stroke="none" fill="currentColor">Na</text>',
 };
 
@@ -30,6 +33,8 @@ const BUTTON =
   'color:inherit;cursor:pointer;font:inherit';
 
 interface Action {
+  /** Why it cannot act on the selection now (undefined: it can). */
+  unavailable: () => string | undefined;
   cy: string;
   icon: string;
   label: string;
@@ -62,6 +67,17 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
     head.lastElementChild!.textContent = body.hidden ? '▸' : '▾';
   };
 
+  const selectedResult = () => {
+    const ds = activeDisplaySet(servicesManager);
+    return ds && naDenoiseService(servicesManager).results.get(ds.displaySetInstanceUID);
+  };
+  const denoiseReason = () => {
+    const t = denoiseTarget(
+      activeDisplaySet(servicesManager),
+      servicesManager.services.displaySetService.getActiveDisplaySets(),
+    );
+    return t.ok ? undefined : t.reason;
+  };
   const target = document.createElement('div');
   target.setAttribute('data-cy', 'na-panel-target');
   target.style.cssText = 'padding:6px 10px;color:#9aa3d1';
@@ -73,6 +89,7 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
       label: 'Denoise (DA)',
       help: 'Deep denoising autoencoder; shows original | denoised | reference with pSNR/SSIM.',
       tooltip: DA_TOOLTIP,
+      unavailable: () => denoiseReason(),
       run: () => commandsManager.runCommand(COMMANDS.denoise, { method: 'da' }),
     },
     {
@@ -81,7 +98,26 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
       label: 'Denoise (NLM)…',
       help: 'Rician non-local means; asks for patch/block radius and σ first.',
       tooltip: NLM_TOOLTIP,
+      unavailable: () => denoiseReason(),
       run: () => commandsManager.runCommand(COMMANDS.denoiseNlmDialog),
+    },
+    {
+      cy: 'na-panel-concentration',
+      icon: ICONS.mM,
+      label: 'Na concentration map',
+      help: 'Tubes → signal-to-mM fit (shown); adds the series in mM. Draw an ellipse on it for mean ± SD in mM.',
+      tooltip: CONCENTRATION_TOOLTIP,
+      unavailable: () => concentrationUnavailableReason(activeDisplaySet(servicesManager), selectedResult()),
+      run: () => commandsManager.runCommand(COMMANDS.concentration),
+    },
+    {
+      cy: 'na-panel-residual',
+      icon: ICONS.residual,
+      label: 'Residual (input − denoised)',
+      help: 'What denoising removed: it should look like noise, not anatomy.',
+      tooltip: RESIDUAL_TOOLTIP,
+      unavailable: () => residualUnavailableReason(activeDisplaySet(servicesManager), selectedResult()),
+      run: () => commandsManager.runCommand(COMMANDS.residual),
     },
     {
       cy: 'na-panel-save',
@@ -89,6 +125,8 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
       label: 'Save to PACS',
       help: 'Stores the selected denoised series as a DERIVED series; originals untouched.',
       tooltip: SAVE_TOOLTIP,
+      unavailable: () =>
+        selectedResult() ? undefined : 'select the viewport showing a series made here (denoised, mM, residual).',
       run: () => commandsManager.runCommand(COMMANDS.saveToPacs),
     },
   ];
@@ -101,7 +139,14 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
     b.onclick = () => void a.run();
     return b;
   });
-  body.append(target, ...buttons);
+  // The last concentration fit (or residual) and ROI readout in mM.
+  const quant = document.createElement('div');
+  quant.setAttribute('data-cy', 'na-quant-text');
+  quant.style.cssText = 'padding:4px 10px;color:#e1e1e1;border-top:1px solid #1f2459';
+  const roi = document.createElement('div');
+  roi.setAttribute('data-cy', 'na-roi-readout');
+  roi.style.cssText = 'padding:2px 10px 6px;color:#5acce6;font-weight:600';
+  body.append(target, ...buttons, quant, roi);
   root.append(head, body);
   document.body.appendChild(root);
 
@@ -115,16 +160,18 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
         ? `Selected ${seriesName(t.derivedFrom)} is derived: denoising acts on its source ${seriesName(t.source)}.`
         : `Acts on ${seriesName(t.source)}.`
       : t.reason;
-    const canSave = !!selected && naDenoiseService(servicesManager).results.has(selected.displaySetInstanceUID);
     buttons.forEach((b, i) => {
-      const enabled = i < 2 ? t.ok : canSave;
-      b.disabled = !enabled;
-      b.style.opacity = enabled ? '1' : '0.45';
-      b.style.cursor = enabled ? 'pointer' : 'not-allowed';
-      b.title = enabled
-        ? actions[i].tooltip
-        : `${actions[i].tooltip}\nNot available: ${i < 2 ? target.textContent : 'select the viewport showing a denoised sodium series.'}`;
+      const reason = actions[i].unavailable();
+      b.disabled = reason !== undefined;
+      b.style.opacity = reason === undefined ? '1' : '0.45';
+      b.style.cursor = reason === undefined ? 'pointer' : 'not-allowed';
+      b.title = reason === undefined ? actions[i].tooltip : `${actions[i].tooltip}\nNot available: ${reason}`;
     });
+    const service = naDenoiseService(servicesManager);
+    quant.textContent = service.lastQuant?.text ?? '';
+    quant.hidden = !service.lastQuant;
+    roi.textContent = service.lastRoi?.text ?? '';
+    roi.hidden = !service.lastRoi;
     fullNameTooltips();
   };
   refresh();

@@ -5,6 +5,24 @@ import type { CornerstoneViewportService } from './ohif';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Sets a viewport's display range once it renders (a concentration map in mM, a residual around 0); ~5 s at most. */
+export async function setViewportRange(
+  lookup: CornerstoneViewportService | undefined,
+  viewportId: string,
+  [lower, upper]: readonly [number, number],
+): Promise<boolean> {
+  if (!lookup?.getCornerstoneViewport) return false;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await sleep(250);
+    const v = lookup.getCornerstoneViewport(viewportId);
+    if (!v?.getProperties().voiRange) continue;
+    v.setProperties({ voiRange: { lower, upper } });
+    v.render();
+    return true;
+  }
+  return false;
+}
+
 /** Copies the first viewport's VOI to the others; gives up quietly after ~5 s (the layout may have changed). */
 export async function alignWindowLevel(
   lookup: CornerstoneViewportService | undefined,
