@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateSubject } from '../phantom/subject';
 import { resolvePhantomParams } from '../phantom/params';
+import type { PhantomParams } from '../phantom/types';
 import { newUid, writeDicomSeriesFiles } from '../io';
 import { buildManifest, listDicomFiles, type DicomJsonManifest } from './manifest';
 
@@ -56,13 +57,9 @@ export async function ensureDemoStudy(dir: string, opts: DemoOptions = {}): Prom
   return generateDemoStudy(dir, { ...opts, size, seed });
 }
 
-/** Generates the demo study into `dir` (replacing what our generator wrote there before). */
-export async function generateDemoStudy(dir: string, opts: DemoOptions = {}): Promise<DemoStudy> {
-  const size = opts.size ?? DEMO_DEFAULTS.size;
-  const seed = opts.seed ?? DEMO_DEFAULTS.seed;
-  const t0 = Date.now();
-  opts.log?.(`[demo] generating the synthetic sodium head (${size}³, three acquisitions) in ${dir}…`);
-  const params = resolvePhantomParams({
+/** The phantom parameters of the demo subject (tests regenerate it to know its tubes and tissues). */
+export function demoPhantomParams(size: number, seed: number): PhantomParams {
+  return resolvePhantomParams({
     seed,
     subjects: 1,
     matrix: size,
@@ -70,7 +67,15 @@ export async function generateDemoStudy(dir: string, opts: DemoOptions = {}): Pr
     // At least one lesion, so the demo shows what denoising does to pathology.
     lesions: { count: [1, 2] },
   });
-  const subject = generateSubject(params, 0);
+}
+
+/** Generates the demo study into `dir` (replacing what our generator wrote there before). */
+export async function generateDemoStudy(dir: string, opts: DemoOptions = {}): Promise<DemoStudy> {
+  const size = opts.size ?? DEMO_DEFAULTS.size;
+  const seed = opts.seed ?? DEMO_DEFAULTS.seed;
+  const t0 = Date.now();
+  opts.log?.(`[demo] generating the synthetic sodium head (${size}³, three acquisitions) in ${dir}…`);
+  const subject = generateSubject(demoPhantomParams(size, seed), 0);
 
   for (const e of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
     if (/^acq-\d$/.test(e) || e === 'study.json' || e === STAMP)
