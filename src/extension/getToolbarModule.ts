@@ -56,6 +56,17 @@ export function toolbarButtons(): ToolbarButtonDefinition[] {
       },
     },
     {
+      id: BUTTONS.save,
+      uiType: 'ohif.toolButton',
+      props: {
+        icon: 'icon-transferring',
+        label: 'Save Na to PACS',
+        tooltip: SAVE_TOOLTIP,
+        commands: COMMANDS.saveToPacs,
+        evaluate: EVALUATORS.save,
+      },
+    },
+    {
       id: BUTTONS.concentration,
       uiType: 'ohif.toolButton',
       props: {
@@ -75,17 +86,6 @@ export function toolbarButtons(): ToolbarButtonDefinition[] {
         tooltip: RESIDUAL_TOOLTIP,
         commands: COMMANDS.residual,
         evaluate: EVALUATORS.residual,
-      },
-    },
-    {
-      id: BUTTONS.save,
-      uiType: 'ohif.toolButton',
-      props: {
-        icon: 'icon-transferring',
-        label: 'Save Na to PACS',
-        tooltip: SAVE_TOOLTIP,
-        commands: COMMANDS.saveToPacs,
-        evaluate: EVALUATORS.save,
       },
     },
   ];
