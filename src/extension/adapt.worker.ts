@@ -33,12 +33,15 @@ async function start(req: Extract<AdaptWorkerRequest, { type: 'start' }>): Promi
         scope.postMessage({ type: 'progress', progress, history: [...history] });
       },
     });
-    const buffers = Object.values(r.model.weights).map((w) => w.buffer as ArrayBuffer);
+    const buffers = [r.model.weights, ...(r.model.stage2 ? [r.model.stage2] : [])].flatMap((n) =>
+      Object.values(n).map((w) => w.buffer as ArrayBuffer),
+    );
     scope.postMessage(
       {
         type: 'done',
         adapted: r.adapted,
         weights: r.model.weights,
+        ...(r.model.stage2 ? { stage2: r.model.stage2 } : {}),
         card: r.model.card,
         source: r.model.source,
         record: r.record,

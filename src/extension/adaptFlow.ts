@@ -125,12 +125,17 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
       notifyCancelled(uiNotificationService, TITLE);
       return undefined;
     }
-    const model: LoadedDA = { weights: done.weights, card: done.card, source: done.source };
+    const model: LoadedDA = {
+      weights: done.weights,
+      ...(done.stage2 ? { stage2: done.stage2 } : {}),
+      card: done.card,
+      source: done.source,
+    };
     const label = adaptationLabel(done.record);
     release(); // the DA run below takes the lock itself
     release = undefined;
     const uid = await runDenoise(params, { method: 'da', model, adaptation: label });
-    const { files } = await weightsFolderFiles(model.weights, model.card);
+    const { files } = await weightsFolderFiles(model.weights, model.card, model.stage2);
     const summary = label.adapted
       ? `Adapted in ${label.seconds.toFixed(0)} s: held-out slabs ${label.gainPercent.toFixed(1)} % better than ${label.parent}.`
       : `Not adapted: no gain on held-out slabs (${label.gainPercent.toFixed(1)} %); the shipped model's result is shown.`;

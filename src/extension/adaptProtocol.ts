@@ -27,6 +27,8 @@ export type AdaptWorkerReply =
       type: 'done';
       adapted: boolean;
       weights: DAWeights;
+      /** da-wide's second network (the one adaptation trains); absent for the paper's DA. */
+      stage2?: DAWeights;
       card: ModelCard;
       source: string;
       record: AdaptationRecord;

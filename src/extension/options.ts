@@ -1,8 +1,12 @@
 // Deployment options from window.config.naDenoise (a URL inside an [ext, config] pair is never imported, see docs).
 import type { NlmOptions } from './engine';
+import { type ModelName, parseModelName } from '../model/da/models';
 
 export interface NaDenoiseOptions {
-  /** Folder URL of the DA weights (model.json, shards, model-card.json); root-absolute or absolute. */
+  /** The shipped model the DA runs: 'da' (the paper's network, default) or 'da-wide' (two stages, 9³ receptive field). */
+  model: ModelName;
+  /** Folder URL of the DA weights (model.json, shards, model-card.json); root-absolute or absolute. Default: the
+   * chosen model's folder beside this bundle (weights/<model>/); a given URL wins over `model`, as --weights does. */
   weightsUrl: string;
   /** Folder of tfjs-backend-wasm's .wasm files (default: beside this bundle). */
   wasmPath: string;
@@ -36,14 +40,16 @@ const BUNDLE_DIR =
     : 'http://localhost/na/';
 
 const DEFAULTS: NaDenoiseOptions = {
-  // The paper's DA (weights/da/, see model/da/models.ts); a deployment picks another with naDenoise.weightsUrl.
+  // The paper's DA (weights/da/, see model/da/models.ts); naDenoise.model picks da-wide, naDenoise.weightsUrl any folder.
+  model: 'da',
   weightsUrl: new URL('weights/da/', BUNDLE_DIR).href,
   wasmPath: BUNDLE_DIR,
   maxVoxels: 256 * 256 * 256,
 };
 
 /**
- * The deployment's options: window.config.naDenoise over the defaults, URLs made absolute. The service holds the
+ * The deployment's options: window.config.naDenoise over the defaults, URLs made absolute; an unknown model name
+ * fails in one line naming the known ones. The service holds the
  * result (naDenoiseService.options); nothing else keeps a copy.
  * @example readOptions({ weightsUrl: '/na/weights/da/' }).weightsUrl // 'http://host/na/weights/da/'
  */
@@ -51,10 +57,12 @@ export function readOptions(naDenoise: Record<string, unknown> | undefined): NaD
   const raw = (naDenoise ?? {}) as Partial<NaDenoiseOptions>;
   const abs = (u: string | undefined, fallback: string) =>
     u ? new URL(u, globalThis.location?.href ?? BUNDLE_DIR).href : fallback;
+  const model = raw.model === undefined ? DEFAULTS.model : parseModelName(String(raw.model), 'naDenoise.model');
   return {
     ...DEFAULTS,
     ...raw,
-    weightsUrl: abs(raw.weightsUrl, DEFAULTS.weightsUrl).replace(/\/?$/, '/'),
+    model,
+    weightsUrl: abs(raw.weightsUrl, new URL(`weights/${model}/`, BUNDLE_DIR).href).replace(/\/?$/, '/'),
     wasmPath: abs(raw.wasmPath, DEFAULTS.wasmPath).replace(/\/?$/, '/'),
     maxVoxels: raw.maxVoxels ?? DEFAULTS.maxVoxels,
   };

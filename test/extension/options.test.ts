@@ -1,0 +1,18 @@
+// The viewer's model choice (naDenoise.model): da by default, da-wide on request, a given weightsUrl wins over the
+// name (as the CLI's --weights over --model), and an unknown name fails in one line. Pure: < 1 s.
+import { readOptions } from '../../src/extension/options';
+
+describe('viewer model choice', () => {
+  it('defaults to the paper’s DA and picks da-wide’s folder beside the bundle when asked', () => {
+    expect(readOptions(undefined).model).toBe('da');
+    expect(readOptions(undefined).weightsUrl).toMatch(/\/weights\/da\/$/);
+    const wide = readOptions({ model: 'da-wide' });
+    expect(wide.model).toBe('da-wide');
+    expect(wide.weightsUrl).toMatch(/\/weights\/da-wide\/$/);
+    expect(readOptions({ model: 'da-wide', weightsUrl: 'http://pacs/w/mine' }).weightsUrl).toBe('http://pacs/w/mine/');
+  });
+
+  it('refuses an unknown model name in one line', () => {
+    expect(() => readOptions({ model: 'unet' })).toThrow("naDenoise.model: unknown model 'unet' (known: da, da-wide)");
+  });
+});
