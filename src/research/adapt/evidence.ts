@@ -66,6 +66,8 @@ export interface EvidenceRow {
   noisy: MethodScore;
   nlm: MethodScore;
   shipped: MethodScore;
+  /** The paper's DA (weights/da) when the parent is another model (da-wide): the other shipped baseline. */
+  paperDA?: MethodScore;
   adapted: MethodScore;
   adaptation: {
     adapted: boolean;
@@ -92,7 +94,9 @@ export async function runCase(
   seed: number,
   parent: LoadedDA,
   log: (s: string) => void,
+  opts: { paper?: LoadedDA; seconds?: number } = {},
 ): Promise<EvidenceRow> {
+  const budget = opts.seconds ?? c.seconds;
   let t = performance.now();
   const lap = () => {
     const s = (performance.now() - t) / 1000;
@@ -114,10 +118,14 @@ export async function runCase(
   const nlm = lap();
   const shippedVolume = (await denoiseVolume(input, { method: 'da', weights: parent }, { mask })).volume;
   const shippedDA = lap();
-  log(`[${c.id}] NLM ${nlm} s, shipped DA ${shippedDA} s; adapting for up to ${c.seconds} s`);
+  const paperVolume = opts.paper
+    ? (await denoiseVolume(input, { method: 'da', weights: opts.paper }, { mask })).volume
+    : undefined;
+  lap();
+  log(`[${c.id}] NLM ${nlm} s, shipped DA ${shippedDA} s; adapting for up to ${budget} s`);
   const r = await adaptDA(subject.acquisitions, parent, {
     study: studyHash([`phantom:${c.id}:${seed}`]),
-    seconds: c.seconds,
+    seconds: budget,
   });
   const adaptSeconds = lap();
   const adaptedVolume = (await denoiseVolume(input, { method: 'da', weights: r.model }, { mask })).volume;
@@ -130,6 +138,7 @@ export async function runCase(
     noisy: score(subject.truth, input, mask),
     nlm: score(subject.truth, nlmVolume, mask),
     shipped: score(subject.truth, shippedVolume, mask),
+    ...(paperVolume ? { paperDA: score(subject.truth, paperVolume, mask) } : {}),
     adapted: score(subject.truth, adaptedVolume, mask),
     adaptation: {
       adapted: r.adapted,
@@ -138,7 +147,7 @@ export async function runCase(
       samples: r.record.samples,
       seconds: Number(adaptSeconds.toFixed(1)),
       stopped: r.record.stopped,
-      budgetSeconds: c.seconds,
+      budgetSeconds: budget,
     },
     seconds: { generate, nlm, shippedDA, adaptedDA },
   };
@@ -148,13 +157,15 @@ export async function runCase(
   return row;
 }
 
-export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string): string {
+export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, parentName = 'shipped DA'): string {
   const f = (s: MethodScore) => `${s.psnr.toFixed(2)} / ${s.ssim.toFixed(4)}`;
+  const paper = rows.some((r) => r.paperDA);
   const best = (r: EvidenceRow) => {
     const a = r.adapted;
     const beatsDA = a.psnr >= r.shipped.psnr;
     const beatsNlm = a.psnr >= r.nlm.psnr;
-    return `${beatsDA ? '≥' : '<'} shipped, ${beatsNlm ? '≥' : '<'} NLM`;
+    const beatsPaper = r.paperDA ? `, ${a.psnr >= r.paperDA.psnr ? '≥' : '<'} paper's DA` : '';
+    return `${beatsDA ? '≥' : '<'} ${parentName}${beatsPaper}, ${beatsNlm ? '≥' : '<'} NLM`;
   };
   const lines = [
     '# Adapting the DA to a study: evidence',
@@ -165,11 +176,11 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string):
     '(label = mean of the other acquisitions, k = 0, lr 1e-4, held-out slabs: every 4th block of 8 slices), within',
     'the budget; when the held-out slabs show no gain the shipped weights are kept, so "adapted" equals "shipped".',
     '',
-    '| case | noisy | NLM | shipped DA | adapted DA | adapted? (held-out gain) | adapted pSNR | adapt s (budget) |',
-    '|---|---|---|---|---|---|---|---|',
+    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | adapted ${parentName} | adapted? (held-out gain) | adapted pSNR | adapt s (budget) |`,
+    `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|`,
     ...rows.map(
       (r) =>
-        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} | ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}) | ${best(r)} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) |`,
+        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}) | ${best(r)} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) |`,
     ),
     '',
     'Times are wall seconds on the shared 2-core machine (other jobs running), the adaptation including its',
@@ -182,17 +193,31 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string):
 /** Runs the cases (all, or those named) and writes the report into `outDir`. */
 export async function writeAdaptEvidence(
   outDir: string,
-  opts: { cases?: string[]; seed?: number; weights?: string; command: string; log: (s: string) => void },
+  opts: {
+    cases?: string[];
+    seed?: number;
+    weights?: string;
+    /** Also score this model (the paper's DA when the parent is da-wide). */
+    paper?: string;
+    /** Overrides every case's adaptation budget (seconds). */
+    seconds?: number;
+    /** File stem (default adapt-evidence). */
+    stem?: string;
+    command: string;
+    log: (s: string) => void;
+  },
 ): Promise<EvidenceRow[]> {
   const parent = await loadDA(opts.weights);
+  const paper = opts.paper ? await loadDA(opts.paper) : undefined;
+  const stem = opts.stem ?? 'adapt-evidence';
   const cases = opts.cases?.length ? EVIDENCE_CASES.filter((c) => opts.cases!.includes(c.id)) : EVIDENCE_CASES;
   if (cases.length === 0) throw new Error(`no such case; cases: ${EVIDENCE_CASES.map((c) => c.id).join(', ')}`);
   await fs.mkdir(outDir, { recursive: true });
-  const jsonFile = path.join(outDir, 'adapt-evidence.json');
+  const jsonFile = path.join(outDir, `${stem}.json`);
   const previous: EvidenceRow[] = JSON.parse(await fs.readFile(jsonFile, 'utf8').catch(() => '{"rows":[]}')).rows;
   const rows = [...previous];
   for (const c of cases) {
-    const row = await runCase(c, opts.seed ?? 901, parent, opts.log);
+    const row = await runCase(c, opts.seed ?? 901, parent, opts.log, { paper, seconds: opts.seconds });
     const at = rows.findIndex((r) => r.id === row.id);
     if (at >= 0) rows[at] = row;
     else rows.push(row);
@@ -203,7 +228,10 @@ export async function writeAdaptEvidence(
       jsonFile,
       JSON.stringify({ command: opts.command, parent: parent.card.version, rows }, null, 2) + '\n',
     );
-    await fs.writeFile(path.join(outDir, 'adapt-evidence.md'), evidenceMarkdown(rows, opts.command));
+    await fs.writeFile(
+      path.join(outDir, `${stem}.md`),
+      evidenceMarkdown(rows, opts.command, paper ? parent.card.name : undefined),
+    );
   }
   return rows;
 }
