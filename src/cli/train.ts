@@ -34,6 +34,9 @@ async function loadTraining() {
     ...(await import('../model/da/weights-io')),
     ...(await import('../research/train/regimeMixture')),
     ...(await import('../research/train/secondStage')),
+    ...(await import('../model/da/init')),
+    ...(await import('../model/da/worker-pool')),
+    ...(await import('../model/da/node-parallel')),
   };
 }
 
@@ -278,6 +281,9 @@ export const registerTrain: Register = (program, run) => {
           loadDA,
           mixtureCohort,
           prepareSecondStageSubject,
+          identityDAWeights,
+          createDAWorkerPool,
+          spawnNodeDAWorker,
         } = await loadTraining();
         checkSecondStage(o);
         const hyper = hyperparameters(o);
@@ -290,6 +296,11 @@ export const registerTrain: Register = (program, run) => {
         const threads = threadCount(o.threads);
         const stage1 = o.stage2Of ? await loadDA(path.resolve(o.stage2Of)) : undefined;
         if (stage1) hyper.normalisationRule = stage1.card.normalisation;
+        // A second stage starts as the identity unless told otherwise: da-wide starts as its first stage.
+        const startWeights = initialWeights ?? (stage1 ? identityDAWeights(o.seed) : undefined);
+        if (stage1 && !initialWeights) hyper.initialWeightsFrom = 'identity (the centre voxel passed through)';
+        // The first stage's passes over the training subjects run on every core (they dominate a second stage's run).
+        const pool = stage1 && threads > 1 ? createDAWorkerPool(threads, spawnNodeDAWorker) : undefined;
         const stop: StopSignal = { requested: false };
         const removeHandler = installStopHandler(stop);
         const progress = createProgressReporter(process.stderr, o.quiet);
@@ -300,11 +311,14 @@ export const registerTrain: Register = (program, run) => {
           resume: Boolean(o.resume),
           stop,
           createTrainer: (seed) =>
-            createPatchTrainer({ learningRate: hyper.learningRate, seed, initialWeights, threads }),
+            createPatchTrainer({ learningRate: hyper.learningRate, seed, initialWeights: startWeights, threads }),
           denoiserFor: (weights) => createEvaluationDenoiser(weights),
           progress,
           ...(stage1
-            ? { prepareSubject: (s) => prepareSecondStageSubject(s, stage1, (l) => progress.message(l)) }
+            ? {
+                prepareSubject: (s) =>
+                  prepareSecondStageSubject(s, stage1, (l) => progress.message(l), pool ? pool.run : undefined),
+              }
             : {}),
         };
         const t0 = performance.now();
@@ -384,6 +398,7 @@ export const registerTrain: Register = (program, run) => {
           };
         } finally {
           removeHandler();
+          await pool?.dispose();
         }
       }),
     );

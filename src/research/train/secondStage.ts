@@ -6,7 +6,8 @@
 import { findHead } from '../../core/brain-mask';
 import { volumeLike, type Volume } from '../../core/volume';
 import { PATCH_RADIUS } from '../../model/da/architecture';
-import { denoiseDAWithScale } from '../../model/da/infer';
+import { denoiseDA } from '../../model/da/infer';
+import type { DARunner } from '../../jobs/denoise';
 import { growMask } from '../../model/da/stages';
 import type { LoadedDA } from '../../model/da/weights-io';
 import type { CohortSubjectData } from '../evaluate/evaluationSubject';
@@ -34,6 +35,7 @@ export async function prepareSecondStageSubject(
   s: CohortSubjectData,
   stage1: LoadedDA,
   log?: (line: string) => void,
+  run: DARunner = denoiseDA,
 ): Promise<TrainingSubject> {
   const t0 = performance.now();
   const base = prepareTrainingSubject(s, stage1.card.normalisation);
@@ -47,7 +49,10 @@ export async function prepareSecondStageSubject(
   const mask = growMask(centres, s.mean3.dims, PATCH_RADIUS);
   const acquisitions = [];
   for (const a of base.acquisitions) {
-    const out = await denoiseDAWithScale(a.volume, stage1, a.scale, { mask });
+    // The runner computes the same scale from the same acquisition (a worker pool splits it over cores).
+    const out = await run(a.volume, stage1, { mask });
+    if (Math.abs(out.scale - a.scale) > 1e-6 * a.scale)
+      throw new Error(`${s.id}: the first stage ran at scale ${out.scale}, the training at ${a.scale}`);
     acquisitions.push({ ...a, volume: out.volume });
   }
   log?.(

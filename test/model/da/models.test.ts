@@ -1,6 +1,6 @@
 // Model selection: weights/default.json names the default, --model picks a shipped model by name, --weights any
 // folder; unknown names, a default.json naming a model without weights, and a broken default.json fail in one line.
-// Pure file checks plus one load of the shipped weights (about 1 s).
+// Pure file checks plus loads of both shipped models (about 2 s).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +32,20 @@ describe('model selection', () => {
     const shipped = await loadDA(modelWeightsSource('da'));
     expect(shipped.card.architecture.parameters).toBe(461345);
     expect(shipped.source).toBe(path.join(weightsRoot(), 'da'));
+  });
+
+  it('--model da-wide loads the shipped two-stage model, checksum over both networks; --weights loads its folder too', async () => {
+    const dir = resolveWeightsSource({ model: 'da-wide' });
+    expect(dir).toBe(path.join(weightsRoot(), 'da-wide'));
+    const wide = await loadDA(dir);
+    expect(wide.card.architecture.stages).toBe(2);
+    expect(wide.stage2).toBeDefined();
+    expect(wide.checksum).toBe(wide.card.sha256);
+    expect(wide.card.training.bestEpoch as number).toBeLessThan(wide.card.training.epochs as number);
+    expect(wide.card.trainingRange).toBeDefined();
+    expect((await loadDA(resolveWeightsSource({ weights: dir, model: undefined }))).checksum).toBe(wide.checksum);
+    const paper = await loadDA(resolveWeightsSource({ model: 'da' }));
+    expect(paper.stage2).toBeUndefined();
   });
 
   it('default.json decides the default; --model overrides it; --weights overrides both', () => {

@@ -12,6 +12,7 @@ import { loadDA, saveDA, type LoadedDA } from '../../../src/model/da/weights-io'
 import { weightsChecksum, weightsFolderFiles } from '../../../src/model/da/weights-bytes';
 import { footprintSlices, splitSlabs } from '../../../src/jobs/adapt/split';
 import { activateBackend } from '../../../src/model/backend';
+import { identityDAWeights } from '../../../src/model/da/init';
 import { randomData, randomWeights, testCard } from './helpers';
 
 const N = 14;
@@ -93,6 +94,14 @@ describe('da-wide (two stages)', () => {
     };
     expect(Math.abs((await at(4)) - ref[centre])).toBeGreaterThan(1e-4);
     expect(await at(5)).toBe(ref[centre]);
+  });
+
+  it('a second stage can start as the identity on non-negative inputs (da-wide then starts as its first stage)', async () => {
+    const w = identityDAWeights(2);
+    const v = volume();
+    const mask = new Uint8Array(v.data.length).map((_, i) => (i % 37 === 0 ? 1 : 0));
+    const out = await denoiseDAWithScale(v, { weights: w, card: testCard(), source: 'memory' }, 500, { mask });
+    for (let i = 0; i < v.data.length; i += 37) expect(out.volume.data[i]).toBeCloseTo(Math.max(0, v.data[i]), 2);
   });
 
   it('adaptation keeps training patches of a two-stage model 4 slices (plus reflection) from held-out slabs', () => {
