@@ -11,6 +11,7 @@ interface RobustnessCliOptions {
   subjects: number;
   fresh?: boolean;
   threads?: number;
+  reportOnly?: boolean;
   json?: boolean;
 }
 
@@ -26,6 +27,7 @@ export const registerRobustness: Register = (program, run) => {
     .addOption(intOption('--subjects <n>', 'held-out subjects scored per cell', { min: 1, max: 10 }, 1))
     .option('--fresh', 'recompute cells that already have a checkpoint')
     .addOption(intOption('--threads <n>', 'NLM worker threads (default: one per core)', { min: 1 }))
+    .option('--report-only', 'write the report from the finished cells in --out, computing nothing')
     .option('--json', 'print one JSON object on stdout')
     .action(
       run(async (o: RobustnessCliOptions) => {
@@ -43,10 +45,13 @@ export const registerRobustness: Register = (program, run) => {
           subjects: o.subjects,
           fresh: o.fresh,
           threads: o.threads ?? os.availableParallelism(),
+          reportOnly: o.reportOnly,
           log,
         });
         const { report } = r;
-        const wins = report.cells.filter((c) => report.models.every((m) => c.da[m].psnrTruth >= c.nlm.psnrTruth));
+        const wins = report.cells.filter((c) =>
+          report.models.every((m) => c.da[m] && c.da[m].psnrTruth >= c.nlm.psnrTruth),
+        );
         const json = {
           out: o.out,
           cells: report.cells.length,

@@ -27,6 +27,9 @@ export interface RobustnessOptions {
   /** Ignore finished cells in out/cells and recompute them. */
   fresh?: boolean;
   threads?: number;
+  /** Write the report from the finished cells in out/cells without computing anything (a model a cell lacks shows
+   * as '–'; cells without a checkpoint are left out): for a run stopped before its end. */
+  reportOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -68,6 +71,10 @@ export async function runRobustness(opts: RobustnessOptions): Promise<Robustness
       const file = path.join(cellDir, `${cell.id}.json`);
       const done =
         !opts.fresh && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as CellResult) : null;
+      if (opts.reportOnly) {
+        if (done) results.push(done);
+        continue;
+      }
       // A checkpoint counts only if it was made with the same models and subject count.
       if (done && done.subjects === subjects && labels.every((l) => done.da[l])) {
         // Checkpoints from before the regime check get it now (a subject and an estimate: no denoising).
