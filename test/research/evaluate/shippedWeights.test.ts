@@ -27,10 +27,7 @@ interface Scores {
   da: Score;
 }
 
-async function scores(
-  params: PhantomParamsInput,
-  weights?: string,
-): Promise<{ truth: Scores; mean3: Scores }> {
+async function scores(params: PhantomParamsInput, weights?: string): Promise<{ truth: Scores; mean3: Scores }> {
   const model = await loadDA(weights);
   const subject = phantomSubject({ seed: UNSEEN_SEED, subjects: 1, ...params });
   const input = subject.acquisitions[0];
