@@ -60,8 +60,9 @@ export interface DenoiseOptions {
   /** Without a mask: 'head' (default) denoises only the head found in the input (findHead) and leaves air, calibration
    * tubes and anything else beside the head exactly as acquired; 'all' denoises every voxel. */
   region?: 'head' | 'all';
-  /** Estimate the input's regime and check it against the model's training range (default true: every product run);
-   * evaluations that estimate it once themselves pass false. */
+  /** Estimate the input's regime and check it against the model's training range. Default: for the DA (every product
+   * run) but not NLM, which has no training range and would pay a whole brain-mask pass (most of a 64³ NLM command)
+   * for nothing; evaluations that estimate it once themselves pass false. */
   checkRegime?: boolean;
   /** Where NLM's CPU kernel runs (Node worker_threads, browser Web Workers); default: the calling thread. */
   workerPool?: NlmWorkerPool;
@@ -114,7 +115,7 @@ export async function denoiseVolume(
   const background = findBackgroundSafely(volume);
   const noise = estimateNoiseSafely(volume, background);
   const region = denoisingRegion(volume, opts, noise?.sigma, background);
-  const check = opts.checkRegime ?? true;
+  const check = opts.checkRegime ?? request.method === 'da';
   const runOpts = { ...opts, mask: region.mask };
   // The input's own analysis: the regime, and the metrics' brain mask and input scores, from one brain-mask
   // computation. It does not depend on the output, so when the method runs off this thread (worker threads, Web
