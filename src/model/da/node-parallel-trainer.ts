@@ -21,16 +21,13 @@ import {
 } from './architecture';
 import { initDAWeights } from './init';
 import {
-  adamStepConstants,
   adamUpdate,
   checkDABatch,
   createDATrainer,
   daGradients,
   type DAGradientScratch,
-  daMeanSquaredError,
-  type DAOptimizerState,
-  daPredict,
   type DATrainer,
+  DATrainerBase,
   type DATrainerOptions,
 } from './trainer';
 
@@ -189,15 +186,7 @@ export function sumShardGradients(gradients: Float32Array[], from: number, to: n
 
 const WORKER_ENTRY = path.join(__dirname, 'node-parallel-trainer-worker');
 
-class ParallelDATrainer implements DATrainer {
-  readonly backend: string;
-  learningRate: number;
-  private readonly weights: DAWeights;
-  private t = 0;
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly epsilon: number;
-  private disposed = false;
+class ParallelDATrainer extends DATrainerBase {
   private readonly scratch: DAGradientScratch = {};
 
   constructor(
@@ -207,16 +196,14 @@ class ParallelDATrainer implements DATrainer {
     private readonly workers: Worker[],
     private readonly ports: MessagePort[],
   ) {
-    this.backend = `${backend}×${state.threads}`;
-    this.learningRate = opts.learningRate ?? 1e-4;
-    this.beta1 = opts.beta1 ?? 0.9;
-    this.beta2 = opts.beta2 ?? 0.999;
-    this.epsilon = opts.epsilon ?? 1e-7;
-    this.weights = flatWeightViews(state.weights);
-  }
-
-  private live(what: string): void {
-    if (this.disposed) throw new Error(`${what}: the trainer was disposed`);
+    // Weights and moments are views into the shared memory the workers read and the Adam shards write.
+    super(
+      `${backend}×${state.threads}`,
+      opts,
+      flatWeightViews(state.weights),
+      flatWeightViews(state.firstMoment),
+      flatWeightViews(state.secondMoment),
+    );
   }
 
   /** Tells every worker to run `command`, runs this thread's share, and waits for all of them. */
@@ -267,13 +254,7 @@ class ParallelDATrainer implements DATrainer {
     this.live('step');
     const b = checkDABatch(patches, targets, 'step');
     const loss = this.shardGradients(patches, targets, b);
-    this.t += 1;
-    const k = adamStepConstants(this.t, {
-      learningRate: this.learningRate,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-    });
+    const k = this.nextAdamConstants();
     const x = this.state.numbers;
     x[NUMBERS.learningRate] = k.learningRate;
     x[NUMBERS.beta1] = k.beta1;
@@ -291,65 +272,6 @@ class ParallelDATrainer implements DATrainer {
     const loss = this.shardGradients(patches, targets, b);
     sumShardGradients(this.state.gradients, 0, DA_PARAMETER_COUNT);
     return { loss, gradients: cloneWeights(flatWeightViews(this.state.gradients[0])) };
-  }
-
-  predict(patches: Float32Array): Float32Array {
-    this.live('predict');
-    return daPredict(this.weights, patches, checkDABatch(patches, undefined, 'predict'));
-  }
-
-  evaluate(patches: Float32Array, targets: Float32Array): number {
-    this.live('evaluate');
-    return daMeanSquaredError(this.weights, patches, targets);
-  }
-
-  getWeights(): DAWeights {
-    this.live('getWeights');
-    return cloneWeights(this.weights);
-  }
-
-  setWeights(weights: DAWeights): void {
-    this.live('setWeights');
-    validateWeights(weights);
-    for (const s of DA_WEIGHT_SPECS) this.weights[s.name].set(weights[s.name]);
-  }
-
-  getOptimizerState(): DAOptimizerState {
-    this.live('getOptimizerState');
-    return {
-      step: this.t,
-      learningRate: this.learningRate,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      firstMoment: cloneWeights(flatWeightViews(this.state.firstMoment)),
-      secondMoment: cloneWeights(flatWeightViews(this.state.secondMoment)),
-    };
-  }
-
-  setOptimizerState(state: DAOptimizerState): void {
-    this.live('setOptimizerState');
-    if (!state || !Number.isInteger(state.step) || state.step < 0)
-      throw new Error(`optimizer state: step must be an integer ≥ 0, got ${state?.step}`);
-    if (state.beta1 !== this.beta1 || state.beta2 !== this.beta2 || state.epsilon !== this.epsilon) {
-      throw new Error(
-        `optimizer state: betas/epsilon (${state.beta1}, ${state.beta2}, ${state.epsilon}) differ from this trainer's (${this.beta1}, ${this.beta2}, ${this.epsilon})`,
-      );
-    }
-    try {
-      validateWeights(state.firstMoment);
-      validateWeights(state.secondMoment);
-    } catch (err) {
-      throw new Error(`optimizer state: ${(err as Error).message}`);
-    }
-    this.t = state.step;
-    this.learningRate = state.learningRate;
-    const m = flatWeightViews(this.state.firstMoment);
-    const v = flatWeightViews(this.state.secondMoment);
-    for (const s of DA_WEIGHT_SPECS) {
-      m[s.name].set(state.firstMoment[s.name]);
-      v[s.name].set(state.secondMoment[s.name]);
-    }
   }
 
   dispose(): void {

@@ -290,65 +290,52 @@ export function daMeanSquaredError(weights: DAWeights, patches: Float32Array, ta
   return sum / b;
 }
 
-class FastDATrainer implements DATrainer {
+/**
+ * What every DA trainer shares whatever runs its steps (this thread, or worker threads over shared memory): the Adam
+ * hyperparameters and step count, the weights and moments (kept in place, so shared-memory views stay valid),
+ * prediction and the optimizer state for checkpoints. Subclasses supply the step, the gradients and disposal.
+ */
+export abstract class DATrainerBase implements DATrainer {
   readonly backend: string;
   learningRate: number;
-  private weights: DAWeights;
-  private m: DAWeights;
-  private v: DAWeights;
-  private t = 0;
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly epsilon: number;
-  private disposed = false;
-  private readonly trainScratch: DAGradientScratch = {};
+  protected t = 0;
+  protected readonly beta1: number;
+  protected readonly beta2: number;
+  protected readonly epsilon: number;
+  protected disposed = false;
 
-  constructor(backend: string, opts: DATrainerOptions) {
+  constructor(
+    backend: string,
+    opts: DATrainerOptions,
+    protected readonly weights: DAWeights,
+    protected readonly m: DAWeights,
+    protected readonly v: DAWeights,
+  ) {
     this.backend = backend;
     this.learningRate = opts.learningRate ?? 1e-4;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-7;
     if (!(this.learningRate > 0)) throw new Error(`learningRate must be positive, got ${this.learningRate}`);
-    if (opts.initialWeights) validateWeights(opts.initialWeights);
-    this.weights = opts.initialWeights ? cloneWeights(opts.initialWeights) : initDAWeights(opts.seed ?? 0);
-    this.m = zerosLike();
-    this.v = zerosLike();
   }
 
-  private live(what: string): void {
+  abstract step(patches: Float32Array, targets: Float32Array): number;
+  abstract gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights };
+  abstract dispose(): void;
+
+  protected live(what: string): void {
     if (this.disposed) throw new Error(`${what}: the trainer was disposed`);
   }
 
-  gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights } {
-    this.live('gradients');
-    const b = checkDABatch(patches, targets, 'gradients');
-    let result: { loss: number; gradients: DAWeights } | undefined;
-    daGradients(this.weights, patches, targets, b, b, this.trainScratch, (sse, gradients) => {
-      result = { loss: sse / b, gradients: cloneWeights(gradients) };
+  /** Advances the step count and returns this step's Adam constants (bias corrections folded in). */
+  protected nextAdamConstants(): AdamStepConstants {
+    this.t += 1;
+    return adamStepConstants(this.t, {
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
     });
-    return result!;
-  }
-
-  step(patches: Float32Array, targets: Float32Array): number {
-    this.live('step');
-    const b = checkDABatch(patches, targets, 'step');
-    let batchLoss = NaN;
-    daGradients(this.weights, patches, targets, b, b, this.trainScratch, (sse, gradients) => {
-      this.t += 1;
-      const k = adamStepConstants(this.t, {
-        learningRate: this.learningRate,
-        beta1: this.beta1,
-        beta2: this.beta2,
-        epsilon: this.epsilon,
-      });
-      for (const s of DA_WEIGHT_SPECS) {
-        const w = this.weights[s.name];
-        adamUpdate(w, this.m[s.name], this.v[s.name], gradients[s.name], 0, w.length, k);
-      }
-      batchLoss = sse / b;
-    });
-    return batchLoss;
   }
 
   predict(patches: Float32Array): Float32Array {
@@ -369,7 +356,7 @@ class FastDATrainer implements DATrainer {
   setWeights(weights: DAWeights): void {
     this.live('setWeights');
     validateWeights(weights);
-    this.weights = cloneWeights(weights);
+    for (const s of DA_WEIGHT_SPECS) this.weights[s.name].set(weights[s.name]);
   }
 
   getOptimizerState(): DAOptimizerState {
@@ -402,8 +389,46 @@ class FastDATrainer implements DATrainer {
     }
     this.t = state.step;
     this.learningRate = state.learningRate;
-    this.m = cloneWeights(state.firstMoment);
-    this.v = cloneWeights(state.secondMoment);
+    for (const s of DA_WEIGHT_SPECS) {
+      this.m[s.name].set(state.firstMoment[s.name]);
+      this.v[s.name].set(state.secondMoment[s.name]);
+    }
+  }
+}
+
+/** The one-thread trainer: each step's gradients and Adam update on this thread. */
+class FastDATrainer extends DATrainerBase {
+  private readonly trainScratch: DAGradientScratch = {};
+
+  constructor(backend: string, opts: DATrainerOptions) {
+    if (opts.initialWeights) validateWeights(opts.initialWeights);
+    const weights = opts.initialWeights ? cloneWeights(opts.initialWeights) : initDAWeights(opts.seed ?? 0);
+    super(backend, opts, weights, zerosLike(), zerosLike());
+  }
+
+  gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights } {
+    this.live('gradients');
+    const b = checkDABatch(patches, targets, 'gradients');
+    let result: { loss: number; gradients: DAWeights } | undefined;
+    daGradients(this.weights, patches, targets, b, b, this.trainScratch, (sse, gradients) => {
+      result = { loss: sse / b, gradients: cloneWeights(gradients) };
+    });
+    return result!;
+  }
+
+  step(patches: Float32Array, targets: Float32Array): number {
+    this.live('step');
+    const b = checkDABatch(patches, targets, 'step');
+    let batchLoss = NaN;
+    daGradients(this.weights, patches, targets, b, b, this.trainScratch, (sse, gradients) => {
+      const k = this.nextAdamConstants();
+      for (const s of DA_WEIGHT_SPECS) {
+        const w = this.weights[s.name];
+        adamUpdate(w, this.m[s.name], this.v[s.name], gradients[s.name], 0, w.length, k);
+      }
+      batchLoss = sse / b;
+    });
+    return batchLoss;
   }
 
   dispose(): void {
