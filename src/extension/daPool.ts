@@ -1,6 +1,7 @@
 // The DA's Web Worker pool: one worker per core, each with its own single-threaded WASM tfjs, behind the model
 // layer's DAWorkerPool (model/da/worker-pool.ts: the split, messages and merge shared with the CLI's worker_threads).
 import { createDAWorkerPool, type DAWorkerEndpoint, type DAWorkerPool } from '../model/da/worker-pool';
+import { webWorkerEndpoint } from './webWorkerEndpoint';
 
 /** The first message to a DA worker: where tfjs-backend-wasm's .wasm files are (beside this bundle). */
 export interface DAWorkerSetup {
@@ -14,18 +15,7 @@ function spawnWorker(wasmPath: string): DAWorkerEndpoint {
   const worker = new Worker(new URL('./da.worker.ts', import.meta.url), { type: 'module', name: 'na-da' });
   const setup: DAWorkerSetup = { type: 'setup', wasmPath };
   worker.postMessage(setup);
-  return {
-    post: (request, transfer) => worker.postMessage(request, transfer),
-    listen(onReply, onFailure) {
-      worker.onmessage = (e) => onReply(e.data);
-      worker.onerror = (e) => {
-        e.preventDefault();
-        onFailure(new Error(e.message || 'the DA worker script failed to load'));
-      };
-      worker.onmessageerror = () => onFailure(new Error('a DA worker message could not be deserialised'));
-    },
-    terminate: () => worker.terminate(),
-  };
+  return webWorkerEndpoint(worker, 'DA worker');
 }
 
 /**

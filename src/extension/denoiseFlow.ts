@@ -28,6 +28,7 @@ import { formatMillis, type MethodLabel, type NaOverlayInfo } from './metricsTex
 import { newUid } from '../io/dicom/uid';
 import { meanVolume, type Volume } from '../core/volume';
 import type { LoadedDA } from '../model/da/weights-io';
+import { derivedSource } from './saveRegistry';
 
 export interface DenoiseCommandOptions {
   method?: EngineMethod;
@@ -340,13 +341,7 @@ function addDerivedSets(
     seriesInstanceUID,
     seriesDescription: derivedSeriesDescription('denoised', label, 0, adaptation?.adapted),
     seriesNumber,
-    source: {
-      seriesInstanceUID: source.SeriesInstanceUID,
-      sopClassUID: loaded.sopClassUid,
-      sopInstanceUIDs: loaded.sopInstanceUids,
-      header: source.instance ?? source.instances[0],
-      imageIds: [...loaded.imageIds],
-    },
+    source: derivedSource(source, loaded),
     saved: [],
   });
 

@@ -1,23 +1,13 @@
 // A pool of NLM Web Workers (one per spare core) behind the model layer's NlmWorkerPool interface.
 import { createMessageNlmPool, type NlmWorkerEndpoint } from '../model/nlm/worker-protocol';
 import type { NlmWorkerPool } from '../model/nlm/pool';
+import { webWorkerEndpoint } from './webWorkerEndpoint';
 
 function spawnWorker(): NlmWorkerEndpoint {
   // webpack turns this exact `new Worker(new URL(…, import.meta.url))` form into a separate worker chunk.
   // @ts-expect-error TS1343: tsc checks src/ as CommonJS; webpack compiles this file as an ES module.
   const worker = new Worker(new URL('./nlm.worker.ts', import.meta.url), { type: 'module', name: 'na-nlm' });
-  return {
-    post: (request, transfer) => worker.postMessage(request, transfer),
-    listen(onReply, onFailure) {
-      worker.onmessage = (e) => onReply(e.data);
-      worker.onerror = (e) => {
-        e.preventDefault();
-        onFailure(new Error(e.message || 'worker script failed to load'));
-      };
-      worker.onmessageerror = () => onFailure(new Error('a message could not be deserialised'));
-    },
-    terminate: () => worker.terminate(),
-  };
+  return webWorkerEndpoint(worker, 'NLM worker');
 }
 
 /**

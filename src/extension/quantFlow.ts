@@ -22,7 +22,7 @@ import { QUANT_SELECTORS, quantViewportIds } from './getHangingProtocolModule';
 import { setViewportRange } from './windowLevel';
 import { thumbnailDataUrl } from './thumbnail';
 import type { MethodLabel, NaOverlayInfo } from './metricsText';
-import type { DerivedQuantity, DerivedResult } from './saveRegistry';
+import { derivedSource, type DerivedQuantity, type DerivedResult } from './saveRegistry';
 import { PRODUCT_VERSION } from './id';
 import {
   concentrationMapJob,
@@ -83,13 +83,7 @@ async function quantInput(params: ExtensionParams, service: NaDenoiseService): P
     original: selected,
     volume: loaded.volume,
     grid: derivedVolumeSpec(loaded, '', loaded.volume.data),
-    source: {
-      seriesInstanceUID: selected.SeriesInstanceUID,
-      sopClassUID: loaded.sopClassUid,
-      sopInstanceUIDs: loaded.sopInstanceUids,
-      header: selected.instance ?? selected.instances[0],
-      imageIds: [...loaded.imageIds],
-    },
+    source: derivedSource(selected, loaded),
   };
 }
 

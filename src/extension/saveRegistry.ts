@@ -1,7 +1,8 @@
 // What the viewer keeps about each derived series it made (the service's `results`, by display set UID): what Save
 // writes and what re-creates the Cornerstone volume if the cache evicted it.
 import type { Volume } from '../core/volume';
-import type { NaturalInstance } from './ohif';
+import type { DisplaySet, NaturalInstance } from './ohif';
+import type { LoadedSeriesVolume } from './cornerstoneVolume';
 import type { MethodLabel } from './metricsText';
 import type { DicomWriteOptions } from '../io/dicom/write';
 
@@ -25,14 +26,28 @@ export interface DerivedResult {
   seriesInstanceUID: string;
   seriesDescription: string;
   seriesNumber: number;
-  source: {
-    seriesInstanceUID: string;
-    sopClassUID: string;
-    sopInstanceUIDs: string[];
-    header: NaturalInstance;
-    /** Image ids of the source slices (the derived slices answer metadata from them). */
-    imageIds: string[];
-  };
+  source: DerivedSource;
   /** SeriesInstanceUIDs already stored from this display set. */
   saved: string[];
+}
+
+/** The series a derived one was computed from, as its DICOM references and metadata need it. */
+export interface DerivedSource {
+  seriesInstanceUID: string;
+  sopClassUID: string;
+  sopInstanceUIDs: string[];
+  header: NaturalInstance;
+  /** Image ids of the source slices (the derived slices answer metadata from them). */
+  imageIds: string[];
+}
+
+/** The source record of a series loaded from its display set (one rule for every derived series). */
+export function derivedSource(displaySet: DisplaySet, loaded: LoadedSeriesVolume): DerivedSource {
+  return {
+    seriesInstanceUID: displaySet.SeriesInstanceUID,
+    sopClassUID: loaded.sopClassUid,
+    sopInstanceUIDs: loaded.sopInstanceUids,
+    header: displaySet.instance ?? displaySet.instances[0],
+    imageIds: [...loaded.imageIds],
+  };
 }

@@ -18,6 +18,7 @@ import {
 import { computeVolumeScale } from './normalise';
 import { denoiseStages } from './stages';
 import type { LoadedDA } from './weights-io';
+import type { WorkerEndpoint } from '../workerEndpoint';
 
 /** One z-range of a volume (with up to PATCH_RADIUS real slices of context each side) and what to compute in it. */
 export interface DAPartJob {
@@ -48,12 +49,7 @@ export type DAWorkerReply =
   | { type: 'error'; id: number; message: string; aborted?: boolean };
 
 /** The main thread's handle on one worker, whatever its kind. */
-export interface DAWorkerEndpoint {
-  post(request: DAWorkerRequest, transfer: ArrayBuffer[]): void;
-  /** Registers the reply handler and the handler for the worker dying (failed start, crash). */
-  listen(onReply: (reply: DAWorkerReply) => void, onFailure: (error: Error) => void): void;
-  terminate(): void | Promise<unknown>;
-}
+export type DAWorkerEndpoint = WorkerEndpoint<DAWorkerRequest, DAWorkerReply>;
 
 /** A z-range [z0, z1) of the volume, the slices [s0, s1) sent with it, and how many voxels it computes. */
 export interface DAPart {

@@ -3,6 +3,7 @@
 import { createNlmJob } from './job';
 import type { NlmSlabTask } from './kernel';
 import type { NlmRunControl, NlmWorkerPool } from './pool';
+import type { WorkerEndpoint } from '../workerEndpoint';
 
 export interface NlmWorkerRequest {
   type: 'run';
@@ -48,12 +49,7 @@ export function handleNlmRequest(
 }
 
 /** The main thread's handle on one worker, whatever its kind. */
-export interface NlmWorkerEndpoint {
-  post(request: NlmWorkerRequest, transfer: ArrayBuffer[]): void;
-  /** Registers the reply handler and the handler for the worker dying (failed start, crash). */
-  listen(onReply: (reply: NlmWorkerReply) => void, onFailure: (error: Error) => void): void;
-  terminate(): void | Promise<unknown>;
-}
+export type NlmWorkerEndpoint = WorkerEndpoint<NlmWorkerRequest, NlmWorkerReply>;
 
 interface Pending {
   id: number;

@@ -3,8 +3,10 @@ import { type DAWeights, DA_WEIGHT_SPECS } from '../../../src/model/da/architect
 import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../../src/model/da/card';
 import { initDAWeights } from '../../../src/model/da/init';
 import { uniformStream } from '../../../src/core/random';
-import { DEFAULT_NORMALISATION } from '../../../src/model/da/normalise';
+import { computeDAScale, DEFAULT_NORMALISATION } from '../../../src/model/da/normalise';
+import { extractPatches } from '../../../src/model/da/patches';
 import type { LoadedDA } from '../../../src/model/da/weights-io';
+import { phantomSubject } from '../../helpers/phantom';
 
 /** Glorot kernels plus random biases, so every bias path is exercised. */
 export function randomWeights(seed: number): DAWeights {
@@ -47,4 +49,34 @@ export function randomData(n: number, seed: number): Float32Array {
   const d = new Float32Array(n);
   for (let i = 0; i < n; i++) d[i] = 100 + 400 * random() + 200 * Math.sin(i / 7);
   return d;
+}
+
+/** Phantom training pairs as the paper builds them (input: one acquisition; label: the mean of three), patch centres
+ * on the brain: `count` batches of `size`, drawn from one stream seeded by `seed`. */
+export function phantomBatches(
+  count: number,
+  size: number,
+  seed: number,
+): { patches: Float32Array; targets: Float32Array }[] {
+  const subject = phantomSubject({ matrix: 20, voxelSizeMm: 12.8, seed: 7 });
+  const input = subject.acquisitions[0];
+  const scale = computeDAScale(input.data);
+  const brain = Array.from(subject.brainMask).flatMap((m, i) => (m ? [i] : []));
+  const random = uniformStream(seed);
+  return Array.from({ length: count }, () => {
+    const centres = Int32Array.from({ length: size }, () => brain[Math.floor(random() * brain.length)]);
+    const patches = extractPatches(input.data, input.dims, centres, scale, new Float32Array(size * 125));
+    return { patches, targets: Float32Array.from(centres, (c) => subject.mean3.data[c] / scale) };
+  });
+}
+
+/** ‖a − b‖ / ‖b‖. */
+export function relDiff(a: Float32Array, b: Float32Array): number {
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
 }

@@ -9,36 +9,9 @@ import { activateBackend } from '../../../src/model/backend';
 import { DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
 import { createParallelDATrainer, shardRange } from '../../../src/model/da/node-parallel-trainer';
 import { createDATrainer, type DAOptimizerState, type DATrainer } from '../../../src/model/da/trainer';
-import { computeDAScale } from '../../../src/model/da/normalise';
-import { extractPatches } from '../../../src/model/da/patches';
-import { uniformStream } from '../../../src/core/random';
-import { phantomSubject } from '../../helpers/phantom';
+import { phantomBatches, relDiff } from './helpers';
 
 const TOLERANCE = 1e-5;
-
-/** Phantom training pairs (input: one acquisition; label: the mean of three), patch centres on the brain. */
-function phantomBatches(count: number, size: number, seed: number): { patches: Float32Array; targets: Float32Array }[] {
-  const subject = phantomSubject({ matrix: 20, voxelSizeMm: 12.8, seed: 7 });
-  const input = subject.acquisitions[0];
-  const scale = computeDAScale(input.data);
-  const brain = Array.from(subject.brainMask).flatMap((m, i) => (m ? [i] : []));
-  const random = uniformStream(seed);
-  return Array.from({ length: count }, () => {
-    const centres = Int32Array.from({ length: size }, () => brain[Math.floor(random() * brain.length)]);
-    const patches = extractPatches(input.data, input.dims, centres, scale, new Float32Array(size * 125));
-    return { patches, targets: Float32Array.from(centres, (c) => subject.mean3.data[c] / scale) };
-  });
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
 
 /** Names of the weights whose bits differ (jest's toEqual walks 461,345 floats one by one: seconds). */
 function differingBits(a: DAWeights, b: DAWeights): string[] {

@@ -2,37 +2,13 @@
 // patches, weights/optimizer state round-trip, and the trained weights predict identically in the LayersModel.
 import { activateBackend } from '../../../src/model/backend';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
-import { uniformStream } from '../../../src/core/random';
-import { computeDAScale } from '../../../src/model/da/normalise';
-import { extractPatches } from '../../../src/model/da/patches';
 import { createDATrainer } from '../../../src/model/da/trainer';
 import { tf } from '../../../src/model/tf';
 
-import { randomWeights } from './helpers';
-import { phantomSubject } from '../../helpers/phantom';
+import { phantomBatches, randomWeights, relDiff } from './helpers';
 
-/** Phantom training pairs as the paper builds them: input = one acquisition, label = mean of three, brain voxels. */
-function phantomBatch(count: number, seed: number): { patches: Float32Array; targets: Float32Array } {
-  const subject = phantomSubject({ matrix: 20, voxelSizeMm: 12.8, seed: 7 });
-  const input = subject.acquisitions[0];
-  const scale = computeDAScale(input.data);
-  const brain = Array.from(subject.brainMask).flatMap((m, i) => (m ? [i] : []));
-  const random = uniformStream(seed);
-  const centres = Int32Array.from({ length: count }, () => brain[Math.floor(random() * brain.length)]);
-  const patches = extractPatches(input.data, input.dims, centres, scale, new Float32Array(count * 125));
-  const targets = Float32Array.from(centres, (c) => subject.mean3.data[c] / scale);
-  return { patches, targets };
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
+/** One batch of phantom training pairs (the shared helper's first). */
+const phantomBatch = (count: number, seed: number) => phantomBatches(1, count, seed)[0];
 
 describe.each(['wasm', 'cpu'])('DA trainer on %s', (backend) => {
   beforeAll(async () => {
