@@ -1,6 +1,7 @@
 // Statistics and filters: quantiles, Otsu, Gaussian kernels and boundary modes checked against scipy conventions.
 import { boxExtremum, filterAxis, gaussianFilter, gaussianKernel1d } from '../../src/core/filters';
 import { median, otsuThreshold, quantile } from '../../src/core/stats';
+import { uniformStream } from '../../src/core/random';
 
 describe('quantiles', () => {
   it('interpolates like numpy', () => {
@@ -8,6 +9,40 @@ describe('quantiles', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(quantile([0, 10], 0.25)).toBe(2.5);
     expect(() => quantile([], 0.5)).toThrow(/empty/);
+  });
+
+  it('selects exactly what a full sort gives, on orderings chosen to break a selection (ties, sorted, NaN, ±∞)', () => {
+    const random = uniformStream(11);
+    const orderings: Array<(n: number) => number[]> = [
+      (n) => Array.from({ length: n }, () => random()),
+      (n) => Array.from({ length: n }, () => Math.floor(random() * 3)),
+      (n) => Array.from({ length: n }, (_, i) => i),
+      (n) => Array.from({ length: n }, (_, i) => n - i),
+      (n) => Array.from({ length: n }, () => 5),
+      (n) => Array.from({ length: n }, (_, i) => ((i * 7919) % n) - n / 2),
+      (n) => Array.from({ length: n }, (_, i) => (i % 7 === 0 ? Infinity : i % 5 === 0 ? -Infinity : random())),
+      (n) => Array.from({ length: n }, (_, i) => (i === 2 ? NaN : random())),
+    ];
+    const bySort = (v: number[], q: number) => {
+      const s = Float64Array.from(v).sort();
+      const pos = q * (s.length - 1);
+      const lo = Math.floor(pos);
+      const hi = Math.min(lo + 1, s.length - 1);
+      return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+    };
+    let checked = 0;
+    for (const make of orderings) {
+      for (const n of [1, 2, 3, 5, 10, 33, 1001, 4096]) {
+        const v = make(n);
+        const before = v.slice();
+        for (const q of [0, 0.001, 0.25, 0.5, 0.73, 0.999, 1]) {
+          expect({ n, q, value: quantile(v, q) }).toEqual({ n, q, value: bySort(v, q) });
+          checked++;
+        }
+        expect(v).toEqual(before); // the input is never reordered
+      }
+    }
+    expect(checked).toBe(8 * 8 * 7);
   });
 });
 
