@@ -211,7 +211,18 @@ describe('quantitative sodium in the viewer (--pacs)', () => {
     expect(roi.mean).toBeCloseTo(expected.mean, 3);
     expect(roi.voxels).toBe(expected.voxels);
     expect(Math.abs(roi.mean - 100)).toBeLessThan(15);
-    expect(await page.textContent('[data-cy="na-roi-readout"]')).toMatch(/^ROI \d+\.\d ± \d+\.\d mM/);
+    // The panel renders the service's readout on its next update, a moment after the annotation event.
+    const readout = await page
+      .waitForFunction(
+        () => {
+          const text = document.querySelector('[data-cy="na-roi-readout"]')?.textContent ?? '';
+          return /^ROI \d/.test(text) ? text : false;
+        },
+        null,
+        { timeout: 15_000 },
+      )
+      .then((h) => h.jsonValue());
+    expect(readout).toMatch(/^ROI \d+\.\d ± \d+\.\d mM/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'quant-roi-readout.png') });
     await page.evaluate(() =>
       (window as any).cornerstoneTools.ToolGroupManager.getToolGroup('default').setToolPassive('EllipticalROI'),
