@@ -3,7 +3,16 @@
 // Runtime: ~1 min on the shared 2-core machine (a 32³ phantom, runs of a few seconds).
 import { createVolume, type Volume } from '../../src/core/volume';
 import { splitmix32Words } from '../../src/core/random';
-import { adaptDA, leaveOneOutMeans, PairSampler, splitSlabs, studyHash, NOT_ADAPTED_NOTE } from '../../src/jobs/adapt';
+import {
+  adaptDA,
+  centreRegions,
+  leaveOneOutMeans,
+  PairSampler,
+  splitSlabs,
+  studyHash,
+  NOT_ADAPTED_NOTE,
+} from '../../src/jobs/adapt';
+import { growMask } from '../../src/model/da/stages';
 import { voxelsOnSlices } from '../../src/jobs/adapt/split';
 import { PATCH_VOXELS } from '../../src/model/da/architecture';
 import { loadDA } from '../../src/model/da/weights-io';
@@ -92,6 +101,36 @@ describe('held-out slabs', () => {
 
   it('refuses a volume too thin to hold out a slab and train', () => {
     expect(() => splitSlabs(12)).toThrow(/too few/);
+  });
+});
+
+describe('centre regions', () => {
+  it("da-wide's first stage runs on the head grown by 2 voxels; its background centres stay inside that margin", () => {
+    const d: [number, number, number] = [20, 20, 20];
+    const head = new Uint8Array(8000);
+    const brain = new Uint8Array(8000);
+    for (let z = 6; z < 14; z++)
+      for (let y = 6; y < 14; y++)
+        for (let x = 6; x < 14; x++) {
+          head[(z * 20 + y) * 20 + x] = 1;
+          if (x > 7 && x < 12 && y > 7 && y < 12 && z > 7 && z < 12) brain[(z * 20 + y) * 20 + x] = 1;
+        }
+    const one = centreRegions(head, brain, d, 1);
+    const two = centreRegions(head, brain, d, 2);
+    expect(one.firstStageMask).toBeUndefined();
+    expect(two.firstStageMask).toEqual(growMask(head, d, 2));
+    const count = (m: Uint8Array) => m.reduce((s, v) => s + v, 0);
+    expect(count(two.firstStageMask!)).toBe(12 ** 3);
+    for (const r of [one, two]) {
+      expect(count(r.brain)).toBe(64);
+      expect(count(r.rest)).toBe(512 - 64);
+      for (let i = 0; i < 8000; i++) expect(r.brain[i] + r.rest[i] + r.background[i]).toBeLessThanOrEqual(1);
+    }
+    // One stage: all of the background; two: only the ring the second stage's patches read around the head.
+    expect(count(one.background)).toBe(8000 - 512);
+    expect(count(two.background)).toBe(12 ** 3 - 512);
+    for (let i = 0; i < 8000; i++) if (two.background[i]) expect(two.firstStageMask![i]).toBe(1);
+    expect(() => centreRegions(head, brain.subarray(1), d, 2)).toThrow(/not on one grid/);
   });
 });
 

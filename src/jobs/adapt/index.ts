@@ -6,9 +6,10 @@ import { estimateNoiseSigma, findBackground, objectMask } from '../../core/noise
 import { splitmix32Words } from '../../core/random';
 import { meanVolume, sameGrid, type Mask, type Volume } from '../../core/volume';
 import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
+import { centreRegions } from './regions';
 import { computeVolumeScale } from '../../model/da/normalise';
 import { checkPatchDims } from '../../model/da/patches';
-import { createDATrainer } from '../../model/da/trainer';
+import { createDATrainer, daMeanSquaredError } from '../../model/da/trainer';
 import type { LoadedDA } from '../../model/da/weights-io';
 import { firstStageCard } from '../../model/da/card';
 import { denoiseDAWithScale } from '../../model/da/infer';
@@ -21,6 +22,7 @@ import { yieldToEventLoop } from '../../model/eventLoop';
 export { NOT_ADAPTED_NOTE, studyHash, voxelDataHash, type AdaptationRecord, type StudyRegime } from './card';
 export { DEFAULT_SLAB_SPLIT, footprintSlices, splitSlabs, type SlabSplit, type SlabSplitOptions } from './split';
 export { leaveOneOutMeans, PairSampler } from './pairs';
+export { centreRegions, type CentreRegions } from './regions';
 
 /** Shares of the patch centres: mostly brain, some of the rest of the head (scalp, tubes), a little background. */
 export const DEFAULT_REGION_SHARES = { brain: 0.7, head: 0.2, background: 0.1 } as const;
@@ -39,6 +41,12 @@ export interface AdaptOptions {
    * level than it meets at inference (the paper needed k > 0 because its label contains the input).
    */
   noiseLevel?: number;
+  /**
+   * Decay of the running average of the weights that validation judges and the result keeps (0: the last iterate).
+   * Default 0.98 (a horizon of ~50 batches): Noise2Noise labels make single Adam iterates jitter by several % of
+   * the held-out loss between validations; their average does not.
+   */
+  averaging?: number;
   /** Batches between two validations on the held-out slabs. Default 32. */
   stepsPerEpoch?: number;
   /** Stop after this many validations without a lower held-out loss. Default 5. */
@@ -142,21 +150,15 @@ export async function adaptDA(
   const head = objectMask(mean, meanSigma);
   const brain = opts.brainMask ?? brainMaskOrHead(mean, head, meanSigma);
   // da-wide adapts its second stage on the frozen first stage's outputs: its footprint spans both stages.
-  const stages = parent.stage2 ? 2 : 1;
+  const stages: 1 | 2 = parent.stage2 ? 2 : 1;
   const split = splitSlabs(grid.dims[2], opts.split, stages);
-  const pools = (slices: Uint8Array): CentrePool[] => {
-    const rest = new Uint8Array(head.length);
-    const bg = new Uint8Array(head.length);
-    for (let i = 0; i < head.length; i++) {
-      rest[i] = head[i] && !brain[i] ? 1 : 0;
-      bg[i] = head[i] ? 0 : 1;
-    }
-    return [
-      { name: 'brain', voxels: voxelsOnSlices(brain, grid.dims, slices), share: o.shares.brain },
-      { name: 'head', voxels: voxelsOnSlices(rest, grid.dims, slices), share: o.shares.head },
-      { name: 'background', voxels: voxelsOnSlices(bg, grid.dims, slices), share: o.shares.background },
-    ];
-  };
+  const regions = centreRegions(head, brain, grid.dims, stages);
+  const firstStageMask = regions.firstStageMask;
+  const pools = (slices: Uint8Array): CentrePool[] => [
+    { name: 'brain', voxels: voxelsOnSlices(regions.brain, grid.dims, slices), share: o.shares.brain },
+    { name: 'head', voxels: voxelsOnSlices(regions.rest, grid.dims, slices), share: o.shares.head },
+    { name: 'background', voxels: voxelsOnSlices(regions.background, grid.dims, slices), share: o.shares.background },
+  ];
   const prepared: PairAcquisition[] = acquisitions.map((volume, i) => ({
     volume,
     sigma: sigmas[i],
@@ -166,7 +168,11 @@ export async function adaptDA(
     const first: LoadedDA = { weights: parent.weights, card: firstStageCard(parent.card), source: parent.source };
     for (const p of prepared) {
       p.volume = (
-        await denoiseDAWithScale(p.volume, first, p.scale, { backend: opts.backend, signal: opts.signal })
+        await denoiseDAWithScale(p.volume, first, p.scale, {
+          backend: opts.backend,
+          signal: opts.signal,
+          mask: firstStageMask,
+        })
       ).volume;
     }
   }
@@ -185,8 +191,8 @@ export async function adaptDA(
     });
   if (valSets.length === 0) throw new Error('the held-out slabs hold no voxels to validate on');
   const decisive = valSets.find((v) => v.name === 'brain') ?? valSets[0];
-  const validate = (): Record<string, number> =>
-    Object.fromEntries(valSets.map((v) => [v.name, trainer.evaluate(v.patches, v.targets)]));
+  const validate = (weights: DAWeights): Record<string, number> =>
+    Object.fromEntries(valSets.map((v) => [v.name, daMeanSquaredError(weights, v.patches, v.targets)]));
   const regime = studyRegime(acquisitions, mean, brain, sigmas, estimates[0].method);
 
   opts.signal?.throwIfAborted();
@@ -197,6 +203,8 @@ export async function adaptDA(
     backend: opts.backend,
   });
   let best: DAWeights = parent.stage2 ?? parent.weights;
+  // The averaged weights start at the parent's, so early averages lean towards it (no bias correction needed).
+  const average = cloneWeights(best);
   let parentLoss = NaN;
   let bestLoss = NaN;
   let parentLosses: Record<string, number> = {};
@@ -206,7 +214,7 @@ export async function adaptDA(
   let stopped: AdaptationRecord['stopped'] = 'max-epochs';
   try {
     let valStart = clock();
-    parentLosses = validate();
+    parentLosses = validate(best);
     parentLoss = parentLosses[decisive.name];
     bestLosses = parentLosses;
     let valSeconds = (clock() - valStart) / 1000;
@@ -232,6 +240,7 @@ export async function adaptDA(
         trainSampler.fill(patches, targets, o.batchSize);
         const loss = trainer.step(patches, targets);
         if (!Number.isFinite(loss)) throw new Error(`adaptation diverged: training loss ${loss} at epoch ${epoch}`);
+        trainer.averageInto(average, o.averaging);
         stepSeconds = (clock() - s0) / 1000;
         lossSum += loss * o.batchSize;
         epochSamples += o.batchSize;
@@ -244,7 +253,7 @@ export async function adaptDA(
       samples += epochSamples;
       if (epochSamples > 0) {
         valStart = clock();
-        const losses = validate();
+        const losses = validate(average);
         const valLoss = losses[decisive.name];
         valSeconds = (clock() - valStart) / 1000;
         if (!Number.isFinite(valLoss)) throw new Error(`adaptation diverged: held-out loss ${valLoss}`);
@@ -260,7 +269,7 @@ export async function adaptDA(
           bestLoss = valLoss;
           bestLosses = losses;
           bestEpoch = epoch;
-          best = trainer.getWeights();
+          best = cloneWeights(average);
           sinceBest = 0;
         } else sinceBest++;
         report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
@@ -348,6 +357,7 @@ interface ResolvedOptions {
   batchSize: number;
   noiseLevel: number;
   stepsPerEpoch: number;
+  averaging: number;
   patience: number;
   maxEpochs: number;
   validationSamples: number;
@@ -376,6 +386,7 @@ function resolveOptions(acquisitions: readonly Volume[], opts: AdaptOptions): Re
     batchSize: opts.batchSize ?? 128,
     noiseLevel: opts.noiseLevel ?? 0,
     stepsPerEpoch: opts.stepsPerEpoch ?? 32,
+    averaging: opts.averaging ?? 0.98,
     patience: opts.patience ?? 5,
     maxEpochs: 10_000,
     validationSamples: opts.validationSamples ?? 2048,
@@ -395,6 +406,7 @@ function resolveOptions(acquisitions: readonly Volume[], opts: AdaptOptions): Re
   positiveInt(o.stepsPerEpoch, 'steps per epoch');
   positiveInt(o.patience, 'patience');
   positiveInt(o.validationSamples, 'validation samples');
+  if (!(o.averaging >= 0 && o.averaging < 1)) throw new Error(`averaging must be in [0, 1), got ${o.averaging}`);
   if (!(o.noiseLevel >= 0)) throw new Error(`added-noise level must be ≥ 0, got ${o.noiseLevel}`);
   if (!Number.isInteger(o.seed) || o.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${o.seed}`);
   return o;

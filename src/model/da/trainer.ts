@@ -65,6 +65,11 @@ export interface DATrainer {
   /** Loss and gradients of the mean-squared error w.r.t. every weight (no update). */
   gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights };
   getWeights(): DAWeights;
+  /**
+   * Moves a running (Polyak) average towards the current weights: avg ← decay·avg + (1 − decay)·weights, in place.
+   * With noisy labels (Noise2Noise) single Adam iterates jitter; their average is what early stopping should judge.
+   */
+  averageInto(average: DAWeights, decay: number): void;
   setWeights(weights: DAWeights): void;
   getOptimizerState(): DAOptimizerState;
   setOptimizerState(state: DAOptimizerState): void;
@@ -351,6 +356,18 @@ export abstract class DATrainerBase implements DATrainer {
   getWeights(): DAWeights {
     this.live('getWeights');
     return cloneWeights(this.weights);
+  }
+
+  averageInto(average: DAWeights, decay: number): void {
+    this.live('averageInto');
+    if (!(decay >= 0 && decay < 1)) throw new Error(`averageInto: decay must be in [0, 1), got ${decay}`);
+    const rest = 1 - decay;
+    for (const s of DA_WEIGHT_SPECS) {
+      const a = average[s.name];
+      const w = this.weights[s.name];
+      if (!a || a.length !== w.length) throw new Error(`averageInto: ${s.name} has the wrong size`);
+      for (let i = 0; i < w.length; i++) a[i] = decay * a[i] + rest * w[i];
+    }
   }
 
   setWeights(weights: DAWeights): void {

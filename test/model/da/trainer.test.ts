@@ -121,6 +121,23 @@ describe('DA trainer (wasm) learning and state', () => {
     trainer.dispose();
   });
 
+  it('averageInto moves a running average towards the current weights, in place', async () => {
+    const { patches, targets } = phantomBatch(128, 7);
+    const trainer = await createDATrainer({ seed: 3, learningRate: 1e-3 });
+    const start = trainer.getWeights();
+    const average = trainer.getWeights();
+    trainer.step(patches, targets);
+    const now = trainer.getWeights();
+    trainer.averageInto(average, 0.75);
+    for (const s of DA_WEIGHT_SPECS)
+      for (let i = 0; i < now[s.name].length; i += 97)
+        expect(average[s.name][i]).toBeCloseTo(0.75 * start[s.name][i] + 0.25 * now[s.name][i], 6);
+    trainer.averageInto(average, 0);
+    for (const s of DA_WEIGHT_SPECS) expect(relDiff(average[s.name], now[s.name])).toBe(0);
+    expect(() => trainer.averageInto(average, 1)).toThrow(/decay must be in \[0, 1\)/);
+    trainer.dispose();
+  });
+
   it('rejects malformed batches clearly', async () => {
     const trainer = await createDATrainer();
     expect(() => trainer.step(new Float32Array(100), new Float32Array(1))).toThrow(/not a positive multiple of 125/);
