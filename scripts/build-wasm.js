@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Compiles the hand-written WebAssembly kernels (src/**/*.wat) with the `wabt` npm package into TypeScript modules
 // that hold the binary as base64 (…-wasm.ts beside the source), so Node workers, browser Web Workers, webpack and jest
-// all load it without serving a file. The output is committed; test/model/nlm/nlm-simd.test.ts rebuilds it and
-// compares bytes. Usage: node scripts/build-wasm.js [--check]   (--check: exit 1 if a committed module is stale)
+// all load it without serving a file. The output is committed; test/model/nlm/nlm-simd.test.ts and
+// test/model/da/trainer-simd.test.ts rebuild it and compare bytes.
+// Usage: node scripts/build-wasm.js [--check]   (--check: exit 1 if a committed module is stale)
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -13,6 +14,11 @@ const KERNELS = [
     wat: 'src/model/nlm/nlm-simd.wat',
     out: 'src/model/nlm/nlm-simd-wasm.ts',
     constant: 'NLM_SIMD_WASM_BASE64',
+  },
+  {
+    wat: 'src/model/da/trainer-simd.wat',
+    out: 'src/model/da/trainer-simd-wasm.ts',
+    constant: 'DA_TRAINER_SIMD_WASM_BASE64',
   },
 ];
 

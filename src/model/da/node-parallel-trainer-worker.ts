@@ -11,7 +11,7 @@ import {
   SharedTrainingState,
   type TrainerWorkerInit,
 } from './node-parallel-trainer';
-import type { DAGradientScratch } from './trainer';
+import { createGradientScratch } from './trainer';
 
 const port = parentPort;
 if (!port) throw new Error('node-parallel-trainer-worker must run in a worker thread');
@@ -20,7 +20,7 @@ if (!port) throw new Error('node-parallel-trainer-worker must run in a worker th
 function serve(init: TrainerWorkerInit, seen: number): void {
   const state = new SharedTrainingState(init.threads, init);
   const weights = flatWeightViews(state.weights);
-  const scratch: DAGradientScratch = {};
+  const scratch = createGradientScratch(init.kernel);
   const c = state.control;
   for (;;) {
     Atomics.wait(c, CONTROL.seq, seen);

@@ -24,11 +24,14 @@ import {
   adamUpdate,
   checkDABatch,
   createDATrainer,
+  createGradientScratch,
   daGradients,
+  type DAGradientKernel,
   type DAGradientScratch,
   type DATrainer,
   DATrainerBase,
   type DATrainerOptions,
+  resolveGradientKernel,
 } from './trainer';
 
 export interface ParallelDATrainerOptions extends DATrainerOptions {
@@ -50,6 +53,7 @@ export interface TrainerWorkerInit {
   shard: number;
   threads: number;
   backend: string;
+  kernel: DAGradientKernel;
   control: SharedArrayBuffer;
   numbers: SharedArrayBuffer;
   errorText: SharedArrayBuffer;
@@ -187,7 +191,7 @@ export function sumShardGradients(gradients: Float32Array[], from: number, to: n
 const WORKER_ENTRY = path.join(__dirname, 'node-parallel-trainer-worker');
 
 class ParallelDATrainer extends DATrainerBase {
-  private readonly scratch: DAGradientScratch = {};
+  private readonly scratch: DAGradientScratch;
 
   constructor(
     backend: string,
@@ -204,6 +208,7 @@ class ParallelDATrainer extends DATrainerBase {
       flatWeightViews(state.firstMoment),
       flatWeightViews(state.secondMoment),
     );
+    this.scratch = createGradientScratch(this.kernel);
   }
 
   /** Tells every worker to run `command`, runs this thread's share, and waits for all of them. */
@@ -308,6 +313,7 @@ export async function createParallelDATrainer(opts: ParallelDATrainerOptions = {
     if (reason) throw new Error(`createParallelDATrainer: backend unavailable: ${reason}`);
   }
   const backend = await currentBackend();
+  const kernel = resolveGradientKernel(opts.kernel);
   if (!((opts.learningRate ?? 1e-4) > 0)) throw new Error(`learningRate must be positive, got ${opts.learningRate}`);
   if (opts.initialWeights) validateWeights(opts.initialWeights);
   const n = DA_PARAMETER_COUNT;
@@ -338,7 +344,7 @@ export async function createParallelDATrainer(opts: ParallelDATrainerOptions = {
           worker.once('error', reject);
           worker.once('exit', (code) => reject(new Error(`DA training thread ${i + 1} exited with code ${code}`)));
           const port = channels[i].port2;
-          const init: TrainerWorkerInit = { ...buffers, shard: i + 1, threads, backend, port };
+          const init: TrainerWorkerInit = { ...buffers, shard: i + 1, threads, backend, kernel, port };
           worker.postMessage(init, [port]);
         });
       }),

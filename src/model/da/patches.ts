@@ -6,7 +6,29 @@
 // Border: voxels outside the volume are mirrored without repeating the edge ('reflect', numpy's mode:
 // -1 → 1, -2 → 2, n → n-2), so every voxel of a volume with all dims ≥ 5 has a full patch.
 import type { Vec3 } from '../../core/volume';
-import { PATCH_RADIUS, PATCH_SIZE, PATCH_VOXELS } from './architecture';
+import { PATCH_RADIUS, PATCH_SIZE, PATCH_VOXELS, TAPS } from './architecture';
+
+/** Layer-1 output positions inside one patch (3×3×3: the valid 3³ convolution of a 5³ patch). */
+export const LAYER1_POSITIONS = 27;
+
+/**
+ * LAYER1_TAPS[p·27 + k]: the patch voxel feeding layer-1 position p through tap k (both (z·3 + y)·3 + x): the
+ * im2col map of the first convolution, used by the training step's im2col.
+ */
+export const LAYER1_TAPS: Int32Array = (() => {
+  const t = new Int32Array(LAYER1_POSITIONS * TAPS);
+  for (let pz = 0; pz < 3; pz++)
+    for (let py = 0; py < 3; py++)
+      for (let px = 0; px < 3; px++) {
+        const p = (pz * 3 + py) * 3 + px;
+        for (let kd = 0; kd < 3; kd++)
+          for (let kh = 0; kh < 3; kh++)
+            for (let kw = 0; kw < 3; kw++) {
+              t[p * TAPS + (kd * 3 + kh) * 3 + kw] = ((pz + kd) * PATCH_SIZE + (py + kh)) * PATCH_SIZE + (px + kw);
+            }
+      }
+  return t;
+})();
 
 /** Mirrors an index into [0, n): the 'reflect' border rule (valid for overshoots < n). */
 export function reflectIndex(i: number, n: number): number {

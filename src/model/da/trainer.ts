@@ -16,7 +16,6 @@ import {
   type DAWeightName,
   type DAWeights,
   DENSE2_UNITS,
-  PATCH_SIZE,
   PATCH_VOXELS,
   TAPS,
   cloneWeights,
@@ -25,7 +24,9 @@ import {
 } from './architecture';
 import { disposeDAGraphWeights, forwardPatches, uploadDAGraphWeights } from './graph';
 import { initDAWeights } from './init';
+import { LAYER1_POSITIONS, LAYER1_TAPS } from './patches';
 import { readFloat32View } from './tensor-views';
+import { daTrainerSimdAvailable, SimdDAGradients } from './trainer-simd';
 import { isFiniteNumber, sqrt } from '../../core/math';
 
 export interface DATrainerOptions {
@@ -40,6 +41,23 @@ export interface DATrainerOptions {
   beta2?: number;
   /** Keras's default 1e-7. */
   epsilon?: number;
+  /**
+   * What computes each step's gradients: 'wasm-simd' (trainer-simd.ts, default where WebAssembly SIMD runs) or
+   * 'tfjs' (the tfjs backend's matMuls; the reference the SIMD kernel is tested against).
+   */
+  kernel?: DAGradientKernel;
+}
+
+export type DAGradientKernel = 'wasm-simd' | 'tfjs';
+
+/** The gradient kernel to use: the one asked for (an error if it cannot run here), else SIMD where available. */
+export function resolveGradientKernel(kernel?: DAGradientKernel): DAGradientKernel {
+  if (kernel === undefined) return daTrainerSimdAvailable() ? 'wasm-simd' : 'tfjs';
+  if (kernel !== 'wasm-simd' && kernel !== 'tfjs')
+    throw new Error(`kernel must be 'wasm-simd' or 'tfjs', got ${kernel}`);
+  if (kernel === 'wasm-simd' && !daTrainerSimdAvailable())
+    throw new Error('kernel wasm-simd: this JavaScript engine has no WebAssembly SIMD');
+  return kernel;
 }
 
 /** Everything needed to resume Adam exactly (the weights are saved separately). */
@@ -56,6 +74,8 @@ export interface DAOptimizerState {
 
 export interface DATrainer {
   readonly backend: string;
+  /** What computes the gradients of a step (predict/evaluate run on the tfjs backend). */
+  readonly kernel: DAGradientKernel;
   /** One Adam step on a batch; returns the batch MSE before the update. patches: [B,125] (layout in patches.ts). */
   step(patches: Float32Array, targets: Float32Array): number;
   /** MSE without updating (any batch size; evaluated in chunks). */
@@ -78,26 +98,10 @@ export interface DATrainer {
   dispose(): void;
 }
 
-const P = 27; // layer-1 output positions inside one patch (3×3×3)
+const P = LAYER1_POSITIONS;
 const K = TAPS;
 const PV = PATCH_VOXELS;
 const EVAL_CHUNK = 2048;
-
-/** LAYER1_TAPS[p·27 + k]: patch voxel feeding layer-1 position p through tap k (both (z·3 + y)·3 + x). */
-const LAYER1_TAPS: Int32Array = (() => {
-  const t = new Int32Array(P * TAPS);
-  for (let pz = 0; pz < 3; pz++)
-    for (let py = 0; py < 3; py++)
-      for (let px = 0; px < 3; px++) {
-        const p = (pz * 3 + py) * 3 + px;
-        for (let kd = 0; kd < 3; kd++)
-          for (let kh = 0; kh < 3; kh++)
-            for (let kw = 0; kw < 3; kw++) {
-              t[p * TAPS + (kd * 3 + kh) * 3 + kw] = ((pz + kd) * PATCH_SIZE + (py + kh)) * PATCH_SIZE + (px + kw);
-            }
-      }
-  return t;
-})();
 
 /** Checks a batch of B patches [B,125] (and targets [B]); returns B. */
 export function checkDABatch(patches: Float32Array, targets: Float32Array | undefined, what: string): number {
@@ -154,10 +158,19 @@ function layer1Im2col(
   return { a1, a1t };
 }
 
-/** Reused im2col buffers of a training batch (tensors copy them on upload, or are gone before reuse). */
+/**
+ * One thread's reusable state for training steps: the SIMD kernel's engine when that kernel computes the gradients,
+ * else the tfjs path's im2col buffers (tensors copy them on upload, or are gone before reuse).
+ */
 export interface DAGradientScratch {
+  simd?: SimdDAGradients;
   a1?: Float32Array;
   a1t?: Float32Array;
+}
+
+/** A thread's scratch for `kernel` (the SIMD engine holds its own WebAssembly memory). */
+export function createGradientScratch(kernel: DAGradientKernel): DAGradientScratch {
+  return kernel === 'wasm-simd' ? { simd: new SimdDAGradients() } : {};
 }
 
 /**
@@ -175,6 +188,10 @@ export function daGradients(
   scratch: DAGradientScratch,
   use: (sumSquaredErrors: number, gradients: DAWeights) => void,
 ): void {
+  if (scratch.simd) {
+    scratch.simd.run(weights, patches, targets, b, divisor, use);
+    return;
+  }
   const { a1, a1t } = layer1Im2col(patches, b, scratch, true);
   tf.tidy(() => {
     const w = uploadDAGraphWeights(weights);
@@ -302,6 +319,7 @@ export function daMeanSquaredError(weights: DAWeights, patches: Float32Array, ta
  */
 export abstract class DATrainerBase implements DATrainer {
   readonly backend: string;
+  readonly kernel: DAGradientKernel;
   learningRate: number;
   protected t = 0;
   protected readonly beta1: number;
@@ -317,6 +335,7 @@ export abstract class DATrainerBase implements DATrainer {
     protected readonly v: DAWeights,
   ) {
     this.backend = backend;
+    this.kernel = resolveGradientKernel(opts.kernel);
     this.learningRate = opts.learningRate ?? 1e-4;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
@@ -415,12 +434,13 @@ export abstract class DATrainerBase implements DATrainer {
 
 /** The one-thread trainer: each step's gradients and Adam update on this thread. */
 class FastDATrainer extends DATrainerBase {
-  private readonly trainScratch: DAGradientScratch = {};
+  private readonly trainScratch: DAGradientScratch;
 
   constructor(backend: string, opts: DATrainerOptions) {
     if (opts.initialWeights) validateWeights(opts.initialWeights);
     const weights = opts.initialWeights ? cloneWeights(opts.initialWeights) : initDAWeights(opts.seed ?? 0);
     super(backend, opts, weights, zerosLike(), zerosLike());
+    this.trainScratch = createGradientScratch(this.kernel);
   }
 
   gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights } {

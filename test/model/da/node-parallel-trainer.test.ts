@@ -1,6 +1,6 @@
 // Data-parallel DA training (worker_threads): two threads give bit-identical runs for a seed, equal the one-thread
 // trainer to float32 rounding, resume exactly from saved state, and handle batches smaller than the thread count or
-// larger than the shared buffer.
+// larger than the shared buffer (every thread on the default WebAssembly SIMD kernel).
 //
 // Why 1e-5: the shards change only the order of float32 additions over the batch (each shard's matMul sums its own
 // samples, then the shard sums are added). A float32 sum of n terms is exact to about √n · 2⁻²⁴ ≈ 1e-6 relative for
@@ -59,6 +59,7 @@ describe('createParallelDATrainer (data-parallel, worker_threads)', () => {
 
   it('gives the one-thread gradients and, over Adam steps, bit-identical runs for a seed', () => {
     expect(a.backend).toBe('wasm×2');
+    expect([one.kernel, a.kernel]).toEqual(['wasm-simd', 'wasm-simd']);
     const g1 = one.gradients(batches[0].patches, batches[0].targets);
     const g2 = a.gradients(batches[0].patches, batches[0].targets);
     expect(Math.abs(g2.loss - g1.loss) / g1.loss).toBeLessThan(1e-12);

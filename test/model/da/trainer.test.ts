@@ -1,8 +1,9 @@
-// The fast training step: gradients equal tfjs autodiff of the LayersModel, Adam reduces the loss on phantom
-// patches, weights/optimizer state round-trip, and the trained weights predict identically in the LayersModel.
+// The fast training step: gradients equal tfjs autodiff of the LayersModel (with the WebAssembly SIMD kernel and
+// with tfjs matMuls on wasm and cpu), Adam reduces the loss on phantom patches, weights/optimizer state round-trip,
+// and the trained weights predict identically in the LayersModel.
 import { activateBackend } from '../../../src/model/backend';
 import { createDAModel, DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
-import { createDATrainer } from '../../../src/model/da/trainer';
+import { createDATrainer, type DAGradientKernel } from '../../../src/model/da/trainer';
 import { tf } from '../../../src/model/tf';
 
 import { phantomBatches, randomWeights, relDiff } from './helpers';
@@ -10,7 +11,11 @@ import { phantomBatches, randomWeights, relDiff } from './helpers';
 /** One batch of phantom training pairs (the shared helper's first). */
 const phantomBatch = (count: number, seed: number) => phantomBatches(1, count, seed)[0];
 
-describe.each(['wasm', 'cpu'])('DA trainer on %s', (backend) => {
+describe.each([
+  ['wasm', 'wasm-simd'],
+  ['wasm', 'tfjs'],
+  ['cpu', 'tfjs'],
+] as const)('DA trainer on %s, %s kernel', (backend: string, kernel: DAGradientKernel) => {
   beforeAll(async () => {
     expect(await activateBackend(backend)).toBeUndefined();
   });
@@ -18,7 +23,8 @@ describe.each(['wasm', 'cpu'])('DA trainer on %s', (backend) => {
   it('computes the same loss and gradients as tfjs autodiff of the LayersModel', async () => {
     const weights = randomWeights(21);
     const { patches, targets } = phantomBatch(16, 1);
-    const trainer = await createDATrainer({ initialWeights: weights });
+    const trainer = await createDATrainer({ initialWeights: weights, kernel });
+    expect(trainer.kernel).toBe(kernel);
     const fast = trainer.gradients(patches, targets);
 
     const model = createDAModel(weights);

@@ -1,0 +1,259 @@
+// The DA training step's forward and backward pass on WebAssembly SIMD (trainer-simd.wat): the same products as the
+// tfjs path of trainer.ts (which tests compare against), without tfjs. Every product is one call of the kernel's
+// `gemm`, with bias + ReLU fused into the forward products and the ReLU backward mask into the backward ones; the
+// weight gradients Xᵀ·dZ read X transposed in place and the bias gradients are 1ᵀ·dZ, so only the three small
+// weight matrices the backward pass multiplies by on the right (W2ᵀ, W3ᵀ, W4ᵀ) are transposed, once per call.
+// Pure typed arrays and WebAssembly: runs on the main thread and in worker threads alike.
+import {
+  CONV1_FILTERS,
+  CONV2_FAN_IN,
+  CONV2_FILTERS,
+  DA_WEIGHT_SPECS,
+  type DAWeightName,
+  type DAWeights,
+  DENSE1_UNITS,
+  DENSE2_UNITS,
+  PATCH_VOXELS,
+  TAPS,
+  weightSize,
+} from './architecture';
+import { LAYER1_POSITIONS, LAYER1_TAPS } from './patches';
+import { DA_TRAINER_SIMD_WASM_BASE64 } from './trainer-simd-wasm';
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  gemm(...args: number[]): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null where WebAssembly SIMD is unavailable (compiled once per thread). */
+function simdModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    const bytes = Uint8Array.from(atob(DA_TRAINER_SIMD_WASM_BASE64), (c) => c.charCodeAt(0));
+    // Synchronous compile: the module is ~1 KB (browsers refuse sync compiles only above 4 KB on the main thread).
+    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** Whether this JavaScript engine runs the SIMD training kernel (Node ≥ 16, every current browser). */
+export function daTrainerSimdAvailable(): boolean {
+  return simdModule() !== null;
+}
+
+const P = LAYER1_POSITIONS;
+// Module-local copies of the imported sizes: loops read them per iteration, and under a CommonJS transpiler an
+// imported binding is a getter call.
+const K = TAPS;
+const PV = PATCH_VOXELS;
+const F1 = CONV1_FILTERS;
+const F2 = CONV2_FILTERS;
+const D1 = DENSE1_UNITS;
+const D2 = DENSE2_UNITS;
+const K2 = CONV2_FAN_IN;
+const WASM_PAGE = 65536;
+/** Depth of one k block: a 256-deep slice of W2 (256 KB) stays in a 512 KB L2 while every batch row passes. */
+const K_BLOCK = 256;
+
+/** Per-sample activation and gradient buffers (floats per patch), in the order they are laid out. */
+const PER_SAMPLE = {
+  a1: P * K,
+  h1: K2,
+  h2: F2,
+  h3: D1,
+  h4: D2,
+  dy: 1,
+  dz4: D2,
+  dz3: D1,
+  dz2: F2,
+  dz1: K2,
+} as const;
+type BatchBuffer = keyof typeof PER_SAMPLE;
+
+const align16 = (floats: number) => (floats + 15) & ~15; // 64-byte regions
+
+/**
+ * One thread's SIMD gradient engine: owns a wasm instance whose memory holds the weights, the gradients and the
+ * batch's activations (grown for larger batches, never shrunk).
+ * @example const g = new SimdDAGradients(); g.run(weights, patches, targets, b, b, (sse, grads) => …);
+ */
+export class SimdDAGradients {
+  private readonly kernel: KernelExports;
+  /** Float offsets of each weight, its gradient, the transposed copies and the constant 1. */
+  private readonly w = {} as Record<DAWeightName, number>;
+  private readonly g = {} as Record<DAWeightName, number>;
+  private readonly w2t: number;
+  private readonly w3t: number;
+  private readonly w4t: number;
+  private readonly one: number;
+  private readonly fixedTop: number;
+  private batch = {} as Record<BatchBuffer, number>;
+  private capacity = 0;
+  private heap: Float32Array;
+
+  constructor() {
+    const mod = simdModule();
+    if (!mod) throw new Error('DA SIMD trainer: this JavaScript engine has no WebAssembly SIMD');
+    this.kernel = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
+    let top = 16;
+    const take = (floats: number) => {
+      const at = top;
+      top += align16(floats);
+      return at;
+    };
+    for (const s of DA_WEIGHT_SPECS) this.w[s.name] = take(weightSize(s));
+    for (const s of DA_WEIGHT_SPECS) this.g[s.name] = take(weightSize(s));
+    this.w2t = take(K2 * F2);
+    this.w3t = take(F2 * D1);
+    this.w4t = take(D1 * D2);
+    this.one = take(1);
+    this.fixedTop = top;
+    this.heap = this.ensureBytes(top * 4);
+    this.heap[this.one] = 1;
+  }
+
+  private ensureBytes(bytes: number): Float32Array {
+    const memory = this.kernel.memory;
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
+    return new Float32Array(memory.buffer);
+  }
+
+  /** Lays out the batch buffers for at least b patches. */
+  private reserve(b: number): void {
+    if (b <= this.capacity) return;
+    let top = this.fixedTop;
+    const batch = {} as Record<BatchBuffer, number>;
+    for (const [name, perSample] of Object.entries(PER_SAMPLE)) {
+      batch[name as BatchBuffer] = top;
+      top += align16(perSample * b);
+    }
+    this.heap = this.ensureBytes(top * 4);
+    this.batch = batch;
+    this.capacity = b;
+  }
+
+  /**
+   * C = A·B (+ bias, ReLU, mask) in float offsets; A(i, k) at a + i·aRow + k·aDepth (floats). k is split into
+   * K_BLOCK-deep blocks that continue the same sums (the epilogue goes with the last block).
+   */
+  private gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    aRow: number,
+    aDepth: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    epilogue: { bias?: number; relu?: boolean; mask?: number } = {},
+  ): void {
+    for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
+      const last = k0 + K_BLOCK >= k;
+      this.kernel.gemm(
+        m,
+        n,
+        Math.min(K_BLOCK, k - k0),
+        4 * (a + k0 * aDepth),
+        4 * aRow,
+        4 * aDepth,
+        4 * (b + k0 * ldb),
+        4 * ldb,
+        4 * c,
+        4 * ldc,
+        last && epilogue.bias !== undefined ? 4 * epilogue.bias : 0,
+        last && epilogue.relu ? 1 : 0,
+        last && epilogue.mask !== undefined ? 4 * epilogue.mask : 0,
+        k0 > 0 ? 1 : 0,
+      );
+    }
+  }
+
+  /** Writes the transpose of the rows × cols matrix at `from` to `to` (cols × rows). */
+  private transpose(from: number, rows: number, cols: number, to: number): void {
+    const h = this.heap;
+    for (let r = 0; r < rows; r++) {
+      const src = from + r * cols;
+      for (let c = 0, dst = to + r; c < cols; c++, dst += rows) h[dst] = h[src + c];
+    }
+  }
+
+  /**
+   * Forward + backward on b patches: the gradients of Σ(y − t)² / divisor (contract of trainer.daGradients). `use`
+   * gets views into the kernel's memory, valid only during the call.
+   */
+  run(
+    weights: DAWeights,
+    patches: Float32Array,
+    targets: Float32Array,
+    b: number,
+    divisor: number,
+    use: (sumSquaredErrors: number, gradients: DAWeights) => void,
+  ): void {
+    this.reserve(b);
+    const h = this.heap;
+    const { w, g } = this;
+    const x = this.batch;
+    for (const s of DA_WEIGHT_SPECS) h.set(weights[s.name], w[s.name]);
+    this.transpose(w['conv2/kernel'], K2, F2, this.w2t);
+    this.transpose(w['dense1/kernel'], F2, D1, this.w3t);
+    this.transpose(w['dense2/kernel'], D1, D2, this.w4t);
+
+    // Layer-1 im2col: A1 [b·27, 27].
+    const taps = LAYER1_TAPS;
+    const rowTaps = P * K;
+    for (let s = 0, o = x.a1; s < b; s++) {
+      const src = s * PV;
+      for (let q = 0; q < rowTaps; q++) h[o++] = patches[src + taps[q]];
+    }
+
+    // Forward: H1 [b·27, 64] = [b, 1728] → H2 [b, 256] → H3 [b, 32] → H4 [b, 256] → y [b].
+    this.gemm(b * P, F1, K, x.a1, K, 1, w['conv1/kernel'], F1, x.h1, F1, { bias: w['conv1/bias'], relu: true });
+    this.gemm(b, F2, K2, x.h1, K2, 1, w['conv2/kernel'], F2, x.h2, F2, { bias: w['conv2/bias'], relu: true });
+    this.gemm(b, D1, F2, x.h2, F2, 1, w['dense1/kernel'], D1, x.h3, D1, { bias: w['dense1/bias'], relu: true });
+    this.gemm(b, D2, D1, x.h3, D1, 1, w['dense2/kernel'], D2, x.h4, D2, { bias: w['dense2/bias'], relu: true });
+    // The last layer has one unit (n = 1 is no SIMD width): dot products here; then dy = 2 (y − t) / divisor.
+    const w5 = w['dense3/kernel'];
+    const b5 = h[w['dense3/bias']];
+    let sse = 0;
+    let db5 = 0;
+    for (let i = 0; i < b; i++) {
+      let y = 0;
+      for (let n = 0, r = x.h4 + i * D2; n < D2; n++) y += h[r + n] * h[w5 + n];
+      const e = Math.fround(Math.fround(y) + b5) - targets[i];
+      sse += e * e;
+      const dy = Math.fround((2 * e) / divisor);
+      h[x.dy + i] = dy;
+      db5 += dy;
+    }
+
+    // Backward. Weight gradients Xᵀ·dZ read X transposed in place (aRow 1, aDepth = X's row length); bias
+    // gradients are 1ᵀ·dZ (A = the constant 1 with both strides 0).
+    const sumRows = (dz: number, rows: number, cols: number, to: number) =>
+      this.gemm(1, cols, rows, this.one, 0, 0, dz, cols, to, cols);
+    this.gemm(1, D2, b, x.dy, 0, 1, x.h4, D2, g['dense3/kernel'], D2); // gW5 = dyᵀ·H4 (= H4ᵀ·dy, laid out [256, 1])
+    this.gemm(b, D2, 1, x.dy, 1, 1, w5, D2, x.dz4, D2, { mask: x.h4 }); // dZ4 = (dy·w5ᵀ) ⊙ [H4 > 0]
+    this.gemm(D1, D2, b, x.h3, 1, D1, x.dz4, D2, g['dense2/kernel'], D2);
+    sumRows(x.dz4, b, D2, g['dense2/bias']);
+    this.gemm(b, D1, D2, x.dz4, D2, 1, this.w4t, D1, x.dz3, D1, { mask: x.h3 });
+    this.gemm(F2, D1, b, x.h2, 1, F2, x.dz3, D1, g['dense1/kernel'], D1);
+    sumRows(x.dz3, b, D1, g['dense1/bias']);
+    this.gemm(b, F2, D1, x.dz3, D1, 1, this.w3t, F2, x.dz2, F2, { mask: x.h2 });
+    this.gemm(K2, F2, b, x.h1, 1, K2, x.dz2, F2, g['conv2/kernel'], F2);
+    sumRows(x.dz2, b, F2, g['conv2/bias']);
+    // dZ1 [b, 1728] = [b·27, 64] = (dZ2·W2ᵀ) ⊙ [H1 > 0]; then gW1 = A1ᵀ·dZ1 over all b·27 positions.
+    this.gemm(b, K2, F2, x.dz2, F2, 1, this.w2t, K2, x.dz1, K2, { mask: x.h1 });
+    this.gemm(K, F1, b * P, x.a1, 1, K, x.dz1, F1, g['conv1/kernel'], F1);
+    sumRows(x.dz1, b * P, F1, g['conv1/bias']);
+    h[g['dense3/bias']] = db5;
+
+    const gradients = {} as DAWeights;
+    for (const s of DA_WEIGHT_SPECS) gradients[s.name] = h.subarray(g[s.name], g[s.name] + weightSize(s));
+    use(sse, gradients);
+  }
+}

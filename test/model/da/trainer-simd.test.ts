@@ -1,0 +1,63 @@
+// The WebAssembly SIMD training kernel: its committed binary is what its WAT source compiles to, and its loss and
+// gradients equal the tfjs-matMul path's (the reference, itself tested against tfjs autodiff in trainer.test.ts) for
+// batches that leave partial register tiles (1, 6) and that split the batch-deep products into blocks (300), in one
+// engine whose buffers grow and are reused. ~5 s.
+import { activateBackend } from '../../../src/model/backend';
+import { DA_WEIGHT_SPECS } from '../../../src/model/da/architecture';
+import { createDATrainer, type DAGradientKernel } from '../../../src/model/da/trainer';
+import { daTrainerSimdAvailable } from '../../../src/model/da/trainer-simd';
+import { DA_TRAINER_SIMD_WASM_BASE64 } from '../../../src/model/da/trainer-simd-wasm';
+import { phantomBatches, randomWeights, relDiff } from './helpers';
+
+const { compileWat, KERNELS } = require('../../../scripts/build-wasm.js');
+
+describe('DA training kernel on WebAssembly SIMD', () => {
+  beforeAll(async () => {
+    expect(await activateBackend('wasm')).toBeUndefined();
+  });
+
+  it('the committed binary is the WAT source compiled by scripts/build-wasm.js (byte for byte)', async () => {
+    const kernel = KERNELS.find((k: { constant: string }) => k.constant === 'DA_TRAINER_SIMD_WASM_BASE64');
+    const rebuilt: Buffer = await compileWat(require('node:path').join(__dirname, '..', '..', '..', kernel.wat));
+    expect(Buffer.from(DA_TRAINER_SIMD_WASM_BASE64, 'base64').equals(rebuilt)).toBe(true);
+  });
+
+  it('runs in Node and is the default kernel', async () => {
+    expect(daTrainerSimdAvailable()).toBe(true);
+    const trainer = await createDATrainer({ seed: 1 });
+    expect(trainer.kernel).toBe('wasm-simd');
+    trainer.dispose();
+  });
+
+  it('gives the tfjs path’s loss and gradients (≤ 1e-5) for batches of 6, 300 and 1', async () => {
+    const weights = randomWeights(7);
+    const [simd, reference] = await Promise.all(
+      (['wasm-simd', 'tfjs'] as DAGradientKernel[]).map((kernel) =>
+        createDATrainer({ initialWeights: weights, kernel }),
+      ),
+    );
+    const batches = phantomBatches(1, 307, 11)[0];
+    let from = 0;
+    for (const b of [6, 300, 1]) {
+      const patches = batches.patches.subarray(from * 125, (from + b) * 125);
+      const targets = batches.targets.subarray(from, from + b);
+      from += b;
+      const mine = simd.gradients(patches, targets);
+      const ref = reference.gradients(patches, targets);
+      expect(Math.abs(mine.loss - ref.loss) / ref.loss).toBeLessThan(1e-6);
+      const worst = DA_WEIGHT_SPECS.map((s) => ({
+        name: s.name,
+        rel: relDiff(mine.gradients[s.name], ref.gradients[s.name]),
+      })).filter((d) => !(d.rel <= 1e-5));
+      expect({ batch: b, worst }).toEqual({ batch: b, worst: [] });
+    }
+    simd.dispose();
+    reference.dispose();
+  });
+
+  it('rejects an unknown kernel clearly', async () => {
+    await expect(createDATrainer({ kernel: 'gpu' as DAGradientKernel })).rejects.toThrow(
+      /kernel must be 'wasm-simd' or 'tfjs', got gpu/,
+    );
+  });
+});
