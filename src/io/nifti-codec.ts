@@ -37,7 +37,15 @@ export interface NiftiReadOptions {
    * the voxels are inflated, so a small .nii.gz that would inflate to gigabytes is refused at once.
    */
   maxBytes?: number;
+  /** A faster whole-stream inflater where the platform has one (Node's zlib: 64³ float32 about 5× fflate's time). */
+  inflate?: GzipInflater;
 }
+
+/**
+ * Inflates a whole gzip stream to at most `maxOutputBytes` and throws when it would give more: e.g.
+ * `(gz, max) => zlib.gunzipSync(gz, { maxOutputLength: max })`.
+ */
+export type GzipInflater = (gz: Uint8Array, maxOutputBytes: number) => Uint8Array;
 
 /** 1 GiB: a 512³ float64 or 1024×1024×256 float32 volume; far above any sodium acquisition. */
 export const DEFAULT_MAX_NIFTI_BYTES = 2 ** 30;
@@ -85,7 +93,7 @@ function checkDeclaredSize(bytes: Uint8Array, maxBytes: number): void {
  * Inflates a .nii.gz only as far as its header says the image goes, refusing images over `maxBytes` as soon as the
  * header is read (a gzip bomb costs one header's worth of work, not gigabytes of memory).
  */
-function inflateNifti(gz: Uint8Array, maxBytes: number): Uint8Array {
+function inflateNifti(gz: Uint8Array, maxBytes: number, fast?: GzipInflater): Uint8Array {
   const chunks: Uint8Array[] = [];
   let have = 0;
   let need = Infinity;
@@ -102,11 +110,24 @@ function inflateNifti(gz: Uint8Array, maxBytes: number): Uint8Array {
       const header = headerOrUndefined(head);
       const declared = header && declaredBytes(header);
       need = declared ? declared.bytes : have;
+      const whole = declared && fast ? inflateAtMost(fast, gz, need) : undefined;
+      if (whole) return whole;
     }
     if (need === Infinity && have > maxBytes)
       throw new Error(`NIfTI .gz decompresses to more than the ${formatBytes(maxBytes)} limit`);
   }
   return concat(chunks, have);
+}
+
+/** The fast inflater's output when the stream holds at least `need` bytes and no more; otherwise undefined, and the
+ * streaming inflater (which stops at `need` and reports errors its own way) takes over. */
+function inflateAtMost(fast: GzipInflater, gz: Uint8Array, need: number): Uint8Array | undefined {
+  try {
+    const out = fast(gz, need);
+    return out.length === need ? out : undefined;
+  } catch {
+    return undefined; // trailing bytes past the image, or a corrupt stream
+  }
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
@@ -201,7 +222,7 @@ export function readNifti(input: ArrayBuffer | Uint8Array, opts: NiftiReadOption
   let bytes = toUint8(input);
   if (isGzip(bytes)) {
     try {
-      bytes = inflateNifti(bytes, maxBytes);
+      bytes = inflateNifti(bytes, maxBytes, opts.inflate);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(/limit/.test(message) ? message : `NIfTI .gz could not be decompressed: ${message}`);

@@ -1,6 +1,6 @@
 // NIfTI I/O for Node: the byte codec (browser-safe, in nifti-codec.ts) plus file helpers.
 import { promises as fs } from 'node:fs';
-import { gzip } from 'node:zlib';
+import { gunzipSync, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Volume } from '../core/volume';
 import { writeFileAtomic } from './atomic-write';
@@ -44,12 +44,21 @@ export async function readNiftiFile(path: string): Promise<Volume> {
     );
   const bytes = await fs.readFile(path);
   try {
-    return readNifti(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { maxBytes });
+    return readNifti(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      maxBytes,
+      inflate: zlibInflate,
+    });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const hint = / limit$/.test(message) ? ` (raise it with ${MAX_NIFTI_ENV}, e.g. ${MAX_NIFTI_ENV}=4G)` : '';
     throw new Error(`${path}: ${message}${hint}`);
   }
+}
+
+/** Node's native inflate, bounded: zlib refuses to produce more than `maxOutputBytes`. */
+function zlibInflate(gz: Uint8Array, maxOutputBytes: number): Uint8Array {
+  const out = gunzipSync(gz, { maxOutputLength: Math.max(1, maxOutputBytes) });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** Writes a Volume as gzipped NIfTI-1, atomically (temporary file, then rename); the path must end in .nii.gz. */

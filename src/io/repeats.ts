@@ -1,9 +1,9 @@
 // Node: a study's repeated sodium acquisitions, from a DICOM folder (original 23Na series sharing one grid) or a
-// folder of acq1.nii(.gz), acq2.nii(.gz)[, acq3…]. What the study-adaptation command trains on.
+// folder of acq1.nii(.gz), acq2.nii(.gz)[, acq3…]. What the study-adaptation command trains on. The DICOM reader
+// (dcmjs) loads only for a DICOM study: `denoise` imports this module for --adapt alone.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sameGrid, type Volume } from '../core/volume';
-import { scanDicomFolder } from './dicom/node-files';
 import type { DicomSeries } from './dicom/types';
 import { readNiftiFile } from './nifti';
 import { groupRepeats, originalSodiumSeries } from './sodiumSeries';
@@ -61,6 +61,7 @@ async function readNifti(dir: string, names: string[]): Promise<RepeatedAcquisit
 }
 
 async function readDicom(dir: string, onNote?: (n: string) => void): Promise<RepeatedAcquisitions> {
+  const { scanDicomFolder } = await import('./dicom/node-files');
   const scan = await scanDicomFolder(dir, { onNote });
   const candidates = originalSodiumSeries(scan.series);
   const groups = groupRepeats(candidates);

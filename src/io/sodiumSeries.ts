@@ -2,7 +2,7 @@
 // the one rule the viewer (OHIF display sets) and the CLI (DICOM folders: cohorts, adaptation) share, so both pick the
 // same series of a study.
 import { sameGrid } from '../core/volume';
-import { imageTypeOf } from './dicom/read';
+import { imageTypeOf } from './dicom/values';
 import type { DicomSeries } from './dicom/types';
 
 /** How a series was recognised as sodium, strongest evidence first. */

@@ -1,9 +1,8 @@
 // Node: one entry point for CLI inputs and outputs — a .nii/.nii.gz file or a DICOM series folder, either way.
+// The DICOM code (dcmjs: about 0.1 s to load) is loaded only when a DICOM path is read or written.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Volume } from '../core/volume';
-import { scanDicomFolder, writeDicomSeriesFiles } from './dicom/node-files';
-import { noImagesMessage } from './dicom/read';
 import { describeSeries, scanSummaries } from './dicom/summary';
 import type { DicomScan, DicomSeries, RejectedSeries } from './dicom/types';
 import type { DicomDerivation, DicomWriteOptions } from './dicom/write';
@@ -47,11 +46,12 @@ export async function readVolumeInput(inputPath: string, opts: ReadVolumeOptions
     );
   }
   const folder = stat.isDirectory() ? inputPath : path.dirname(inputPath);
+  const { scanDicomFolder, noImagesMessage } = await dicomFiles();
   const scan = await scanDicomFolder(folder);
   const dicom =
     stat.isDirectory() || opts.series !== undefined
-      ? pickSeries(scan, folder, opts.series)
-      : seriesOfFile(scan, inputPath);
+      ? pickSeries(scan, folder, opts.series, noImagesMessage)
+      : seriesOfFile(scan, inputPath, noImagesMessage);
   // Skipped files are worth a note on success; on failure the error already carries it (one line in all).
   scan.notes.forEach((n) => opts.onNote?.(n));
   return { volume: dicom.volume, dicom, format: 'dicom' };
@@ -76,6 +76,7 @@ export async function scanVolumeInput(
 ): Promise<DicomScan> {
   const stat = await fs.stat(inputPath).catch(() => undefined);
   if (!stat) throw new Error(`Input ${inputPath} does not exist`);
+  const { scanDicomFolder } = await dicomFiles();
   return scanDicomFolder(stat.isDirectory() ? inputPath : path.dirname(inputPath), opts);
 }
 
@@ -85,7 +86,20 @@ function listing(scan: DicomScan): string {
     .join('\n');
 }
 
-function pickSeries(scan: DicomScan, folder: string, wanted: string | undefined): DicomSeries {
+/** The DICOM reader and writer, loaded on first use. */
+async function dicomFiles() {
+  const [files, read] = await Promise.all([import('./dicom/node-files'), import('./dicom/read')]);
+  return { ...files, noImagesMessage: read.noImagesMessage };
+}
+
+type NoImagesMessage = (fileCount: number, notes: readonly string[]) => string;
+
+function pickSeries(
+  scan: DicomScan,
+  folder: string,
+  wanted: string | undefined,
+  noImagesMessage: NoImagesMessage,
+): DicomSeries {
   const all: (DicomSeries | RejectedSeries)[] = [...scan.series, ...scan.rejected];
   if (all.length === 0) throw new Error(`${folder}: ${noImagesMessage(scan.files, scan.notes)}`);
   let matches = all;
@@ -113,11 +127,12 @@ function pickSeries(scan: DicomScan, folder: string, wanted: string | undefined)
   return chosen;
 }
 
-function seriesOfFile(scan: DicomScan, file: string): DicomSeries {
+function seriesOfFile(scan: DicomScan, file: string, noImagesMessage: NoImagesMessage): DicomSeries {
   const resolved = path.resolve(file);
   const found = scan.series.find((s) => s.fileNames.some((f) => path.resolve(f) === resolved));
   if (found) return found;
-  if (scan.series.length + scan.rejected.length === 1) return pickSeries(scan, path.dirname(file), undefined);
+  if (scan.series.length + scan.rejected.length === 1)
+    return pickSeries(scan, path.dirname(file), undefined, noImagesMessage);
   throw new Error(`${file} is not part of a readable series in its folder, which holds:\n${listing(scan)}`);
 }
 
@@ -158,6 +173,7 @@ export async function writeVolumeOutput(
     return { format, paths: [outputPath] };
   }
   if (isNiftiPath(outputPath)) throw new Error(`DICOM output is a folder; ${outputPath} looks like a NIfTI file name`);
+  const { writeDicomSeriesFiles } = await dicomFiles();
   const paths = await writeDicomSeriesFiles(outputPath, volume, {
     ...opts.dicom,
     ...(opts.source ? { derivedFrom: opts.source } : {}),

@@ -1,6 +1,6 @@
 // CLI start-up: --version, and tfjs (hundreds of ms to load) stays unloaded on the paths that do not use it — NLM on
 // the CPU, info, convert, mask. Run through bin/sodium-denoise.js as a user would (compiled build/ when current).
-// ~15 s (six CLI runs).
+// ~20 s (nine CLI runs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,7 +19,7 @@ function runProbed(...args: string[]) {
   const out = path.join(dir, `probe-${Math.random().toString(36).slice(2)}.jsonl`);
   const r = spawnCli(args, { env: { ...process.env, NODE_OPTIONS: `--require ${PROBE}`, LOADED_MODULES_OUT: out } });
   const lines = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : [];
-  const reports = lines.map((l) => JSON.parse(l) as { modules: number; tensorflow: string[] });
+  const reports = lines.map((l) => JSON.parse(l) as { modules: number; tensorflow: string[]; dcmjs: string[] });
   return { ...r, reports };
 }
 
@@ -56,6 +56,28 @@ describe('sodium-denoise start-up', () => {
     expect(r.code).toBe(0);
     expect(r.reports.length).toBeGreaterThan(0);
     expect(r.reports.flatMap((x) => x.tensorflow)).toEqual([]);
+  });
+
+  it('NLM on a NIfTI file loads no DICOM code, and --version loads no subcommand', () => {
+    const nlm = runProbed(
+      'denoise',
+      '--method',
+      'nlm',
+      '--threads',
+      '1',
+      '--in',
+      input,
+      '--out',
+      path.join(dir, 'n.nii'),
+    );
+    expect(nlm.code).toBe(0);
+    expect(nlm.reports.flatMap((x) => x.dcmjs)).toEqual([]);
+    const version = runProbed('--version');
+    expect(version.reports.flatMap((x) => x.dcmjs)).toEqual([]);
+    // Help still lists every subcommand although only the named one is loaded for a run.
+    const help = spawnCli(['--help']);
+    for (const name of ['phantom', 'convert', 'denoise', 'train', 'adapt', 'batch', 'robustness', 'concentration'])
+      expect(help.stdout).toMatch(new RegExp(`^\\s+${name}\\b`, 'm'));
   });
 
   it('the probe sees tfjs where it is used: the DA', () => {

@@ -1,5 +1,6 @@
 // Mask helpers on synthetic shapes: counts, boxes, crop/pad round trips, ball morphology in mm, holes, components.
 import {
+  borderVoxels,
   boundingBox,
   close,
   connectedComponents,
@@ -163,5 +164,89 @@ describe('holes and components', () => {
     diag[13] = 1;
     expect(connectedComponents(diag, [3, 3, 3], 6).sizes).toEqual([1, 1]);
     expect(connectedComponents(diag, [3, 3, 3], 26).sizes).toEqual([2]);
+  });
+});
+
+describe('fast paths agree with the definitions', () => {
+  /** A reproducible random mask with about `density` of its voxels set. */
+  function randomMask(n: number, density: number, seed: number): Uint8Array {
+    let s = seed;
+    return Uint8Array.from({ length: n }, () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31 < density ? 1 : 0;
+    });
+  }
+
+  it('the distance transform equals brute force on random masks and anisotropic grids', () => {
+    const dims: Vec3 = [11, 9, 7];
+    const spacing: Vec3 = [1.5, 2, 3.25];
+    for (const [density, seed] of [
+      [0.02, 1],
+      [0.2, 2],
+      [0.7, 3],
+    ]) {
+      const m = randomMask(11 * 9 * 7, density, seed);
+      const d2 = squaredDistanceToMask(m, dims, spacing);
+      for (let idx = 0; idx < m.length; idx++) {
+        const [i, j, k] = [idx % 11, Math.floor(idx / 11) % 9, Math.floor(idx / 99)];
+        let best = Infinity;
+        for (let q = 0; q < m.length; q++) {
+          if (!m[q]) continue;
+          const [a, b, c] = [q % 11, Math.floor(q / 11) % 9, Math.floor(q / 99)];
+          best = Math.min(
+            best,
+            (spacing[0] * (i - a)) ** 2 + (spacing[1] * (j - b)) ** 2 + (spacing[2] * (k - c)) ** 2,
+          );
+        }
+        expect(d2[idx]).toBeCloseTo(best, 9);
+      }
+    }
+  });
+
+  it('lists each face voxel once, on thin grids too', () => {
+    for (const dims of [
+      [5, 4, 3],
+      [1, 4, 3],
+      [2, 1, 5],
+      [3, 3, 3],
+    ] as Vec3[]) {
+      const expected: number[] = [];
+      for (let k = 0, idx = 0; k < dims[2]; k++)
+        for (let j = 0; j < dims[1]; j++)
+          for (let i = 0; i < dims[0]; i++, idx++)
+            if (i === 0 || j === 0 || k === 0 || i === dims[0] - 1 || j === dims[1] - 1 || k === dims[2] - 1)
+              expected.push(idx);
+      expect(Array.from(borderVoxels(dims))).toEqual(expected);
+    }
+  });
+
+  it('components and hole filling on random masks match a plain flood on every face and interior voxel', () => {
+    const dims: Vec3 = [12, 10, 8];
+    const m = randomMask(12 * 10 * 8, 0.55, 7);
+    const { labels, sizes } = connectedComponents(m, dims, 6);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(countMask(m));
+    // Every 6-neighbour pair of set voxels shares a label; unset voxels have none.
+    for (let idx = 0; idx < m.length; idx++) {
+      if (!m[idx]) {
+        expect(labels[idx]).toBe(0);
+        continue;
+      }
+      const i = idx % 12;
+      const j = Math.floor(idx / 12) % 10;
+      if (i + 1 < 12 && m[idx + 1]) expect(labels[idx + 1]).toBe(labels[idx]);
+      if (j + 1 < 10 && m[idx + 12]) expect(labels[idx + 12]).toBe(labels[idx]);
+      if (idx + 120 < m.length && m[idx + 120]) expect(labels[idx + 120]).toBe(labels[idx]);
+    }
+    // A filled voxel is set or unreachable from the faces through unset voxels.
+    const filled = fillHoles(m, dims);
+    const holes = connectedComponents(
+      m.map((v) => 1 - v),
+      dims,
+      6,
+    );
+    const touchesFace = new Set<number>();
+    for (const b of borderVoxels(dims)) if (holes.labels[b]) touchesFace.add(holes.labels[b]);
+    for (let idx = 0; idx < m.length; idx++)
+      expect(filled[idx]).toBe(m[idx] || !touchesFace.has(holes.labels[idx]) ? 1 : 0);
   });
 });

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'fflate';
 import { createVolume, voxelToPatient, type Mat3, type Volume } from '../../src/core/volume';
-import { readNifti, writeNifti, readNiftiFile, writeNiftiFile } from '../../src/io/nifti';
+import { encodeNifti, readNifti, writeNifti, readNiftiFile, writeNiftiFile } from '../../src/io/nifti';
 import { buildNifti1Header, parseNiftiHeader, type NiftiHeader } from '../../src/io/nifti-header';
 import { affineToGeometry, qformToAffine } from '../../src/io/nifti-geometry';
 import { rotationDegrees } from '../helpers/rotation';
@@ -245,5 +245,38 @@ describe('NIfTI bad input', () => {
     expect(() => readNifti(niiBytes(baseHeader([2, 2, 2]), new Float32Array(5)))).toThrow(/truncated/);
     const complex = baseHeader([2, 2, 2], { datatype: 32, bitpix: 64 });
     expect(() => readNifti(niiBytes(complex, new Float32Array(16)))).toThrow(/complex64 is not supported/);
+  });
+});
+
+describe('NIfTI .gz through Node zlib (readNiftiFile)', () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nifti-zlib-'))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const image = () => createVolume({ dims: [7, 5, 3], spacing: [2, 3, 4], data: ramp([7, 5, 3]) });
+
+  it('reads the same voxels and geometry as the streaming codec', async () => {
+    const file = path.join(dir, 'same.nii.gz');
+    await writeNiftiFile(file, image());
+    const viaZlib = await readNiftiFile(file);
+    const viaCodec = readNifti(fs.readFileSync(file));
+    expect(Array.from(viaZlib.data)).toEqual(Array.from(viaCodec.data));
+    expectSameGeometry(viaCodec, viaZlib, 1e-9);
+  });
+
+  it('falls back to the streaming codec when the stream holds bytes past the image', async () => {
+    const raw = encodeNifti(image());
+    const padded = new Uint8Array(raw.length + 1000);
+    padded.set(raw);
+    const file = path.join(dir, 'trailing.nii.gz');
+    fs.writeFileSync(file, gzipSync(padded));
+    expect(Array.from((await readNiftiFile(file)).data)).toEqual(Array.from(image().data));
+  });
+
+  it('refuses a header that declares more than the limit before inflating the voxels', async () => {
+    const huge = baseHeader([4096, 4096, 4096]);
+    const file = path.join(dir, 'bomb.nii.gz');
+    fs.writeFileSync(file, gzipSync(niiBytes(huge, new Float32Array(1000))));
+    await expect(readNiftiFile(file)).rejects.toThrow(/over the 1\.0 GiB limit/);
   });
 });

@@ -4,4 +4,4 @@ export { type Dims, countMask, maskVolumeMl, dice, thresholdMask, and, andNot, o
 export * from './box';
 export * from './distance';
 export * from './morphology';
-export { type Components, type Connectivity, connectedComponents, largestComponent } from './components';
+export { type Components, type Connectivity, borderVoxels, connectedComponents, largestComponent } from './components';

@@ -47,39 +47,48 @@ export function fillHolesSlices(mask: Uint8Array, dims: Dims, axis: 0 | 1 | 2 = 
   const nu = dims[ua];
   const nv = dims[va];
   const stride = [1, nx, nx * ny];
+  const su = stride[ua];
+  const sv = stride[va];
+  // Each slice is copied to a plain 2D grid first: the flood then steps by ±1 and ±nu with no index arithmetic.
+  const blocked = new Uint8Array(nu * nv);
   const reached = new Uint8Array(nu * nv);
   const queue = new Int32Array(nu * nv);
   for (let s = 0; s < dims[axis]; s++) {
     const base = s * stride[axis];
-    const at = (u: number, v: number) => base + u * stride[ua] + v * stride[va];
+    for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) blocked[u + nu * v] = mask[base + u * su + v * sv];
     reached.fill(0);
     let head = 0;
     let tail = 0;
-    const push = (u: number, v: number) => {
-      const p = u + nu * v;
-      if (!reached[p] && !mask[at(u, v)]) {
+    for (let p = 0; p < nu * nv; p++) {
+      const u = p % nu;
+      const v = (p - u) / nu;
+      if ((u === 0 || v === 0 || u === nu - 1 || v === nv - 1) && !blocked[p]) {
         reached[p] = 1;
         queue[tail++] = p;
       }
-    };
-    for (let u = 0; u < nu; u++) {
-      push(u, 0);
-      push(u, nv - 1);
-    }
-    for (let v = 0; v < nv; v++) {
-      push(0, v);
-      push(nu - 1, v);
     }
     while (head < tail) {
       const p = queue[head++];
       const u = p % nu;
       const v = (p - u) / nu;
-      if (u > 0) push(u - 1, v);
-      if (u < nu - 1) push(u + 1, v);
-      if (v > 0) push(u, v - 1);
-      if (v < nv - 1) push(u, v + 1);
+      if (u > 0 && !reached[p - 1] && !blocked[p - 1]) {
+        reached[p - 1] = 1;
+        queue[tail++] = p - 1;
+      }
+      if (u < nu - 1 && !reached[p + 1] && !blocked[p + 1]) {
+        reached[p + 1] = 1;
+        queue[tail++] = p + 1;
+      }
+      if (v > 0 && !reached[p - nu] && !blocked[p - nu]) {
+        reached[p - nu] = 1;
+        queue[tail++] = p - nu;
+      }
+      if (v < nv - 1 && !reached[p + nu] && !blocked[p + nu]) {
+        reached[p + nu] = 1;
+        queue[tail++] = p + nu;
+      }
     }
-    for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) if (!reached[u + nu * v]) out[at(u, v)] = 1;
+    for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) if (!reached[u + nu * v]) out[base + u * su + v * sv] = 1;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // Browser-safe DICOM API (no Node modules): reading Part-10 buffers into volumes and writing volumes as series.
-export { parseDicomFiles, scanDicomFiles, nucleusOf, imageTypeOf } from './read';
+export { parseDicomFiles, scanDicomFiles, nucleusOf } from './read';
+export { imageTypeOf } from './values';
 export {
   writeDicomSeries,
   MR_IMAGE_STORAGE,

@@ -5,7 +5,7 @@ import { stackGeometry, type PlaneGeometry } from './geometry';
 import { decodeFrame, frameCount, pixelLayout, type PixelLayout } from './pixels';
 import { describeTransferSyntax, isSupportedTransferSyntax } from './transfer-syntax';
 import type { DicomInputFile, DicomParseOptions, DicomScan, DicomSeries, RejectedSeries } from './types';
-import { getItem, getNumber, getNumbers, getString, getStrings, type DicomDataset } from './values';
+import { getItem, getNumber, getNumbers, getString, type DicomDataset } from './values';
 
 const DICOMDIR_SOP_CLASS = '1.2.840.10008.1.3.10';
 const PIXEL_KEYS = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData'] as const;
@@ -317,9 +317,4 @@ function planeOf(ds: DicomDataset, where: string): PlaneGeometry & { pixelSpacin
 function rescaleOf(ds: DicomDataset): { slope: number; intercept: number } {
   const slope = getNumber(ds, 'RescaleSlope');
   return { slope: slope === undefined || slope === 0 ? 1 : slope, intercept: getNumber(ds, 'RescaleIntercept') ?? 0 };
-}
-
-/** ImageType values, e.g. ['DERIVED', 'SECONDARY', 'OTHER']. */
-export function imageTypeOf(series: DicomSeries): string[] {
-  return getStrings(series.header, 'ImageType');
 }

@@ -1,4 +1,6 @@
 // Typed access to naturalized dcmjs datasets and formatting of DICOM value representations (DS, DA, TM).
+// No dcmjs import: series rules (sodiumSeries) use these without loading the parser.
+import type { DicomSeries } from './types';
 
 /** A naturalized dcmjs dataset: attribute keyword → value (strings, numbers, arrays, nested item arrays). */
 export type DicomDataset = Record<string, unknown>;
@@ -22,6 +24,11 @@ export function getStrings(ds: DicomDataset, key: string): string[] {
   const v = ds[key];
   if (v === undefined || v === null || v === '') return [];
   return (Array.isArray(v) ? v : [v]).map((x) => String(x).trim());
+}
+
+/** ImageType values, e.g. ['DERIVED', 'SECONDARY', 'OTHER']. */
+export function imageTypeOf(series: DicomSeries): string[] {
+  return getStrings(series.header, 'ImageType');
 }
 
 /** All values of a numeric attribute (DS/IS strings are parsed); undefined when absent or not all finite. */

@@ -15,6 +15,8 @@ export interface NlmWorkerPool {
   readonly size: number;
   /** Resolves with the denoised box; rejects with the signal's reason when aborted. */
   run(task: NlmSlabTask, control?: NlmRunControl): Promise<Float32Array>;
+  /** Starts every worker now, so their start-up overlaps the caller's own work (finding the head, σ); optional. */
+  warm?(): void;
   /** Frees the pool's threads; further runs are refused. */
   dispose(): Promise<void>;
 }

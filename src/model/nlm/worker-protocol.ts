@@ -129,6 +129,9 @@ export function createMessageNlmPool(size: number, spawn: () => NlmWorkerEndpoin
 
   return {
     size,
+    warm() {
+      if (!disposed) slots.forEach((s, i) => s ?? startSlot(i));
+    },
     run(task, control = {}) {
       if (disposed) return Promise.reject(new Error('this NLM pool has been disposed'));
       if (control.signal?.aborted) return Promise.reject(control.signal.reason);
