@@ -90,7 +90,7 @@ export function detectTubes(volume: Volume, opts: TubeDetectionOptions = {}): Tu
   // Objects: lightly smoothed signal clearly above the smoothed background (brain-mask's noise floor; and above 2 % of
   // the bright end, so a noise-free image still separates its objects), holes filled.
   const smooth = gaussianFilter(volume.data, dims, [1, 1, 1], { mode: 'nearest' });
-  const floor = Math.max(noiseFloor(volume, smooth, sigma), 0.02 * quantile(smooth, 0.999));
+  const floor = objectLevel(volume, smooth, sigma);
   const top = quantile(smooth, 0.999);
   const tubes: TubeRegion[] = [];
   const rejected: RejectedObject[] = [];
@@ -121,6 +121,12 @@ export function detectTubes(volume: Volume, opts: TubeDetectionOptions = {}): Tu
   }
   tubes.sort((a, b) => a.meanSignal - b.meanSignal);
   return { tubes, rejected, noiseSigma: sigma };
+}
+
+/** Smoothed signal above which a voxel is object (a tube, anatomy), not air: brain-mask's noise floor, and at least
+ * 2 % of the bright end so a noise-free image still separates its objects. `smooth`: the image blurred by σ = 1 voxel. */
+function objectLevel(volume: Volume, smooth: Float64Array, sigma: number): number {
+  return Math.max(noiseFloor(volume, smooth, sigma), 0.02 * quantile(smooth, 0.999));
 }
 
 /**
@@ -219,7 +225,7 @@ export function tubesAtPositions(
   positions: readonly TubePosition[],
   opts: TubeDetectionOptions & { ballRadiusMm?: number; detected?: readonly TubeRegion[] } = {},
 ): TubeRegion[] {
-  const { dims, spacing } = volume;
+  const { dims } = volume;
   const voxelsAt = positions.map((p, n) => {
     if (p.positionMm.length !== 3 || p.positionMm.some((v) => !Number.isFinite(v)))
       throw new Error(`tube position #${n + 1} must be three finite numbers (mm), got [${p.positionMm.join(', ')}]`);
@@ -231,7 +237,7 @@ export function tubesAtPositions(
     return ijk as Vec3;
   });
   const detected = opts.detected ?? detectTubes(volume, opts).tubes;
-  const ballRadiusMm = opts.ballRadiusMm ?? 1.5 * Math.max(...spacing);
+  const ballRadiusMm = opts.ballRadiusMm ?? defaultBallRadiusMm(volume);
   if (!(ballRadiusMm > 0)) throw new Error(`tube ball radius must be positive, got ${ballRadiusMm} mm`);
   const used = new Map<TubeRegion, number>();
   return voxelsAt.map((ijk, n) => {
@@ -244,6 +250,70 @@ export function tubesAtPositions(
     const ball = ballAround(volume, ijk, ballRadiusMm);
     return measure(volume, ball, cylinderOf(volume, ball), 'ball', ballRadiusMm);
   });
+}
+
+/** The ball measured around a given point that lies in no detected tube: 1.5 voxels (the coarsest axis). */
+function defaultBallRadiusMm(volume: Volume): number {
+  return 1.5 * Math.max(...volume.spacing);
+}
+
+/** What checkTubePlacement compares a point with: the image's object level (computed once per series). */
+export interface TubePlacementContext {
+  /** Mean signal over a placement's ball must exceed this: detectTubes' level between air and object. */
+  objectLevel: number;
+  /** Radius (mm) of the ball a placement measures and of the zone where a second one is a duplicate. */
+  ballRadiusMm: number;
+}
+
+/**
+ * The levels a click-placed tube is checked against, from the whole image (noise estimated from its background, as
+ * detectTubes does). Computed once per series; the volume is only read.
+ * @example const ctx = tubePlacementContext(acq); checkTubePlacement(acq, ctx, [104, 0, 0], [])
+ */
+export function tubePlacementContext(volume: Volume, opts: { noiseSigma?: number } = {}): TubePlacementContext {
+  assertFiniteVolume(volume, 'the image', 'tubes cannot be placed on non-finite values');
+  const sigma = opts.noiseSigma ?? estimateNoiseSigma(volume).sigma;
+  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`noise sigma must be positive and finite, got ${sigma}`);
+  const smooth = gaussianFilter(volume.data, volume.dims, [1, 1, 1], { mode: 'nearest' });
+  return { objectLevel: objectLevel(volume, smooth, sigma), ballRadiusMm: defaultBallRadiusMm(volume) };
+}
+
+/**
+ * Checks a tube position a user gave (patient mm) before it is used: inside the volume, not in air (the mean over
+ * its ball above the object level), and not a duplicate (within the ball radius of an earlier one, `placedMm`).
+ * Returns the voxel index it falls in.
+ * @throws one line saying which rule the point breaks
+ * @example const ijk = checkTubePlacement(acq, ctx, clickMm, placed.map((t) => t.positionMm))
+ */
+export function checkTubePlacement(
+  volume: Volume,
+  context: TubePlacementContext,
+  positionMm: readonly number[],
+  placedMm: readonly (readonly number[])[] = [],
+): Vec3 {
+  const where = () => `(${positionMm.map((v) => v.toFixed(1)).join(', ')} mm)`;
+  if (positionMm.length !== 3 || positionMm.some((v) => !Number.isFinite(v)))
+    throw new Error(`a tube position must be three finite numbers (mm), got [${positionMm.join(', ')}]`);
+  const ijk = patientToVoxel(volume, positionMm).map(Math.round) as Vec3;
+  if (ijk.some((v, a) => v < 0 || v >= volume.dims[a]))
+    throw new Error(`the point ${where()} lies outside the series (${volume.dims.join('×')} voxels): click on a tube`);
+  const ball = ballAround(volume, ijk, context.ballRadiusMm);
+  let sum = 0;
+  for (const i of ball) sum += volume.data[i];
+  const mean = sum / ball.length;
+  if (!(mean > context.objectLevel))
+    throw new Error(
+      `the point ${where()} is in air (signal ${mean.toPrecision(3)} ≤ object level ` +
+        `${context.objectLevel.toPrecision(3)}): click inside a tube`,
+    );
+  const near = placedMm.findIndex(
+    (p) => Math.hypot(p[0] - positionMm[0], p[1] - positionMm[1], p[2] - positionMm[2]) < context.ballRadiusMm,
+  );
+  if (near >= 0)
+    throw new Error(
+      `the point ${where()} is within ${context.ballRadiusMm.toFixed(1)} mm of tube #${near + 1}: a tube is placed once`,
+    );
+  return ijk;
 }
 
 /** Calibration points of tubes with their known concentrations (same order). */

@@ -2,7 +2,13 @@
 // anatomy, coarse voxels at low SNR) and refused where there are none; tubes given by position. The concentration map
 // read over the phantom's own tube voxels (one voxel in from its edge) must give the known concentrations within 1 mM.
 // Runtime ≈ 25 s (three 64³/48³ subjects).
-import { detectTubes, matchConcentrations, tubesAtPositions } from '../../src/core/tubes';
+import {
+  checkTubePlacement,
+  detectTubes,
+  matchConcentrations,
+  tubePlacementContext,
+  tubesAtPositions,
+} from '../../src/core/tubes';
 import { concentrationMap, fitCalibration } from '../../src/core/calibration';
 import { erode } from '../../src/core/mask';
 import { createVolume, voxelToPatient, type Volume } from '../../src/core/volume';
@@ -97,6 +103,43 @@ describe('detectTubes on phantom subjects', () => {
       tubesAtPositions(volume, [positions[0], { ...positions[0], concentrationMM: 70 }], { detected }),
     ).toThrow('same tube');
     expect(() => matchConcentrations(detected, [20, 50, 100])).toThrow('give the tubes');
+  });
+
+  it('checks click-placed tubes: a point in a tube is taken; air, outside, a duplicate and non-finite input are refused in one line', () => {
+    const s = phantomSubject({ seed: 2, matrix: 48, voxelSizeMm: 5.5 });
+    const volume = s.acquisitions[0];
+    const before = Float32Array.from(volume.data);
+    const ctx = tubePlacementContext(volume);
+    const [a, b] = s.tubes.map((t) => [t.centreMm[0], t.centreMm[1], 0] as [number, number, number]);
+    const ijk = checkTubePlacement(volume, ctx, a);
+    for (let i = 0; i < 3; i++)
+      expect(Math.abs(voxelToPatient(volume, ...ijk)[i] - a[i])).toBeLessThanOrEqual(volume.spacing[i] / 2);
+    expect(() => checkTubePlacement(volume, ctx, b, [a])).not.toThrow();
+    // The head is an object too (a reference inside the anatomy is allowed, as tubesAtPositions allows it).
+    expect(() => checkTubePlacement(volume, ctx, [0, 0, 0], [a, b])).not.toThrow();
+    // A corner of the field of view is air; a point beyond the grid is outside; the same tube again is a duplicate.
+    const corner = voxelToPatient(volume, 1, 1, Math.floor(volume.dims[2] / 2));
+    const single = (f: () => unknown, re: RegExp) => {
+      let message = '';
+      try {
+        f();
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(re);
+      expect(message).not.toContain('\n');
+    };
+    single(
+      () => checkTubePlacement(volume, ctx, corner, [a]),
+      /^the point \(.* mm\) is in air \(signal .* ≤ object level .*\): click inside a tube$/,
+    );
+    single(() => checkTubePlacement(volume, ctx, [a[0], a[1], 900]), /lies outside the series \(48×48×\d+ voxels\)/);
+    single(
+      () => checkTubePlacement(volume, ctx, [a[0] + 1, a[1], a[2]], [b, a]),
+      /within .* mm of tube #2: a tube is placed once/,
+    );
+    single(() => checkTubePlacement(volume, ctx, [a[0], NaN, 0]), /three finite numbers/);
+    expect(volume.data).toEqual(before);
   });
 
   it('finds three tubes (20, 60, 120 mM) in correlated noise around another anatomy; the fit is linear', () => {
