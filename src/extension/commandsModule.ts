@@ -1,5 +1,5 @@
 // Commands: naDenoise (run the denoiser on the active sodium series), naDenoiseNlmDialog (NLM with parameters from a
-// dialog) and naSaveToPacs (store the derived series).
+// dialog), naSaveToPacs (store the derived series), the quantification actions and naPlaceTubes ("Place tubes").
 import type { ExtensionParams } from './ohif';
 import { COMMANDS } from './id';
 import { runDenoise, type DenoiseCommandOptions } from './denoiseFlow';
@@ -10,6 +10,22 @@ import { askNlmParameters } from './nlmDialog';
 import { denoiseTarget, seriesName } from './target';
 import { activeDisplaySet } from './viewerState';
 import { naDenoiseService } from './naDenoiseService';
+import { startPlacingTubes, stopPlacingTubes } from './tubePlacement';
+
+/** Turns "Place tubes" on or off (toggles without `on`); a viewer without the Probe tool gets a one-line error. */
+function placeTubes(params: ExtensionParams, on?: boolean): boolean {
+  const service = naDenoiseService(params.servicesManager);
+  const want = on ?? !service.placingTubes;
+  try {
+    if (want) startPlacingTubes(service);
+    else stopPlacingTubes(service);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    service.refuseTube(message);
+    params.servicesManager.services.uiNotificationService.show({ title: 'Place tubes', message, type: 'error' });
+  }
+  return service.placingTubes;
+}
 
 /** Opens the NLM dialog for the series a click would act on, then runs NLM with what was chosen. */
 async function nlmFromDialog(params: ExtensionParams): Promise<string | undefined> {
@@ -36,6 +52,7 @@ export default function getCommandsModule(params: ExtensionParams) {
         commandFn: (options: ConcentrationCommandOptions) => runConcentrationMap(params, options ?? {}),
       },
       [COMMANDS.residual]: { commandFn: () => runResidual(params) },
+      [COMMANDS.placeTubes]: { commandFn: (options?: { on?: boolean }) => placeTubes(params, options?.on) },
     },
   };
 }

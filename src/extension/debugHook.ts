@@ -1,7 +1,14 @@
 // window.__naDenoise: a read-only view of the service for the end-to-end tests and for support, installed only when
 // the deployment sets `debugHook: true`. It keeps nothing itself: the last run's numbers come from the service, and
 // voxels are read on demand from what the viewer currently holds (Cornerstone's cache, or a fresh read of a source).
-import type { AdaptationSummary, NaDenoiseService, QuantSummary, RoiReadout, RunSummary } from './naDenoiseService';
+import type {
+  AdaptationSummary,
+  NaDenoiseService,
+  PlacedTube,
+  QuantSummary,
+  RoiReadout,
+  RunSummary,
+} from './naDenoiseService';
 
 /** Runs the shared denoising job on raw voxels in this page (tests compare backends on a crop with it). */
 export type NaDebugDenoise = (
@@ -40,6 +47,10 @@ export interface NaDebugHook {
   /** The last concentration map or residual, and the last ROI readout in mM. */
   readonly lastQuant?: QuantSummary;
   readonly lastRoi?: RoiReadout;
+  /** Tubes placed by clicking, "Place tubes" mode, and the last refused placement's reason. */
+  readonly placedTubes: readonly PlacedTube[];
+  readonly placingTubes: boolean;
+  readonly tubeMessage?: string;
   readonly saveCount: number;
   readonly lastSave?: string;
   /** Derived volumes re-created after Cornerstone evicted them. */
@@ -87,6 +98,15 @@ export function createDebugHook(service: NaDenoiseService, readers: NaDebugReade
     },
     get lastRoi() {
       return service.lastRoi && { ...service.lastRoi };
+    },
+    get placedTubes() {
+      return service.placedTubes;
+    },
+    get placingTubes() {
+      return service.placingTubes;
+    },
+    get tubeMessage() {
+      return service.tubeMessage;
     },
     get saveCount() {
       return service.saveCount;

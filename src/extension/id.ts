@@ -14,6 +14,8 @@ export const COMMANDS = {
   concentration: 'naConcentrationMap',
   /** Input − denoised of the selected denoised series. */
   residual: 'naResidual',
+  /** "Place tubes" mode on/off (`{ on: boolean }`; no option: toggles). */
+  placeTubes: 'naPlaceTubes',
 } as const;
 
 export const BUTTONS = {

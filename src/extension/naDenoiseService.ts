@@ -12,7 +12,9 @@ import { createDerivedAliases, type DerivedAliases, type DerivedVolumeSpec } fro
 import { createRunLock, type RunLock } from './runLock';
 import type { DerivedResult } from './saveRegistry';
 import type { NaDebugHook } from './debugHook';
-import type { ServicesManager } from './ohif';
+import type { ServicesManager, Subscription } from './ohif';
+import type { TubePlacementContext } from '../core/tubes';
+import type { Vec3, Volume } from '../core/volume';
 
 /** A resource made on first use by its factory and freed by the service (worker pools: threads). */
 export interface Owned<T> {
@@ -101,11 +103,61 @@ export interface RoiReadout {
   text: string;
 }
 
+/** A calibration tube the user placed by clicking (Cornerstone Probe annotation as its marker). */
+export interface PlacedTube {
+  /** The marker annotation's UID (removing the marker removes the tube, and the other way round). */
+  id: string;
+  positionMm: Vec3;
+  /** Voxel index it falls in, on the series it was placed on. */
+  voxel: Vec3;
+  concentrationMM: number;
+  /** The acquisition it belongs to: the original display set (a click on a denoised result counts for its source). */
+  seriesDisplaySetInstanceUID: string;
+  seriesName: string;
+}
+
+/** The voxels and levels a placement is checked against, per acquisition (computed on the first click). */
+export interface PlacementInput {
+  volume: Volume;
+  context: TubePlacementContext;
+}
+
+/**
+ * A Map that tells its owner when an entry is set, deleted or cleared (the service's records, so the panel re-renders
+ * on the change itself rather than polling).
+ */
+class ObservedMap<K, V> extends Map<K, V> {
+  constructor(private readonly changed: () => void) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    super.set(key, value);
+    this.changed?.();
+    return this;
+  }
+  override delete(key: K): boolean {
+    const had = super.delete(key);
+    if (had) this.changed();
+    return had;
+  }
+  override clear(): void {
+    const had = this.size > 0;
+    super.clear();
+    if (had) this.changed();
+  }
+}
+
 /** The "Adapt DA" run's record, for the hook. */
 export type AdaptationSummary = Record<string, unknown> & { displaySetInstanceUID?: string };
 
 /** How many failure messages are kept (the newest), so a long session does not grow them without bound. */
 const KEPT_ENTRIES = 20;
+
+/** Events the service publishes (OHIF's PubSubService shape: `subscribe(event, cb)` → `{ unsubscribe }`). */
+export const NA_SERVICE_EVENTS = Object.freeze({
+  /** Something the panel shows changed: results, last run/map/ROI, saves, placed tubes, placement mode. */
+  CHANGED: 'event::naDenoiseService:changed',
+} as const);
 
 export class NaDenoiseService {
   static REGISTRATION = {
@@ -124,8 +176,11 @@ export class NaDenoiseService {
   readonly daModel: ModelCache;
   /** Held while a run (denoise, adapt) is in progress: one run at a time. */
   readonly runLock: RunLock;
+  readonly EVENTS = NA_SERVICE_EVENTS;
+  /** Subscribers by event name (OHIF services keep theirs the same way: per instance, never module-wide). */
+  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
   /** What Save needs about each derived series we made, by display set UID (metadata; voxels stay in the cache). */
-  readonly results = new Map<string, DerivedResult>();
+  readonly results: Map<string, DerivedResult> = new ObservedMap(() => this.changed('results'));
   /** Reference display sets already made, per source display set (the mean of repeats does not depend on the method). */
   readonly referenceSets = new Map<string, string>();
   /**
@@ -137,9 +192,22 @@ export class NaDenoiseService {
   readonly aliases: DerivedAliases;
   lastRun?: RunSummary;
   lastAdaptation?: AdaptationSummary;
-  /** The last concentration map or residual, and the last ROI readout in mM (for the panel and the hook). */
-  lastQuant?: QuantSummary;
-  lastRoi?: RoiReadout;
+  #lastQuant?: QuantSummary;
+  #lastRoi?: RoiReadout;
+  /** Calibration tubes placed by clicking, in placement order (all acquisitions; see placedTubesFor). */
+  readonly #placedTubes: PlacedTube[] = [];
+  /** True while clicks on a series place tubes ("Place tubes" mode). */
+  #placingTubes = false;
+  /** The last placement refused (one line), cleared by the next accepted one. */
+  #tubeMessage?: string;
+  /** Voxels and levels of the acquisition tubes are being placed on (one at a time; dropped when placing stops). */
+  readonly placementInputs = new Map<string, Promise<PlacementInput>>();
+  /** Stops the tube placement's annotation listener (set on mode entry), and restores the tools placing replaced. */
+  stopTubeWatch?: () => void;
+  /** Gives the primary mouse button back to the tools "Place tubes" replaced (set while placing). */
+  restoreTools?: () => void;
+  /** Unmounts the Sodium panel and ends its subscriptions (set when it is mounted). */
+  unmountPanel?: () => void;
   /** Stops the ROI readout's annotation listener (set on mode entry). */
   stopRoiReadout?: () => void;
   /** Finished runs and saves since the page opened, and the last save's SeriesInstanceUID. */
@@ -178,6 +246,126 @@ export class NaDenoiseService {
     this.aliases = createDerivedAliases();
   }
 
+  /**
+   * Calls `callback` on each `event` (NA_SERVICE_EVENTS) until unsubscribed.
+   * @example const sub = service.subscribe(service.EVENTS.CHANGED, render); … sub.unsubscribe()
+   */
+  subscribe(event: string, callback: (payload: unknown) => void): Subscription {
+    if (!Object.values(NA_SERVICE_EVENTS).includes(event as never))
+      throw new Error(
+        `naDenoiseService has no event "${event}" (it has ${Object.values(NA_SERVICE_EVENTS).join(', ')})`,
+      );
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set);
+    // A wrapper per subscription: the same callback subscribed twice is two subscriptions.
+    const entry = (payload: unknown) => callback(payload);
+    set.add(entry);
+    return { unsubscribe: () => void set.delete(entry) };
+  }
+
+  /** Subscribers of `event` (for tests and teardown checks). */
+  listenerCount(event: string): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
+  /** Publishes `event` to its subscribers; one failing subscriber does not keep the others from it. */
+  protected _broadcastEvent(event: string, payload: unknown): void {
+    for (const callback of [...(this.listeners.get(event) ?? [])]) {
+      try {
+        callback(payload);
+      } catch (e) {
+        console.error(`[na-denoise] ${event} subscriber failed:`, e);
+      }
+    }
+  }
+
+  /** Publishes CHANGED with what changed (subscribers re-read the service; the payload only says what). */
+  changed(what: string): void {
+    this._broadcastEvent(NA_SERVICE_EVENTS.CHANGED, { what });
+  }
+
+  /** The last concentration map or residual (for the panel and the hook). */
+  get lastQuant(): QuantSummary | undefined {
+    return this.#lastQuant;
+  }
+  set lastQuant(q: QuantSummary | undefined) {
+    this.#lastQuant = q;
+    this.changed('lastQuant');
+  }
+
+  /** The last ROI readout in mM. */
+  get lastRoi(): RoiReadout | undefined {
+    return this.#lastRoi;
+  }
+  set lastRoi(r: RoiReadout | undefined) {
+    this.#lastRoi = r;
+    this.changed('lastRoi');
+  }
+
+  /** Placed tubes (a frozen copy, placement order). */
+  get placedTubes(): readonly PlacedTube[] {
+    return Object.freeze(this.#placedTubes.map((t) => Object.freeze({ ...t })));
+  }
+
+  /** The tubes placed on one acquisition (its original display set), in placement order. */
+  placedTubesFor(seriesDisplaySetInstanceUID: string): PlacedTube[] {
+    return this.#placedTubes
+      .filter((t) => t.seriesDisplaySetInstanceUID === seriesDisplaySetInstanceUID)
+      .map((t) => ({ ...t }));
+  }
+
+  get placingTubes(): boolean {
+    return this.#placingTubes;
+  }
+
+  /** The last refused placement's one-line reason (undefined after an accepted one). */
+  get tubeMessage(): string | undefined {
+    return this.#tubeMessage;
+  }
+
+  /** Turns "Place tubes" mode on or off (off also drops the placement voxels). */
+  setPlacingTubes(on: boolean): void {
+    if (!on) this.placementInputs.clear();
+    if (this.#placingTubes === on) return;
+    this.#placingTubes = on;
+    this.#tubeMessage = undefined;
+    this.changed('placingTubes');
+  }
+
+  /** Records a refused placement (shown in the panel) without changing the tubes. */
+  refuseTube(message: string): void {
+    this.#tubeMessage = message;
+    this.changed('tubeMessage');
+  }
+
+  /** Adds a placed tube, or replaces the one with the same id (its marker moved). */
+  placeTube(tube: PlacedTube): void {
+    assertConcentration(tube.concentrationMM);
+    const at = this.#placedTubes.findIndex((t) => t.id === tube.id);
+    if (at >= 0) this.#placedTubes[at] = { ...tube };
+    else this.#placedTubes.push({ ...tube });
+    this.#tubeMessage = undefined;
+    this.changed('placedTubes');
+  }
+
+  /** Removes a placed tube; false when there was none with that id. */
+  removeTube(id: string): boolean {
+    const at = this.#placedTubes.findIndex((t) => t.id === id);
+    if (at < 0) return false;
+    this.#placedTubes.splice(at, 1);
+    this.changed('placedTubes');
+    return true;
+  }
+
+  /** Sets a placed tube's known concentration (mM). @throws one line for an unknown tube or a bad value */
+  setTubeConcentration(id: string, concentrationMM: number): void {
+    assertConcentration(concentrationMM);
+    const tube = this.#placedTubes.find((t) => t.id === id);
+    if (!tube) throw new Error(`no placed tube ${id}`);
+    tube.concentrationMM = concentrationMM;
+    this.changed('placedTubes');
+  }
+
   /** Records a failure message (kept for the hook and support; bounded). */
   recordError(message: string): void {
     this.errors.push(message);
@@ -188,6 +376,7 @@ export class NaDenoiseService {
   recordRun(summary: RunSummary): void {
     this.lastRun = summary;
     this.runCount++;
+    this.changed('lastRun');
   }
 
   /** Records a finished save. */
@@ -196,6 +385,7 @@ export class NaDenoiseService {
     this.lastSave = seriesInstanceUID;
     if (this.lastRun?.displaySetInstanceUID === displaySetInstanceUID)
       this.lastRun.savedSeriesInstanceUID = seriesInstanceUID;
+    this.changed('save');
   }
 
   /** Forgets a derived display set OHIF removed: its voxels, Save record, reference entry and metadata aliases. */
@@ -222,6 +412,12 @@ export class NaDenoiseService {
     this.stopRoiReadout?.();
     this.stopRoiReadout = undefined;
     this.lastRoi = undefined;
+    this.stopTubeWatch?.();
+    this.stopTubeWatch = undefined;
+    this.restoreTools = undefined;
+    this.#placedTubes.length = 0;
+    this.setPlacingTubes(false);
+    this.changed('modeExit');
     void this.disposePools();
   }
 
@@ -229,6 +425,11 @@ export class NaDenoiseService {
   async disposePools(): Promise<void> {
     await Promise.all([this.pools.nlm.dispose(), this.pools.da?.dispose()]);
   }
+}
+
+/** A tube's known concentration: finite and ≥ 0 mM (0: a water tube is a valid zero point). */
+function assertConcentration(mM: number): void {
+  if (!Number.isFinite(mM) || mM < 0) throw new Error(`a tube concentration must be a number ≥ 0 mM, got ${mM}`);
 }
 
 /**

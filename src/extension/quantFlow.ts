@@ -1,6 +1,6 @@
 // "Na concentration map" and "Residual": the selected sodium series (an original, or a denoised result) → a derived
-// series in mM calibrated by its tubes (found, or given by position), or input − denoised; each shown beside its
-// input with what it rests on (the fit and its residuals; what was subtracted), and savable as DICOM.
+// series in mM calibrated by its tubes (placed by clicking, given by position, or found), or input − denoised; each
+// shown beside its input with what it rests on (the fit and its residuals; what was subtracted), savable as DICOM.
 import type { DisplaySet, ExtensionParams } from './ohif';
 import { naDenoiseService, type NaDenoiseService, type QuantSummary } from './naDenoiseService';
 import { activeDisplaySet } from './viewerState';
@@ -41,7 +41,7 @@ import type { Volume } from '../core/volume';
 export interface ConcentrationCommandOptions {
   /** Known tube concentrations (default: the deployment's `tubeConcentrationsMM`, else 50 and 100 mM). */
   concentrationsMM?: number[];
-  /** Tubes by position (patient mm) and concentration, instead of finding them. */
+  /** Tubes by position (patient mm) and concentration, instead of the placed ones or finding them. */
   tubes?: ConcentrationRequest['tubes'];
 }
 
@@ -173,6 +173,20 @@ function showQuantity(params: ExtensionParams, service: NaDenoiseService, input:
 }
 
 /**
+ * The tubes the user placed on `series` ("Place tubes"), as the job takes them; undefined when none (then the tubes
+ * are found automatically). One tube alone cannot give a line: says so.
+ */
+function placedTubePositions(service: NaDenoiseService, series: DisplaySet): ConcentrationRequest['tubes'] {
+  const placed = service.placedTubesFor(series.displaySetInstanceUID);
+  if (placed.length === 0) return undefined;
+  if (placed.length === 1)
+    throw new Error(
+      `1 tube is placed on ${seriesName(series)}: place at least one more, or remove it to find the tubes automatically`,
+    );
+  return placed.map((t) => ({ positionMm: t.positionMm, concentrationMM: t.concentrationMM }));
+}
+
+/**
  * The concentration map of the selected series: its calibration tubes found (or `opts.tubes`), the fit shown with
  * its residuals, a derived series in mM beside the input. Returns the new display set's UID.
  * @example commandsManager.runCommand('naConcentrationMap', { concentrationsMM: [50, 100] })
@@ -192,7 +206,7 @@ export async function runConcentrationMap(
     const input = await quantInput(params, service);
     const result = concentrationMapJob(input.volume, {
       concentrationsMM: opts.concentrationsMM ?? service.options.tubeConcentrationsMM,
-      tubes: opts.tubes,
+      tubes: opts.tubes ?? placedTubePositions(service, input.original),
     });
     const label = inputLabel(input);
     const key = concentrationSeriesKey(input.selected.SeriesInstanceUID, result);

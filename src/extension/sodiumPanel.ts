@@ -1,13 +1,16 @@
 // The "Sodium" panel: the denoising and quantification actions with their own icons, visible labels, a line each on
-// what they do, which series the next click acts on, and the last concentration fit and ROI readout in mM. Plain DOM (no React, see the integration note §10), kept in step with the
-// viewer by a light poll; it also gives truncated names in the viewer their full text as a tooltip.
-import type { CommandsManager, ServicesManager } from './ohif';
+// what they do, which series the next click acts on, the calibration tubes placed by clicking (concentration editable,
+// removable), and the last concentration fit and ROI readout in mM. Plain DOM (no React, see the integration note
+// §10), re-rendered when the service, the display sets or the viewport grid publish a change (no polling); it also
+// gives truncated names in the viewer their full text as a tooltip, as they appear.
+import type { CommandsManager, ServicesManager, Subscription } from './ohif';
 import { COMMANDS } from './id';
 import { CONCENTRATION_TOOLTIP, DA_TOOLTIP, NLM_TOOLTIP, RESIDUAL_TOOLTIP, SAVE_TOOLTIP } from './getToolbarModule';
 import { concentrationUnavailableReason, residualUnavailableReason } from './quantAvailability';
 import { denoiseTarget, seriesName } from './target';
 import { activeDisplaySet } from './viewerState';
-import { naDenoiseService } from './naDenoiseService';
+import { naDenoiseService, type NaDenoiseService, type PlacedTube } from './naDenoiseService';
+import { removePlacedTube } from './tubePlacement';
 
 const PANEL_ID = 'na-sodium-panel';
 
@@ -18,6 +21,7 @@ const ICONS = {
   save: '<path d="M8 11 V2 M4.5 5.5 L8 2 L11.5 5.5" /><path d="M2 10 V14 H14 V10" />',
   mM: '<path d="M2 14 L14 2" /><circle cx="4" cy="10" r="1.6"/><circle cx="8" cy="7" r="1.6"/><circle cx="12" cy="4" r="1.6"/>',
   residual: '<path d="M1 8 L3 6 L5 10 L7 5 L9 11 L11 6 L13 9 L15 8" stroke-dasharray="1.5 1" />',
+  tube: '<rect x="5.5" y="1.5" width="5" height="13" rx="2.5"/><path d="M5.5 9 H10.5" />',
   na: '<circle cx="8" cy="8" r="6.5"/><text x="8" y="11" font-size="7" text-anchor="middle" stroke="none" fill="currentColor">Na</text>',
 };
 
@@ -44,11 +48,14 @@ interface Action {
 }
 
 /**
- * Adds the panel once (every mode entry calls this; a second call only rebinds the services).
- * @example mountSodiumPanel(servicesManager, commandsManager)
+ * Adds the panel (every mode entry calls this: an earlier panel is unmounted first, its subscriptions ended).
+ * Returns the function that unmounts it.
+ * @example const unmount = mountSodiumPanel(servicesManager, commandsManager)
  */
-export function mountSodiumPanel(servicesManager: ServicesManager, commandsManager: CommandsManager): void {
-  if (typeof document === 'undefined') return;
+export function mountSodiumPanel(servicesManager: ServicesManager, commandsManager: CommandsManager): () => void {
+  if (typeof document === 'undefined') return () => undefined;
+  const service = naDenoiseService(servicesManager);
+  service.unmountPanel?.();
   document.getElementById(PANEL_ID)?.remove();
   const root = document.createElement('div');
   root.id = PANEL_ID;
@@ -146,12 +153,13 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
   const roi = document.createElement('div');
   roi.setAttribute('data-cy', 'na-roi-readout');
   roi.style.cssText = 'padding:2px 10px 6px;color:#5acce6;font-weight:600';
-  body.append(target, ...buttons, quant, roi);
+  const tubes = tubesSection(service, commandsManager);
+  body.append(target, ...buttons, tubes.root, quant, roi);
   root.append(head, body);
   document.body.appendChild(root);
 
   const refresh = () => {
-    if (!root.isConnected) return;
+    if (!root.isConnected) return unmount();
     const { displaySetService } = servicesManager.services;
     const selected = activeDisplaySet(servicesManager);
     const t = denoiseTarget(selected, displaySetService.getActiveDisplaySets());
@@ -167,15 +175,147 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
       b.style.cursor = reason === undefined ? 'pointer' : 'not-allowed';
       b.title = reason === undefined ? actions[i].tooltip : `${actions[i].tooltip}\nNot available: ${reason}`;
     });
-    const service = naDenoiseService(servicesManager);
+    tubes.render(activeDisplaySet(servicesManager) !== undefined);
     quant.textContent = service.lastQuant?.text ?? '';
     quant.hidden = !service.lastQuant;
     roi.textContent = service.lastRoi?.text ?? '';
     roi.hidden = !service.lastRoi;
-    fullNameTooltips();
   };
+  // Several changes in one task (a run adds a set, changes the layout, records its result) render once.
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      refresh();
+    });
+  };
+  const { displaySetService, viewportGridService } = servicesManager.services;
+  const subscriptions: Subscription[] = [
+    service.subscribe(service.EVENTS.CHANGED, schedule),
+    ...[displaySetService, viewportGridService].flatMap((svc) =>
+      Object.values(svc.EVENTS ?? {}).map((event) => svc.subscribe(event, schedule)),
+    ),
+  ];
+  const names = watchFullNames();
+  let mounted = true;
+  const unmount = () => {
+    if (!mounted) return;
+    mounted = false;
+    subscriptions.forEach((s) => s.unsubscribe());
+    names.disconnect();
+    root.remove();
+    if (service.unmountPanel === unmount) service.unmountPanel = undefined;
+  };
+  service.unmountPanel = unmount;
   refresh();
-  const timer = setInterval(() => (root.isConnected ? refresh() : clearInterval(timer)), 700);
+  fullNameTooltips();
+  return unmount;
+}
+
+const TUBE_ROW = 'display:flex;gap:6px;align-items:center;padding:2px 10px';
+const TUBE_INPUT =
+  'width:52px;background:#151a45;color:inherit;border:1px solid #3a3f99;border-radius:3px;font:inherit;padding:0 3px';
+
+/**
+ * "Place tubes" (toggle), the placed tubes (concentration editable, remove), and the last refused placement. Renders
+ * the list again only when it changed, and never under a focused input (the reader may be typing in it).
+ */
+function tubesSection(
+  service: NaDenoiseService,
+  commandsManager: CommandsManager,
+): { root: HTMLElement; render(canPlace: boolean): void } {
+  const root = document.createElement('div');
+  root.style.cssText = 'border-top:1px solid #1f2459';
+  const toggle = document.createElement('button');
+  toggle.setAttribute('data-cy', 'na-panel-place-tubes');
+  toggle.style.cssText = BUTTON;
+  const list = document.createElement('div');
+  list.setAttribute('data-cy', 'na-tube-list');
+  const message = document.createElement('div');
+  message.setAttribute('data-cy', 'na-tube-message');
+  message.style.cssText = 'padding:2px 10px 4px;color:#f5a623';
+  root.append(toggle, list, message);
+  toggle.onclick = () => void commandsManager.runCommand(COMMANDS.placeTubes);
+  let shown = '';
+  const renderList = (tubes: readonly PlacedTube[]) => {
+    const key = JSON.stringify(tubes.map((t) => [t.id, t.concentrationMM, t.positionMm]));
+    if (key === shown || list.contains(document.activeElement)) return;
+    shown = key;
+    list.replaceChildren(
+      ...tubes.map((t, i) => {
+        const row = document.createElement('div');
+        row.setAttribute('data-cy', 'na-tube');
+        row.style.cssText = TUBE_ROW;
+        const label = document.createElement('span');
+        label.textContent = `#${i + 1}`;
+        const mM = document.createElement('input');
+        mM.type = 'number';
+        mM.min = '0';
+        mM.step = 'any';
+        mM.value = String(t.concentrationMM);
+        mM.setAttribute('data-cy', 'na-tube-mM');
+        mM.setAttribute('aria-label', `Tube ${i + 1} concentration (mM)`);
+        mM.style.cssText = TUBE_INPUT;
+        mM.onchange = () => {
+          try {
+            service.setTubeConcentration(t.id, mM.value.trim() === '' ? NaN : Number(mM.value));
+          } catch (e) {
+            service.refuseTube(e instanceof Error ? e.message : String(e));
+            mM.value = String(t.concentrationMM);
+          }
+        };
+        const where = document.createElement('span');
+        where.style.cssText = 'flex:1;color:#9aa3d1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap';
+        where.textContent = `mM at (${t.positionMm.map((v) => v.toFixed(0)).join(', ')})`;
+        where.title = `${t.seriesName}: (${t.positionMm.map((v) => v.toFixed(1)).join(', ')}) mm, voxel ${t.voxel.join(', ')}`;
+        const remove = document.createElement('button');
+        remove.setAttribute('data-cy', 'na-tube-remove');
+        remove.textContent = '×';
+        remove.title = `Remove tube ${i + 1} and its marker`;
+        remove.style.cssText = 'border:0;background:none;color:#e1e1e1;cursor:pointer;font:inherit;font-size:14px';
+        remove.onclick = () => removePlacedTube(service, t.id);
+        row.append(label, mM, where, remove);
+        return row;
+      }),
+    );
+  };
+  return {
+    root,
+    render(canPlace) {
+      const placing = service.placingTubes;
+      const tubes = service.placedTubes;
+      const help = placing
+        ? 'Click the centre of each calibration tube on the image; click here when done.'
+        : tubes.length
+          ? `Na concentration map fits through the ${tubes.length} placed tube${tubes.length === 1 ? '' : 's'} of its series.`
+          : 'Click the tubes yourself when they are not found automatically (touching the head, faint).';
+      toggle.innerHTML = `<span style="color:#5acce6;margin-top:1px">${icon(ICONS.tube)}</span><span><span style="font-weight:600">${placing ? 'Placing tubes… (done)' : 'Place tubes'}</span><br><span style="color:#9aa3d1">${help}</span></span>`;
+      toggle.setAttribute('aria-pressed', String(placing));
+      toggle.disabled = !canPlace && !placing;
+      toggle.style.opacity = toggle.disabled ? '0.45' : '1';
+      toggle.style.background = placing ? '#1f2459' : 'none';
+      renderList(tubes);
+      message.textContent = service.tubeMessage ?? '';
+      message.hidden = !service.tubeMessage;
+    },
+  };
+}
+
+/**
+ * Gives names as they appear in the viewer their tooltip (fullNameTooltips on what a DOM change added). Returns the
+ * observer (disconnect on unmount).
+ */
+function watchFullNames(): MutationObserver {
+  const observer = new MutationObserver((records) => {
+    for (const r of records) {
+      const el = r.target instanceof Element ? r.target : r.target.parentElement;
+      if (el?.parentElement) fullNameTooltips(el.parentElement);
+    }
+  });
+  observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+  return observer;
 }
 
 /** Long series names are cut with an ellipsis in the study browser: the full text goes into a tooltip. */

@@ -2,8 +2,10 @@
 // "Na concentration map" on the demo's original series (tube fit within 1 mM of the phantom's known concentrations,
 // read over the phantom's own tube voxels), an ellipse ROI drawn with Cornerstone's tool read out in mM, the mM series
 // saved and read back through QIDO-RS / WADO-RS with its Real World Value Mapping; then DA, the concentration map of
-// the denoised series, and the residual view (input − denoised). Screenshots: test-artifacts/quant-*.png.
-// Runtime ≈ 3–5 min on the shared two-core machine (one DA run at 48³ dominates).
+// the denoised series, and the residual view (input − denoised); then tubes placed by clicking them ("Place tubes":
+// Cornerstone's Probe markers), a click in air and a second click on one tube refused, and the map from the placed
+// tubes. Screenshots: test-artifacts/quant-*.png. Runtime ≈ 3–5 min on the shared two-core machine (one DA run at 48³
+// dominates; the placed-tubes test alone ≈ 20–40 s).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -15,13 +17,16 @@ import { createVolume, type Vec3, type Volume } from '../../src/core/volume';
 import { planarRoiStats } from '../../src/core/roi';
 import { parseDicomFiles } from '../../src/io/dicom/read';
 import { getItems, getNumber } from '../../src/io/dicom/values';
-import type { QuantSummary, RoiReadout } from '../../src/extension/naDenoiseService';
+import type { PlacedTube, QuantSummary, RoiReadout } from '../../src/extension/naDenoiseService';
 
 const suite = viewerSuite('quant', ['--pacs']);
 
 interface Hook {
   lastQuant?: QuantSummary;
   lastRoi?: RoiReadout;
+  placedTubes: PlacedTube[];
+  placingTubes: boolean;
+  tubeMessage?: string;
   saveCount: number;
   lastSave?: string;
   errors: string[];
@@ -70,6 +75,49 @@ async function activate(page: Page, displaySetInstanceUID: string): Promise<void
       );
     s.viewportGridService.setActiveViewportId(entry[0]);
   }, displaySetInstanceUID);
+}
+
+/**
+ * Clicks the point (patient mm, on the slice shown) in the viewport showing `displaySetInstanceUID`, with whatever
+ * tool holds the primary button.
+ */
+async function clickAt(page: Page, displaySetInstanceUID: string, xy: number[]): Promise<void> {
+  const at = await page.evaluate(
+    ({ uid, p }) => {
+      const s = (window as any).services;
+      const id = [...s.viewportGridService.getState().viewports.entries()].find(
+        ([, v]: any) => v.displaySetInstanceUIDs[0] === uid,
+      )![0];
+      const vp = s.cornerstoneViewportService.getCornerstoneViewport(id);
+      const c = vp.worldToCanvas([p[0], p[1], vp.getCamera().focalPoint[2]]);
+      const r = vp.canvas.getBoundingClientRect();
+      return [r.left + (c[0] * r.width) / vp.canvas.clientWidth, r.top + (c[1] * r.height) / vp.canvas.clientHeight];
+    },
+    { uid: displaySetInstanceUID, p: xy },
+  );
+  await page.mouse.click(at[0], at[1]);
+}
+
+/** The hook's placed tubes and last refusal, once there are `count` tubes and the refusal matches `message`. */
+async function waitForTubes(
+  page: Page,
+  want: { count?: number; message?: RegExp },
+): Promise<{ tubes: PlacedTube[]; message?: string }> {
+  await page.waitForFunction(
+    ({ count, message }) => {
+      const h = (window as any).__naDenoise;
+      return (
+        (count === undefined || h.placedTubes.length === count) &&
+        (message === undefined || new RegExp(message).test(h.tubeMessage ?? ''))
+      );
+    },
+    { count: want.count, message: want.message?.source },
+    { timeout: 30_000, polling: 100 },
+  );
+  return page.evaluate(() => {
+    const h = (window as any).__naDenoise;
+    return { tubes: h.placedTubes.map((t: PlacedTube) => ({ ...t })), message: h.tubeMessage };
+  });
 }
 
 function meanOver(data: ArrayLike<number>, mask: Uint8Array): number {
@@ -307,5 +355,103 @@ describe('quantitative sodium in the viewer (--pacs)', () => {
     expect(r.filter((v) => v === 0).length).toBeGreaterThan(0.3 * r.length);
     expect(await page.textContent('[data-cy="na-quant-text"]')).toMatch(/input − DA denoised: RMS/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'quant-residual.png') });
+  });
+
+  it('places two tubes by clicking them (air and a second click refused in one line), and maps through them', async () => {
+    const { page } = suite.browser;
+    const subject = phantom();
+    const acq = subject.acquisitions[0];
+    // The viewport showing the original acquisition (no role of ours), made active by the clicks below.
+    const original = await page.evaluate(() => {
+      const s = (window as any).services;
+      return [...s.viewportGridService.getState().viewports.values()]
+        .map((v: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0]))
+        .find((d: any) => d && !d.naRole).displaySetInstanceUID as string;
+    });
+    await page.click('[data-cy="na-panel-place-tubes"]');
+    await page.waitForFunction(() => (window as any).__naDenoise.placingTubes === true, null, { timeout: 10_000 });
+    const byMM = [...subject.tubes].sort((a, b) => a.concentrationMM - b.concentrationMM);
+    // Each click lands a voxel off the tube's axis: a user does not hit the centre exactly.
+    const clickOn = (t: (typeof byMM)[number]) => [t.centreMm[0] + acq.spacing[0], t.centreMm[1]];
+    await clickAt(page, original, clickOn(byMM[0]));
+    await waitForTubes(page, { count: 1 });
+    // A corner of the field of view is air; the first tube again is a duplicate: refused, nothing added.
+    const corner = [acq.origin[0] + acq.spacing[0], acq.origin[1] + acq.spacing[1]];
+    await clickAt(page, original, corner);
+    const air = await waitForTubes(page, { message: /in air/ });
+    expect(air.message).toMatch(/^Tube not placed: the point \(.* mm\) is in air \(signal .*\): click inside a tube$/);
+    await clickAt(page, original, [byMM[0].centreMm[0], byMM[0].centreMm[1]]);
+    const twice = await waitForTubes(page, { message: /placed once/ });
+    expect(twice.tubes).toHaveLength(1);
+    await clickAt(page, original, clickOn(byMM[1]));
+    const { tubes, message } = await waitForTubes(page, { count: 2 });
+    expect(message).toBeUndefined();
+    // The configured concentrations (50, 100 mM) in click order; each marker on its tube, on the original series.
+    expect(tubes.map((t) => t.concentrationMM)).toEqual([50, 100]);
+    tubes.forEach((t, i) =>
+      expect(Math.hypot(t.positionMm[0] - byMM[i].centreMm[0], t.positionMm[1] - byMM[i].centreMm[1])).toBeLessThan(
+        byMM[i].radiusMm,
+      ),
+    );
+    expect(new Set(tubes.map((t) => t.seriesDisplaySetInstanceUID))).toEqual(new Set([original]));
+    const markers = await page.evaluate(() =>
+      (window as any).cornerstoneTools.annotation.state
+        .getAllAnnotations()
+        .filter((a: any) => a.metadata?.toolName === 'Probe')
+        .map((a: any) => a.annotationUID),
+    );
+    expect(markers).toEqual(tubes.map((t) => t.id));
+    // The panel lists them with editable concentrations (rendered on the service's change event).
+    await page.waitForFunction(() => document.querySelectorAll('[data-cy="na-tube"]').length === 2, null, {
+      timeout: 10_000,
+    });
+    expect(await page.$$eval('[data-cy="na-tube-mM"]', (els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(
+      ['50', '100'],
+    );
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'quant-placed-tubes.png') });
+    await page.click('[data-cy="na-panel-place-tubes"]');
+    await page.waitForFunction(() => (window as any).__naDenoise.placingTubes === false, null, { timeout: 10_000 });
+
+    const q = await clickForQuant(page, 'NaConcentrationMap');
+    expect(q.tubeSource).toBe('positions');
+    expect(q.inputDisplaySetInstanceUID).toBe(original);
+    expect(q.tubes!.map((t) => t.concentrationMM)).toEqual([50, 100]);
+    expect(q.calibration!.r2).toBeCloseTo(1, 9);
+    // Over the phantom's own tube voxels (one voxel in from the edge), the map reads the known concentrations.
+    const data = Float32Array.from(await readVolume(page, q.displaySetInstanceUID));
+    for (const t of subject.tubes) {
+      const core = erode(
+        subject.tubeMask.map((v) => (v === t.label ? 1 : 0)),
+        acq.dims,
+        acq.spacing,
+        Math.min(...acq.spacing),
+      );
+      expect(Math.abs(meanOver(data, core) - t.concentrationMM)).toBeLessThan(1);
+    }
+    await page.waitForFunction(
+      () => /^2 tubes \(positions\)/.test(document.querySelector('[data-cy="na-quant-text"]')?.textContent ?? ''),
+      null,
+      { timeout: 10_000 },
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, 'quant-placed-tubes-map.png') });
+    // Removing a tube in the panel removes its marker too; one tube alone cannot give a fit, and the map says so.
+    await page.click('[data-cy="na-tube-remove"]');
+    await waitForTubes(page, { count: 1 });
+    expect(
+      await page.evaluate(
+        () =>
+          (window as any).cornerstoneTools.annotation.state
+            .getAllAnnotations()
+            .filter((a: any) => a.metadata?.toolName === 'Probe').length,
+      ),
+    ).toBe(1);
+    await activate(page, original);
+    const errors = await page.evaluate(() => (window as any).__naDenoise.errors.length as number);
+    await page.click('[data-cy="NaConcentrationMap"]');
+    await page.waitForFunction((n) => (window as any).__naDenoise.errors.length > n, errors, { timeout: 60_000 });
+    expect(await page.evaluate(() => (window as any).__naDenoise.errors.at(-1))).toMatch(
+      /^1 tube is placed on .*: place at least one more, or remove it to find the tubes automatically$/,
+    );
   });
 });

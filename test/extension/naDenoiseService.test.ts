@@ -1,11 +1,13 @@
 // The extension's OHIF service: registered the way OHIF registers services, it holds the options, the run lock, the
 // owned worker pools and the bounded records; the test hook exists only when configured and holds no voxels.
-import { NaDenoiseService, naDenoiseService, owned } from '../../src/extension/naDenoiseService';
+import { NaDenoiseService, naDenoiseService, owned, type PlacedTube } from '../../src/extension/naDenoiseService';
+import { nextConcentration, placementSeries } from '../../src/extension/tubePlacement';
 import { createRunLock } from '../../src/extension/runLock';
 import { installDebugHook, type NaDebugHook } from '../../src/extension/debugHook';
 import type { ServicesManager } from '../../src/extension/ohif';
 
 jest.mock('@cornerstonejs/core', () => ({ metaData: { addProvider: jest.fn(), get: jest.fn() } }), { virtual: true });
+jest.mock('@cornerstonejs/tools', () => ({}), { virtual: true });
 
 /** OHIF's ServicesManager.registerService in miniature: create() with the configuration, first name wins. */
 function servicesManager(): ServicesManager {
@@ -138,5 +140,118 @@ describe('test hook', () => {
     expect(hook.saveCount).toBe(1);
     expect(hook.lastRun!.savedSeriesInstanceUID).toBe('1.2');
     expect(() => ((hook as { busy: boolean }).busy = true)).toThrow(TypeError);
+  });
+});
+
+describe('change events (the Sodium panel re-renders on them instead of polling)', () => {
+  const tube = (id: string, mM: number, series = 'ds-1'): PlacedTube => ({
+    id,
+    positionMm: [id.length, 0, 0],
+    voxel: [1, 2, 3],
+    concentrationMM: mM,
+    seriesDisplaySetInstanceUID: series,
+    seriesName: 'Na',
+  });
+
+  it('publishes CHANGED for results, runs, saves, maps, ROIs, tubes and mode exit; unsubscribed callbacks hear nothing', () => {
+    const s = NaDenoiseService.REGISTRATION.create({});
+    const heard: string[] = [];
+    const sub = s.subscribe(s.EVENTS.CHANGED, (p) => heard.push((p as { what: string }).what));
+    const other: unknown[] = [];
+    const sub2 = s.subscribe(s.EVENTS.CHANGED, (p) => other.push(p));
+    expect(s.listenerCount(s.EVENTS.CHANGED)).toBe(2);
+    s.results.set('d1', {} as never);
+    s.results.delete('nothing');
+    s.results.delete('d1');
+    s.recordRun({ displaySetInstanceUID: 'd1' } as never);
+    s.recordSave('d1', '1.2');
+    s.lastQuant = { kind: 'residual', text: 'r' } as never;
+    s.lastRoi = { text: 'ROI' } as never;
+    s.placeTube(tube('a', 50));
+    s.setTubeConcentration('a', 60);
+    s.removeTube('a');
+    s.removeTube('a');
+    s.setPlacingTubes(true);
+    s.refuseTube('Tube not placed: in air');
+    sub2.unsubscribe();
+    s.onModeExit();
+    expect(heard).toEqual([
+      'results',
+      'results',
+      'lastRun',
+      'save',
+      'lastQuant',
+      'lastRoi',
+      'placedTubes',
+      'placedTubes',
+      'placedTubes',
+      'placingTubes',
+      'tubeMessage',
+      'lastQuant',
+      'lastRoi',
+      'placingTubes',
+      'modeExit',
+    ]);
+    expect(other).toHaveLength(11);
+    sub.unsubscribe();
+    expect(s.listenerCount(s.EVENTS.CHANGED)).toBe(0);
+    s.lastQuant = undefined;
+    expect(heard).toHaveLength(15);
+    expect(() => s.subscribe('event::nope', () => undefined)).toThrow(/no event "event::nope"/);
+  });
+
+  it('a failing subscriber does not keep the others from the event', () => {
+    const s = NaDenoiseService.REGISTRATION.create({});
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    let heard = 0;
+    s.subscribe(s.EVENTS.CHANGED, () => {
+      throw new Error('boom');
+    });
+    s.subscribe(s.EVENTS.CHANGED, () => heard++);
+    s.lastRoi = undefined;
+    expect(heard).toBe(1);
+    expect(errors).toHaveBeenCalledTimes(1);
+    errors.mockRestore();
+  });
+
+  it('keeps placed tubes per series: moved markers replace, concentrations checked, copies handed out', () => {
+    const s = NaDenoiseService.REGISTRATION.create({ configuration: { tubeConcentrationsMM: [20, 60, 120] } });
+    s.placeTube(tube('a', 20));
+    s.placeTube(tube('b', 60, 'ds-2'));
+    s.placeTube({ ...tube('a', 20), positionMm: [9, 9, 9] });
+    expect(s.placedTubes.map((t) => t.id)).toEqual(['a', 'b']);
+    expect(s.placedTubesFor('ds-1')).toEqual([{ ...tube('a', 20), positionMm: [9, 9, 9] }]);
+    s.placedTubesFor('ds-1')[0].concentrationMM = 999;
+    expect(() => ((s.placedTubes[0] as { concentrationMM: number }).concentrationMM = 1)).toThrow(TypeError);
+    expect(s.placedTubes[0].concentrationMM).toBe(20);
+    expect(() => s.setTubeConcentration('a', -1)).toThrow('a tube concentration must be a number ≥ 0 mM, got -1');
+    expect(() => s.setTubeConcentration('a', NaN)).toThrow('got NaN');
+    expect(() => s.setTubeConcentration('zz', 5)).toThrow('no placed tube zz');
+    expect(() => s.placeTube(tube('c', Infinity))).toThrow('got Infinity');
+    // The next click gets the first configured concentration no tube of its series has yet, then the last one.
+    expect(nextConcentration(s.options.tubeConcentrationsMM, s.placedTubesFor('ds-1'))).toBe(60);
+    expect(nextConcentration(undefined, [])).toBe(50);
+    expect(nextConcentration([50, 100], [tube('x', 50), tube('y', 100)])).toBe(100);
+    s.setPlacingTubes(true);
+    s.placementInputs.set('ds-1', Promise.resolve({} as never));
+    s.setPlacingTubes(false);
+    expect(s.placementInputs.size).toBe(0);
+  });
+
+  it('places a click on a derived series on its source, and refuses a non-sodium one with its reason', () => {
+    const original = { displaySetInstanceUID: 'o', instances: [] } as never;
+    const sm = {
+      services: { displaySetService: { getDisplaySetByUID: (uid: string) => (uid === 'o' ? original : undefined) } },
+    } as unknown as ServicesManager;
+    expect(placementSeries(sm, { displaySetInstanceUID: 'm', naSourceDisplaySetInstanceUID: 'o' } as never)).toEqual({
+      series: original,
+    });
+    expect(placementSeries(sm, { naSourceDisplaySetInstanceUID: 'gone', SeriesDescription: 'Na mM' } as never)).toEqual(
+      { reason: expect.stringMatching(/source series of .* is no longer in the viewer/) },
+    );
+    expect(placementSeries(sm, undefined)).toEqual({ reason: 'click on a viewport showing a sodium series' });
+    expect(placementSeries(sm, { displaySetInstanceUID: 'ct', Modality: 'CT', instances: [] } as never)).toHaveProperty(
+      'reason',
+    );
   });
 });
