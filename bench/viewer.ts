@@ -36,6 +36,39 @@ function loadNow(): string {
     .join(' / ');
 }
 
+/** The service's steps of a run, in order (RunSummary.phases, ms); each follows the one before. */
+const PHASES = Object.freeze([
+  ['start', 'start'],
+  ['read', 'read series'],
+  ['warm', 'backend + weights'],
+  ['region', 'head'],
+  ['analysis', 'analysis'],
+  ['method', 'method'],
+  ['waitForAnalysis', 'wait analysis'],
+  ['metrics', 'metrics'],
+  ['engineOther', 'engine other'],
+  ['derivedSeries', 'derived series'],
+  ['layout', 'layout'],
+] as const);
+/** Analysis done while the method ran off the page's thread (not in the sum). */
+const OVERLAPPED = 'analysis beside method';
+const REST = 'rest (click, UI, poll)';
+
+/** The phase row of one timed run: seconds per step, and what the steps leave of click → result. */
+function phaseRow(t: TimedRun): BenchTable['rows'][number] {
+  const p = t.phases;
+  if (!p) return Object.fromEntries([...PHASES.map(([, label]) => [label, null]), [OVERLAPPED, null], [REST, null]]);
+  const cells: BenchTable['rows'][number] = {};
+  let sum = 0;
+  for (const [key, label] of PHASES) {
+    cells[label] = round((p[key] ?? 0) / 1000);
+    sum += p[key] ?? 0;
+  }
+  cells[OVERLAPPED] = round((p.analysisOverlapped ?? 0) / 1000);
+  cells[REST] = round(t.clickToResultSeconds - sum / 1000);
+  return cells;
+}
+
 /** One build on one demo size: server + browser, DA twice (first click, warm repeat), NLM once. */
 async function timeBuild(build: Build, size: number, demoDir: string): Promise<BenchTable['rows']> {
   // The test hook is opt-in since the state service; a baseline checkout from before it has it always (and no flag).
@@ -64,6 +97,7 @@ async function timeBuild(build: Build, size: number, demoDir: string): Promise<B
       backend: t.backend,
       'region voxels': typeof t.parameters?.regionVoxels === 'number' ? t.parameters.regionVoxels : null,
       'load 1/5/15 min': load,
+      ...phaseRow(t),
     });
   try {
     const t0 = performance.now();
@@ -113,6 +147,7 @@ export async function run(): Promise<BenchTable[]> {
   } finally {
     for (const d of demoDirs) fs.rmSync(d, { recursive: true, force: true });
   }
+  const phaseColumns = [...PHASES.map(([, label]) => label), OVERLAPPED, REST];
   return [
     {
       title: 'Viewer: click to result in headless Chromium',
@@ -133,6 +168,15 @@ export async function run(): Promise<BenchTable[]> {
         "click → result: from the toolbar click (NLM: the dialog's Run) until the run ended and its result was shown; first DA click as soon as the button is enabled",
         "engine s: denoiseVolume's own time (the denoising, without reading the series, loading weights or measuring)",
         `Chromium ${'headless, SwiftShader, no GPU'}; default backend selection; ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); load average at each click in the last column`,
+      ],
+    },
+    {
+      title: 'Viewer: where the click-to-result seconds go',
+      columns: ['build', 'matrix', 'click', 'click → result s', ...phaseColumns],
+      rows,
+      notes: [
+        'seconds per step of the run as the service records them (RunSummary.phases), in order; — where the build records none',
+        `"${OVERLAPPED}": the input's analysis (brain mask, regime, input metrics) done on the page while the method ran on workers (not added up); "${REST}": click → result less the steps (toolbar, dialog, progress panel, the bench's 100 ms poll)`,
       ],
     },
   ];

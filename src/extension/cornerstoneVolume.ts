@@ -23,7 +23,8 @@ export function volumeIdFor(ds: DisplaySet): string {
   return `${ds.volumeLoaderSchema ?? 'cornerstoneStreamingImageVolume'}:${ds.displaySetInstanceUID}`;
 }
 
-function imageIdsOf(ds: DisplaySet, extensionManager: ExtensionManager): string[] {
+/** The image ids a display set's volume is made of (the display set's own, else the active data source's). */
+export function imageIdsOf(ds: DisplaySet, extensionManager: ExtensionManager): string[] {
   if (ds.imageIds?.length) return ds.imageIds;
   const [dataSource] = extensionManager.getActiveDataSource();
   const ids = dataSource?.getImageIdsForDisplaySet(ds) ?? [];
@@ -201,6 +202,11 @@ export async function loadSeriesVolume(
     csVolume,
     replacedSlices,
   };
+}
+
+/** Whether the Cornerstone volume a read came from is still the one cached (not evicted and re-created since). */
+export function isStillCached(loaded: LoadedSeriesVolume): boolean {
+  return cache.getVolume(loaded.volumeId) === loaded.csVolume;
 }
 
 /** The cache id of the derived volume shown for a display set we made (the id OHIF's volume viewports look up). */

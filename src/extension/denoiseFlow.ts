@@ -8,11 +8,14 @@ import { activeDisplaySet } from './viewerState';
 import {
   cacheDerivedVolume,
   derivedVolumeSpec,
+  imageIdsOf,
+  isStillCached,
   loadSeriesVolume,
   readCachedVolume,
   replaceDerivedVolumeData,
   type LoadedSeriesVolume,
 } from './cornerstoneVolume';
+import { inputKey } from './inputCache';
 import { buildDerivedDisplaySet, derivedSeriesDescription, nextSeriesNumber } from './displaySet';
 import { derivedSeriesKey, derivedSeriesUid, type DerivedSeriesKey } from '../jobs/derivedSeries';
 import { thumbnailDataUrl, windowOf } from './thumbnail';
@@ -29,6 +32,7 @@ import { newUid } from '../io/dicom/uid';
 import { meanVolume, type Volume } from '../core/volume';
 import type { LoadedDA } from '../model/da/weights-io';
 import { derivedSource } from './saveRegistry';
+import { createInputMemo, type InputMemo } from '../jobs/input-memo';
 
 export interface DenoiseCommandOptions {
   method?: EngineMethod;
@@ -51,16 +55,54 @@ export async function loadWithRepeats(
   source: DisplaySet,
   signal?: AbortSignal,
   onStage?: (message: string) => void,
+  repeats = findRepeats(source, params.servicesManager.services.displaySetService.getActiveDisplaySets()),
 ): Promise<{ loaded: LoadedSeriesVolume; repeats: DisplaySet[]; repeatVolumes: LoadedSeriesVolume[] }> {
-  const { extensionManager, servicesManager } = params;
+  const { extensionManager } = params;
   const loaded = await loadSeriesVolume(source, extensionManager, signal);
-  const repeats = findRepeats(source, servicesManager.services.displaySetService.getActiveDisplaySets());
   const repeatVolumes: LoadedSeriesVolume[] = [];
   for (const [i, r] of repeats.entries()) {
     onStage?.(`Loading repeated acquisition ${i + 1} of ${repeats.length}`);
     repeatVolumes.push(await loadSeriesVolume(r, extensionManager, signal, { display: false }));
   }
   return { loaded, repeats, repeatVolumes };
+}
+
+/** What a run reads: the source and its repeats in full precision, and their mean (the reference) when there are some. */
+export interface RunInput {
+  loaded: LoadedSeriesVolume;
+  repeats: DisplaySet[];
+  repeatVolumes: LoadedSeriesVolume[];
+  reference?: Volume;
+  /** What the runs learn about this input (head, brain mask, regime, input metrics), kept with it. */
+  memo: InputMemo;
+}
+
+/**
+ * The run's input, read once per series and kept by the service (inputCache): a second run on the same series and
+ * repeats, with the same images and the source's Cornerstone volume still the one read, reuses it. The voxels are the
+ * stored frames either way (loadSeriesVolume's fresh read), never the streamed ones.
+ */
+export function readRunInput(
+  params: ExtensionParams,
+  service: NaDenoiseService,
+  source: DisplaySet,
+  signal: AbortSignal,
+  onStage: (message: string) => void,
+): Promise<RunInput> {
+  const repeats = findRepeats(source, params.servicesManager.services.displaySetService.getActiveDisplaySets());
+  const key = inputKey([source, ...repeats], (ds) => imageIdsOf(ds, params.extensionManager));
+  return service.inputs.get(
+    key,
+    async () => {
+      const read = await loadWithRepeats(params, source, signal, onStage, repeats);
+      const { loaded, repeatVolumes } = read;
+      const reference = repeatVolumes.length
+        ? meanVolume([loaded.volume, ...repeatVolumes.map((r) => r.volume)])
+        : undefined;
+      return { ...read, reference, memo: createInputMemo(loaded.volume, reference) };
+    },
+    (kept) => isStillCached(kept.loaded),
+  );
 }
 
 /**
@@ -106,6 +148,7 @@ export async function readSeriesForDebug(params: ExtensionParams): Promise<NaDeb
 }
 
 export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOptions): Promise<string | undefined> {
+  const tEntry = performance.now();
   const { servicesManager } = params;
   const { uiNotificationService, hangingProtocolService } = servicesManager.services;
   const service = naDenoiseService(servicesManager);
@@ -140,8 +183,9 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
     abort.abort(),
   );
   try {
+    const t0 = performance.now();
     panel.update(0, 'Loading the series');
-    const { loaded, repeats, repeatVolumes } = await loadWithRepeats(params, source, abort.signal, (m) =>
+    const { loaded, repeats, reference, memo } = await readRunInput(params, service, source, abort.signal, (m) =>
       panel.update(0, m),
     );
     const voxels = loaded.volume.data.length;
@@ -153,10 +197,7 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
         duration: 6000,
       });
     }
-
-    const reference = repeatVolumes.length
-      ? meanVolume([loaded.volume, ...repeatVolumes.map((r) => r.volume)])
-      : undefined;
+    const tRead = performance.now();
 
     const run = await runEngine(service, {
       method,
@@ -164,9 +205,11 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       reference,
       nlm: opts.nlm,
       weights: opts.model,
+      memo,
       signal: abort.signal,
       onProgress: (f, message) => panel.update(f, message),
     });
+    const tEngine = performance.now();
     abort.signal.throwIfAborted();
     for (const n of run.notices)
       uiNotificationService.show({ title: TITLE, message: n, type: 'warning', duration: 8000 });
@@ -182,6 +225,17 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       repeats.length + 1,
       opts.adaptation,
     );
+    const tDerived = performance.now();
+    // Where the seconds go (the viewer bench prints them); layout is filled in once the protocol is set.
+    const phases: Record<string, number> = {
+      start: t0 - tEntry,
+      read: tRead - t0,
+      ...run.phases,
+      engineOther:
+        tEngine - tRead - Object.entries(run.phases).reduce((a, [k, v]) => (k === 'analysisOverlapped' ? a : a + v), 0),
+      derivedSeries: tDerived - tEngine,
+      layout: 0,
+    };
     service.recordRun({
       method: label,
       backend: run.backend,
@@ -204,6 +258,7 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
       seriesNumber: uid.seriesNumber,
       parameters: run.parameters,
       selectedSeriesInstanceUID: (target.derivedFrom ?? source).SeriesInstanceUID,
+      phases,
     });
 
     const selectorMap: Record<string, string[]> = {
@@ -214,6 +269,7 @@ export async function runDenoise(params: ExtensionParams, opts: DenoiseCommandOp
     const stageIndex = uid.reference ? 0 : 1;
     hangingProtocolService.setProtocol(HANGING_PROTOCOL_ID, { displaySetSelectorMap: selectorMap, stageIndex });
     void alignWindowLevel(servicesManager.services.cornerstoneViewportService, comparisonViewportIds(stageIndex));
+    phases.layout = performance.now() - tDerived;
 
     uiNotificationService.show({
       title: TITLE,

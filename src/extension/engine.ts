@@ -1,6 +1,7 @@
 // The browser side of the shared denoising job: picks the tfjs backend once (WASM paths beside the bundle), then
 // calls src/jobs' denoiseVolume, so the viewer and the CLI compute the same thing.
 import { denoiseVolume, type DARunner, type DenoiseParameters, type DenoiseRequest } from '../jobs/denoise';
+import type { InputMemo } from '../jobs/input-memo';
 import type { LoadedDA } from '../model/da/weights-io';
 import { configureWasmPaths, selectBackend, type BackendSelection } from '../model';
 import { tf } from '../model/tf';
@@ -31,6 +32,8 @@ export interface EngineRun {
   notices: string[];
   /** The regime check: where the input lies outside the model's training range (jobs/regime.ts). */
   warnings: string[];
+  /** Wall time of each step, ms: waiting for the backend and weights, the job's own steps (JobPhases), the SNR. */
+  phases: Record<string, number>;
 }
 
 /** The page's tfjs backend, chosen on first use; the service owns one (naDenoiseService.backend). */
@@ -89,6 +92,8 @@ export interface EngineInput {
   weights?: LoadedDA;
   onProgress?: (fraction: number, message: string) => void;
   signal?: AbortSignal;
+  /** What earlier runs on this input learnt about it (head, brain mask, regime, input metrics), kept per series. */
+  memo?: InputMemo;
 }
 
 /** NLM parameters a deployment or the command may set (DIPY's names); σ is estimated from the image when absent. */
@@ -170,11 +175,13 @@ export async function warmEngine(service: NaDenoiseService): Promise<void> {
 /** Runs the shared job on the service's backend and worker pools. */
 export async function runEngine(service: NaDenoiseService, input: EngineInput): Promise<EngineRun> {
   const { method, volume, reference, signal } = input;
+  const t0 = performance.now();
   const sel = await service.backend.get();
   signal?.throwIfAborted();
   // The deployment's weights come from the page's cache (warm since the mode opened); adapted ones are given.
   const weights = method === 'da' ? (input.weights ?? (await service.daModel.get())) : undefined;
   signal?.throwIfAborted();
+  const warm = performance.now() - t0;
   const request = denoiseRequest(method, input.nlm ?? service.options.nlm, service.options.weightsUrl, weights);
   // No mask: the whole volume is denoised exactly as the CLI does; metrics use the input's automatic brain mask (see jobs/denoise-metrics).
   const result = await denoiseVolume(volume, request, {
@@ -188,6 +195,7 @@ export async function runEngine(service: NaDenoiseService, input: EngineInput): 
         : undefined,
     daRunner: method === 'da' ? daRunner(service, sel.backend) : undefined,
     backend: sel.backend,
+    memo: input.memo,
   });
   const out: EngineRun = {
     volume: result.volume,
@@ -196,6 +204,7 @@ export async function runEngine(service: NaDenoiseService, input: EngineInput): 
     parameters: result.parameters,
     notices: fallbackNotices(sel),
     warnings: result.warnings,
+    phases: { warm, ...result.phases },
   };
   if (result.metrics) {
     out.psnr = result.metrics.psnr;
@@ -205,10 +214,15 @@ export async function runEngine(service: NaDenoiseService, input: EngineInput): 
   } else {
     // No repeats: reference-free SNR in the automatic brain mask, σ from the noisy source's background
     // (a denoised background is too smooth to estimate noise from).
-    const { mask } = resolveBrainMask(volume);
-    const source = estimateSnr(volume, mask);
+    const tSnr = performance.now();
+    const sourceSnr = () => {
+      const { mask } = resolveBrainMask(volume);
+      return { mask, ...estimateSnr(volume, mask) };
+    };
+    const { mask, ...source } = input.memo ? input.memo.once('sourceSnr', sourceSnr) : sourceSnr();
     out.sourceSnr = source.snr;
     out.snr = estimateSnr(result.volume, mask, source.sigma).snr;
+    out.phases.metrics = performance.now() - tSnr;
   }
   return out;
 }

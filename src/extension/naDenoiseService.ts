@@ -15,6 +15,8 @@ import type { NaDebugHook } from './debugHook';
 import type { ServicesManager, Subscription } from './ohif';
 import type { TubePlacementContext } from '../core/tubes';
 import type { Vec3, Volume } from '../core/volume';
+import { createInputCache, type InputCache } from './inputCache';
+import type { RunInput } from './denoiseFlow';
 
 /** A resource made on first use by its factory and freed by the service (worker pools: threads). */
 export interface Owned<T> {
@@ -69,6 +71,11 @@ export interface RunSummary {
   /** SeriesInstanceUID of the display set the run was started on (the source, or the derived set selected). */
   selectedSeriesInstanceUID: string;
   savedSeriesInstanceUID?: string;
+  /**
+   * Where the click's time went, ms, in order: the command's start (target, lock, progress panel), reading the series, waiting for the backend and weights, the job's
+   * steps (region, analysis, method, waitForAnalysis, metrics), adding the derived series, the layout.
+   */
+  phases?: Record<string, number>;
 }
 
 /** The last concentration map or residual made: what it is, its series, and for a map the fit and its tubes. */
@@ -190,6 +197,10 @@ export class NaDenoiseService {
   readonly derivedVolumes = new Map<string, DerivedVolumeSpec>();
   /** Metadata of derived image ids answered from their source slices. */
   readonly aliases: DerivedAliases;
+  /** The last series read for a run, with their repeats and mean, so the next run on one of them reads nothing. */
+  readonly inputs: InputCache<RunInput> = createInputCache<RunInput>();
+  /** Stops the watch that forgets kept inputs whose display sets are removed or invalidated (set by preRegistration). */
+  stopInputWatch?: () => void;
   lastRun?: RunSummary;
   lastAdaptation?: AdaptationSummary;
   #lastQuant?: QuantSummary;
@@ -406,6 +417,7 @@ export class NaDenoiseService {
     this.derivedVolumes.clear();
     this.referenceSets.clear();
     this.aliases.clear();
+    this.inputs.clear();
     this.lastRun = undefined;
     this.lastAdaptation = undefined;
     this.lastQuant = undefined;

@@ -7,6 +7,7 @@ import { installDebugHook } from './debugHook';
 import { readSeriesForDebug, readVolumeForDebug } from './denoiseFlow';
 import { debugDenoise, tensorMemory } from './engine';
 import { keepDerivedVolumes } from './derivedVolumeKeeper';
+import { watchInputs } from './inputCache';
 
 export default function preRegistration(params: ExtensionParams): void {
   const { servicesManager, appConfig } = params;
@@ -16,6 +17,7 @@ export default function preRegistration(params: ExtensionParams): void {
   );
   const service = naDenoiseService(servicesManager);
   service.stopKeeper = keepDerivedVolumes(service, servicesManager);
+  service.stopInputWatch = watchInputs(service.inputs, servicesManager);
   installDebugHook(service, {
     readSeries: () => readSeriesForDebug(params),
     readVolume: (uid) => readVolumeForDebug(params, uid),

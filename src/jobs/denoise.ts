@@ -17,6 +17,7 @@ import { estimateRegime, type RegimeEstimate } from '../core/regime';
 import { yieldToEventLoop } from '../model/eventLoop';
 import type { TrainingRange } from '../model/da/card';
 import { regimeWarnings } from './regime';
+import type { InputMemo } from './input-memo';
 import {
   measureDenoising,
   metricsBasis,
@@ -70,6 +71,8 @@ export interface DenoiseOptions {
   backend?: string;
   /** Where the DA runs (e.g. Node worker threads, model/da/node-parallel); default: denoiseDA on this thread. */
   daRunner?: DARunner;
+  /** The input's analysis kept from earlier runs on this same volume (createInputMemo), filled in by this run. */
+  memo?: InputMemo;
 }
 
 /** Runs the DA on a volume: denoiseDA's signature, so a multi-threaded runner can stand in for it. */
@@ -91,6 +94,25 @@ export interface DenoiseResult {
   regime: RegimeEstimate | null;
   /** Where the input lies outside the model's training range, in plain words; empty inside it (and for NLM). */
   warnings: string[];
+  /** Wall time of each step of the job, ms, in order (where a run's seconds go; see JobPhases). */
+  phases: JobPhases;
+}
+
+/**
+ * Wall time of the job's steps, ms; every step but `analysisOverlapped` follows the one before, so they add up to the
+ * job's wall time. The input's own analysis (brain mask, regime, input metrics) is `analysis` when it runs before the
+ * method, and `analysisOverlapped` when the method runs off this thread meanwhile; `waitForAnalysis` is then what it
+ * added after the method ended.
+ */
+export interface JobPhases {
+  /** Background, noise estimate and the head (the region to denoise). */
+  region: number;
+  analysis: number;
+  method: number;
+  analysisOverlapped: number;
+  waitForAnalysis: number;
+  /** The output's pSNR/SSIM (0 without a reference). */
+  metrics: number;
 }
 
 /**
@@ -110,13 +132,17 @@ export async function denoiseVolume(
 ): Promise<DenoiseResult> {
   checkInputs(volume, request, opts);
   opts.signal?.throwIfAborted();
+  const tStart = performance.now();
+  const memo = inputMemo(volume, opts);
   // One background and noise estimate for the head, NLM's σ, the regime and the brain mask (each used to make its
   // own: findBackground ran five times per run, 2.3 s each at 128³ on a loaded machine).
-  const background = findBackgroundSafely(volume);
-  const noise = estimateNoiseSafely(volume, background);
-  const region = denoisingRegion(volume, opts, noise?.sigma, background);
+  const background = memo.once('background', () => findBackgroundSafely(volume));
+  const noise = memo.once('noise', () => estimateNoiseSafely(volume, background));
+  const region = denoisingRegion(volume, opts, noise?.sigma, background, memo);
   const check = opts.checkRegime ?? request.method === 'da';
   const runOpts = { ...opts, mask: region.mask };
+  const tRegion = performance.now();
+  let analysisMillis = 0;
   // The input's own analysis: the regime, and the metrics' brain mask and input scores, from one brain-mask
   // computation. It does not depend on the output, so when the method runs off this thread (worker threads, Web
   // Workers) it is done while they work; otherwise before, so the method's own time stays its own.
@@ -127,41 +153,79 @@ export async function denoiseVolume(
   let analysis: InputAnalysis | undefined;
   let analysisError: unknown;
   const analyse = async () => {
+    const t0 = performance.now();
     try {
-      analysis = await analyseInput(volume, noise?.sigma, background, opts, check);
+      analysis = await analyseInput(volume, noise?.sigma, background, opts, check, memo);
     } catch (err) {
       analysisError = err; // reported after the method, where the metrics used to fail
     }
+    analysisMillis = performance.now() - t0;
   };
   if (!offThread) {
     if (check) opts.onProgress?.(0, 'Checking the regime');
     await analyse();
   }
-  const method =
-    request.method === 'da' ? runDA(volume, request, runOpts) : runNlm(volume, request, runOpts, noise ?? undefined);
+  const tMethod = performance.now();
+  let methodEnd = 0;
+  const method = (
+    request.method === 'da' ? runDA(volume, request, runOpts) : runNlm(volume, request, runOpts, noise ?? undefined)
+  ).then((r) => {
+    methodEnd = performance.now();
+    return r;
+  });
   if (offThread) {
     method.catch(() => undefined); // awaited below; an early failure must not count as unhandled meanwhile
     await yieldToEventLoop(); // lets the method hand its work to its workers first
     await analyse();
   }
   const { trainingRange, ...ran } = await method;
+  const tJoined = performance.now();
   if (analysisError) throw analysisError;
   const regime = analysis?.regime ?? null;
+  const phases: JobPhases = {
+    region: tRegion - tStart,
+    analysis: offThread ? 0 : analysisMillis,
+    method: methodEnd - tMethod,
+    analysisOverlapped: offThread ? analysisMillis : 0,
+    waitForAnalysis: offThread ? tJoined - methodEnd : 0,
+    metrics: 0,
+  };
   const run: DenoiseResult = {
     ...ran,
     parameters: { ...ran.parameters, region: region.description, regionVoxels: region.voxels },
     regime,
     // The DA's input is checked against its card's training range (NLM has none).
     warnings: check && trainingRange !== undefined ? regimeWarnings(regime, trainingRange ?? undefined) : [],
+    phases,
   };
   if (!opts.reference) return run;
   opts.onProgress?.(1, 'Measuring pSNR and SSIM');
+  const tMetrics = performance.now();
   const metrics = measureDenoising(volume, run.volume, opts.reference, {
     mask: opts.mask,
     referenceKind: opts.referenceKind,
     basis: analysis?.basis,
   });
+  phases.metrics = performance.now() - tMetrics;
   return { ...run, metrics };
+}
+
+/** What may be kept between runs: with no memo, a throwaway one; the mask-dependent steps only without a mask. */
+interface RunMemo {
+  once<T>(key: string, compute: () => T): T;
+  /** For the steps that depend on the mask or the reference: kept only when the run has no mask and the memo's reference. */
+  unmasked<T>(key: string, compute: () => T): T;
+}
+
+function inputMemo(volume: Volume, opts: DenoiseOptions): RunMemo {
+  const memo = opts.memo;
+  if (!memo) return { once: (_key, compute) => compute(), unmasked: (_key, compute) => compute() };
+  if (memo.volume !== volume) throw new Error('the input memo was made for another volume: make one per input');
+  const plain = opts.mask === undefined && opts.reference === memo.reference;
+  return {
+    once: (key, compute) => memo.once(key, compute),
+    unmasked: (key, compute) => (plain ? memo.once(key, compute) : compute()),
+  };
 }
 
 /** findBackground(volume), or null when it finds none (the object fills the field of view). */
@@ -197,24 +261,32 @@ async function analyseInput(
   background: KnownBackground,
   opts: DenoiseOptions,
   check: boolean,
+  memo: RunMemo,
 ): Promise<InputAnalysis> {
   const needsBrain = check || (opts.reference !== undefined && opts.mask === undefined);
   let steps: BrainMaskSteps | null = null;
   if (needsBrain && sigma !== undefined) {
-    try {
-      steps = brainMaskSteps(volume, { noiseSigma: sigma, background });
-    } catch {
-      steps = null; // no brain: the regime says so; the metrics (if asked) fail below with the reason
-    }
+    steps = memo.once('brainMaskSteps', () => {
+      try {
+        return brainMaskSteps(volume, { noiseSigma: sigma, background });
+      } catch {
+        return null; // no brain: the regime says so; the metrics (if asked) fail below with the reason
+      }
+    });
     await yieldToEventLoop();
     opts.signal?.throwIfAborted();
   }
   const regime =
-    check && sigma !== undefined ? estimateRegimeSafely(volume, opts.mask, sigma, steps, background) : null;
+    check && sigma !== undefined
+      ? memo.unmasked('regime', () => estimateRegimeSafely(volume, opts.mask, sigma, steps, background))
+      : null;
   await yieldToEventLoop();
   opts.signal?.throwIfAborted();
-  const basis = opts.reference
-    ? metricsBasis(volume, opts.reference, { mask: opts.mask, automaticMask: steps?.mask })
+  const reference = opts.reference;
+  const basis = reference
+    ? memo.unmasked('metricsBasis', () =>
+        metricsBasis(volume, reference, { mask: opts.mask, automaticMask: steps?.mask }),
+      )
     : undefined;
   return { regime, basis };
 }
@@ -229,23 +301,28 @@ function denoisingRegion(
   opts: DenoiseOptions,
   sigma: number | undefined,
   background: KnownBackground,
+  memo: RunMemo,
 ): { mask?: Mask; description: string; voxels: number } {
   const all = volume.data.length;
   if (opts.mask) return { mask: opts.mask, description: 'user mask', voxels: countMask(opts.mask) };
   if (opts.region === 'all') return { description: 'whole volume', voxels: all };
   opts.onProgress?.(0, 'Finding the head');
-  try {
-    const head = findHead(volume, sigma === undefined ? {} : { noiseSigma: sigma, background });
-    return { mask: head, description: 'head (automatic)', voxels: countMask(head) };
-  } catch (err) {
-    // No head to find (a crop, a volume without air): nothing to protect, so denoise everything and say why.
-    return { description: `whole volume (no head found: ${(err as Error).message})`, voxels: all };
-  }
+  return memo.once('head', () => {
+    try {
+      const head = findHead(volume, sigma === undefined ? {} : { noiseSigma: sigma, background });
+      return { mask: head, description: 'head (automatic)', voxels: countMask(head) };
+    } catch (err) {
+      // No head to find (a crop, a volume without air): nothing to protect, so denoise everything and say why.
+      return { description: `whole volume (no head found: ${(err as Error).message})`, voxels: all };
+    }
+  });
 }
 
 /** What one method's run returns before the job adds the region, the regime and the metrics (the DA: its card's
  * training range, which the regime is checked against). */
-type MethodRun = Omit<DenoiseResult, 'regime' | 'warnings' | 'metrics'> & { trainingRange?: TrainingRange | null };
+type MethodRun = Omit<DenoiseResult, 'regime' | 'warnings' | 'metrics' | 'phases'> & {
+  trainingRange?: TrainingRange | null;
+};
 
 /** The regime, or null when the image gives no handle on it (a constant image: no noise to measure). */
 function estimateRegimeSafely(

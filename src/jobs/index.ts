@@ -8,8 +8,10 @@ export {
   type DenoiseParameters,
   type DenoiseRequest,
   type DenoiseResult,
+  type JobPhases,
   type ReferenceKind,
 } from './denoise';
+export { createInputMemo, type InputMemo } from './input-memo';
 export {
   concentrationMapJob,
   residualJob,

@@ -280,6 +280,8 @@ export interface TimedRun {
   engineMillis: number;
   backend: string;
   parameters?: Record<string, string | number | boolean>;
+  /** Where the run's time went, ms per step (the service's RunSummary.phases; absent in older builds). */
+  phases?: Record<string, number>;
 }
 
 /** clickAndWaitForRun, timed from the click, polling finely (100 ms) for the bench. */
@@ -294,10 +296,21 @@ export async function timeRun(page: Page, button: string, nlmValues?: NlmDialogV
     ).__naDenoise;
     const last = h.lastRun ?? h.lastResult;
     if (!last) throw new Error(`no denoising result; errors: ${h.errors.join(' | ')}`);
-    const { millis, backend, parameters } = last;
-    return { millis, backend, parameters } as { millis: number; backend: string; parameters?: never };
+    const { millis, backend, parameters, phases } = last;
+    return { millis, backend, parameters, phases } as {
+      millis: number;
+      backend: string;
+      parameters?: never;
+      phases?: Record<string, number>;
+    };
   });
-  return { clickToResultSeconds: seconds, engineMillis: r.millis, backend: r.backend, parameters: r.parameters };
+  return {
+    clickToResultSeconds: seconds,
+    engineMillis: r.millis,
+    backend: r.backend,
+    parameters: r.parameters,
+    phases: r.phases,
+  };
 }
 
 /** Clicks (through the NLM dialog when asked) and waits until the run ends; returns seconds from the click (or Run). */
