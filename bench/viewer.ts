@@ -6,7 +6,9 @@
 // `npm run bench -- viewer` times this checkout; `BENCH_VIEWER_BASELINE=/path/to/other/checkout` (built: dist/na,
 // .cache/ohif-app, node_modules) times that one too, interleaved in the same minutes, on the same demo studies.
 // `BENCH_VIEWER_SIZES=64,128` (default) picks the demo matrices; this checkout runs twice, the DA on Web Workers
-// (the default) and on the page's thread with multi-threaded WASM (`BENCH_VIEWER_PAGE_THREAD=0` skips that).
+// (the default) and on the page's thread with multi-threaded WASM (`BENCH_VIEWER_PAGE_THREAD=0` skips that), and
+// the DA clicks once more with the wider model, da-wide (`BENCH_VIEWER_DA_WIDE=0` skips it). The second table says
+// where each click's seconds went (the service's RunSummary.phases).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,6 +25,8 @@ interface Build {
   root: string;
   /** More window.config.naDenoise options for this row set (e.g. the DA on the page's thread). */
   options?: Record<string, unknown>;
+  /** Another DA model than the paper's (naDenoise.model): only the DA clicks, no target (the targets are the paper's DA's). */
+  model?: string;
 }
 
 function round(v: number, digits = 2): number {
@@ -93,7 +97,7 @@ async function timeBuild(build: Build, size: number, demoDir: string): Promise<B
       click,
       'click → result s': round(t.clickToResultSeconds),
       'engine s': round(t.engineMillis / 1000),
-      target: TARGETS[`${method} ${size}`] ?? '—',
+      target: build.model ? '—' : (TARGETS[`${method} ${size}`] ?? '—'),
       backend: t.backend,
       'region voxels': typeof t.parameters?.regionVoxels === 'number' ? t.parameters.regionVoxels : null,
       'load 1/5/15 min': load,
@@ -112,6 +116,7 @@ async function timeBuild(build: Build, size: number, demoDir: string): Promise<B
       ['DA, repeat', 'NaDenoise', 'DA'],
       ['NLM (dialog defaults)', 'NaDenoiseNLM', 'NLM'],
     ] as const) {
+      if (build.model && method !== 'DA') continue;
       const load = loadNow();
       const t = await timeRun(page, button);
       process.stderr.write(`bench viewer: ${build.name} ${size}³ ${click}: ${t.clickToResultSeconds.toFixed(1)} s\n`);
@@ -135,6 +140,14 @@ export async function run(): Promise<BenchTable[]> {
   // isolated page). Kept as a row so the choice stays measured.
   if (process.env.BENCH_VIEWER_PAGE_THREAD !== '0')
     builds.push({ name: 'this checkout (DA on the page, threaded WASM)', root: ROOT, options: { daWorkers: false } });
+  // The issue asks for the wider model beside the paper's: two stages, twice the paper's compute per voxel.
+  if (process.env.BENCH_VIEWER_DA_WIDE !== '0')
+    builds.push({
+      name: 'this checkout, da-wide (DA on Web Workers)',
+      root: ROOT,
+      options: { model: 'da-wide' },
+      model: 'da-wide',
+    });
   const rows: BenchTable['rows'] = [];
   const demoDirs: string[] = [];
   try {

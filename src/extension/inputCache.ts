@@ -39,9 +39,11 @@ export interface InputCache<T> {
 }
 
 /**
+ * `limit`: series kept (default 1, the one being worked on: at 128³ an entry holds four Float32 volumes, 32 MB, and
+ * its analysis, about 25 MB).
  * @example const input = await cache.get(inputKey([source, ...repeats], imageIdsOf), () => readAll(source, repeats))
  */
-export function createInputCache<T>(limit = 2): InputCache<T> {
+export function createInputCache<T>(limit = 1): InputCache<T> {
   // By source display set; insertion order is use order (a hit moves to the end), so the first is the least recent.
   const entries = new Map<string, Entry<T>>();
   return {

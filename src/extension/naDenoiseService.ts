@@ -197,7 +197,7 @@ export class NaDenoiseService {
   readonly derivedVolumes = new Map<string, DerivedVolumeSpec>();
   /** Metadata of derived image ids answered from their source slices. */
   readonly aliases: DerivedAliases;
-  /** The last series read for a run, with their repeats and mean, so the next run on one of them reads nothing. */
+  /** The last series read for a run, with its repeats, their mean and its analysis: the next run on it reads nothing. */
   readonly inputs: InputCache<RunInput> = createInputCache<RunInput>();
   /** Stops the watch that forgets kept inputs whose display sets are removed or invalidated (set by preRegistration). */
   stopInputWatch?: () => void;

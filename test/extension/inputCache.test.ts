@@ -60,7 +60,7 @@ describe('createInputCache', () => {
   });
 
   it('keeps the most recently used series up to its limit', async () => {
-    const cache = createInputCache<string>(2);
+    const cache = createInputCache<{ name: string; call: number }>(2);
     const l = loader();
     const get = async (uid: string) => (await cache.get(inputKey([ds(uid)], ids), l.load(uid))).call;
     expect([await get('a'), await get('b'), await get('a'), await get('c')]).toEqual([1, 2, 1, 3]);
