@@ -165,3 +165,14 @@ export function cloneWeights(w: DAWeights): DAWeights {
   for (const s of DA_WEIGHT_SPECS) out[s.name] = new Float32Array(w[s.name]);
   return out;
 }
+
+/** The weights as views into one flat array, in DA_WEIGHT_SPECS order (shared or WebAssembly memory). */
+export function flatWeightViews(flat: Float32Array): DAWeights {
+  const out = {} as DAWeights;
+  let at = 0;
+  for (const s of DA_WEIGHT_SPECS) {
+    out[s.name] = flat.subarray(at, at + weightSize(s));
+    at += weightSize(s);
+  }
+  return out;
+}

@@ -7,10 +7,10 @@ import {
   type BatchBuffers,
   COMMAND,
   CONTROL,
-  flatWeightViews,
   SharedTrainingState,
   type TrainerWorkerInit,
 } from './node-parallel-trainer';
+import { flatWeightViews } from './architecture';
 import { createGradientScratch } from './trainer';
 
 const port = parentPort;

@@ -16,6 +16,7 @@ import {
   type DAWeights,
   PATCH_VOXELS,
   cloneWeights,
+  flatWeightViews,
   validateWeights,
   weightSize,
 } from './architecture';
@@ -75,17 +76,6 @@ export interface BatchBuffers {
 /** [from, to) of part `index` when `count` items are split into `parts` contiguous parts. */
 export function shardRange(count: number, parts: number, index: number): [number, number] {
   return [Math.floor((index * count) / parts), Math.floor(((index + 1) * count) / parts)];
-}
-
-/** The weights as views into one flat array, in DA_WEIGHT_SPECS order. */
-export function flatWeightViews(flat: Float32Array): DAWeights {
-  const out = {} as DAWeights;
-  let at = 0;
-  for (const s of DA_WEIGHT_SPECS) {
-    out[s.name] = flat.subarray(at, at + weightSize(s));
-    at += weightSize(s);
-  }
-  return out;
 }
 
 /** Views of the shared memory, the same in every thread. */

@@ -5,6 +5,8 @@
 // weight matrices the backward pass multiplies by on the right (W2ᵀ, W3ᵀ, W4ᵀ) are transposed, once per call.
 // Pure typed arrays and WebAssembly: runs on the main thread and in worker threads alike.
 import {
+  DA_PARAMETER_COUNT,
+  flatWeightViews,
   CONV1_FILTERS,
   CONV2_FAN_IN,
   CONV2_FILTERS,
@@ -18,11 +20,21 @@ import {
   weightSize,
 } from './architecture';
 import { LAYER1_POSITIONS, LAYER1_TAPS } from './patches';
+import type { AdamStepConstants } from './trainer';
 import { DA_TRAINER_SIMD_WASM_BASE64 } from './trainer-simd-wasm';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
   gemm(...args: number[]): void;
+  transpose(from: number, rows: number, cols: number, to: number): void;
+  adam(w: number, m: number, v: number, g: number, n: number, ...constants: number[]): void;
+}
+
+/** A new instance of the kernel (each has its own memory). */
+function instantiate(): KernelExports {
+  const mod = simdModule();
+  if (!mod) throw new Error('DA SIMD trainer: this JavaScript engine has no WebAssembly SIMD');
+  return new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -96,9 +108,7 @@ export class SimdDAGradients {
   private heap: Float32Array;
 
   constructor() {
-    const mod = simdModule();
-    if (!mod) throw new Error('DA SIMD trainer: this JavaScript engine has no WebAssembly SIMD');
-    this.kernel = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
+    this.kernel = instantiate();
     let top = 16;
     const take = (floats: number) => {
       const at = top;
@@ -174,15 +184,6 @@ export class SimdDAGradients {
     }
   }
 
-  /** Writes the transpose of the rows × cols matrix at `from` to `to` (cols × rows). */
-  private transpose(from: number, rows: number, cols: number, to: number): void {
-    const h = this.heap;
-    for (let r = 0; r < rows; r++) {
-      const src = from + r * cols;
-      for (let c = 0, dst = to + r; c < cols; c++, dst += rows) h[dst] = h[src + c];
-    }
-  }
-
   /**
    * Forward + backward on b patches: the gradients of Σ(y − t)² / divisor (contract of trainer.daGradients). `use`
    * gets views into the kernel's memory, valid only during the call.
@@ -200,9 +201,9 @@ export class SimdDAGradients {
     const { w, g } = this;
     const x = this.batch;
     for (const s of DA_WEIGHT_SPECS) h.set(weights[s.name], w[s.name]);
-    this.transpose(w['conv2/kernel'], K2, F2, this.w2t);
-    this.transpose(w['dense1/kernel'], F2, D1, this.w3t);
-    this.transpose(w['dense2/kernel'], D1, D2, this.w4t);
+    this.kernel.transpose(4 * w['conv2/kernel'], K2, F2, 4 * this.w2t);
+    this.kernel.transpose(4 * w['dense1/kernel'], F2, D1, 4 * this.w3t);
+    this.kernel.transpose(4 * w['dense2/kernel'], D1, D2, 4 * this.w4t);
 
     // Layer-1 im2col: A1 [b·27, 27].
     const taps = LAYER1_TAPS;
@@ -255,5 +256,47 @@ export class SimdDAGradients {
     const gradients = {} as DAWeights;
     for (const s of DA_WEIGHT_SPECS) gradients[s.name] = h.subarray(g[s.name], g[s.name] + weightSize(s));
     use(sse, gradients);
+  }
+}
+
+/**
+ * Weights and Adam moments in a kernel instance's memory (fixed size, never grown, so the views stay valid), updated
+ * by the kernel's float64 Adam: the same result bit for bit as trainer.adamUpdate, ~2× faster.
+ * @example const a = new SimdAdam(); a.weights['conv1/bias'].set(…); a.update(gradients, constants);
+ */
+export class SimdAdam {
+  readonly weights: DAWeights;
+  readonly firstMoment: DAWeights;
+  readonly secondMoment: DAWeights;
+  private readonly kernel = instantiate();
+  private readonly flat: { w: number; m: number; v: number; g: number };
+  private readonly gradients: Float32Array;
+  /** Parameters, rounded up to an even count (the kernel takes pairs; the pad stays 0). */
+  private readonly count = (DA_PARAMETER_COUNT + 1) & ~1;
+
+  constructor() {
+    const region = align16(this.count);
+    const at = (i: number) => 16 + i * region;
+    this.flat = { w: at(0), m: at(1), v: at(2), g: at(3) };
+    const memory = this.kernel.memory;
+    const bytes = 4 * at(4);
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
+    const heap = new Float32Array(memory.buffer);
+    const views = (from: number) => flatWeightViews(heap.subarray(from, from + DA_PARAMETER_COUNT));
+    this.weights = views(this.flat.w);
+    this.firstMoment = views(this.flat.m);
+    this.secondMoment = views(this.flat.v);
+    this.gradients = heap.subarray(this.flat.g, this.flat.g + DA_PARAMETER_COUNT);
+  }
+
+  /** One Adam step of every parameter with these gradients (copied in) and constants. */
+  update(gradients: DAWeights, k: AdamStepConstants): void {
+    let at = 0;
+    for (const s of DA_WEIGHT_SPECS) {
+      this.gradients.set(gradients[s.name], at);
+      at += weightSize(s);
+    }
+    const { w, m, v, g } = this.flat;
+    this.kernel.adam(4 * w, 4 * m, 4 * v, 4 * g, this.count, k.learningRate, k.beta1, k.beta2, k.epsilon, k.c1, k.c2);
   }
 }

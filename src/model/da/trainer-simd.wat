@@ -1,15 +1,19 @@
-;; The DA trainer's matrix products on WebAssembly 128-bit SIMD (f32x4): C = A · B, then optionally + bias, ReLU,
-;; and the ReLU backward mask × [M > 0]. One export, `gemm`, serves every product of the training step
-;; (trainer-simd.ts): A is addressed through two byte strides (a + i·aRow + k·aDepth), so a transposed operand (Xᵀ in
-;; the weight gradients Xᵀ·dZ) is read in place; aRow = aDepth = 0 on a 1.0 makes A a row of ones (bias gradients,
-;; the column sums of dZ).
+;; The DA trainer's step on WebAssembly 128-bit SIMD (trainer-simd.ts holds the JavaScript side):
+;;   gemm       C = A · B, then optionally + bias, ReLU, and the ReLU backward mask × [M > 0]: every product of the
+;;              training step. A is addressed through two byte strides (a + i·aRow + k·aDepth), so a transposed
+;;              operand (Xᵀ in the weight gradients Xᵀ·dZ) is read in place; aRow = aDepth = 0 on a 1.0 makes A a row
+;;              of ones (bias gradients: the column sums of dZ).
+;;   transpose  the weight matrices the backward pass multiplies by on the right (W2ᵀ, W3ᵀ, W4ᵀ), in 4×4 blocks.
+;;   adam       the Adam update in float64, two parameters per instruction, bit for bit trainer.adamUpdate.
 ;;
-;; Register tiles of 4 rows × 8 columns (8 f32x4 accumulators, two B vectors and one broadcast A value: 11 of the
-;; 16 SIMD registers of x86-64 and ARM64; 5 or 6 rows spill and measured slower). Each C element is the sum over k in
-;; order, in f32, so results do not depend on the tiling or on the batch; `accumulate` continues sums already in C,
-;; which lets the caller split k into cache-sized blocks (same order, same result). n must be a multiple of 8.
+;; gemm's register tiles are 4 rows × 8 columns (8 f32x4 accumulators, two B vectors and one broadcast A value: 11 of
+;; the 16 SIMD registers of x86-64; 5 or 6 rows spill and measured slower; so did unrolling k by 4). When A is
+;; transposed (aRow = 4 bytes) the tile's four A values sit side by side and load through offsets of one address.
+;; Each C element is the sum over k in order, in f32, so results do not depend on the tiling or on the batch;
+;; `accumulate` continues sums already in C, which lets the caller split k into cache-sized blocks (same order, same
+;; result). n must be a multiple of 8.
 ;;
-;; Written unrolled (the tile's four rows) rather than generated, so that this file is the whole source.
+;; The tiles are written out unrolled (no macro step), so this file is the whole source.
 (module
   (memory (export "memory") 1)
   ;; The current product (set by gemm for the tile functions).
@@ -47,10 +51,12 @@
     (v128.store (local.get $pm) (local.get $v0))
     (v128.store offset=16 (local.get $pm) (local.get $v1)))
 
-  ;; C rows [i, i+4) × columns [j, j+8): Σ_k A(i+r, k) · B(k, j..j+8), then the epilogue per row.
+  ;; C rows [i, i+4) × columns [j, j+8) += Σ_k A(i+r, k) · B(k, j..j+8); A(i, k) at any strides.
   (func $tile
     (param $i i32) (param $j i32) (param $k i32)
-    (local $pa i32) (local $pb i32) (local $pc i32) (local $n i32) (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $pa i32) (local $pb i32) (local $pc i32) (local $n i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $da i32) (local $lb i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128)
     (local $c01 v128)
     (local $c10 v128)
@@ -77,23 +83,28 @@
       (local.set $c31 (v128.load offset=16 (local.get $pc)))
       (local.set $pc (i32.add (local.get $pc) (global.get $ldc)))
     ))
+    (local.set $r1 (global.get $aRow1))
+    (local.set $r2 (global.get $aRow2))
+    (local.set $r3 (global.get $aRow3))
+    (local.set $da (global.get $aDepth))
+    (local.set $lb (global.get $ldb))
     (loop $depth
       (local.set $b0 (v128.load (local.get $pb)))
       (local.set $b1 (v128.load offset=16 (local.get $pb)))
       (local.set $av (v128.load32_splat (local.get $pa)))
       (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
       (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
-      (local.set $av (v128.load32_splat (i32.add (local.get $pa) (global.get $aRow1))))
+      (local.set $av (v128.load32_splat (i32.add (local.get $pa) (local.get $r1))))
       (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
       (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
-      (local.set $av (v128.load32_splat (i32.add (local.get $pa) (global.get $aRow2))))
+      (local.set $av (v128.load32_splat (i32.add (local.get $pa) (local.get $r2))))
       (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
       (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
-      (local.set $av (v128.load32_splat (i32.add (local.get $pa) (global.get $aRow3))))
+      (local.set $av (v128.load32_splat (i32.add (local.get $pa) (local.get $r3))))
       (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
       (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
-      (local.set $pa (i32.add (local.get $pa) (global.get $aDepth)))
-      (local.set $pb (i32.add (local.get $pb) (global.get $ldb)))
+      (local.set $pa (i32.add (local.get $pa) (local.get $da)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $lb)))
       (br_if $depth (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (call $finish (i32.add (local.get $i) (i32.const 0)) (local.get $j) (local.get $c00) (local.get $c01))
     (call $finish (i32.add (local.get $i) (i32.const 1)) (local.get $j) (local.get $c10) (local.get $c11))
@@ -101,10 +112,73 @@
     (call $finish (i32.add (local.get $i) (i32.const 3)) (local.get $j) (local.get $c30) (local.get $c31))
   )
 
-  ;; C rows [i, i+1) × columns [j, j+8): Σ_k A(i+r, k) · B(k, j..j+8), then the epilogue per row.
+  ;; C rows [i, i+4) × columns [j, j+8) += Σ_k A(i+r, k) · B(k, j..j+8); A transposed: rows i..i+3 adjacent (aRow = 4 bytes).
+  (func $tileTN
+    (param $i i32) (param $j i32) (param $k i32)
+    (local $pa i32) (local $pb i32) (local $pc i32) (local $n i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $da i32) (local $lb i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $c00 v128)
+    (local $c01 v128)
+    (local $c10 v128)
+    (local $c11 v128)
+    (local $c20 v128)
+    (local $c21 v128)
+    (local $c30 v128)
+    (local $c31 v128)
+    (local.set $pa (i32.add (global.get $A) (i32.mul (local.get $i) (global.get $aRow))))
+    (local.set $pb (i32.add (global.get $B) (i32.shl (local.get $j) (i32.const 2))))
+    (local.set $n (local.get $k))
+    (if (global.get $accumulate) (then
+      (local.set $pc (i32.add (i32.add (global.get $C) (i32.mul (local.get $i) (global.get $ldc))) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $c00 (v128.load (local.get $pc)))
+      (local.set $c01 (v128.load offset=16 (local.get $pc)))
+      (local.set $pc (i32.add (local.get $pc) (global.get $ldc)))
+      (local.set $c10 (v128.load (local.get $pc)))
+      (local.set $c11 (v128.load offset=16 (local.get $pc)))
+      (local.set $pc (i32.add (local.get $pc) (global.get $ldc)))
+      (local.set $c20 (v128.load (local.get $pc)))
+      (local.set $c21 (v128.load offset=16 (local.get $pc)))
+      (local.set $pc (i32.add (local.get $pc) (global.get $ldc)))
+      (local.set $c30 (v128.load (local.get $pc)))
+      (local.set $c31 (v128.load offset=16 (local.get $pc)))
+      (local.set $pc (i32.add (local.get $pc) (global.get $ldc)))
+    ))
+    (local.set $r1 (global.get $aRow1))
+    (local.set $r2 (global.get $aRow2))
+    (local.set $r3 (global.get $aRow3))
+    (local.set $da (global.get $aDepth))
+    (local.set $lb (global.get $ldb))
+    (loop $depth
+      (local.set $b0 (v128.load (local.get $pb)))
+      (local.set $b1 (v128.load offset=16 (local.get $pb)))
+      (local.set $av (v128.load32_splat (local.get $pa)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=4 (local.get $pa)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=8 (local.get $pa)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=12 (local.get $pa)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $pa (i32.add (local.get $pa) (local.get $da)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $lb)))
+      (br_if $depth (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (call $finish (i32.add (local.get $i) (i32.const 0)) (local.get $j) (local.get $c00) (local.get $c01))
+    (call $finish (i32.add (local.get $i) (i32.const 1)) (local.get $j) (local.get $c10) (local.get $c11))
+    (call $finish (i32.add (local.get $i) (i32.const 2)) (local.get $j) (local.get $c20) (local.get $c21))
+    (call $finish (i32.add (local.get $i) (i32.const 3)) (local.get $j) (local.get $c30) (local.get $c31))
+  )
+
+  ;; C rows [i, i+1) × columns [j, j+8) += Σ_k A(i+r, k) · B(k, j..j+8); A(i, k) at any strides.
   (func $tile1
     (param $i i32) (param $j i32) (param $k i32)
-    (local $pa i32) (local $pb i32) (local $pc i32) (local $n i32) (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $pa i32) (local $pb i32) (local $pc i32) (local $n i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $da i32) (local $lb i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128)
     (local $c01 v128)
     (local.set $pa (i32.add (global.get $A) (i32.mul (local.get $i) (global.get $aRow))))
@@ -116,14 +190,19 @@
       (local.set $c01 (v128.load offset=16 (local.get $pc)))
       (local.set $pc (i32.add (local.get $pc) (global.get $ldc)))
     ))
+    (local.set $r1 (global.get $aRow1))
+    (local.set $r2 (global.get $aRow2))
+    (local.set $r3 (global.get $aRow3))
+    (local.set $da (global.get $aDepth))
+    (local.set $lb (global.get $ldb))
     (loop $depth
       (local.set $b0 (v128.load (local.get $pb)))
       (local.set $b1 (v128.load offset=16 (local.get $pb)))
       (local.set $av (v128.load32_splat (local.get $pa)))
       (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
       (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
-      (local.set $pa (i32.add (local.get $pa) (global.get $aDepth)))
-      (local.set $pb (i32.add (local.get $pb) (global.get $ldb)))
+      (local.set $pa (i32.add (local.get $pa) (local.get $da)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $lb)))
       (br_if $depth (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (call $finish (i32.add (local.get $i) (i32.const 0)) (local.get $j) (local.get $c00) (local.get $c01))
   )
@@ -154,7 +233,9 @@
       (br_if $doneI (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
       (local.set $j (i32.const 0))
       (loop $cols
-        (call $tile (local.get $i) (local.get $j) (local.get $k))
+        (if (i32.eq (local.get $aRow) (i32.const 4))
+          (then (call $tileTN (local.get $i) (local.get $j) (local.get $k)))
+          (else (call $tile (local.get $i) (local.get $j) (local.get $k))))
         (br_if $cols (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $n))))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $rows)))
@@ -166,5 +247,77 @@
         (br_if $cols (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $n))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rest))))
+
+  ;; to (cols × rows) = transpose of from (rows × cols), f32, both counts multiples of 4: 4×4 blocks through
+  ;; registers (unpack pairs, then halves). Addresses in bytes.
+  (func (export "transpose") (param $from i32) (param $rows i32) (param $cols i32) (param $to i32)
+    (local $r i32) (local $c i32) (local $src i32) (local $dst i32) (local $rowBytes i32) (local $colBytes i32)
+    (local $a v128) (local $b v128) (local $x v128) (local $y v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $colBytes (i32.shl (local.get $rows) (i32.const 2)))
+    (block $done (loop $rowBlocks
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $c (i32.const 0))
+      (loop $colBlocks
+        (local.set $src (i32.add (local.get $from) (i32.add (i32.mul (local.get $r) (local.get $rowBytes)) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $a (v128.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+        (local.set $b (v128.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+        (local.set $x (v128.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+        (local.set $y (v128.load (local.get $src)))
+        ;; t0 = a0 b0 a1 b1, t1 = a2 b2 a3 b3, t2 = x0 y0 x1 y1, t3 = x2 y2 x3 y3
+        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+        (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+        (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x) (local.get $y)))
+        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x) (local.get $y)))
+        (local.set $dst (i32.add (local.get $to) (i32.add (i32.mul (local.get $c) (local.get $colBytes)) (i32.shl (local.get $r) (i32.const 2)))))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $colBytes)))
+        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $colBytes)))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $colBytes)))
+        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+        (br_if $colBlocks (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 4))) (local.get $cols))))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $rowBlocks))))
+
+  ;; Adam on n float32 parameters (n even; regions padded) in float64, two per instruction, with JavaScript's
+  ;; operations in JavaScript's order (trainer.adamUpdate), so the result is the same bit for bit:
+  ;; m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g·g, w −= lr·m·c1 / (√(v·c2) + ε), stored rounded to float32.
+  (func (export "adam") (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $n i32)
+    (param $lr f64) (param $beta1 f64) (param $beta2 f64) (param $eps f64) (param $c1 f64) (param $c2 f64)
+    (local $end i32) (local $B1 v128) (local $OB1 v128) (local $B2 v128) (local $OB2 v128) (local $LR v128)
+    (local $C1 v128) (local $C2 v128) (local $EPS v128) (local $gi v128) (local $mi v128) (local $vi v128)
+    (local.set $B1 (f64x2.splat (local.get $beta1)))
+    (local.set $OB1 (f64x2.splat (f64.sub (f64.const 1) (local.get $beta1))))
+    (local.set $B2 (f64x2.splat (local.get $beta2)))
+    (local.set $OB2 (f64x2.splat (f64.sub (f64.const 1) (local.get $beta2))))
+    (local.set $LR (f64x2.splat (local.get $lr)))
+    (local.set $C1 (f64x2.splat (local.get $c1)))
+    (local.set $C2 (f64x2.splat (local.get $c2)))
+    (local.set $EPS (f64x2.splat (local.get $eps)))
+    (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (local.set $gi (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $g))))
+      (local.set $mi (f64x2.add (f64x2.mul (local.get $B1) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $m))))
+                                (f64x2.mul (local.get $OB1) (local.get $gi))))
+      (local.set $vi (f64x2.add (f64x2.mul (local.get $B2) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $v))))
+                                (f64x2.mul (f64x2.mul (local.get $OB2) (local.get $gi)) (local.get $gi))))
+      (v128.store64_lane 0 (local.get $m) (f32x4.demote_f64x2_zero (local.get $mi)))
+      (v128.store64_lane 0 (local.get $v) (f32x4.demote_f64x2_zero (local.get $vi)))
+      (v128.store64_lane 0 (local.get $w) (f32x4.demote_f64x2_zero
+        (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $w)))
+          (f64x2.div (f64x2.mul (f64x2.mul (local.get $LR) (local.get $mi)) (local.get $C1))
+                     (f64x2.add (f64x2.sqrt (f64x2.mul (local.get $vi) (local.get $C2))) (local.get $EPS))))))
+      (local.set $w (i32.add (local.get $w) (i32.const 8)))
+      (local.set $m (i32.add (local.get $m) (i32.const 8)))
+      (local.set $v (i32.add (local.get $v) (i32.const 8)))
+      (local.set $g (i32.add (local.get $g) (i32.const 8)))
+      (br $pairs))))
+
 )
 

@@ -26,7 +26,7 @@ import { disposeDAGraphWeights, forwardPatches, uploadDAGraphWeights } from './g
 import { initDAWeights } from './init';
 import { LAYER1_POSITIONS, LAYER1_TAPS } from './patches';
 import { readFloat32View } from './tensor-views';
-import { daTrainerSimdAvailable, SimdDAGradients } from './trainer-simd';
+import { daTrainerSimdAvailable, SimdAdam, SimdDAGradients } from './trainer-simd';
 import { isFiniteNumber, sqrt } from '../../core/math';
 
 export interface DATrainerOptions {
@@ -435,11 +435,22 @@ export abstract class DATrainerBase implements DATrainer {
 /** The one-thread trainer: each step's gradients and Adam update on this thread. */
 class FastDATrainer extends DATrainerBase {
   private readonly trainScratch: DAGradientScratch;
+  /** With the SIMD kernel: weights and moments live in its memory and its Adam updates them. */
+  private readonly simdAdam?: SimdAdam;
 
   constructor(backend: string, opts: DATrainerOptions) {
     if (opts.initialWeights) validateWeights(opts.initialWeights);
-    const weights = opts.initialWeights ? cloneWeights(opts.initialWeights) : initDAWeights(opts.seed ?? 0);
-    super(backend, opts, weights, zerosLike(), zerosLike());
+    const initial = opts.initialWeights ?? initDAWeights(opts.seed ?? 0);
+    const simdAdam = resolveGradientKernel(opts.kernel) === 'wasm-simd' ? new SimdAdam() : undefined;
+    if (simdAdam) for (const s of DA_WEIGHT_SPECS) simdAdam.weights[s.name].set(initial[s.name]);
+    super(
+      backend,
+      opts,
+      simdAdam?.weights ?? cloneWeights(initial),
+      simdAdam?.firstMoment ?? zerosLike(),
+      simdAdam?.secondMoment ?? zerosLike(),
+    );
+    this.simdAdam = simdAdam;
     this.trainScratch = createGradientScratch(this.kernel);
   }
 
@@ -459,10 +470,12 @@ class FastDATrainer extends DATrainerBase {
     let batchLoss = NaN;
     daGradients(this.weights, patches, targets, b, b, this.trainScratch, (sse, gradients) => {
       const k = this.nextAdamConstants();
-      for (const s of DA_WEIGHT_SPECS) {
-        const w = this.weights[s.name];
-        adamUpdate(w, this.m[s.name], this.v[s.name], gradients[s.name], 0, w.length, k);
-      }
+      if (this.simdAdam) this.simdAdam.update(gradients, k);
+      else
+        for (const s of DA_WEIGHT_SPECS) {
+          const w = this.weights[s.name];
+          adamUpdate(w, this.m[s.name], this.v[s.name], gradients[s.name], 0, w.length, k);
+        }
       batchLoss = sse / b;
     });
     return batchLoss;

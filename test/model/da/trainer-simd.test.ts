@@ -1,11 +1,12 @@
-// The WebAssembly SIMD training kernel: its committed binary is what its WAT source compiles to, and its loss and
+// The WebAssembly SIMD training kernel: its committed binary is what its WAT source compiles to; its loss and
 // gradients equal the tfjs-matMul path's (the reference, itself tested against tfjs autodiff in trainer.test.ts) for
 // batches that leave partial register tiles (1, 6) and that split the batch-deep products into blocks (300), in one
-// engine whose buffers grow and are reused. ~5 s.
+// engine whose buffers grow and are reused; its float64 Adam is trainer.adamUpdate bit for bit. ~6 s.
 import { activateBackend } from '../../../src/model/backend';
-import { DA_WEIGHT_SPECS } from '../../../src/model/da/architecture';
-import { createDATrainer, type DAGradientKernel } from '../../../src/model/da/trainer';
-import { daTrainerSimdAvailable } from '../../../src/model/da/trainer-simd';
+import { DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
+import { adamStepConstants, adamUpdate, createDATrainer, type DAGradientKernel } from '../../../src/model/da/trainer';
+import { daTrainerSimdAvailable, SimdAdam } from '../../../src/model/da/trainer-simd';
+import { uniformStream } from '../../../src/core/random';
 import { DA_TRAINER_SIMD_WASM_BASE64 } from '../../../src/model/da/trainer-simd-wasm';
 import { phantomBatches, randomWeights, relDiff } from './helpers';
 
@@ -53,6 +54,51 @@ describe('DA training kernel on WebAssembly SIMD', () => {
     }
     simd.dispose();
     reference.dispose();
+  });
+
+  it('updates with Adam exactly as trainer.adamUpdate (every bit of weights and moments, two steps)', () => {
+    const random = uniformStream(4);
+    const fill = (w: DAWeights, scale: number) => {
+      for (const s of DA_WEIGHT_SPECS)
+        for (let i = 0; i < w[s.name].length; i++) w[s.name][i] = scale * (random() - 0.5);
+    };
+    const adam = new SimdAdam();
+    fill(adam.weights, 0.2);
+    const reference = {
+      w: Object.fromEntries(DA_WEIGHT_SPECS.map((s) => [s.name, new Float32Array(adam.weights[s.name])])),
+      m: Object.fromEntries(DA_WEIGHT_SPECS.map((s) => [s.name, new Float32Array(adam.weights[s.name].length)])),
+      v: Object.fromEntries(DA_WEIGHT_SPECS.map((s) => [s.name, new Float32Array(adam.weights[s.name].length)])),
+    } as Record<'w' | 'm' | 'v', DAWeights>;
+    const gradients = randomWeights(3);
+    for (const t of [1, 2]) {
+      fill(gradients, 10 ** -t);
+      const k = adamStepConstants(t, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+      adam.update(gradients, k);
+      for (const s of DA_WEIGHT_SPECS)
+        adamUpdate(
+          reference.w[s.name],
+          reference.m[s.name],
+          reference.v[s.name],
+          gradients[s.name],
+          0,
+          gradients[s.name].length,
+          k,
+        );
+    }
+    const bytes = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+    const differing = DA_WEIGHT_SPECS.flatMap((s) =>
+      (
+        [
+          ['w', adam.weights],
+          ['m', adam.firstMoment],
+          ['v', adam.secondMoment],
+        ] as const
+      )
+        .filter(([key, mine]) => !bytes(mine[s.name]).equals(bytes(reference[key][s.name])))
+        .map(([key]) => `${key} ${s.name}`),
+    );
+    expect(differing).toEqual([]);
+    expect(adam.weights['dense3/bias'][0]).not.toBe(0); // it did update (the odd last parameter too)
   });
 
   it('rejects an unknown kernel clearly', async () => {
