@@ -185,7 +185,7 @@ function tubeNumber(service: NaDenoiseService, id: string): number {
 
 /**
  * Starts the watch: new Probe markers while placing become tubes, moved markers are re-checked, removed ones drop
- * their tube. Returns the function that stops it.
+ * their tube, and another tool taking the primary button ends placing. Returns the function that stops it.
  * @example service.stopTubeWatch = watchTubePlacement(service, servicesManager, extensionManager)
  */
 export function watchTubePlacement(
@@ -193,7 +193,8 @@ export function watchTubePlacement(
   servicesManager: ServicesManager,
   extensionManager: ExtensionManager,
 ): () => void {
-  const { Events } = cornerstoneTools.Enums;
+  const { Enums } = cornerstoneTools;
+  const { Events } = Enums;
   const annotationOf = (evt: Event) => (evt as CustomEvent<{ annotation?: ProbeAnnotation }>).detail?.annotation;
   const onCompleted = (evt: Event) => {
     const a = annotationOf(evt);
@@ -212,7 +213,19 @@ export function watchTubePlacement(
     const a = annotationOf(evt);
     if (a?.annotationUID) service.removeTube(a.annotationUID);
   };
+  // Another tool given the primary button (OHIF's toolbar) ends placing: the reader chose it, nothing to restore.
+  const onToolActivated = (evt: Event) => {
+    const d = (
+      evt as CustomEvent<{ toolName?: string; toolBindingsOptions?: { bindings?: { mouseButton?: number }[] } }>
+    ).detail;
+    const bindings = d?.toolBindingsOptions?.bindings;
+    const primary = !bindings || bindings.some((b) => b.mouseButton === Enums.MouseBindings.Primary);
+    if (!service.placingTubes || !d?.toolName || d.toolName === PROBE || !primary) return;
+    service.restoreTools = undefined;
+    service.setPlacingTubes(false);
+  };
   const listeners: Array<[string, (evt: Event) => void]> = [
+    [Events.TOOL_ACTIVATED, onToolActivated],
     [Events.ANNOTATION_COMPLETED, onCompleted],
     [Events.ANNOTATION_MODIFIED, onModified],
     [Events.ANNOTATION_REMOVED, onRemoved],

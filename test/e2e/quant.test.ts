@@ -412,6 +412,16 @@ describe('quantitative sodium in the viewer (--pacs)', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'quant-placed-tubes.png') });
     await page.click('[data-cy="na-panel-place-tubes"]');
     await page.waitForFunction(() => (window as any).__naDenoise.placingTubes === false, null, { timeout: 10_000 });
+    // Placing again, then another tool chosen the OHIF way: placing ends (no stale "placing" state).
+    const chosen = await page.evaluate(() => {
+      const w = window as any;
+      w.commandsManager.runCommand('naPlaceTubes', { on: true });
+      const on = w.__naDenoise.placingTubes;
+      w.commandsManager.runCommand('setToolActive', { toolName: 'WindowLevel' });
+      const group = w.cornerstoneTools.ToolGroupManager.getToolGroup('default');
+      return { on, after: w.__naDenoise.placingTubes, primary: group.getActivePrimaryMouseButtonTool() };
+    });
+    expect(chosen).toEqual({ on: true, after: false, primary: 'WindowLevel' });
 
     const q = await clickForQuant(page, 'NaConcentrationMap');
     expect(q.tubeSource).toBe('positions');
