@@ -1,11 +1,16 @@
 // Study adaptation (jobs/adapt) on phantom studies: the whole job within its budget (64³: 45 s, the issue's limit is
 // 60 s; 128³: 180 s, limit 4×), how the budget splits into preparation and training, training throughput against the
-// bare trainer step measured in the same run, and when the best held-out epoch came.
+// bare trainer step measured in the same run, and when the best held-out epoch came. Then the same in the viewer
+// (adaptBrowser.ts: Chromium, the adapt Web Worker on WASM; limit 120 s at 64³), unless BENCH_ADAPT_BROWSER=0.
+// BENCH_ADAPT_MODEL=da-wide adapts the two-stage model instead of the paper's DA; BENCH_ADAPT_NODE=0 skips Node.
 import { adaptDA, studyHash } from '../src/jobs/adapt';
 import { activateBackend } from '../src/model/backend';
 import { createDATrainer } from '../src/model/da/trainer';
 import { loadDA } from '../src/model/da/weights-io';
 import { generateSubject, resolvePhantomParams } from '../src/phantom';
+import * as os from 'node:os';
+import { modelWeightsSource, parseModelName } from '../src/model/da/models';
+import { browserAdaptRows } from './adaptBrowser';
 import type { BenchTable } from './types';
 
 const CASES = [
@@ -32,15 +37,21 @@ async function bareStepRate(seconds: number): Promise<number> {
 
 export async function run(): Promise<BenchTable[]> {
   await activateBackend('wasm');
-  const parent = await loadDA();
+  const model = parseModelName(process.env.BENCH_ADAPT_MODEL ?? 'da', 'BENCH_ADAPT_MODEL');
+  const parent = await loadDA(modelWeightsSource(model));
   const rows: BenchTable['rows'] = [];
   for (const c of CASES) {
+    if (process.env.BENCH_ADAPT_NODE === '0') break;
     if (process.env.BENCH_ADAPT_ONLY_64 && c.matrix !== 64) continue;
     const subject = generateSubject(
       resolvePhantomParams({ subjects: 1, seed: 77, matrix: c.matrix, voxelSizeMm: c.voxelSizeMm }),
       0,
     );
     const bare = await bareStepRate(5);
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ');
     let trainingStartedAt = NaN;
     const t0 = performance.now();
     const r = await adaptDA(subject.acquisitions, parent, {
@@ -55,6 +66,7 @@ export async function run(): Promise<BenchTable[]> {
     const best = r.history.find((h) => h.epoch === r.record.bestEpoch);
     rows.push({
       study: `${c.matrix}³ × ${c.voxelSizeMm} mm, 3 repeats`,
+      parent: parent.card.name,
       'budget s': c.seconds,
       'limit s': c.limit,
       'wall s': Number(wall.toFixed(1)),
@@ -67,17 +79,40 @@ export async function run(): Promise<BenchTable[]> {
       'held-out gain %': r.record.validation.gainPercent,
       adapted: r.adapted ? 'yes' : 'no',
       'within limit': wall <= c.limit ? 'yes' : 'NO',
+      'load 1/5/15 min': load,
     });
   }
+  const browserRows: BenchTable['rows'] = [];
+  if (process.env.BENCH_ADAPT_BROWSER !== '0') {
+    for (const size of (process.env.BENCH_ADAPT_BROWSER_SIZES ?? '64').split(',').map(Number))
+      browserRows.push(...(await browserAdaptRows(size, model)));
+  }
   return [
-    {
-      title: 'Study adaptation (adaptDA, wasm): the whole job within its time budget',
-      columns: Object.keys(rows[0]),
-      rows,
-      notes: [
-        'adapt samples/s includes patch sampling and the held-out validations; bare step = trainer.step alone, same run',
-        'the job stops at its budget by design; "within limit" checks the wall time against the issue’s limit',
-      ],
-    },
+    ...(rows.length === 0
+      ? []
+      : [
+          {
+            title: 'Study adaptation in Node (adaptDA, wasm): the whole job within its time budget',
+            columns: Object.keys(rows[0]),
+            rows,
+            notes: [
+              'adapt samples/s includes patch sampling and the held-out validations; bare step = trainer.step alone, same run',
+              'the job stops at its budget by design; "within limit" checks the wall time against the issue’s limit',
+            ],
+          },
+        ]),
+    ...(browserRows.length
+      ? [
+          {
+            title: 'Study adaptation in the viewer: click "Adapt DA to this study" to the summary, headless Chromium',
+            columns: Object.keys(browserRows[0]),
+            rows: browserRows,
+            notes: [
+              'adapt s: the adaptation job in the Web Worker (its budget is the viewer default); click → result adds reading the repeats and the DA run that shows the result',
+              'BENCH_ADAPT_BROWSER_SIZES=64,128 adds the 128³ demo; BENCH_ADAPT_BROWSER=0 skips the browser',
+            ],
+          },
+        ]
+      : []),
   ];
 }

@@ -2,6 +2,7 @@
 // SSIM vs the noise-free truth (over the brain mask) for the noisy acquisition, NLM, the shipped DA and the DA
 // adapted to that subject's own repeats (jobs/adapt). Writes reports/adapt/adapt-evidence.{md,json}.
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { psnr, ssim3d } from '../../core/metrics';
 import type { Volume } from '../../core/volume';
@@ -79,6 +80,8 @@ export interface EvidenceRow {
     budgetSeconds: number;
   };
   seconds: { generate: number; nlm: number; shippedDA: number; adaptedDA: number };
+  /** 1-minute load average of the shared machine when the adaptation started and ended. */
+  load?: { start: number; end: number };
 }
 
 function score(truth: Volume, img: Volume, mask: Uint8Array): MethodScore {
@@ -123,11 +126,13 @@ export async function runCase(
     : undefined;
   lap();
   log(`[${c.id}] NLM ${nlm} s, shipped DA ${shippedDA} s; adapting for up to ${budget} s`);
+  const loadStart = os.loadavg()[0];
   const r = await adaptDA(subject.acquisitions, parent, {
     study: studyHash([`phantom:${c.id}:${seed}`]),
     seconds: budget,
   });
   const adaptSeconds = lap();
+  const loadEnd = os.loadavg()[0];
   const adaptedVolume = (await denoiseVolume(input, { method: 'da', weights: r.model }, { mask })).volume;
   const adaptedDA = lap();
   const row: EvidenceRow = {
@@ -150,6 +155,7 @@ export async function runCase(
       budgetSeconds: budget,
     },
     seconds: { generate, nlm, shippedDA, adaptedDA },
+    load: { start: Number(loadStart.toFixed(1)), end: Number(loadEnd.toFixed(1)) },
   };
   log(
     `[${c.id}] ${JSON.stringify({ noisy: row.noisy, nlm: row.nlm, shipped: row.shipped, adapted: row.adapted, a: row.adaptation })}`,
@@ -173,18 +179,19 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, 
     `Reproduce: \`${command}\`. Each case is one phantom subject generated with a seed the shipped model never saw;`,
     'acquisition 1 is denoised; pSNR (dB) / SSIM vs the noise-free truth over the brain mask (every method denoises',
     'only the brain mask). NLM = `denoise --method nlm` defaults (σ from the background). Adapted = `adapt` defaults',
-    '(label = mean of the other acquisitions, k = 0, lr 1e-4, held-out slabs: every 4th block of 8 slices), within',
+    '(label = mean of the other acquisitions, k = 0, lr 1e-4, the running average of the weights (decay 0.98) judged',
+    'and kept, held-out slabs: every 4th block of 8 slices; da-wide: its second stage on the frozen first stage), within',
     'the budget; when the held-out slabs show no gain the shipped weights are kept, so "adapted" equals "shipped".',
     '',
-    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | adapted ${parentName} | adapted? (held-out gain) | adapted pSNR | adapt s (budget) |`,
-    `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|`,
+    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | adapted ${parentName} | adapted? (held-out gain) | adapted pSNR | adapt s (budget) | load |`,
+    `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|---|`,
     ...rows.map(
       (r) =>
-        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}) | ${best(r)} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) |`,
+        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}) | ${best(r)} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
     ),
     '',
     'Times are wall seconds on the shared 2-core machine (other jobs running), the adaptation including its',
-    'preparation and validations.',
+    'preparation and validations; load = 1-minute load average when the adaptation started–ended.',
     '',
   ];
   return lines.join('\n');
