@@ -265,6 +265,8 @@ export class SimdDAGradients {
  * @example const a = new SimdAdam(); a.weights['conv1/bias'].set(…); a.update(gradients, constants);
  */
 export class SimdAdam {
+  /** Every weight in DA_WEIGHT_SPECS order, one flat view (what `weights` views per name). */
+  readonly flatWeights: Float32Array;
   readonly weights: DAWeights;
   readonly firstMoment: DAWeights;
   readonly secondMoment: DAWeights;
@@ -283,6 +285,7 @@ export class SimdAdam {
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
     const heap = new Float32Array(memory.buffer);
     const views = (from: number) => flatWeightViews(heap.subarray(from, from + DA_PARAMETER_COUNT));
+    this.flatWeights = heap.subarray(this.flat.w, this.flat.w + DA_PARAMETER_COUNT);
     this.weights = views(this.flat.w);
     this.firstMoment = views(this.flat.m);
     this.secondMoment = views(this.flat.v);
@@ -296,6 +299,16 @@ export class SimdAdam {
       this.gradients.set(gradients[s.name], at);
       at += weightSize(s);
     }
+    this.run(k);
+  }
+
+  /** The same with the gradients as one flat array in DA_WEIGHT_SPECS order. */
+  updateFlat(gradients: Float32Array, k: AdamStepConstants): void {
+    this.gradients.set(gradients);
+    this.run(k);
+  }
+
+  private run(k: AdamStepConstants): void {
     const { w, m, v, g } = this.flat;
     this.kernel.adam(4 * w, 4 * m, 4 * v, 4 * g, this.count, k.learningRate, k.beta1, k.beta2, k.epsilon, k.c1, k.c2);
   }
