@@ -16,6 +16,7 @@ import { growMask } from '../../src/model/da/stages';
 import { voxelsOnSlices } from '../../src/jobs/adapt/split';
 import { PATCH_VOXELS } from '../../src/model/da/architecture';
 import { loadDA } from '../../src/model/da/weights-io';
+import { modelWeightsSource } from '../../src/model/da/models';
 import { weightsChecksum } from '../../src/model/da/weights-bytes';
 import { generateSubject, resolvePhantomParams } from '../../src/phantom';
 
@@ -174,6 +175,20 @@ describe('adaptDA on a phantom study', () => {
       expect(r.model.checksum).toBe(parent.checksum);
       expect(r.model.card.notes?.join(' ')).toContain(NOT_ADAPTED_NOTE);
     }
+  });
+
+  it("a budget that runs out during da-wide's first-stage pass stops there and keeps the parent", async () => {
+    const parent = await loadDA(modelWeightsSource('da-wide'));
+    let ms = 0;
+    const clock = () => (ms += 250);
+    const r = await adaptDA(acqs, parent, { study, seconds: 3, validationSamples: 256, clock });
+    expect(r.adapted).toBe(false);
+    expect(r.record).toMatchObject({ stopped: 'time', epochs: 0, samples: 0 });
+    expect(r.record.validation.gainPercent).toBe(0);
+    // Stopped by the first check past the budget (the clock reads 0.25 s more each time), not after the whole pass.
+    expect(r.record.seconds).toBeLessThanOrEqual(3 + 2);
+    expect(r.model.stage2).toBe(parent.stage2);
+    expect(r.model.checksum).toBe(parent.checksum);
   });
 
   it('cancels: rejects with the abort reason soon after Cancel, leaving the parent untouched', async () => {

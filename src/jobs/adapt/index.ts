@@ -164,16 +164,36 @@ export async function adaptDA(
     sigma: sigmas[i],
     scale: computeVolumeScale(volume, parent.card.normalisation),
   }));
+  // The first stage's pass is most of the preparation: it runs under the budget too (checked after each chunk), and
+  // a pass the budget cuts short leaves the parent unchanged ('time', no epoch) instead of overrunning.
+  let preparationTimedOut = false;
   if (parent.stage2) {
     const first: LoadedDA = { weights: parent.weights, card: firstStageCard(parent.card), source: parent.source };
-    for (const p of prepared) {
-      p.volume = (
-        await denoiseDAWithScale(p.volume, first, p.scale, {
-          backend: opts.backend,
-          signal: opts.signal,
-          mask: firstStageMask,
-        })
-      ).volume;
+    const timeUp = new Error('the time budget ran out while preparing');
+    const stop = new AbortController();
+    const forward = () => stop.abort(opts.signal?.reason);
+    opts.signal?.addEventListener('abort', forward);
+    try {
+      for (const p of prepared) {
+        opts.signal?.throwIfAborted();
+        if (elapsed() > o.seconds) stop.abort(timeUp);
+        stop.signal.throwIfAborted();
+        p.volume = (
+          await denoiseDAWithScale(p.volume, first, p.scale, {
+            backend: opts.backend,
+            signal: stop.signal,
+            mask: firstStageMask,
+            onProgress: () => {
+              if (elapsed() > o.seconds) stop.abort(timeUp);
+            },
+          })
+        ).volume;
+      }
+    } catch (e) {
+      if (stop.signal.reason !== timeUp) throw e;
+      preparationTimedOut = true;
+    } finally {
+      opts.signal?.removeEventListener('abort', forward);
     }
   }
   const labels = leaveOneOutMeans(acquisitions);
@@ -213,83 +233,87 @@ export async function adaptDA(
   let samples = 0;
   let stopped: AdaptationRecord['stopped'] = 'max-epochs';
   try {
-    let valStart = clock();
-    parentLosses = validate(best);
-    parentLoss = parentLosses[decisive.name];
-    bestLosses = parentLosses;
-    let valSeconds = (clock() - valStart) / 1000;
-    bestLoss = parentLoss;
-    report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
+    if (preparationTimedOut) stopped = 'time';
+    else {
+      let valStart = clock();
+      parentLosses = validate(best);
+      parentLoss = parentLosses[decisive.name];
+      bestLosses = parentLosses;
+      let valSeconds = (clock() - valStart) / 1000;
+      bestLoss = parentLoss;
+      report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
 
-    const patches = new Float32Array(o.batchSize * PATCH_VOXELS);
-    const targets = new Float32Array(o.batchSize);
-    let sinceBest = 0;
-    let stepSeconds = 0;
-    let lastYield = performance.now();
-    for (let epoch = 1; ; epoch++) {
-      let lossSum = 0;
-      let epochSamples = 0;
-      let outOfTime = false;
-      for (let step = 0; step < o.stepsPerEpoch; step++) {
-        // Leave time for the validation that closes the epoch: the budget covers it.
-        if (elapsed() + stepSeconds + valSeconds > o.seconds) {
-          outOfTime = true;
+      const patches = new Float32Array(o.batchSize * PATCH_VOXELS);
+      const targets = new Float32Array(o.batchSize);
+      let sinceBest = 0;
+      let stepSeconds = 0;
+      let lastYield = performance.now();
+      for (let epoch = 1; ; epoch++) {
+        let lossSum = 0;
+        let epochSamples = 0;
+        let outOfTime = false;
+        for (let step = 0; step < o.stepsPerEpoch; step++) {
+          // Leave time for the validation that closes the epoch: the budget covers it.
+          if (elapsed() + stepSeconds + valSeconds > o.seconds) {
+            outOfTime = true;
+            break;
+          }
+          const s0 = clock();
+          trainSampler.fill(patches, targets, o.batchSize);
+          const loss = trainer.step(patches, targets);
+          if (!Number.isFinite(loss)) throw new Error(`adaptation diverged: training loss ${loss} at epoch ${epoch}`);
+          trainer.averageInto(average, o.averaging);
+          stepSeconds = (clock() - s0) / 1000;
+          lossSum += loss * o.batchSize;
+          epochSamples += o.batchSize;
+          if (performance.now() - lastYield > 50) {
+            await yieldToEventLoop(); // lets a worker see Cancel, and Node its signals
+            lastYield = performance.now();
+            opts.signal?.throwIfAborted();
+          }
+        }
+        samples += epochSamples;
+        if (epochSamples > 0) {
+          valStart = clock();
+          const losses = validate(average);
+          const valLoss = losses[decisive.name];
+          valSeconds = (clock() - valStart) / 1000;
+          if (!Number.isFinite(valLoss)) throw new Error(`adaptation diverged: held-out loss ${valLoss}`);
+          history.push({
+            epoch,
+            trainLoss: lossSum / epochSamples,
+            valLoss,
+            valLosses: losses,
+            samples: epochSamples,
+            elapsedSeconds: elapsed(),
+          });
+          if (valLoss < bestLoss) {
+            bestLoss = valLoss;
+            bestLosses = losses;
+            bestEpoch = epoch;
+            best = cloneWeights(average);
+            sinceBest = 0;
+          } else sinceBest++;
+          report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
+        }
+        opts.signal?.throwIfAborted();
+        if (outOfTime) {
+          stopped = 'time';
           break;
         }
-        const s0 = clock();
-        trainSampler.fill(patches, targets, o.batchSize);
-        const loss = trainer.step(patches, targets);
-        if (!Number.isFinite(loss)) throw new Error(`adaptation diverged: training loss ${loss} at epoch ${epoch}`);
-        trainer.averageInto(average, o.averaging);
-        stepSeconds = (clock() - s0) / 1000;
-        lossSum += loss * o.batchSize;
-        epochSamples += o.batchSize;
-        if (performance.now() - lastYield > 50) {
-          await yieldToEventLoop(); // lets a worker see Cancel, and Node its signals
-          lastYield = performance.now();
-          opts.signal?.throwIfAborted();
+        if (sinceBest >= o.patience) {
+          stopped = 'early-stopping';
+          break;
         }
+        if (epoch >= o.maxEpochs) break;
       }
-      samples += epochSamples;
-      if (epochSamples > 0) {
-        valStart = clock();
-        const losses = validate(average);
-        const valLoss = losses[decisive.name];
-        valSeconds = (clock() - valStart) / 1000;
-        if (!Number.isFinite(valLoss)) throw new Error(`adaptation diverged: held-out loss ${valLoss}`);
-        history.push({
-          epoch,
-          trainLoss: lossSum / epochSamples,
-          valLoss,
-          valLosses: losses,
-          samples: epochSamples,
-          elapsedSeconds: elapsed(),
-        });
-        if (valLoss < bestLoss) {
-          bestLoss = valLoss;
-          bestLosses = losses;
-          bestEpoch = epoch;
-          best = cloneWeights(average);
-          sinceBest = 0;
-        } else sinceBest++;
-        report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
-      }
-      opts.signal?.throwIfAborted();
-      if (outOfTime) {
-        stopped = 'time';
-        break;
-      }
-      if (sinceBest >= o.patience) {
-        stopped = 'early-stopping';
-        break;
-      }
-      if (epoch >= o.maxEpochs) break;
     }
   } finally {
     trainer.dispose();
   }
 
-  const gainPercent = (100 * (parentLoss - bestLoss)) / parentLoss;
+  // Not measured when the preparation used the budget: recorded as no gain.
+  const gainPercent = preparationTimedOut ? 0 : (100 * (parentLoss - bestLoss)) / parentLoss;
   const adapted = bestEpoch > 0 && gainPercent >= o.minGainPercent;
   const record: AdaptationRecord = {
     result: adapted ? 'adapted' : NOT_ADAPTED_NOTE,
