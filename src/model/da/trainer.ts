@@ -110,15 +110,14 @@ export function checkDABatch(patches: Float32Array, targets: Float32Array | unde
     throw new Error(`${what}: patches has ${patches.length} values, not a positive multiple of ${PATCH_VOXELS}`);
   }
   const b = patches.length / PATCH_VOXELS;
+  const finite = isFiniteNumber; // a local binding: an imported one is a getter call per value under CommonJS
   if (targets !== undefined) {
     if (!(targets instanceof Float32Array)) throw new Error(`${what}: targets must be a Float32Array [B]`);
     if (targets.length !== b) throw new Error(`${what}: ${b} patches but ${targets.length} targets`);
-    for (let i = 0; i < b; i++)
-      if (!isFiniteNumber(targets[i])) throw new Error(`${what}: target ${i} is ${targets[i]}`);
+    for (let i = 0; i < b; i++) if (!finite(targets[i])) throw new Error(`${what}: target ${i} is ${targets[i]}`);
   }
   for (let i = 0; i < patches.length; i++) {
-    if (!isFiniteNumber(patches[i]))
-      throw new Error(`${what}: patch ${Math.floor(i / PATCH_VOXELS)} holds ${patches[i]}`);
+    if (!finite(patches[i])) throw new Error(`${what}: patch ${Math.floor(i / PATCH_VOXELS)} holds ${patches[i]}`);
   }
   return b;
 }
