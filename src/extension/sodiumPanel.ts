@@ -163,23 +163,27 @@ export function mountSodiumPanel(servicesManager: ServicesManager, commandsManag
     const { displaySetService } = servicesManager.services;
     const selected = activeDisplaySet(servicesManager);
     const t = denoiseTarget(selected, displaySetService.getActiveDisplaySets());
-    target.textContent = t.ok
-      ? t.derivedFrom
-        ? `Selected ${seriesName(t.derivedFrom)} is derived: denoising acts on its source ${seriesName(t.source)}.`
-        : `Acts on ${seriesName(t.source)}.`
-      : t.reason;
+    put(
+      target,
+      'textContent',
+      t.ok
+        ? t.derivedFrom
+          ? `Selected ${seriesName(t.derivedFrom)} is derived: denoising acts on its source ${seriesName(t.source)}.`
+          : `Acts on ${seriesName(t.source)}.`
+        : t.reason,
+    );
     buttons.forEach((b, i) => {
       const reason = actions[i].unavailable();
-      b.disabled = reason !== undefined;
-      b.style.opacity = reason === undefined ? '1' : '0.45';
-      b.style.cursor = reason === undefined ? 'pointer' : 'not-allowed';
-      b.title = reason === undefined ? actions[i].tooltip : `${actions[i].tooltip}\nNot available: ${reason}`;
+      put(b, 'disabled', reason !== undefined);
+      put(b.style, 'opacity', reason === undefined ? '1' : '0.45');
+      put(b.style, 'cursor', reason === undefined ? 'pointer' : 'not-allowed');
+      put(b, 'title', reason === undefined ? actions[i].tooltip : `${actions[i].tooltip}\nNot available: ${reason}`);
     });
-    tubes.render(activeDisplaySet(servicesManager) !== undefined);
-    quant.textContent = service.lastQuant?.text ?? '';
-    quant.hidden = !service.lastQuant;
-    roi.textContent = service.lastRoi?.text ?? '';
-    roi.hidden = !service.lastRoi;
+    tubes.render(selected !== undefined);
+    put(quant, 'textContent', service.lastQuant?.text ?? '');
+    put(quant, 'hidden', !service.lastQuant);
+    put(roi, 'textContent', service.lastRoi?.text ?? '');
+    put(roi, 'hidden', !service.lastRoi);
   };
   // Several changes in one task (a run adds a set, changes the layout, records its result) render once.
   let scheduled = false;
@@ -239,6 +243,7 @@ function tubesSection(
   root.append(toggle, list, message);
   toggle.onclick = () => void commandsManager.runCommand(COMMANDS.placeTubes);
   let shown = '';
+  let toggleHtml = '';
   const renderList = (tubes: readonly PlacedTube[]) => {
     const key = JSON.stringify(tubes.map((t) => [t.id, t.concentrationMM, t.positionMm]));
     if (key === shown || list.contains(document.activeElement)) return;
@@ -291,16 +296,23 @@ function tubesSection(
         : tubes.length
           ? `Na concentration map fits through the ${tubes.length} placed tube${tubes.length === 1 ? '' : 's'} of its series.`
           : 'Click the tubes yourself when they are not found automatically (touching the head, faint).';
-      toggle.innerHTML = `<span style="color:#5acce6;margin-top:1px">${icon(ICONS.tube)}</span><span><span style="font-weight:600">${placing ? 'Placing tubes… (done)' : 'Place tubes'}</span><br><span style="color:#9aa3d1">${help}</span></span>`;
-      toggle.setAttribute('aria-pressed', String(placing));
-      toggle.disabled = !canPlace && !placing;
-      toggle.style.opacity = toggle.disabled ? '0.45' : '1';
-      toggle.style.background = placing ? '#1f2459' : 'none';
+      const html = `<span style="color:#5acce6;margin-top:1px">${icon(ICONS.tube)}</span><span><span style="font-weight:600">${placing ? 'Placing tubes… (done)' : 'Place tubes'}</span><br><span style="color:#9aa3d1">${help}</span></span>`;
+      // innerHTML reads back re-serialized: compare with what was written.
+      if (html !== toggleHtml) toggle.innerHTML = toggleHtml = html;
+      if (toggle.getAttribute('aria-pressed') !== String(placing)) toggle.setAttribute('aria-pressed', String(placing));
+      put(toggle, 'disabled', !canPlace && !placing);
+      put(toggle.style, 'opacity', toggle.disabled ? '0.45' : '1');
+      put(toggle.style, 'background', placing ? 'rgb(31, 36, 89)' : 'none');
       renderList(tubes);
-      message.textContent = service.tubeMessage ?? '';
-      message.hidden = !service.tubeMessage;
+      put(message, 'textContent', service.tubeMessage ?? '');
+      put(message, 'hidden', !service.tubeMessage);
     },
   };
+}
+
+/** Sets a DOM property only when it differs: a render that changes nothing touches nothing (no mutation, no reflow). */
+function put<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): void {
+  if (target[key] !== value) target[key] = value;
 }
 
 /**

@@ -368,6 +368,22 @@ describe('quantitative sodium in the viewer (--pacs)', () => {
         .map((v: any) => s.displaySetService.getDisplaySetByUID(v.displaySetInstanceUIDs[0]))
         .find((d: any) => d && !d.naRole).displaySetInstanceUID as string;
     });
+    // Nothing changes, nothing in the panel changes: it renders on events (it used to re-render every 700 ms), and a
+    // render that finds nothing new writes nothing.
+    const idleMutations = await page.evaluate(async () => {
+      let n = 0;
+      const observer = new MutationObserver((records) => (n += records.length));
+      observer.observe(document.querySelector('[data-cy="na-panel"]')!, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+        attributes: true,
+      });
+      await new Promise((r) => setTimeout(r, 2000));
+      observer.disconnect();
+      return n;
+    });
+    expect(idleMutations).toBe(0);
     await page.click('[data-cy="na-panel-place-tubes"]');
     await page.waitForFunction(() => (window as any).__naDenoise.placingTubes === true, null, { timeout: 10_000 });
     const byMM = [...subject.tubes].sort((a, b) => a.concentrationMM - b.concentrationMM);
