@@ -15,9 +15,15 @@ export function torchAvailable(): { ok: boolean; reason?: string } {
     : { ok: false, reason: `import torch failed: ${(r.stderr || '').trim().split('\n').pop()}` };
 }
 
-/** One run of the PyTorch peer; returns its JSON line. */
+/**
+ * One run of the PyTorch peer; returns its JSON line. OpenBLAS (Debian's pthread build) otherwise starts a thread per
+ * core for every BLAS call whatever torch.set_num_threads says, so its pool gets the row's thread count too: a
+ * "1 thread" row then uses one thread, and was faster for it (17 vs 20–23 ms a batch-128 step at load 5).
+ */
 export function runTorch(args: string[]): Record<string, number | string> {
-  const r = spawnSync(SYSTEM_PYTHON, [SCRIPT, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const threads = args[args.indexOf('--threads') + 1];
+  const env = args.includes('--threads') ? { ...process.env, OPENBLAS_NUM_THREADS: threads } : process.env;
+  const r = spawnSync(SYSTEM_PYTHON, [SCRIPT, ...args], { encoding: 'utf8', timeout: 300_000, env });
   if (r.status !== 0)
     throw new Error(`torch_da_bench.py ${args.join(' ')} failed: ${r.stderr?.trim() || r.error?.message}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');

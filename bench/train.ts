@@ -21,16 +21,29 @@ function randomBatch(seed: number): { patches: Float32Array; targets: Float32Arr
   };
 }
 
-/** Runs `step` for ~seconds (after warm-up) and returns samples/s. */
-function timeSteps(step: () => void, seconds: number, warmup = 3): { samplesPerSecond: number; steps: number } {
+interface Timing {
+  samplesPerSecond: number;
+  steps: number;
+  /** CPU seconds of the whole process (every thread) over the timed steps, where measured. */
+  cpuSeconds?: number;
+}
+
+/** Runs `step` for ~seconds (after warm-up) and returns samples/s and the CPU time spent. */
+function timeSteps(step: () => void, seconds: number, warmup = 3): Timing {
   for (let i = 0; i < warmup; i++) step();
   let steps = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   while ((performance.now() - t0) / 1000 < seconds || steps < 3) {
     step();
     steps++;
   }
-  return { samplesPerSecond: (steps * BATCH) / ((performance.now() - t0) / 1000), steps };
+  const cpu = process.cpuUsage(c0);
+  return {
+    samplesPerSecond: (steps * BATCH) / ((performance.now() - t0) / 1000),
+    steps,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 /** tfjs LayersModel + model.trainOnBatch: tfjs's own conv3d gradients (the naive port). */
@@ -114,11 +127,12 @@ export async function run(): Promise<BenchTable[]> {
   const notes: string[] = [];
   // On a shared machine the load changes by the second: the headline contenders run interleaved in rounds
   // (PyTorch 1 thread → fast trainer → PyTorch 2 threads), and each row reports its best and median round.
-  const runs = new Map<string, { backend: string; rates: number[]; steps: number }>();
-  const record = (impl: string, backend: string, r: { samplesPerSecond: number; steps: number }) => {
+  const runs = new Map<string, { backend: string; rates: number[]; steps: number; cpuSeconds?: number }>();
+  const record = (impl: string, backend: string, r: Timing) => {
     const e = runs.get(impl) ?? { backend, rates: [], steps: 0 };
     e.rates.push(r.samplesPerSecond);
     e.steps += r.steps;
+    if (r.cpuSeconds !== undefined) e.cpuSeconds = (e.cpuSeconds ?? 0) + r.cpuSeconds;
     runs.set(impl, e);
   };
   const torch = torchAvailable();
@@ -139,6 +153,7 @@ export async function run(): Promise<BenchTable[]> {
     record(`PyTorch ${r.torch} CPU, ${threads} thread${threads > 1 ? 's' : ''}`, 'torch', {
       samplesPerSecond: Number(r.samplesPerSecond),
       steps: Number(r.steps),
+      cpuSeconds: r.cpuSeconds === undefined ? undefined : Number(r.cpuSeconds),
     });
   };
   const simdName = 'ours: WebAssembly SIMD kernel (im2col + own GEMM, explicit gradients, kernel Adam)';
@@ -171,6 +186,7 @@ export async function run(): Promise<BenchTable[]> {
     steps: e.steps,
     'samples/s (best)': Math.round(Math.max(...e.rates)),
     'samples/s (median)': Math.round(median(e.rates)),
+    'samples per CPU-second': e.cpuSeconds ? Math.round((e.steps * BATCH) / e.cpuSeconds) : null,
   }));
   // The target's yardstick: the faster of PyTorch's 1- and 2-thread rows (by its best round; median against median).
   const torchRows = rows.filter((r) => r.backend === 'torch');
@@ -190,6 +206,9 @@ export async function run(): Promise<BenchTable[]> {
     );
   }
   notes.push(
+    'samples per CPU-second: samples over the CPU time of the whole process (every thread) in the timed rounds: the work each implementation needs, which the load on a shared machine changes far less than samples/s',
+  );
+  notes.push(
     `baseline: ${base.implementation} (the faster PyTorch row); same network (461,345 parameters), Adam, MSE, batch ${BATCH}, random data; ${ROUNDS} interleaved rounds of ${SECONDS / 2} s`,
   );
   notes.push(
@@ -202,7 +221,9 @@ export async function run(): Promise<BenchTable[]> {
     'tfjs wasm in Node is single-threaded: its threaded build spawns workers from blob: URLs, which Node worker_threads reject',
   );
   if (torch.ok) {
-    notes.push(`PyTorch peer's BLAS (libraries mapped in its process): ${torchBlas}`);
+    notes.push(
+      `PyTorch peer's BLAS (libraries mapped in its process): ${torchBlas}; OPENBLAS_NUM_THREADS = the row's threads (torch.set_num_threads does not reach OpenBLAS's own pool)`,
+    );
     notes.push(`libblas.so.3 alternative: ${blasAlternative()}`);
   }
   return [
@@ -218,6 +239,7 @@ export async function run(): Promise<BenchTable[]> {
         'samples/s (median)',
         '× faster PyTorch (best)',
         '× faster PyTorch (median)',
+        'samples per CPU-second',
       ],
       rows,
       notes,

@@ -89,11 +89,14 @@ def main():
             step()
         steps = 0
         t0 = time.perf_counter()
+        c0 = time.process_time()
         while time.perf_counter() - t0 < args.seconds or steps < 5:
             step()
             steps += 1
         secs = time.perf_counter() - t0
-        out.update({'batch': args.batch, 'steps': steps, 'seconds': secs, 'samplesPerSecond': steps * args.batch / secs})
+        cpu = time.process_time() - c0  # every thread of the process
+        out.update({'batch': args.batch, 'steps': steps, 'seconds': secs, 'cpuSeconds': cpu,
+                    'samplesPerSecond': steps * args.batch / secs})
     else:
         fc = fully_convolutional(torch, net).eval()
         n = args.size
