@@ -22,6 +22,7 @@ import {
 import { LAYER1_POSITIONS, LAYER1_TAPS } from './patches';
 import type { AdamStepConstants } from './trainer';
 import { DA_TRAINER_SIMD_WASM_BASE64 } from './trainer-simd-wasm';
+import { lazySimdModule } from '../simdModule';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -37,20 +38,8 @@ function instantiate(): KernelExports {
   return new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled module, or null where WebAssembly SIMD is unavailable (compiled once per thread). */
-function simdModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    const bytes = Uint8Array.from(atob(DA_TRAINER_SIMD_WASM_BASE64), (c) => c.charCodeAt(0));
-    // Synchronous compile: the module is ~1 KB (browsers refuse sync compiles only above 4 KB on the main thread).
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  } catch {
-    compiled = null;
-  }
-  return compiled;
-}
+const simdModule = lazySimdModule(DA_TRAINER_SIMD_WASM_BASE64);
 
 /** Whether this JavaScript engine runs the SIMD training kernel (Node ≥ 16, every current browser). */
 export function daTrainerSimdAvailable(): boolean {

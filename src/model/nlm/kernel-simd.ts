@@ -3,6 +3,7 @@
 // main thread, in Node worker_threads and in browser Web Workers alike.
 import type { NlmSlabJob, NlmSlabTask } from './kernel';
 import { NLM_SIMD_WASM_BASE64 } from './nlm-simd-wasm';
+import { lazySimdModule } from '../simdModule';
 import { steppedSlabJob } from './stepped-job';
 
 interface KernelExports {
@@ -11,20 +12,8 @@ interface KernelExports {
   run(first: number, count: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled module, or null where WebAssembly SIMD is unavailable (compiled once per thread). */
-function simdModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    const bytes = Uint8Array.from(atob(NLM_SIMD_WASM_BASE64), (c) => c.charCodeAt(0));
-    // Synchronous compile: the module is ~2 KB (browsers refuse sync compiles only above 4 KB on the main thread).
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  } catch {
-    compiled = null;
-  }
-  return compiled;
-}
+const simdModule = lazySimdModule(NLM_SIMD_WASM_BASE64);
 
 /** Whether this JavaScript engine runs the SIMD kernel (Node ≥ 16, every current browser). */
 export function nlmSimdAvailable(): boolean {
