@@ -1,6 +1,7 @@
 // DA training throughput (batch 128): our trainer (WebAssembly SIMD kernel, 1 and 2 threads) vs the same step on tfjs
 // matMuls, tfjs default gradients and PyTorch CPU (1 and 2 threads, its BLAS named), in one run.
-import { createDAModel, type DAWeights } from '../src/model/da/architecture';
+import type { DAWeights } from '../src/model/da/architecture';
+import { createDAModel } from '../src/model/da/layers-model';
 import { initDAWeights } from '../src/model/da/init';
 import { uniformStream } from '../src/core/random';
 import { createDATrainer, type DAGradientKernel } from '../src/model/da/trainer';

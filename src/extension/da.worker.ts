@@ -1,7 +1,8 @@
 // Web Worker entry for the DA: one z-range per run on this worker's own single-threaded WASM tfjs (bundled by webpack
 // as its own chunk). The first message says where the .wasm files are; every other one goes to the shared handler.
 import { configureWasmPaths, tf } from '../model/tf';
-import { createDAWorkerHandler, type DAWorkerReply, type DAWorkerRequest } from '../model/da/worker-pool';
+import { createDAWorkerHandler } from '../model/da/worker-handler';
+import type { DAWorkerReply, DAWorkerRequest } from '../model/da/worker-pool';
 import type { DAWorkerSetup } from './daPool';
 
 const scope = self as unknown as {

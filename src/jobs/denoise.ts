@@ -369,7 +369,7 @@ async function runDA(volume: Volume, request: DenoiseDARequest, opts: DenoiseOpt
   const model =
     typeof request.weights === 'object'
       ? request.weights
-      : await (await import('../model/da/weights-io')).loadDA(request.weights);
+      : await (await import('../model/da/weights-load')).loadDA(request.weights);
   opts.signal?.throwIfAborted();
   const runner = opts.daRunner ?? (await import('../model/da/infer')).denoiseDA;
   const t0 = performance.now();

@@ -1,6 +1,6 @@
 // CLI start-up: --version, and tfjs (hundreds of ms to load) stays unloaded on the paths that do not use it — NLM on
 // the CPU, info, convert, mask. Run through bin/sodium-denoise.js as a user would (compiled build/ when current).
-// ~20 s (nine CLI runs).
+// ~30 s (ten CLI runs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -78,6 +78,30 @@ describe('sodium-denoise start-up', () => {
     const help = spawnCli(['--help']);
     for (const name of ['phantom', 'convert', 'denoise', 'train', 'adapt', 'batch', 'robustness', 'concentration'])
       expect(help.stdout).toMatch(new RegExp(`^\\s+${name}\\b`, 'm'));
+  });
+
+  it('the DA on worker threads loads tfjs in the workers only, not in the main thread', async () => {
+    // 64³ at 4 mm: a head of ~60,000 voxels, over the size the job splits across workers.
+    const big = path.join(dir, 'head64.nii.gz');
+    await writeNiftiFile(big, phantomSubject({ matrix: 64, voxelSizeMm: 4, subjects: 1, seed: 5 }).acquisitions[0]);
+    const r = runProbed(
+      'denoise',
+      '--method',
+      'da',
+      '--threads',
+      '2',
+      '--json',
+      '--in',
+      big,
+      '--out',
+      path.join(dir, 'da2.nii'),
+    );
+    expect(r.stderr).not.toMatch(/sodium-denoise:/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).backend).toBe('wasm×2');
+    // The probe's exit hook runs in the main thread only (worker threads end without a process 'exit').
+    expect(r.reports).toHaveLength(1);
+    expect(r.reports[0].tensorflow).toEqual([]);
   });
 
   it('the probe sees tfjs where it is used: the DA', () => {

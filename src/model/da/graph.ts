@@ -1,7 +1,7 @@
 // The DA's compute graph, written once: weights uploaded in matMul layout and the forward pass, shared by inference
 // (infer.ts, tiles of a whole volume) and training (trainer.ts, batches of patches, whose backward pass reads the
 // activations). Convolutions run as plain matMuls on im2col rows and the dense layers as 1×1×1 convolutions;
-// `createDAModel` (architecture.ts) is the same network as a tfjs LayersModel, kept for the saved format.
+// `createDAModel` (layers-model.ts) is the same network as a tfjs LayersModel, kept for the saved format.
 import { tf } from '../tf';
 import {
   CONV1_FILTERS,

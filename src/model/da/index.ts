@@ -1,18 +1,16 @@
 // The DA engine's public surface: architecture, weights I/O, inference, patches, training.
 export {
-  createDAModel,
   DA_FLOPS_PER_VOXEL,
   DA_PARAMETER_COUNT,
   DA_WEIGHT_SPECS,
   PATCH_SIZE,
   PATCH_VOXELS,
   cloneWeights,
-  getModelWeights,
-  setModelWeights,
   validateWeights,
   type DAWeightName,
   type DAWeights,
 } from './architecture';
+export { createDAModel, getModelWeights, setModelWeights } from './layers-model';
 export {
   architectureSection,
   MODEL_CARD_FORMAT,

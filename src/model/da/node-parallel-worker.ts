@@ -1,6 +1,6 @@
 // One DA worker thread (see node-parallel.ts): its own tfjs wasm instance, requests handled by worker-pool.ts.
 import { parentPort } from 'node:worker_threads';
-import { createDAWorkerHandler } from './worker-pool';
+import { createDAWorkerHandler } from './worker-handler';
 
 const port = parentPort;
 if (!port) throw new Error('node-parallel-worker.ts must run in a worker thread');

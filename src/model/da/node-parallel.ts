@@ -7,9 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startModuleWorker } from '../../core/node-thread';
 import type { Volume } from '../../core/volume';
-import { checkInputs, denoiseDA, type DenoiseDAOptions, type DenoiseDAResult } from './infer';
+import { checkInputs, type DenoiseDAOptions, type DenoiseDAResult } from './run-options';
 import { createDAWorkerPool, type DAWorkerEndpoint } from './worker-pool';
-import type { LoadedDA } from './weights-io';
+import type { LoadedDA } from './weights-load';
 
 export interface ParallelDenoiseOptions extends Omit<DenoiseDAOptions, 'backend'> {
   /** Worker threads (default: available cores). 1 runs in this thread. */
@@ -51,7 +51,9 @@ export async function denoiseDAParallel(
   if (!(Number.isInteger(workers) && workers >= 1)) throw new Error(`workers must be an integer ≥ 1, got ${workers}`);
   const [nx, ny, nz] = volume.dims;
   const toCompute = opts.mask ? opts.mask.reduce((s, m) => s + (m ? 1 : 0), 0) : nx * ny * nz;
-  if (workers === 1 || toCompute < (opts.minVoxelsForWorkers ?? 30_000)) return denoiseDA(volume, model, opts);
+  // Too little to split: this thread runs it (and only then loads TensorFlow.js here).
+  if (workers === 1 || toCompute < (opts.minVoxelsForWorkers ?? 30_000))
+    return (await import('./infer')).denoiseDA(volume, model, opts);
   const pool = createDAWorkerPool(workers, spawnNodeDAWorker);
   try {
     return await pool.run(volume, model, opts);

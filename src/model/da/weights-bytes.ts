@@ -1,7 +1,8 @@
 // DA weights as the bytes of a weights folder (model.json, weights.bin, model-card.json, and stage2/ for da-wide), built in memory so a
 // browser or a worker can offer them for download and Node can write them; plus the model checksum.
 import { tf } from '../tf';
-import { createDAModel, DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
+import { DA_WEIGHT_SPECS, type DAWeights, validateWeights } from './architecture';
+import { createDAModel } from './layers-model';
 import { cardStages, type ModelCard, parseModelCard } from './card';
 import { MODEL_CARD_JSON, MODEL_JSON, modelChecksum, STAGE2_DIR, WEIGHTS_BIN, weightsFolderOf } from './weights-io';
 

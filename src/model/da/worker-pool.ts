@@ -2,22 +2,21 @@
 // Web Workers): each worker has its own single-threaded tfjs WASM instance and computes one z-range of the volume.
 // The split, the messages, the worker-side handler and the pool live here once; the transport is injected as an
 // endpoint (node-parallel.ts for Node, the extension's da.worker for the viewer), as for NLM's worker-protocol.
+// This is the main side and loads no TensorFlow.js; the worker side is worker-handler.ts.
 import { type Volume, volumeLike } from '../../core/volume';
-import { activateBackend, currentBackend } from '../backend';
 import { DA_FLOPS_PER_VOXEL, type DAWeights, PATCH_RADIUS } from './architecture';
 import { firstStageCard, type ModelCard } from './card';
 import type { DAFormulation } from './formulations';
 import {
   checkInputs,
   DEFAULT_MEMORY_BUDGET,
-  denoiseDAWithScale,
   type DenoiseDAOptions,
   type DenoiseDAResult,
   MIN_MEMORY_BUDGET,
-} from './infer';
+} from './run-options';
 import { computeVolumeScale } from './normalise';
 import { denoiseStages } from './stages';
-import type { LoadedDA } from './weights-io';
+import type { LoadedDA } from './weights-load';
 import type { WorkerEndpoint } from '../workerEndpoint';
 
 /** One z-range of a volume (with up to PATCH_RADIUS real slices of context each side) and what to compute in it. */
@@ -142,73 +141,6 @@ export function partBudget(total: number | undefined, parts: number): number {
 export function mergePart(out: Float32Array, dims: readonly number[], part: DAPart, partData: Float32Array): void {
   const slice = dims[0] * dims[1];
   out.set(partData.subarray((part.z0 - part.s0) * slice, (part.z1 - part.s0) * slice), part.z0 * slice);
-}
-
-/** A 5³ volume: the smallest input the DA takes, enough to compile and run every kernel once. */
-const WARM_DIMS: [number, number, number] = [5, 5, 5];
-
-/**
- * Worker side: handles one request after another and posts replies (result buffers transferred). A worker entry is
- * a few lines: create one handler, call it on each message with the thread's postMessage. Runs are serialised; an
- * 'abort' message lands between two chunks of the running job (denoiseDA yields to the event loop after each).
- * @example const handle = createDAWorkerHandler(); port.on('message', (r) => handle(r, (m, t) => port.postMessage(m, t)));
- */
-export function createDAWorkerHandler(): (
-  request: DAWorkerRequest,
-  post: (reply: DAWorkerReply, transfer?: ArrayBuffer[]) => void,
-) => void {
-  const aborts = new Map<number, AbortController>();
-  let queue: Promise<void> = Promise.resolve();
-  const useBackend = async (name: string) => {
-    if ((await currentBackend().catch(() => undefined)) === name) return;
-    const reason = await activateBackend(name);
-    if (reason) throw new Error(reason);
-  };
-  return (request, post) => {
-    if (request.type === 'abort') {
-      aborts.get(request.id)?.abort(new Error('the DA run was aborted'));
-      return;
-    }
-    const controller = new AbortController();
-    aborts.set(request.id, controller);
-    queue = queue.then(async () => {
-      const { id } = request;
-      try {
-        controller.signal.throwIfAborted();
-        await useBackend(request.backend);
-        if (request.type === 'warm') {
-          const data = new Float32Array(WARM_DIMS[0] * WARM_DIMS[1] * WARM_DIMS[2]).fill(1);
-          const volume = { dims: WARM_DIMS, spacing: [1, 1, 1] as [number, number, number], data } as Volume;
-          await denoiseDAWithScale(volume, { weights: request.weights, card: request.card, source: 'warm-up' }, 1);
-          post({ type: 'warm', id });
-          return;
-        }
-        const { job } = request;
-        const volume = { dims: job.dims, spacing: job.spacing, data: job.data } as Volume;
-        const res = await denoiseDAWithScale(
-          volume,
-          { weights: job.weights, card: job.card, source: 'worker' },
-          job.scale,
-          {
-            mask: job.mask,
-            formulation: job.formulation,
-            memoryBudgetBytes: job.memoryBudgetBytes,
-            signal: controller.signal,
-            onProgress: (fraction) => post({ type: 'progress', id, fraction }),
-          },
-        );
-        post(
-          { type: 'done', id, data: res.volume.data, voxelsComputed: res.voxelsComputed, formulation: res.formulation },
-          [res.volume.data.buffer as ArrayBuffer],
-        );
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        post({ type: 'error', id, message, aborted: controller.signal.aborted });
-      } finally {
-        aborts.delete(id);
-      }
-    });
-  };
 }
 
 export interface DAWorkerPoolOptions {

@@ -1,7 +1,7 @@
 // Fully convolutional DA inference equals the patch-wise LayersModel, masked equals full, and it cleans up after itself.
 import { createVolume, type Volume } from '../../../src/core/volume';
 import { activateBackend } from '../../../src/model/backend';
-import { createDAModel } from '../../../src/model/da/architecture';
+import { createDAModel } from '../../../src/model/da/layers-model';
 import type { DAFormulation } from '../../../src/model/da/formulations';
 import { denoiseDA } from '../../../src/model/da/infer';
 import { uniformStream } from '../../../src/core/random';

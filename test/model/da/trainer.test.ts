@@ -2,7 +2,8 @@
 // with tfjs matMuls on wasm and cpu), Adam reduces the loss on phantom patches, weights/optimizer state round-trip,
 // and the trained weights predict identically in the LayersModel.
 import { activateBackend } from '../../../src/model/backend';
-import { createDAModel, DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
+import { DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
+import { createDAModel } from '../../../src/model/da/layers-model';
 import { createDATrainer, type DAGradientKernel } from '../../../src/model/da/trainer';
 import { tf } from '../../../src/model/tf';
 

@@ -4,12 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { activateBackend } from '../../../src/model/backend';
-import {
-  DA_PARAMETER_COUNT,
-  DA_WEIGHT_SPECS,
-  createDAModel,
-  getModelWeights,
-} from '../../../src/model/da/architecture';
+import { DA_PARAMETER_COUNT, DA_WEIGHT_SPECS } from '../../../src/model/da/architecture';
+import { createDAModel, getModelWeights } from '../../../src/model/da/layers-model';
 import { fileIOHandler, loadDA, MODEL_CARD_JSON, MODEL_JSON, saveDA } from '../../../src/model/da/weights-io';
 import { tf, tfl } from '../../../src/model/tf';
 import { randomWeights, testCard } from './helpers';

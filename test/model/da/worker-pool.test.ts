@@ -3,8 +3,8 @@
 import { createVolume } from '../../../src/core/volume';
 import { activateBackend } from '../../../src/model/backend';
 import { denoiseDA } from '../../../src/model/da/infer';
+import { createDAWorkerHandler } from '../../../src/model/da/worker-handler';
 import {
-  createDAWorkerHandler,
   createDAWorkerPool,
   type DAWorkerEndpoint,
   type DAWorkerReply,
