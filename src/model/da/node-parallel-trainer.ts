@@ -35,7 +35,7 @@ import {
   type DATrainerOptions,
   resolveGradientKernel,
 } from './trainer';
-import { SimdAdam } from './trainer-simd';
+import { SimdDAEngine } from './trainer-simd';
 
 export interface ParallelDATrainerOptions extends DATrainerOptions {
   /** Threads sharing each batch, this one included (default: the available cores). 1: the one-thread trainer. */
@@ -184,8 +184,11 @@ const WORKER_ENTRY = path.join(__dirname, 'node-parallel-trainer-worker');
 
 class ParallelDATrainer extends DATrainerBase {
   private readonly scratch: DAGradientScratch;
-  /** With the SIMD kernel: weights and moments on this thread, updated here; weights copied to the shared memory. */
-  private readonly simdAdam?: SimdAdam;
+  /**
+   * With the SIMD kernel: this thread's engine holds the weights and moments and runs Adam; the weights are copied to
+   * the shared memory for the workers.
+   */
+  private readonly engine?: SimdDAEngine;
 
   constructor(
     backend: string,
@@ -196,17 +199,17 @@ class ParallelDATrainer extends DATrainerBase {
   ) {
     // Weights and moments: the SIMD kernel's memory on this thread, or views into the shared memory that the Adam
     // shards write.
-    const simdAdam = resolveGradientKernel(opts.kernel) === 'wasm-simd' ? new SimdAdam() : undefined;
-    simdAdam?.flatWeights.set(state.weights);
+    const engine = resolveGradientKernel(opts.kernel) === 'wasm-simd' ? new SimdDAEngine() : undefined;
+    engine?.flatWeights().set(state.weights);
     super(
       `${backend}×${state.threads}`,
       opts,
-      simdAdam?.weights ?? flatWeightViews(state.weights),
-      simdAdam?.firstMoment ?? flatWeightViews(state.firstMoment),
-      simdAdam?.secondMoment ?? flatWeightViews(state.secondMoment),
+      engine?.resident.weights ?? flatWeightViews(state.weights),
+      engine?.resident.firstMoment ?? flatWeightViews(state.firstMoment),
+      engine?.resident.secondMoment ?? flatWeightViews(state.secondMoment),
     );
-    this.simdAdam = simdAdam;
-    this.scratch = createGradientScratch(this.kernel);
+    this.engine = engine;
+    this.scratch = engine ? { simd: engine } : createGradientScratch(this.kernel);
   }
 
   /** Tells every worker to run `command`, runs this thread's share, and waits for all of them. */
@@ -245,7 +248,7 @@ class ParallelDATrainer extends DATrainerBase {
       this.runEverywhere(COMMAND.resize, () => this.state.setBatch(batch));
     }
     // The workers read the weights from shared memory (this thread's copy may have been set or updated since).
-    if (this.simdAdam) this.state.weights.set(this.simdAdam.flatWeights);
+    if (this.engine) this.state.weights.set(this.engine.flatWeights());
     this.state.patches.set(patches);
     this.state.targets.set(targets);
     Atomics.store(this.state.control, CONTROL.batch, b);
@@ -260,9 +263,9 @@ class ParallelDATrainer extends DATrainerBase {
     const b = checkDABatch(patches, targets, 'step');
     const loss = this.shardGradients(patches, targets, b);
     const k = this.nextAdamConstants();
-    if (this.simdAdam) {
+    if (this.engine) {
       sumShardGradients(this.state.gradients, 0, DA_PARAMETER_COUNT);
-      this.simdAdam.updateFlat(this.state.gradients[0], k);
+      this.engine.adam(k, this.state.gradients[0]);
       return loss;
     }
     const x = this.state.numbers;

@@ -78,13 +78,17 @@ type BatchBuffer = keyof typeof PER_SAMPLE;
 const align16 = (floats: number) => (floats + 15) & ~15; // 64-byte regions
 
 /**
- * One thread's SIMD gradient engine: owns a wasm instance whose memory holds the weights, the gradients and the
- * batch's activations (grown for larger batches, never shrunk).
- * @example const g = new SimdDAGradients(); g.run(weights, patches, targets, b, b, (sse, grads) => …);
+ * One thread's SIMD training engine: a kernel instance whose memory holds the weights, Adam's moments, the gradients
+ * and the batch's activations (grown for larger batches, never shrunk). `resident` views its weights and moments:
+ * a trainer that keeps its parameters there trains without copying them (`run` with `resident.weights`, then
+ * `adam`). The view records stay the same objects; their arrays are replaced when the memory grows.
+ * @example const e = new SimdDAEngine(); e.run(e.resident.weights, patches, targets, b, b, (sse, g) => …); e.adam(k);
  */
-export class SimdDAGradients {
+export class SimdDAEngine {
+  readonly resident: { weights: DAWeights; firstMoment: DAWeights; secondMoment: DAWeights };
   private readonly kernel: KernelExports;
-  /** Float offsets of each weight, its gradient, the transposed copies and the constant 1. */
+  /** Float offsets of the flat weights, moments and gradients (DA_WEIGHT_SPECS order), the transposed copies and 1. */
+  private readonly flat: { w: number; m: number; v: number; g: number };
   private readonly w = {} as Record<DAWeightName, number>;
   private readonly g = {} as Record<DAWeightName, number>;
   private readonly w2t: number;
@@ -92,9 +96,11 @@ export class SimdDAGradients {
   private readonly w4t: number;
   private readonly one: number;
   private readonly fixedTop: number;
+  /** Parameters rounded up to an even count (Adam takes pairs; the pad stays 0). */
+  private readonly count = (DA_PARAMETER_COUNT + 1) & ~1;
   private batch = {} as Record<BatchBuffer, number>;
   private capacity = 0;
-  private heap: Float32Array;
+  private heap!: Float32Array;
 
   constructor() {
     this.kernel = instantiate();
@@ -104,21 +110,39 @@ export class SimdDAGradients {
       top += align16(floats);
       return at;
     };
-    for (const s of DA_WEIGHT_SPECS) this.w[s.name] = take(weightSize(s));
-    for (const s of DA_WEIGHT_SPECS) this.g[s.name] = take(weightSize(s));
+    this.flat = { w: take(this.count), m: take(this.count), v: take(this.count), g: take(this.count) };
+    let at = 0;
+    for (const s of DA_WEIGHT_SPECS) {
+      this.w[s.name] = this.flat.w + at;
+      this.g[s.name] = this.flat.g + at;
+      at += weightSize(s);
+    }
     this.w2t = take(K2 * F2);
     this.w3t = take(F2 * D1);
     this.w4t = take(D1 * D2);
     this.one = take(1);
     this.fixedTop = top;
-    this.heap = this.ensureBytes(top * 4);
+    this.resident = { weights: {} as DAWeights, firstMoment: {} as DAWeights, secondMoment: {} as DAWeights };
+    this.ensureBytes(top * 4);
     this.heap[this.one] = 1;
   }
 
-  private ensureBytes(bytes: number): Float32Array {
+  /** The weights as one flat view (DA_WEIGHT_SPECS order); valid until the memory grows. */
+  flatWeights(): Float32Array {
+    return this.heap.subarray(this.flat.w, this.flat.w + DA_PARAMETER_COUNT);
+  }
+
+  /** Grows the memory to `bytes` if needed and (re)makes every view of it, the resident records' included. */
+  private ensureBytes(bytes: number): void {
     const memory = this.kernel.memory;
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
-    return new Float32Array(memory.buffer);
+    if (this.heap?.buffer === memory.buffer) return;
+    this.heap = new Float32Array(memory.buffer);
+    const refresh = (record: DAWeights, from: number) =>
+      Object.assign(record, flatWeightViews(this.heap.subarray(from, from + DA_PARAMETER_COUNT)));
+    refresh(this.resident.weights, this.flat.w);
+    refresh(this.resident.firstMoment, this.flat.m);
+    refresh(this.resident.secondMoment, this.flat.v);
   }
 
   /** Lays out the batch buffers for at least b patches. */
@@ -130,7 +154,7 @@ export class SimdDAGradients {
       batch[name as BatchBuffer] = top;
       top += align16(perSample * b);
     }
-    this.heap = this.ensureBytes(top * 4);
+    this.ensureBytes(top * 4);
     this.batch = batch;
     this.capacity = b;
   }
@@ -185,11 +209,12 @@ export class SimdDAGradients {
     divisor: number,
     use: (sumSquaredErrors: number, gradients: DAWeights) => void,
   ): void {
+    if (!(b >= 1)) throw new Error(`DA SIMD trainer: need at least one patch, got ${b}`);
     this.reserve(b);
     const h = this.heap;
     const { w, g } = this;
     const x = this.batch;
-    for (const s of DA_WEIGHT_SPECS) h.set(weights[s.name], w[s.name]);
+    if (weights !== this.resident.weights) for (const s of DA_WEIGHT_SPECS) h.set(weights[s.name], w[s.name]);
     this.kernel.transpose(4 * w['conv2/kernel'], K2, F2, 4 * this.w2t);
     this.kernel.transpose(4 * w['dense1/kernel'], F2, D1, 4 * this.w3t);
     this.kernel.transpose(4 * w['dense2/kernel'], D1, D2, 4 * this.w4t);
@@ -246,58 +271,13 @@ export class SimdDAGradients {
     for (const s of DA_WEIGHT_SPECS) gradients[s.name] = h.subarray(g[s.name], g[s.name] + weightSize(s));
     use(sse, gradients);
   }
-}
 
-/**
- * Weights and Adam moments in a kernel instance's memory (fixed size, never grown, so the views stay valid), updated
- * by the kernel's float64 Adam: the same result bit for bit as trainer.adamUpdate, ~2× faster.
- * @example const a = new SimdAdam(); a.weights['conv1/bias'].set(…); a.update(gradients, constants);
- */
-export class SimdAdam {
-  /** Every weight in DA_WEIGHT_SPECS order, one flat view (what `weights` views per name). */
-  readonly flatWeights: Float32Array;
-  readonly weights: DAWeights;
-  readonly firstMoment: DAWeights;
-  readonly secondMoment: DAWeights;
-  private readonly kernel = instantiate();
-  private readonly flat: { w: number; m: number; v: number; g: number };
-  private readonly gradients: Float32Array;
-  /** Parameters, rounded up to an even count (the kernel takes pairs; the pad stays 0). */
-  private readonly count = (DA_PARAMETER_COUNT + 1) & ~1;
-
-  constructor() {
-    const region = align16(this.count);
-    const at = (i: number) => 16 + i * region;
-    this.flat = { w: at(0), m: at(1), v: at(2), g: at(3) };
-    const memory = this.kernel.memory;
-    const bytes = 4 * at(4);
-    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
-    const heap = new Float32Array(memory.buffer);
-    const views = (from: number) => flatWeightViews(heap.subarray(from, from + DA_PARAMETER_COUNT));
-    this.flatWeights = heap.subarray(this.flat.w, this.flat.w + DA_PARAMETER_COUNT);
-    this.weights = views(this.flat.w);
-    this.firstMoment = views(this.flat.m);
-    this.secondMoment = views(this.flat.v);
-    this.gradients = heap.subarray(this.flat.g, this.flat.g + DA_PARAMETER_COUNT);
-  }
-
-  /** One Adam step of every parameter with these gradients (copied in) and constants. */
-  update(gradients: DAWeights, k: AdamStepConstants): void {
-    let at = 0;
-    for (const s of DA_WEIGHT_SPECS) {
-      this.gradients.set(gradients[s.name], at);
-      at += weightSize(s);
-    }
-    this.run(k);
-  }
-
-  /** The same with the gradients as one flat array in DA_WEIGHT_SPECS order. */
-  updateFlat(gradients: Float32Array, k: AdamStepConstants): void {
-    this.gradients.set(gradients);
-    this.run(k);
-  }
-
-  private run(k: AdamStepConstants): void {
+  /**
+   * One Adam step of the resident parameters with the gradients of the last `run` (or these, flat in
+   * DA_WEIGHT_SPECS order): the kernel's float64 Adam, the same bits as trainer.adamUpdate.
+   */
+  adam(k: AdamStepConstants, gradients?: Float32Array): void {
+    if (gradients) this.heap.set(gradients, this.flat.g);
     const { w, m, v, g } = this.flat;
     this.kernel.adam(4 * w, 4 * m, 4 * v, 4 * g, this.count, k.learningRate, k.beta1, k.beta2, k.epsilon, k.c1, k.c2);
   }

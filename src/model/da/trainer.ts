@@ -26,7 +26,7 @@ import { disposeDAGraphWeights, forwardPatches, uploadDAGraphWeights } from './g
 import { initDAWeights } from './init';
 import { LAYER1_POSITIONS, LAYER1_TAPS } from './patches';
 import { readFloat32View } from './tensor-views';
-import { daTrainerSimdAvailable, SimdAdam, SimdDAGradients } from './trainer-simd';
+import { daTrainerSimdAvailable, SimdDAEngine } from './trainer-simd';
 import { isFiniteNumber, sqrt } from '../../core/math';
 
 export interface DATrainerOptions {
@@ -162,14 +162,14 @@ function layer1Im2col(
  * else the tfjs path's im2col buffers (tensors copy them on upload, or are gone before reuse).
  */
 export interface DAGradientScratch {
-  simd?: SimdDAGradients;
+  simd?: SimdDAEngine;
   a1?: Float32Array;
   a1t?: Float32Array;
 }
 
 /** A thread's scratch for `kernel` (the SIMD engine holds its own WebAssembly memory). */
 export function createGradientScratch(kernel: DAGradientKernel): DAGradientScratch {
-  return kernel === 'wasm-simd' ? { simd: new SimdDAGradients() } : {};
+  return kernel === 'wasm-simd' ? { simd: new SimdDAEngine() } : {};
 }
 
 /**
@@ -434,23 +434,23 @@ export abstract class DATrainerBase implements DATrainer {
 /** The one-thread trainer: each step's gradients and Adam update on this thread. */
 class FastDATrainer extends DATrainerBase {
   private readonly trainScratch: DAGradientScratch;
-  /** With the SIMD kernel: weights and moments live in its memory and its Adam updates them. */
-  private readonly simdAdam?: SimdAdam;
+  /** With the SIMD kernel: its engine, whose memory holds the weights and moments (no copies per step). */
+  private readonly engine?: SimdDAEngine;
 
   constructor(backend: string, opts: DATrainerOptions) {
     if (opts.initialWeights) validateWeights(opts.initialWeights);
     const initial = opts.initialWeights ?? initDAWeights(opts.seed ?? 0);
-    const simdAdam = resolveGradientKernel(opts.kernel) === 'wasm-simd' ? new SimdAdam() : undefined;
-    if (simdAdam) for (const s of DA_WEIGHT_SPECS) simdAdam.weights[s.name].set(initial[s.name]);
+    const engine = resolveGradientKernel(opts.kernel) === 'wasm-simd' ? new SimdDAEngine() : undefined;
+    if (engine) for (const s of DA_WEIGHT_SPECS) engine.resident.weights[s.name].set(initial[s.name]);
     super(
       backend,
       opts,
-      simdAdam?.weights ?? cloneWeights(initial),
-      simdAdam?.firstMoment ?? zerosLike(),
-      simdAdam?.secondMoment ?? zerosLike(),
+      engine?.resident.weights ?? cloneWeights(initial),
+      engine?.resident.firstMoment ?? zerosLike(),
+      engine?.resident.secondMoment ?? zerosLike(),
     );
-    this.simdAdam = simdAdam;
-    this.trainScratch = createGradientScratch(this.kernel);
+    this.engine = engine;
+    this.trainScratch = engine ? { simd: engine } : createGradientScratch(this.kernel);
   }
 
   gradients(patches: Float32Array, targets: Float32Array): { loss: number; gradients: DAWeights } {
@@ -469,7 +469,7 @@ class FastDATrainer extends DATrainerBase {
     let batchLoss = NaN;
     daGradients(this.weights, patches, targets, b, b, this.trainScratch, (sse, gradients) => {
       const k = this.nextAdamConstants();
-      if (this.simdAdam) this.simdAdam.update(gradients, k);
+      if (this.engine) this.engine.adam(k);
       else
         for (const s of DA_WEIGHT_SPECS) {
           const w = this.weights[s.name];

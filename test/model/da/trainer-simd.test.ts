@@ -5,7 +5,7 @@
 import { activateBackend } from '../../../src/model/backend';
 import { DA_WEIGHT_SPECS, type DAWeights } from '../../../src/model/da/architecture';
 import { adamStepConstants, adamUpdate, createDATrainer, type DAGradientKernel } from '../../../src/model/da/trainer';
-import { daTrainerSimdAvailable, SimdAdam } from '../../../src/model/da/trainer-simd';
+import { daTrainerSimdAvailable, SimdDAEngine } from '../../../src/model/da/trainer-simd';
 import { uniformStream } from '../../../src/core/random';
 import { DA_TRAINER_SIMD_WASM_BASE64 } from '../../../src/model/da/trainer-simd-wasm';
 import { phantomBatches, randomWeights, relDiff } from './helpers';
@@ -56,13 +56,18 @@ describe('DA training kernel on WebAssembly SIMD', () => {
     reference.dispose();
   });
 
-  it('updates with Adam exactly as trainer.adamUpdate (every bit of weights and moments, two steps)', () => {
+  it('updates with Adam exactly as trainer.adamUpdate (every bit, two steps); its parameters survive memory growth', () => {
     const random = uniformStream(4);
     const fill = (w: DAWeights, scale: number) => {
       for (const s of DA_WEIGHT_SPECS)
         for (let i = 0; i < w[s.name].length; i++) w[s.name][i] = scale * (random() - 0.5);
     };
-    const adam = new SimdAdam();
+    const engine = new SimdDAEngine();
+    const adam = {
+      weights: engine.resident.weights,
+      firstMoment: engine.resident.firstMoment,
+      secondMoment: engine.resident.secondMoment,
+    };
     fill(adam.weights, 0.2);
     const reference = {
       w: Object.fromEntries(DA_WEIGHT_SPECS.map((s) => [s.name, new Float32Array(adam.weights[s.name])])),
@@ -73,7 +78,7 @@ describe('DA training kernel on WebAssembly SIMD', () => {
     for (const t of [1, 2]) {
       fill(gradients, 10 ** -t);
       const k = adamStepConstants(t, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-      adam.update(gradients, k);
+      engine.adam(k, Float32Array.from(DA_WEIGHT_SPECS.flatMap((s) => [...gradients[s.name]])));
       for (const s of DA_WEIGHT_SPECS)
         adamUpdate(
           reference.w[s.name],
@@ -99,6 +104,14 @@ describe('DA training kernel on WebAssembly SIMD', () => {
     );
     expect(differing).toEqual([]);
     expect(adam.weights['dense3/bias'][0]).not.toBe(0); // it did update (the odd last parameter too)
+
+    // A batch larger than any before grows the memory: the same record objects then view the new memory, same values.
+    const before = DA_WEIGHT_SPECS.map((s) => new Float32Array(adam.weights[s.name]));
+    const patches = Float32Array.from({ length: 2000 * 125 }, () => random());
+    engine.run(engine.resident.weights, patches, new Float32Array(2000), 2000, 2000, () => {});
+    expect(adam.weights).toBe(engine.resident.weights);
+    expect(DA_WEIGHT_SPECS.filter((s, i) => !bytes(adam.weights[s.name]).equals(bytes(before[i])))).toEqual([]);
+    expect(adam.weights['conv1/kernel'].buffer).toBe(engine.flatWeights().buffer);
   });
 
   it('rejects an unknown kernel clearly', async () => {
