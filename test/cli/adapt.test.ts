@@ -127,7 +127,16 @@ describe('sodium-denoise adapt', () => {
         source: 'memory',
       },
     };
-    const notAdapted = { ...r, adapted: false, model: { ...r.model, weights: parent.weights } };
+    // Built explicitly: a 2 s run may or may not adapt (the averaged weights often gain within one epoch).
+    const notAdapted = {
+      ...r,
+      adapted: false,
+      model: {
+        weights: parent.weights,
+        card: adaptedCard(parent.card, { ...r.record, result: NOT_ADAPTED_NOTE }, r.model.card.created),
+        source: parent.source,
+      },
+    };
     for (const [name, result] of [
       ['a', adapted],
       ['n', notAdapted],

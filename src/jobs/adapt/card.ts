@@ -43,6 +43,8 @@ export interface AdaptationRecord {
   noiseLevel: number;
   learningRate: number;
   batchSize: number;
+  /** Decay of the running weight average that validation judged and the result kept (0: the last iterate). */
+  averaging?: number;
 }
 
 /**
@@ -81,7 +83,7 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
         ? {
             data: `one study's own ${record.regime.acquisitions} repeated acquisitions (study sha256 ${record.study}), starting from ${parent.name} ${parent.version}`,
             protocol:
-              'input = one acquisition + Gaussian noise σ_add = k·σ̂; label = centre voxel of the mean of the OTHER acquisitions (independent noise); patches from brain, rest of head and background; slabs held out (footprint-free); early stopping on the held-out slabs; best weights kept',
+              'input = one acquisition + Gaussian noise σ_add = k·σ̂; label = centre voxel of the mean of the OTHER acquisitions (independent noise); patches from brain, rest of head and background; slabs held out (footprint-free); early stopping on the held-out slabs, judged on a running average of the weights; the best average kept',
             learningRate: record.learningRate,
             batchSize: record.batchSize,
             epochs: record.epochs,

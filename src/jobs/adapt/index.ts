@@ -351,6 +351,7 @@ export async function adaptDA(
     noiseLevel: o.noiseLevel,
     learningRate: o.learningRate,
     batchSize: o.batchSize,
+    averaging: o.averaging,
   };
   const card = adaptedCard(parent.card, record, opts.created ?? new Date().toISOString());
   const model: LoadedDA = parent.stage2
