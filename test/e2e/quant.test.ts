@@ -131,6 +131,20 @@ function meanOver(data: ArrayLike<number>, mask: Uint8Array): number {
   return sum / n;
 }
 
+/** A mM map read over each of the phantom's tubes, one voxel in from its edge, gives its known concentration ± 1 mM. */
+function expectTubeCoresRead(data: ArrayLike<number>, subject: ReturnType<typeof generateSubject>): void {
+  const { dims, spacing } = subject.acquisitions[0];
+  for (const t of subject.tubes) {
+    const core = erode(
+      subject.tubeMask.map((v) => (v === t.label ? 1 : 0)),
+      dims,
+      spacing,
+      Math.min(...spacing),
+    );
+    expect(Math.abs(meanOver(data, core) - t.concentrationMM)).toBeLessThan(1);
+  }
+}
+
 describe('quantitative sodium in the viewer (--pacs)', () => {
   const demo = () => JSON.parse(fs.readFileSync(path.join(suite.demoDir, 'demo.json'), 'utf8'));
   /** The demo's phantom subject, regenerated: its tubes, their voxels and concentrations. */
@@ -160,15 +174,7 @@ describe('quantitative sodium in the viewer (--pacs)', () => {
     const data = Float32Array.from(await readVolume(page, q.displaySetInstanceUID));
     mapVolume = createVolume({ ...acq, dims: acq.dims, data });
     // Read over the phantom's own tube voxels, one voxel in from their edge: the known concentrations, within 1 mM.
-    for (const t of subject.tubes) {
-      const core = erode(
-        subject.tubeMask.map((v) => (v === t.label ? 1 : 0)),
-        acq.dims,
-        acq.spacing,
-        Math.min(...acq.spacing),
-      );
-      expect(Math.abs(meanOver(data, core) - t.concentrationMM)).toBeLessThan(1);
-    }
+    expectTubeCoresRead(data, subject);
     const text = await page.textContent('[data-cy="na-quant-text"]');
     expect(text).toMatch(/2 tubes \(detected\).*r² 1\.0000/);
     mapUid = q.displaySetInstanceUID;
@@ -446,15 +452,7 @@ describe('quantitative sodium in the viewer (--pacs)', () => {
     expect(q.calibration!.r2).toBeCloseTo(1, 9);
     // Over the phantom's own tube voxels (one voxel in from the edge), the map reads the known concentrations.
     const data = Float32Array.from(await readVolume(page, q.displaySetInstanceUID));
-    for (const t of subject.tubes) {
-      const core = erode(
-        subject.tubeMask.map((v) => (v === t.label ? 1 : 0)),
-        acq.dims,
-        acq.spacing,
-        Math.min(...acq.spacing),
-      );
-      expect(Math.abs(meanOver(data, core) - t.concentrationMM)).toBeLessThan(1);
-    }
+    expectTubeCoresRead(data, subject);
     await page.waitForFunction(
       () => /^2 tubes \(positions\)/.test(document.querySelector('[data-cy="na-quant-text"]')?.textContent ?? ''),
       null,
