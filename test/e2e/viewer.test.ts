@@ -259,10 +259,27 @@ describe('viewer, embedded demo study', () => {
       const s = (window as any).services;
       s.viewportGridService.setActiveViewportId([...s.viewportGridService.getState().viewports.keys()][0]);
     });
-    // The DA: long enough to cancel mid-run (NLM now ends within a second or two here), and it stops the Web Workers.
+    // The DA, cancelled mid-run. With the series' input kept from earlier runs the whole run can end in about a
+    // second, so a click from the test could land after it (CI saw the panel close under Playwright's click): the page
+    // presses Cancel itself at the run's first progress message, and records that the run was still going.
+    await page.evaluate(() => {
+      const w = window as any;
+      w.__cancelPressed = null;
+      const observer = new MutationObserver(() => {
+        const text = document.querySelector('[data-cy="na-progress-text"]')?.textContent ?? '';
+        const cancel = document.querySelector<HTMLButtonElement>('[data-cy="na-cancel"]');
+        if (!cancel || text === '' || text === 'Starting…') return;
+        observer.disconnect();
+        w.__cancelPressed = { text, busy: w.__naDenoise.busy };
+        cancel.click();
+      });
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
     await page.click('[data-cy="NaDenoise"]');
-    await page.click('[data-cy="na-cancel"]', { timeout: 30_000 });
+    await page.waitForFunction(() => (window as any).__cancelPressed !== null, null, { timeout: 30_000 });
     await page.waitForFunction(() => !(window as any).__naDenoise.busy, null, { timeout: 60_000 });
+    const pressed = await page.evaluate(() => (window as any).__cancelPressed);
+    expect(pressed.busy).toBe(true);
     expect(await count()).toBe(before);
     expect(await page.$('[data-cy="na-progress"]')).toBeNull();
   });
