@@ -4,6 +4,7 @@ import { outputParameters } from '../jobs/derivedSeries';
 import {
   denoiseVolume,
   type DARunner,
+  type DenoiseDARequest,
   type DenoiseRequest,
   type DenoiseResult,
   type ReferenceKind,
@@ -138,7 +139,7 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   let input: VolumeInput;
   let adaptation: Awaited<ReturnType<typeof adaptFirst>> | undefined;
   try {
-    adaptation = opts.adapt ? await adaptFirst(opts, request) : undefined;
+    adaptation = opts.adapt && request.method === 'da' ? await adaptFirst(opts, request) : undefined; // parseRequest refused --adapt for NLM
     input = adaptation?.input ?? (await loadInput(opts));
     const { volume } = input;
     const mask = opts.mask ? await readMask(opts.mask, volume) : undefined;
@@ -158,15 +159,22 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
     } finally {
       progress.stop();
     }
-  } finally {
+  } catch (err) {
     await pool?.dispose();
+    throw err;
   }
+  const disposing = pool?.dispose(); // the workers wind down while the output is written
   const label = methodLabel(result);
-  const output = await writeVolumeOutput(opts.out, result.volume, {
-    format,
-    source: input.dicom,
-    derivation: { method: label, parameters: outputParameters(result.method, result.parameters) },
-  });
+  let output: Awaited<ReturnType<typeof writeVolumeOutput>>;
+  try {
+    output = await writeVolumeOutput(opts.out, result.volume, {
+      format,
+      source: input.dicom,
+      derivation: { method: label, parameters: outputParameters(result.method, result.parameters) },
+    });
+  } finally {
+    await disposing;
+  }
   const json = {
     method: result.method,
     input: { path: opts.in, format: input.format, ...(input.dicom ? { series: seriesIdentity(input.dicom) } : {}) },
@@ -203,6 +211,7 @@ export function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
   if (opts.method !== 'nlm') throw new Error(`--method must be da or nlm, got "${opts.method}"`);
   if (opts.weights !== undefined) throw new Error('--weights applies to --method da, not nlm');
   if (opts.model !== undefined) throw new Error('--model applies to --method da, not nlm');
+  if (opts.adapt) throw new Error('--adapt applies to --method da, not nlm');
   const implementation = opts.implementation ?? 'cpu';
   if (implementation !== 'cpu' && implementation !== 'tf')
     throw new Error(`--implementation must be cpu or tf, got "${implementation}"`);
@@ -316,9 +325,8 @@ function summaryText(r: DenoiseResult, label: string, out: string, format: strin
 /** `--adapt`: adapts to the repeats in --in, then denoises the one --series names (default the first) with the result. */
 async function adaptFirst(
   opts: DenoiseCliOptions,
-  request: DenoiseRequest,
+  request: DenoiseDARequest,
 ): Promise<{ input: VolumeInput; line: string; summary: ReturnType<typeof summaryJson> }> {
-  if (request.method !== 'da') throw new Error('--adapt applies to --method da, not nlm');
   const { checkOutFolder, runAdaptation, summaryJson, summaryLine, writeAdaptedFolder } = await import('./adaptRun');
   if (opts.adaptOut) await checkOutFolder(opts.adaptOut);
   const study = await readRepeatedAcquisitions(opts.in, log);

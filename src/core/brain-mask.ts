@@ -3,16 +3,16 @@
 // refinement), with scalp, eyes and calibration tubes cut away by depth, anatomy and connectivity. Sizes are in mm.
 import type { Mask, Volume } from './volume';
 import { assertSameDims, voxelToPatient } from './volume';
-import { boxExtremum, gaussianFilter } from './filters';
+import { BlurCache, boxExtremum, gaussianFilter } from './filters';
 import { estimateNoiseSigma, findBackground } from './noise';
 import {
+  aboveMask,
   and,
   andNot,
   connectedComponents,
   countMask,
   dilate,
   erode,
-  fillHoles,
   fillHolesSlices,
   largestComponent,
   squaredDistanceToMask,
@@ -170,7 +170,7 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
   const seed = largestComponent(erode(candidate, dims, spacing, openingMm), dims, 6);
   // Grow back by the opening radius, but only into candidate voxels (reconstruction of the opened brain).
   const brain = and(dilate(seed, dims, spacing, openingMm * 1.2), candidate);
-  const coarse = fillHolesSlices(fillHoles(largestComponent(brain, dims, 6), dims), dims, axial);
+  const coarse = fillHolesSlices(largestComponent(brain, dims, 6), dims, axial);
   if (countMask(coarse) === 0) {
     throw new Error(
       `no brain found: no region deeper than ${scalpMm} mm in the head is thicker than ${2 * openingMm} mm above the threshold`,
@@ -195,7 +195,7 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
     if (band[i] && head[i] && !eyes[i] && depthMm[i] > scalpMm && smooth[i] > lmin[i] + edge * (lmax[i] - lmin[i]))
       refined[i] = 1;
   }
-  const mask = fillHolesSlices(fillHoles(largestComponent(refined, dims, 6), dims), dims, axial);
+  const mask = fillHolesSlices(largestComponent(refined, dims, 6), dims, axial);
   return { head, depthMm, brainLevel, scalpLevel, threshold, eyes, mask };
 }
 
@@ -209,20 +209,19 @@ export function brainMaskSteps(volume: Volume, opts: BrainMaskOptions = {}): Bra
  *
  * @example const head = findHead(acquisition); // 1 inside the head, 0 in air, tubes and anything else
  */
-export function findHead(volume: Volume, opts: { noiseSigma?: number; background?: KnownBackground } = {}): Mask {
+export function findHead(
+  volume: Volume,
+  opts: { noiseSigma?: number; background?: KnownBackground; blurs?: BlurCache } = {},
+): Mask {
   const { dims, spacing } = volume;
   const sigma = opts.noiseSigma ?? estimateNoiseSigma(volume).sigma;
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`noise sigma must be positive and finite, got ${sigma}`);
   const headSmoothingMm = HEAD_SMOOTHING_MM * Math.min(1, (4 / Math.max(...spacing)) ** 2);
-  const headSmooth = gaussianFilter(
-    volume.data,
-    dims,
-    spacing.map((s) => headSmoothingMm / s),
-    { mode: 'nearest' },
-  );
+  const headSmooth = (opts.blurs ?? new BlurCache(volume)).blur(spacing.map((s) => headSmoothingMm / s));
   const headFloor = noiseFloor(volume, headSmooth, sigma, opts.background);
-  const above = thresholdMask(headSmooth, (v) => v > headFloor);
-  const head = fillHolesSlices(fillHoles(largestComponent(above, dims, 6), dims), dims, superiorAxis(volume));
+  // Slice-wise filling also fills every 3D cavity: a voxel that cannot reach the grid's faces in 3D cannot reach its
+  // slice's edges (on those faces) in 2D either, so no separate 3D fill.
+  const head = fillHolesSlices(largestComponent(aboveMask(headSmooth, headFloor), dims, 6), dims, superiorAxis(volume));
   if (countMask(head) === 0) throw new Error('no object rises above the noise floor: cannot find a head');
   return head;
 }

@@ -3,8 +3,8 @@
 import type { Mask, Volume } from './volume';
 import { assertSameDims } from './volume';
 import { assertFiniteVolume } from './finite';
-import { gaussianFilter } from './filters';
-import { countMask, dilate, fillHoles, not, thresholdMask } from './mask';
+import { BlurCache, gaussianFilter } from './filters';
+import { atOrBelowMask, aboveMask, countMask, dilate, fillHoles, not } from './mask';
 import { histogram, maskedValues, median, otsuThreshold } from './stats';
 
 /** How σ is read from the background's Rayleigh distribution. */
@@ -64,23 +64,19 @@ export function rayleighSigma(values: ArrayLike<number>, estimator: BackgroundEs
  * edges). Two passes: Otsu on a smoothed copy gives a first background and σ; the object is then every voxel whose
  * smoothed value rises clearly above the noise floor, hole-filled and dilated by a margin in mm.
  */
-export function findBackground(volume: Volume, opts: { marginMm?: number } = {}): Mask {
+export function findBackground(volume: Volume, opts: { marginMm?: number; blurs?: BlurCache } = {}): Mask {
   const { dims, spacing, data } = volume;
   // Smooth ~1 voxel so the threshold sees the object, not single noise spikes.
-  const smooth = gaussianFilter(data, dims, [1, 1, 1], { mode: 'nearest' });
+  const smooth = (opts.blurs ?? new BlurCache(volume)).blur([1, 1, 1]);
   const t1 = otsuThreshold(smooth);
-  const first = thresholdMask(smooth, (v) => v <= t1);
-  const firstValues = nonZero(maskedValues(data, first));
+  const firstValues = nonZeroValues(data, atOrBelowMask(smooth, t1));
   if (firstValues.length < MIN_BACKGROUND_VOXELS)
     throw new Error(`only ${firstValues.length} voxels look like background; the object fills the field of view`);
   const sigma0 = rayleighSigma(firstValues, 'median');
   // The smoothed background has mean σ·√(π/2) and a standard deviation well under 0.66σ: 3σ above its mean is
   // far outside the noise yet far below tissue at any usable SNR.
   const t2 = Math.min(t1, sigma0 * (RAYLEIGH_MEAN + 3));
-  const object = fillHoles(
-    thresholdMask(smooth, (v) => v > t2),
-    dims,
-  );
+  const object = fillHoles(aboveMask(smooth, t2), dims);
   const margin = opts.marginMm ?? Math.max(8, 3 * Math.max(...spacing));
   const grown = dilate(object, dims, spacing, margin);
   // Exact zeros are padding or masking by the scanner, not noise.
@@ -89,8 +85,13 @@ export function findBackground(volume: Volume, opts: { marginMm?: number } = {})
   return bg;
 }
 
-function nonZero(values: Float64Array): Float64Array {
-  return values.filter((v) => v !== 0);
+/** The non-zero values of `data` inside `mask`, in voxel order (one pass to count, one to copy). */
+function nonZeroValues(data: ArrayLike<number>, mask: Mask): Float64Array {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] && data[i] !== 0) n++;
+  const out = new Float64Array(n);
+  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] && data[i] !== 0) out[j++] = data[i];
+  return out;
 }
 
 /**
@@ -153,10 +154,7 @@ export function estimateSnr(volume: Volume, brainMask?: Mask, sigma?: number): S
 export function objectMask(volume: Volume, sigma: number): Mask {
   const smooth = gaussianFilter(volume.data, volume.dims, [1, 1, 1], { mode: 'nearest' });
   const t = sigma * (RAYLEIGH_MEAN + 3);
-  return fillHoles(
-    thresholdMask(smooth, (v) => v > t),
-    volume.dims,
-  );
+  return fillHoles(aboveMask(smooth, t), volume.dims);
 }
 
 /** Koay & Basser 2006 correction factors for N receiver coils, as tabulated in DIPY (0 = no correction). */

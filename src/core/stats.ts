@@ -40,65 +40,63 @@ export function median(values: ArrayLike<number>): number {
 export function quantile(values: ArrayLike<number>, q: number): number {
   if (values.length === 0) throw new Error('quantile of an empty list');
   if (!(q >= 0 && q <= 1)) throw new Error(`quantile q must lie in [0, 1], got ${q}`);
-  const copy = Float64Array.from(values);
-  const pos = q * (copy.length - 1);
+  const pos = q * (values.length - 1);
   const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, copy.length - 1);
-  const [a, b] = orderStatistics(copy, lo, hi);
+  const hi = Math.min(lo + 1, values.length - 1);
+  const [a, b] = orderStatistics(values, lo, hi);
   return a + (b - a) * (pos - lo);
 }
 
+/** Buckets of the selection's one counting pass. */
+const SELECT_BUCKETS = 4096;
+
 /**
- * The lo-th and hi-th smallest values (hi = lo or lo + 1) of `x`, reordering it: a selection in linear expected time
- * (a whole-volume quantile sorted 262,144 values, several times per run). NaNs, or a selection that degrades on
- * hostile orderings, fall back to a full sort, so the answer is always Float64Array.sort's.
+ * The lo-th and hi-th smallest values (hi = lo or lo + 1) of `x`, which is not modified: one pass for the range,
+ * one counting values into equal-width buckets (bucket order is value order), then a sort of only the bucket(s)
+ * holding those ranks. Plain loops: a command takes its medians once per volume, before V8 has optimised anything.
+ * NaNs, infinities or a range too wide to bucket fall back to a full sort, so the answer is always
+ * Float64Array.sort's.
  */
-function orderStatistics(x: Float64Array, lo: number, hi: number): [number, number] {
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] !== x[i]) {
-      x.sort();
-      return [x[lo], x[hi]];
-    }
+function orderStatistics(x: ArrayLike<number>, lo: number, hi: number): [number, number] {
+  const n = x.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (v !== v) return sortedPick(x, lo, hi);
+    if (v < min) min = v;
+    if (v > max) max = v;
   }
-  let left = 0;
-  let right = x.length - 1;
-  let budget = 4 * Math.ceil(Math.log2(x.length + 1)) + 8; // partitions before giving up on selection
-  while (right > left) {
-    if (budget-- === 0) {
-      x.sort();
-      return [x[lo], x[hi]];
-    }
-    // Median of three as the pivot; Hoare partition of [left, right] around its value.
-    const mid = (left + right) >>> 1;
-    const p = median3(x[left], x[mid], x[right]);
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (x[i] < p) i++;
-      while (x[j] > p) j--;
-      if (i <= j) {
-        const t = x[i];
-        x[i] = x[j];
-        x[j] = t;
-        i++;
-        j--;
-      }
-    }
-    // Now [left, j] ≤ p ≤ [i, right], and anything strictly between j and i equals p.
-    if (lo <= j) right = j;
-    else if (lo >= i) left = i;
-    else break;
+  if (min === max) return [min, min];
+  const buckets = Math.min(SELECT_BUCKETS, n);
+  const scale = buckets / (max - min);
+  if (!(scale > 0 && scale < Infinity)) return sortedPick(x, lo, hi);
+  const counts = new Int32Array(buckets);
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor((x[i] - min) * scale);
+    counts[b < buckets ? b : buckets - 1]++;
   }
-  const a = x[lo];
-  if (hi === lo) return [a, a];
-  // The next order statistic: the smallest value placed after lo (everything after lo is ≥ x[lo]).
-  let b = Infinity;
-  for (let k = lo + 1; k < x.length; k++) if (x[k] < b) b = x[k];
-  return [a, b];
+  // The buckets holding ranks lo and hi, and how many values lie below the first of them.
+  let below = 0;
+  let first = 0;
+  while (below + counts[first] <= lo) below += counts[first++];
+  let last = first;
+  let through = below + counts[first];
+  while (through <= hi) through += counts[++last];
+  const picked = new Float64Array(through - below);
+  for (let i = 0, j = 0; i < n; i++) {
+    const v = x[i];
+    let b = Math.floor((v - min) * scale);
+    if (b >= buckets) b = buckets - 1;
+    if (b >= first && b <= last) picked[j++] = v;
+  }
+  picked.sort();
+  return [picked[lo - below], picked[hi - below]];
 }
 
-function median3(a: number, b: number, c: number): number {
-  return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+function sortedPick(x: ArrayLike<number>, lo: number, hi: number): [number, number] {
+  const sorted = Float64Array.from(x).sort();
+  return [sorted[lo], sorted[hi]];
 }
 
 /** The values of `data` where `mask` is non-zero (all of them without a mask), as float64. */

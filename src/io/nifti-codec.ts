@@ -101,9 +101,9 @@ function inflateNifti(gz: Uint8Array, maxBytes: number, fast?: GzipInflater): Ui
     chunks.push(chunk);
     have += chunk.length;
   });
-  const STEP = 1 << 16;
-  for (let at = 0; at < gz.length && have < need; at += STEP) {
-    gunzip.push(gz.subarray(at, at + STEP), at + STEP >= gz.length);
+  // The first step only needs the header: with a fast inflater everything after it is inflated again from the start.
+  for (let at = 0, step = 1 << 12; at < gz.length && have < need; at += step, step = 1 << 16) {
+    gunzip.push(gz.subarray(at, at + step), at + step >= gz.length);
     if (need === Infinity && have >= NIFTI2_HEADER_SIZE) {
       const head = concat(chunks, have);
       checkDeclaredSize(head, maxBytes);

@@ -12,6 +12,7 @@ import { checkNlmSigma, NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/param
 import type { NlmWorkerPool } from '../model/nlm/pool';
 import { brainMaskSteps, findHead, type BrainMaskSteps, type KnownBackground } from '../core/brain-mask';
 import { countMask } from '../core/mask';
+import { BlurCache } from '../core/filters';
 import { estimateNoiseSigma, findBackground, MIN_BACKGROUND_VOXELS, type NoiseEstimate } from '../core/noise';
 import { estimateRegime, type RegimeEstimate } from '../core/regime';
 import { yieldToEventLoop } from '../model/eventLoop';
@@ -136,9 +137,10 @@ export async function denoiseVolume(
   const memo = inputMemo(volume, opts);
   // One background and noise estimate for the head, NLM's σ, the regime and the brain mask (each used to make its
   // own: findBackground ran five times per run, 2.3 s each at 128³ on a loaded machine).
-  const background = memo.once('background', () => findBackgroundSafely(volume));
+  const blurs = new BlurCache(volume); // the background and the head share their one-voxel blur (4 mm voxels)
+  const background = memo.once('background', () => findBackgroundSafely(volume, blurs));
   const noise = memo.once('noise', () => estimateNoiseSafely(volume, background));
-  const region = denoisingRegion(volume, opts, noise?.sigma, background, memo);
+  const region = denoisingRegion(volume, opts, noise?.sigma, background, memo, blurs);
   const check = opts.checkRegime ?? request.method === 'da';
   const runOpts = { ...opts, mask: region.mask };
   const tRegion = performance.now();
@@ -229,9 +231,9 @@ function inputMemo(volume: Volume, opts: DenoiseOptions): RunMemo {
 }
 
 /** findBackground(volume), or null when it finds none (the object fills the field of view). */
-function findBackgroundSafely(volume: Volume): KnownBackground {
+function findBackgroundSafely(volume: Volume, blurs: BlurCache): KnownBackground {
   try {
-    return findBackground(volume);
+    return findBackground(volume, { blurs });
   } catch {
     return null;
   }
@@ -302,6 +304,7 @@ function denoisingRegion(
   sigma: number | undefined,
   background: KnownBackground,
   memo: RunMemo,
+  blurs: BlurCache,
 ): { mask?: Mask; description: string; voxels: number } {
   const all = volume.data.length;
   if (opts.mask) return { mask: opts.mask, description: 'user mask', voxels: countMask(opts.mask) };
@@ -309,7 +312,7 @@ function denoisingRegion(
   opts.onProgress?.(0, 'Finding the head');
   return memo.once('head', () => {
     try {
-      const head = findHead(volume, sigma === undefined ? {} : { noiseSigma: sigma, background });
+      const head = findHead(volume, sigma === undefined ? { blurs } : { noiseSigma: sigma, background, blurs });
       return { mask: head, description: 'head (automatic)', voxels: countMask(head) };
     } catch (err) {
       // No head to find (a crop, a volume without air): nothing to protect, so denoise everything and say why.

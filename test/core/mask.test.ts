@@ -1,5 +1,7 @@
 // Mask helpers on synthetic shapes: counts, boxes, crop/pad round trips, ball morphology in mm, holes, components.
 import {
+  aboveMask,
+  atOrBelowMask,
   borderVoxels,
   boundingBox,
   close,
@@ -17,6 +19,7 @@ import {
   open,
   padVolume,
   squaredDistanceToMask,
+  thresholdMask,
   uncropArray,
 } from '../../src/core/mask';
 import { createVolume, voxelToPatient, type Vec3 } from '../../src/core/volume';
@@ -203,6 +206,23 @@ describe('fast paths agree with the definitions', () => {
     }
   });
 
+  it('a bounded distance transform is exact within its bound and Infinity beyond it', () => {
+    const dims: Vec3 = [13, 11, 9];
+    const spacing: Vec3 = [1.5, 2, 3.25];
+    for (const [density, seed] of [
+      [0.01, 4],
+      [0.05, 5],
+      [0.3, 6],
+    ]) {
+      const m = randomMask(13 * 11 * 9, density, seed);
+      const full = squaredDistanceToMask(m, dims, spacing);
+      for (const bound of [0, 4, 20.25, 60]) {
+        const bounded = squaredDistanceToMask(m, dims, spacing, bound);
+        expect(Array.from(bounded)).toEqual(Array.from(full, (d) => (d <= bound ? d : Infinity)));
+      }
+    }
+  });
+
   it('lists each face voxel once, on thin grids too', () => {
     for (const dims of [
       [5, 4, 3],
@@ -248,5 +268,27 @@ describe('fast paths agree with the definitions', () => {
     for (const b of borderVoxels(dims)) if (holes.labels[b]) touchesFace.add(holes.labels[b]);
     for (let idx = 0; idx < m.length; idx++)
       expect(filled[idx]).toBe(m[idx] || !touchesFace.has(holes.labels[idx]) ? 1 : 0);
+  });
+
+  it('slice-wise filling already fills every 3D cavity (findHead and the brain mask skip the 3D fill)', () => {
+    const dims: Vec3 = [12, 10, 8];
+    for (const [density, seed] of [
+      [0.45, 11],
+      [0.6, 12],
+      [0.75, 13],
+    ]) {
+      const m = randomMask(12 * 10 * 8, density, seed);
+      for (const axis of [0, 1, 2] as const) {
+        const sliceOnly = fillHolesSlices(m, dims, axis);
+        expect(countMask(sliceOnly)).toBeGreaterThan(countMask(m)); // the random masks do have holes
+        expect(Array.from(fillHolesSlices(fillHoles(m, dims), dims, axis))).toEqual(Array.from(sliceOnly));
+      }
+    }
+  });
+
+  it('aboveMask and atOrBelowMask split at the threshold as thresholdMask does', () => {
+    const values = Float32Array.from([-1, 0, 2.5, 2.5000001, 7, 2.5, Number.MAX_VALUE]);
+    expect(Array.from(aboveMask(values, 2.5))).toEqual(Array.from(thresholdMask(values, (v) => v > 2.5)));
+    expect(Array.from(atOrBelowMask(values, 2.5))).toEqual(Array.from(thresholdMask(values, (v) => v <= 2.5)));
   });
 });

@@ -41,8 +41,17 @@ function edt1d(f: Float64Array, n: number, w: number, v: Int32Array, z: Float64A
   for (let q = 0; q < n; q++) f[q] = d[q];
 }
 
-/** Squared Euclidean distance in mm² from each voxel to the nearest non-zero voxel of `mask` (Infinity if none). */
-export function squaredDistanceToMask(mask: Uint8Array, dims: Dims, spacing: readonly number[]): Float64Array {
+/**
+ * Squared Euclidean distance in mm² from each voxel to the nearest non-zero voxel of `mask` (Infinity if none).
+ * Distances over `maxSquared` come back as Infinity: a dilation needs only those within its radius, and lines with
+ * nothing that near (most of the air around a head) are then skipped.
+ */
+export function squaredDistanceToMask(
+  mask: Uint8Array,
+  dims: Dims,
+  spacing: readonly number[],
+  maxSquared = Infinity,
+): Float64Array {
   checkMask(mask, dims);
   const [nx, ny, nz] = dims;
   const dist = new Float64Array(mask.length);
@@ -54,14 +63,14 @@ export function squaredDistanceToMask(mask: Uint8Array, dims: Dims, spacing: rea
     for (let p = 0; p < nx; p++) {
       if (mask[start + p]) last = p;
       const dq = w0 * (p - last);
-      dist[start + p] = last < 0 ? Infinity : dq * dq;
+      dist[start + p] = last < 0 || dq * dq > maxSquared ? Infinity : dq * dq;
     }
     last = -1;
     for (let p = nx - 1; p >= 0; p--) {
       if (mask[start + p]) last = p;
       if (last < 0) continue;
       const dq = w0 * (last - p);
-      if (dq * dq < dist[start + p]) dist[start + p] = dq * dq;
+      if (dq * dq < dist[start + p] && dq * dq <= maxSquared) dist[start + p] = dq * dq;
     }
   }
   const maxN = Math.max(nx, ny, nz);
@@ -76,9 +85,16 @@ export function squaredDistanceToMask(mask: Uint8Array, dims: Dims, spacing: rea
     const lines = mask.length / n;
     for (let l = 0; l < lines; l++) {
       const start = axis === 1 ? (l % nx) + Math.floor(l / nx) * nx * ny : l;
-      for (let p = 0; p < n; p++) f[p] = dist[start + p * stride];
+      let finite = false;
+      for (let p = 0; p < n; p++) {
+        const x = dist[start + p * stride];
+        f[p] = x;
+        if (x !== Infinity) finite = true;
+      }
+      if (!finite) continue; // nothing within reach: the line stays Infinity
       edt1d(f, n, spacing[axis], v, z, d);
-      for (let p = 0; p < n; p++) dist[start + p * stride] = f[p];
+      // A partial sum over the bound only grows along later axes, so it can be dropped now: exact below the bound.
+      for (let p = 0; p < n; p++) dist[start + p * stride] = f[p] > maxSquared ? Infinity : f[p];
     }
   }
   return dist;

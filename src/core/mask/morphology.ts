@@ -1,15 +1,14 @@
 // Morphology with ball radii in mm (dilate, erode, open, close) and hole filling.
 import type { Mask } from '../volume';
-import { checkMask, not, thresholdMask, type Dims } from './ops';
+import { atOrBelowMask, checkMask, not, type Dims } from './ops';
 import { flood, borderVoxels } from './components';
 import { squaredDistanceToMask } from './distance';
 
 /** Dilation by a ball of `radiusMm`: voxels within radiusMm of the mask. */
 export function dilate(mask: Uint8Array, dims: Dims, spacing: readonly number[], radiusMm: number): Mask {
   if (!(radiusMm >= 0)) throw new Error(`dilation radius must be ≥ 0 mm, got ${radiusMm}`);
-  const d2 = squaredDistanceToMask(mask, dims, spacing);
   const r2 = radiusMm * radiusMm * (1 + 1e-9);
-  return thresholdMask(d2, (v) => v <= r2);
+  return atOrBelowMask(squaredDistanceToMask(mask, dims, spacing, r2), r2);
 }
 
 /**

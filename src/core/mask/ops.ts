@@ -45,6 +45,20 @@ export function thresholdMask(data: ArrayLike<number>, predicate: (v: number) =>
   return out;
 }
 
+/** A 0/1 mask of voxels above `t` (thresholdMask without a call per voxel: masks are made cold, once per volume). */
+export function aboveMask(data: ArrayLike<number>, t: number): Mask {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] > t ? 1 : 0;
+  return out;
+}
+
+/** A 0/1 mask of voxels at or below `t`. */
+export function atOrBelowMask(data: ArrayLike<number>, t: number): Mask {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] <= t ? 1 : 0;
+  return out;
+}
+
 export function and(a: Uint8Array, b: Uint8Array): Mask {
   if (a.length !== b.length) throw new Error(`mask and: sizes differ (${a.length} vs ${b.length})`);
   const out = new Uint8Array(a.length);
