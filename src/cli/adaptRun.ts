@@ -2,7 +2,7 @@
 // commands start without TensorFlow.js.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { adaptDA, studyHash, voxelDataHash, type AdaptResult } from '../jobs/adapt';
+import { adaptDA, nlmComparisonText, studyHash, voxelDataHash, type AdaptResult } from '../jobs/adapt';
 import type { RepeatedAcquisitions } from '../io/repeats';
 import { writeFolderAtomic } from '../io/atomic-write';
 import { checkShardPath, loadDA, MODEL_CARD_JSON, MODEL_JSON, STAGE2_DIR } from '../model/da/weights-io';
@@ -48,9 +48,13 @@ export function summaryLine(r: AdaptResult): string {
   const v = r.record.validation;
   const p = r.record.parent;
   const how = `${r.record.epochs} epochs, ${r.record.seconds.toFixed(1)} s, stopped by ${r.record.stopped}`;
-  return r.adapted
-    ? `adapted: held-out-slab ${v.region} MSE ${v.gainPercent.toFixed(2)} % below ${p.name} ${p.version} (${how})`
-    : `not adapted: no gain on held-out slabs (${v.gainPercent.toFixed(2)} % vs ${p.name} ${p.version}; ${how}); keeping the parent's weights`;
+  const nlm = nlmComparisonText(r.record);
+  return (
+    (r.adapted
+      ? `adapted: held-out-slab ${v.region} MSE ${v.gainPercent.toFixed(2)} % below ${p.name} ${p.version} (${how})`
+      : `not adapted: no gain on held-out slabs (${v.gainPercent.toFixed(2)} % vs ${p.name} ${p.version}; ${how}); keeping the parent's weights`) +
+    (nlm ? `; ${nlm}` : '')
+  );
 }
 
 export function summaryJson(r: AdaptResult, study: RepeatedAcquisitions) {

@@ -10,7 +10,7 @@ import { loadWithRepeats, runDenoise } from './denoiseFlow';
 import { openAdaptPanel } from './adaptPanel';
 import { naDenoiseService } from './naDenoiseService';
 import type { AdaptVolumeMessage, AdaptWorkerReply, AdaptWorkerRequest } from './adaptProtocol';
-import { studyHash, type AdaptationRecord } from '../jobs/adapt';
+import { nlmComparisonText, studyHash, type AdaptationRecord } from '../jobs/adapt';
 import { weightsFolderFiles } from '../model/da/weights-bytes';
 import type { LoadedDA } from '../model/da/weights-io';
 import type { Volume } from '../core/volume';
@@ -139,7 +139,8 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
     const summary = label.adapted
       ? `Adapted in ${label.seconds.toFixed(0)} s: held-out slabs ${label.gainPercent.toFixed(1)} % better than ${label.parent}.`
       : `Not adapted: no gain on held-out slabs (${label.gainPercent.toFixed(1)} %); the shipped model's result is shown.`;
-    panel.finish(summary, {
+    const versusNlm = nlmComparisonText(done.record);
+    panel.finish(versusNlm ? `${summary} ${versusNlm[0].toUpperCase()}${versusNlm.slice(1)}.` : summary, {
       fileName: `${model.card.name}-${done.record.study.slice(0, 12)}.zip`,
       bytes: zipSync(files),
     });

@@ -11,7 +11,12 @@ import {
   splitSlabs,
   studyHash,
   NOT_ADAPTED_NOTE,
+  heldOutNlmComparison,
+  nlmComparisonText,
+  slabMasks,
 } from '../../src/jobs/adapt';
+import { denoiseDA } from '../../src/model/da/infer';
+import { nlmeans } from '../../src/model/nlm/nlm-cpu';
 import { growMask } from '../../src/model/da/stages';
 import { voxelsOnSlices } from '../../src/jobs/adapt/split';
 import { PATCH_VOXELS } from '../../src/model/da/architecture';
@@ -152,6 +157,8 @@ describe('adaptDA on a phantom study', () => {
     const seconds = 12;
     const r = await adaptDA(acqs, parent, { study, seconds, stepsPerEpoch: 3, validationSamples: 256, clock });
     expect(r.record.stopped).toBe('time');
+    // The budget is spent: the comparison with NLM is skipped, and says why.
+    expect(r.record.nlm).toEqual({ skipped: 'no time left in the budget' });
     // Nothing starts that would end past the budget; the closing bookkeeping reads the clock a few more times.
     expect(r.record.seconds).toBeLessThanOrEqual(seconds + 1);
     expect(r.history.length).toBeGreaterThan(0);
@@ -210,5 +217,77 @@ describe('adaptDA on a phantom study', () => {
     await expect(run).rejects.toThrow('cancelled by the user');
     expect((performance.now() - at) / 1000).toBeLessThan(10);
     expect(parent.weights['conv1/kernel']).toEqual(before);
+  });
+});
+
+describe('held-out comparison with NLM', () => {
+  const subject = generateSubject(resolvePhantomParams({ matrix: 32, voxelSizeMm: 8, subjects: 1, seed: 7 }), 0);
+  const acqs = subject.acquisitions;
+  const brain = subject.brainMask;
+  const split = splitSlabs(acqs[0].dims[2]);
+  const plane = acqs[0].dims[0] * acqs[0].dims[1];
+  const heldOut = Uint8Array.from(brain, (m, v) => (m && split.validationSlices[Math.floor(v / plane)] ? 1 : 0));
+  const mse = (a: Float32Array, b: Float32Array, mask: Uint8Array) => {
+    let sum = 0;
+    let count = 0;
+    for (let v = 0; v < mask.length; v++) {
+      if (!mask[v]) continue;
+      sum += (a[v] - b[v]) ** 2;
+      count++;
+    }
+    return sum / count;
+  };
+
+  it('slabMasks splits a mask into runs of slices: disjoint, and together the mask', () => {
+    const slabs = slabMasks(heldOut, acqs[0].dims);
+    expect(slabs.length).toBe(1); // 32 slices: one held-out block (16–23)
+    // The held-out slab plus the brain on one slice well below it: two runs of slices.
+    const slice = (v: number) => Math.floor(v / plane);
+    const z = slice(brain.findIndex((m) => m !== 0));
+    expect(z).toBeLessThan(14);
+    const both = Uint8Array.from(heldOut, (m, v) => (m || (brain[v] && slice(v) === z) ? 1 : 0));
+    const two = slabMasks(both, acqs[0].dims);
+    expect(two.length).toBe(2);
+    const union = new Uint8Array(brain.length);
+    for (const m of two) m.forEach((x, v) => (union[v] += x));
+    expect(union).toEqual(both);
+  });
+
+  it("scores the DA and NLM against the other acquisitions' mean, exactly as a whole-volume run would", async () => {
+    const model = await loadDA();
+    const labels = leaveOneOutMeans(acqs);
+    const sigmas = [20, 21, 22];
+    const c = await heldOutNlmComparison(acqs, labels, model, heldOut, sigmas);
+    let da = 0;
+    let nlm = 0;
+    for (let i = 0; i < 3; i++) {
+      da += mse((await denoiseDA(acqs[i], model, { mask: brain })).volume.data, labels[i], heldOut) / 3;
+      nlm += mse((await nlmeans(acqs[i], { sigma: sigmas[i] }, { mask: brain })).data, labels[i], heldOut) / 3;
+    }
+    expect(c.voxels).toBe(3 * heldOut.reduce((a, b) => a + b, 0));
+    expect(c.daMse).toBeCloseTo(da, 2);
+    expect(c.nlmMse).toBeCloseTo(nlm, 2);
+    // Var(mean of the other two) = (σⱼ² + σₖ²)/4, averaged over the three inputs.
+    expect(c.labelNoise).toBeCloseTo((21 ** 2 + 22 ** 2 + 20 ** 2 + 22 ** 2 + 20 ** 2 + 21 ** 2) / 4 / 3, 6);
+    expect(c.daAheadDb).toBeCloseTo(10 * Math.log10((c.nlmMse - c.labelNoise) / (c.daMse - c.labelNoise)), 2);
+    const text = nlmComparisonText({ nlm: c })!;
+    expect(text).toMatch(c.daAheadDb! >= 0 ? /^the DA is [\d.]+ dB ahead of NLM/ : /^NLM is [\d.]+ dB ahead/);
+  });
+
+  it('an adaptation with time left records the comparison in its card', async () => {
+    const parent = await loadDA();
+    const study = studyHash(['1.2.826.0.1']);
+    const r = await adaptDA(acqs, parent, {
+      study,
+      seconds: 120,
+      stepsPerEpoch: 2,
+      patience: 1,
+      validationSamples: 256,
+      brainMask: brain,
+    });
+    const c = r.record.nlm;
+    expect(c && 'voxels' in c ? c.voxels : 0).toBe(3 * heldOut.reduce((a, b) => a + b, 0));
+    expect(r.model.card.notes).toContain(nlmComparisonText(r.record));
+    expect(r.record.seconds).toBeLessThan(120);
   });
 });

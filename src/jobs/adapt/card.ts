@@ -2,6 +2,7 @@
 // the study's regime, how long it trained and what the held-out slabs said.
 import { sha256Hex } from '../../core/sha256';
 import type { ModelCard } from '../../model/da/card';
+import type { NlmCheck } from './nlm-check';
 
 /** The note a card carries when the held-out slabs showed no gain and the parent's weights were kept. */
 export const NOT_ADAPTED_NOTE = 'not adapted: no gain on held-out slabs';
@@ -45,6 +46,22 @@ export interface AdaptationRecord {
   batchSize: number;
   /** Decay of the running weight average that validation judged and the result kept (0: the last iterate). */
   averaging?: number;
+  /** The result against NLM on the held-out slabs (nlm-check.ts), or why that was skipped. */
+  nlm?: NlmCheck;
+}
+
+/**
+ * What the held-out slabs say about the result against NLM, for summaries and notes; undefined when not compared.
+ * @example nlmComparisonText(record) // 'NLM is 0.26 dB ahead on the held-out slabs: consider NLM for this study'
+ */
+export function nlmComparisonText(record: Pick<AdaptationRecord, 'nlm'>): string | undefined {
+  const c = record.nlm;
+  if (!c) return undefined;
+  if ('skipped' in c) return `held-out comparison with NLM skipped: ${c.skipped}`;
+  if (c.daAheadDb === null) return 'held-out slabs: the DA and NLM are within the label noise';
+  return c.daAheadDb >= 0
+    ? `the DA is ${c.daAheadDb.toFixed(2)} dB ahead of NLM on the held-out slabs`
+    : `NLM is ${(-c.daAheadDb).toFixed(2)} dB ahead on the held-out slabs: consider NLM for this study`;
 }
 
 /**
@@ -103,6 +120,7 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
       adapted
         ? `adapted to one study in ${record.seconds.toFixed(1)} s (${record.epochs} epochs): held-out-slab MSE ${gain.toFixed(2)} % lower than ${parent.name} ${parent.version}`
         : `${NOT_ADAPTED_NOTE} (${gain.toFixed(2)} % after ${record.seconds.toFixed(1)} s); these are ${parent.name} ${parent.version}'s weights unchanged`,
+      ...(nlmComparisonText(record) ? [nlmComparisonText(record)!] : []),
     ],
   };
   // The parent's checksum describes the parent's shards; the caller sets the output's own.

@@ -7,6 +7,8 @@ import { splitmix32Words } from '../../core/random';
 import { meanVolume, sameGrid, type Mask, type Volume } from '../../core/volume';
 import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
 import { centreRegions } from './regions';
+import { heldOutNlmComparison, type NlmCheck } from './nlm-check';
+import { floor } from '../../core/math';
 import { computeVolumeScale } from '../../model/da/normalise';
 import { checkPatchDims } from '../../model/da/patches';
 import { createDATrainer, daMeanSquaredError } from '../../model/da/trainer';
@@ -19,10 +21,18 @@ import { type CentrePool, leaveOneOutMeans, type PairAcquisition, PairSampler } 
 import { type SlabSplit, type SlabSplitOptions, splitSlabs, voxelsOnSlices } from './split';
 import { yieldToEventLoop } from '../../model/eventLoop';
 
-export { NOT_ADAPTED_NOTE, studyHash, voxelDataHash, type AdaptationRecord, type StudyRegime } from './card';
+export {
+  NOT_ADAPTED_NOTE,
+  nlmComparisonText,
+  studyHash,
+  voxelDataHash,
+  type AdaptationRecord,
+  type StudyRegime,
+} from './card';
 export { DEFAULT_SLAB_SPLIT, footprintSlices, splitSlabs, type SlabSplit, type SlabSplitOptions } from './split';
 export { leaveOneOutMeans, PairSampler } from './pairs';
 export { centreRegions, type CentreRegions } from './regions';
+export { heldOutNlmComparison, slabMasks, type NlmCheck, type NlmComparison } from './nlm-check';
 
 /** Shares of the patch centres: mostly brain, some of the rest of the head (scalp, tubes), a little background. */
 export const DEFAULT_REGION_SHARES = { brain: 0.7, head: 0.2, background: 0.1 } as const;
@@ -64,6 +74,11 @@ export interface AdaptOptions {
   backend?: string;
   signal?: AbortSignal;
   onProgress?: (p: AdaptProgress) => void;
+  /**
+   * Also score the result and NLM on the held-out slabs (nlm-check.ts), within what is left of the budget, so the
+   * user learns when NLM is the better method for this study. Default true.
+   */
+  compareWithNlm?: boolean;
   /** ISO time for the card's `created` (default now); tests fix it. */
   created?: string;
   /** Milliseconds clock the budget is measured on (default performance.now); tests drive it. */
@@ -315,6 +330,26 @@ export async function adaptDA(
   // Not measured when the preparation used the budget: recorded as no gain.
   const gainPercent = preparationTimedOut ? 0 : (100 * (parentLoss - bestLoss)) / parentLoss;
   const adapted = bestEpoch > 0 && gainPercent >= o.minGainPercent;
+  const result: Pick<LoadedDA, 'weights' | 'stage2'> = parent.stage2
+    ? { weights: parent.weights, stage2: adapted ? best : parent.stage2 }
+    : { weights: adapted ? best : parent.weights };
+  // A run the budget stopped has no time left for the comparison: skipped without another look at the clock.
+  const nlm = !o.compareWithNlm
+    ? undefined
+    : stopped === 'time'
+      ? { skipped: NO_TIME_LEFT }
+      : await compareWithNlm(
+          acquisitions,
+          labels,
+          { ...parent, ...result },
+          heldOutMask(brain, grid.dims, split),
+          sigmas,
+          {
+            backend: opts.backend,
+            signal: opts.signal,
+            timeUp: () => elapsed() > o.seconds,
+          },
+        );
   const record: AdaptationRecord = {
     result: adapted ? 'adapted' : NOT_ADAPTED_NOTE,
     parent: {
@@ -352,6 +387,7 @@ export async function adaptDA(
     learningRate: o.learningRate,
     batchSize: o.batchSize,
     averaging: o.averaging,
+    ...(nlm ? { nlm } : {}),
   };
   const card = adaptedCard(parent.card, record, opts.created ?? new Date().toISOString());
   const model: LoadedDA = parent.stage2
@@ -387,6 +423,7 @@ interface ResolvedOptions {
   maxEpochs: number;
   validationSamples: number;
   minGainPercent: number;
+  compareWithNlm: boolean;
   seed: number;
   shares: { brain: number; head: number; background: number };
 }
@@ -416,6 +453,7 @@ function resolveOptions(acquisitions: readonly Volume[], opts: AdaptOptions): Re
     maxEpochs: 10_000,
     validationSamples: opts.validationSamples ?? 2048,
     minGainPercent: opts.minGainPercent ?? 0.2,
+    compareWithNlm: opts.compareWithNlm ?? true,
     seed: opts.seed ?? 1,
     shares: opts.shares ?? { ...DEFAULT_REGION_SHARES },
   };
@@ -472,4 +510,43 @@ function studyRegime(
     acquisitions: acquisitions.length,
     method,
   };
+}
+
+const NO_TIME_LEFT = 'no time left in the budget';
+
+/** The brain voxels on held-out slices: where the result is compared with NLM. */
+function heldOutMask(brain: Mask, dims: readonly number[], split: SlabSplit): Mask {
+  const plane = dims[0] * dims[1];
+  return Uint8Array.from(brain, (m, v) => (m && split.validationSlices[floor(v / plane)] ? 1 : 0));
+}
+
+/** The held-out comparison with NLM, or why it was skipped: it runs only in what is left of the budget. */
+async function compareWithNlm(
+  acquisitions: readonly Volume[],
+  labels: readonly Float32Array[],
+  model: LoadedDA,
+  mask: Mask,
+  sigmas: readonly number[],
+  opts: { backend?: string; signal?: AbortSignal; timeUp: () => boolean },
+): Promise<NlmCheck> {
+  const skipped = { skipped: NO_TIME_LEFT };
+  if (opts.timeUp()) return skipped;
+  const stop = new AbortController();
+  const timeUp = new Error(skipped.skipped);
+  const forward = () => stop.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', forward);
+  try {
+    return await heldOutNlmComparison(acquisitions, labels, model, mask, sigmas, {
+      backend: opts.backend,
+      signal: stop.signal,
+      onProgress: () => {
+        if (opts.timeUp()) stop.abort(timeUp);
+      },
+    });
+  } catch (e) {
+    if (stop.signal.reason !== timeUp) throw e;
+    return skipped;
+  } finally {
+    opts.signal?.removeEventListener('abort', forward);
+  }
 }

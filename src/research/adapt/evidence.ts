@@ -78,13 +78,16 @@ export interface EvidenceRow {
     seconds: number;
     stopped: string;
     budgetSeconds: number;
+    /** The adaptation's own held-out verdict against NLM: dB the DA is ahead (negative: NLM ahead), or why none. */
+    versusNlm?: number | string | null;
   };
   seconds: { generate: number; nlm: number; shippedDA: number; adaptedDA: number };
   /** 1-minute load average of the shared machine when the adaptation started and ended. */
   load?: { start: number; end: number };
 }
 
-function score(truth: Volume, img: Volume, mask: Uint8Array): MethodScore {
+/** pSNR and SSIM of `img` against `truth` over `mask`, rounded as the reports print them. */
+export function score(truth: Volume, img: Volume, mask: Uint8Array): MethodScore {
   return {
     psnr: Number(psnr(truth, img, mask).toFixed(2)),
     ssim: Number(ssim3d(truth, img, { mask }).mean.toFixed(4)),
@@ -153,6 +156,7 @@ export async function runCase(
       seconds: Number(adaptSeconds.toFixed(1)),
       stopped: r.record.stopped,
       budgetSeconds: budget,
+      versusNlm: r.record.nlm ? ('skipped' in r.record.nlm ? r.record.nlm.skipped : r.record.nlm.daAheadDb) : undefined,
     },
     seconds: { generate, nlm, shippedDA, adaptedDA },
     load: { start: Number(loadStart.toFixed(1)), end: Number(loadEnd.toFixed(1)) },
@@ -173,6 +177,8 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, 
     const beatsPaper = r.paperDA ? `, ${a.psnr >= r.paperDA.psnr ? '≥' : '<'} paper's DA` : '';
     return `${beatsDA ? '≥' : '<'} ${parentName}${beatsPaper}, ${beatsNlm ? '≥' : '<'} NLM`;
   };
+  const versus = (v: number | string | null | undefined) =>
+    typeof v === 'number' ? `${v >= 0 ? '+' : ''}${v.toFixed(2)}` : v === null ? 'within label noise' : (v ?? '–');
   const lines = [
     '# Adapting the DA to a study: evidence',
     '',
@@ -182,12 +188,14 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, 
     '(label = mean of the other acquisitions, k = 0, lr 1e-4, the running average of the weights (decay 0.98) judged',
     'and kept, held-out slabs: every 4th block of 8 slices; da-wide: its second stage on the frozen first stage), within',
     'the budget; when the held-out slabs show no gain the shipped weights are kept, so "adapted" equals "shipped".',
+    '"held-out: DA ahead of NLM" is the adaptation\'s own verdict (no truth): the kept DA and NLM on the held-out',
+    "slabs' brain voxels of every acquisition against the mean of the other acquisitions, less that label's noise.",
     '',
-    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | adapted ${parentName} | adapted? (held-out gain) | adapted pSNR | adapt s (budget) | load |`,
-    `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|---|`,
+    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | adapted ${parentName} | adapted? (held-out gain) | adapted pSNR | held-out: DA ahead of NLM, dB | adapt s (budget) | load |`,
+    `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|---|---|`,
     ...rows.map(
       (r) =>
-        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}) | ${best(r)} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
+        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}) | ${best(r)} | ${versus(r.adaptation.versusNlm)} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
     ),
     '',
     'Times are wall seconds on the shared 2-core machine (other jobs running), the adaptation including its',

@@ -1,0 +1,108 @@
+// The held-out slabs also compare the result with NLM, the product's other method, so the user learns when NLM is
+// the better choice for this study (filtered, spatially correlated noise can make it so: the DA reads a 5³ or 9³
+// neighbourhood, NLM 11³). On the held-out brain voxels of every acquisition, the DA the adaptation returns and NLM
+// (the product's defaults, with that acquisition's σ̂) are both scored against the mean of the OTHER acquisitions.
+// That label's noise is independent of both outputs, so it adds the same variance, σ̂²/(n − 1), to both mean squared
+// errors; subtracting it estimates each method's error against the (unknown) noise-free image.
+import type { Mask, Volume } from '../../core/volume';
+import { denoiseDA } from '../../model/da/infer';
+import type { LoadedDA } from '../../model/da/weights-io';
+import { nlmeans } from '../../model/nlm/nlm-cpu';
+
+/** What the held-out slabs say about the DA against NLM. */
+export interface NlmComparison {
+  region: 'brain, held-out slabs';
+  /** Voxels scored, over all acquisitions. */
+  voxels: number;
+  /** Mean squared difference from the leave-one-out label (image units²) of the DA's output and of NLM's. */
+  daMse: number;
+  nlmMse: number;
+  /** The label's own noise variance, mean over acquisitions of σ̂ᵢ²·Σ_{j≠i}σ̂ⱼ²/σ̂ᵢ²/(n − 1)² (image units²). */
+  labelNoise: number;
+  /**
+   * 10·log10((nlmMse − labelNoise) / (daMse − labelNoise)): how far the DA is ahead of NLM in dB (negative: NLM is
+   * ahead); null when an estimate is not positive (the label noise swamps the difference).
+   */
+  daAheadDb: number | null;
+}
+
+/** The comparison, or why it did not run (it must fit in what is left of the adaptation's budget). */
+export type NlmCheck = NlmComparison | { skipped: string };
+
+/**
+ * Scores `model` and NLM on `mask` (the held-out brain voxels) of each acquisition against `labels`.
+ * @param sigmas - σ̂ of each acquisition (image units): NLM's σ and the label-noise estimate
+ * @example const c = await heldOutNlmComparison(acqs, labels, r.model, heldOutBrain, sigmas);
+ *          if ('daAheadDb' in c && c.daAheadDb !== null && c.daAheadDb < 0) console.log('NLM is better here');
+ */
+export async function heldOutNlmComparison(
+  acquisitions: readonly Volume[],
+  labels: readonly Float32Array[],
+  model: LoadedDA,
+  mask: Mask,
+  sigmas: readonly number[],
+  opts: { backend?: string; signal?: AbortSignal; onProgress?: () => void } = {},
+): Promise<NlmComparison> {
+  const n = acquisitions.length;
+  if (n < 2 || labels.length !== n || sigmas.length !== n)
+    throw new Error('the NLM comparison needs ≥ 2 acquisitions, each with its label and σ̂');
+  let daSum = 0;
+  let nlmSum = 0;
+  let voxels = 0;
+  let labelNoise = 0;
+  for (let i = 0; i < n; i++) {
+    const volume = acquisitions[i];
+    const progress = () => opts.onProgress?.();
+    const da = (
+      await denoiseDA(volume, model, { mask, backend: opts.backend, signal: opts.signal, onProgress: progress })
+    ).volume.data;
+    // NLM computes every voxel of the masked slices' bounding box: one call per slab keeps the boxes to the slabs.
+    const nlm = new Float32Array(volume.data.length);
+    for (const slab of slabMasks(mask, volume.dims)) {
+      const out = await nlmeans(
+        volume,
+        { sigma: sigmas[i] },
+        { mask: slab, signal: opts.signal, onProgress: progress },
+      );
+      for (let v = 0; v < slab.length; v++) if (slab[v]) nlm[v] = out.data[v];
+    }
+    const label = labels[i];
+    for (let v = 0; v < mask.length; v++) {
+      if (!mask[v]) continue;
+      daSum += (da[v] - label[v]) ** 2;
+      nlmSum += (nlm[v] - label[v]) ** 2;
+      voxels++;
+    }
+    // Var(mean of the others) = Σ_{j≠i} σ̂ⱼ² / (n − 1)².
+    labelNoise += sigmas.reduce((s, sj, j) => (j === i ? s : s + sj * sj), 0) / (n - 1) ** 2 / n;
+  }
+  if (voxels === 0) throw new Error('the held-out slabs hold no brain voxels to compare on');
+  const daMse = daSum / voxels;
+  const nlmMse = nlmSum / voxels;
+  const daErr = daMse - labelNoise;
+  const nlmErr = nlmMse - labelNoise;
+  return {
+    region: 'brain, held-out slabs',
+    voxels,
+    daMse,
+    nlmMse,
+    labelNoise,
+    daAheadDb: daErr > 0 && nlmErr > 0 ? Number((10 * Math.log10(nlmErr / daErr)).toFixed(3)) : null,
+  };
+}
+
+/** The mask split into runs of consecutive slices that hold mask voxels (one mask per run). */
+export function slabMasks(mask: Mask, dims: readonly number[]): Mask[] {
+  const plane = dims[0] * dims[1];
+  const used = (z: number) => mask.subarray(z * plane, (z + 1) * plane).some((m) => m !== 0);
+  const out: Mask[] = [];
+  for (let z = 0; z < dims[2]; z++) {
+    if (!used(z)) continue;
+    const start = z;
+    while (z + 1 < dims[2] && used(z + 1)) z++;
+    const slab = new Uint8Array(mask.length);
+    slab.set(mask.subarray(start * plane, (z + 1) * plane), start * plane);
+    out.push(slab);
+  }
+  return out;
+}
