@@ -182,6 +182,7 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
     parameters: result.parameters,
     backend: result.backend,
     millis: Math.round(result.millis),
+    phases: roundedPhases(result.phases),
     ...(result.metrics ? { metrics: result.metrics } : {}),
     ...(adaptation ? { adaptation: { ...adaptation.summary, ...(opts.adaptOut ? { out: opts.adaptOut } : {}) } } : {}),
     regime: result.regime,
@@ -351,4 +352,9 @@ function pickRepeat(study: RepeatedAcquisitions, series: string | undefined): nu
   if (!(i >= 0 && i < study.volumes.length))
     throw new Error(`--series ${series} is not one of the study's repeats (${study.labels.join(', ')})`);
   return i;
+}
+
+/** The job's phases in whole milliseconds, for --json (where a run's time went: the region search, the method…). */
+function roundedPhases(phases: DenoiseResult['phases']): Record<string, number> {
+  return Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(v)]));
 }

@@ -8,5 +8,6 @@ export {
   listFilesRecursive,
 } from './dicom/node-files';
 export * from './nifti';
+export { readNifti, writeNifti, type NiftiReadOptions } from './nifti-codec';
 export * from './volume-file';
 export * from './cohort';

@@ -1,23 +1,33 @@
 // NIfTI I/O for Node: the byte codec (browser-safe, in nifti-codec.ts) plus file helpers.
 import { promises as fs } from 'node:fs';
-import { gunzipSync, gzip } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Volume } from '../core/volume';
 import { writeFileAtomic } from './atomic-write';
-import { DEFAULT_MAX_NIFTI_BYTES, encodeNifti, formatBytes, readNifti, type NiftiWriteOptions } from './nifti-codec';
+import {
+  DEFAULT_MAX_NIFTI_BYTES,
+  checkDeclaredSize,
+  declaredNiftiBytes,
+  decodeNifti,
+  encodeNifti,
+  formatBytes,
+  isGzip,
+  niftiHeaderOrUndefined,
+  type NiftiWriteOptions,
+} from './nifti-format';
+import { NIFTI2_HEADER_SIZE } from './nifti-header';
 
 const gzipAsync = promisify(gzip);
 
+// The byte codec with its fflate gzip (readNifti, writeNifti) is nifti-codec.ts, for the browser; Node reads and writes
+// through zlib here, and a CLI run never loads fflate unless a stream needs the streaming fallback.
 export {
-  readNifti,
-  writeNifti,
   encodeNifti,
   DEFAULT_MAX_NIFTI_BYTES,
-  type NiftiReadOptions,
   niftiGeometry,
   type NiftiWriteOptions,
   type NiftiWriteDatatype,
-} from './nifti-codec';
+} from './nifti-format';
 
 /** The environment variable that sets the decompressed NIfTI size limit, e.g. 4G, 512M or a byte count. */
 export const MAX_NIFTI_ENV = 'SODIUM_DENOISE_MAX_NIFTI_BYTES';
@@ -42,12 +52,15 @@ export async function readNiftiFile(path: string): Promise<Volume> {
     throw new Error(
       `${path}: the file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit (raise it with ${MAX_NIFTI_ENV}, e.g. ${MAX_NIFTI_ENV}=4G)`,
     );
-  const bytes = await fs.readFile(path);
+  const file = await fs.readFile(path);
+  const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
   try {
-    return readNifti(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-      maxBytes,
-      inflate: zlibInflate,
-    });
+    if (!isGzip(bytes)) return decodeNifti(bytes, maxBytes);
+    const inflated = zlibInflateNifti(bytes, maxBytes);
+    if (inflated) return decodeNifti(inflated, maxBytes);
+    // Bytes past the image, or a stream zlib refuses: fflate's streaming inflater stops at the declared size and
+    // says what is wrong.
+    return (await import('./nifti-codec')).readNifti(bytes, { maxBytes });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const hint = / limit$/.test(message) ? ` (raise it with ${MAX_NIFTI_ENV}, e.g. ${MAX_NIFTI_ENV}=4G)` : '';
@@ -55,10 +68,32 @@ export async function readNiftiFile(path: string): Promise<Volume> {
   }
 }
 
-/** Node's native inflate, bounded: zlib refuses to produce more than `maxOutputBytes`. */
-function zlibInflate(gz: Uint8Array, maxOutputBytes: number): Uint8Array {
-  const out = gunzipSync(gz, { maxOutputLength: Math.max(1, maxOutputBytes) });
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+/** Bytes of output that surely hold a NIfTI-2 header, from a partial inflate of the stream's first 4 KiB. */
+const HEAD_INPUT_BYTES = 1 << 12;
+
+/**
+ * A .nii.gz inflated by zlib exactly as far as its header says the image goes, refusing images over `maxBytes` from
+ * the header alone (a gzip bomb costs one header's worth of work); undefined when the stream holds more than the
+ * image or zlib refuses it, for the streaming fallback to decide.
+ */
+function zlibInflateNifti(gz: Uint8Array, maxBytes: number): Uint8Array | undefined {
+  let head: Uint8Array;
+  try {
+    head = gunzipSync(gz.subarray(0, HEAD_INPUT_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    return undefined;
+  }
+  if (head.length < NIFTI2_HEADER_SIZE) return undefined;
+  checkDeclaredSize(head, maxBytes);
+  const header = niftiHeaderOrUndefined(head);
+  const declared = header && declaredNiftiBytes(header);
+  if (!declared) return undefined;
+  try {
+    const out = gunzipSync(gz, { maxOutputLength: Math.max(1, declared.bytes) });
+    return out.length === declared.bytes ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes a Volume as gzipped NIfTI-1, atomically (temporary file, then rename); the path must end in .nii.gz. */

@@ -19,7 +19,9 @@ function runProbed(...args: string[]) {
   const out = path.join(dir, `probe-${Math.random().toString(36).slice(2)}.jsonl`);
   const r = spawnCli(args, { env: { ...process.env, NODE_OPTIONS: `--require ${PROBE}`, LOADED_MODULES_OUT: out } });
   const lines = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : [];
-  const reports = lines.map((l) => JSON.parse(l) as { modules: number; tensorflow: string[]; dcmjs: string[] });
+  const reports = lines.map(
+    (l) => JSON.parse(l) as { modules: number; tensorflow: string[]; dcmjs: string[]; fflate: string[] },
+  );
   return { ...r, reports };
 }
 
@@ -58,7 +60,7 @@ describe('sodium-denoise start-up', () => {
     expect(r.reports.flatMap((x) => x.tensorflow)).toEqual([]);
   });
 
-  it('NLM on a NIfTI file loads no DICOM code, and --version loads no subcommand', () => {
+  it('NLM on a .nii.gz loads no DICOM code and no fflate (zlib inflates), and --version loads no subcommand', () => {
     const nlm = runProbed(
       'denoise',
       '--method',
@@ -68,10 +70,11 @@ describe('sodium-denoise start-up', () => {
       '--in',
       input,
       '--out',
-      path.join(dir, 'n.nii'),
+      path.join(dir, 'n.nii.gz'),
     );
     expect(nlm.code).toBe(0);
     expect(nlm.reports.flatMap((x) => x.dcmjs)).toEqual([]);
+    expect(nlm.reports.flatMap((x) => x.fflate)).toEqual([]);
     const version = runProbed('--version');
     expect(version.reports.flatMap((x) => x.dcmjs)).toEqual([]);
     // Help still lists every subcommand although only the named one is loaded for a run.

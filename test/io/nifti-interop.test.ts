@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createVolume, type Mat3 } from '../../src/core/volume';
-import { readNifti, writeNiftiFile } from '../../src/io/nifti';
+import { writeNiftiFile } from '../../src/io/nifti';
+import { readNifti } from '../../src/io/nifti-codec';
 import { rotationDegrees } from '../helpers/rotation';
 
 const REPO = path.join(__dirname, '..', '..');

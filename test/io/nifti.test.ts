@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'fflate';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { createVolume, voxelToPatient, type Mat3, type Volume } from '../../src/core/volume';
-import { encodeNifti, readNifti, writeNifti, readNiftiFile, writeNiftiFile } from '../../src/io/nifti';
+import { encodeNifti, readNiftiFile, writeNiftiFile } from '../../src/io/nifti';
+import { readNifti, writeNifti } from '../../src/io/nifti-codec';
 import { buildNifti1Header, parseNiftiHeader, type NiftiHeader } from '../../src/io/nifti-header';
 import { affineToGeometry, qformToAffine } from '../../src/io/nifti-geometry';
 import { rotationDegrees } from '../helpers/rotation';
@@ -270,6 +272,19 @@ describe('NIfTI .gz through Node zlib (readNiftiFile)', () => {
     padded.set(raw);
     const file = path.join(dir, 'trailing.nii.gz');
     fs.writeFileSync(file, gzipSync(padded));
+    expect(Array.from((await readNiftiFile(file)).data)).toEqual(Array.from(image().data));
+  });
+
+  it('falls back to the streaming codec when a long gzip file name keeps the header out of the first 4 KiB', async () => {
+    const raw = encodeNifti(image());
+    const deflated = deflateRawSync(raw);
+    const name = Buffer.from(`${'x'.repeat(6000)}.nii\0`, 'latin1');
+    const head = Buffer.from([0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 255]); // FLG.FNAME: a name follows the header
+    const tail = Buffer.alloc(8);
+    tail.writeUInt32LE(crc32(raw), 0);
+    tail.writeUInt32LE(raw.length, 4);
+    const file = path.join(dir, 'named.nii.gz');
+    fs.writeFileSync(file, Buffer.concat([head, name, deflated, tail]));
     expect(Array.from((await readNiftiFile(file)).data)).toEqual(Array.from(image().data));
   });
 
