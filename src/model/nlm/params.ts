@@ -99,10 +99,12 @@ function robustSignalLevel(volume: Volume): number {
   const { data } = volume;
   // Exact zeros are padding or masking, not signal. A strided sample keeps this cheap on large volumes; the
   // percentile of ~65k voxels is stable to well under 1 %.
+  // A typed sample: the selection then sees one element type, as it does for the noise estimate's medians.
   const step = Math.max(1, Math.floor(data.length / 65536));
-  const sample: number[] = [];
-  for (let i = 0; i < data.length; i += step) if (data[i] !== 0) sample.push(abs(data[i]));
-  return sample.length === 0 ? 0 : quantile(sample, SIGNAL_PERCENTILE);
+  const sample = new Float64Array(Math.ceil(data.length / step));
+  let n = 0;
+  for (let i = 0; i < data.length; i += step) if (data[i] !== 0) sample[n++] = abs(data[i]);
+  return n === 0 ? 0 : quantile(sample.subarray(0, n), SIGNAL_PERCENTILE);
 }
 
 /**
