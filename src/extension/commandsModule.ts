@@ -1,5 +1,6 @@
 // Commands: naDenoise (run the denoiser on the active sodium series), naDenoiseNlmDialog (NLM with parameters from a
-// dialog), naSaveToPacs (store the derived series), the quantification actions and naPlaceTubes ("Place tubes").
+// dialog), naSaveToPacs (store the derived series), the quantification actions, naPlaceTubes ("Place tubes") and
+// naPrefetchInput (the Denoise Na mode's read of the shown series ahead of the first click).
 import type { ExtensionParams } from './ohif';
 import { COMMANDS } from './id';
 import { runDenoise, type DenoiseCommandOptions } from './denoiseFlow';
@@ -11,6 +12,7 @@ import { denoiseTarget, seriesName } from './target';
 import { activeDisplaySet } from './viewerState';
 import { naDenoiseService } from './naDenoiseService';
 import { startPlacingTubes, stopPlacingTubes } from './tubePlacement';
+import { watchShownInput } from './inputPrefetch';
 
 /** Turns "Place tubes" on or off (toggles without `on`); a viewer without the Probe tool gets a one-line error. */
 function placeTubes(params: ExtensionParams, on?: boolean): boolean {
@@ -53,6 +55,13 @@ export default function getCommandsModule(params: ExtensionParams) {
       },
       [COMMANDS.residual]: { commandFn: () => runResidual(params) },
       [COMMANDS.placeTubes]: { commandFn: (options?: { on?: boolean }) => placeTubes(params, options?.on) },
+      [COMMANDS.prefetch]: {
+        commandFn: () => {
+          const service = naDenoiseService(params.servicesManager);
+          service.stopPrefetch?.();
+          service.stopPrefetch = watchShownInput(params, service);
+        },
+      },
     },
   };
 }

@@ -9,6 +9,7 @@ import type {
   RoiReadout,
   RunSummary,
 } from './naDenoiseService';
+import type { PrefetchStatus } from './inputPrefetch';
 
 /** Runs the shared denoising job on raw voxels in this page (tests compare backends on a crop with it). */
 export type NaDebugDenoise = (
@@ -57,6 +58,10 @@ export interface NaDebugHook {
   readonly evictionsRecovered: number;
   /** The newest failure messages (bounded). */
   readonly errors: readonly string[];
+  /** The read of the shown series ahead of the first click (absent outside the Denoise Na mode). */
+  readonly prefetch?: PrefetchStatus;
+  /** The kept run inputs: reads started, and reads served from what was kept (or being read). */
+  readonly inputs: { loads: number; hits: number; size: number };
   /** Reads the active series and its repeats exactly as a "Denoise Na" run does, without denoising. */
   readSeries(): Promise<NaDebugSeriesRead[]>;
   /** The voxels of a display set as the viewer holds them now (derived: the cached volume; else a fresh read). */
@@ -119,6 +124,14 @@ export function createDebugHook(service: NaDenoiseService, readers: NaDebugReade
     },
     get errors() {
       return [...service.errors];
+    },
+    get prefetch() {
+      const p = service.prefetch;
+      return p && { ...p, ...(p.analysed ? { analysed: [...p.analysed] } : {}) };
+    },
+    get inputs() {
+      const { loads, hits, size } = service.inputs;
+      return { loads, hits, size };
     },
     ...readers,
   });

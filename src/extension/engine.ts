@@ -6,8 +6,8 @@ import type { LoadedDA } from '../model/da/weights-io';
 import { configureWasmPaths, selectBackend, type BackendSelection } from '../model';
 import { tf } from '../model/tf';
 import { resolveBrainMask } from '../core/brain-mask';
-import { estimateSnr } from '../core/noise';
-import { createVolume, type Volume } from '../core/volume';
+import { estimateSnr, type SnrEstimate } from '../core/noise';
+import { createVolume, type Mask, type Volume } from '../core/volume';
 import type { NaDebugDenoise } from './debugHook';
 import type { NaDenoiseOptions } from './options';
 import type { NaDenoiseService } from './naDenoiseService';
@@ -172,6 +172,18 @@ export async function warmEngine(service: NaDenoiseService): Promise<void> {
   }
 }
 
+/**
+ * The noisy source's reference-free SNR in its automatic brain mask, and that mask (what a run without repeats
+ * reports beside its output's SNR); kept in the input's memo when there is one.
+ */
+export function sourceSnrOf(volume: Volume, memo?: InputMemo): SnrEstimate & { mask: Mask } {
+  const compute = () => {
+    const { mask } = resolveBrainMask(volume);
+    return { mask, ...estimateSnr(volume, mask) };
+  };
+  return memo ? memo.once('sourceSnr', compute) : compute();
+}
+
 /** Runs the shared job on the service's backend and worker pools. */
 export async function runEngine(service: NaDenoiseService, input: EngineInput): Promise<EngineRun> {
   const { method, volume, reference, signal } = input;
@@ -215,11 +227,7 @@ export async function runEngine(service: NaDenoiseService, input: EngineInput): 
     // No repeats: reference-free SNR in the automatic brain mask, σ from the noisy source's background
     // (a denoised background is too smooth to estimate noise from).
     const tSnr = performance.now();
-    const sourceSnr = () => {
-      const { mask } = resolveBrainMask(volume);
-      return { mask, ...estimateSnr(volume, mask) };
-    };
-    const { mask, ...source } = input.memo ? input.memo.once('sourceSnr', sourceSnr) : sourceSnr();
+    const { mask, ...source } = sourceSnrOf(volume, input.memo);
     out.sourceSnr = source.snr;
     out.snr = estimateSnr(result.volume, mask, source.sigma).snr;
     out.phases.metrics = performance.now() - tSnr;

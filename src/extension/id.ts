@@ -16,6 +16,8 @@ export const COMMANDS = {
   residual: 'naResidual',
   /** "Place tubes" mode on/off (`{ on: boolean }`; no option: toggles). */
   placeTubes: 'naPlaceTubes',
+  /** Reads and analyses the shown sodium series ahead of the first click (run by the Denoise Na mode on entry). */
+  prefetch: 'naPrefetchInput',
 } as const;
 
 export const BUTTONS = {

@@ -36,6 +36,11 @@ export interface InputCache<T> {
   forget(displaySetInstanceUIDs: readonly string[]): void;
   clear(): void;
   readonly size: number;
+  /** Loads started and entries found kept (or being read), since the page opened (tests, the bench, support). */
+  readonly loads: number;
+  readonly hits: number;
+  /** Whether the entry under `key` has been read and is kept (not still loading). */
+  has(key: InputKey): boolean;
 }
 
 /**
@@ -46,6 +51,8 @@ export interface InputCache<T> {
 export function createInputCache<T>(limit = 1): InputCache<T> {
   // By source display set; insertion order is use order (a hit moves to the end), so the first is the least recent.
   const entries = new Map<string, Entry<T>>();
+  let loads = 0;
+  let hits = 0;
   return {
     async get({ key, displaySets }, load, valid) {
       const source = displaySets[0];
@@ -53,9 +60,11 @@ export function createInputCache<T>(limit = 1): InputCache<T> {
       if (kept && kept.key === key && (kept.settled === undefined || !valid || valid(kept.settled))) {
         entries.delete(source);
         entries.set(source, kept);
+        hits++;
         return kept.value;
       }
       entries.delete(source);
+      loads++;
       const entry: Entry<T> = { key, displaySets, value: load() };
       entries.set(source, entry);
       while (entries.size > limit) entries.delete(entries.keys().next().value as string);
@@ -76,6 +85,16 @@ export function createInputCache<T>(limit = 1): InputCache<T> {
     },
     get size() {
       return entries.size;
+    },
+    get loads() {
+      return loads;
+    },
+    get hits() {
+      return hits;
+    },
+    has({ key, displaySets }) {
+      const kept = entries.get(displaySets[0]);
+      return !!kept && kept.key === key && kept.settled !== undefined;
     },
   };
 }

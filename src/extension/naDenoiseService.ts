@@ -17,6 +17,7 @@ import type { TubePlacementContext } from '../core/tubes';
 import type { Vec3, Volume } from '../core/volume';
 import { createInputCache, type InputCache } from './inputCache';
 import type { RunInput } from './denoiseFlow';
+import type { PrefetchStatus } from './inputPrefetch';
 
 /** A resource made on first use by its factory and freed by the service (worker pools: threads). */
 export interface Owned<T> {
@@ -201,6 +202,10 @@ export class NaDenoiseService {
   readonly inputs: InputCache<RunInput> = createInputCache<RunInput>();
   /** Stops the watch that forgets kept inputs whose display sets are removed or invalidated (set by preRegistration). */
   stopInputWatch?: () => void;
+  /** The read of the shown series ahead of the first click (inputPrefetch), while the Denoise Na mode is open. */
+  prefetch?: PrefetchStatus;
+  /** Stops that read and its watch (set when the mode starts it). */
+  stopPrefetch?: () => void;
   lastRun?: RunSummary;
   lastAdaptation?: AdaptationSummary;
   #lastQuant?: QuantSummary;
@@ -413,6 +418,8 @@ export class NaDenoiseService {
    * our results, and the worker threads are freed.
    */
   onModeExit(): void {
+    this.stopPrefetch?.();
+    this.stopPrefetch = undefined;
     this.results.clear();
     this.derivedVolumes.clear();
     this.referenceSets.clear();

@@ -119,6 +119,8 @@ export interface CornerstoneViewportService {
     getProperties(): { voiRange?: { lower: number; upper: number } };
     setProperties(p: { voiRange: { lower: number; upper: number } }): void;
     render(): void;
+    /** Cornerstone's ViewportStatus: 'rendered' once it has drawn its data. */
+    viewportStatus?: string;
   } | null;
 }
 

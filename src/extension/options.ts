@@ -28,6 +28,12 @@ export interface NaDenoiseOptions {
   tubeConcentrationsMM?: number[];
   /** Time budget of "Adapt DA to this study" in seconds (default: the browser budget, see adaptFlow). */
   adaptSeconds?: number;
+  /**
+   * In the Denoise Na mode, read and analyse the shown sodium series (with its repeats) once the viewer is idle, so
+   * the first click starts at the method (default true: opening the mode is the intent to denoise). false: nothing is
+   * read before a click.
+   */
+  prefetch: boolean;
 }
 
 /** Webpack's runtime publicPath ('auto': the folder this bundle was loaded from); absent outside webpack (tests). */
@@ -45,6 +51,7 @@ const DEFAULTS: NaDenoiseOptions = {
   weightsUrl: new URL('weights/da/', BUNDLE_DIR).href,
   wasmPath: BUNDLE_DIR,
   maxVoxels: 256 * 256 * 256,
+  prefetch: true,
 };
 
 /**
@@ -57,6 +64,8 @@ export function readOptions(naDenoise: Record<string, unknown> | undefined): NaD
   const raw = (naDenoise ?? {}) as Partial<NaDenoiseOptions>;
   const abs = (u: string | undefined, fallback: string) =>
     u ? new URL(u, globalThis.location?.href ?? BUNDLE_DIR).href : fallback;
+  if (raw.prefetch !== undefined && typeof raw.prefetch !== 'boolean')
+    throw new Error(`naDenoise.prefetch must be true or false, got ${JSON.stringify(raw.prefetch)}`);
   const model = raw.model === undefined ? DEFAULTS.model : parseModelName(String(raw.model), 'naDenoise.model');
   return {
     ...DEFAULTS,
@@ -65,5 +74,6 @@ export function readOptions(naDenoise: Record<string, unknown> | undefined): NaD
     weightsUrl: abs(raw.weightsUrl, new URL(`weights/${model}/`, BUNDLE_DIR).href).replace(/\/?$/, '/'),
     wasmPath: abs(raw.wasmPath, DEFAULTS.wasmPath).replace(/\/?$/, '/'),
     maxVoxels: raw.maxVoxels ?? DEFAULTS.maxVoxels,
+    prefetch: raw.prefetch ?? DEFAULTS.prefetch,
   };
 }

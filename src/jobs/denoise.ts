@@ -212,6 +212,41 @@ export async function denoiseVolume(
   return { ...run, metrics };
 }
 
+/**
+ * Makes, ahead of a run, the analysis of its input that the run would make: background, noise, the head, the brain
+ * mask, the regime and, when the memo has a reference, the input's metrics basis, kept in `memo` (for an unmasked run
+ * against the memo's reference, as the viewer's are). The same functions on the same input as denoiseVolume, so the
+ * run's result is unchanged; it only finds them made. A viewer calls this while idle, so the first click starts at
+ * the method. `pause` runs between steps (each up to seconds at 128³; default: a yield to the event loop), and
+ * `signal` stops it between steps.
+ * @example
+ * const memo = createInputMemo(acq1, mean3);
+ * await analyseInputAhead(memo);
+ * await denoiseVolume(acq1, { method: 'da' }, { reference: mean3, memo }); // analyses nothing
+ */
+export async function analyseInputAhead(
+  memo: InputMemo,
+  opts: { signal?: AbortSignal; pause?: () => Promise<void> } = {},
+): Promise<void> {
+  const { volume, reference } = memo;
+  const runOpts: DenoiseOptions = { reference, memo, signal: opts.signal };
+  const kept = inputMemo(volume, runOpts);
+  const pause = async () => {
+    opts.signal?.throwIfAborted();
+    await (opts.pause ?? yieldToEventLoop)();
+    opts.signal?.throwIfAborted();
+  };
+  await pause();
+  const background = kept.once('background', () => findBackgroundSafely(volume));
+  await pause();
+  const noise = kept.once('noise', () => estimateNoiseSafely(volume, background));
+  await pause();
+  denoisingRegion(volume, runOpts, noise?.sigma, background, kept);
+  await pause();
+  // The regime too (the DA checks it; NLM runs leave it unused).
+  await analyseInput(volume, noise?.sigma, background, runOpts, true, kept);
+}
+
 /** What may be kept between runs: with no memo, a throwaway one; the mask-dependent steps only without a mask. */
 interface RunMemo {
   once<T>(key: string, compute: () => T): T;

@@ -1,5 +1,6 @@
 // Viewer-independent jobs (no OHIF, no files): what the viewer's commands and the CLI both call.
 export {
+  analyseInputAhead,
   denoiseVolume,
   type DenoiseDARequest,
   type DenoiseMetrics,

@@ -195,6 +195,32 @@ export async function waitForViewer(page: Page, timeoutMs = 180_000): Promise<vo
   );
 }
 
+/**
+ * Waits until the active viewport has drawn the series it shows (Cornerstone's viewportStatus 'rendered' on an image
+ * of that display set): the moment a user sees the study and can click. Our own read ahead of the click is not
+ * waited for.
+ */
+export async function waitForDisplayed(page: Page, timeoutMs = 180_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const s = (window as any).services;
+      const id = s?.viewportGridService.getActiveViewportId();
+      const uid = id && s.viewportGridService.getDisplaySetsUIDsForViewport(id)?.[0];
+      const ds = uid && s.displaySetService.getDisplaySetByUID(uid);
+      const vp = id && s.cornerstoneViewportService.getCornerstoneViewport(id);
+      const shown: string | undefined = vp?.getCurrentImageId?.();
+      return (
+        !!ds &&
+        vp?.viewportStatus === 'rendered' &&
+        !!shown &&
+        (ds.imageIds ?? ds.instances?.map((i: any) => i.imageId) ?? []).includes(shown)
+      );
+    },
+    null,
+    { timeout: timeoutMs, polling: 100 },
+  );
+}
+
 /** Chromium on `url`, once the viewer shows a study with our button enabled (see waitForViewer). */
 export async function openViewer(url: string): Promise<Browser> {
   const browser = await openBrowser();

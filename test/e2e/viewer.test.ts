@@ -99,7 +99,27 @@ describe('viewer, embedded demo study', () => {
   });
 
   it('DA on WASM: the derived set, overlay metrics and voxels equal the Node pipeline on the same input', async () => {
-    const run = await clickAndWaitForRun(suite.browser.page, 'NaDenoise');
+    const page = suite.browser.page;
+    // The mode read and analysed the shown series while the viewer was idle (inputPrefetch): the first click reads
+    // nothing again and analyses nothing again, and its result is still the Node pipeline's, voxel for voxel.
+    await page.waitForFunction(() => (window as any).__naDenoise.prefetch?.state === 'ready', null, {
+      timeout: 180_000,
+    });
+    const kept = await page.evaluate(() => (window as any).__naDenoise.inputs);
+    expect(kept.loads).toBe(1);
+    const prefetch = await page.evaluate(() => (window as any).__naDenoise.prefetch);
+    expect([...prefetch.analysed].sort()).toEqual([
+      'background',
+      'brainMaskSteps',
+      'head',
+      'metricsBasis',
+      'noise',
+      'regime',
+    ]);
+    const run = await clickAndWaitForRun(page, 'NaDenoise');
+    const after = await page.evaluate(() => (window as any).__naDenoise.inputs);
+    expect(after.loads).toBe(1);
+    expect(after.hits).toBeGreaterThan(kept.hits);
     // The DA runs on one Web Worker per core (each its own single-threaded WASM).
     expect(run).toMatchObject({ method: 'DA', dims: [SIZE, SIZE, SIZE] });
     expect(run.backend).toMatch(/^wasm×[2-8]$/);

@@ -48,15 +48,20 @@ describe('createInputCache', () => {
     const key = inputKey([ds('a')], ids);
     const p1 = cache.get(key, slow);
     const p2 = cache.get(key, slow);
+    expect(cache.has(key)).toBe(false); // still loading
     resolve(7);
     expect(await Promise.all([p1, p2])).toEqual([7, 7]);
     expect(loads).toBe(1);
+    expect(cache.has(key)).toBe(true);
+    expect([cache.loads, cache.hits]).toEqual([1, 1]);
 
     const other = inputKey([ds('b')], ids);
     await expect(cache.get(other, () => Promise.reject(new DOMException('Cancelled', 'AbortError')))).rejects.toThrow(
       'Cancelled',
     );
+    expect(cache.has(other)).toBe(false);
     expect(await cache.get(other, async () => 8)).toBe(8);
+    expect([cache.loads, cache.hits]).toEqual([3, 1]);
   });
 
   it('keeps the most recently used series up to its limit', async () => {

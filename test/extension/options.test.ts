@@ -1,5 +1,5 @@
 // The viewer's model choice (naDenoise.model): da by default, da-wide on request, a given weightsUrl wins over the
-// name (as the CLI's --weights over --model), and an unknown name fails in one line. Pure: < 1 s.
+// name (as the CLI's --weights over --model), and an unknown name fails in one line; naDenoise.prefetch. Pure: < 1 s.
 import { readOptions } from '../../src/extension/options';
 
 describe('viewer model choice', () => {
@@ -14,5 +14,11 @@ describe('viewer model choice', () => {
 
   it('refuses an unknown model name in one line', () => {
     expect(() => readOptions({ model: 'unet' })).toThrow("naDenoise.model: unknown model 'unet' (known: da, da-wide)");
+  });
+
+  it('reads the shown series ahead of the first click unless naDenoise.prefetch is false; refuses a non-boolean', () => {
+    expect(readOptions(undefined).prefetch).toBe(true);
+    expect(readOptions({ prefetch: false }).prefetch).toBe(false);
+    expect(() => readOptions({ prefetch: 'no' })).toThrow('naDenoise.prefetch must be true or false, got "no"');
   });
 });

@@ -1,7 +1,7 @@
 // createInputMemo: the job's analysis of an input kept between runs on it (the viewer's runs on one series). A run
 // with a memo, first or later, gives exactly what a run without one gives; a later run computes none of it again;
 // mask-dependent values are never shared with a masked run; a memo refuses another volume. (~10 s: two small DA runs.)
-import { denoiseVolume, type DenoiseOptions, type DenoiseRequest } from '../../src/jobs/denoise';
+import { analyseInputAhead, denoiseVolume, type DenoiseOptions, type DenoiseRequest } from '../../src/jobs/denoise';
 import { createInputMemo, type InputMemo } from '../../src/jobs/input-memo';
 import { loaded } from '../model/da/helpers';
 import { phantomSubject } from '../helpers/phantom';
@@ -67,6 +67,23 @@ describe('denoiseVolume with an input memo', () => {
     // A run against another reference measures against that one, never the memo's.
     const other = subject.acquisitions[1];
     expect(await run(nlm, { reference: other, memo })).toEqual(await run(nlm, { reference: other }));
+  }, 120_000);
+
+  it('analyseInputAhead makes the whole analysis before the run: the DA then computes none of it, same result', async () => {
+    const { memo, computed } = countingMemo();
+    await analyseInputAhead(memo);
+    expect(computed.sort()).toEqual(['background', 'brainMaskSteps', 'head', 'metricsBasis', 'noise', 'regime']);
+    computed.length = 0;
+    const daAlone = await run(da, { reference });
+    expect(await run(da, { reference, memo })).toEqual(daAlone);
+    expect(computed).toEqual([]);
+    // Stopped between steps, it keeps only what it finished.
+    const stopped = countingMemo();
+    const abort = new AbortController();
+    await expect(
+      analyseInputAhead(stopped.memo, { signal: abort.signal, pause: async () => abort.abort() }),
+    ).rejects.toThrow();
+    expect(stopped.computed).toEqual([]);
   }, 120_000);
 
   it('refuses a memo made for another volume', async () => {

@@ -1,5 +1,5 @@
 // The "Denoise Na" mode: OHIF's basic viewer at /sodium with our extension; the toolbar comes from our onModeEnter.
-import { MODE_ID, OPENING_PROTOCOL_ID, ROUTE_NAME } from '../id';
+import { COMMANDS, MODE_ID, OPENING_PROTOCOL_ID, ROUTE_NAME } from '../id';
 
 interface ModeLike {
   onModeEnter?: (this: unknown, args: unknown) => unknown;
@@ -20,7 +20,12 @@ const mode = {
       // Opens on the middle slice of the first series (see getHangingProtocolModule).
       hangingProtocol: [OPENING_PROTOCOL_ID],
       onModeEnter(this: unknown, args: unknown) {
-        return base.onModeEnter?.call(this, args);
+        const entered = base.onModeEnter?.call(this, args);
+        // Opening this mode is the intent to denoise: read the shown sodium series ahead of the first click (the
+        // extension's command; naDenoise.prefetch: false turns it off). The stock modes do not.
+        const commands = (args as { commandsManager?: { runCommand(name: string): unknown } }).commandsManager;
+        commands?.runCommand(COMMANDS.prefetch);
+        return entered;
       },
     };
   },

@@ -1,0 +1,175 @@
+// Opening the Denoise Na mode is the intent to denoise: once a sodium series is shown and the page is idle, its run
+// input is read and analysed ahead of the first click, exactly as a click would (the service's input cache, the
+// fresh full-precision read of the series and its repeats, the job's own analysis), so the first click starts at
+// the method, as a repeat click does. Low priority: it starts only after the viewport has rendered the series and the
+// page is idle, its frames are fetched as Cornerstone prefetch requests (after the viewer's own), and its analysis
+// steps each wait for an idle moment. `naDenoise.prefetch: false` turns it off.
+import type { ExtensionParams, Subscription } from './ohif';
+import type { NaDenoiseService } from './naDenoiseService';
+import { denoiseTarget } from './target';
+import { activeDisplaySet } from './viewerState';
+import { readRunInput, runInputKey } from './denoiseFlow';
+import { analyseInputAhead } from '../jobs/denoise';
+import { sourceSnrOf } from './engine';
+
+/** Where the read ahead of the first click stands (the hook and the bench show it). */
+export interface PrefetchStatus {
+  /**
+   * 'off': turned off by the options; 'waiting': no sodium series shown and rendered yet; 'reading': the series and
+   * its repeats; 'analysing': head, brain mask, regime, input metrics; 'ready': kept for the next click; 'failed':
+   * the read or analysis failed (a click reads again and reports why).
+   */
+  state: 'off' | 'waiting' | 'reading' | 'analysing' | 'ready' | 'failed';
+  /** The source display set read. */
+  displaySetInstanceUID?: string;
+  /** From the start of the read to ready, ms. */
+  millis?: number;
+  /** Why it failed (one line). */
+  message?: string;
+  /** When ready: what the input's memo holds (the analysis the next run finds made). */
+  analysed?: readonly string[];
+}
+
+/** How long an idle moment may be waited for before the step runs anyway (a busy page still gets it done). */
+const IDLE_TIMEOUT_MS = 2000;
+/** While the shown series has not rendered yet: look again this often, for at most this long. */
+const RENDER_POLL_MS = 250;
+const RENDER_POLL_MAX = 240;
+
+/** Resolves at the page's next idle moment (requestIdleCallback, else a timer); rejects when `signal` aborts. */
+function whenIdle(signal: AbortSignal, delayMs = 0): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      if (idleId !== undefined) globalThis.cancelIdleCallback?.(idleId);
+      reject(signal.reason ?? new DOMException('Cancelled', 'AbortError'));
+    };
+    let idleId: number | undefined;
+    const done = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      if (typeof globalThis.requestIdleCallback === 'function')
+        idleId = globalThis.requestIdleCallback(done, { timeout: IDLE_TIMEOUT_MS });
+      else setTimeout(done, 0);
+    }, delayMs);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Whether the active viewport has rendered what it shows (Cornerstone's viewportStatus; true without Cornerstone). */
+function activeViewportRendered(params: ExtensionParams): boolean {
+  const { viewportGridService, cornerstoneViewportService } = params.servicesManager.services;
+  if (!cornerstoneViewportService) return true;
+  const viewport = cornerstoneViewportService.getCornerstoneViewport(viewportGridService.getActiveViewportId());
+  return viewport?.viewportStatus === 'rendered';
+}
+
+/**
+ * Reads and analyses the input of the series shown in the active viewport whenever OHIF's display sets or viewports
+ * change and the page is idle; returns the stop (also on the service's onModeExit). Nothing is read while a run
+ * holds the lock (the run reads it) or when the input is already kept.
+ * @example service.stopPrefetch = watchShownInput(params, service)
+ */
+export function watchShownInput(params: ExtensionParams, service: NaDenoiseService): () => void {
+  if (!service.options.prefetch) {
+    service.prefetch = { state: 'off' };
+    return () => undefined;
+  }
+  service.prefetch = { state: 'waiting' };
+  const abort = new AbortController();
+  const { signal } = abort;
+  let scheduled = false;
+  let running = false;
+  let again = false;
+  let renderPolls = 0;
+
+  const schedule = (delayMs = 0) => {
+    if (scheduled || signal.aborted) return;
+    scheduled = true;
+    whenIdle(signal, delayMs).then(
+      () => {
+        scheduled = false;
+        void check();
+      },
+      () => undefined, // stopped
+    );
+  };
+
+  const check = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      await prefetchShown();
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        schedule();
+      }
+    }
+  };
+
+  const prefetchShown = async () => {
+    if (signal.aborted || service.runLock.busy) return; // a run reads (and keeps) its own input
+    const { displaySetService } = params.servicesManager.services;
+    const target = denoiseTarget(activeDisplaySet(params.servicesManager), displaySetService.getActiveDisplaySets());
+    if (!target.ok) return;
+    const source = target.source;
+    if (!activeViewportRendered(params)) {
+      if (++renderPolls <= RENDER_POLL_MAX) schedule(RENDER_POLL_MS);
+      return;
+    }
+    renderPolls = 0;
+    let key;
+    try {
+      key = runInputKey(params, source).key;
+    } catch {
+      return; // no images to load yet: a later change looks again
+    }
+    const status = service.prefetch;
+    if (
+      status?.displaySetInstanceUID === source.displaySetInstanceUID &&
+      (status.state === 'ready' || status.state === 'failed') &&
+      service.inputs.has(key) === (status.state === 'ready')
+    )
+      return; // already kept (or already failed on this series: the click reports why)
+    const t0 = performance.now();
+    const set = (next: PrefetchStatus) => {
+      service.prefetch = { displaySetInstanceUID: source.displaySetInstanceUID, ...next };
+    };
+    try {
+      set({ state: 'reading' });
+      const input = await readRunInput(params, service, source, signal, () => undefined);
+      set({ state: 'analysing' });
+      await analyseInputAhead(input.memo, { signal, pause: () => whenIdle(signal) });
+      // Without repeats a run reports the source's reference-free SNR instead of pSNR/SSIM: made here too.
+      if (!input.reference) {
+        await whenIdle(signal);
+        sourceSnrOf(input.loaded.volume, input.memo);
+      }
+      set({ state: 'ready', millis: performance.now() - t0, analysed: input.memo.keys });
+    } catch (e) {
+      if (signal.aborted) return;
+      // A click that cancelled a read it had started: not a failure of the series; look again later.
+      if (e instanceof Error && e.name === 'AbortError') set({ state: 'waiting' });
+      else set({ state: 'failed', message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  const { displaySetService, viewportGridService } = params.servicesManager.services;
+  const subscriptions: Subscription[] = [displaySetService, viewportGridService].flatMap((svc) =>
+    Object.values(svc.EVENTS ?? {}).map((event) => svc.subscribe(event, () => schedule())),
+  );
+  schedule();
+  return () => {
+    abort.abort();
+    subscriptions.forEach((s) => s.unsubscribe());
+    service.prefetch = undefined;
+  };
+}
