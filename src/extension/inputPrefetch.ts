@@ -1,9 +1,9 @@
-// Opening the Denoise Na mode is the intent to denoise: once a sodium series is shown and the page is idle, its run
-// input is read and analysed ahead of the first click, exactly as a click would (the service's input cache, the
-// fresh full-precision read of the series and its repeats, the job's own analysis), so the first click starts at
-// the method, as a repeat click does. Low priority: it starts only after the viewport has rendered the series and the
-// page is idle, its frames are fetched as Cornerstone prefetch requests (after the viewer's own), and its analysis
-// steps each wait for an idle moment. `naDenoise.prefetch: false` turns it off.
+// Opening the Denoise Na mode is the intent to denoise: once a sodium series is shown, its run input is read and
+// analysed ahead of the first click, exactly as a click would (the service's input cache, the fresh full-precision
+// read of the series and its repeats, the job's own analysis), so the first click starts at the method, as a repeat
+// click does. Low priority: it starts only after the viewport has drawn the series (OHIF's own display first), at the
+// page's next idle moment (at most 0.3 s later), and each analysis step waits for an idle moment. A click during the
+// read shares it. `naDenoise.prefetch: false` turns it off.
 import type { ExtensionParams, Subscription } from './ohif';
 import type { NaDenoiseService } from './naDenoiseService';
 import { denoiseTarget } from './target';
@@ -30,14 +30,19 @@ export interface PrefetchStatus {
   analysed?: readonly string[];
 }
 
-/** How long an idle moment may be waited for before the step runs anyway (a busy page still gets it done). */
-const IDLE_TIMEOUT_MS = 2000;
-/** While the shown series has not rendered yet: look again this often, for at most this long. */
-const RENDER_POLL_MS = 250;
-const RENDER_POLL_MAX = 240;
+/**
+ * How long an idle moment may be waited for before the step runs anyway (a busy page still gets it done): short for
+ * the look at what is shown (a user may click a second after the series appears; the read is mostly network and
+ * the loader's decoding workers), longer for each analysis step (main-thread work, up to seconds at 128³).
+ */
+const LOOK_IDLE_TIMEOUT_MS = 300;
+const STEP_IDLE_TIMEOUT_MS = 2000;
+/** While the shown series has not rendered yet: look again this often, for at most a minute. */
+const RENDER_POLL_MS = 100;
+const RENDER_POLL_MAX = 600;
 
 /** Resolves at the page's next idle moment (requestIdleCallback, else a timer); rejects when `signal` aborts. */
-function whenIdle(signal: AbortSignal, delayMs = 0): Promise<void> {
+function whenIdle(signal: AbortSignal, delayMs = 0, timeoutMs = STEP_IDLE_TIMEOUT_MS): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
@@ -51,7 +56,7 @@ function whenIdle(signal: AbortSignal, delayMs = 0): Promise<void> {
     };
     const timer = setTimeout(() => {
       if (typeof globalThis.requestIdleCallback === 'function')
-        idleId = globalThis.requestIdleCallback(done, { timeout: IDLE_TIMEOUT_MS });
+        idleId = globalThis.requestIdleCallback(done, { timeout: timeoutMs });
       else setTimeout(done, 0);
     }, delayMs);
     if (signal.aborted) onAbort();
@@ -89,7 +94,7 @@ export function watchShownInput(params: ExtensionParams, service: NaDenoiseServi
   const schedule = (delayMs = 0) => {
     if (scheduled || signal.aborted) return;
     scheduled = true;
-    whenIdle(signal, delayMs).then(
+    whenIdle(signal, delayMs, LOOK_IDLE_TIMEOUT_MS).then(
       () => {
         scheduled = false;
         void check();

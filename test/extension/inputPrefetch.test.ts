@@ -56,8 +56,8 @@ function fakeViewer(shown: DisplaySet | undefined) {
   return viewer;
 }
 
-/** Long enough for a look-again while the series is not drawn yet (every 250 ms). */
-const settle = () => new Promise((r) => setTimeout(r, 400));
+/** Long enough for a look-again while the series is not drawn yet (every 100 ms). */
+const settle = () => new Promise((r) => setTimeout(r, 250));
 
 describe('watchShownInput', () => {
   it('does nothing and subscribes to nothing when naDenoise.prefetch is false', () => {
