@@ -237,11 +237,12 @@ export async function analyseInputAhead(
     opts.signal?.throwIfAborted();
   };
   await pause();
-  const background = kept.once('background', () => findBackgroundSafely(volume));
+  const blurs = new BlurCache(volume); // shared by the background and the head, as in a run
+  const background = kept.once('background', () => findBackgroundSafely(volume, blurs));
   await pause();
   const noise = kept.once('noise', () => estimateNoiseSafely(volume, background));
   await pause();
-  denoisingRegion(volume, runOpts, noise?.sigma, background, kept);
+  denoisingRegion(volume, runOpts, noise?.sigma, background, kept, blurs);
   await pause();
   // The regime too (the DA checks it; NLM runs leave it unused).
   await analyseInput(volume, noise?.sigma, background, runOpts, true, kept);
