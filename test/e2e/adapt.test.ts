@@ -50,6 +50,8 @@ describe('Adapt DA to this study', () => {
     const summary = await page.waitForSelector('[data-cy="na-adapt-summary"]', { timeout: 600_000 });
     const text = (await summary.textContent()) ?? '';
     expect(text).toMatch(/held-out slabs/);
+    // The held-out comparison with NLM: its verdict, or why it was skipped.
+    expect(text).toMatch(/ahead of NLM|NLM is [\d.]+ dB ahead|the DA and NLM are within|comparison with NLM skipped/i);
     const record = await page.evaluate(() => (window as any).__naDenoise.lastAdaptation);
     expect(record.parent.name).toBe('sodium-da');
     expect(record.regime.acquisitions).toBe(3);

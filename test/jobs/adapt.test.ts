@@ -18,6 +18,7 @@ import {
 import { denoiseDA } from '../../src/model/da/infer';
 import { nlmeans } from '../../src/model/nlm/nlm-cpu';
 import { growMask } from '../../src/model/da/stages';
+import { adaptedCard } from '../../src/jobs/adapt/card';
 import { voxelsOnSlices } from '../../src/jobs/adapt/split';
 import { PATCH_VOXELS } from '../../src/model/da/architecture';
 import { loadDA } from '../../src/model/da/weights-io';
@@ -287,7 +288,15 @@ describe('held-out comparison with NLM', () => {
     });
     const c = r.record.nlm;
     expect(c && 'voxels' in c ? c.voxels : 0).toBe(3 * heldOut.reduce((a, b) => a + b, 0));
+    const seconds = c && 'seconds' in c ? c.seconds : undefined;
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(r.record.seconds);
     expect(r.model.card.notes).toContain(nlmComparisonText(r.record));
+    // The card states the noise model: by default the input carries only the study's own noise.
+    const protocol = (k: number) =>
+      adaptedCard(parent.card, { ...r.record, result: 'adapted', noiseLevel: k }, 'now').training.protocol;
+    expect(protocol(r.record.noiseLevel)).toMatch(/as acquired .*k = 0: no noise added/);
+    expect(protocol(0.5)).toMatch(/^input = one acquisition \+ white Gaussian noise σ_add = 0\.5·σ̂;/);
     expect(r.record.seconds).toBeLessThan(120);
   });
 });

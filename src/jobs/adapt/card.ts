@@ -99,8 +99,7 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
       ...(adapted
         ? {
             data: `one study's own ${record.regime.acquisitions} repeated acquisitions (study sha256 ${record.study}), starting from ${parent.name} ${parent.version}`,
-            protocol:
-              'input = one acquisition + Gaussian noise σ_add = k·σ̂; label = centre voxel of the mean of the OTHER acquisitions (independent noise); patches from brain, rest of head and background; slabs held out (footprint-free); early stopping on the held-out slabs, judged on a running average of the weights; the best average kept',
+            protocol: `input = one acquisition ${record.noiseLevel > 0 ? `+ white Gaussian noise σ_add = ${record.noiseLevel}·σ̂` : 'as acquired (its own noise, spatial correlation included; k = 0: no noise added)'}; label = centre voxel of the mean of the OTHER acquisitions (independent noise); patches from brain, rest of head and background; slabs held out (footprint-free); early stopping on the held-out slabs, judged on a running average of the weights; the best average kept`,
             learningRate: record.learningRate,
             batchSize: record.batchSize,
             epochs: record.epochs,

@@ -348,6 +348,7 @@ export async function adaptDA(
             backend: opts.backend,
             signal: opts.signal,
             timeUp: () => elapsed() > o.seconds,
+            clock,
           },
         );
   const record: AdaptationRecord = {
@@ -527,7 +528,7 @@ async function compareWithNlm(
   model: LoadedDA,
   mask: Mask,
   sigmas: readonly number[],
-  opts: { backend?: string; signal?: AbortSignal; timeUp: () => boolean },
+  opts: { backend?: string; signal?: AbortSignal; timeUp: () => boolean; clock: () => number },
 ): Promise<NlmCheck> {
   const skipped = { skipped: NO_TIME_LEFT };
   if (opts.timeUp()) return skipped;
@@ -536,13 +537,15 @@ async function compareWithNlm(
   const forward = () => stop.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', forward);
   try {
-    return await heldOutNlmComparison(acquisitions, labels, model, mask, sigmas, {
+    const t0 = opts.clock();
+    const c = await heldOutNlmComparison(acquisitions, labels, model, mask, sigmas, {
       backend: opts.backend,
       signal: stop.signal,
       onProgress: () => {
         if (opts.timeUp()) stop.abort(timeUp);
       },
     });
+    return { ...c, seconds: Number(((opts.clock() - t0) / 1000).toFixed(2)) };
   } catch (e) {
     if (stop.signal.reason !== timeUp) throw e;
     return skipped;

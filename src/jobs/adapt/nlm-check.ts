@@ -24,6 +24,8 @@ export interface NlmComparison {
    * ahead); null when an estimate is not positive (the label noise swamps the difference).
    */
   daAheadDb: number | null;
+  /** Wall seconds the comparison took (set by the adaptation, on its clock). */
+  seconds?: number;
 }
 
 /** The comparison, or why it did not run (it must fit in what is left of the adaptation's budget). */
