@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Compiles the hand-written WebAssembly kernels (src/**/*.wat) with the `wabt` npm package into TypeScript modules
 // that hold the binary as base64 (…-wasm.ts beside the source), so Node workers, browser Web Workers, webpack and jest
-// all load it without serving a file. The output is committed; test/model/nlm/nlm-simd.test.ts and
-// test/model/da/trainer-simd.test.ts rebuild it and compare bytes.
+// all load it without serving a file. The output is committed; test/model/nlm/nlm-simd.test.ts,
+// test/model/da/trainer-simd.test.ts and test/core/stats.test.ts rebuild it and compare bytes.
 // Usage: node scripts/build-wasm.js [--check]   (--check: exit 1 if a committed module is stale)
 const fs = require('node:fs');
 const path = require('node:path');
@@ -19,6 +19,11 @@ const KERNELS = [
     wat: 'src/model/da/trainer-simd.wat',
     out: 'src/model/da/trainer-simd-wasm.ts',
     constant: 'DA_TRAINER_SIMD_WASM_BASE64',
+  },
+  {
+    wat: 'src/core/filters-simd.wat',
+    out: 'src/core/filters-simd-wasm.ts',
+    constant: 'FILTERS_SIMD_WASM_BASE64',
   },
 ];
 

@@ -1,6 +1,17 @@
 // Statistics and filters: quantiles, Otsu, Gaussian kernels and boundary modes checked against scipy conventions.
-import { BlurCache, boxExtremum, filterAxis, gaussianFilter, gaussianKernel1d } from '../../src/core/filters';
+import {
+  BlurCache,
+  boxExtremum,
+  filterKernelAvailable,
+  filterAxis,
+  gaussianFilter,
+  gaussianKernel1d,
+} from '../../src/core/filters';
 import { createVolume } from '../../src/core/volume';
+import { FILTERS_SIMD_WASM_BASE64 } from '../../src/core/filters-simd-wasm';
+import * as path from 'node:path';
+
+const { compileWat, KERNELS } = require('../../scripts/build-wasm.js');
 import { median, otsuThreshold, quantile } from '../../src/core/stats';
 import { uniformStream } from '../../src/core/random';
 
@@ -126,6 +137,41 @@ describe('Gaussian filtering', () => {
       // Row-wise filtering along y and z adds the same products in the same order: equal to the last bit.
       expect(Array.from(gaussianFilter(data, dims, sigma, { mode }))).toEqual(Array.from(ref));
     }
+  });
+
+  it('the WebAssembly kernel equals the JavaScript passes bit for bit (odd rows, thin grids, long kernels, every mode)', () => {
+    expect(filterKernelAvailable()).toBe(true); // Node 20 has WebAssembly SIMD: the comparison is not JS against JS
+    const next = uniformStream(21);
+    let compared = 0;
+    for (const dims of [
+      [23, 4, 9],
+      [1, 7, 5],
+      [6, 1, 3],
+      [5, 6, 1],
+      [17, 13, 11],
+    ]) {
+      const n = dims[0] * dims[1] * dims[2];
+      const data = Float32Array.from({ length: n }, () => next() * 100 - 10);
+      for (const sigma of [
+        [1, 1, 1],
+        [0.3, 2.5, 0.9],
+        [6, 0, 3],
+      ]) {
+        for (const mode of ['reflect', 'nearest', 'constant'] as const) {
+          const wasm = gaussianFilter(data, dims, sigma, { mode });
+          const js = gaussianFilter(data, dims, sigma, { mode, engine: 'js' });
+          expect(Array.from(wasm)).toEqual(Array.from(js));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(45);
+  });
+
+  it('the committed filter kernel is its WAT source compiled by scripts/build-wasm.js (byte for byte)', async () => {
+    const kernel = KERNELS.find((k: { constant: string }) => k.constant === 'FILTERS_SIMD_WASM_BASE64');
+    const rebuilt: Buffer = await compileWat(path.join(__dirname, '..', '..', kernel.wat));
+    expect(Buffer.from(FILTERS_SIMD_WASM_BASE64, 'base64').equals(rebuilt)).toBe(true);
   });
 
   it('BlurCache makes each blur once and gives gaussianFilter\'s "nearest" result', () => {

@@ -22,7 +22,7 @@ import {
 import { LAYER1_POSITIONS, LAYER1_TAPS } from './patches';
 import type { AdamStepConstants } from './trainer';
 import { DA_TRAINER_SIMD_WASM_BASE64 } from './trainer-simd-wasm';
-import { lazySimdModule } from '../simdModule';
+import { lazySimdModule } from '../../core/simdModule';
 
 interface KernelExports {
   memory: WebAssembly.Memory;

@@ -3,7 +3,7 @@
 // main thread, in Node worker_threads and in browser Web Workers alike.
 import type { NlmSlabJob, NlmSlabTask } from './kernel';
 import { NLM_SIMD_WASM_BASE64 } from './nlm-simd-wasm';
-import { lazySimdModule } from '../simdModule';
+import { lazySimdModule } from '../../core/simdModule';
 import { steppedSlabJob } from './stepped-job';
 
 interface KernelExports {

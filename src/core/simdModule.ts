@@ -1,4 +1,4 @@
-// The one way the hand-written WebAssembly SIMD kernels (NLM, DA training) are compiled: from their committed base64
+// The one way the hand-written WebAssembly SIMD kernels (NLM, DA training, the Gaussian filter) are compiled: from their committed base64
 // bytes, synchronously, once per thread, or not at all where the engine lacks WebAssembly SIMD.
 
 /**
