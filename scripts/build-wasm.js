@@ -2,7 +2,7 @@
 // Compiles the hand-written WebAssembly kernels (src/**/*.wat) with the `wabt` npm package into TypeScript modules
 // that hold the binary as base64 (…-wasm.ts beside the source), so Node workers, browser Web Workers, webpack and jest
 // all load it without serving a file. The output is committed; test/model/nlm/nlm-simd.test.ts,
-// test/model/da/trainer-simd.test.ts and test/core/stats.test.ts rebuild it and compare bytes.
+// test/model/da/trainer-simd.test.ts, test/core/stats.test.ts and test/core/mask.test.ts rebuild it and compare bytes.
 // Usage: node scripts/build-wasm.js [--check]   (--check: exit 1 if a committed module is stale)
 const fs = require('node:fs');
 const path = require('node:path');
@@ -24,6 +24,11 @@ const KERNELS = [
     wat: 'src/core/filters-simd.wat',
     out: 'src/core/filters-simd-wasm.ts',
     constant: 'FILTERS_SIMD_WASM_BASE64',
+  },
+  {
+    wat: 'src/core/mask/grow-simd.wat',
+    out: 'src/core/mask/grow-simd-wasm.ts',
+    constant: 'GROW_WASM_BASE64',
   },
 ];
 

@@ -14,6 +14,8 @@ import {
   erode,
   fillHoles,
   fillHolesSlices,
+  flood,
+  growKernelAvailable,
   largestComponent,
   maskVolumeMl,
   open,
@@ -23,6 +25,10 @@ import {
   uncropArray,
 } from '../../src/core/mask';
 import { createVolume, voxelToPatient, type Vec3 } from '../../src/core/volume';
+import { GROW_WASM_BASE64 } from '../../src/core/mask/grow-simd-wasm';
+import * as path from 'node:path';
+
+const { compileWat, KERNELS } = require('../../scripts/build-wasm.js');
 
 /** A mask of voxels whose centre (mm from voxel (0,0,0)) satisfies f. */
 function shape(dims: Vec3, spacing: Vec3, f: (x: number, y: number, z: number) => boolean): Uint8Array {
@@ -284,6 +290,40 @@ describe('fast paths agree with the definitions', () => {
         expect(Array.from(fillHolesSlices(fillHoles(m, dims), dims, axis))).toEqual(Array.from(sliceOnly));
       }
     }
+  });
+
+  it('the WebAssembly region growing gives the JavaScript BFS components, fills and slice fills exactly', () => {
+    expect(growKernelAvailable()).toBe(true); // Node 20: the comparison is not JS against JS
+    let compared = 0;
+    for (const [dims, density, seed] of [
+      [[12, 10, 8], 0.45, 21],
+      [[12, 10, 8], 0.7, 22],
+      [[1, 9, 7], 0.5, 23],
+      [[9, 1, 7], 0.6, 24],
+      [[17, 13, 2], 0.55, 25],
+    ] as Array<[Vec3, number, number]>) {
+      const m = randomMask(dims[0] * dims[1] * dims[2], density, seed);
+      for (const conn of [6, 26] as const) {
+        const wasm = connectedComponents(m, dims, conn);
+        const js = connectedComponents(m, dims, conn, 'js');
+        expect(wasm.sizes).toEqual(js.sizes);
+        expect(Array.from(wasm.labels)).toEqual(Array.from(js.labels));
+        expect(Array.from(largestComponent(m, dims, conn))).toEqual(Array.from(largestComponent(m, dims, conn, 'js')));
+        expect(Array.from(flood(m, dims, borderVoxels(dims), conn))).toEqual(
+          Array.from(flood(m, dims, borderVoxels(dims), conn, 'js')),
+        );
+      }
+      for (const axis of [0, 1, 2] as const)
+        expect(Array.from(fillHolesSlices(m, dims, axis))).toEqual(Array.from(fillHolesSlices(m, dims, axis, 'js')));
+      compared++;
+    }
+    expect(compared).toBe(5);
+  });
+
+  it('the committed region-growing kernel is its WAT source compiled by scripts/build-wasm.js (byte for byte)', async () => {
+    const kernel = KERNELS.find((k: { constant: string }) => k.constant === 'GROW_WASM_BASE64');
+    const rebuilt: Buffer = await compileWat(path.join(__dirname, '..', '..', kernel.wat));
+    expect(Buffer.from(GROW_WASM_BASE64, 'base64').equals(rebuilt)).toBe(true);
   });
 
   it('aboveMask and atOrBelowMask split at the threshold as thresholdMask does', () => {

@@ -1,6 +1,8 @@
 // Connectivity: breadth-first region growing, flood fill, connected components.
 import { floor } from '../math';
+import { lazySimdModule } from '../simdModule';
 import type { Mask } from '../volume';
+import { GROW_WASM_BASE64 } from './grow-simd-wasm';
 import { checkMask, type Dims } from './ops';
 
 export type Connectivity = 6 | 26;
@@ -65,9 +67,45 @@ function growRegion(
   return tail;
 }
 
+/** Where the region growing runs: 'auto' (WebAssembly where the engine has it, else JavaScript) or 'js'. */
+export type GrowEngine = 'auto' | 'js';
+
 /** Flood fill from seeds over voxels where `allowed` is set; returns the reached voxels. */
-export function flood(allowed: Uint8Array, dims: Dims, seeds: ArrayLike<number>, connectivity: Connectivity): Mask {
+export function flood(
+  allowed: Uint8Array,
+  dims: Dims,
+  seeds: ArrayLike<number>,
+  connectivity: Connectivity,
+  engine: GrowEngine = 'auto',
+): Mask {
+  return floodSteps(allowed, dims, seeds, neighbourOffsets(connectivity), engine);
+}
+
+/** flood with explicit neighbour steps ((di, dj, dk) triples): fillHolesSlices grows within slices this way. */
+export function floodSteps(
+  allowed: Uint8Array,
+  dims: Dims,
+  seeds: ArrayLike<number>,
+  offs: Int32Array,
+  engine: GrowEngine = 'auto',
+): Mask {
+  const grower = engine === 'js' ? null : RegionGrower.create(dims, offs);
   const reached = new Uint8Array(allowed.length);
+  if (grower) {
+    grower.allowed.set(allowed);
+    const marks = grower.marks;
+    let tail = 0;
+    for (let n = 0; n < seeds.length; n++) {
+      const s = seeds[n];
+      if (allowed[s] && !marks[s]) {
+        marks[s] = 1;
+        grower.queue[tail++] = s;
+      }
+    }
+    grower.grow(1, tail);
+    for (let i = 0; i < reached.length; i++) reached[i] = marks[i] === 0 ? 0 : 1;
+    return reached;
+  }
   const queue = new Int32Array(allowed.length);
   let tail = 0;
   for (let n = 0; n < seeds.length; n++) {
@@ -77,7 +115,7 @@ export function flood(allowed: Uint8Array, dims: Dims, seeds: ArrayLike<number>,
       queue[tail++] = s;
     }
   }
-  growRegion(allowed, reached, 1, dims, neighbourOffsets(connectivity), queue, tail);
+  growRegion(allowed, reached, 1, dims, offs, queue, tail);
   return reached;
 }
 
@@ -106,19 +144,13 @@ export interface Components {
 }
 
 /** Labels connected components, largest first. */
-export function connectedComponents(mask: Uint8Array, dims: Dims, connectivity: Connectivity = 6): Components {
-  checkMask(mask, dims);
-  const raw = new Int32Array(mask.length);
-  const rawSizes: number[] = [];
-  const queue = new Int32Array(mask.length);
-  const offs = neighbourOffsets(connectivity);
-  for (let s = 0; s < mask.length; s++) {
-    if (!mask[s] || raw[s]) continue;
-    const label = rawSizes.length + 1;
-    raw[s] = label;
-    queue[0] = s;
-    rawSizes.push(growRegion(mask, raw, label, dims, offs, queue, 1));
-  }
+export function connectedComponents(
+  mask: Uint8Array,
+  dims: Dims,
+  connectivity: Connectivity = 6,
+  engine: GrowEngine = 'auto',
+): Components {
+  const { raw, rawSizes } = rawComponents(mask, dims, connectivity, engine);
   const order = rawSizes.map((_, i) => i).sort((a, b) => rawSizes[b] - rawSizes[a] || a - b);
   const remap = new Int32Array(rawSizes.length + 1);
   order.forEach((old, rank) => (remap[old + 1] = rank + 1));
@@ -127,11 +159,124 @@ export function connectedComponents(mask: Uint8Array, dims: Dims, connectivity: 
   return { labels, sizes: order.map((o) => rawSizes[o]) };
 }
 
-/** The largest connected component (empty mask in, empty mask out). */
-export function largestComponent(mask: Uint8Array, dims: Dims, connectivity: Connectivity = 6): Mask {
-  const { labels, sizes } = connectedComponents(mask, dims, connectivity);
+/** The largest connected component (empty mask in, empty mask out); ties go to the one found first. */
+export function largestComponent(
+  mask: Uint8Array,
+  dims: Dims,
+  connectivity: Connectivity = 6,
+  engine: GrowEngine = 'auto',
+): Mask {
+  const { raw, rawSizes } = rawComponents(mask, dims, connectivity, engine);
   const out = new Uint8Array(mask.length);
-  if (sizes.length === 0) return out;
-  for (let i = 0; i < labels.length; i++) out[i] = labels[i] === 1 ? 1 : 0;
+  if (rawSizes.length === 0) return out;
+  let best = 0;
+  for (let l = 1; l < rawSizes.length; l++) if (rawSizes[l] > rawSizes[best]) best = l;
+  const label = best + 1;
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i] === label ? 1 : 0;
   return out;
+}
+
+/** Components labelled 1, 2, … in the order their first voxel comes (index order), with their sizes. */
+function rawComponents(
+  mask: Uint8Array,
+  dims: Dims,
+  connectivity: Connectivity,
+  engine: GrowEngine,
+): { raw: Int32Array; rawSizes: number[] } {
+  checkMask(mask, dims);
+  const offs = neighbourOffsets(connectivity);
+  const grower = engine === 'js' ? null : RegionGrower.create(dims, offs);
+  if (grower) {
+    grower.allowed.set(mask);
+    const count = grower.label();
+    return { raw: grower.marks.slice(), rawSizes: Array.from(grower.sizes.subarray(0, count)) };
+  }
+  const raw = new Int32Array(mask.length);
+  const rawSizes: number[] = [];
+  const queue = new Int32Array(mask.length);
+  for (let s = 0; s < mask.length; s++) {
+    if (!mask[s] || raw[s]) continue;
+    const label = rawSizes.length + 1;
+    raw[s] = label;
+    queue[0] = s;
+    rawSizes.push(growRegion(mask, raw, label, dims, offs, queue, 1));
+  }
+  return { raw, rawSizes };
+}
+
+/** The region-growing kernel's compiled module (null without WebAssembly SIMD: growRegion runs). */
+const growModule = lazySimdModule(GROW_WASM_BASE64);
+
+/** Whether flood fills and components run on WebAssembly here (Node 20 and every current browser). */
+export function growKernelAvailable(): boolean {
+  return growModule() !== null;
+}
+
+interface GrowKernel {
+  memory: WebAssembly.Memory;
+  grow(...args: number[]): number;
+  label(...args: number[]): number;
+}
+
+/** Bytes the kernel addresses with i32 arithmetic; larger grids grow in JavaScript. */
+const MAX_GROW_BYTES = 2 ** 31;
+
+/**
+ * One instance of grow-simd.wat laid out for a grid: allowed (u8), marks (i32, 0 = unmarked), the queue, the
+ * component sizes and the neighbour steps, each a view on the instance's memory.
+ */
+class RegionGrower {
+  private constructor(
+    private readonly kernel: GrowKernel,
+    private readonly dims: Dims,
+    private readonly at: { marks: number; queue: number; sizes: number; offs: number; count: number },
+    readonly allowed: Uint8Array,
+    readonly marks: Int32Array,
+    readonly queue: Int32Array,
+    readonly sizes: Int32Array,
+  ) {}
+
+  static create(dims: Dims, offs: Int32Array): RegionGrower | null {
+    const mod = growModule();
+    if (!mod) return null;
+    const n = dims[0] * dims[1] * dims[2];
+    const marks = (n + 3) & ~3;
+    const queue = marks + 4 * n;
+    const sizes = queue + 4 * n;
+    const offsAt = sizes + 4 * n;
+    const total = offsAt + 4 * offs.length;
+    if (total > MAX_GROW_BYTES) return null;
+    const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as GrowKernel;
+    const pages = Math.ceil(total / 65536) - kernel.memory.buffer.byteLength / 65536;
+    try {
+      if (pages > 0) kernel.memory.grow(pages);
+    } catch {
+      return null; // the engine would not give that much memory: the JavaScript BFS needs less
+    }
+    const heap = kernel.memory.buffer;
+    new Int32Array(heap, offsAt, offs.length).set(offs);
+    return new RegionGrower(
+      kernel,
+      dims,
+      { marks, queue, sizes, offs: offsAt, count: offs.length / 3 },
+      new Uint8Array(heap, 0, n),
+      new Int32Array(heap, marks, n),
+      new Int32Array(heap, queue, n),
+      new Int32Array(heap, sizes, n),
+    );
+  }
+
+  /** growRegion on the kernel: from queue[0, tail), marks what the steps reach with `label`; returns the new tail. */
+  grow(label: number, tail: number): number {
+    const [nx, ny, nz] = this.dims;
+    const { marks, queue, offs, count } = this.at;
+    return this.kernel.grow(0, marks, label, queue, tail, nx, ny, nz, offs, count);
+  }
+
+  /** Labels every component of `allowed` in index order (marks) with its size (sizes); returns how many. */
+  label(): number {
+    const [nx, ny, nz] = this.dims;
+    const { marks, queue, sizes, offs, count } = this.at;
+    return this.kernel.label(0, marks, queue, sizes, nx, ny, nz, offs, count);
+  }
 }

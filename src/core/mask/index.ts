@@ -17,4 +17,13 @@ export {
 export * from './box';
 export * from './distance';
 export * from './morphology';
-export { type Components, type Connectivity, borderVoxels, connectedComponents, largestComponent } from './components';
+export {
+  type Components,
+  type Connectivity,
+  type GrowEngine,
+  borderVoxels,
+  connectedComponents,
+  flood,
+  growKernelAvailable,
+  largestComponent,
+} from './components';

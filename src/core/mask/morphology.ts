@@ -1,7 +1,7 @@
 // Morphology with ball radii in mm (dilate, erode, open, close) and hole filling.
 import type { Mask } from '../volume';
 import { atOrBelowMask, checkMask, not, type Dims } from './ops';
-import { flood, borderVoxels } from './components';
+import { borderVoxels, flood, floodSteps, growKernelAvailable, type GrowEngine } from './components';
 import { squaredDistanceToMask } from './distance';
 
 /** Dilation by a ball of `radiusMm`: voxels within radiusMm of the mask. */
@@ -37,8 +37,9 @@ export function fillHoles(mask: Uint8Array, dims: Dims): Mask {
 }
 
 /** Fills holes slice by slice along `axis` (2D, 4-connected background), for cavities open at the volume's ends. */
-export function fillHolesSlices(mask: Uint8Array, dims: Dims, axis: 0 | 1 | 2 = 2): Mask {
+export function fillHolesSlices(mask: Uint8Array, dims: Dims, axis: 0 | 1 | 2 = 2, engine: GrowEngine = 'auto'): Mask {
   checkMask(mask, dims);
+  if (engine !== 'js' && growKernelAvailable()) return fillHolesSlicesAtOnce(mask, dims, axis);
   const out = new Uint8Array(mask);
   const [nx, ny] = dims;
   const axes = [0, 1, 2].filter((a) => a !== axis) as [number, number];
@@ -89,5 +90,37 @@ export function fillHolesSlices(mask: Uint8Array, dims: Dims, axis: 0 | 1 | 2 = 
     }
     for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) if (!reached[u + nu * v]) out[base + u * su + v * sv] = 1;
   }
+  return out;
+}
+
+/**
+ * fillHolesSlices as one flood of the whole grid whose steps stay inside the slice plane: every slice's own 2D flood
+ * from its edges at once, on the region-growing kernel. The reached voxels, hence the result, are the same.
+ */
+function fillHolesSlicesAtOnce(mask: Uint8Array, dims: Dims, axis: 0 | 1 | 2): Mask {
+  const [ua, va] = [0, 1, 2].filter((a) => a !== axis);
+  const steps = new Int32Array(12);
+  for (const [n, a, sign] of [
+    [0, ua, -1],
+    [1, ua, 1],
+    [2, va, -1],
+    [3, va, 1],
+  ])
+    steps[3 * n + a] = sign;
+  const stride = [1, dims[0], dims[0] * dims[1]];
+  const [nu, nv] = [dims[ua], dims[va]];
+  const open = not(mask);
+  // Each slice's edge: rows v = 0 and v = nv − 1, then columns u = 0 and u = nu − 1 between them.
+  const seeds: number[] = [];
+  for (let w = 0; w < dims[axis]; w++) {
+    const base = w * stride[axis];
+    for (const v of nv > 1 ? [0, nv - 1] : [0])
+      for (let u = 0; u < nu; u++) seeds.push(base + u * stride[ua] + v * stride[va]);
+    for (const u of nu > 1 ? [0, nu - 1] : [0])
+      for (let v = 1; v < nv - 1; v++) seeds.push(base + u * stride[ua] + v * stride[va]);
+  }
+  const outside = floodSteps(open, dims, seeds, steps);
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < out.length; i++) out[i] = mask[i] || !outside[i] ? 1 : 0;
   return out;
 }
