@@ -30,6 +30,11 @@ const KERNELS = [
     out: 'src/core/mask/grow-simd-wasm.ts',
     constant: 'GROW_WASM_BASE64',
   },
+  {
+    wat: 'src/core/mask/distance-simd.wat',
+    out: 'src/core/mask/distance-simd-wasm.ts',
+    constant: 'DISTANCE_WASM_BASE64',
+  },
 ];
 
 /** The wasm bytes of a WAT file. */

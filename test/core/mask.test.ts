@@ -26,6 +26,8 @@ import {
 } from '../../src/core/mask';
 import { createVolume, voxelToPatient, type Vec3 } from '../../src/core/volume';
 import { GROW_WASM_BASE64 } from '../../src/core/mask/grow-simd-wasm';
+import { DISTANCE_WASM_BASE64 } from '../../src/core/mask/distance-simd-wasm';
+import { distanceKernelAvailable } from '../../src/core/mask/distance';
 import * as path from 'node:path';
 
 const { compileWat, KERNELS } = require('../../scripts/build-wasm.js');
@@ -227,6 +229,29 @@ describe('fast paths agree with the definitions', () => {
         expect(Array.from(bounded)).toEqual(Array.from(full, (d) => (d <= bound ? d : Infinity)));
       }
     }
+  });
+
+  it('the WebAssembly distance transform equals the JavaScript passes bit for bit, bounded or not', () => {
+    expect(distanceKernelAvailable()).toBe(true);
+    for (const [dims, spacing, density, seed] of [
+      [[13, 11, 9], [1.5, 2, 3.25], 0.05, 31],
+      [[13, 11, 9], [2.2, 0.7, 4.1], 0.3, 32],
+      [[1, 12, 5], [4, 4, 4], 0.1, 33],
+      [[16, 1, 9], [3, 3, 1.1], 0.02, 34],
+      [[7, 8, 6], [1, 1, 1], 0, 35],
+    ] as Array<[Vec3, Vec3, number, number]>) {
+      const m = randomMask(dims[0] * dims[1] * dims[2], density, seed);
+      for (const bound of [Infinity, 20.25, 3])
+        expect(Array.from(squaredDistanceToMask(m, dims, spacing, bound))).toEqual(
+          Array.from(squaredDistanceToMask(m, dims, spacing, bound, 'js')),
+        );
+    }
+  });
+
+  it('the committed distance kernel is its WAT source compiled by scripts/build-wasm.js (byte for byte)', async () => {
+    const kernel = KERNELS.find((k: { constant: string }) => k.constant === 'DISTANCE_WASM_BASE64');
+    const rebuilt: Buffer = await compileWat(path.join(__dirname, '..', '..', kernel.wat));
+    expect(Buffer.from(DISTANCE_WASM_BASE64, 'base64').equals(rebuilt)).toBe(true);
   });
 
   it('lists each face voxel once, on thin grids too', () => {

@@ -1,4 +1,7 @@
 // Exact Euclidean distance transform in mm (separable lower envelopes of parabolas).
+import { lazySimdModule } from '../simdModule';
+import type { GrowEngine } from './components';
+import { DISTANCE_WASM_BASE64 } from './distance-simd-wasm';
 import { checkMask, type Dims } from './ops';
 
 /**
@@ -51,8 +54,11 @@ export function squaredDistanceToMask(
   dims: Dims,
   spacing: readonly number[],
   maxSquared = Infinity,
+  engine: GrowEngine = 'auto',
 ): Float64Array {
   checkMask(mask, dims);
+  const fast = engine === 'js' ? null : distanceWasm(mask, dims, spacing, maxSquared);
+  if (fast) return fast;
   const [nx, ny, nz] = dims;
   const dist = new Float64Array(mask.length);
   // First axis: along a line of a binary mask the squared distance is that to the nearest set voxel, two sweeps
@@ -98,4 +104,54 @@ export function squaredDistanceToMask(
     }
   }
   return dist;
+}
+
+/** The distance kernel's compiled module (null without WebAssembly SIMD: the JavaScript passes run). */
+const distanceModule = lazySimdModule(DISTANCE_WASM_BASE64);
+
+/** Whether squaredDistanceToMask runs on WebAssembly here (Node 20 and every current browser). */
+export function distanceKernelAvailable(): boolean {
+  return distanceModule() !== null;
+}
+
+interface DistanceKernel {
+  memory: WebAssembly.Memory;
+  firstAxis(mask: number, dist: number, n: number, nx: number, w: number, maxSq: number): void;
+  laterAxis(...args: number[]): void;
+}
+
+/**
+ * squaredDistanceToMask on distance-simd.wat (same passes, same arithmetic, same result), in one instance: the
+ * mask (u8), the distances (f64) and one line's scratch. Null when the grid is too large for it.
+ */
+function distanceWasm(
+  mask: Uint8Array,
+  dims: Dims,
+  spacing: readonly number[],
+  maxSquared: number,
+): Float64Array | null {
+  const mod = distanceModule();
+  if (!mod) return null;
+  const [nx, ny, nz] = dims;
+  const n = nx * ny * nz;
+  const longest = Math.max(nx, ny, nz);
+  const DIST = (n + 7) & ~7;
+  const F = DIST + 8 * n;
+  const D = F + 8 * longest;
+  const Z = D + 8 * longest;
+  const V = Z + 8 * (longest + 1);
+  const total = V + 4 * longest;
+  if (total > 2 ** 31) return null;
+  const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as DistanceKernel;
+  const pages = Math.ceil(total / 65536) - kernel.memory.buffer.byteLength / 65536;
+  try {
+    if (pages > 0) kernel.memory.grow(pages);
+  } catch {
+    return null; // the engine would not give that much memory: the JavaScript passes need less
+  }
+  new Uint8Array(kernel.memory.buffer, 0, n).set(mask);
+  kernel.firstAxis(0, DIST, n, nx, spacing[0], maxSquared);
+  kernel.laterAxis(DIST, 1, nx, nx * ny, ny, nx, n / ny, spacing[1], maxSquared, F, D, V, Z);
+  kernel.laterAxis(DIST, 2, nx, nx * ny, nz, nx * ny, n / nz, spacing[2], maxSquared, F, D, V, Z);
+  return new Float64Array(kernel.memory.buffer, DIST, n).slice();
 }
