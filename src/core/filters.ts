@@ -2,7 +2,7 @@
 import type { Volume, Vec3 } from './volume';
 import { voxelCount, volumeLike } from './volume';
 import { FILTERS_SIMD_WASM_BASE64 } from './filters-simd-wasm';
-import { lazySimdModule } from './simdModule';
+import { instanceWithMemory, lazySimdModule } from './simdModule';
 
 /**
  * Boundary handling, named as in scipy.ndimage: 'reflect' mirrors about the edge including the edge voxel
@@ -203,9 +203,6 @@ interface FiltersKernel {
   ): void;
 }
 
-/** Bytes of WebAssembly memory the kernel addresses with i32 arithmetic; larger volumes run in JavaScript. */
-const MAX_KERNEL_BYTES = 2 ** 31;
-
 /** The three passes in one WebAssembly instance: volume (f64), scratch block, kernel, boundary table. */
 function gaussianFilterWasm(
   mod: WebAssembly.Module,
@@ -224,14 +221,8 @@ function gaussianFilterWasm(
   const KERN = BLOCK + Math.max(ny, nz) * nx * 8;
   const SRC = KERN + taps * 8;
   const total = SRC + longest * taps * 4;
-  if (total > MAX_KERNEL_BYTES) return null;
-  const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as FiltersKernel;
-  const pages = Math.ceil(total / 65536) - kernel.memory.buffer.byteLength / 65536;
-  try {
-    if (pages > 0) kernel.memory.grow(pages);
-  } catch {
-    return null; // the engine would not give that much memory: the JavaScript passes need less
-  }
+  const kernel = instanceWithMemory<FiltersKernel>(mod, total);
+  if (!kernel) return null;
   const heap = kernel.memory.buffer;
   new Float64Array(heap, 0, n).set(data);
   for (const axis of axes) {

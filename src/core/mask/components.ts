@@ -1,6 +1,6 @@
 // Connectivity: breadth-first region growing, flood fill, connected components.
 import { floor } from '../math';
-import { lazySimdModule } from '../simdModule';
+import { instanceWithMemory, lazySimdModule } from '../simdModule';
 import type { Mask } from '../volume';
 import { GROW_WASM_BASE64 } from './grow-simd-wasm';
 import { checkMask, type Dims } from './ops';
@@ -218,9 +218,6 @@ interface GrowKernel {
   label(...args: number[]): number;
 }
 
-/** Bytes the kernel addresses with i32 arithmetic; larger grids grow in JavaScript. */
-const MAX_GROW_BYTES = 2 ** 31;
-
 /**
  * One instance of grow-simd.wat laid out for a grid: allowed (u8), marks (i32, 0 = unmarked), the queue, the
  * component sizes and the neighbour steps, each a view on the instance's memory.
@@ -245,14 +242,8 @@ class RegionGrower {
     const sizes = queue + 4 * n;
     const offsAt = sizes + 4 * n;
     const total = offsAt + 4 * offs.length;
-    if (total > MAX_GROW_BYTES) return null;
-    const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as GrowKernel;
-    const pages = Math.ceil(total / 65536) - kernel.memory.buffer.byteLength / 65536;
-    try {
-      if (pages > 0) kernel.memory.grow(pages);
-    } catch {
-      return null; // the engine would not give that much memory: the JavaScript BFS needs less
-    }
+    const kernel = instanceWithMemory<GrowKernel>(mod, total);
+    if (!kernel) return null;
     const heap = kernel.memory.buffer;
     new Int32Array(heap, offsAt, offs.length).set(offs);
     return new RegionGrower(

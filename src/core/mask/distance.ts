@@ -1,5 +1,5 @@
 // Exact Euclidean distance transform in mm (separable lower envelopes of parabolas).
-import { lazySimdModule } from '../simdModule';
+import { instanceWithMemory, lazySimdModule } from '../simdModule';
 import type { GrowEngine } from './components';
 import { DISTANCE_WASM_BASE64 } from './distance-simd-wasm';
 import { checkMask, type Dims } from './ops';
@@ -141,14 +141,8 @@ function distanceWasm(
   const Z = D + 8 * longest;
   const V = Z + 8 * (longest + 1);
   const total = V + 4 * longest;
-  if (total > 2 ** 31) return null;
-  const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as DistanceKernel;
-  const pages = Math.ceil(total / 65536) - kernel.memory.buffer.byteLength / 65536;
-  try {
-    if (pages > 0) kernel.memory.grow(pages);
-  } catch {
-    return null; // the engine would not give that much memory: the JavaScript passes need less
-  }
+  const kernel = instanceWithMemory<DistanceKernel>(mod, total);
+  if (!kernel) return null;
   new Uint8Array(kernel.memory.buffer, 0, n).set(mask);
   kernel.firstAxis(0, DIST, n, nx, spacing[0], maxSquared);
   kernel.laterAxis(DIST, 1, nx, nx * ny, ny, nx, n / ny, spacing[1], maxSquared, F, D, V, Z);
