@@ -2,7 +2,7 @@
 import type { Volume, Vec3 } from './volume';
 import { voxelCount, volumeLike } from './volume';
 import { FILTERS_SIMD_WASM_BASE64 } from './filters-simd-wasm';
-import { instanceWithMemory, lazySimdModule } from './simdModule';
+import { instanceWithMemory, lazySimdModule, type KernelEngine } from './simdModule';
 
 /**
  * Boundary handling, named as in scipy.ndimage: 'reflect' mirrors about the edge including the edge voxel
@@ -144,9 +144,6 @@ function filterRows(
   }
 }
 
-/** Where the Gaussian filter runs: 'auto' (WebAssembly where the engine has it, else JavaScript) or 'js'. */
-export type FilterEngine = 'auto' | 'js';
-
 /**
  * Gaussian filter with σ in voxels per axis (a number for all three), as scipy.ndimage.gaussian_filter. The
  * WebAssembly kernel (filters-simd.wat) adds the same products in the same order as filterAxis, the reference:
@@ -156,7 +153,7 @@ export function gaussianFilter(
   data: ArrayLike<number>,
   dims: readonly number[],
   sigmaVoxels: number | readonly number[],
-  opts: { truncate?: number; mode?: BoundaryMode; engine?: FilterEngine } = {},
+  opts: { truncate?: number; mode?: BoundaryMode; engine?: KernelEngine } = {},
 ): Float64Array {
   if (data.length !== voxelCount(dims))
     throw new Error(`gaussianFilter: ${data.length} values for dims [${dims.join(', ')}]`);

@@ -21,6 +21,10 @@ export function lazySimdModule(base64: string): () => WebAssembly.Module | null 
   };
 }
 
+/** Where a kernel's work runs: 'auto' (its WebAssembly where the engine has it, else JavaScript) or 'js' (the
+ * JavaScript reference, e.g. for tests that compare the two). */
+export type KernelEngine = 'auto' | 'js';
+
 /** Bytes a kernel may address: its pointer arithmetic is i32. */
 const MAX_KERNEL_BYTES = 2 ** 31;
 

@@ -1,6 +1,6 @@
 // Connectivity: breadth-first region growing, flood fill, connected components.
 import { floor } from '../math';
-import { instanceWithMemory, lazySimdModule } from '../simdModule';
+import { instanceWithMemory, lazySimdModule, type KernelEngine } from '../simdModule';
 import type { Mask } from '../volume';
 import { GROW_WASM_BASE64 } from './grow-simd-wasm';
 import { checkMask, type Dims } from './ops';
@@ -67,16 +67,13 @@ function growRegion(
   return tail;
 }
 
-/** Where the region growing runs: 'auto' (WebAssembly where the engine has it, else JavaScript) or 'js'. */
-export type GrowEngine = 'auto' | 'js';
-
 /** Flood fill from seeds over voxels where `allowed` is set; returns the reached voxels. */
 export function flood(
   allowed: Uint8Array,
   dims: Dims,
   seeds: ArrayLike<number>,
   connectivity: Connectivity,
-  engine: GrowEngine = 'auto',
+  engine: KernelEngine = 'auto',
 ): Mask {
   return floodSteps(allowed, dims, seeds, neighbourOffsets(connectivity), engine);
 }
@@ -87,7 +84,7 @@ export function floodSteps(
   dims: Dims,
   seeds: ArrayLike<number>,
   offs: Int32Array,
-  engine: GrowEngine = 'auto',
+  engine: KernelEngine = 'auto',
 ): Mask {
   const grower = engine === 'js' ? null : RegionGrower.create(dims, offs);
   const reached = new Uint8Array(allowed.length);
@@ -148,7 +145,7 @@ export function connectedComponents(
   mask: Uint8Array,
   dims: Dims,
   connectivity: Connectivity = 6,
-  engine: GrowEngine = 'auto',
+  engine: KernelEngine = 'auto',
 ): Components {
   const { raw, rawSizes } = rawComponents(mask, dims, connectivity, engine);
   const order = rawSizes.map((_, i) => i).sort((a, b) => rawSizes[b] - rawSizes[a] || a - b);
@@ -164,7 +161,7 @@ export function largestComponent(
   mask: Uint8Array,
   dims: Dims,
   connectivity: Connectivity = 6,
-  engine: GrowEngine = 'auto',
+  engine: KernelEngine = 'auto',
 ): Mask {
   const { raw, rawSizes } = rawComponents(mask, dims, connectivity, engine);
   const out = new Uint8Array(mask.length);
@@ -181,7 +178,7 @@ function rawComponents(
   mask: Uint8Array,
   dims: Dims,
   connectivity: Connectivity,
-  engine: GrowEngine,
+  engine: KernelEngine,
 ): { raw: Int32Array; rawSizes: number[] } {
   checkMask(mask, dims);
   const offs = neighbourOffsets(connectivity);

@@ -1,6 +1,5 @@
 // Exact Euclidean distance transform in mm (separable lower envelopes of parabolas).
-import { instanceWithMemory, lazySimdModule } from '../simdModule';
-import type { GrowEngine } from './components';
+import { instanceWithMemory, lazySimdModule, type KernelEngine } from '../simdModule';
 import { DISTANCE_WASM_BASE64 } from './distance-simd-wasm';
 import { checkMask, type Dims } from './ops';
 
@@ -54,7 +53,7 @@ export function squaredDistanceToMask(
   dims: Dims,
   spacing: readonly number[],
   maxSquared = Infinity,
-  engine: GrowEngine = 'auto',
+  engine: KernelEngine = 'auto',
 ): Float64Array {
   checkMask(mask, dims);
   const fast = engine === 'js' ? null : distanceWasm(mask, dims, spacing, maxSquared);

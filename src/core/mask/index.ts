@@ -20,7 +20,6 @@ export * from './morphology';
 export {
   type Components,
   type Connectivity,
-  type GrowEngine,
   borderVoxels,
   connectedComponents,
   flood,

@@ -1,7 +1,8 @@
 // Morphology with ball radii in mm (dilate, erode, open, close) and hole filling.
 import type { Mask } from '../volume';
 import { atOrBelowMask, checkMask, not, type Dims } from './ops';
-import { borderVoxels, flood, floodSteps, growKernelAvailable, type GrowEngine } from './components';
+import type { KernelEngine } from '../simdModule';
+import { borderVoxels, flood, floodSteps, growKernelAvailable } from './components';
 import { squaredDistanceToMask } from './distance';
 
 /** Dilation by a ball of `radiusMm`: voxels within radiusMm of the mask. */
@@ -37,7 +38,12 @@ export function fillHoles(mask: Uint8Array, dims: Dims): Mask {
 }
 
 /** Fills holes slice by slice along `axis` (2D, 4-connected background), for cavities open at the volume's ends. */
-export function fillHolesSlices(mask: Uint8Array, dims: Dims, axis: 0 | 1 | 2 = 2, engine: GrowEngine = 'auto'): Mask {
+export function fillHolesSlices(
+  mask: Uint8Array,
+  dims: Dims,
+  axis: 0 | 1 | 2 = 2,
+  engine: KernelEngine = 'auto',
+): Mask {
   checkMask(mask, dims);
   if (engine !== 'js' && growKernelAvailable()) return fillHolesSlicesAtOnce(mask, dims, axis);
   const out = new Uint8Array(mask);
