@@ -103,7 +103,11 @@ export async function writeNiftiFile(path: string, volume: Volume, opts: NiftiWr
   await writeFileAtomic(path, await gzipNifti(volume, opts));
 }
 
-/** Gzipped NIfTI-1 bytes through Node's native zlib, several times faster than fflate (64³ float32: 0.75 → 0.15 s). */
+/**
+ * Gzipped NIfTI-1 bytes through Node's native zlib, several times faster than fflate (64³ float32: 0.75 → 0.15 s).
+ * Run-length matches only (Z_RLE): MR voxels repeat only as runs (air, padding, masks), so the full match search
+ * finds nothing more in noisy float images (a 64³ image: same size, 32 → 12 ms) and 16 % in a masked one.
+ */
 export async function gzipNifti(volume: Volume, opts: NiftiWriteOptions = {}): Promise<Uint8Array> {
-  return gzipAsync(encodeNifti(volume, opts), { level: opts.compressionLevel ?? 6 });
+  return gzipAsync(encodeNifti(volume, opts), { level: opts.compressionLevel ?? 6, strategy: zlibConstants.Z_RLE });
 }
