@@ -131,8 +131,8 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
     assertOutputSafe(adaptOut, [...inputs, out]);
   }
   const threads = threadCount(opts.threads);
-  // NLM's workers start first: their boot (module load, WebAssembly compile) overlaps the reading of the input and
-  // the search for the head on this thread (a 64³ command: ~0.1 s of a whole second).
+  // NLM's worker threads (all but this one, which takes its share of the boxes too) start first: their boot overlaps
+  // the reading of the input and the search for the head on this thread.
   const pool = request.method === 'nlm' && request.implementation !== 'tf' ? createNodeNlmPool(threads) : undefined;
   pool?.warm?.();
   let result: DenoiseResult;

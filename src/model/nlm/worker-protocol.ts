@@ -66,10 +66,10 @@ interface Slot {
 }
 
 /**
- * A pool of `size` workers made by `spawn` (lazily, on first need). Tasks beyond `size` queue. Aborting a running
- * task terminates its worker (the kernel cannot be interrupted otherwise); a fresh one is spawned when needed.
+ * A pool of `size` workers made by `spawn(slot index)` (lazily, on first need). Tasks beyond `size` queue. Aborting a
+ * running task terminates its worker (the kernel cannot be interrupted otherwise); a fresh one is spawned when needed.
  */
-export function createMessageNlmPool(size: number, spawn: () => NlmWorkerEndpoint): NlmWorkerPool {
+export function createMessageNlmPool(size: number, spawn: (index: number) => NlmWorkerEndpoint): NlmWorkerPool {
   if (!Number.isInteger(size) || size < 1) throw new Error(`an NLM worker pool needs at least one worker, got ${size}`);
   const slots: Array<Slot | null> = Array.from({ length: size }, () => null);
   const queue: Pending[] = [];
@@ -81,7 +81,7 @@ export function createMessageNlmPool(size: number, spawn: () => NlmWorkerEndpoin
   }
 
   function startSlot(index: number): Slot {
-    const endpoint = spawn();
+    const endpoint = spawn(index);
     const slot: Slot = { endpoint, busy: null };
     endpoint.listen(
       (reply) => {

@@ -1,9 +1,17 @@
 // NLM on real Node worker_threads: same result as the calling thread, progress, abort, and recovery after abort.
+import { startModuleWorker } from '../../../src/core/node-thread';
 import { createVolume } from '../../../src/core/volume';
 import { nlmeans } from '../../../src/model/nlm/nlm-cpu';
 import { createNodeNlmPool } from '../../../src/model/nlm/node-pool';
 import type { NlmWorkerPool } from '../../../src/model/nlm/pool';
 import { addRician, fieldVolume } from '../../helpers/images';
+
+// The real worker start, counted: the pool's first slot is the calling thread, the others are worker threads.
+jest.mock('../../../src/core/node-thread', () => {
+  const actual = jest.requireActual('../../../src/core/node-thread');
+  return { ...actual, startModuleWorker: jest.fn(actual.startModuleWorker) };
+});
+const started = startModuleWorker as jest.MockedFunction<typeof startModuleWorker>;
 
 const truth = fieldVolume([24, 22, 20], [1, 1, 1], (x, y, z) => (Math.hypot(x, y, z) < 7 ? 90 : 25));
 const image = createVolume({ dims: truth.dims, data: addRician(truth.data, 9, 11) });
@@ -34,6 +42,24 @@ describe('createNodeNlmPool', () => {
     expect(ac.signal.aborted).toBe(true);
     const again = await nlmeans(image, { sigma: 9, blockRadius: 2 }, { pool });
     expect(again.data.length).toBe(image.data.length);
+  });
+
+  it('works on the calling thread plus size − 1 worker threads', async () => {
+    const inline = await nlmeans(image, { sigma: 9, blockRadius: 3 });
+    for (const [size, workers] of [
+      [1, 0],
+      [3, 2],
+    ]) {
+      started.mockClear();
+      const p = createNodeNlmPool(size);
+      try {
+        const pooled = await nlmeans(image, { sigma: 9, blockRadius: 3 }, { pool: p });
+        expect(Array.from(pooled.data)).toEqual(Array.from(inline.data));
+        expect(started).toHaveBeenCalledTimes(workers);
+      } finally {
+        await p.dispose();
+      }
+    }
   });
 
   it('refuses work after dispose', async () => {
