@@ -231,19 +231,21 @@ export async function analyseInputAhead(
   const { volume, reference } = memo;
   const runOpts: DenoiseOptions = { reference, memo, signal: opts.signal };
   const kept = inputMemo(volume, runOpts);
-  const pause = async () => {
+  // Pauses only before a step still to make (a run may have made them meanwhile: then this ends at once).
+  const pause = async (...keys: string[]) => {
     opts.signal?.throwIfAborted();
+    if (keys.every((k) => memo.keys.includes(k))) return;
     await (opts.pause ?? yieldToEventLoop)();
     opts.signal?.throwIfAborted();
   };
-  await pause();
+  await pause('background');
   const blurs = new BlurCache(volume); // shared by the background and the head, as in a run
   const background = kept.once('background', () => findBackgroundSafely(volume, blurs));
-  await pause();
+  await pause('noise');
   const noise = kept.once('noise', () => estimateNoiseSafely(volume, background));
-  await pause();
+  await pause('head');
   denoisingRegion(volume, runOpts, noise?.sigma, background, kept, blurs);
-  await pause();
+  await pause('brainMaskSteps', 'regime', ...(reference ? ['metricsBasis'] : []));
   // The regime too (the DA checks it; NLM runs leave it unused).
   await analyseInput(volume, noise?.sigma, background, runOpts, true, kept);
 }

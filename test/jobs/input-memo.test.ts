@@ -77,6 +77,10 @@ describe('denoiseVolume with an input memo', () => {
     const daAlone = await run(da, { reference });
     expect(await run(da, { reference, memo })).toEqual(daAlone);
     expect(computed).toEqual([]);
+    // On a memo already complete (a run made it all meanwhile) it ends without pausing.
+    let pauses = 0;
+    await analyseInputAhead(memo, { pause: async () => void pauses++ });
+    expect([pauses, computed]).toEqual([0, []]);
     // Stopped between steps, it keeps only what it finished.
     const stopped = countingMemo();
     const abort = new AbortController();
