@@ -35,6 +35,11 @@ const KERNELS = [
     out: 'src/core/mask/distance-simd-wasm.ts',
     constant: 'DISTANCE_WASM_BASE64',
   },
+  {
+    wat: 'src/core/select-simd.wat',
+    out: 'src/core/select-simd-wasm.ts',
+    constant: 'SELECT_WASM_BASE64',
+  },
 ];
 
 /** The wasm bytes of a WAT file. */

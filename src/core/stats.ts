@@ -1,4 +1,6 @@
 // Descriptive statistics used by the metrics, the noise estimators and the brain mask (plain arrays, no Volume).
+import { SELECT_WASM_BASE64 } from './select-simd-wasm';
+import { instanceWithMemory, lazySimdModule } from './simdModule';
 
 export interface Summary {
   mean: number;
@@ -49,16 +51,21 @@ export function quantile(values: ArrayLike<number>, q: number): number {
 
 /** Buckets of the selection's one counting pass. */
 const SELECT_BUCKETS = 4096;
+/** From this many values on, the counting passes run on WebAssembly (below it, the JavaScript is as quick). */
+const SELECT_KERNEL_MIN = 4096;
 
 /**
  * The lo-th and hi-th smallest values (hi = lo or lo + 1) of `x`, which is not modified: one pass for the range,
  * one counting values into equal-width buckets (bucket order is value order), then a sort of only the bucket(s)
- * holding those ranks. Plain loops: a command takes its medians once per volume, before V8 has optimised anything.
- * NaNs, infinities or a range too wide to bucket fall back to a full sort, so the answer is always
- * Float64Array.sort's.
+ * holding those ranks. Plain loops, on WebAssembly for long lists (select-simd.wat, the same arithmetic): a command
+ * takes its medians once per volume, before V8 has optimised anything. NaNs, infinities or a range too wide to
+ * bucket fall back to a full sort, so the answer is always Float64Array.sort's.
  */
 function orderStatistics(x: ArrayLike<number>, lo: number, hi: number): [number, number] {
   const n = x.length;
+  const mod = n >= SELECT_KERNEL_MIN ? selectModule() : null;
+  const fast = mod && orderStatisticsWasm(mod, x, lo, hi);
+  if (fast) return fast;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -76,14 +83,8 @@ function orderStatistics(x: ArrayLike<number>, lo: number, hi: number): [number,
     const b = Math.floor((x[i] - min) * scale);
     counts[b < buckets ? b : buckets - 1]++;
   }
-  // The buckets holding ranks lo and hi, and how many values lie below the first of them.
-  let below = 0;
-  let first = 0;
-  while (below + counts[first] <= lo) below += counts[first++];
-  let last = first;
-  let through = below + counts[first];
-  while (through <= hi) through += counts[++last];
-  const picked = new Float64Array(through - below);
+  const { first, last, below, size } = bucketsHolding(counts, lo, hi);
+  const picked = new Float64Array(size);
   for (let i = 0, j = 0; i < n; i++) {
     const v = x[i];
     let b = Math.floor((v - min) * scale);
@@ -91,6 +92,73 @@ function orderStatistics(x: ArrayLike<number>, lo: number, hi: number): [number,
     if (b >= first && b <= last) picked[j++] = v;
   }
   picked.sort();
+  return [picked[lo - below], picked[hi - below]];
+}
+
+/** The buckets holding ranks lo and hi, how many values lie below the first of them, and how many they hold. */
+function bucketsHolding(
+  counts: Int32Array,
+  lo: number,
+  hi: number,
+): { first: number; last: number; below: number; size: number } {
+  let below = 0;
+  let first = 0;
+  while (below + counts[first] <= lo) below += counts[first++];
+  let last = first;
+  let through = below + counts[first];
+  while (through <= hi) through += counts[++last];
+  return { first, last, below, size: through - below };
+}
+
+const selectModule = lazySimdModule(SELECT_WASM_BASE64);
+
+/** Whether long selections count on WebAssembly here (Node 20 and every current browser). */
+export function selectKernelAvailable(): boolean {
+  return selectModule() !== null;
+}
+
+interface SelectKernel {
+  memory: WebAssembly.Memory;
+  min: WebAssembly.Global;
+  max: WebAssembly.Global;
+  range(x: number, n: number): number;
+  count(x: number, n: number, min: number, scale: number, buckets: number, counts: number): void;
+  collect(
+    x: number,
+    n: number,
+    min: number,
+    scale: number,
+    buckets: number,
+    first: number,
+    last: number,
+    out: number,
+  ): number;
+}
+
+/** orderStatistics' passes on select-simd.wat: the values (f64), the counts, the picked values; null: no memory. */
+function orderStatisticsWasm(
+  mod: WebAssembly.Module,
+  x: ArrayLike<number>,
+  lo: number,
+  hi: number,
+): [number, number] | null {
+  const n = x.length;
+  const buckets = Math.min(SELECT_BUCKETS, n);
+  const COUNTS = n * 8;
+  const OUT = COUNTS + buckets * 8;
+  const kernel = instanceWithMemory<SelectKernel>(mod, OUT + n * 8);
+  if (!kernel) return null;
+  new Float64Array(kernel.memory.buffer, 0, n).set(x);
+  if (kernel.range(0, n)) return sortedPick(x, lo, hi);
+  const min = kernel.min.value as number;
+  const max = kernel.max.value as number;
+  if (min === max) return [min, min];
+  const scale = buckets / (max - min);
+  if (!(scale > 0 && scale < Infinity)) return sortedPick(x, lo, hi);
+  kernel.count(0, n, min, scale, buckets, COUNTS);
+  const { first, last, below } = bucketsHolding(new Int32Array(kernel.memory.buffer, COUNTS, buckets), lo, hi);
+  const size = kernel.collect(0, n, min, scale, buckets, first, last, OUT);
+  const picked = new Float64Array(kernel.memory.buffer, OUT, size).slice().sort();
   return [picked[lo - below], picked[hi - below]];
 }
 

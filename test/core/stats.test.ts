@@ -9,10 +9,11 @@ import {
 } from '../../src/core/filters';
 import { createVolume } from '../../src/core/volume';
 import { FILTERS_SIMD_WASM_BASE64 } from '../../src/core/filters-simd-wasm';
+import { SELECT_WASM_BASE64 } from '../../src/core/select-simd-wasm';
 import * as path from 'node:path';
 
 const { compileWat, KERNELS } = require('../../scripts/build-wasm.js');
-import { median, otsuThreshold, quantile } from '../../src/core/stats';
+import { median, otsuThreshold, quantile, selectKernelAvailable } from '../../src/core/stats';
 import { uniformStream } from '../../src/core/random';
 
 describe('quantiles', () => {
@@ -59,6 +60,35 @@ describe('quantiles', () => {
       }
     }
     expect(checked).toBe(11 * 8 * 7);
+  });
+
+  it('long lists (counted on WebAssembly) select exactly what a full sort gives', () => {
+    expect(selectKernelAvailable()).toBe(true);
+    const random = uniformStream(17);
+    for (const make of [
+      (n: number) => Float64Array.from({ length: n }, () => random() * 50),
+      (n: number) => Float32Array.from({ length: n }, (_, i) => (i % 9 === 0 ? 0 : Math.floor(random() * 4))),
+      (n: number) => Float64Array.from({ length: n }, (_, i) => (i === 7 ? NaN : random())),
+      (n: number) => Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1e308 : i === 1 ? -1e308 : random())),
+      (n: number) => Float64Array.from({ length: n }, (_, i) => (i === n - 1 ? 1e12 : random())),
+    ]) {
+      for (const n of [4096, 10007]) {
+        const v = make(n);
+        const sorted = Float64Array.from(v).sort();
+        for (const q of [0, 0.37, 0.5, 0.99, 1]) {
+          const pos = q * (n - 1);
+          const lo = Math.floor(pos);
+          const hi = Math.min(lo + 1, n - 1);
+          expect(quantile(v, q)).toEqual(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo));
+        }
+      }
+    }
+  });
+
+  it('the committed selection kernel is its WAT source compiled by scripts/build-wasm.js (byte for byte)', async () => {
+    const kernel = KERNELS.find((k: { constant: string }) => k.constant === 'SELECT_WASM_BASE64');
+    const rebuilt: Buffer = await compileWat(path.join(__dirname, '..', '..', kernel.wat));
+    expect(Buffer.from(SELECT_WASM_BASE64, 'base64').equals(rebuilt)).toBe(true);
   });
 });
 
