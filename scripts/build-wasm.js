@@ -26,18 +26,18 @@ const KERNELS = [
     constant: 'FILTERS_SIMD_WASM_BASE64',
   },
   {
-    wat: 'src/core/mask/grow-simd.wat',
-    out: 'src/core/mask/grow-simd-wasm.ts',
+    wat: 'src/core/mask/grow.wat',
+    out: 'src/core/mask/grow-wasm.ts',
     constant: 'GROW_WASM_BASE64',
   },
   {
-    wat: 'src/core/mask/distance-simd.wat',
-    out: 'src/core/mask/distance-simd-wasm.ts',
+    wat: 'src/core/mask/distance.wat',
+    out: 'src/core/mask/distance-wasm.ts',
     constant: 'DISTANCE_WASM_BASE64',
   },
   {
-    wat: 'src/core/select-simd.wat',
-    out: 'src/core/select-simd-wasm.ts',
+    wat: 'src/core/select.wat',
+    out: 'src/core/select-wasm.ts',
     constant: 'SELECT_WASM_BASE64',
   },
 ];

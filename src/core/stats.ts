@@ -1,5 +1,5 @@
 // Descriptive statistics used by the metrics, the noise estimators and the brain mask (plain arrays, no Volume).
-import { SELECT_WASM_BASE64 } from './select-simd-wasm';
+import { SELECT_WASM_BASE64 } from './select-wasm';
 import { instanceWithMemory, lazySimdModule } from './simdModule';
 
 export interface Summary {
@@ -57,7 +57,7 @@ const SELECT_KERNEL_MIN = 4096;
 /**
  * The lo-th and hi-th smallest values (hi = lo or lo + 1) of `x`, which is not modified: one pass for the range,
  * one counting values into equal-width buckets (bucket order is value order), then a sort of only the bucket(s)
- * holding those ranks. Plain loops, on WebAssembly for long lists (select-simd.wat, the same arithmetic): a command
+ * holding those ranks. Plain loops, on WebAssembly for long lists (select.wat, the same arithmetic): a command
  * takes its medians once per volume, before V8 has optimised anything. NaNs, infinities or a range too wide to
  * bucket fall back to a full sort, so the answer is always Float64Array.sort's.
  */
@@ -135,7 +135,7 @@ interface SelectKernel {
   ): number;
 }
 
-/** orderStatistics' passes on select-simd.wat: the values (f64), the counts, the picked values; null: no memory. */
+/** orderStatistics' passes on select.wat: the values (f64), the counts, the picked values; null: no memory. */
 function orderStatisticsWasm(
   mod: WebAssembly.Module,
   x: ArrayLike<number>,

@@ -25,8 +25,8 @@ import {
   uncropArray,
 } from '../../src/core/mask';
 import { createVolume, voxelToPatient, type Vec3 } from '../../src/core/volume';
-import { GROW_WASM_BASE64 } from '../../src/core/mask/grow-simd-wasm';
-import { DISTANCE_WASM_BASE64 } from '../../src/core/mask/distance-simd-wasm';
+import { GROW_WASM_BASE64 } from '../../src/core/mask/grow-wasm';
+import { DISTANCE_WASM_BASE64 } from '../../src/core/mask/distance-wasm';
 import { distanceKernelAvailable } from '../../src/core/mask/distance';
 import * as path from 'node:path';
 

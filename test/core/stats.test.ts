@@ -9,7 +9,7 @@ import {
 } from '../../src/core/filters';
 import { createVolume } from '../../src/core/volume';
 import { FILTERS_SIMD_WASM_BASE64 } from '../../src/core/filters-simd-wasm';
-import { SELECT_WASM_BASE64 } from '../../src/core/select-simd-wasm';
+import { SELECT_WASM_BASE64 } from '../../src/core/select-wasm';
 import * as path from 'node:path';
 
 const { compileWat, KERNELS } = require('../../scripts/build-wasm.js');

@@ -2,7 +2,7 @@
 import { floor } from '../math';
 import { instanceWithMemory, lazySimdModule, type KernelEngine } from '../simdModule';
 import type { Mask } from '../volume';
-import { GROW_WASM_BASE64 } from './grow-simd-wasm';
+import { GROW_WASM_BASE64 } from './grow-wasm';
 import { checkMask, type Dims } from './ops';
 
 export type Connectivity = 6 | 26;
@@ -201,7 +201,7 @@ function rawComponents(
   return { raw, rawSizes };
 }
 
-/** The region-growing kernel's compiled module (null without WebAssembly SIMD: growRegion runs). */
+/** The region-growing kernel's compiled module (null without WebAssembly: growRegion runs). */
 const growModule = lazySimdModule(GROW_WASM_BASE64);
 
 /** Whether flood fills and components run on WebAssembly here (Node 20 and every current browser). */
@@ -216,7 +216,7 @@ interface GrowKernel {
 }
 
 /**
- * One instance of grow-simd.wat laid out for a grid: allowed (u8), marks (i32, 0 = unmarked), the queue, the
+ * One instance of grow.wat laid out for a grid: allowed (u8), marks (i32, 0 = unmarked), the queue, the
  * component sizes and the neighbour steps, each a view on the instance's memory.
  */
 class RegionGrower {

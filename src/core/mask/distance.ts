@@ -1,6 +1,6 @@
 // Exact Euclidean distance transform in mm (separable lower envelopes of parabolas).
 import { instanceWithMemory, lazySimdModule, type KernelEngine } from '../simdModule';
-import { DISTANCE_WASM_BASE64 } from './distance-simd-wasm';
+import { DISTANCE_WASM_BASE64 } from './distance-wasm';
 import { checkMask, type Dims } from './ops';
 
 /**
@@ -105,7 +105,7 @@ export function squaredDistanceToMask(
   return dist;
 }
 
-/** The distance kernel's compiled module (null without WebAssembly SIMD: the JavaScript passes run). */
+/** The distance kernel's compiled module (null without WebAssembly: the JavaScript passes run). */
 const distanceModule = lazySimdModule(DISTANCE_WASM_BASE64);
 
 /** Whether squaredDistanceToMask runs on WebAssembly here (Node 20 and every current browser). */
@@ -120,7 +120,7 @@ interface DistanceKernel {
 }
 
 /**
- * squaredDistanceToMask on distance-simd.wat (same passes, same arithmetic, same result), in one instance: the
+ * squaredDistanceToMask on distance.wat (same passes, same arithmetic, same result), in one instance: the
  * mask (u8), the distances (f64) and one line's scratch. Null when the grid is too large for it.
  */
 function distanceWasm(

@@ -1,9 +1,8 @@
 ;; growRegion of components.ts in WebAssembly: breadth-first region growing over a 3D grid, the one BFS behind flood
 ;; fill, hole filling (3D and slice by slice) and connected components. The same queue order and the same marks as
 ;; the JavaScript, so every mask is identical; a command runs these once per volume, cold, and here cold is fast.
-;; (No SIMD inside; the name follows the other kernels, built and loaded the same way.)
 ;;
-;; Compiled by scripts/build-wasm.js (the `wabt` npm package) into grow-simd-wasm.ts; grow.ts lays out memory:
+;; Compiled by scripts/build-wasm.js (the `wabt` npm package) into grow-wasm.ts; grow.ts lays out memory:
 ;; allowed (u8 per voxel), marks (i32 per voxel), the queue (i32 per voxel) and the neighbour steps (i32 triples).
 ;; Addresses are bytes.
 (module

@@ -1,9 +1,8 @@
 ;; squaredDistanceToMask of distance.ts in WebAssembly: the first axis by two sweeps per line, then the lower
 ;; envelope of parabolas (Felzenszwalb & Huttenlocher) along y and z, with the same bound (distances over maxSq are
 ;; Infinity) and the same arithmetic in the same order, so the distances equal the JavaScript's bit for bit.
-;; (No SIMD inside; the name follows the other kernels, built and loaded the same way.)
 ;;
-;; Compiled by scripts/build-wasm.js (the `wabt` npm package) into distance-simd-wasm.ts; distance.ts lays out
+;; Compiled by scripts/build-wasm.js (the `wabt` npm package) into distance-wasm.ts; distance.ts lays out
 ;; memory: the mask (u8), the distances (f64), and one line's scratch f, d, z (f64) and v (i32). Addresses are bytes.
 (module
   (memory (export "memory") 1)

@@ -1,9 +1,8 @@
 ;; The counting passes of orderStatistics (stats.ts) in WebAssembly: the values' range, their counts in equal-width
 ;; buckets, and the values of the buckets that hold the wanted ranks. The same floating-point operations as the
 ;; JavaScript, so the same buckets and the same answer; medians run once per volume, cold, and here cold is fast.
-;; (No SIMD inside; the name follows the other kernels, built and loaded the same way.)
 ;;
-;; Compiled by scripts/build-wasm.js (the `wabt` npm package) into select-simd-wasm.ts; stats.ts lays out memory:
+;; Compiled by scripts/build-wasm.js (the `wabt` npm package) into select-wasm.ts; stats.ts lays out memory:
 ;; the values (f64), the counts (i32 per bucket) and the picked values (f64). Addresses are bytes.
 (module
   (memory (export "memory") 1)
