@@ -6,13 +6,11 @@ import type { Volume } from '../core/volume';
 import { NIFTI2_HEADER_SIZE } from './nifti-header';
 import {
   DEFAULT_MAX_NIFTI_BYTES,
-  checkDeclaredSize,
-  declaredNiftiBytes,
+  declaredSize,
   decodeNifti,
   encodeNifti,
   formatBytes,
   isGzip,
-  niftiHeaderOrUndefined,
   type NiftiWriteOptions,
 } from './nifti-format';
 
@@ -50,12 +48,9 @@ function inflateNifti(gz: Uint8Array, maxBytes: number, fast?: GzipInflater): Ui
   for (let at = 0, step = 1 << 12; at < gz.length && have < need; at += step, step = 1 << 16) {
     gunzip.push(gz.subarray(at, at + step), at + step >= gz.length);
     if (need === Infinity && have >= NIFTI2_HEADER_SIZE) {
-      const head = concat(chunks, have);
-      checkDeclaredSize(head, maxBytes);
-      const header = niftiHeaderOrUndefined(head);
-      const declared = header && declaredNiftiBytes(header);
-      need = declared ? declared.bytes : have;
-      const whole = declared && fast ? inflateAtMost(fast, gz, need) : undefined;
+      const declared = declaredSize(concat(chunks, have), maxBytes);
+      need = declared ?? have;
+      const whole = declared !== undefined && fast ? inflateAtMost(fast, gz, need) : undefined;
       if (whole) return whole;
     }
     if (need === Infinity && have > maxBytes)

@@ -45,7 +45,7 @@ export function formatBytes(n: number): string {
 }
 
 /** Bytes a header says the file needs (header, extensions and voxels); undefined when the header is unusable. */
-export function declaredNiftiBytes(h: NiftiHeader): { bytes: number; what: string } | undefined {
+function declaredNiftiBytes(h: NiftiHeader): { bytes: number; what: string } | undefined {
   const ndim = h.dim[0];
   if (!(ndim >= 1 && ndim <= 7)) return undefined;
   const dims = h.dim.slice(1, ndim + 1).map((d) => Math.max(d, 1));
@@ -54,7 +54,7 @@ export function declaredNiftiBytes(h: NiftiHeader): { bytes: number; what: strin
   return { bytes, what: `${dims.join('×')} voxels of ${datatypeName(h.datatype)}` };
 }
 
-export function niftiHeaderOrUndefined(bytes: Uint8Array): NiftiHeader | undefined {
+function niftiHeaderOrUndefined(bytes: Uint8Array): NiftiHeader | undefined {
   try {
     return detectNifti(bytes) ? parseNiftiHeader(bytes) : undefined;
   } catch {
@@ -62,7 +62,11 @@ export function niftiHeaderOrUndefined(bytes: Uint8Array): NiftiHeader | undefin
   }
 }
 
-export function checkDeclaredSize(bytes: Uint8Array, maxBytes: number): void {
+/**
+ * The bytes (header, extensions, voxels) the header at the start of `bytes` declares, or undefined when it is not a
+ * usable NIfTI header (the full parse then says what is wrong); throws when they are over `maxBytes`.
+ */
+export function declaredSize(bytes: Uint8Array, maxBytes: number): number | undefined {
   const header = niftiHeaderOrUndefined(bytes);
   const declared = header && declaredNiftiBytes(header);
   if (declared && declared.bytes > maxBytes) {
@@ -70,6 +74,7 @@ export function checkDeclaredSize(bytes: Uint8Array, maxBytes: number): void {
       `NIfTI image of ${declared.what} needs ${formatBytes(declared.bytes)} once decompressed, over the ${formatBytes(maxBytes)} limit`,
     );
   }
+  return declared?.bytes;
 }
 
 /** NIfTI transform codes: 1 = scanner-based anatomical coordinates. */
@@ -148,7 +153,7 @@ function readVoxels(h: NiftiHeader, bytes: Uint8Array, n: number): Float32Array 
  * whose header declares more than `maxBytes` are refused.
  */
 export function decodeNifti(bytes: Uint8Array, maxBytes = DEFAULT_MAX_NIFTI_BYTES): Volume {
-  checkDeclaredSize(bytes, maxBytes);
+  declaredSize(bytes, maxBytes);
   const h = parseNiftiHeader(bytes);
   const ndim = h.dim[0];
   if (!(ndim >= 1 && ndim <= 7)) throw new Error(`NIfTI dim[0] is ${ndim}; it must be 1–7`);

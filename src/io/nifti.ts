@@ -6,13 +6,11 @@ import type { Volume } from '../core/volume';
 import { writeFileAtomic } from './atomic-write';
 import {
   DEFAULT_MAX_NIFTI_BYTES,
-  checkDeclaredSize,
-  declaredNiftiBytes,
+  declaredSize,
   decodeNifti,
   encodeNifti,
   formatBytes,
   isGzip,
-  niftiHeaderOrUndefined,
   type NiftiWriteOptions,
 } from './nifti-format';
 import { NIFTI2_HEADER_SIZE } from './nifti-header';
@@ -84,13 +82,11 @@ function zlibInflateNifti(gz: Uint8Array, maxBytes: number): Uint8Array | undefi
     return undefined;
   }
   if (head.length < NIFTI2_HEADER_SIZE) return undefined;
-  checkDeclaredSize(head, maxBytes);
-  const header = niftiHeaderOrUndefined(head);
-  const declared = header && declaredNiftiBytes(header);
-  if (!declared) return undefined;
+  const declared = declaredSize(head, maxBytes);
+  if (declared === undefined) return undefined;
   try {
-    const out = gunzipSync(gz, { maxOutputLength: Math.max(1, declared.bytes) });
-    return out.length === declared.bytes ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : undefined;
+    const out = gunzipSync(gz, { maxOutputLength: Math.max(1, declared) });
+    return out.length === declared ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : undefined;
   } catch {
     return undefined;
   }
