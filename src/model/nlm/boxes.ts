@@ -93,3 +93,27 @@ export function extractGrownBox(
   }
   return out;
 }
+
+/**
+ * Per row of the box (y + by·z), the x range [lo, hi) of its masked voxels, box-relative, 2 values a row (lo = hi:
+ * none): the kernel's `rows`, so the SIMD kernel skips what the mask discards.
+ */
+export function boxRowRanges(mask: Mask, dims: readonly [number, number, number], box: NlmBox): Int32Array {
+  const [nx, ny] = dims;
+  const [bx, by, bz] = box.size;
+  const [x0, y0, z0] = box.start;
+  const rows = new Int32Array(2 * by * bz);
+  for (let z = 0, r = 0; z < bz; z++) {
+    for (let y = 0; y < by; y++, r++) {
+      const at = x0 + nx * (y0 + y + ny * (z0 + z));
+      let lo = 0;
+      while (lo < bx && !mask[at + lo]) lo++;
+      if (lo === bx) continue; // no masked voxel: [0, 0)
+      let hi = bx;
+      while (!mask[at + hi - 1]) hi--;
+      rows[2 * r] = lo;
+      rows[2 * r + 1] = hi;
+    }
+  }
+  return rows;
+}

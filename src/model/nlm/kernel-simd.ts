@@ -81,6 +81,7 @@ export function createNlmSimdSlabJob(task: NlmSlabTask): NlmSlabJob {
   const RING = region(planeBytes * (2 * P + 1));
   const DIST = region(4 * wxs);
   const OFFS = region(4 * offsets.length);
+  const ROWR = region(8 * by * bz);
 
   const instance = new WebAssembly.Instance(mod, {});
   const kernel = instance.exports as unknown as KernelExports;
@@ -90,6 +91,8 @@ export function createNlmSimdSlabJob(task: NlmSlabTask): NlmSlabJob {
   const buffer = memory.buffer;
   new Float32Array(buffer, U, u.length).set(u);
   new Int32Array(buffer, OFFS, offsets.length).set(offsets);
+  const rows = wantedRows(task.rows, bx, by * bz);
+  new Int32Array(buffer, ROWR, rows.length).set(rows);
   const weightSum = new Float64Array(buffer, WSD, voxels);
   const valueSum = new Float64Array(buffer, VSD, voxels);
   // The offset 0 (the voxel's own patch) always has weight exp(0) = 1.
@@ -123,6 +126,7 @@ export function createNlmSimdSlabJob(task: NlmSlabTask): NlmSlabJob {
     DIST,
     OFFS,
     totalSteps,
+    ROWR,
   );
 
   return steppedSlabJob(
@@ -131,16 +135,33 @@ export function createNlmSimdSlabJob(task: NlmSlabTask): NlmSlabJob {
     () => {
       const out = new Float32Array(bx * by * bz);
       const twoSigma2 = 2 * sigma * sigma;
-      for (let z = 0, o = 0; z < bz; z++)
-        for (let y = 0; y < by; y++) {
-          const row = bxs * (y + by * z);
-          for (let x = 0; x < bx; x++, o++) {
-            const meanSquare = valueSum[row + x] / weightSum[row + x];
-            const v = task.rician ? meanSquare - twoSigma2 : meanSquare;
-            out[o] = v > 0 ? Math.sqrt(v) : 0;
-          }
+      for (let r = 0; r < by * bz; r++) {
+        const row = bxs * r;
+        for (let x = rows[2 * r], hi = rows[2 * r + 1]; x < hi; x++) {
+          const meanSquare = valueSum[row + x] / weightSum[row + x];
+          const v = task.rician ? meanSquare - twoSigma2 : meanSquare;
+          out[bx * r + x] = v > 0 ? Math.sqrt(v) : 0;
         }
+      }
       return out;
     },
   );
+}
+
+/** The task's wanted row ranges, checked, or every voxel of every row. */
+function wantedRows(rows: Int32Array | undefined, bx: number, rowCount: number): Int32Array {
+  if (!rows) {
+    const all = new Int32Array(2 * rowCount);
+    for (let r = 0; r < rowCount; r++) all[2 * r + 1] = bx;
+    return all;
+  }
+  if (rows.length !== 2 * rowCount)
+    throw new Error(`NLM kernel: rows has ${rows.length} values, the box's ${rowCount} rows need ${2 * rowCount}`);
+  for (let r = 0; r < rowCount; r++) {
+    const lo = rows[2 * r],
+      hi = rows[2 * r + 1];
+    if (!(lo >= 0 && hi <= bx && lo <= hi))
+      throw new Error(`NLM kernel: row ${r}'s range [${lo}, ${hi}) is not in [0, ${bx}]`);
+  }
+  return rows;
 }

@@ -20,6 +20,12 @@ export interface NlmSlabTask {
   patchRadius: number;
   blockRadius: number;
   rician: boolean;
+  /**
+   * The voxels wanted, per box row (y + by·z): the x range [lo, hi) as 2 values (lo = hi: none), from the mask
+   * (boxes.ts boxRowRanges). The SIMD kernel computes only these (the others come back 0); this kernel, the
+   * reference, computes every voxel. Default: all.
+   */
+  rows?: Int32Array;
   /** Which kernel runs it: 'simd' (kernel-simd.ts, one σ only), 'js' (this file), 'auto' (default: simd if it can). */
   engine?: NlmEngine;
 }

@@ -21,6 +21,8 @@
 ;;   RING  2P+1 planes of column box sums, each planeBytes
 ;;   DIST  one row of weights, wxs floats
 ;;   OFFS  the search offsets, (dx, dy, dz) i32 triples
+;;   ROWR  per box row (y + by·z), the wanted x range [lo, hi) as two i32 (lo = hi: none); other voxels' sums are
+;;         left unfinished (finite, never read)
 (module
   (memory (export "memory") 1)
 
@@ -45,6 +47,7 @@
   (global $RING (mut i32) (i32.const 0))
   (global $DIST (mut i32) (i32.const 0))
   (global $OFFS (mut i32) (i32.const 0))
+  (global $ROWR (mut i32) (i32.const 0))
   (global $offsets (mut i32) (i32.const 0))
 
   ;; Offsets summed in f32 before the f64 sums take them over.
@@ -54,7 +57,7 @@
     (param $bx i32) (param $by i32) (param $bz i32) (param $B i32) (param $P i32)
     (param $bxs i32) (param $wxs i32) (param $planeBytes i32) (param $k f32)
     (param $U i32) (param $WSF i32) (param $VSF i32) (param $WSD i32) (param $VSD i32)
-    (param $ROWB i32) (param $RING i32) (param $DIST i32) (param $OFFS i32) (param $offsets i32)
+    (param $ROWB i32) (param $RING i32) (param $DIST i32) (param $OFFS i32) (param $offsets i32) (param $ROWR i32)
     (global.set $bx (local.get $bx))
     (global.set $by (local.get $by))
     (global.set $bz (local.get $bz))
@@ -76,27 +79,8 @@
     (global.set $RING (local.get $RING))
     (global.set $DIST (local.get $DIST))
     (global.set $OFFS (local.get $OFFS))
-    (global.set $offsets (local.get $offsets)))
-
-  ;; e^−t for four t ≥ 0 (kernel.ts expNeg in f32): 2^−n by building the exponent bits, times a degree-6 fit of 2^f
-  ;; on [−1, 0]; 0 from t·log2(e) ≥ 64 on.
-  (func $expNeg (param $t v128) (result v128)
-    (local $y v128) (local $n v128) (local $f v128) (local $p v128)
-    (local.set $y (f32x4.mul (local.get $t) (f32x4.splat (f32.const 1.4426950408889634))))
-    (local.set $n (f32x4.floor (f32x4.min (local.get $y) (f32x4.splat (f32.const 64)))))
-    (local.set $f (f32x4.sub (local.get $n) (local.get $y)))
-    (local.set $p (f32x4.splat (f32.const 0.00010889923222323628)))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.0012743611153434309)) (f32x4.mul (local.get $f) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.009578722961551364)) (f32x4.mul (local.get $f) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.05549050685055261)) (f32x4.mul (local.get $f) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.24022430573263465)) (f32x4.mul (local.get $f) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.6931470589757399)) (f32x4.mul (local.get $f) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $f) (local.get $p))))
-    (v128.and
-      (f32x4.mul
-        (local.get $p)
-        (i32x4.shl (i32x4.sub (i32x4.splat (i32.const 127)) (i32x4.trunc_sat_f32x4_s (local.get $n))) (i32.const 23)))
-      (f32x4.lt (local.get $y) (f32x4.splat (f32.const 64)))))
+    (global.set $offsets (local.get $offsets))
+    (global.set $ROWR (local.get $ROWR)))
 
   ;; ROWB[r][x] = Σ_t (u[a + t] − u[a + t + δ])², t < 2P+1, for `rows` rows of the plane starting at byte address
   ;; $ubase (one row of U = px floats apart) and x < wx (rounded up to 4).
@@ -197,35 +181,32 @@
         (br $yLoop))))
 
   ;; DIST[x] = e^−(k · Σ_p plane_p[row][x]) over the 2P+1 ring planes, summed in z order from ring slot $first (so
-  ;; the rounding does not depend on where the box starts), for x < wx; $rowOff = byte offset of the row.
-  (func $weights (param $rowOff i32) (param $wx i32) (param $first i32)
-    (local $x i32) (local $p i32) (local $taps i32) (local $acc v128) (local $wxB i32) (local $kv v128)
+  ;; the rounding does not depend on where the box starts), for x from $start (a multiple of 4) over $count values
+  ;; (rounded up to 4); $rowOff = byte offset of the row. The exponential is kernel.ts expNeg in f32, inlined: 2^−n
+  ;; by building the exponent bits, times a degree-6 fit of 2^f on [−1, 0]; 0 from t·log2(e) ≥ 64 on.
+  (func $weights (param $rowOff i32) (param $start i32) (param $count i32) (param $first i32)
+    (local $x i32) (local $end i32) (local $p i32) (local $taps i32) (local $acc v128) (local $kv v128)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $slot i32)
+    (local $y v128) (local $n v128) (local $f v128) (local $poly v128)
     (local.set $taps (i32.add (i32.shl (global.get $P) (i32.const 1)) (i32.const 1)))
-    (local.set $wxB (i32.shl (local.get $wx) (i32.const 2)))
+    (local.set $x (i32.shl (local.get $start) (i32.const 2)))
+    (local.set $end (i32.shl (i32.add (local.get $start) (local.get $count)) (i32.const 2)))
     (local.set $kv (f32x4.splat (global.get $k)))
-    (if (i32.eq (local.get $taps) (i32.const 3))
-      (then
-        ;; The default patch (P = 1): three planes, unrolled.
-        (local.set $a0 (call $ringRow (local.get $first) (local.get $rowOff)))
-        (local.set $a1 (call $ringRow (i32.rem_u (i32.add (local.get $first) (i32.const 1)) (i32.const 3)) (local.get $rowOff)))
-        (local.set $a2 (call $ringRow (i32.rem_u (i32.add (local.get $first) (i32.const 2)) (i32.const 3)) (local.get $rowOff)))
-        (block $xDone3
-          (loop $xLoop3
-            (br_if $xDone3 (i32.ge_s (local.get $x) (local.get $wxB)))
+    (local.set $a0 (call $ringRow (local.get $first) (local.get $rowOff)))
+    (local.set $a1 (call $ringRow (i32.rem_u (i32.add (local.get $first) (i32.const 1)) (local.get $taps)) (local.get $rowOff)))
+    (local.set $a2 (call $ringRow (i32.rem_u (i32.add (local.get $first) (i32.const 2)) (local.get $taps)) (local.get $rowOff)))
+    (block $xDone
+      (loop $xLoop
+        (br_if $xDone (i32.ge_s (local.get $x) (local.get $end)))
+        (if (i32.eq (local.get $taps) (i32.const 3))
+          (then
+            ;; The default patch (P = 1): three planes, unrolled.
             (local.set $acc
               (f32x4.add
                 (f32x4.add (v128.load (i32.add (local.get $a0) (local.get $x)))
                            (v128.load (i32.add (local.get $a1) (local.get $x))))
-                (v128.load (i32.add (local.get $a2) (local.get $x)))))
-            (v128.store (i32.add (global.get $DIST) (local.get $x))
-                        (call $expNeg (f32x4.mul (local.get $acc) (local.get $kv))))
-            (local.set $x (i32.add (local.get $x) (i32.const 16)))
-            (br $xLoop3))))
-      (else
-        (block $xDone
-          (loop $xLoop
-            (br_if $xDone (i32.ge_s (local.get $x) (local.get $wxB)))
+                (v128.load (i32.add (local.get $a2) (local.get $x))))))
+          (else
             (local.set $acc (v128.const f32x4 0 0 0 0))
             (local.set $p (i32.const 0))
             (local.set $slot (local.get $first))
@@ -238,11 +219,28 @@
                 (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
                 (if (i32.eq (local.get $slot) (local.get $taps)) (then (local.set $slot (i32.const 0))))
                 (local.set $p (i32.add (local.get $p) (i32.const 1)))
-                (br $pLoop)))
-            (v128.store (i32.add (global.get $DIST) (local.get $x))
-                        (call $expNeg (f32x4.mul (local.get $acc) (local.get $kv))))
-            (local.set $x (i32.add (local.get $x) (i32.const 16)))
-            (br $xLoop))))))
+                (br $pLoop)))))
+        (local.set $y (f32x4.mul (f32x4.mul (local.get $acc) (local.get $kv)) (f32x4.splat (f32.const 1.4426950408889634))))
+        (local.set $n (f32x4.floor (f32x4.min (local.get $y) (f32x4.splat (f32.const 64)))))
+        (local.set $f (f32x4.sub (local.get $n) (local.get $y)))
+        (local.set $poly (f32x4.splat (f32.const 0.00010889923222323628)))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.0012743611153434309)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.009578722961551364)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.05549050685055261)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.24022430573263465)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.6931470589757399)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (v128.store (i32.add (global.get $DIST) (local.get $x))
+          (v128.and
+            (f32x4.mul
+              (local.get $poly)
+              ;; 2^−n from n's bits: n + 2^23 holds the integer n (0…64) in its low mantissa bits, so shifting them
+              ;; into the exponent field gives n·2^23 (cheaper than trunc_sat, several instructions on x64).
+              (i32x4.sub (i32x4.splat (i32.const 0x3F800000))
+                         (i32x4.shl (f32x4.add (local.get $n) (f32x4.splat (f32.const 8388608))) (i32.const 23))))
+            (f32x4.lt (local.get $y) (f32x4.splat (f32.const 64)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $xLoop))))
 
   ;; Byte address of a row in ring slot $slot.
   (func $ringRow (param $slot i32) (param $rowOff i32) (result i32)
@@ -303,6 +301,7 @@
     (local $shift i32) (local $P i32) (local $B i32) (local $span i32) (local $zz i32) (local $planeNo i32)
     (local $z i32) (local $y i32) (local $yy i32) (local $pInZ i32) (local $qInZ i32) (local $pIn i32) (local $qIn i32)
     (local $pBase i32) (local $bx i32) (local $by i32) (local $bz i32) (local $rowStrideB i32)
+    (local $plo i32) (local $phi i32) (local $qlo i32) (local $qhi i32) (local $ds i32) (local $de i32) (local $a i32) (local $t i32)
     (local.set $P (global.get $P))
     (local.set $B (global.get $B))
     (local.set $bx (global.get $bx))
@@ -357,38 +356,82 @@
                 (local.set $qIn (i32.and (local.get $qInZ)
                   (i32.and (i32.ge_s (i32.add (local.get $yy) (local.get $dy)) (i32.const 0))
                            (i32.lt_s (i32.add (local.get $yy) (local.get $dy)) (local.get $by)))))
-                (if (i32.or (local.get $pIn) (local.get $qIn))
+                ;; The wanted x ranges [lo, hi) of p's row and of q's row (ROWR), as DIST indices (x − loX for p,
+                ;; x − δx − loX for q): the weights are needed over their hull, the sums only over each range.
+                (local.set $plo (i32.const 0))
+                (local.set $phi (i32.const 0))
+                (if (local.get $pIn)
                   (then
+                    (local.set $a (i32.add (global.get $ROWR)
+                      (i32.shl (i32.add (local.get $yy) (i32.mul (local.get $by) (local.get $z))) (i32.const 3))))
+                    (local.set $plo (i32.load (local.get $a)))
+                    (local.set $phi (i32.load offset=4 (local.get $a)))))
+                (local.set $qlo (i32.const 0))
+                (local.set $qhi (i32.const 0))
+                (if (local.get $qIn)
+                  (then
+                    (local.set $a (i32.add (global.get $ROWR)
+                      (i32.shl (i32.add (i32.add (local.get $yy) (local.get $dy))
+                                        (i32.mul (local.get $by) (i32.add (local.get $z) (local.get $dz))))
+                               (i32.const 3))))
+                    (local.set $qlo (i32.load (local.get $a)))
+                    (local.set $qhi (i32.load offset=4 (local.get $a)))))
+                (local.set $ds (i32.const 0x7fffffff))
+                (local.set $de (i32.const 0))
+                (if (i32.lt_s (local.get $plo) (local.get $phi))
+                  (then
+                    (local.set $ds (i32.sub (local.get $plo) (local.get $loX)))
+                    (local.set $de (i32.sub (local.get $phi) (local.get $loX)))))
+                (if (i32.lt_s (local.get $qlo) (local.get $qhi))
+                  (then
+                    (local.set $t (i32.sub (i32.sub (local.get $qlo) (local.get $dx)) (local.get $loX)))
+                    (local.set $ds (select (local.get $t) (local.get $ds) (i32.lt_s (local.get $t) (local.get $ds))))
+                    (local.set $t (i32.sub (i32.sub (local.get $qhi) (local.get $dx)) (local.get $loX)))
+                    (local.set $de (select (local.get $t) (local.get $de) (i32.gt_s (local.get $t) (local.get $de))))))
+                (if (i32.lt_s (local.get $ds) (local.get $de))
+                  (then
+                    ;; Vectors start on a multiple of 4; lanes outside the ranges get finite values nobody reads.
+                    (local.set $ds (i32.and (local.get $ds) (i32.const -4)))
                     ;; The oldest plane of the ring (z − P) sits in the slot after the newest (zz).
-                    (call $weights (i32.mul (local.get $y) (local.get $rowStrideB)) (local.get $wx)
+                    (call $weights (i32.mul (local.get $y) (local.get $rowStrideB))
+                                   (local.get $ds) (i32.sub (local.get $de) (local.get $ds))
                                    (i32.rem_u (i32.add (local.get $planeNo) (i32.const 1)) (local.get $span)))
                     ;; Padded index of x = loX on this row, for the voxel p; its partner is q = p + δ.
                     (local.set $pBase
                       (i32.add (i32.add (local.get $loX) (local.get $B))
                         (i32.add (i32.mul (global.get $px) (i32.add (local.get $yy) (local.get $B)))
                                  (i32.mul (global.get $pxy) (i32.add (local.get $z) (local.get $B))))))
-                    (if (local.get $pIn)
+                    (if (i32.lt_s (local.get $plo) (local.get $phi))
                       (then
-                        ;; p in the box gets the moving patch at q.
+                        ;; p gets the moving patch at q.
+                        (local.set $plo (i32.and (local.get $plo) (i32.const -4)))
                         (call $accumulate
-                          (i32.shl (i32.mul (global.get $bxs) (i32.add (local.get $yy) (i32.mul (local.get $by) (local.get $z)))) (i32.const 2))
-                          (i32.add (global.get $DIST) (i32.shl (i32.sub (i32.const 0) (local.get $loX)) (i32.const 2)))
+                          (i32.shl (i32.add (i32.mul (global.get $bxs) (i32.add (local.get $yy) (i32.mul (local.get $by) (local.get $z))))
+                                            (local.get $plo))
+                                   (i32.const 2))
+                          (i32.add (global.get $DIST) (i32.shl (i32.sub (local.get $plo) (local.get $loX)) (i32.const 2)))
                           (i32.add (global.get $U)
-                            (i32.shl (i32.add (i32.sub (local.get $pBase) (local.get $loX)) (local.get $shift)) (i32.const 2)))
-                          (local.get $bx))))
-                    (if (local.get $qIn)
+                            (i32.shl (i32.add (i32.add (i32.sub (local.get $pBase) (local.get $loX)) (local.get $shift))
+                                              (local.get $plo))
+                                     (i32.const 2)))
+                          (i32.sub (local.get $phi) (local.get $plo)))))
+                    (if (i32.lt_s (local.get $qlo) (local.get $qhi))
                       (then
-                        ;; q in the box gets the moving patch at p.
+                        ;; q gets the moving patch at p.
+                        (local.set $qlo (i32.and (local.get $qlo) (i32.const -4)))
                         (call $accumulate
-                          (i32.shl (i32.mul (global.get $bxs)
-                                            (i32.add (i32.add (local.get $yy) (local.get $dy))
-                                                     (i32.mul (local.get $by) (i32.add (local.get $z) (local.get $dz)))))
+                          (i32.shl (i32.add (i32.mul (global.get $bxs)
+                                                     (i32.add (i32.add (local.get $yy) (local.get $dy))
+                                                              (i32.mul (local.get $by) (i32.add (local.get $z) (local.get $dz)))))
+                                            (local.get $qlo))
                                    (i32.const 2))
                           (i32.add (global.get $DIST)
-                            (i32.shl (i32.sub (i32.sub (i32.const 0) (local.get $dx)) (local.get $loX)) (i32.const 2)))
+                            (i32.shl (i32.sub (i32.sub (local.get $qlo) (local.get $dx)) (local.get $loX)) (i32.const 2)))
                           (i32.add (global.get $U)
-                            (i32.shl (i32.sub (i32.sub (local.get $pBase) (local.get $dx)) (local.get $loX)) (i32.const 2)))
-                          (local.get $bx))))))
+                            (i32.shl (i32.add (i32.sub (i32.sub (local.get $pBase) (local.get $dx)) (local.get $loX))
+                                              (local.get $qlo))
+                                     (i32.const 2)))
+                          (i32.sub (local.get $qhi) (local.get $qlo)))))))
                 (local.set $y (i32.add (local.get $y) (i32.const 1)))
                 (br $yLoop)))))
         (local.set $zz (i32.add (local.get $zz) (i32.const 1)))

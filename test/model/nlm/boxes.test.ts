@@ -1,5 +1,5 @@
 // Box planning (z slabs trimmed to the mask) and grown-box extraction with numpy/DIPY 'reflect' padding.
-import { extractGrownBox, planNlmBoxes, reflectIndex } from '../../../src/model/nlm/boxes';
+import { boxRowRanges, extractGrownBox, planNlmBoxes, reflectIndex } from '../../../src/model/nlm/boxes';
 
 describe('planNlmBoxes', () => {
   it('covers every voxel with disjoint z slabs when there is no mask', () => {
@@ -18,6 +18,41 @@ describe('planNlmBoxes', () => {
     const boxes = planNlmBoxes(dims, 1, mask);
     expect(boxes).toEqual([{ start: [3, 4, 2], size: [4, 2, 2] }]);
     expect(planNlmBoxes(dims, 5, new Uint8Array(1000))).toEqual([]);
+  });
+});
+
+describe('boxRowRanges', () => {
+  it('gives each box row the span of its masked voxels, box-relative, and [0, 0) for a row without any', () => {
+    const dims: [number, number, number] = [9, 6, 5];
+    const mask = new Uint8Array(9 * 6 * 5);
+    const at = (x: number, y: number, z: number) => x + 9 * (y + 6 * z);
+    for (const [x, y, z] of [
+      [2, 1, 1],
+      [7, 1, 1],
+      [4, 2, 1],
+      [8, 3, 2],
+      [1, 4, 3],
+    ])
+      mask[at(x, y, z)] = 1;
+    const box = planNlmBoxes(dims, 1, mask)[0];
+    expect(box).toEqual({ start: [1, 1, 1], size: [8, 4, 3] });
+    const rows = boxRowRanges(mask, dims, box);
+    const spans = Array.from({ length: 12 }, (_, r) => [rows[2 * r], rows[2 * r + 1]]);
+    // Rows y = 1…4 of planes z = 1…3, x relative to the box's x = 1 (a gap inside a row stays in its span).
+    expect(spans).toEqual([
+      [1, 7],
+      [3, 4],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [7, 8],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 1],
+    ]);
   });
 });
 
