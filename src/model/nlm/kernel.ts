@@ -22,7 +22,7 @@ export interface NlmSlabTask {
   rician: boolean;
   /**
    * The voxels wanted, per box row (y + by·z): the x range [lo, hi) as 2 values (lo = hi: none), from the mask
-   * (boxes.ts boxRowRanges). The SIMD kernel computes only these (the others come back 0); this kernel, the
+   * (an NlmBox's rows). The SIMD kernel computes only these (the others come back 0); this kernel, the
    * reference, computes every voxel. Default: all.
    */
   rows?: Int32Array;

@@ -1,7 +1,7 @@
 // DIPY's nlmeans on the CPU: validates, cuts the volume into boxes, runs them on a worker pool, reassembles.
 import type { Mask, Volume } from '../../core/volume';
 import { volumeLike } from '../../core/volume';
-import { boxRowRanges, extractGrownBox, planNlmBoxes } from './boxes';
+import { extractGrownBox, planNlmBoxes } from './boxes';
 import type { NlmEngine, NlmSlabTask } from './kernel';
 import { resolveNlmParams, type NlmParams } from './params';
 import { createInlineNlmPool, type NlmWorkerPool } from './pool';
@@ -48,7 +48,7 @@ export async function nlmeans(volume: Volume, params: NlmParams, opts: NlmOption
           blockRadius: p.blockRadius,
           rician: p.rician,
           engine: opts.engine,
-          ...(opts.mask ? { rows: boxRowRanges(opts.mask, volume.dims, box) } : {}),
+          ...(box.rows ? { rows: box.rows } : {}),
         };
         const onProgress = (f: number) => {
           fractions[i] = f;
