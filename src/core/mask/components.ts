@@ -86,34 +86,36 @@ export function floodSteps(
   offs: Int32Array,
   engine: KernelEngine = 'auto',
 ): Mask {
-  const grower = engine === 'js' ? null : RegionGrower.create(dims, offs);
+  const grower = engine === 'js' ? null : RegionGrower.create(dims, offs, false);
   const reached = new Uint8Array(allowed.length);
   if (grower) {
     grower.allowed.set(allowed);
+    grower.grow(1, enqueueSeeds(allowed, seeds, grower.marks, grower.queue));
     const marks = grower.marks;
-    let tail = 0;
-    for (let n = 0; n < seeds.length; n++) {
-      const s = seeds[n];
-      if (allowed[s] && !marks[s]) {
-        marks[s] = 1;
-        grower.queue[tail++] = s;
-      }
-    }
-    grower.grow(1, tail);
     for (let i = 0; i < reached.length; i++) reached[i] = marks[i] === 0 ? 0 : 1;
     return reached;
   }
   const queue = new Int32Array(allowed.length);
+  growRegion(allowed, reached, 1, dims, offs, queue, enqueueSeeds(allowed, seeds, reached, queue));
+  return reached;
+}
+
+/** Marks (with 1) and enqueues each seed that is allowed and not marked yet; returns the queue's tail. */
+function enqueueSeeds(
+  allowed: Uint8Array,
+  seeds: ArrayLike<number>,
+  marks: Uint8Array | Int32Array,
+  queue: Int32Array,
+): number {
   let tail = 0;
   for (let n = 0; n < seeds.length; n++) {
     const s = seeds[n];
-    if (allowed[s] && !reached[s]) {
-      reached[s] = 1;
+    if (allowed[s] && !marks[s]) {
+      marks[s] = 1;
       queue[tail++] = s;
     }
   }
-  growRegion(allowed, reached, 1, dims, offs, queue, tail);
-  return reached;
+  return tail;
 }
 
 /** Indices of the voxels on the grid's six faces, each once (in index order). */
@@ -182,7 +184,7 @@ function rawComponents(
 ): { raw: Int32Array; rawSizes: number[] } {
   checkMask(mask, dims);
   const offs = neighbourOffsets(connectivity);
-  const grower = engine === 'js' ? null : RegionGrower.create(dims, offs);
+  const grower = engine === 'js' ? null : RegionGrower.create(dims, offs, true);
   if (grower) {
     grower.allowed.set(mask);
     const count = grower.label();
@@ -217,27 +219,36 @@ interface GrowKernel {
 
 /**
  * One instance of grow.wat laid out for a grid: allowed (u8), marks (i32, 0 = unmarked), the queue, the
- * component sizes and the neighbour steps, each a view on the instance's memory.
+ * component sizes (only when made for labelling: a flood needs none) and the neighbour steps, each a view on the
+ * instance's memory.
  */
 class RegionGrower {
   private constructor(
     private readonly kernel: GrowKernel,
     private readonly dims: Dims,
-    private readonly at: { marks: number; queue: number; sizes: number; offs: number; count: number },
+    private readonly at: {
+      marks: number;
+      queue: number;
+      sizes: number;
+      offs: number;
+      count: number;
+      forLabels: boolean;
+    },
     readonly allowed: Uint8Array,
     readonly marks: Int32Array,
     readonly queue: Int32Array,
     readonly sizes: Int32Array,
   ) {}
 
-  static create(dims: Dims, offs: Int32Array): RegionGrower | null {
+  static create(dims: Dims, offs: Int32Array, forLabels: boolean): RegionGrower | null {
     const mod = growModule();
     if (!mod) return null;
     const n = dims[0] * dims[1] * dims[2];
     const marks = (n + 3) & ~3;
     const queue = marks + 4 * n;
     const sizes = queue + 4 * n;
-    const offsAt = sizes + 4 * n;
+    const sizeCount = forLabels ? n : 0;
+    const offsAt = sizes + 4 * sizeCount;
     const total = offsAt + 4 * offs.length;
     const kernel = instanceWithMemory<GrowKernel>(mod, total);
     if (!kernel) return null;
@@ -246,11 +257,11 @@ class RegionGrower {
     return new RegionGrower(
       kernel,
       dims,
-      { marks, queue, sizes, offs: offsAt, count: offs.length / 3 },
+      { marks, queue, sizes, offs: offsAt, count: offs.length / 3, forLabels },
       new Uint8Array(heap, 0, n),
       new Int32Array(heap, marks, n),
       new Int32Array(heap, queue, n),
-      new Int32Array(heap, sizes, n),
+      new Int32Array(heap, sizes, sizeCount),
     );
   }
 
@@ -263,6 +274,7 @@ class RegionGrower {
 
   /** Labels every component of `allowed` in index order (marks) with its size (sizes); returns how many. */
   label(): number {
+    if (!this.at.forLabels) throw new Error('RegionGrower.label needs a grower made for labels');
     const [nx, ny, nz] = this.dims;
     const { marks, queue, sizes, offs, count } = this.at;
     return this.kernel.label(0, marks, queue, sizes, nx, ny, nz, offs, count);
