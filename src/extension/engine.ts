@@ -1,5 +1,6 @@
 // The browser side of the shared denoising job: picks the tfjs backend once (WASM paths beside the bundle), then
 // calls src/jobs' denoiseVolume, so the viewer and the CLI compute the same thing.
+import { getRenderingCapabilities } from '@cornerstonejs/core';
 import { denoiseVolume, type DARunner, type DenoiseParameters, type DenoiseRequest } from '../jobs/denoise';
 import type { InputMemo } from '../jobs/input-memo';
 import type { LoadedDA } from '../model/da/weights-io';
@@ -60,7 +61,10 @@ export function createBackendChoice(options: NaDenoiseOptions): BackendChoice {
           wasmConfigured = true;
         }
         const preferred = options.backend;
-        const pending = selectBackend(preferred ? { preferred, measure: false } : { measure: true });
+        const webglRenderer = hostWebGLRenderer();
+        const pending = selectBackend(
+          preferred ? { preferred, measure: false, webglRenderer } : { measure: true, webglRenderer },
+        );
         selection = pending;
         pending.catch(() => {
           if (selection === pending) selection = undefined;
@@ -71,9 +75,25 @@ export function createBackendChoice(options: NaDenoiseOptions): BackendChoice {
   };
 }
 
-/** Notices worth showing: a GPU backend that could not start, so the run fell back (typically to WASM). */
+/**
+ * The WebGL renderer Cornerstone probed when OHIF started it (kept there), so the backend choice needs no WebGL
+ * context of its own to tell a software rasterizer; undefined when this Cornerstone does not say.
+ */
+function hostWebGLRenderer(): string | undefined {
+  try {
+    const capabilities = getRenderingCapabilities();
+    return capabilities.webgl && capabilities.renderer ? capabilities.renderer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Notices worth showing: a GPU backend that could not start, so the run fell back (typically to WASM). A WebGL left
+ * untried because it is a software rasterizer is no loss (WASM is faster there), so it gets none.
+ */
 export function fallbackNotices(sel: BackendSelection): string[] {
-  const failed = sel.tried.filter((t) => !t.ok && (t.name === 'webgl' || t.name === 'webgpu'));
+  const failed = sel.tried.filter((t) => !t.ok && !t.software && (t.name === 'webgl' || t.name === 'webgpu'));
   if (sel.backend !== 'webgl' && failed.some((t) => t.name === 'webgl')) {
     return [
       `WebGL is not available (${failed.find((t) => t.name === 'webgl')?.reason ?? 'no context'}); running on ${sel.backend.toUpperCase()} instead.`,

@@ -9,6 +9,8 @@ export interface BackendTrial {
   reason?: string;
   /** Measured plain matMul throughput (128×1728 · 1728×256, the DA's hot shape). */
   gflops?: number;
+  /** Not tried: WebGL runs on a software rasterizer here (its name), the CPU behind a GPU API (see softwareWebGL). */
+  software?: string;
 }
 
 export interface BackendSelection {
@@ -23,6 +25,11 @@ export interface SelectBackendOptions {
   candidates?: string[];
   /** Measure matMul speed of every working candidate and pick the fastest (default true). */
   measure?: boolean;
+  /**
+   * The renderer behind this page's WebGL when the caller knows it (a viewer's rendering library probed it already):
+   * saves the context softwareWebGL would make to find it out.
+   */
+  webglRenderer?: string;
 }
 
 export const BROWSER_CANDIDATES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -60,6 +67,39 @@ export async function activateBackend(name: string): Promise<string | undefined>
   }
 }
 
+/** Renderers that are software rasterizers: WebGL on them is the CPU behind a GPU API. */
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|lavapipe|software|basic render driver/i;
+
+/**
+ * The renderer behind this page's WebGL when it is a software rasterizer (SwiftShader, llvmpipe…, what Chromium and
+ * Firefox use without a usable GPU), else undefined (a GPU, no WebGL, or not a browser). Such a WebGL is never worth
+ * trying for tfjs: it measured 0.3 GFLOP/s against WASM's 18 on the DA's matMul, and trying it (context, shader
+ * compiles, the measure) took seconds of the page's and the GPU process's CPU just as the viewer opens. One throwaway
+ * context, a few ms on an idle page (0.5 s seen on a busy one), unless the caller knows the renderer already.
+ * @example if (softwareWebGL()) console.log('no GPU: WASM it is')
+ */
+export function softwareWebGL(knownRenderer?: string): string | undefined {
+  if (knownRenderer) return SOFTWARE_RENDERERS.test(knownRenderer) ? knownRenderer : undefined;
+  if (IS_NODE) return undefined;
+  try {
+    const canvas =
+      typeof OffscreenCanvas !== 'undefined'
+        ? new OffscreenCanvas(1, 1)
+        : typeof document !== 'undefined'
+          ? document.createElement('canvas')
+          : undefined;
+    const gl = (canvas?.getContext('webgl2') ?? canvas?.getContext('webgl')) as
+      WebGLRenderingContext | null | undefined;
+    if (!gl) return undefined;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return SOFTWARE_RENDERERS.test(renderer) ? renderer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Plain matMul GFLOP/s of the active backend on the DA's layer-2 shape (a few tens of ms). */
 export async function measureMatMulGflops(m = 128, k = 1728, n = 256, minMillis = 60): Promise<number> {
   const a = tf.randomUniform([m, k], -1, 1, 'float32', 1);
@@ -87,7 +127,8 @@ export async function measureMatMulGflops(m = 128, k = 1728, n = 256, minMillis 
 
 /**
  * Activates the best available backend and reports every attempt. With `preferred`, that backend wins whenever it
- * works; otherwise the fastest measured candidate wins (ties and `measure: false` keep the candidate order).
+ * works; otherwise the fastest measured candidate wins (ties and `measure: false` keep the candidate order). A WebGL
+ * on a software rasterizer is not tried unless preferred (softwareWebGL).
  */
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendSelection> {
   const measure = opts.measure ?? true;
@@ -107,6 +148,11 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
 
   for (const name of order) {
     if (name === opts.preferred) continue;
+    const software = name === 'webgl' ? softwareWebGL(opts.webglRenderer) : undefined;
+    if (software) {
+      tried.push({ name, ok: false, software, reason: `software renderer (${software}), slower than WASM: not tried` });
+      continue;
+    }
     // tfjs's CPU backend is plain JavaScript, 10–100× slower than WASM on every op we use: once WASM works, timing
     // it only costs seconds (one of its matMuls takes ~1 s here) before the first run.
     if (name === 'cpu' && tried.some((t) => t.ok && t.name === 'wasm')) continue;

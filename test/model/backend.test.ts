@@ -1,5 +1,6 @@
-// Backend selection in Node: wasm is tried and measured (cpu only when wasm fails), browser-only backends fail with a reason.
-import { activateBackend, measureMatMulGflops, selectBackend } from '../../src/model/backend';
+// Backend selection in Node: wasm is tried and measured (cpu only when wasm fails), browser-only backends fail with a
+// reason, a WebGL on a software rasterizer is not tried.
+import { activateBackend, measureMatMulGflops, selectBackend, softwareWebGL } from '../../src/model/backend';
 import { tf } from '../../src/model/tf';
 
 describe('selectBackend (Node)', () => {
@@ -34,6 +35,26 @@ describe('selectBackend (Node)', () => {
     });
     expect(sel.backend).toBe('wasm');
     expect(await activateBackend('wasm')).toBeUndefined();
+  });
+
+  it('leaves a WebGL on a software rasterizer untried, saying why; a GPU renderer is tried as before', async () => {
+    // Renderer strings as Chromium and Firefox report them without a GPU, and with one.
+    const swiftShader = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)';
+    expect(softwareWebGL(swiftShader)).toBe(swiftShader);
+    expect(softwareWebGL('llvmpipe (LLVM 15.0.7, 256 bits)')).toMatch(/llvmpipe/);
+    expect(softwareWebGL('ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11 vs_5_0 ps_5_0, D3D11)')).toBeUndefined();
+    expect(softwareWebGL()).toBeUndefined(); // Node: no WebGL to ask
+    const sel = await selectBackend({ candidates: ['webgl', 'wasm'], measure: false, webglRenderer: swiftShader });
+    expect(sel.tried[0]).toMatchObject({ name: 'webgl', ok: false, software: swiftShader });
+    expect(sel.tried[0].reason).toMatch(/software renderer .*SwiftShader.*not tried/);
+    expect(sel.backend).toBe('wasm');
+    // With a GPU renderer it is tried (and in Node fails for want of a browser, as before).
+    const gpu = await selectBackend({ candidates: ['webgl', 'wasm'], measure: false, webglRenderer: 'Apple M2' });
+    expect(gpu.tried[0]).toMatchObject({ name: 'webgl', ok: false, reason: expect.stringMatching(/needs a browser/) });
+    expect(gpu.tried[0].software).toBeUndefined();
+    // Preferred, it is activated whatever the renderer (a deployment's explicit choice).
+    const preferred = await selectBackend({ preferred: 'webgl', measure: false, webglRenderer: swiftShader });
+    expect(preferred.tried[0]).toMatchObject({ name: 'webgl', reason: expect.stringMatching(/needs a browser/) });
   });
 
   it('fails clearly when nothing works', async () => {
