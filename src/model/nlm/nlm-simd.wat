@@ -86,7 +86,7 @@
   ;; $ubase (one row of U = px floats apart) and x < wx (rounded up to 4).
   (func $rowBox (param $ubase i32) (param $rows i32) (param $wx i32) (param $shiftB i32)
     (local $r i32) (local $x i32) (local $a i32) (local $out i32) (local $t i32) (local $taps i32) (local $acc v128)
-    (local $d v128) (local $rowB i32) (local $wxB i32)
+    (local $d v128) (local $rowB i32) (local $wxB i32) (local $cur v128) (local $next v128)
     (local.set $taps (i32.add (i32.shl (global.get $P) (i32.const 1)) (i32.const 1)))
     (local.set $rowB (i32.shl (global.get $px) (i32.const 2)))
     (local.set $wxB (i32.shl (local.get $wx) (i32.const 2)))
@@ -97,21 +97,25 @@
         (local.set $x (i32.const 0))
         (if (i32.eq (local.get $taps) (i32.const 3))
           (then
-            ;; The default patch (P = 1): three taps, unrolled.
+            ;; The default patch (P = 1): three taps. Each squared difference is computed once; the taps at +1 and
+            ;; +2 are lanes of this vector and the next, shuffled in ((d0² + d1²) + d2² per lane, as kernel.ts).
+            (local.set $a (local.get $ubase))
+            (local.set $d (f32x4.sub (v128.load (local.get $a)) (v128.load (i32.add (local.get $a) (local.get $shiftB)))))
+            (local.set $cur (f32x4.mul (local.get $d) (local.get $d)))
             (block $xDone3
               (loop $xLoop3
                 (br_if $xDone3 (i32.ge_s (local.get $x) (local.get $wxB)))
                 (local.set $a (i32.add (local.get $ubase) (local.get $x)))
-                (local.set $d (f32x4.sub (v128.load (local.get $a))
-                                         (v128.load (i32.add (local.get $a) (local.get $shiftB)))))
-                (local.set $acc (f32x4.mul (local.get $d) (local.get $d)))
-                (local.set $d (f32x4.sub (v128.load offset=4 (local.get $a))
-                                         (v128.load offset=4 (i32.add (local.get $a) (local.get $shiftB)))))
-                (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d) (local.get $d))))
-                (local.set $d (f32x4.sub (v128.load offset=8 (local.get $a))
-                                         (v128.load offset=8 (i32.add (local.get $a) (local.get $shiftB)))))
-                (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d) (local.get $d))))
+                (local.set $d (f32x4.sub (v128.load offset=16 (local.get $a))
+                                         (v128.load offset=16 (i32.add (local.get $a) (local.get $shiftB)))))
+                (local.set $next (f32x4.mul (local.get $d) (local.get $d)))
+                (local.set $acc
+                  (f32x4.add
+                    (f32x4.add (local.get $cur)
+                               (i8x16.shuffle 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 (local.get $cur) (local.get $next)))
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 (local.get $cur) (local.get $next))))
                 (v128.store (i32.add (local.get $out) (local.get $x)) (local.get $acc))
+                (local.set $cur (local.get $next))
                 (local.set $x (i32.add (local.get $x) (i32.const 16)))
                 (br $xLoop3))))
           (else
@@ -182,8 +186,9 @@
 
   ;; DIST[x] = e^−(k · Σ_p plane_p[row][x]) over the 2P+1 ring planes, summed in z order from ring slot $first (so
   ;; the rounding does not depend on where the box starts), for x from $start (a multiple of 4) over $count values
-  ;; (rounded up to 4); $rowOff = byte offset of the row. The exponential is kernel.ts expNeg in f32, inlined: 2^−n
-  ;; by building the exponent bits, times a degree-6 fit of 2^f on [−1, 0]; 0 from t·log2(e) ≥ 64 on.
+  ;; (rounded up to 4); $rowOff = byte offset of the row. The exponential is inlined: e^−t = 2^−n · 2^f with n the
+  ;; integer nearest t·log2(e) (2^−n built in the exponent bits) and a degree-5 fit of 2^f on [−0.5, 0.5] (relative
+  ;; error 7.5e-8, below f32's rounding; kernel.ts uses degree 6 on [−1, 0] in f64); 0 from t·log2(e) ≥ 64 on.
   (func $weights (param $rowOff i32) (param $start i32) (param $count i32) (param $first i32)
     (local $x i32) (local $end i32) (local $p i32) (local $taps i32) (local $acc v128) (local $kv v128)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $slot i32)
@@ -191,7 +196,7 @@
     (local.set $taps (i32.add (i32.shl (global.get $P) (i32.const 1)) (i32.const 1)))
     (local.set $x (i32.shl (local.get $start) (i32.const 2)))
     (local.set $end (i32.shl (i32.add (local.get $start) (local.get $count)) (i32.const 2)))
-    (local.set $kv (f32x4.splat (global.get $k)))
+    (local.set $kv (f32x4.splat (f32.mul (global.get $k) (f32.const 1.4426950408889634))))
     (local.set $a0 (call $ringRow (local.get $first) (local.get $rowOff)))
     (local.set $a1 (call $ringRow (i32.rem_u (i32.add (local.get $first) (i32.const 1)) (local.get $taps)) (local.get $rowOff)))
     (local.set $a2 (call $ringRow (i32.rem_u (i32.add (local.get $first) (i32.const 2)) (local.get $taps)) (local.get $rowOff)))
@@ -220,16 +225,15 @@
                 (if (i32.eq (local.get $slot) (local.get $taps)) (then (local.set $slot (i32.const 0))))
                 (local.set $p (i32.add (local.get $p) (i32.const 1)))
                 (br $pLoop)))))
-        (local.set $y (f32x4.mul (f32x4.mul (local.get $acc) (local.get $kv)) (f32x4.splat (f32.const 1.4426950408889634))))
-        (local.set $n (f32x4.floor (f32x4.min (local.get $y) (f32x4.splat (f32.const 64)))))
+        (local.set $y (f32x4.mul (local.get $acc) (local.get $kv)))
+        (local.set $n (f32x4.nearest (f32x4.min (local.get $y) (f32x4.splat (f32.const 64)))))
         (local.set $f (f32x4.sub (local.get $n) (local.get $y)))
-        (local.set $poly (f32x4.splat (f32.const 0.00010889923222323628)))
-        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.0012743611153434309)) (f32x4.mul (local.get $f) (local.get $poly))))
-        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.009578722961551364)) (f32x4.mul (local.get $f) (local.get $poly))))
-        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.05549050685055261)) (f32x4.mul (local.get $f) (local.get $poly))))
-        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.24022430573263465)) (f32x4.mul (local.get $f) (local.get $poly))))
-        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.6931470589757399)) (f32x4.mul (local.get $f) (local.get $poly))))
-        (local.set $poly (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.splat (f32.const 0.0013276379695681038)))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.009675541093339502)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.055507135609384334)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.2402211972971328)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.6931469668862412)) (f32x4.mul (local.get $f) (local.get $poly))))
+        (local.set $poly (f32x4.add (f32x4.splat (f32.const 1.0000000716529869)) (f32x4.mul (local.get $f) (local.get $poly))))
         (v128.store (i32.add (global.get $DIST) (local.get $x))
           (v128.and
             (f32x4.mul
