@@ -2,7 +2,7 @@
 // mask) NLM, the shipped DA, the adapted DA, and the DA on whitened input (shipped and adapted on whitened pairs),
 // re-coloured with the estimated window. The window is estimated from the subject's repeats only.
 // `node bin/run-ts.js scripts/whiten-prototype.ts [--seed 1234] [--noise apodised|white] [--floor 0.25,0.4]
-//  [--strength 1] [--adapt] [--baselines] [--seconds 45]`
+//  [--strength 1] [--adapt] [--baselines] [--seconds 45] [--patience 5] [--lr 1e-4] [--averaging 0.98]`
 import * as os from 'node:os';
 import type { Volume } from '../src/core/volume';
 import { dilate } from '../src/core/mask';
@@ -27,6 +27,7 @@ const seconds = Number(opt('seconds', '45'));
 const radius = Number(opt('radius', '8'));
 const learningRate = Number(opt('lr', '1e-4'));
 const patience = Number(opt('patience', '5'));
+const averaging = Number(opt('averaging', '0.98'));
 const log = (s: string) => process.stdout.write(s + '\n');
 
 async function main() {
@@ -58,6 +59,7 @@ async function main() {
         brainMask: brain,
         learningRate,
         patience,
+        averaging,
       });
       log(
         `adapted DA ${JSON.stringify(score(truth, await da(input, r.model), brain))} gain ${r.record.validation.gainPercent}% ep ${r.record.epochs} ${r.record.seconds}s load ${os.loadavg()[0].toFixed(1)}`,
@@ -90,6 +92,7 @@ async function main() {
         brainMask: brain,
         learningRate,
         patience,
+        averaging,
       });
       const out = filterSeparable(await da(white[0], ad.model, region), f.recolour);
       log(
