@@ -116,14 +116,16 @@ function fillHolesSlicesAtOnce(mask: Uint8Array, dims: Dims, axis: 0 | 1 | 2): M
   const stride = [1, dims[0], dims[0] * dims[1]];
   const [nu, nv] = [dims[ua], dims[va]];
   const open = not(mask);
-  // Each slice's edge: rows v = 0 and v = nv − 1, then columns u = 0 and u = nu − 1 between them.
-  const seeds: number[] = [];
+  // Each slice's edge: rows v = 0 and v = nv − 1, then columns u = 0 and u = nu − 1 between them. An Int32Array, as
+  // borderVoxels gives, so the flood's seed loop sees one array type.
+  const rowsV = nv > 1 ? [0, nv - 1] : [0];
+  const colsU = nu > 1 ? [0, nu - 1] : [0];
+  const seeds = new Int32Array(dims[axis] * (rowsV.length * nu + colsU.length * Math.max(0, nv - 2)));
+  let n = 0;
   for (let w = 0; w < dims[axis]; w++) {
     const base = w * stride[axis];
-    for (const v of nv > 1 ? [0, nv - 1] : [0])
-      for (let u = 0; u < nu; u++) seeds.push(base + u * stride[ua] + v * stride[va]);
-    for (const u of nu > 1 ? [0, nu - 1] : [0])
-      for (let v = 1; v < nv - 1; v++) seeds.push(base + u * stride[ua] + v * stride[va]);
+    for (const v of rowsV) for (let u = 0; u < nu; u++) seeds[n++] = base + u * stride[ua] + v * stride[va];
+    for (const u of colsU) for (let v = 1; v < nv - 1; v++) seeds[n++] = base + u * stride[ua] + v * stride[va];
   }
   const outside = floodSteps(open, dims, seeds, steps);
   const out = new Uint8Array(mask.length);
