@@ -302,6 +302,13 @@ export async function clickAndWaitForRun(
 export interface TimedRun {
   /** From the click (for NLM: the dialog's Run) to the run finished and its result shown, as a user waits. */
   clickToResultSeconds: number;
+  /**
+   * The same span on the page's clock: from the browser's receipt of the click (its pointerdown's timeStamp) to the
+   * page seeing the run finished (its 100 ms poll). It leaves out the harness's own part of a click (Playwright's
+   * actionability checks and round trips: up to a second on the loaded two cores); undefined when no pointerdown
+   * reached the button.
+   */
+  inputToResultSeconds?: number;
   /** The engine's own time (denoiseVolume's millis: the denoising, not loading or measuring). */
   engineMillis: number;
   backend: string;
@@ -312,7 +319,7 @@ export interface TimedRun {
 
 /** clickAndWaitForRun, timed from the click, polling finely (100 ms) for the bench. */
 export async function timeRun(page: Page, button: string, nlmValues?: NlmDialogValues): Promise<TimedRun> {
-  const seconds = await clickAndWait(page, button, 900_000, nlmValues, 100);
+  const { seconds, inputToResultSeconds } = await clickAndWait(page, button, 900_000, nlmValues, 100);
   const r = await page.evaluate(() => {
     // lastResult: the hook of builds before the state service (a bench baseline checkout).
     const h = (
@@ -332,6 +339,7 @@ export async function timeRun(page: Page, button: string, nlmValues?: NlmDialogV
   });
   return {
     clickToResultSeconds: seconds,
+    inputToResultSeconds,
     engineMillis: r.millis,
     backend: r.backend,
     parameters: r.parameters,
@@ -339,20 +347,42 @@ export async function timeRun(page: Page, button: string, nlmValues?: NlmDialogV
   };
 }
 
-/** Clicks (through the NLM dialog when asked) and waits until the run ends; returns seconds from the click (or Run). */
+/**
+ * Clicks (through the NLM dialog when asked) and waits until the run ends; returns seconds from the click (or Run),
+ * as the harness sees them and on the page's clock (see TimedRun.inputToResultSeconds).
+ */
 async function clickAndWait(
   page: Page,
   button: string,
   timeoutMs: number,
   nlmValues: NlmDialogValues | undefined,
   pollMs: number,
-): Promise<number> {
+): Promise<{ seconds: number; inputToResultSeconds?: number }> {
   const nlm = button === 'NaDenoiseNLM' ? (nlmValues ?? {}) : undefined;
   // results.length: the hook of builds before the state service (a bench baseline checkout).
   const before = await page.evaluate(() => {
     const h = (window as unknown as { __naDenoise?: { runCount?: number; results?: unknown[] } }).__naDenoise;
     return h?.runCount ?? h?.results?.length ?? 0;
   });
+  // When the browser received the click on what starts the run (the toolbar button, or the NLM dialog's Run).
+  await page.evaluate(
+    (selector) => {
+      // No named functions in here: the test runner's transform would wrap them in a helper the page lacks.
+      const w = window as unknown as { __naBenchInputAt?: number };
+      w.__naBenchInputAt = undefined;
+      const once = new AbortController();
+      document.addEventListener(
+        'pointerdown',
+        (e) => {
+          if (!(e.target instanceof Element) || !e.target.closest(selector)) return;
+          w.__naBenchInputAt = e.timeStamp;
+          once.abort();
+        },
+        { capture: true, signal: once.signal },
+      );
+    },
+    nlm ? '[data-cy="na-nlm-run"]' : `[data-cy="${button}"]`,
+  );
   let t0 = performance.now();
   await page.click(`[data-cy="${button}"]`);
   if (nlm) {
@@ -360,19 +390,22 @@ async function clickAndWait(
     await runNlmDialog(page, nlm);
   }
   await page.waitForSelector('[data-cy="na-progress"]', { timeout: 30_000 }).catch(() => undefined);
-  await page.waitForFunction(
+  const done = await page.waitForFunction(
     (n) => {
       const h = (
         window as unknown as {
           __naDenoise?: { runCount?: number; results?: unknown[]; busy: boolean; errors: string[] };
         }
       ).__naDenoise;
-      return !!h && !h.busy && ((h.runCount ?? h.results?.length ?? 0) > n || h.errors.length > 0);
+      const ended = !!h && !h.busy && ((h.runCount ?? h.results?.length ?? 0) > n || h.errors.length > 0);
+      return ended && { at: performance.now(), inputAt: (window as { __naBenchInputAt?: number }).__naBenchInputAt };
     },
     before,
     { timeout: timeoutMs, polling: pollMs },
   );
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  const { at, inputAt } = (await done.jsonValue()) as { at: number; inputAt?: number };
+  return { seconds, inputToResultSeconds: inputAt === undefined ? undefined : (at - inputAt) / 1000 };
 }
 
 /** The last run's numbers and, read now through the hook, its output, input and reference voxels. */
