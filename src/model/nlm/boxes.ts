@@ -32,8 +32,8 @@ export function planNlmBoxes(dims: readonly [number, number, number], count: num
   for (let s = 0; s < slabs; s++) {
     const z0 = zFirst + Math.floor((s * extent) / slabs);
     const z1 = zFirst + Math.floor(((s + 1) * extent) / slabs);
-    const box = rows ? maskedBox(rows, ny, z0, z1) : { start: [0, 0, z0], size: [nx, ny, z1 - z0] };
-    if (box) boxes.push(box as NlmBox);
+    const box: NlmBox | null = rows ? maskedBox(rows, ny, z0, z1) : { start: [0, 0, z0], size: [nx, ny, z1 - z0] };
+    if (box) boxes.push(box);
   }
   return boxes;
 }
