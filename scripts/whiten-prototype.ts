@@ -38,6 +38,16 @@ async function main() {
   const parent = await loadDA();
   const da = async (v: Volume, weights: LoadedDA = parent, mask = brain) =>
     (await denoiseVolume(v, { method: 'da', weights }, { mask })).volume;
+  // One set of adaptation options for the plain and the whitened runs, so they differ only in their input.
+  const adaptOptions = {
+    study: studyHash([`whiten:${seed}`]),
+    seconds,
+    compareWithNlm: false,
+    brainMask: brain,
+    learningRate,
+    patience,
+    averaging,
+  };
   log(`seed ${seed}, noise ${noise}, load ${os.loadavg()[0].toFixed(1)}`);
   log(`noisy ${JSON.stringify(score(truth, input, brain))}`);
   if (args.includes('--baselines')) {
@@ -52,15 +62,7 @@ async function main() {
     }
     log(`shipped DA ${JSON.stringify(score(truth, await da(input), brain))}`);
     if (args.includes('--adapt')) {
-      const r = await adaptDA(acquisitions, parent, {
-        study: studyHash([`whiten:${seed}`]),
-        seconds,
-        compareWithNlm: false,
-        brainMask: brain,
-        learningRate,
-        patience,
-        averaging,
-      });
+      const r = await adaptDA(acquisitions, parent, adaptOptions);
       log(
         `adapted DA ${JSON.stringify(score(truth, await da(input, r.model), brain))} gain ${r.record.validation.gainPercent}% ep ${r.record.epochs} ${r.record.seconds}s load ${os.loadavg()[0].toFixed(1)}`,
       );
@@ -85,15 +87,7 @@ async function main() {
     const shipped = filterSeparable(await da(white[0], parent, region), f.recolour);
     log(`  whitened shipped DA ${JSON.stringify(score(truth, shipped, brain))}`);
     if (args.includes('--adapt')) {
-      const ad = await adaptDA(white, parent, {
-        study: studyHash([`whiten:${seed}`]),
-        seconds,
-        compareWithNlm: false,
-        brainMask: brain,
-        learningRate,
-        patience,
-        averaging,
-      });
+      const ad = await adaptDA(white, parent, adaptOptions);
       const out = filterSeparable(await da(white[0], ad.model, region), f.recolour);
       log(
         `  whitened adapted DA ${JSON.stringify(score(truth, out, brain))} gain ${ad.record.validation.gainPercent}% ep ${ad.record.epochs} ${ad.record.seconds}s adapted ${ad.adapted} load ${os.loadavg()[0].toFixed(1)}`,
