@@ -15,6 +15,7 @@ import {
   MIXTURES,
   mixtureSummary,
   mixtureTrainingRange,
+  type MixtureCohortOptions,
   type RegimeMixture,
   SECOND_STAGE_SHARE,
 } from '../research/train/regimeMixture';
@@ -59,6 +60,7 @@ interface TrainCliOptions {
   seed: number;
   cacheSize: number;
   regimes?: string;
+  stratified?: boolean;
   normalise?: string;
   initWeights?: string;
   stage2Of?: string;
@@ -128,15 +130,24 @@ export function namedMixture(name: string): Readonly<RegimeMixture> {
   return m;
 }
 
-/** The cohort a run trains on: with --regimes, phantom:<n>:<seed> becomes the same subjects across regimes. */
-export function trainingCohortSpec(o: Pick<TrainCliOptions, 'cohort' | 'regimes'>): {
-  mixture?: [number, number, Readonly<RegimeMixture>];
+/**
+ * The cohort a run trains on: with --regimes, phantom:<n>:<seed> becomes the same subjects across regimes; with
+ * --stratified their regimes are spread evenly and the last --val-subjects form their own stratified validation set.
+ */
+export function trainingCohortSpec(
+  o: Pick<TrainCliOptions, 'cohort' | 'regimes'> &
+    Partial<Pick<TrainCliOptions, 'stratified' | 'final' | 'valSubjects'>>,
+): {
+  mixture?: [number, number, Readonly<RegimeMixture>, MixtureCohortOptions?];
 } {
+  if (o.stratified && o.regimes === undefined) throw new Error('--stratified needs --regimes');
+  if (o.stratified && !o.final) throw new Error('--stratified needs --final (it designs the early-stopping subjects)');
   if (o.regimes === undefined) return {};
   const mixture = namedMixture(o.regimes);
   const m = /^phantom:(\d+):(\d+)$/.exec(o.cohort);
   if (!m) throw new Error(`--regimes ${o.regimes} generates its subjects: give --cohort phantom:<subjects>:<seed>`);
-  return { mixture: [Number(m[1]), Number(m[2]), mixture] };
+  if (!o.stratified) return { mixture: [Number(m[1]), Number(m[2]), mixture] };
+  return { mixture: [Number(m[1]), Number(m[2]), mixture, { stratified: true, validation: o.valSubjects ?? 1 }] };
 }
 
 function readCvReport(file: string): { report: EvaluationReport; label: string; file: string } {
@@ -222,6 +233,10 @@ export const registerTrain: Register = (program, run) => {
     .option(
       '--regimes <name>',
       'mixture: each training subject drawn from a random regime (noise, brain SNR 3–30, voxel 3–6 mm) and patch centres on brain, head, tubes and background; matrix: also Kaiser/Fermi windows, 2× zero-filling and the anatomy variants (needs --cohort phantom:<n>:<seed>)',
+    )
+    .option(
+      '--stratified',
+      'with --regimes and --final: spread the subjects’ regimes evenly over the mixture (noise models in equal share, SNR and voxel size stratified within each) and hold out the last --val-subjects as their own stratified validation set',
     )
     .option('--normalise <rule>', "input scale: intensity (the paper's, default) or sigma (a multiple of σ̂)")
     .option('--init-weights <dir>', 'start from these weights (e.g. weights/da) instead of a random initialisation')

@@ -23,6 +23,8 @@ export interface CohortSource {
   load(id: string): Promise<CohortSubjectData>;
   /** One line for the model card (what the data is). */
   description: string;
+  /** Subjects the cohort designed for early stopping (a stratified mixture's); the final model holds these out. */
+  validationIds?: readonly string[];
 }
 
 export interface PipelineContext {
@@ -94,7 +96,12 @@ export async function runCrossValidation(ctx: PipelineContext, folds: number): P
 }
 
 export async function runFinalTraining(ctx: PipelineContext): Promise<{ run: RunOutcome; files: string[] }> {
-  const fold = planFinalTraining(ctx.cohort.ids, ctx.hyper.seed, ctx.hyper.validationSubjects ?? 1);
+  const fold = planFinalTraining(
+    ctx.cohort.ids,
+    ctx.hyper.seed,
+    ctx.cohort.validationIds?.length ?? ctx.hyper.validationSubjects ?? 1,
+    ctx.cohort.validationIds,
+  );
   const dir = path.join(ctx.outDir, 'final');
   ctx.progress.message(`final model: train ${fold.train.join(' ')} | early stopping on ${fold.validation.join(' ')}`);
   const run = await runTraining({

@@ -56,8 +56,17 @@ export function planCrossValidation(subjects: readonly string[], folds: number, 
   return plan;
 }
 
-/** The final model: trains on every subject but one, which only drives early stopping (no test subjects). */
-export function planFinalTraining(subjects: readonly string[], seed: number, validationCount = 1): Fold {
+/**
+ * The final model: trains on every subject but `validationCount`, which only drive early stopping (no test subjects).
+ * `designed`: the validation subjects the cohort chose (a stratified mixture's) instead of a seeded random pick.
+ * @example planFinalTraining(ids, 1, 6, ids.slice(-6)) // the last six validate, the rest train (seeded order)
+ */
+export function planFinalTraining(
+  subjects: readonly string[],
+  seed: number,
+  validationCount = 1,
+  designed?: readonly string[],
+): Fold {
   assertUnique(subjects);
   if (!(Number.isInteger(validationCount) && validationCount >= 1))
     throw new Error(`validation subjects must be a positive integer, got ${validationCount}`);
@@ -65,11 +74,18 @@ export function planFinalTraining(subjects: readonly string[], seed: number, val
     throw new Error(
       `final training needs at least ${validationCount + 1} subjects (${validationCount} for early stopping), got ${subjects.length}`,
     );
+  if (designed !== undefined) {
+    const stray = designed.find((id) => !subjects.includes(id));
+    if (stray !== undefined) throw new Error(`validation subject ${stray} is not in the cohort`);
+    if (designed.length !== validationCount)
+      throw new Error(`the cohort holds out ${designed.length} validation subjects, not ${validationCount}`);
+  }
   const order = new SeededRng(seed).shuffled(subjects);
+  const validation = designed ? [...designed] : order.slice(0, validationCount);
   const fold: Fold = {
     index: 0,
-    train: order.slice(validationCount),
-    validation: order.slice(0, validationCount),
+    train: order.filter((id) => !validation.includes(id)),
+    validation,
     test: [],
   };
   assertDisjointFold(fold);

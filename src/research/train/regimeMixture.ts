@@ -118,17 +118,71 @@ export function drawRegime(m: RegimeMixture, seed: number, index: number): Regim
   // A zero-filled subject keeps the drawn voxel size and acquires at twice it: the noise correlates as in any 2×
   // zero-filling (0.65) while the matrix, and the cost of a training subject, stays that of the drawn size.
   const zeroFill = m.zeroFillShare !== undefined && rng.next() < m.zeroFillShare ? 2 : undefined;
+  return regimeDraw({ noise, snr, voxelSizeMm, window, zeroFill, anatomy });
+}
+
+/** A draw from its parts: SNR rounded to 0.01, the matrix covering the phantom's field of view at that voxel size. */
+function regimeDraw(p: Omit<RegimeDraw, 'matrix'>): RegimeDraw {
   const fov = minimumFovMm(resolvePhantomParams({}));
-  const matrix = 2 * Math.ceil(fov / voxelSizeMm / 2);
   return {
-    noise,
-    snr: Math.round(snr * 100) / 100,
-    voxelSizeMm,
-    matrix,
-    ...(window ? { window } : {}),
-    ...(zeroFill ? { zeroFill } : {}),
-    ...(anatomy ? { anatomy } : {}),
+    noise: p.noise,
+    snr: Math.round(p.snr * 100) / 100,
+    voxelSizeMm: p.voxelSizeMm,
+    matrix: 2 * Math.ceil(fov / p.voxelSizeMm / 2),
+    ...(p.window ? { window: p.window } : {}),
+    ...(p.zeroFill ? { zeroFill: p.zeroFill } : {}),
+    ...(p.anatomy ? { anatomy: p.anatomy } : {}),
   };
+}
+
+/** Which stratified set of a cohort: its training subjects or the ones held out for early stopping. */
+export type RegimeSet = 'train' | 'validation';
+
+/**
+ * Regimes for a group of `count` subjects spread evenly over the mixture: each noise model in equal share (±1), and
+ * within each noise model the brain SNR one draw per equal log-stratum of the range and the voxel sizes in turn; the
+ * windows and anatomy variants in equal shares and zero-filling for round(share × count) subjects. Independent draws
+ * leave gaps a small cohort cannot afford (seed 7's first 24 subjects hold no white-noise subject above SNR 10).
+ * @example stratifiedRegimes(DEFAULT_MIXTURE, 7, 6, 'validation') // 3 white + 3 apodised, SNR one per log-tercile each
+ */
+export function stratifiedRegimes(m: RegimeMixture, seed: number, count: number, set: RegimeSet): RegimeDraw[] {
+  validateMixture(m);
+  if (!(Number.isInteger(count) && count >= 1))
+    throw new Error(`a stratified regime set needs ≥ 1 subject, got ${count}`);
+  const rng = new SeededRng(seed * 7919 + count * 131 + (set === 'train' ? 1 : 2) * 1_000_003);
+  // Balanced list of `count` values cycling through the choices (a random start), then shuffled.
+  const balanced = <T>(choices: readonly T[], n: number): T[] => {
+    const start = rng.int(choices.length);
+    return rng.shuffled(Array.from({ length: n }, (_, i) => choices[(start + i) % choices.length]));
+  };
+  const noise = balanced(m.noise, count);
+  const window = m.window ? balanced(m.window, count) : undefined;
+  const anatomy = m.anatomy ? balanced(m.anatomy, count) : undefined;
+  const zeroFilled = Math.round((m.zeroFillShare ?? 0) * count);
+  const zeroFill = rng.shuffled(Array.from({ length: count }, (_, i) => i < zeroFilled));
+  const [lo, hi] = m.snr;
+  const snr = new Array<number>(count);
+  const voxel = new Array<number>(count);
+  for (const kind of m.noise) {
+    const members = noise.flatMap((n, i) => (n === kind ? [i] : []));
+    const strata = rng.shuffled(members.map((_, j) => j));
+    const sizes = balanced(m.voxelSizeMm, members.length);
+    members.forEach((i, j) => {
+      const u = (strata[j] + rng.next()) / members.length;
+      snr[i] = Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo)));
+      voxel[i] = sizes[j];
+    });
+  }
+  return noise.map((n, i) =>
+    regimeDraw({
+      noise: n,
+      snr: snr[i],
+      voxelSizeMm: voxel[i],
+      window: window?.[i],
+      zeroFill: zeroFill[i] ? 2 : undefined,
+      anatomy: anatomy?.[i],
+    }),
+  );
 }
 
 /** The phantom parameters of a regime draw (the oversampled anatomy is kept coarse above 64³ to bound memory). */
@@ -151,22 +205,47 @@ export function regimeParams(d: RegimeDraw, subjects: number, seed: number): Pha
  * A cohort whose subject i is the phantom's subject i generated under its own random regime.
  * @example mixtureCohort(24, 1).load('sub-03') // a phantom subject at, say, SNR 5.2, 6 mm, apodised noise
  */
-export function mixtureCohort(subjects: number, seed: number, m: RegimeMixture = DEFAULT_MIXTURE): CohortSource {
+export function mixtureCohort(
+  subjects: number,
+  seed: number,
+  m: RegimeMixture = DEFAULT_MIXTURE,
+  opts: MixtureCohortOptions = {},
+): CohortSource {
   validateMixture(m);
   if (!(Number.isInteger(subjects) && subjects >= 2))
     throw new Error(`a mixture cohort needs ≥ 2 subjects, got ${subjects}`);
   const ids = Array.from({ length: subjects }, (_, i) => subjectId(i, subjects));
+  const held = opts.validation ?? 0;
+  if (opts.stratified && !(Number.isInteger(held) && held >= 1 && held < subjects))
+    throw new Error(`a stratified mixture cohort holds out 1 to ${subjects - 1} validation subjects, got ${held}`);
+  // Stratified: the training subjects and the validation subjects (the last ones) are each spread over the mixture.
+  const draws = opts.stratified
+    ? [...stratifiedRegimes(m, seed, subjects - held, 'train'), ...stratifiedRegimes(m, seed, held, 'validation')]
+    : undefined;
+  const how = opts.stratified
+    ? `regimes stratified (each noise model in equal share, within each the brain SNR one per log-stratum of ${m.snr[0]}–${m.snr[1]} and the voxel sizes ${m.voxelSizeMm.join(' | ')} mm in turn${addedAxes(m)}), the training subjects and the ${held} validation subjects (${ids.slice(-held)[0]} on) each spread so`
+    : `each subject draws its noise (${m.noise.join(' | ')}), brain SNR log-uniform ${m.snr[0]}–${m.snr[1]} and voxel size (${m.voxelSizeMm.join(' | ')} mm)${addedAxes(m)}`;
   return {
     dir: `mixture:${subjects}:${seed}`,
     ids,
-    description: `synthetic sodium phantom across regimes, ${subjects} subjects, seed ${seed}: each subject draws its noise (${m.noise.join(' | ')}), brain SNR log-uniform ${m.snr[0]}–${m.snr[1]} and voxel size (${m.voxelSizeMm.join(' | ')} mm)${addedAxes(m)}; generated in memory`,
+    ...(opts.stratified ? { validationIds: ids.slice(-held) } : {}),
+    description: `synthetic sodium phantom across regimes, ${subjects} subjects, seed ${seed}: ${how}; generated in memory`,
     async load(id: string): Promise<CohortSubjectData> {
       const index = ids.indexOf(id);
       if (index < 0) throw new Error(`subject ${id} is not in mixture:${subjects}:${seed}`);
-      const params = resolvePhantomParams(regimeParams(drawRegime(m, seed, index), subjects, seed));
+      const draw = draws ? draws[index] : drawRegime(m, seed, index);
+      const params = resolvePhantomParams(regimeParams(draw, subjects, seed));
       return generateSubject(params, index);
     },
   };
+}
+
+/** How a mixture cohort draws its subjects' regimes. */
+export interface MixtureCohortOptions {
+  /** Spread the regimes evenly (stratifiedRegimes) instead of drawing each subject independently. */
+  stratified?: boolean;
+  /** With stratified: the last `validation` subjects form their own stratified set, held out for early stopping. */
+  validation?: number;
 }
 
 /** The mixture in one line (model card, run config). */

@@ -69,4 +69,20 @@ describe('planFinalTraining', () => {
     expect(fold.test).toEqual([]);
     expect(fold.train).not.toContain(fold.validation[0]);
   });
+
+  it('holds out the validation subjects a cohort designed, keeping the seeded order of the rest', () => {
+    const random = planFinalTraining(ids(12), 1, 3);
+    const designed = planFinalTraining(ids(12), 1, 3, ids(12).slice(-3));
+    expect(designed.validation).toEqual(['sub-10', 'sub-11', 'sub-12']);
+    // The random plan's validation is the head of the seeded order, its training set the tail.
+    const order = [...random.validation, ...random.train];
+    expect(designed.train).toEqual(order.filter((id) => !designed.validation.includes(id)));
+    expect(designed.train).toHaveLength(9);
+    expect(() => planFinalTraining(ids(12), 1, 1, ['sub-99'])).toThrow(
+      'validation subject sub-99 is not in the cohort',
+    );
+    expect(() => planFinalTraining(ids(12), 1, 2, ['sub-01'])).toThrow(
+      'the cohort holds out 1 validation subjects, not 2',
+    );
+  });
 });

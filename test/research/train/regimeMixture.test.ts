@@ -13,8 +13,10 @@ import {
   DEFAULT_MIXTURE,
   drawRegime,
   MATRIX_MIXTURE,
+  mixtureCohort,
   mixtureSummary,
   mixtureTrainingRange,
+  stratifiedRegimes,
   validateMixture,
 } from '../../../src/research/train/regimeMixture';
 import { SeededRng } from '../../../src/research/train/rng';
@@ -66,6 +68,46 @@ describe('regime mixture', () => {
     // Kaiser-apodised noise correlates most (0.74 measured by the regime check): the range reaches it.
     expect(mixtureTrainingRange(0, MATRIX_MIXTURE).noiseCorrelation[1]).toBeGreaterThanOrEqual(0.74);
     expect(() => validateMixture({ ...MATRIX_MIXTURE, zeroFillShare: 2 })).toThrow(/zero-fill share must be in/);
+  });
+
+  it('stratified regimes spread each noise model over every log-stratum of SNR and hold out their own validation set', () => {
+    const [lo, hi] = DEFAULT_MIXTURE.snr;
+    const stratum = (snr: number, n: number) => Math.floor((n * Math.log(snr / lo)) / Math.log(hi / lo));
+    for (const [count, set] of [
+      [18, 'train'],
+      [6, 'validation'],
+    ] as const) {
+      const draws = stratifiedRegimes(DEFAULT_MIXTURE, 7, count, set);
+      expect(stratifiedRegimes(DEFAULT_MIXTURE, 7, count, set)).toEqual(draws);
+      for (const noise of DEFAULT_MIXTURE.noise) {
+        const group = draws.filter((d) => d.noise === noise);
+        expect(group).toHaveLength(count / 2);
+        // One SNR in each of the group's equal log-strata of 3–30.
+        expect(group.map((d) => stratum(d.snr, group.length)).sort((a, b) => a - b)).toEqual(group.map((_, j) => j));
+        const perSize = DEFAULT_MIXTURE.voxelSizeMm.map((v) => group.filter((d) => d.voxelSizeMm === v).length);
+        expect(Math.max(...perSize) - Math.min(...perSize)).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(stratifiedRegimes(DEFAULT_MIXTURE, 7, 6, 'validation')).not.toEqual(
+      stratifiedRegimes(DEFAULT_MIXTURE, 7, 6, 'train'),
+    );
+    const matrix = stratifiedRegimes(MATRIX_MIXTURE, 7, 12, 'train');
+    for (const w of MATRIX_MIXTURE.window!) expect(matrix.filter((d) => d.window === w)).toHaveLength(4);
+    for (const a of MATRIX_MIXTURE.anatomy!) expect(matrix.filter((d) => d.anatomy === a)).toHaveLength(4);
+    expect(matrix.filter((d) => d.zeroFill === 2)).toHaveLength(2);
+    const cohort = mixtureCohort(24, 7, DEFAULT_MIXTURE, { stratified: true, validation: 6 });
+    expect(cohort.validationIds).toEqual(cohort.ids.slice(-6));
+    expect(cohort.description).toMatch(/regimes stratified .* the 6 validation subjects \(sub-19 on\)/);
+    expect(mixtureCohort(24, 7).validationIds).toBeUndefined();
+    expect(() => mixtureCohort(6, 7, DEFAULT_MIXTURE, { stratified: true, validation: 6 })).toThrow(
+      'a stratified mixture cohort holds out 1 to 5 validation subjects, got 6',
+    );
+    expect(
+      trainingCohortSpec({ cohort: 'phantom:24:7', regimes: 'mixture', stratified: true, final: true, valSubjects: 6 }),
+    ).toEqual({ mixture: [24, 7, DEFAULT_MIXTURE, { stratified: true, validation: 6 }] });
+    expect(() => trainingCohortSpec({ cohort: 'phantom:24:7', regimes: 'mixture', stratified: true })).toThrow(
+      '--stratified needs --final (it designs the early-stopping subjects)',
+    );
   });
 
   it('train --regimes mixture turns phantom:<n>:<seed> into the mixture cohort and refuses anything else', () => {
