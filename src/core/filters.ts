@@ -32,7 +32,7 @@ export function gaussianKernel1d(sigma: number, truncate = 4.0): Float64Array {
 }
 
 /** Index into [0, n) for a possibly out-of-range index m, or -1 for 'constant' padding. */
-function boundaryIndex(m: number, n: number, mode: BoundaryMode): number {
+export function boundaryIndex(m: number, n: number, mode: BoundaryMode): number {
   if (m >= 0 && m < n) return m;
   if (mode === 'constant') return -1;
   if (mode === 'nearest') return m < 0 ? 0 : n - 1;

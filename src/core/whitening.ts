@@ -155,3 +155,54 @@ export function filterSeparable(volume: Volume, kernels: AxisKernels): Volume {
   for (const axis of [0, 1, 2] as const) data = filterAxis(data, volume.dims, axis, kernels[axis], 'reflect', data);
   return volumeLike(volume, Float32Array.from(data));
 }
+
+/**
+ * Whitening as a model card stores it: the measured correlations and the design options, from which
+ * `whiteningFromSpec` rebuilds the same kernels on every runner (CLI, workers, the viewer).
+ */
+export interface WhiteningSpec {
+  /** Noise autocorrelation along x, y, z at lags 0…L (r[0] = 1), measured on a study's repeats. */
+  correlations: [number[], number[], number[]];
+  floor: number;
+  strength: number;
+  radius: number;
+}
+
+/** The largest kernel radius a spec may ask for (a kernel reads 2·radius + 1 voxels per axis). */
+export const MAX_WHITENING_RADIUS = 16;
+
+/** The kernels a spec describes (validated first). */
+export function whiteningFromSpec(spec: WhiteningSpec): WhiteningFilters {
+  validateWhiteningSpec(spec);
+  const r = spec.correlations.map((c) => Float64Array.from(c)) as AxisCorrelations;
+  return whiteningFilters(r, { floor: spec.floor, strength: spec.strength, radius: spec.radius });
+}
+
+/** Throws a one-line error naming the field when `spec` (e.g. parsed JSON) is not a usable WhiteningSpec. */
+export function validateWhiteningSpec(spec: unknown): asserts spec is WhiteningSpec {
+  if (!spec || typeof spec !== 'object') throw new Error('whitening must be an object');
+  const s = spec as Partial<WhiteningSpec>;
+  const c = s.correlations;
+  if (!Array.isArray(c) || c.length !== 3)
+    throw new Error('whitening.correlations must hold one array per axis (x, y, z)');
+  for (const [axis, r] of c.entries()) {
+    if (
+      !Array.isArray(r) ||
+      r.length < 2 ||
+      r.length > 33 ||
+      r[0] !== 1 ||
+      !r.every((x) => typeof x === 'number' && Number.isFinite(x) && Math.abs(x) <= 1)
+    )
+      throw new Error(
+        `whitening.correlations[${axis}] must be 2–33 lags with r[0] = 1 and every |r| ≤ 1, got ${JSON.stringify(r)?.slice(0, 80)}`,
+      );
+  }
+  if (!(typeof s.floor === 'number' && s.floor > 0 && s.floor <= 1))
+    throw new Error(`whitening.floor must be in (0, 1], got ${JSON.stringify(s.floor)}`);
+  if (!(typeof s.strength === 'number' && s.strength > 0 && s.strength <= 1))
+    throw new Error(`whitening.strength must be in (0, 1], got ${JSON.stringify(s.strength)}`);
+  if (!(Number.isInteger(s.radius) && s.radius! >= 1 && s.radius! <= MAX_WHITENING_RADIUS))
+    throw new Error(
+      `whitening.radius must be an integer in 1…${MAX_WHITENING_RADIUS}, got ${JSON.stringify(s.radius)}`,
+    );
+}

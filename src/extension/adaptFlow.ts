@@ -95,7 +95,7 @@ export async function runAdapt(params: ExtensionParams): Promise<string | undefi
               : '';
           const stage =
             m.progress.stage === 'training'
-              ? `Training on ${volumes.length} acquisitions: ${m.progress.elapsedSeconds.toFixed(0)} s${gain}`
+              ? `Training on ${volumes.length} acquisitions${last?.candidate === 'whitened' ? ' (whitened input: correlated noise)' : ''}: ${m.progress.elapsedSeconds.toFixed(0)} s${gain}`
               : m.progress.stage === 'preparing'
                 ? 'Preparing pairs and held-out slabs'
                 : 'Measuring the shipped DA on the held-out slabs';

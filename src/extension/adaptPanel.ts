@@ -34,13 +34,23 @@ function drawCurve(svg: SVGSVGElement, history: readonly AdaptEpoch[], parentLos
     line.setAttribute('stroke-dasharray', '4 3');
     svg.appendChild(line);
   }
-  const path = document.createElementNS(SVG, 'polyline');
-  path.setAttribute('points', history.map((h, i) => `${x(i).toFixed(1)},${y(h.valLoss).toFixed(1)}`).join(' '));
-  path.setAttribute('fill', 'none');
-  path.setAttribute('stroke', '#5acce6');
-  path.setAttribute('stroke-width', '2');
-  path.setAttribute('data-cy', 'na-adapt-curve-line');
-  svg.appendChild(path);
+  // One line per candidate run (plain; whitened input when the study's noise is correlated), on one time axis.
+  for (const [candidate, colour, dataCy] of [
+    ['plain', '#5acce6', 'na-adapt-curve-line'],
+    ['whitened', '#e6a35a', 'na-adapt-curve-line-whitened'],
+  ] as const) {
+    const points = history.flatMap((h, i) =>
+      (h.candidate ?? 'plain') === candidate ? [`${x(i).toFixed(1)},${y(h.valLoss).toFixed(1)}`] : [],
+    );
+    if (points.length === 0) continue;
+    const path = document.createElementNS(SVG, 'polyline');
+    path.setAttribute('points', points.join(' '));
+    path.setAttribute('fill', 'none');
+    path.setAttribute('stroke', colour);
+    path.setAttribute('stroke-width', '2');
+    path.setAttribute('data-cy', dataCy);
+    svg.appendChild(path);
+  }
 }
 
 export function openAdaptPanel(title: string, onCancel: () => void): AdaptPanel {
@@ -51,7 +61,8 @@ export function openAdaptPanel(title: string, onCancel: () => void): AdaptPanel 
   svg.style.cssText = 'display:block;margin:6px 0;background:#0e1340;border-radius:4px';
   const legend = document.createElement('div');
   legend.style.cssText = 'font-size:11px;color:#9aa'; // what the curve is, in one line
-  legend.textContent = 'held-out slabs: error of the adapted DA (blue) vs the shipped DA (dashed); lower is better';
+  legend.textContent =
+    'held-out slabs: error of the adapted DA (blue; orange: on whitened input, for correlated noise) vs the shipped DA (dashed); lower is better';
   const frame = openPanelFrame({
     title,
     dataCy: { root: 'na-adapt-panel', text: 'na-adapt-text', cancel: 'na-adapt-cancel' },

@@ -175,6 +175,18 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
 }
 
 /** The active backend, initialising tfjs's default one if none is active yet. */
+/**
+ * The backend a job asked for, activated if it is not the current one (or the current one, ready): its name.
+ * @example await useBackend(opts.backend, 'createDATrainer') // 'wasm'
+ */
+export async function useBackend(name: string | undefined, who: string): Promise<string> {
+  if (name !== undefined && (await currentBackend()) !== name) {
+    const reason = await activateBackend(name);
+    if (reason) throw new Error(`${who}: backend unavailable: ${reason}`);
+  }
+  return currentBackend();
+}
+
 export async function currentBackend(): Promise<string> {
   await tf.ready();
   return tf.getBackend();

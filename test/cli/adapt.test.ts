@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeNiftiFile } from '../../src/io/nifti';
-import { writeVolumeOutput } from '../../src/io/volume-file';
+import { readVolumeInput, writeVolumeOutput } from '../../src/io/volume-file';
+import { denoiseVolume } from '../../src/jobs/denoise';
+import { HAMMING_WHITENING } from '../model/da/helpers';
 import { sha256Hex } from '../../src/core/sha256';
 import { adaptDA, NOT_ADAPTED_NOTE, studyHash } from '../../src/jobs/adapt';
 import { adaptedCard } from '../../src/jobs/adapt/card';
@@ -157,5 +159,47 @@ describe('sodium-denoise adapt', () => {
         expect(back.weights['conv2/kernel']).toEqual(parent.weights['conv2/kernel']);
       }
     }
+  });
+
+  it('a folder whose card carries whitening: denoise --weights whitens the input as the library does', async () => {
+    const parent = await loadDA();
+    const r = await adaptDA(subject.acquisitions, parent, { study: studyHash(['1.2.3.9']), seconds: 2 });
+    // The record of a study whose whitened candidate won (built explicitly: this white-noise study has none).
+    const record = {
+      ...r.record,
+      result: 'adapted' as const,
+      whitening: { ...HAMMING_WHITENING, lag1: 0.62, kept: true, candidates: [] },
+    };
+    const card = adaptedCard(parent.card, record, r.model.card.created);
+    expect(card.whitening).toEqual(HAMMING_WHITENING);
+    const out = path.join(dir, 'whitened');
+    await writeAdaptedFolder(out, { ...r, adapted: true, model: { ...parent, card } }, defaultWeightsSource());
+    const d = cli(
+      'denoise',
+      '--method',
+      'da',
+      '--weights',
+      out,
+      '--threads',
+      '2',
+      '--in',
+      path.join(dir, 'study', 'acq1.nii.gz'),
+      '--out',
+      path.join(dir, 'w.nii.gz'),
+    );
+    expect(d.code).toBe(0);
+    const written = (await readVolumeInput(path.join(dir, 'w.nii.gz'))).volume.data;
+    const loaded = await loadDA(out);
+    expect(loaded.card.whitening).toEqual(HAMMING_WHITENING);
+    const library = (await denoiseVolume(subject.acquisitions[0], { method: 'da', weights: loaded })).volume.data;
+    const plain = (await denoiseVolume(subject.acquisitions[0], { method: 'da', weights: parent })).volume.data;
+    let diff = 0;
+    let fromPlain = 0;
+    for (let i = 0; i < written.length; i++) {
+      diff = Math.max(diff, Math.abs(written[i] - library[i]));
+      fromPlain = Math.max(fromPlain, Math.abs(written[i] - plain[i]));
+    }
+    expect(diff).toBeLessThan(0.01); // the NIfTI keeps float32: equal but for the worker split's rounding
+    expect(fromPlain).toBeGreaterThan(1);
   });
 });

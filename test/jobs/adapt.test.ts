@@ -1,5 +1,6 @@
 // Study adaptation (jobs/adapt): Noise2Noise pairs whose label never holds the input acquisition, held-out slabs no
-// training patch touches (5³ footprint included), the refusal path, cancel, the time budget, and the card.
+// training patch touches (5³ footprint included, and the whitening kernel's reach), the refusal path, cancel, the
+// time budget, whitening for correlated noise, and the card.
 // Runtime: ~1 min on the shared 2-core machine (a 32³ phantom, runs of a few seconds).
 import { createVolume, type Volume } from '../../src/core/volume';
 import { splitmix32Words } from '../../src/core/random';
@@ -11,6 +12,7 @@ import {
   splitSlabs,
   studyHash,
   NOT_ADAPTED_NOTE,
+  heldOutDAMse,
   heldOutNlmComparison,
   nlmComparisonText,
   slabMasks,
@@ -19,7 +21,10 @@ import { denoiseDA } from '../../src/model/da/infer';
 import { nlmeans } from '../../src/model/nlm/nlm-cpu';
 import { growMask } from '../../src/model/da/stages';
 import { adaptedCard } from '../../src/jobs/adapt/card';
-import { voxelsOnSlices } from '../../src/jobs/adapt/split';
+import { footprintSlices, voxelsOnSlices } from '../../src/jobs/adapt/split';
+import { filterSeparable } from '../../src/core/whitening';
+import { studyWhitening, WHITENING_DEFAULTS } from '../../src/jobs/adapt/whitening';
+import { HAMMING_WHITENING } from '../model/da/helpers';
 import { PATCH_VOXELS } from '../../src/model/da/architecture';
 import { loadDA } from '../../src/model/da/weights-io';
 import { modelWeightsSource } from '../../src/model/da/models';
@@ -106,6 +111,40 @@ describe('held-out slabs', () => {
     expect(targets.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(MARK / 2);
   });
 
+  it('with whitening, no training patch reads a held-out voxel through the filter either (radius 4 along z)', () => {
+    const radius = 4;
+    const nz = 64;
+    const d: [number, number, number] = [7, 6, nz];
+    const split = splitSlabs(nz, {}, 1, radius);
+    // Slices 16–23 are held out: a 5-slice patch through a 9-slice filter reaches 6 slices either side.
+    expect(split.trainSlices[9]).toBe(1);
+    expect(split.trainSlices[10]).toBe(0);
+    expect(split.trainSlices[30]).toBe(1);
+    expect(split.trainSlices[29]).toBe(0);
+    expect(footprintSlices(1, nz, 1, radius)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const vol = createVolume({ dims: d });
+    const plane = d[0] * d[1];
+    const MARK = 1e6;
+    for (let i = 0; i < vol.data.length; i++) vol.data[i] = split.heldOut[Math.floor(i / plane)] ? MARK : 1;
+    const identity = Float64Array.of(1);
+    const box = new Float64Array(2 * radius + 1).fill(1 / (2 * radius + 1));
+    const whitened = [vol, vol].map((a) => filterSeparable(a, [identity, identity, box]));
+    const everywhere = new Uint8Array(vol.data.length).fill(1);
+    const sampler = new PairSampler(
+      whitened.map((volume) => ({ volume, sigma: 0.1, scale: 1 })),
+      [{ name: 'train', voxels: voxelsOnSlices(everywhere, d, split.trainSlices), share: 1 }],
+      0,
+      splitmix32Words(9),
+    );
+    const count = 3000;
+    const patches = new Float32Array(count * PATCH_VOXELS);
+    const targets = new Float32Array(count);
+    sampler.fill(patches, targets, count);
+    // One held-out voxel in a filter's reach would add MARK / 9 ≈ 1e5.
+    expect(patches.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(1.01);
+    expect(targets.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(1.01);
+  });
+
   it('refuses a volume too thin to hold out a slab and train', () => {
     expect(() => splitSlabs(12)).toThrow(/too few/);
   });
@@ -158,8 +197,14 @@ describe('adaptDA on a phantom study', () => {
     const seconds = 12;
     const r = await adaptDA(acqs, parent, { study, seconds, stepsPerEpoch: 3, validationSamples: 256, clock });
     expect(r.record.stopped).toBe('time');
-    // The budget is spent: the comparison with NLM is skipped, and says why.
-    expect(r.record.nlm).toEqual({ skipped: 'no time left in the budget' });
+    // The held-out scores are taken before training, inside the budget: a run the budget stops still has them.
+    const c = r.record.nlm;
+    expect(c && 'voxels' in c ? c.seconds : undefined).toBeLessThan(seconds);
+    // A budget spent before the scores: the comparison is skipped, and says why.
+    ms = 0;
+    const short = await adaptDA(acqs, parent, { study, seconds: 1, validationSamples: 256, clock });
+    expect(short.record.nlm).toEqual({ skipped: 'no time left in the budget' });
+    expect(short.adapted).toBe(false);
     // Nothing starts that would end past the budget; the closing bookkeeping reads the clock a few more times.
     expect(r.record.seconds).toBeLessThanOrEqual(seconds + 1);
     expect(r.history.length).toBeGreaterThan(0);
@@ -298,5 +343,91 @@ describe('held-out comparison with NLM', () => {
     expect(protocol(r.record.noiseLevel)).toMatch(/as acquired .*k = 0: no noise added/);
     expect(protocol(0.5)).toMatch(/^input = one acquisition \+ white Gaussian noise σ_add = 0\.5·σ̂;/);
     expect(r.record.seconds).toBeLessThan(120);
+  });
+});
+
+describe('whitening for spatially correlated noise', () => {
+  const apodised = generateSubject(
+    resolvePhantomParams({ matrix: 32, voxelSizeMm: 8, subjects: 1, seed: 7, noise: 'apodised' }),
+    0,
+  );
+  const white = generateSubject(resolvePhantomParams({ matrix: 32, voxelSizeMm: 8, subjects: 1, seed: 7 }), 0);
+  const split = splitSlabs(32, {}, 1, WHITENING_DEFAULTS.radius);
+  const study = studyHash(['1.2.826.0.1.9']);
+  const plane = 32 * 32;
+  const heldOutOf = (sp: typeof split) =>
+    Uint8Array.from(apodised.brainMask, (m, v) => (m && sp.validationSlices[Math.floor(v / plane)] ? 1 : 0));
+
+  it('is measured on the training slices: correlated for apodised repeats, none for white noise or equal repeats', () => {
+    const w = studyWhitening(apodised.acquisitions, apodised.brainMask, split)!;
+    expect(w.lag1).toBeGreaterThan(0.4);
+    expect(w.spec).toMatchObject({ floor: 0.25, strength: 0.5, radius: WHITENING_DEFAULTS.radius });
+    for (const r of w.spec.correlations) expect(r).toHaveLength(WHITENING_DEFAULTS.maxLag + 1);
+    expect(studyWhitening(white.acquisitions, white.brainMask, split)).toBeUndefined();
+    const same = apodised.acquisitions[0];
+    expect(studyWhitening([same, same], apodised.brainMask, split)).toBeUndefined();
+  });
+
+  it('trains a whitened candidate beside the plain one, keeps the better on the held-out slabs, and its card says so', async () => {
+    const parent = await loadDA();
+    const opts = {
+      study,
+      seconds: 60,
+      stepsPerEpoch: 4,
+      patience: 2,
+      validationSamples: 256,
+      brainMask: apodised.brainMask,
+    };
+    const r = await adaptDA(apodised.acquisitions, parent, opts);
+    const w = r.record.whitening!;
+    expect(w.lag1).toBeGreaterThan(0.4);
+    expect(r.record.split.heldOutSlices).toBe(8);
+    expect(w.candidates.map((c) => c.name)).toEqual(['plain', 'whitened']);
+    expect(r.history.some((h) => h.candidate === 'whitened')).toBe(true);
+    const v = r.record.validation;
+    expect(v.gainPercent).toBeCloseTo((100 * (v.parentLoss - v.adaptedLoss)) / v.parentLoss, 2);
+    // The kept result is the candidate with the lowest held-out loss (or the parent when neither beats it).
+    const losses = w.candidates.map((c) => c.bestLoss ?? Infinity);
+    const winner = losses[0] <= losses[1] ? 'plain' : 'whitened';
+    if (r.adapted) {
+      expect(v.adaptedLoss).toBe(Math.min(...losses));
+      expect(w.kept).toBe(winner === 'whitened');
+    } else expect(w.kept).toBe(false);
+    if (w.kept) {
+      expect(r.model.card.whitening).toEqual({
+        correlations: w.correlations,
+        floor: w.floor,
+        strength: w.strength,
+        radius: w.radius,
+      });
+      expect(r.model.card.training.protocol).toMatch(/input whitened with the study's own noise spectrum/);
+    } else expect(r.model.card.whitening).toBeUndefined();
+    // The comparison with NLM scores the kept model (with its whitening) on the held-out brain voxels.
+    const c = r.record.nlm;
+    expect(c && 'daMse' in c ? c.daMse : NaN).toBeCloseTo(
+      (
+        await heldOutDAMse(
+          apodised.acquisitions,
+          leaveOneOutMeans(apodised.acquisitions),
+          r.model,
+          heldOutOf(split),
+          {},
+        )
+      ).mse,
+      3,
+    );
+    // Off by request: the plain run alone.
+    const plain = await adaptDA(apodised.acquisitions, parent, { ...opts, whiten: false });
+    expect(plain.record.whitening).toBeUndefined();
+    expect(plain.history.every((h) => h.candidate === 'plain')).toBe(true);
+    expect(plain.model.card.whitening).toBeUndefined();
+  });
+
+  it('refuses a parent that already carries whitening', async () => {
+    const parent = await loadDA();
+    const adapted = { ...parent, card: { ...parent.card, whitening: HAMMING_WHITENING } };
+    await expect(adaptDA(apodised.acquisitions, adapted, { study })).rejects.toThrow(
+      /already adapted .* adapt the shipped model/,
+    );
   });
 });

@@ -2,6 +2,7 @@
 // the study's regime, how long it trained and what the held-out slabs said.
 import { sha256Hex } from '../../core/sha256';
 import type { ModelCard } from '../../model/da/card';
+import type { WhiteningSpec } from '../../core/whitening';
 import type { NlmCheck } from './nlm-check';
 
 /** The note a card carries when the held-out slabs showed no gain and the parent's weights were kept. */
@@ -39,6 +40,22 @@ export interface AdaptationRecord {
     region: string;
     samples: number;
     byRegion: Record<string, { parentLoss: number; adaptedLoss: number; samples: number }>;
+  };
+  /**
+   * The study's noise was spatially correlated (largest lag-1 correlation `lag1`): a second candidate trained on
+   * inputs whitened by this spec, beside the plain one; `kept` when it won (the adapted card then carries the spec
+   * for inference). Each candidate's best held-out loss (same patches and targets as the parent's; null: no epoch).
+   */
+  whitening?: WhiteningSpec & {
+    lag1: number;
+    kept: boolean;
+    candidates: {
+      name: 'plain' | 'whitened';
+      bestLoss: number | null;
+      bestEpoch: number;
+      epochs: number;
+      stopped: 'early-stopping' | 'time' | 'max-epochs';
+    }[];
   };
   split: { blockSlices: number; period: number; phase: number; heldOutSlices: number; slices: number };
   noiseLevel: number;
@@ -85,8 +102,12 @@ export function voxelDataHash(volumes: readonly { data: Float32Array }[]): strin
 export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created: string): ModelCard {
   const adapted = record.result === 'adapted';
   const gain = record.validation.gainPercent;
+  const w = record.whitening;
   const card: ModelCard = {
     ...parent,
+    ...(adapted && w?.kept
+      ? { whitening: { correlations: w.correlations, floor: w.floor, strength: w.strength, radius: w.radius } }
+      : {}),
     ...(adapted
       ? {
           name: `${parent.name}-adapted`,
@@ -99,7 +120,7 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
       ...(adapted
         ? {
             data: `one study's own ${record.regime.acquisitions} repeated acquisitions (study sha256 ${record.study}), starting from ${parent.name} ${parent.version}`,
-            protocol: `input = one acquisition ${record.noiseLevel > 0 ? `+ white Gaussian noise σ_add = ${record.noiseLevel}·σ̂` : 'as acquired (its own noise, spatial correlation included; k = 0: no noise added)'}; label = centre voxel of the mean of the OTHER acquisitions (independent noise); patches from brain, rest of head and background; slabs held out (footprint-free); early stopping on the held-out slabs, judged on a running average of the weights; the best average kept`,
+            protocol: `input = one acquisition ${record.noiseLevel > 0 ? `+ white Gaussian noise σ_add = ${record.noiseLevel}·σ̂` : 'as acquired (its own noise, spatial correlation included; k = 0: no noise added)'}; label = centre voxel of the mean of the OTHER acquisitions (independent noise); ${w?.kept ? `input whitened with the study's own noise spectrum (lag-1 correlation ${w.lag1}; strength ${w.strength}, floor ${w.floor}, kernels of radius ${w.radius}; chosen over the plain run on the held-out slabs); ` : ''}patches from brain, rest of head and background; slabs held out (footprint-free); early stopping on the held-out slabs, judged on a running average of the weights; the best average kept`,
             learningRate: record.learningRate,
             batchSize: record.batchSize,
             epochs: record.epochs,

@@ -1,13 +1,23 @@
 // Adapts the DA to one study from its own repeated acquisitions, in the browser (a Web Worker) or Node: fine-tunes
 // the parent weights on Noise2Noise pairs (pairs.ts) from slices whose patches never touch the held-out slabs
 // (split.ts), stops early on those slabs or at the time budget, and keeps the parent when the slabs show no gain.
+// When the repeats show spatially correlated noise (a k-space window), it trains on input and labels whitened with
+// the study's own noise spectrum (whitening.ts), and the adapted card carries that whitening to inference.
 import { computeBrainMask } from '../../core/brain-mask';
 import { estimateNoiseSigma, findBackground, objectMask } from '../../core/noise';
 import { splitmix32Words } from '../../core/random';
 import { meanVolume, sameGrid, type Mask, type Volume } from '../../core/volume';
 import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
 import { centreRegions } from './regions';
-import { heldOutNlmComparison, type NlmCheck } from './nlm-check';
+import {
+  heldOutDAMse,
+  heldOutNlmMse,
+  type HeldOutScore,
+  labelNoiseVariance,
+  type NlmCheck,
+  nlmComparison,
+} from './nlm-check';
+import { studyWhitening, whitenAll, WHITENING_DEFAULTS } from './whitening';
 import { floor } from '../../core/math';
 import { computeVolumeScale } from '../../model/da/normalise';
 import { checkPatchDims } from '../../model/da/patches';
@@ -20,6 +30,7 @@ import { adaptedCard, type AdaptationRecord, NOT_ADAPTED_NOTE, type StudyRegime 
 import { type CentrePool, leaveOneOutMeans, type PairAcquisition, PairSampler } from './pairs';
 import { type SlabSplit, type SlabSplitOptions, splitSlabs, voxelsOnSlices } from './split';
 import { yieldToEventLoop } from '../../model/eventLoop';
+import { useBackend } from '../../model/backend';
 
 export {
   NOT_ADAPTED_NOTE,
@@ -32,7 +43,16 @@ export {
 export { DEFAULT_SLAB_SPLIT, footprintSlices, splitSlabs, type SlabSplit, type SlabSplitOptions } from './split';
 export { leaveOneOutMeans, PairSampler } from './pairs';
 export { centreRegions, type CentreRegions } from './regions';
-export { heldOutNlmComparison, slabMasks, type NlmCheck, type NlmComparison } from './nlm-check';
+export {
+  heldOutDAMse,
+  heldOutNlmComparison,
+  heldOutNlmMse,
+  slabMasks,
+  type HeldOutScore,
+  type NlmCheck,
+  type NlmComparison,
+} from './nlm-check';
+export { studyWhitening, WHITENING_DEFAULTS, type StudyWhitening } from './whitening';
 
 /** Shares of the patch centres: mostly brain, some of the rest of the head (scalp, tubes), a little background. */
 export const DEFAULT_REGION_SHARES = { brain: 0.7, head: 0.2, background: 0.1 } as const;
@@ -59,8 +79,16 @@ export interface AdaptOptions {
   averaging?: number;
   /** Batches between two validations on the held-out slabs. Default 32. */
   stepsPerEpoch?: number;
-  /** Stop after this many validations without a lower held-out loss. Default 5. */
+  /**
+   * Stop after this many validations without a lower held-out loss. Default 5; 20 when whitened (whitening amplifies
+   * the labels' noise as well, so the held-out loss is noisier and converges more slowly).
+   */
   patience?: number;
+  /**
+   * Whiten input and labels with the study's own noise spectrum when its repeats show correlated noise (lag-1
+   * correlation ≥ WHITENING_DEFAULTS.minCorrelation on some axis). Default true; one-stage parents only.
+   */
+  whiten?: boolean;
   /** Brain validation pairs drawn from the held-out slabs (fixed for the run; a quarter as many per other region). Default 2048. */
   validationSamples?: number;
   /** The adapted weights are kept only if their held-out loss is at least this much lower, in %. Default 0.2. */
@@ -75,8 +103,8 @@ export interface AdaptOptions {
   signal?: AbortSignal;
   onProgress?: (p: AdaptProgress) => void;
   /**
-   * Also score the result and NLM on the held-out slabs (nlm-check.ts), within what is left of the budget, so the
-   * user learns when NLM is the better method for this study. Default true.
+   * Also score the result and NLM on the held-out slabs (nlm-check.ts), within the budget, so the user learns when
+   * NLM is the better method for this study. Default true.
    */
   compareWithNlm?: boolean;
   /** ISO time for the card's `created` (default now); tests fix it. */
@@ -86,7 +114,10 @@ export interface AdaptOptions {
 }
 
 export interface AdaptEpoch {
+  /** Epoch within its candidate's run. */
   epoch: number;
+  /** Which run: on the acquisitions as acquired, or whitened (correlated noise); 'plain' when absent. */
+  candidate?: 'plain' | 'whitened';
   trainLoss: number;
   /** Held-out loss of the decisive region (the brain). */
   valLoss: number;
@@ -131,6 +162,10 @@ export async function adaptDA(
   const t0 = clock();
   const elapsed = () => (clock() - t0) / 1000;
   const o = resolveOptions(acquisitions, opts);
+  if (parent.card.whitening)
+    throw new Error(
+      `${parent.card.name} is already adapted to a study with whitened noise; adapt the shipped model instead`,
+    );
   const history: AdaptEpoch[] = [];
   const report = (stage: AdaptProgress['stage'], extra: Partial<AdaptProgress> = {}) =>
     opts.onProgress?.({
@@ -166,7 +201,11 @@ export async function adaptDA(
   const brain = opts.brainMask ?? brainMaskOrHead(mean, head, meanSigma);
   // da-wide adapts its second stage on the frozen first stage's outputs: its footprint spans both stages.
   const stages: 1 | 2 = parent.stage2 ? 2 : 1;
-  const split = splitSlabs(grid.dims[2], opts.split, stages);
+  // Whitening is measured on the slices a whitened run may train on, so its split (with the kernel's margin) comes first.
+  const whitenedSplit =
+    stages === 1 && o.whiten ? splitOrNone(grid.dims[2], opts.split, WHITENING_DEFAULTS.radius) : undefined;
+  const whitening = whitenedSplit ? studyWhitening(acquisitions, brain, whitenedSplit) : undefined;
+  const split = whitening ? whitenedSplit! : splitSlabs(grid.dims[2], opts.split, stages);
   const regions = centreRegions(head, brain, grid.dims, stages);
   const firstStageMask = regions.firstStageMask;
   const pools = (slices: Uint8Array): CentrePool[] => [
@@ -174,6 +213,7 @@ export async function adaptDA(
     { name: 'head', voxels: voxelsOnSlices(regions.rest, grid.dims, slices), share: o.shares.head },
     { name: 'background', voxels: voxelsOnSlices(regions.background, grid.dims, slices), share: o.shares.background },
   ];
+  // The scale is always the raw acquisition's: the rule inference applies before whitening (stages.ts).
   const prepared: PairAcquisition[] = acquisitions.map((volume, i) => ({
     volume,
     sigma: sigmas[i],
@@ -213,144 +253,127 @@ export async function adaptDA(
   }
   const labels = leaveOneOutMeans(acquisitions);
   const seedWords = (k: number) => splitmix32Words((o.seed * 7919 + k) >>> 0);
-  const trainSampler = new PairSampler(prepared, pools(split.trainSlices), o.noiseLevel, seedWords(1), labels);
-  // Held-out pairs as inference sees them (no added noise), per region; the brain decides (it is what is read).
-  const valSets = pools(split.validationSlices)
-    .filter((p) => p.voxels.length > 0)
-    .map((p, k) => {
-      const count = p.name === 'brain' ? o.validationSamples : Math.ceil(o.validationSamples / 4);
-      const patches = new Float32Array(count * PATCH_VOXELS);
-      const targets = new Float32Array(count);
-      new PairSampler(prepared, [{ ...p, share: 1 }], 0, seedWords(2 + k), labels).fill(patches, targets, count, false);
-      return { name: p.name, patches, targets, count };
-    });
-  if (valSets.length === 0) throw new Error('the held-out slabs hold no voxels to validate on');
-  const decisive = valSets.find((v) => v.name === 'brain') ?? valSets[0];
-  const validate = (weights: DAWeights): Record<string, number> =>
-    Object.fromEntries(valSets.map((v) => [v.name, daMeanSquaredError(weights, v.patches, v.targets)]));
+  // Held-out pairs as inference sees them (no added noise), per region; the brain decides (it is what is read). The
+  // draws depend only on the seed, so a whitened candidate's set has the same centres and the same (raw) targets.
+  const validationSets = (inputs: PairAcquisition[]): ValidationSet[] =>
+    pools(split.validationSlices)
+      .filter((p) => p.voxels.length > 0)
+      .map((p, k) => {
+        const count = p.name === 'brain' ? o.validationSamples : Math.ceil(o.validationSamples / 4);
+        const patches = new Float32Array(count * PATCH_VOXELS);
+        const targets = new Float32Array(count);
+        new PairSampler(inputs, [{ ...p, share: 1 }], 0, seedWords(2 + k), labels).fill(patches, targets, count, false);
+        return { name: p.name, patches, targets, count };
+      });
+  const plainSets = validationSets(prepared);
+  if (plainSets.length === 0) throw new Error('the held-out slabs hold no voxels to validate on');
+  const decisive = plainSets.find((v) => v.name === 'brain') ?? plainSets[0];
   const regime = studyRegime(acquisitions, mean, brain, sigmas, estimates[0].method);
+  // The plain candidate trains on the acquisitions as acquired; with correlated noise a second one on whitened inputs
+  // (same raw labels, so its held-out loss is directly comparable with the parent's and the plain one's).
+  const candidates: CandidateSetup[] = [
+    { name: 'plain', prepared, sets: plainSets, patience: o.patience ?? 5 },
+    ...(whitening
+      ? (() => {
+          const white: PairAcquisition[] = whitenAll(acquisitions, whitening).map((volume, i) => ({
+            ...prepared[i],
+            volume,
+          }));
+          return [
+            {
+              name: 'whitened' as const,
+              prepared: white,
+              sets: validationSets(white),
+              patience: o.patience ?? WHITENING_DEFAULTS.patience,
+            },
+          ];
+        })()
+      : []),
+  ];
 
   opts.signal?.throwIfAborted();
   report('validating-parent');
-  const trainer = await createDATrainer({
-    learningRate: o.learningRate,
-    initialWeights: parent.stage2 ?? parent.weights,
-    backend: opts.backend,
-  });
-  let best: DAWeights = parent.stage2 ?? parent.weights;
-  // The averaged weights start at the parent's, so early averages lean towards it (no bias correction needed).
-  const average = cloneWeights(best);
-  let parentLoss = NaN;
-  let bestLoss = NaN;
+  const parentWeights = parent.stage2 ?? parent.weights;
   let parentLosses: Record<string, number> = {};
-  let bestLosses: Record<string, number> = {};
-  let bestEpoch = 0;
+  let parentLoss = NaN;
   let samples = 0;
   let stopped: AdaptationRecord['stopped'] = 'max-epochs';
-  try {
-    if (preparationTimedOut) stopped = 'time';
-    else {
-      let valStart = clock();
-      parentLosses = validate(best);
-      parentLoss = parentLosses[decisive.name];
-      bestLosses = parentLosses;
-      let valSeconds = (clock() - valStart) / 1000;
-      bestLoss = parentLoss;
-      report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
-
-      const patches = new Float32Array(o.batchSize * PATCH_VOXELS);
-      const targets = new Float32Array(o.batchSize);
-      let sinceBest = 0;
-      let stepSeconds = 0;
-      let lastYield = performance.now();
-      for (let epoch = 1; ; epoch++) {
-        let lossSum = 0;
-        let epochSamples = 0;
-        let outOfTime = false;
-        for (let step = 0; step < o.stepsPerEpoch; step++) {
-          // Leave time for the validation that closes the epoch: the budget covers it.
-          if (elapsed() + stepSeconds + valSeconds > o.seconds) {
-            outOfTime = true;
-            break;
-          }
-          const s0 = clock();
-          trainSampler.fill(patches, targets, o.batchSize);
-          const loss = trainer.step(patches, targets);
-          if (!Number.isFinite(loss)) throw new Error(`adaptation diverged: training loss ${loss} at epoch ${epoch}`);
-          trainer.averageInto(average, o.averaging);
-          stepSeconds = (clock() - s0) / 1000;
-          lossSum += loss * o.batchSize;
-          epochSamples += o.batchSize;
-          if (performance.now() - lastYield > 50) {
-            await yieldToEventLoop(); // lets a worker see Cancel, and Node its signals
-            lastYield = performance.now();
-            opts.signal?.throwIfAborted();
-          }
-        }
-        samples += epochSamples;
-        if (epochSamples > 0) {
-          valStart = clock();
-          const losses = validate(average);
-          const valLoss = losses[decisive.name];
-          valSeconds = (clock() - valStart) / 1000;
-          if (!Number.isFinite(valLoss)) throw new Error(`adaptation diverged: held-out loss ${valLoss}`);
-          history.push({
-            epoch,
-            trainLoss: lossSum / epochSamples,
-            valLoss,
-            valLosses: losses,
-            samples: epochSamples,
-            elapsedSeconds: elapsed(),
-          });
-          if (valLoss < bestLoss) {
-            bestLoss = valLoss;
-            bestLosses = losses;
-            bestEpoch = epoch;
-            best = cloneWeights(average);
-            sinceBest = 0;
-          } else sinceBest++;
-          report('training', { parentValLoss: parentLoss, bestValLoss: bestLoss });
-        }
-        opts.signal?.throwIfAborted();
-        if (outOfTime) {
-          stopped = 'time';
-          break;
-        }
-        if (sinceBest >= o.patience) {
-          stopped = 'early-stopping';
-          break;
-        }
-        if (epoch >= o.maxEpochs) break;
-      }
+  const results: CandidateResult[] = [];
+  // The comparison with NLM (nlm-check.ts) in image units on the held-out brain voxels: the parent's and NLM's
+  // scores are taken before training, so only the kept model's DA pass is left for afterwards, and the loop leaves
+  // time for it.
+  const heldOut = heldOutMask(brain, grid.dims, split);
+  const budget = { signal: opts.signal, timeUp: () => elapsed() > o.seconds, backend: opts.backend };
+  let parentRaw: HeldOutScore | undefined;
+  let nlmRaw: HeldOutScore | undefined;
+  let nlmSeconds = 0;
+  let reserveSeconds = 0;
+  if (preparationTimedOut) stopped = 'time';
+  else {
+    await useBackend(opts.backend, 'adaptDA');
+    parentLosses = validate(parentWeights, plainSets);
+    parentLoss = parentLosses[decisive.name];
+    if (o.compareWithNlm) {
+      const t = clock();
+      parentRaw = await withinBudget(budget, (run) => heldOutDAMse(acquisitions, labels, parent, heldOut, run));
+      reserveSeconds = (clock() - t) / 1000;
+      if (parentRaw)
+        nlmRaw = await withinBudget(budget, (run) => heldOutNlmMse(acquisitions, labels, heldOut, sigmas, run));
+      nlmSeconds = (clock() - t) / 1000;
     }
-  } finally {
-    trainer.dispose();
+    report('training', { parentValLoss: parentLoss, bestValLoss: parentLoss });
+    const trainingStart = elapsed();
+    for (const [k, c] of candidates.entries()) {
+      // With two candidates the plain one (which stops early within seconds) gets at most a third of the training
+      // time; the whitened one, whose held-out loss is noisier, the rest.
+      const until =
+        k === 0 && candidates.length > 1 ? trainingStart + (o.seconds - reserveSeconds - trainingStart) / 3 : o.seconds;
+      const r = await trainCandidate(c, {
+        initial: parentWeights,
+        sampler: new PairSampler(c.prepared, pools(split.trainSlices), o.noiseLevel, seedWords(1), labels),
+        decisive: decisive.name,
+        until: until - reserveSeconds,
+        elapsed,
+        clock,
+        options: o,
+        backend: opts.backend,
+        signal: opts.signal,
+        onEpoch: (epoch) => {
+          history.push(epoch);
+          report('training', {
+            parentValLoss: parentLoss,
+            bestValLoss: Math.min(parentLoss, ...results.map((x) => x.bestLoss), epoch.valLoss),
+          });
+        },
+      });
+      results.push(r);
+      samples += r.samples;
+      stopped = r.stopped;
+    }
   }
 
+  // The candidate with the lowest held-out loss, kept when it beats the parent by the minimum gain.
+  const winner = results.reduce<CandidateResult | undefined>(
+    (a, r) => (r.bestEpoch > 0 && (!a || r.bestLoss < a.bestLoss) ? r : a),
+    undefined,
+  );
   // Not measured when the preparation used the budget: recorded as no gain.
-  const gainPercent = preparationTimedOut ? 0 : (100 * (parentLoss - bestLoss)) / parentLoss;
-  const adapted = bestEpoch > 0 && gainPercent >= o.minGainPercent;
-  const result: Pick<LoadedDA, 'weights' | 'stage2'> = parent.stage2
-    ? { weights: parent.weights, stage2: adapted ? best : parent.stage2 }
-    : { weights: adapted ? best : parent.weights };
-  // A run the budget stopped has no time left for the comparison: skipped without another look at the clock.
-  const nlm = !o.compareWithNlm
+  const gainPercent = winner && !preparationTimedOut ? (100 * (parentLoss - winner.bestLoss)) / parentLoss : 0;
+  const adapted = winner !== undefined && gainPercent >= o.minGainPercent;
+  const best = adapted ? winner.best : parentWeights;
+  const keptWhitening = adapted && winner.name === 'whitened' ? whitening : undefined;
+  const keptModel: LoadedDA = keptWhitening
+    ? { weights: best, card: { ...parent.card, whitening: keptWhitening.spec }, source: parent.source }
+    : { ...parent, ...(parent.stage2 ? { stage2: best } : { weights: best }) };
+  // The kept model's held-out score in image units (its time was reserved), for the comparison with NLM.
+  const keptRaw =
+    adapted && parentRaw ? await heldOutDAMse(acquisitions, labels, keptModel, heldOut, budget) : parentRaw;
+  const nlm: NlmCheck | undefined = !o.compareWithNlm
     ? undefined
-    : stopped === 'time'
-      ? { skipped: NO_TIME_LEFT }
-      : await compareWithNlm(
-          acquisitions,
-          labels,
-          { ...parent, ...result },
-          heldOutMask(brain, grid.dims, split),
-          sigmas,
-          {
-            backend: opts.backend,
-            signal: opts.signal,
-            timeUp: () => elapsed() > o.seconds,
-            clock,
-          },
-        );
+    : keptRaw && nlmRaw
+      ? { ...nlmComparison(keptRaw, nlmRaw, labelNoiseVariance(sigmas)), seconds: Number(nlmSeconds.toFixed(2)) }
+      : { skipped: NO_TIME_LEFT };
+  const bestLosses = adapted ? winner.bestLosses : parentLosses;
   const record: AdaptationRecord = {
     result: adapted ? 'adapted' : NOT_ADAPTED_NOTE,
     parent: {
@@ -362,23 +385,39 @@ export async function adaptDA(
     study: opts.study,
     regime,
     epochs: history.length,
-    bestEpoch: adapted ? bestEpoch : 0,
+    bestEpoch: adapted ? winner.bestEpoch : 0,
     samples,
     seconds: Number(elapsed().toFixed(2)),
     stopped,
     validation: {
       parentLoss,
-      adaptedLoss: bestLoss,
+      adaptedLoss: adapted ? winner.bestLoss : parentLoss,
       gainPercent: Number(gainPercent.toFixed(3)),
       region: decisive.name,
       samples: decisive.count,
       byRegion: Object.fromEntries(
-        valSets.map((v) => [
+        plainSets.map((v) => [
           v.name,
           { parentLoss: parentLosses[v.name], adaptedLoss: bestLosses[v.name], samples: v.count },
         ]),
       ),
     },
+    ...(whitening
+      ? {
+          whitening: {
+            ...whitening.spec,
+            lag1: whitening.lag1,
+            kept: keptWhitening !== undefined,
+            candidates: results.map((r) => ({
+              name: r.name,
+              bestLoss: r.bestEpoch > 0 ? r.bestLoss : null,
+              bestEpoch: r.bestEpoch,
+              epochs: r.epochs,
+              stopped: r.stopped,
+            })),
+          },
+        }
+      : {}),
     split: {
       ...split.options,
       heldOutSlices: split.heldOut.reduce((s, v) => s + v, 0),
@@ -409,7 +448,7 @@ export async function adaptDA(
         source: adapted ? `adapted from ${parent.source}` : parent.source,
         ...(adapted ? { checksum: weightsChecksum(best) } : parent.checksum ? { checksum: parent.checksum } : {}),
       };
-  report('done', { parentValLoss: parentLoss, bestValLoss: bestLoss });
+  report('done', { parentValLoss: parentLoss, bestValLoss: record.validation.adaptedLoss });
   return { adapted, model, record, history, split };
 }
 
@@ -420,11 +459,12 @@ interface ResolvedOptions {
   noiseLevel: number;
   stepsPerEpoch: number;
   averaging: number;
-  patience: number;
+  patience: number | undefined;
   maxEpochs: number;
   validationSamples: number;
   minGainPercent: number;
   compareWithNlm: boolean;
+  whiten: boolean;
   seed: number;
   shares: { brain: number; head: number; background: number };
 }
@@ -450,11 +490,12 @@ function resolveOptions(acquisitions: readonly Volume[], opts: AdaptOptions): Re
     noiseLevel: opts.noiseLevel ?? 0,
     stepsPerEpoch: opts.stepsPerEpoch ?? 32,
     averaging: opts.averaging ?? 0.98,
-    patience: opts.patience ?? 5,
+    patience: opts.patience,
     maxEpochs: 10_000,
     validationSamples: opts.validationSamples ?? 2048,
     minGainPercent: opts.minGainPercent ?? 0.2,
     compareWithNlm: opts.compareWithNlm ?? true,
+    whiten: opts.whiten ?? true,
     seed: opts.seed ?? 1,
     shares: opts.shares ?? { ...DEFAULT_REGION_SHARES },
   };
@@ -468,7 +509,7 @@ function resolveOptions(acquisitions: readonly Volume[], opts: AdaptOptions): Re
   positive(o.learningRate, 'learning rate');
   positiveInt(o.batchSize, 'batch size');
   positiveInt(o.stepsPerEpoch, 'steps per epoch');
-  positiveInt(o.patience, 'patience');
+  if (o.patience !== undefined) positiveInt(o.patience, 'patience');
   positiveInt(o.validationSamples, 'validation samples');
   if (!(o.averaging >= 0 && o.averaging < 1)) throw new Error(`averaging must be in [0, 1), got ${o.averaging}`);
   if (!(o.noiseLevel >= 0)) throw new Error(`added-noise level must be ≥ 0, got ${o.noiseLevel}`);
@@ -521,35 +562,183 @@ function heldOutMask(brain: Mask, dims: readonly number[], split: SlabSplit): Ma
   return Uint8Array.from(brain, (m, v) => (m && split.validationSlices[floor(v / plane)] ? 1 : 0));
 }
 
-/** The held-out comparison with NLM, or why it was skipped: it runs only in what is left of the budget. */
-async function compareWithNlm(
-  acquisitions: readonly Volume[],
-  labels: readonly Float32Array[],
-  model: LoadedDA,
-  mask: Mask,
-  sigmas: readonly number[],
-  opts: { backend?: string; signal?: AbortSignal; timeUp: () => boolean; clock: () => number },
-): Promise<NlmCheck> {
-  const skipped = { skipped: NO_TIME_LEFT };
-  if (opts.timeUp()) return skipped;
-  const stop = new AbortController();
-  const timeUp = new Error(skipped.skipped);
-  const forward = () => stop.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', forward);
+interface ValidationSet {
+  name: string;
+  patches: Float32Array;
+  targets: Float32Array;
+  count: number;
+}
+
+/** One way of training the parent on this study: its inputs, its held-out patches and its patience. */
+interface CandidateSetup {
+  name: 'plain' | 'whitened';
+  prepared: PairAcquisition[];
+  sets: ValidationSet[];
+  patience: number;
+}
+
+interface CandidateResult {
+  name: CandidateSetup['name'];
+  best: DAWeights;
+  /** Held-out loss of the decisive region at the best epoch (Infinity before any epoch). */
+  bestLoss: number;
+  bestLosses: Record<string, number>;
+  bestEpoch: number;
+  epochs: number;
+  samples: number;
+  stopped: AdaptationRecord['stopped'];
+}
+
+/** Held-out loss per region of `weights` on `sets`. */
+function validate(weights: DAWeights, sets: readonly ValidationSet[]): Record<string, number> {
+  return Object.fromEntries(sets.map((v) => [v.name, daMeanSquaredError(weights, v.patches, v.targets)]));
+}
+
+/**
+ * Fine-tunes a copy of `initial` on one candidate's pairs until early stopping or `until` seconds (each epoch's
+ * validation included), judging a running average of the weights on the candidate's held-out patches.
+ */
+async function trainCandidate(
+  c: CandidateSetup,
+  run: {
+    initial: DAWeights;
+    sampler: PairSampler;
+    decisive: string;
+    until: number;
+    elapsed: () => number;
+    clock: () => number;
+    options: ResolvedOptions;
+    backend?: string;
+    signal?: AbortSignal;
+    onEpoch: (epoch: AdaptEpoch) => void;
+  },
+): Promise<CandidateResult> {
+  const o = run.options;
+  const trainer = await createDATrainer({
+    learningRate: o.learningRate,
+    initialWeights: run.initial,
+    backend: run.backend,
+  });
+  // The averaged weights start at the parent's, so early averages lean towards it (no bias correction needed).
+  const average = cloneWeights(run.initial);
+  const result: CandidateResult = {
+    name: c.name,
+    best: run.initial,
+    bestLoss: Infinity,
+    bestLosses: {},
+    bestEpoch: 0,
+    epochs: 0,
+    samples: 0,
+    stopped: 'max-epochs',
+  };
+  const patches = new Float32Array(o.batchSize * PATCH_VOXELS);
+  const targets = new Float32Array(o.batchSize);
+  let sinceBest = 0;
+  let stepSeconds = 0;
+  let valSeconds = 0;
+  let lastYield = performance.now();
   try {
-    const t0 = opts.clock();
-    const c = await heldOutNlmComparison(acquisitions, labels, model, mask, sigmas, {
-      backend: opts.backend,
+    for (let epoch = 1; ; epoch++) {
+      let lossSum = 0;
+      let epochSamples = 0;
+      let outOfTime = false;
+      for (let step = 0; step < o.stepsPerEpoch; step++) {
+        // Leave time for the validation that closes the epoch.
+        if (run.elapsed() + stepSeconds + valSeconds > run.until) {
+          outOfTime = true;
+          break;
+        }
+        const s0 = run.clock();
+        run.sampler.fill(patches, targets, o.batchSize);
+        const loss = trainer.step(patches, targets);
+        if (!Number.isFinite(loss)) throw new Error(`adaptation diverged: training loss ${loss} at epoch ${epoch}`);
+        trainer.averageInto(average, o.averaging);
+        stepSeconds = (run.clock() - s0) / 1000;
+        lossSum += loss * o.batchSize;
+        epochSamples += o.batchSize;
+        if (performance.now() - lastYield > 50) {
+          await yieldToEventLoop(); // lets a worker see Cancel, and Node its signals
+          lastYield = performance.now();
+          run.signal?.throwIfAborted();
+        }
+      }
+      result.samples += epochSamples;
+      if (epochSamples > 0) {
+        const valStart = run.clock();
+        const losses = validate(average, c.sets);
+        const valLoss = losses[run.decisive];
+        valSeconds = (run.clock() - valStart) / 1000;
+        if (!Number.isFinite(valLoss)) throw new Error(`adaptation diverged: held-out loss ${valLoss}`);
+        result.epochs = epoch;
+        if (valLoss < result.bestLoss) {
+          result.bestLoss = valLoss;
+          result.bestLosses = losses;
+          result.bestEpoch = epoch;
+          result.best = cloneWeights(average);
+          sinceBest = 0;
+        } else sinceBest++;
+        run.onEpoch({
+          epoch,
+          candidate: c.name,
+          trainLoss: lossSum / epochSamples,
+          valLoss,
+          valLosses: losses,
+          samples: epochSamples,
+          elapsedSeconds: run.elapsed(),
+        });
+      }
+      run.signal?.throwIfAborted();
+      if (outOfTime) {
+        result.stopped = 'time';
+        break;
+      }
+      if (sinceBest >= c.patience) {
+        result.stopped = 'early-stopping';
+        break;
+      }
+      if (epoch >= o.maxEpochs) break;
+    }
+  } finally {
+    trainer.dispose();
+  }
+  return result;
+}
+
+/**
+ * Runs `job` with an abort that fires when the budget's time is up (checked at each progress report): its result,
+ * or undefined when the time ran out first. A user's Cancel still rejects.
+ */
+async function withinBudget<T>(
+  budget: { signal?: AbortSignal; timeUp: () => boolean; backend?: string },
+  job: (run: { backend?: string; signal: AbortSignal; onProgress: () => void }) => Promise<T>,
+): Promise<T | undefined> {
+  if (budget.timeUp()) return undefined;
+  const stop = new AbortController();
+  const timeUp = new Error(NO_TIME_LEFT);
+  const forward = () => stop.abort(budget.signal?.reason);
+  budget.signal?.addEventListener('abort', forward);
+  budget.signal?.throwIfAborted();
+  try {
+    return await job({
+      backend: budget.backend,
       signal: stop.signal,
       onProgress: () => {
-        if (opts.timeUp()) stop.abort(timeUp);
+        if (budget.timeUp()) stop.abort(timeUp);
       },
     });
-    return { ...c, seconds: Number(((opts.clock() - t0) / 1000).toFixed(2)) };
   } catch (e) {
     if (stop.signal.reason !== timeUp) throw e;
-    return skipped;
+    return undefined;
   } finally {
-    opts.signal?.removeEventListener('abort', forward);
+    budget.signal?.removeEventListener('abort', forward);
+  }
+}
+
+/** The split with a whitening kernel's margin, or undefined when the study is too thin for it (then no whitening). */
+function splitOrNone(nz: number, opts: SlabSplitOptions | undefined, radius: number): SlabSplit | undefined {
+  try {
+    return splitSlabs(nz, opts, 1, radius);
+  } catch {
+    return undefined;
   }
 }

@@ -31,6 +31,91 @@ export interface NlmComparison {
 /** The comparison, or why it did not run (it must fit in what is left of the adaptation's budget). */
 export type NlmCheck = NlmComparison | { skipped: string };
 
+/** A method's mean squared difference from the leave-one-out labels over the held-out voxels of every acquisition. */
+export interface HeldOutScore {
+  /** Image units². */
+  mse: number;
+  /** Voxels scored, over all acquisitions. */
+  voxels: number;
+}
+
+interface HeldOutRunOptions {
+  backend?: string;
+  signal?: AbortSignal;
+  onProgress?: () => void;
+}
+
+/**
+ * The DA's held-out score: `model` (its whitening included) over `mask` of each acquisition, against `labels`.
+ * @example const parent = await heldOutDAMse(acqs, leaveOneOutMeans(acqs), model, heldOutBrain);
+ */
+export async function heldOutDAMse(
+  acquisitions: readonly Volume[],
+  labels: readonly Float32Array[],
+  model: LoadedDA,
+  mask: Mask,
+  opts: HeldOutRunOptions = {},
+): Promise<HeldOutScore> {
+  checkScoreInputs(acquisitions, labels);
+  const outputs: Float32Array[] = [];
+  for (const volume of acquisitions) {
+    const progress = () => opts.onProgress?.();
+    const run = { mask, backend: opts.backend, signal: opts.signal, onProgress: progress };
+    outputs.push((await denoiseDA(volume, model, run)).volume.data);
+  }
+  return scoreOutputs(outputs, labels, mask);
+}
+
+/** NLM's held-out score (the product's defaults, each acquisition with its own σ̂), as heldOutDAMse. */
+export async function heldOutNlmMse(
+  acquisitions: readonly Volume[],
+  labels: readonly Float32Array[],
+  mask: Mask,
+  sigmas: readonly number[],
+  opts: HeldOutRunOptions = {},
+): Promise<HeldOutScore> {
+  checkScoreInputs(acquisitions, labels);
+  if (sigmas.length !== acquisitions.length) throw new Error('the NLM score needs one σ̂ per acquisition');
+  const outputs: Float32Array[] = [];
+  for (const [i, volume] of acquisitions.entries()) {
+    // NLM computes every voxel of the masked slices' bounding box: one call per slab keeps the boxes to the slabs.
+    const nlm = new Float32Array(volume.data.length);
+    for (const slab of slabMasks(mask, volume.dims)) {
+      const out = await nlmeans(
+        volume,
+        { sigma: sigmas[i] },
+        { mask: slab, signal: opts.signal, onProgress: () => opts.onProgress?.() },
+      );
+      for (let v = 0; v < slab.length; v++) if (slab[v]) nlm[v] = out.data[v];
+    }
+    outputs.push(nlm);
+  }
+  return scoreOutputs(outputs, labels, mask);
+}
+
+/** The leave-one-out label's noise variance, mean over inputs i of Σ_{j≠i} σ̂ⱼ² / (n − 1)² (image units²). */
+export function labelNoiseVariance(sigmas: readonly number[]): number {
+  const n = sigmas.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sigmas.reduce((s, sj, j) => (j === i ? s : s + sj * sj), 0) / (n - 1) ** 2 / n;
+  return sum;
+}
+
+/** The comparison from the two scores on the same voxels and the label noise both carry. */
+export function nlmComparison(da: HeldOutScore, nlm: HeldOutScore, labelNoise: number): NlmComparison {
+  if (da.voxels !== nlm.voxels) throw new Error('the DA and NLM were scored on different voxels');
+  const daErr = da.mse - labelNoise;
+  const nlmErr = nlm.mse - labelNoise;
+  return {
+    region: 'brain, held-out slabs',
+    voxels: da.voxels,
+    daMse: da.mse,
+    nlmMse: nlm.mse,
+    labelNoise,
+    daAheadDb: daErr > 0 && nlmErr > 0 ? Number((10 * Math.log10(nlmErr / daErr)).toFixed(3)) : null,
+  };
+}
+
 /**
  * Scores `model` and NLM on `mask` (the held-out brain voxels) of each acquisition against `labels`.
  * @param sigmas - σ̂ of each acquisition (image units): NLM's σ and the label-noise estimate
@@ -43,54 +128,33 @@ export async function heldOutNlmComparison(
   model: LoadedDA,
   mask: Mask,
   sigmas: readonly number[],
-  opts: { backend?: string; signal?: AbortSignal; onProgress?: () => void } = {},
+  opts: HeldOutRunOptions = {},
 ): Promise<NlmComparison> {
-  const n = acquisitions.length;
-  if (n < 2 || labels.length !== n || sigmas.length !== n)
+  if (sigmas.length !== acquisitions.length)
     throw new Error('the NLM comparison needs ≥ 2 acquisitions, each with its label and σ̂');
-  let daSum = 0;
-  let nlmSum = 0;
+  const da = await heldOutDAMse(acquisitions, labels, model, mask, opts);
+  const nlm = await heldOutNlmMse(acquisitions, labels, mask, sigmas, opts);
+  return nlmComparison(da, nlm, labelNoiseVariance(sigmas));
+}
+
+function checkScoreInputs(acquisitions: readonly Volume[], labels: readonly Float32Array[]): void {
+  if (acquisitions.length < 2 || labels.length !== acquisitions.length)
+    throw new Error('the NLM comparison needs ≥ 2 acquisitions, each with its label and σ̂');
+}
+
+function scoreOutputs(outputs: readonly Float32Array[], labels: readonly Float32Array[], mask: Mask): HeldOutScore {
+  let sum = 0;
   let voxels = 0;
-  let labelNoise = 0;
-  for (let i = 0; i < n; i++) {
-    const volume = acquisitions[i];
-    const progress = () => opts.onProgress?.();
-    const da = (
-      await denoiseDA(volume, model, { mask, backend: opts.backend, signal: opts.signal, onProgress: progress })
-    ).volume.data;
-    // NLM computes every voxel of the masked slices' bounding box: one call per slab keeps the boxes to the slabs.
-    const nlm = new Float32Array(volume.data.length);
-    for (const slab of slabMasks(mask, volume.dims)) {
-      const out = await nlmeans(
-        volume,
-        { sigma: sigmas[i] },
-        { mask: slab, signal: opts.signal, onProgress: progress },
-      );
-      for (let v = 0; v < slab.length; v++) if (slab[v]) nlm[v] = out.data[v];
-    }
+  for (const [i, out] of outputs.entries()) {
     const label = labels[i];
     for (let v = 0; v < mask.length; v++) {
       if (!mask[v]) continue;
-      daSum += (da[v] - label[v]) ** 2;
-      nlmSum += (nlm[v] - label[v]) ** 2;
+      sum += (out[v] - label[v]) ** 2;
       voxels++;
     }
-    // Var(mean of the others) = Σ_{j≠i} σ̂ⱼ² / (n − 1)².
-    labelNoise += sigmas.reduce((s, sj, j) => (j === i ? s : s + sj * sj), 0) / (n - 1) ** 2 / n;
   }
   if (voxels === 0) throw new Error('the held-out slabs hold no brain voxels to compare on');
-  const daMse = daSum / voxels;
-  const nlmMse = nlmSum / voxels;
-  const daErr = daMse - labelNoise;
-  const nlmErr = nlmMse - labelNoise;
-  return {
-    region: 'brain, held-out slabs',
-    voxels,
-    daMse,
-    nlmMse,
-    labelNoise,
-    daAheadDb: daErr > 0 && nlmErr > 0 ? Number((10 * Math.log10(nlmErr / daErr)).toFixed(3)) : null,
-  };
+  return { mse: sum / voxels, voxels };
 }
 
 /** The mask split into runs of consecutive slices that hold mask voxels (one mask per run). */

@@ -1,6 +1,8 @@
 // Which voxels adaptation may train on and which it validates on: slabs of slices are held out, and a training
-// patch's whole 5×5×5 footprint (9³ through da-wide's two stages; after the border reflection) stays out of them, so no held-out voxel ever reaches the
-// network during training, as input or as label.
+// patch's whole 5×5×5 footprint (9³ through da-wide's two stages; after the border reflection; widened by the
+// whitening kernel when the input is whitened) stays out of them, so no held-out voxel ever reaches the network
+// during training, as input or as label.
+import { boundaryIndex } from '../../core/filters';
 import { floor } from '../../core/math';
 import type { Mask } from '../../core/volume';
 import { PATCH_RADIUS } from '../../model/da/architecture';
@@ -30,9 +32,10 @@ export interface SlabSplit {
 /**
  * Splits `nz` slices into held-out slabs (every period-th block of blockSlices slices) and slices whose 5³ patch
  * footprint avoids them. Volumes too thin for one slab of each kind are refused with the reason.
+ * @param filterRadius - the radius of a filter applied to the input (and labels) before the network (whitening)
  * @example splitSlabs(64).heldOut // slices 16–23 and 48–55 held out
  */
-export function splitSlabs(nz: number, opts: SlabSplitOptions = {}, stages = 1): SlabSplit {
+export function splitSlabs(nz: number, opts: SlabSplitOptions = {}, stages = 1, filterRadius = 0): SlabSplit {
   const o = { ...DEFAULT_SLAB_SPLIT, ...opts };
   if (!Number.isInteger(o.blockSlices) || o.blockSlices < 1)
     throw new Error(`slab split: blockSlices must be a positive integer, got ${o.blockSlices}`);
@@ -43,12 +46,13 @@ export function splitSlabs(nz: number, opts: SlabSplitOptions = {}, stages = 1):
   const heldOut = new Uint8Array(nz);
   for (let k = 0; k < nz; k++) heldOut[k] = floor(k / o.blockSlices) % o.period === o.phase ? 1 : 0;
   const trainSlices = new Uint8Array(nz);
-  for (let k = 0; k < nz; k++) trainSlices[k] = footprintSlices(k, nz, stages).every((z) => !heldOut[z]) ? 1 : 0;
+  for (let k = 0; k < nz; k++)
+    trainSlices[k] = footprintSlices(k, nz, stages, filterRadius).every((z) => !heldOut[z]) ? 1 : 0;
   const held = heldOut.reduce((s, v) => s + v, 0);
   const train = trainSlices.reduce((s, v) => s + v, 0);
   if (held === 0 || train === 0) {
     throw new Error(
-      `the study has ${nz} slices: too few to hold out slabs of ${o.blockSlices} and still train (need ≥ ${(o.phase + 1) * o.blockSlices + stages * PATCH_RADIUS + 1})`,
+      `the study has ${nz} slices: too few to hold out slabs of ${o.blockSlices} and still train (need ≥ ${(o.phase + 1) * o.blockSlices + stages * PATCH_RADIUS + filterRadius + 1})`,
     );
   }
   return { heldOut, trainSlices, validationSlices: heldOut.slice(), options: o };
@@ -56,14 +60,21 @@ export function splitSlabs(nz: number, opts: SlabSplitOptions = {}, stages = 1):
 
 /**
  * The slices a 5³ patch centred on slice k reads (with the 'reflect' border of patches.ts); with 2 stages (da-wide),
- * the slices the first stage reads for every slice the second stage's patch reads.
+ * the slices the first stage reads for every slice the second stage's patch reads; with a filter radius, the raw
+ * slices the filter (core/filters' 'reflect' border) reads for every slice the network reads.
  */
-export function footprintSlices(k: number, nz: number, stages = 1): number[] {
+export function footprintSlices(k: number, nz: number, stages = 1, filterRadius = 0): number[] {
   let slices = new Set([k]);
   for (let s = 0; s < stages; s++) {
     const next = new Set<number>();
     for (const j of slices) for (let d = -PATCH_RADIUS; d <= PATCH_RADIUS; d++) next.add(reflectIndex(j + d, nz));
     slices = next;
+  }
+  if (filterRadius > 0) {
+    const raw = new Set<number>();
+    for (const j of slices)
+      for (let d = -filterRadius; d <= filterRadius; d++) raw.add(boundaryIndex(j + d, nz, 'reflect'));
+    slices = raw;
   }
   return [...slices].sort((a, b) => a - b);
 }

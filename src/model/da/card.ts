@@ -1,6 +1,7 @@
 // The DA model card: what the weights are, how inputs are normalised, how they were trained. Machine-read by loadDA.
 import { DA_LAYER_SUMMARY, DA_PARAMETER_COUNT, PATCH_SIZE } from './architecture';
 import { type DANormalisation, validateNormalisation } from './normalise';
+import { validateWhiteningSpec, type WhiteningSpec } from '../../core/whitening';
 
 export const MODEL_CARD_FORMAT = 'sodium-denoise/da-model-card@1';
 
@@ -59,6 +60,11 @@ export interface ModelCard {
     stages?: number;
   };
   normalisation: DANormalisation;
+  /**
+   * A model adapted to one study with spatially correlated noise: its network reads the input whitened with the
+   * study's own noise spectrum (stages.ts), and gives the raw image. Absent: the network reads the input.
+   */
+  whitening?: WhiteningSpec;
   training: ModelCardTraining;
   /** Where the model was trained; absent on older cards (the regime check then says so). */
   trainingRange?: TrainingRange;
@@ -87,9 +93,16 @@ export function architectureSection(stages = 1): ModelCard['architecture'] {
   };
 }
 
-/** A two-stage card as its first network alone (to run that network by itself, e.g. on a worker). */
+/**
+ * A card as its first network alone, without the whitening around the networks: what one network run needs (a
+ * worker's part, a first stage), after the caller has applied the rest.
+ */
 export function firstStageCard(card: ModelCard): ModelCard {
-  return { ...card, architecture: { ...card.architecture, stages: undefined, parameters: DA_PARAMETER_COUNT } };
+  return {
+    ...card,
+    architecture: { ...card.architecture, stages: undefined, parameters: DA_PARAMETER_COUNT },
+    whitening: undefined,
+  };
 }
 
 /** Stages of the network a card describes: 1 (the paper's DA) or 2 (da-wide). */
@@ -138,6 +151,13 @@ export function parseModelCard(
     fail('training.learningRate must be a positive number');
   if (!(Number.isInteger(t.batchSize) && t.batchSize > 0)) fail('training.batchSize must be a positive integer');
   if (card.trainingRange !== undefined) validateTrainingRange(card.trainingRange, fail);
+  if (card.whitening !== undefined) {
+    try {
+      validateWhiteningSpec(card.whitening);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+  }
   if (!card.metrics || typeof card.metrics !== 'object' || Array.isArray(card.metrics))
     fail('metrics must be an object');
   if (card.status === 'trained' && Object.keys(card.metrics!).length === 0)

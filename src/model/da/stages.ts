@@ -1,8 +1,12 @@
-// da-wide's rule, written once for every runner (one thread, Node worker threads): the second network denoises the
-// first one's output in the same scale (the input's), so one output voxel sees a 9³ neighbourhood of the input at
-// exactly twice the paper's compute. The first stage runs on the requested voxels plus a PATCH_RADIUS margin, so
-// every second-stage patch reads first-stage values; voxels outside the request keep the input's values.
+// What runs around the network, written once for every runner (one thread, Node worker threads, the browser's
+// workers). da-wide: the second network denoises the first one's output in the same scale (the input's), so one
+// output voxel sees a 9³ neighbourhood of the input at exactly twice the paper's compute; the first stage runs on the
+// requested voxels plus a PATCH_RADIUS margin, so every second-stage patch reads first-stage values. A card with
+// whitening (a model adapted to a study with correlated noise): the networks read the whitened input (in the raw
+// input's scale) and were trained to give the raw image, so nothing is re-coloured. Voxels outside the request keep
+// the input's values.
 import { type Volume, volumeLike } from '../../core/volume';
+import { filterSeparable, whiteningFromSpec } from '../../core/whitening';
 import { type DAWeights, DA_FLOPS_PER_VOXEL, PATCH_RADIUS } from './architecture';
 import type { DenoiseDAOptions, DenoiseDAResult } from './infer';
 import type { LoadedDA } from './weights-io';
@@ -33,10 +37,30 @@ export function growMask(mask: Uint8Array, dims: readonly number[], radius: numb
 }
 
 /**
- * The model's stages over `volume`: the paper's DA is one call of `run`; a two-stage model two, the progress split
- * evenly between them.
+ * The model over `volume`: the paper's DA is one call of `run`; a two-stage model two, the progress split evenly
+ * between them; the input whitened first when the card says so.
  */
 export async function denoiseStages(
+  volume: Volume,
+  model: LoadedDA,
+  scale: number,
+  opts: DenoiseDAOptions,
+  run: StageRunner,
+): Promise<DenoiseDAResult> {
+  const spec = model.card.whitening;
+  if (!spec) return networkStages(volume, model, scale, opts, run);
+  const t0 = performance.now();
+  const white = filterSeparable(volume, whiteningFromSpec(spec).whiten);
+  const res = await networkStages(white, model, scale, opts, run);
+  const out = res.volume.data;
+  for (let i = 0; i < out.length; i++) if (opts.mask && !opts.mask[i]) out[i] = volume.data[i];
+  const millis = performance.now() - t0;
+  const gflops = (res.voxelsComputed * DA_FLOPS_PER_VOXEL) / (millis / 1000) / 1e9;
+  return { ...res, volume: volumeLike(volume, out), millis, gflops };
+}
+
+/** The model's networks over `volume`: one for the paper's DA, two in a row for da-wide. */
+async function networkStages(
   volume: Volume,
   model: LoadedDA,
   scale: number,

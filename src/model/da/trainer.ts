@@ -8,7 +8,7 @@
 // Shapes for a batch of B patches (P = 27 layer-1 positions, K = 27 taps):
 //   A1 [B·P, K] (im2col of the patch) · W1 [27,64] → H1 [B·P, 64] = [B, 1728] · W2 [1728,256] → H2 [B,256]
 //   → H3 [B,32] → H4 [B,256] → Y [B,1]; loss = mean((Y − t)²).
-import { activateBackend, currentBackend } from '../backend';
+import { useBackend } from '../backend';
 import { tf } from '../tf';
 import {
   CONV1_FILTERS,
@@ -493,9 +493,5 @@ function zerosLike(): DAWeights {
 
 /** A DA trainer on the active (or given) tfjs backend. Weights live in JavaScript; no tensors outlive a call. */
 export async function createDATrainer(opts: DATrainerOptions = {}): Promise<DATrainer> {
-  if (opts.backend !== undefined && (await currentBackend()) !== opts.backend) {
-    const reason = await activateBackend(opts.backend);
-    if (reason) throw new Error(`createDATrainer: backend unavailable: ${reason}`);
-  }
-  return new FastDATrainer(await currentBackend(), opts);
+  return new FastDATrainer(await useBackend(opts.backend, 'createDATrainer'), opts);
 }

@@ -6,6 +6,7 @@ import { uniformStream } from '../../../src/core/random';
 import { computeDAScale, DEFAULT_NORMALISATION } from '../../../src/model/da/normalise';
 import { extractPatches } from '../../../src/model/da/patches';
 import type { LoadedDA } from '../../../src/model/da/weights-io';
+import type { WhiteningSpec } from '../../../src/core/whitening';
 import { phantomSubject } from '../../helpers/phantom';
 
 /** Glorot kernels plus random biases, so every bias path is exercised. */
@@ -17,6 +18,14 @@ export function randomWeights(seed: number): DAWeights {
   }
   return w;
 }
+
+/** Whitening for Hamming-windowed noise: lag correlations as measured on apodised phantom repeats, on every axis. */
+export const HAMMING_WHITENING: WhiteningSpec = Object.freeze({
+  correlations: [0, 1, 2].map(() => [1, 0.62, 0.11, -0.02, 0.01, 0, 0]) as WhiteningSpec['correlations'],
+  floor: 0.25,
+  strength: 0.5,
+  radius: 3,
+});
 
 export function testCard(overrides: Partial<ModelCard> = {}): ModelCard {
   return {

@@ -4,7 +4,7 @@ import { activateBackend } from '../../../src/model/backend';
 import { denoiseDA } from '../../../src/model/da/infer';
 import { denoiseDAParallel } from '../../../src/model/da/node-parallel';
 
-import { loaded, randomData } from './helpers';
+import { HAMMING_WHITENING as spec, loaded, randomData } from './helpers';
 import { phantomSubject } from '../../helpers/phantom';
 
 describe('denoiseDAParallel (worker_threads)', () => {
@@ -32,6 +32,22 @@ describe('denoiseDAParallel (worker_threads)', () => {
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((f, i) => i === 0 || f >= progress[i - 1])).toBe(true);
     expect(progress[progress.length - 1]).toBeCloseTo(1, 10);
+  });
+
+  it('applies a card’s whitening once, around the split networks: equal to denoiseDA', async () => {
+    const subject = phantomSubject({ matrix: 20, voxelSizeMm: 12.8, seed: 3 });
+    const volume = subject.acquisitions[0];
+    const whitened = { ...model, card: { ...model.card, whitening: spec } };
+    const single = await denoiseDA(volume, whitened, { mask: subject.brainMask });
+    const split = await denoiseDAParallel(volume, whitened, {
+      mask: subject.brainMask,
+      workers: 2,
+      minVoxelsForWorkers: 0,
+    });
+    expect(Array.from(split.volume.data)).toEqual(Array.from(single.volume.data));
+    // Whitening changed the result: the plain model gives another output on the same voxels.
+    const plain = await denoiseDA(volume, model, { mask: subject.brainMask });
+    expect(Array.from(plain.volume.data)).not.toEqual(Array.from(single.volume.data));
   });
 
   it('splits a thin volume (6 slices, ranges of 3) without a mask', async () => {
