@@ -65,6 +65,7 @@ interface TrainCliOptions {
   initWeights?: string;
   stage2Of?: string;
   valSubjects: number;
+  valTruth?: boolean;
   resume?: boolean;
   backend: string;
   threads?: number;
@@ -102,6 +103,7 @@ export function hyperparameters(o: TrainCliOptions): TrainingHyperparameters {
       : {}),
     ...(o.initWeights === undefined ? {} : { initialWeightsFrom: o.initWeights }),
     ...(o.valSubjects > 1 ? { validationSubjects: o.valSubjects } : {}),
+    ...(o.valTruth ? { validationTruth: true } : {}),
     ...(o.stage2Of === undefined ? {} : { stage1From: o.stage2Of }),
   };
 }
@@ -246,6 +248,10 @@ export const registerTrain: Register = (program, run) => {
     )
     .addOption(
       intOption('--val-subjects <n>', 'with --final: subjects held out for early stopping (several regimes)', COUNT, 1),
+    )
+    .option(
+      '--val-truth',
+      'early stopping reads the MSE against the noise-free truth (phantom subjects), geometric mean over the validation subjects so each regime weighs alike; default: pooled MSE against the mean of three, as the paper',
     )
     .option('--resume', 'continue from the checkpoints in --out')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')

@@ -42,6 +42,8 @@ export interface TrainingHyperparameters {
   trainingRange?: TrainingRange;
   /** Subjects held out for early stopping in the final protocol (default 1); several span several regimes. */
   validationSubjects?: number;
+  /** Early stopping reads the MSE against the noise-free truth (phantoms), geometric mean over validation subjects. */
+  validationTruth?: boolean;
   /** A second stage: the frozen first stage's folder; inputs are its outputs, labels the mean of the other acquisitions. */
   stage1From?: string;
   /** The normalisation as a whole (a second stage takes its first stage's); overrides `normalisation`. */
@@ -93,6 +95,7 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
     hyper.noiseLevel,
     new SeededRng(hyper.seed ^ 0x5a5a5a5a),
     hyper.share,
+    Boolean(hyper.validationTruth),
   );
   let samplesPerEpoch = hyper.samplesPerEpoch;
   if (!samplesPerEpoch) {
@@ -137,6 +140,7 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
           initialWeightsFrom: hyper.initialWeightsFrom,
           ...(hyper.stage1From ? { stage1From: hyper.stage1From } : {}),
           ...(hyper.validationSubjects ? { validationCount: hyper.validationSubjects } : {}),
+          ...(hyper.validationTruth ? { validationLabel: 'truth, geometric mean over subjects' } : {}),
         },
       },
       ctx.progress,
@@ -185,7 +189,7 @@ function makeCard(
     normalisation: runNormalisation(h),
     training: {
       data: ctx.dataDescription,
-      protocol: `${h.stage1From ? `second stage: input = the frozen first stage's (${h.stage1From}) output for one acquisition (random per sample), in the first stage's scale; label = centre voxel of the mean of the *other* acquisitions (independent noise, Noise2Noise)` : `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three`}; ${h.share ? `patch centres: brain ${h.share.brain}, rest of head ${h.share.head}, tubes ${h.share.tube}, background ${h.share.background}` : 'patches centred on brain voxels'}; MSE;${h.initialWeightsFrom ? ` started from ${h.initialWeightsFrom};` : ''} early stopping after ${h.patience} epochs without validation gain, best weights restored`,
+      protocol: `${h.stage1From ? `second stage: input = the frozen first stage's (${h.stage1From}) output for one acquisition (random per sample), in the first stage's scale; label = centre voxel of the mean of the *other* acquisitions (independent noise, Noise2Noise)` : `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three`}; ${h.share ? `patch centres: brain ${h.share.brain}, rest of head ${h.share.head}, tubes ${h.share.tube}, background ${h.share.background}` : 'patches centred on brain voxels'}; MSE;${h.initialWeightsFrom ? ` started from ${h.initialWeightsFrom};` : ''} early stopping after ${h.patience} epochs without validation gain${h.validationTruth ? ' (validation: MSE against the noise-free truth per validation subject, geometric mean over subjects, so each regime weighs alike)' : ''}, best weights restored`,
       optimizer: 'Adam',
       learningRate: h.learningRate,
       batchSize: h.batchSize,

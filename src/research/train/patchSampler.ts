@@ -105,7 +105,7 @@ function drawSample(
   b: number,
   centre: Int32Array,
   share?: CentreShare,
-): void {
+): number {
   const a = rng.int(s.acquisitions.length);
   const acq = s.acquisitions[a];
   const pool = share ? centrePool(s, share, rng.next()) : s.brainVoxels;
@@ -115,6 +115,7 @@ function drawSample(
   const noise = (k * acq.sigma) / acq.scale;
   if (noise > 0) for (let i = 0; i < PATCH_VOXELS; i++) patch[i] += noise * rng.gaussian();
   targets[b] = (s.labels?.[a] ?? s.mean3).data[v] / acq.scale;
+  return a;
 }
 
 /** The pool a share draw u ∈ [0, 1) falls in; an empty pool (no tubes in this subject) falls back to the brain. */
@@ -129,31 +130,66 @@ function centrePool(s: TrainingSubject, share: CentreShare, u: number): Int32Arr
   return pool.length > 0 ? pool : s.brainVoxels;
 }
 
-/** A fixed validation set drawn once with its own seed, so validation losses are comparable across epochs and resumes. */
+/**
+ * A fixed validation set drawn once with its own seed, so validation losses are comparable across epochs and resumes.
+ * Samples go round-robin over the subjects. `truth`: the labels are the noise-free truth (phantom subjects) instead of
+ * the mean of three, from the same patches, and the set is grouped per subject so the loss can weigh each alike.
+ * @example drawValidationSet(subjects, 16384, 1, new SeededRng(seed ^ 0x5a5a5a5a), share, true)
+ */
 export function drawValidationSet(
   subjects: readonly TrainingSubject[],
   count: number,
   noiseLevel: number,
   rng: SeededRng,
   share?: CentreShare,
+  truth = false,
 ): ValidationSet {
   if (subjects.length === 0) throw new Error('validation needs at least one subject');
   if (!Number.isInteger(count) || count < 1)
     throw new Error(`validation sample count must be a positive integer, got ${count}`);
+  if (truth && count < subjects.length)
+    throw new Error(
+      `truth validation needs at least one sample per subject: ${count} samples, ${subjects.length} subjects`,
+    );
+  const bare = truth ? subjects.find((s) => !s.truth) : undefined;
+  if (bare)
+    throw new Error(`validation subject ${bare.id} has no noise-free truth (truth labels need phantom subjects)`);
   const patches = new Float32Array(count * PATCH_VOXELS);
   const targets = new Float32Array(count);
   const centre = new Int32Array(1);
+  const at = groupedOrder(subjects.length, count, truth);
   for (let b = 0; b < count; b++) {
-    drawSample(
-      subjects[b % subjects.length],
+    const s = subjects[b % subjects.length];
+    const k = at[b];
+    const a = drawSample(
+      s,
       rng,
       noiseLevel,
-      patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS),
+      patches.subarray(k * PATCH_VOXELS, (k + 1) * PATCH_VOXELS),
       targets,
-      b,
+      k,
       centre,
       share,
     );
+    if (truth) targets[k] = s.truth!.data[centre[0]] / s.acquisitions[a].scale;
   }
-  return { patches, targets, count };
+  if (!truth) return { patches, targets, count };
+  const groups = subjects.map((s, j) => ({
+    id: s.id,
+    start: at[j],
+    count: Math.ceil((count - j) / subjects.length),
+  }));
+  return { patches, targets, count, groups };
+}
+
+/** Where round-robin sample b lands: b itself, or (grouped) after the samples of the subjects before it. */
+function groupedOrder(n: number, count: number, grouped: boolean): Int32Array {
+  const at = new Int32Array(count);
+  const starts: number[] = [];
+  for (let j = 0, start = 0; j < n; j++) {
+    starts.push(start);
+    start += Math.ceil((count - j) / n);
+  }
+  for (let b = 0; b < count; b++) at[b] = grouped ? starts[b % n] + Math.floor(b / n) : b;
+  return at;
 }

@@ -31,6 +31,8 @@ export interface ValidationSet {
   patches: Float32Array;
   targets: Float32Array;
   count: number;
+  /** Samples grouped per validation subject: the loss is then the geometric mean of the subjects' MSEs. */
+  groups?: readonly { id: string; start: number; count: number }[];
 }
 
 export interface TrainRunOptions {
@@ -68,16 +70,26 @@ export interface TrainRunResult {
 /** Validation patches per evaluate call: large chunks amortise the per-call weight upload. */
 const VALIDATION_CHUNK = 2048;
 
-/** Mean loss over a fixed validation set, in chunks. */
+/**
+ * Loss over a fixed validation set, in chunks: the mean over samples, or with groups the geometric mean of the groups'
+ * means, so each validation subject (regime) weighs alike as a change in dB, as the robustness matrix's cells do.
+ */
 export function validationLoss(trainer: PatchTrainer, val: ValidationSet): number {
+  if (!val.groups) return meanLoss(trainer, val, 0, val.count);
+  const logs = val.groups.map((g) => Math.log(meanLoss(trainer, val, g.start, g.count)));
+  return Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
+}
+
+/** Mean loss of samples [start, start + count). */
+function meanLoss(trainer: PatchTrainer, val: ValidationSet, start: number, count: number): number {
   let sum = 0;
   const pv = val.patches.length / val.count;
-  for (let at = 0; at < val.count; at += VALIDATION_CHUNK) {
-    const n = Math.min(VALIDATION_CHUNK, val.count - at);
+  for (let at = start; at < start + count; at += VALIDATION_CHUNK) {
+    const n = Math.min(VALIDATION_CHUNK, start + count - at);
     const loss = trainer.evaluate(val.patches.subarray(at * pv, (at + n) * pv), val.targets.subarray(at, at + n), n);
     sum += loss * n;
   }
-  return sum / val.count;
+  return sum / count;
 }
 
 export async function trainRun(

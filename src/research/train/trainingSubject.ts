@@ -17,6 +17,8 @@ export interface SubjectVolumes {
   brainMask: Mask;
   /** Tube number per voxel (phantom calibration tubes), when known: patch centres for a mixture's tube share. */
   tubeMask?: Uint8Array;
+  /** The noise-free image (phantoms only): validation against the truth. */
+  truth?: Volume;
 }
 
 export interface PreparedAcquisition {
@@ -37,6 +39,8 @@ export interface TrainingSubject {
   pools?: { head: Int32Array; tube: Int32Array; background: Int32Array };
   /** Per acquisition, its own label volume (e.g. the mean of the *other* acquisitions); absent: mean3 for all. */
   labels?: Volume[];
+  /** The noise-free image, when the subject is a phantom (validation against the truth). */
+  truth?: Volume;
 }
 
 export function prepareTrainingSubject(
@@ -66,6 +70,7 @@ export function prepareTrainingSubject(
     })),
     mean3: s.mean3,
     brainVoxels,
+    ...(s.truth ? { truth: s.truth } : {}),
   };
 }
 

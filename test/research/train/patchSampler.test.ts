@@ -100,6 +100,29 @@ describe('PatchSampler', () => {
     expect(v1.count).toBe(100);
     expect(() => drawValidationSet([], 10, 0, new SeededRng(1))).toThrow(/at least one subject/);
   });
+
+  it('truth labels: the same patches grouped per subject, labelled with the noise-free centre voxel', () => {
+    const pooled = drawValidationSet(subjects, 100, 0.5, new SeededRng(9));
+    const truth = drawValidationSet(subjects, 100, 0.5, new SeededRng(9), undefined, true);
+    expect(truth.groups!.map((g) => [g.id, g.count])).toEqual(subjects.map((s, j) => [s.id, j === 0 ? 34 : 33]));
+    truth.groups!.forEach((g, j) => {
+      for (let q = 0; q < g.count; q++) {
+        const b = j + q * subjects.length; // the round-robin sample the grouped one came from
+        const k = g.start + q;
+        const patch = truth.patches.subarray(k * PATCH_VOXELS, (k + 1) * PATCH_VOXELS);
+        expect(patch).toEqual(pooled.patches.subarray(b * PATCH_VOXELS, (b + 1) * PATCH_VOXELS));
+        // The label is the truth at the centre voxel of the sample's mean-of-three label, in that acquisition's scale.
+        const s = subjects[j];
+        const match = identify(s, pooled.targets[b], patch);
+        expect(match).not.toBeNull();
+        expect(truth.targets[k]).toBeCloseTo(s.truth!.data[match!.voxel] / s.acquisitions[match!.acq].scale, 6);
+      }
+    });
+    const { truth: _dropped, ...bare } = subjects[0];
+    expect(() => drawValidationSet([bare], 10, 0, new SeededRng(1), undefined, true)).toThrow(
+      `validation subject ${subjects[0].id} has no noise-free truth (truth labels need phantom subjects)`,
+    );
+  });
 });
 
 describe('LruCache', () => {

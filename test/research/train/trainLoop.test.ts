@@ -11,7 +11,13 @@ import { drawValidationSet, PatchSampler } from '../../../src/research/train/pat
 import { createProgressReporter, type ProgressReporter } from '../../../src/cli/trainProgress';
 import { SeededRng } from '../../../src/research/train/rng';
 import { prepareTrainingSubject, type TrainingSubject } from '../../../src/research/train/trainingSubject';
-import { trainRun, type StopSignal, type TrainRunOptions } from '../../../src/research/train/trainLoop';
+import {
+  trainRun,
+  validationLoss,
+  type PatchTrainer,
+  type StopSignal,
+  type TrainRunOptions,
+} from '../../../src/research/train/trainLoop';
 import { activateBackend } from '../../../src/model/backend';
 import { resolvePhantomParams } from '../../../src/phantom/params';
 import { generateSubject } from '../../../src/phantom/subject';
@@ -132,5 +138,22 @@ describe('trainRun (real DA trainer, tiny phantom cohort)', () => {
     const { result } = await run(path.join(root, 'early'), { patience: 1, maxEpochs: 30, samplesPerEpoch: 16 * 4 });
     expect(result.stopped).toBe('early-stopping');
     expect(result.history.length).toBe(result.bestEpoch + 1);
+  });
+});
+
+describe('validationLoss', () => {
+  it('pools samples, or with groups takes the geometric mean of the groups’ MSEs (each regime weighs alike)', () => {
+    // A model that predicts 0: its MSE on a chunk is the mean of the squared targets.
+    const zero = {
+      evaluate: (_p: Float32Array, t: Float32Array, n: number) => t.subarray(0, n).reduce((a, x) => a + x * x, 0) / n,
+    } as unknown as PatchTrainer;
+    const targets = Float32Array.of(1, 1, 1, 2, 2, 2, 2, 2, 2, 2);
+    const val = { patches: new Float32Array(targets.length), targets, count: targets.length };
+    expect(validationLoss(zero, val)).toBeCloseTo((3 * 1 + 7 * 4) / 10, 6);
+    const groups = [
+      { id: 'sub-01', start: 0, count: 3 },
+      { id: 'sub-02', start: 3, count: 7 },
+    ];
+    expect(validationLoss(zero, { ...val, groups })).toBeCloseTo(Math.sqrt(1 * 4), 6);
   });
 });
