@@ -221,35 +221,20 @@ export async function adaptDA(
   }));
   // The first stage's pass is most of the preparation: it runs under the budget too (checked after each chunk), and
   // a pass the budget cuts short leaves the parent unchanged ('time', no epoch) instead of overrunning.
+  const budget = { signal: opts.signal, timeUp: () => elapsed() > o.seconds, backend: opts.backend };
   let preparationTimedOut = false;
   if (parent.stage2) {
     const first: LoadedDA = { weights: parent.weights, card: firstStageCard(parent.card), source: parent.source };
-    const timeUp = new Error('the time budget ran out while preparing');
-    const stop = new AbortController();
-    const forward = () => stop.abort(opts.signal?.reason);
-    opts.signal?.addEventListener('abort', forward);
-    try {
+    const firstStage = await withinBudget(budget, async (run) => {
+      const outputs: Volume[] = [];
       for (const p of prepared) {
-        opts.signal?.throwIfAborted();
-        if (elapsed() > o.seconds) stop.abort(timeUp);
-        stop.signal.throwIfAborted();
-        p.volume = (
-          await denoiseDAWithScale(p.volume, first, p.scale, {
-            backend: opts.backend,
-            signal: stop.signal,
-            mask: firstStageMask,
-            onProgress: () => {
-              if (elapsed() > o.seconds) stop.abort(timeUp);
-            },
-          })
-        ).volume;
+        if (budget.timeUp()) return undefined;
+        outputs.push((await denoiseDAWithScale(p.volume, first, p.scale, { ...run, mask: firstStageMask })).volume);
       }
-    } catch (e) {
-      if (stop.signal.reason !== timeUp) throw e;
-      preparationTimedOut = true;
-    } finally {
-      opts.signal?.removeEventListener('abort', forward);
-    }
+      return outputs;
+    });
+    if (firstStage) firstStage.forEach((volume, i) => (prepared[i].volume = volume));
+    else preparationTimedOut = true;
   }
   const labels = leaveOneOutMeans(acquisitions);
   const seedWords = (k: number) => splitmix32Words((o.seed * 7919 + k) >>> 0);
@@ -303,7 +288,6 @@ export async function adaptDA(
   // scores are taken before training, so only the kept model's DA pass is left for afterwards, and the loop leaves
   // time for it.
   const heldOut = heldOutMask(brain, grid.dims, split);
-  const budget = { signal: opts.signal, timeUp: () => elapsed() > o.seconds, backend: opts.backend };
   let parentRaw: HeldOutScore | undefined;
   let nlmRaw: HeldOutScore | undefined;
   let nlmSeconds = 0;

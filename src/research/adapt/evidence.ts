@@ -80,6 +80,8 @@ export interface EvidenceRow {
     budgetSeconds: number;
     /** The adaptation's own held-out verdict against NLM: dB the DA is ahead (negative: NLM ahead), or why none. */
     versusNlm?: number | string | null;
+    /** Correlated noise: the measured lag-1 correlation and the candidate the held-out slabs kept. */
+    whitening?: { lag1: number; kept: 'plain' | 'whitened' | 'parent' };
   };
   seconds: { generate: number; nlm: number; shippedDA: number; adaptedDA: number };
   /** 1-minute load average of the shared machine when the adaptation started and ended. */
@@ -157,6 +159,14 @@ export async function runCase(
       stopped: r.record.stopped,
       budgetSeconds: budget,
       versusNlm: r.record.nlm ? ('skipped' in r.record.nlm ? r.record.nlm.skipped : r.record.nlm.daAheadDb) : undefined,
+      ...(r.record.whitening
+        ? {
+            whitening: {
+              lag1: r.record.whitening.lag1,
+              kept: !r.adapted ? 'parent' : r.record.whitening.kept ? 'whitened' : 'plain',
+            },
+          }
+        : {}),
     },
     seconds: { generate, nlm, shippedDA, adaptedDA },
     load: { start: Number(loadStart.toFixed(1)), end: Number(loadEnd.toFixed(1)) },
@@ -188,6 +198,7 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, 
     '(label = mean of the other acquisitions, k = 0, lr 1e-4, the running average of the weights (decay 0.98) judged',
     'and kept, held-out slabs: every 4th block of 8 slices; da-wide: its second stage on the frozen first stage), within',
     'the budget; when the held-out slabs show no gain the shipped weights are kept, so "adapted" equals "shipped".',
+    'With correlated noise (lag-1 ≥ 0.1) a whitened-input candidate trains after the plain one; the slabs keep the better.',
     '"held-out: DA ahead of NLM" is the adaptation\'s own verdict (no truth): the kept DA and NLM on the held-out',
     "slabs' brain voxels of every acquisition against the mean of the other acquisitions, less that label's noise.",
     '',
@@ -195,7 +206,7 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, 
     `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|---|---|`,
     ...rows.map(
       (r) =>
-        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}) | ${best(r)} | ${versus(r.adaptation.versusNlm)} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
+        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}${r.adaptation.whitening ? `; noise lag-1 ${r.adaptation.whitening.lag1}: ${r.adaptation.whitening.kept} kept` : ''}) | ${best(r)} | ${versus(r.adaptation.versusNlm)} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
     ),
     '',
     'Times are wall seconds on the shared 2-core machine (other jobs running), the adaptation including its',
