@@ -14,6 +14,7 @@ import { nlmComparisonText, studyHash, type AdaptationRecord } from '../jobs/ada
 import { weightsFolderFiles } from '../model/da/weights-bytes';
 import type { LoadedDA } from '../model/da/weights-io';
 import type { Volume } from '../core/volume';
+import type { NaOverlayInfo } from './metricsText';
 
 const TITLE = 'Adapt DA to this study';
 /** Seconds the worker may train (the issue's browser budget is 120 s for a 64³ study on WASM). */
@@ -29,18 +30,14 @@ function spawnWorker(): Worker {
   return new Worker(new URL('./adapt.worker.ts', import.meta.url), { type: 'module', name: 'na-adapt' });
 }
 
-/** The adapted model for the overlay and the card: parent, seconds, held-out gain. */
-export function adaptationLabel(record: AdaptationRecord): {
-  parent: string;
-  seconds: number;
-  gainPercent: number;
-  adapted: boolean;
-} {
+/** The adapted model for the overlay and the card: parent, seconds, held-out gain, whitened input. */
+export function adaptationLabel(record: AdaptationRecord): NonNullable<NaOverlayInfo['adaptation']> {
   return {
     parent: `${record.parent.name} ${record.parent.version}`,
     seconds: record.seconds,
     gainPercent: record.validation.gainPercent,
     adapted: record.result === 'adapted',
+    ...(record.whitening?.kept && record.result === 'adapted' ? { whitened: true } : {}),
   };
 }
 

@@ -21,7 +21,7 @@ export interface NaOverlayInfo {
   /** How many acquisitions the reference averages (source included). */
   referenceCount?: number;
   /** Set when the DA ran with weights adapted to this study (or tried to: `adapted` false keeps the shipped ones). */
-  adaptation?: { parent: string; seconds: number; gainPercent: number; adapted: boolean };
+  adaptation?: { parent: string; seconds: number; gainPercent: number; adapted: boolean; whitened?: boolean };
   /** The regime check's plain-words warnings (input outside the model's training range); empty inside it. */
   warnings?: string[];
   /** The DA model as "name version" (from its card). */
@@ -58,7 +58,7 @@ export function overlayLines(info: NaOverlayInfo): string[] {
       const a = info.adaptation;
       const adapted = a
         ? a.adapted
-          ? `adapted from ${a.parent}: ${a.seconds.toFixed(0)} s, held-out gain ${a.gainPercent.toFixed(1)} %`
+          ? `adapted from ${a.parent}${a.whitened ? ' (whitened input: correlated noise)' : ''}: ${a.seconds.toFixed(0)} s, held-out gain ${a.gainPercent.toFixed(1)} %`
           : `not adapted: no gain on held-out slabs (${a.gainPercent.toFixed(1)} %)`
         : '';
       const title = a?.adapted ? `Na ${info.method} (adapted) denoised` : `Na ${info.method} denoised`;

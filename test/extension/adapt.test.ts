@@ -25,6 +25,11 @@ describe('adapt action', () => {
     ]);
     const kept = overlayLines({ role: 'denoised', method: 'DA', adaptation: { ...adaptation, adapted: false } });
     expect(kept[1]).toBe('not adapted: no gain on held-out slabs (4.0 %)');
+    // A study whose whitened candidate won says so (the reader learns the noise was correlated).
+    const whitened = overlayLines({ role: 'denoised', method: 'DA', adaptation: { ...adaptation, whitened: true } });
+    expect(whitened[1]).toBe(
+      'adapted from sodium-da 1.0.0 (whitened input: correlated noise): 42 s, held-out gain 4.0 %',
+    );
     expect(derivedSeriesDescription('denoised', 'DA', 0, true)).toBe('Na DA adapted denoised');
     expect(derivedSeriesDescription('denoised', 'DA')).toBe('Na DA denoised');
   });

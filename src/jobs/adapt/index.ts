@@ -295,8 +295,10 @@ export async function adaptDA(
   if (preparationTimedOut) stopped = 'time';
   else {
     await useBackend(opts.backend, 'adaptDA');
+    const valStart = clock();
     parentLosses = validate(parentWeights, plainSets);
     parentLoss = parentLosses[decisive.name];
+    const valSeconds = (clock() - valStart) / 1000;
     if (o.compareWithNlm) {
       const t = clock();
       parentRaw = await withinBudget(budget, (run) => heldOutDAMse(acquisitions, labels, parent, heldOut, run));
@@ -310,13 +312,14 @@ export async function adaptDA(
     for (const [k, c] of candidates.entries()) {
       // With two candidates the plain one (which stops early within seconds) gets at most a third of the training
       // time; the whitened one, whose held-out loss is noisier, the rest.
-      const until =
-        k === 0 && candidates.length > 1 ? trainingStart + (o.seconds - reserveSeconds - trainingStart) / 3 : o.seconds;
+      const end = o.seconds - reserveSeconds;
+      const until = k === 0 && candidates.length > 1 ? trainingStart + (end - trainingStart) / 3 : end;
       const r = await trainCandidate(c, {
         initial: parentWeights,
         sampler: new PairSampler(c.prepared, pools(split.trainSlices), o.noiseLevel, seedWords(1), labels),
         decisive: decisive.name,
-        until: until - reserveSeconds,
+        until,
+        valSeconds,
         elapsed,
         clock,
         options: o,
@@ -589,6 +592,8 @@ async function trainCandidate(
     sampler: PairSampler;
     decisive: string;
     until: number;
+    /** Seconds one validation takes (the parent's), until the first epoch measures its own. */
+    valSeconds: number;
     elapsed: () => number;
     clock: () => number;
     options: ResolvedOptions;
@@ -619,7 +624,7 @@ async function trainCandidate(
   const targets = new Float32Array(o.batchSize);
   let sinceBest = 0;
   let stepSeconds = 0;
-  let valSeconds = 0;
+  let valSeconds = run.valSeconds;
   let lastYield = performance.now();
   try {
     for (let epoch = 1; ; epoch++) {
