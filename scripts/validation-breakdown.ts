@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   const regimes = stratifiedRegimes(DEFAULT_MIXTURE, cohortSeed, held, 'validation');
   const val = await Promise.all(ids.map(async (id) => prepareTrainingSubject(await cohort.load(id), norm)));
   const truth = process.argv.includes('--truth');
-  const set = drawValidationSet(val, count, 1, new SeededRng(seed ^ 0x5a5a5a5a), DEFAULT_MIXTURE.share, truth);
+  // train --val-truth centres its validation patches on the brain (what the metrics score); pooled runs use the share.
+  const share = truth ? undefined : DEFAULT_MIXTURE.share;
+  const set = drawValidationSet(val, count, 1, new SeededRng(seed ^ 0x5a5a5a5a), share, truth);
   const dirs = arg('models', 'weights/da').split(',');
   const header = ['subject', 'regime', ...dirs];
   const rows = ids.map((id, j) => [id, `${regimes[j].noise} SNR ${regimes[j].snr}, ${regimes[j].voxelSizeMm} mm`]);

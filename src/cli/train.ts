@@ -251,7 +251,7 @@ export const registerTrain: Register = (program, run) => {
     )
     .option(
       '--val-truth',
-      'early stopping reads the MSE against the noise-free truth (phantom subjects), geometric mean over the validation subjects so each regime weighs alike; default: pooled MSE against the mean of three, as the paper',
+      'early stopping reads the MSE against the noise-free truth (phantom subjects) on brain-centred patches, geometric mean over the validation subjects so each regime weighs alike; default: pooled MSE against the mean of three, as the paper',
     )
     .option('--resume', 'continue from the checkpoints in --out')
     .option('--backend <name>', 'tfjs backend (wasm or cpu)', 'wasm')

@@ -108,6 +108,49 @@ describe('sodium-denoise train / evaluate', () => {
     expect(fs.existsSync(path.join(dir, 'report.md'))).toBe(true);
   });
 
+  it('--final across stratified regimes with --val-truth stops on the designed subjects, against the truth', () => {
+    const dir = path.join(out, 'stratified');
+    const res = cli([
+      'train',
+      '--final',
+      '--cohort',
+      'phantom:4:7',
+      '--regimes',
+      'mixture',
+      '--stratified',
+      '--val-subjects',
+      '2',
+      '--val-truth',
+      '--normalise',
+      'sigma',
+      '--samples-per-epoch',
+      '256',
+      '--val-samples',
+      '64',
+      '--batch',
+      '64',
+      '--max-epochs',
+      '1',
+      '--threads',
+      '1',
+      '--out',
+      dir,
+      '--json',
+    ]);
+    expect(res.code).toBe(0);
+    const card = JSON.parse(fs.readFileSync(path.join(dir, 'final', 'weights', 'model-card.json'), 'utf8'));
+    expect(card.training.validationSubjects).toEqual(['sub-03', 'sub-04']);
+    expect(card.training.trainSubjects.sort()).toEqual(['sub-01', 'sub-02']);
+    expect(card.training.data).toMatch(/regimes stratified/);
+    expect(card.training.protocol).toMatch(/noise-free truth on brain-centred patches per validation subject/);
+    expect(card.normalisation.by).toBe('sigma');
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'final', 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.config.validationLabel).toMatch(/^truth/);
+    const bad = cli(['train', '--cohort', 'phantom:4:7', '--regimes', 'mixture', '--stratified', '--out', dir]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toMatch(/--stratified needs --final \(it designs the early-stopping subjects\)$/);
+  });
+
   it('fails with one clear line on bad input', () => {
     const bad = cli(['train', '--cohort', COHORT, '--out', out, '--folds', '3']);
     expect(bad.code).toBe(1);

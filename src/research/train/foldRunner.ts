@@ -42,7 +42,8 @@ export interface TrainingHyperparameters {
   trainingRange?: TrainingRange;
   /** Subjects held out for early stopping in the final protocol (default 1); several span several regimes. */
   validationSubjects?: number;
-  /** Early stopping reads the MSE against the noise-free truth (phantoms), geometric mean over validation subjects. */
+  /** Early stopping reads the MSE against the noise-free truth (phantoms) on brain-centred patches, geometric mean
+   * over validation subjects. */
   validationTruth?: boolean;
   /** A second stage: the frozen first stage's folder; inputs are its outputs, labels the mean of the other acquisitions. */
   stage1From?: string;
@@ -94,7 +95,9 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
     hyper.validationSamples,
     hyper.noiseLevel,
     new SeededRng(hyper.seed ^ 0x5a5a5a5a),
-    hyper.share,
+    // Against the truth, validation scores the brain as the metrics do: air's truth is 0 while every label (and so the
+    // network) carries the magnitude's Rician floor there, an error no training can remove that would swamp the rest.
+    hyper.validationTruth ? undefined : hyper.share,
     Boolean(hyper.validationTruth),
   );
   let samplesPerEpoch = hyper.samplesPerEpoch;
@@ -140,7 +143,9 @@ export async function runTraining(ctx: RunContext): Promise<RunOutcome> {
           initialWeightsFrom: hyper.initialWeightsFrom,
           ...(hyper.stage1From ? { stage1From: hyper.stage1From } : {}),
           ...(hyper.validationSubjects ? { validationCount: hyper.validationSubjects } : {}),
-          ...(hyper.validationTruth ? { validationLabel: 'truth, geometric mean over subjects' } : {}),
+          ...(hyper.validationTruth
+            ? { validationLabel: 'truth on brain-centred patches, geometric mean over subjects' }
+            : {}),
         },
       },
       ctx.progress,
@@ -189,7 +194,7 @@ function makeCard(
     normalisation: runNormalisation(h),
     training: {
       data: ctx.dataDescription,
-      protocol: `${h.stage1From ? `second stage: input = the frozen first stage's (${h.stage1From}) output for one acquisition (random per sample), in the first stage's scale; label = centre voxel of the mean of the *other* acquisitions (independent noise, Noise2Noise)` : `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three`}; ${h.share ? `patch centres: brain ${h.share.brain}, rest of head ${h.share.head}, tubes ${h.share.tube}, background ${h.share.background}` : 'patches centred on brain voxels'}; MSE;${h.initialWeightsFrom ? ` started from ${h.initialWeightsFrom};` : ''} early stopping after ${h.patience} epochs without validation gain${h.validationTruth ? ' (validation: MSE against the noise-free truth per validation subject, geometric mean over subjects, so each regime weighs alike)' : ''}, best weights restored`,
+      protocol: `${h.stage1From ? `second stage: input = the frozen first stage's (${h.stage1From}) output for one acquisition (random per sample), in the first stage's scale; label = centre voxel of the mean of the *other* acquisitions (independent noise, Noise2Noise)` : `input = one of the three acquisitions (random per sample) + Gaussian noise σ_add = ${h.noiseLevel}·σ̂ (σ̂: background Rayleigh estimate of that acquisition); label = centre voxel of the mean of three`}; ${h.share ? `patch centres: brain ${h.share.brain}, rest of head ${h.share.head}, tubes ${h.share.tube}, background ${h.share.background}` : 'patches centred on brain voxels'}; MSE;${h.initialWeightsFrom ? ` started from ${h.initialWeightsFrom};` : ''} early stopping after ${h.patience} epochs without validation gain${h.validationTruth ? ' (validation: MSE against the noise-free truth on brain-centred patches per validation subject, geometric mean over subjects, so each regime weighs alike)' : ''}, best weights restored`,
       optimizer: 'Adam',
       learningRate: h.learningRate,
       batchSize: h.batchSize,
