@@ -37,6 +37,20 @@ describe('sodium-denoise adapt', () => {
     await writeVolumeOutput(path.join(dir, 'one-series'), subject.acquisitions[0]);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  /** `denoise --method da --weights <folder>` on the study's first acquisition. */
+  const denoiseWith = (weights: string, out: string, ...extra: string[]) =>
+    cli(
+      'denoise',
+      '--method',
+      'da',
+      '--weights',
+      weights,
+      '--in',
+      path.join(dir, 'study', 'acq1.nii.gz'),
+      '--out',
+      out,
+      ...extra,
+    );
 
   it('writes a folder that denoise --weights loads, whose card checksums its shard and says what happened', () => {
     const out = path.join(dir, 'adapted');
@@ -57,18 +71,7 @@ describe('sodium-denoise adapt', () => {
         fs.readFileSync(path.join(defaultWeightsSource(), 'weights.bin')),
       );
     }
-    const d = cli(
-      'denoise',
-      '--method',
-      'da',
-      '--weights',
-      out,
-      '--in',
-      path.join(dir, 'study', 'acq1.nii.gz'),
-      '--out',
-      path.join(dir, 'd.nii.gz'),
-      '--json',
-    );
+    const d = denoiseWith(out, path.join(dir, 'd.nii.gz'), '--json');
     expect(d.code).toBe(0);
     expect(JSON.parse(d.stdout).parameters.model).toBe(card.name);
   });
@@ -174,19 +177,7 @@ describe('sodium-denoise adapt', () => {
     expect(card.whitening).toEqual(HAMMING_WHITENING);
     const out = path.join(dir, 'whitened');
     await writeAdaptedFolder(out, { ...r, adapted: true, model: { ...parent, card } }, defaultWeightsSource());
-    const d = cli(
-      'denoise',
-      '--method',
-      'da',
-      '--weights',
-      out,
-      '--threads',
-      '2',
-      '--in',
-      path.join(dir, 'study', 'acq1.nii.gz'),
-      '--out',
-      path.join(dir, 'w.nii.gz'),
-    );
+    const d = denoiseWith(out, path.join(dir, 'w.nii.gz'), '--threads', '2');
     expect(d.code).toBe(0);
     const written = (await readVolumeInput(path.join(dir, 'w.nii.gz'))).volume.data;
     const loaded = await loadDA(out);
