@@ -20,7 +20,9 @@ import {
 import { denoiseDA } from '../../src/model/da/infer';
 import { nlmeans } from '../../src/model/nlm/nlm-cpu';
 import { growMask } from '../../src/model/da/stages';
-import { adaptedCard } from '../../src/jobs/adapt/card';
+import { adaptedCard, studyTrainingRange, type StudyRegime } from '../../src/jobs/adapt/card';
+import { regimeWarnings } from '../../src/jobs/regime';
+import type { TrainingRange } from '../../src/model/da/card';
 import { footprintSlices, voxelsOnSlices } from '../../src/jobs/adapt/split';
 import { filterSeparable } from '../../src/core/whitening';
 import { studyWhitening, WHITENING_DEFAULTS } from '../../src/jobs/adapt/whitening';
@@ -150,6 +152,52 @@ describe('held-out slabs', () => {
   });
 });
 
+describe("the adapted card's training range", () => {
+  it("widens the parent's range to hold the study's regime check, so that study no longer warns", () => {
+    const parent: TrainingRange = {
+      description: 'white noise, SNR 13',
+      brainSnr: [8, 15],
+      noiseCorrelation: [0, 0.3],
+      voxelSizeMm: [3.5, 4.5],
+      matrix: [64, 64],
+    };
+    const regime: StudyRegime = {
+      sigma: [10, 10],
+      brainSnr: 19,
+      voxelSizeMm: [2, 2, 2],
+      matrix: [128, 128, 128],
+      acquisitions: 2,
+      method: 'test',
+      check: { brainSnr: 20, noiseCorrelation: 0.6, warnings: [] },
+    };
+    const range = studyTrainingRange(parent, regime);
+    expect(range).toMatchObject({
+      brainSnr: [8, 22],
+      noiseCorrelation: [0, 0.65],
+      voxelSizeMm: [2, 4.5],
+      matrix: [64, 128],
+    });
+    expect(range.description).toMatch(
+      /^white noise, SNR 13; then adapted to one study \(2 acquisitions; acquisition 1: brain SNR 20\.0, noise correlation 0\.60, 2 mm voxels, 128×128×128 matrix\)$/,
+    );
+    const estimate = {
+      sigma: 10,
+      brainSnr: 20,
+      noiseCorrelation: [0.6, 0.5, 0.4] as [number, number, number],
+      voxelSizeMm: [2, 2, 2] as [number, number, number],
+      matrix: [128, 128, 128] as [number, number, number],
+    };
+    expect(regimeWarnings(estimate, parent)).toHaveLength(4);
+    expect(regimeWarnings(estimate, range)).toEqual([]);
+    // Nothing measured: the parent's range, only the voxel size and matrix added.
+    const bare = studyTrainingRange(parent, {
+      ...regime,
+      check: { brainSnr: null, noiseCorrelation: null, warnings: [] },
+    });
+    expect(bare).toMatchObject({ brainSnr: [8, 15], noiseCorrelation: [0, 0.3] });
+  });
+});
+
 describe('centre regions', () => {
   it("da-wide's first stage runs on the head grown by 2 voxels; its background centres stay inside that margin", () => {
     const d: [number, number, number] = [20, 20, 20];
@@ -214,6 +262,11 @@ describe('adaptDA on a phantom study', () => {
     expect(r.record.regime.acquisitions).toBe(3);
     expect(r.record.regime.sigma).toHaveLength(3);
     expect(r.record.regime.brainSnr).toBeGreaterThan(3);
+    // The regime check of every acquisition, and acquisition 1's warnings against the parent's range.
+    expect(r.record.regime.check?.brainSnr).toBeGreaterThan(3);
+    expect(r.record.regime.check?.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/voxels are 8 mm|the matrix is 32×32×32/)]),
+    );
     expect(r.record.split.heldOutSlices).toBe(8);
     const v = r.record.validation;
     expect(v.region).toBe('brain');
@@ -382,6 +435,10 @@ describe('whitening for spatially correlated noise', () => {
     const w = r.record.whitening!;
     expect(w.lag1).toBeGreaterThan(0.4);
     expect(r.record.split.heldOutSlices).toBe(8);
+    // The regime check sees the correlated noise too; an adapted card's range then holds it (no warning on its study).
+    expect(r.record.regime.check?.noiseCorrelation).toBeGreaterThan(0.3);
+    expect(r.record.regime.check?.warnings.join(' ')).toMatch(/noise is spatially correlated/);
+    if (r.adapted) expect(r.model.card.trainingRange!.noiseCorrelation[1]).toBeGreaterThan(0.35);
     expect(w.candidates.map((c) => c.name)).toEqual(['plain', 'whitened']);
     expect(r.history.some((h) => h.candidate === 'whitened')).toBe(true);
     const v = r.record.validation;

@@ -1,7 +1,7 @@
 // The record an adapted model carries: which parent it came from, which study (a hash of its UIDs, never names),
 // the study's regime, how long it trained and what the held-out slabs said.
 import { sha256Hex } from '../../core/sha256';
-import type { ModelCard } from '../../model/da/card';
+import type { ModelCard, TrainingRange } from '../../model/da/card';
 import type { WhiteningSpec } from '../../core/whitening';
 import type { NlmCheck } from './nlm-check';
 
@@ -19,6 +19,59 @@ export interface StudyRegime {
   acquisitions: number;
   /** How σ̂ was found. */
   method: string;
+  /**
+   * The regime check every run does (core/regime) on acquisition 1, as `denoise` will measure it: brain SNR (null: no
+   * brain found), the largest lag-1 noise correlation (null: too little background to tell), and the warnings
+   * against the parent's training range.
+   */
+  check?: { brainSnr: number | null; noiseCorrelation: number | null; warnings: string[] };
+}
+
+/**
+ * The parent's training range widened to hold the study an adaptation trained on (its regime check, with margins for
+ * the estimators and the other repeats: ±10 % SNR, +0.05 correlation), so that denoising that study with
+ * its adapted weights does not warn that the study is outside what they were trained on.
+ */
+export function studyTrainingRange(parent: TrainingRange, regime: StudyRegime): TrainingRange {
+  const known = (x: number | null | undefined): number[] => (typeof x === 'number' ? [x] : []);
+  const snr = known(regime.check?.brainSnr);
+  const rho = known(regime.check?.noiseCorrelation);
+  // [lo, hi] grown to hold every value's own interval [low(v), high(v)].
+  const widen = (
+    [lo, hi]: [number, number],
+    values: number[],
+    low: (v: number) => number,
+    high: (v: number) => number,
+  ) =>
+    [Math.min(lo, ...values.map(low)), Math.max(hi, ...values.map(high))].map((x) => Number(x.toPrecision(3))) as [
+      number,
+      number,
+    ];
+  const voxel = Math.max(...regime.voxelSizeMm);
+  const matrix = Math.max(...regime.matrix);
+  const said = [
+    snr.length ? `brain SNR ${snr[0].toFixed(1)}` : '',
+    rho.length ? `noise correlation ${rho[0].toFixed(2)}` : '',
+    `${voxel} mm voxels`,
+    `${regime.matrix.join('×')} matrix`,
+  ].filter(Boolean);
+  return {
+    description: `${parent.description}; then adapted to one study (${regime.acquisitions} acquisitions; acquisition 1: ${said.join(', ')})`,
+    brainSnr: widen(
+      parent.brainSnr,
+      snr,
+      (v) => 0.9 * v,
+      (v) => 1.1 * v,
+    ),
+    noiseCorrelation: widen(
+      parent.noiseCorrelation,
+      rho,
+      (v) => v,
+      (v) => v + 0.05,
+    ),
+    voxelSizeMm: [Math.min(parent.voxelSizeMm[0], voxel), Math.max(parent.voxelSizeMm[1], voxel)],
+    matrix: [Math.min(parent.matrix[0], matrix), Math.max(parent.matrix[1], matrix)],
+  };
 }
 
 export interface AdaptationRecord {
@@ -105,6 +158,9 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
   const w = record.whitening;
   const card: ModelCard = {
     ...parent,
+    ...(adapted && parent.trainingRange && record.regime.check
+      ? { trainingRange: studyTrainingRange(parent.trainingRange, record.regime) }
+      : {}),
     ...(adapted && w?.kept
       ? { whitening: { correlations: w.correlations, floor: w.floor, strength: w.strength, radius: w.radius } }
       : {}),

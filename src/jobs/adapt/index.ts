@@ -31,6 +31,9 @@ import { type CentrePool, leaveOneOutMeans, type PairAcquisition, PairSampler } 
 import { type SlabSplit, type SlabSplitOptions, splitSlabs, voxelsOnSlices } from './split';
 import { yieldToEventLoop } from '../../model/eventLoop';
 import { useBackend } from '../../model/backend';
+import { estimateRegime, type RegimeEstimate } from '../../core/regime';
+import { regimeWarnings } from '../regime';
+import type { TrainingRange } from '../../model/da/card';
 
 export {
   NOT_ADAPTED_NOTE,
@@ -253,7 +256,7 @@ export async function adaptDA(
   const plainSets = validationSets(prepared);
   if (plainSets.length === 0) throw new Error('the held-out slabs hold no voxels to validate on');
   const decisive = plainSets.find((v) => v.name === 'brain') ?? plainSets[0];
-  const regime = studyRegime(acquisitions, mean, brain, sigmas, estimates[0].method);
+  const regime = studyRegime(acquisitions, mean, brain, sigmas, estimates[0].method, parent.card.trainingRange);
   // The plain candidate trains on the acquisitions as acquired; with correlated noise a second one on whitened inputs
   // (same raw labels, so its held-out loss is directly comparable with the parent's and the plain one's).
   const candidates: CandidateSetup[] = [
@@ -521,7 +524,20 @@ function studyRegime(
   brain: Mask,
   sigmas: number[],
   method: string,
+  parentRange: TrainingRange | undefined,
 ): StudyRegime {
+  // Acquisition 1 only: the check costs about 0.5 s at 64³ and 4 s at 128³, and repeats share their protocol.
+  let estimate: RegimeEstimate | null = null;
+  try {
+    estimate = estimateRegime(acquisitions[0], { noiseSigma: sigmas[0] });
+  } catch {
+    // no regime to measure: recorded as unknown
+  }
+  const check = {
+    brainSnr: estimate?.brainSnr != null ? Number(estimate.brainSnr.toFixed(2)) : null,
+    noiseCorrelation: estimate?.noiseCorrelation ? Number(Math.max(...estimate.noiseCorrelation).toFixed(3)) : null,
+    warnings: regimeWarnings(estimate, parentRange),
+  };
   let sum = 0;
   let n = 0;
   for (let i = 0; i < brain.length; i++)
@@ -538,6 +554,7 @@ function studyRegime(
     matrix: [...g.dims],
     acquisitions: acquisitions.length,
     method,
+    check,
   };
 }
 
