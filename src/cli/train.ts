@@ -31,6 +31,7 @@ async function loadTraining() {
     ...(await import('../research/train/noiseSweep')),
     ...(await import('./trainProgress')),
     ...(await import('../research/evaluate/denoisers')),
+    ...(await import('../research/train/foldRunner')),
     ...(await import('../model/backend')),
     ...(await import('../model/da/weights-io')),
     ...(await import('../research/train/regimeMixture')),
@@ -290,6 +291,7 @@ export const registerTrain: Register = (program, run) => {
           );
         const {
           activateBackend,
+          asLoadedDA,
           createEvaluationDenoiser,
           createPatchTrainer,
           createProgressReporter,
@@ -299,6 +301,7 @@ export const registerTrain: Register = (program, run) => {
           runCrossValidation,
           runFinalTraining,
           runNoiseSweep,
+          runNormalisation,
           loadDA,
           mixtureCohort,
           prepareSecondStageSubject,
@@ -333,7 +336,9 @@ export const registerTrain: Register = (program, run) => {
           stop,
           createTrainer: (seed) =>
             createPatchTrainer({ learningRate: hyper.learningRate, seed, initialWeights: startWeights, threads }),
-          denoiserFor: (weights) => createEvaluationDenoiser(weights),
+          // Fold evaluations run the weights with the normalisation they were trained with (σ, intensity, a first stage's).
+          denoiserFor: (weights) =>
+            createEvaluationDenoiser(asLoadedDA(weights, 'in-memory training result', runNormalisation(hyper))),
           progress,
           ...(stage1
             ? {

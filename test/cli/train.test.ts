@@ -108,6 +108,43 @@ describe('sodium-denoise train / evaluate', () => {
     expect(fs.existsSync(path.join(dir, 'report.md'))).toBe(true);
   });
 
+  it('cross-validation with --normalise sigma scores each fold with the normalisation its weights were trained with', () => {
+    const dir = path.join(out, 'cv-sigma');
+    const res = cli([
+      'train',
+      '--cohort',
+      COHORT,
+      '--out',
+      dir,
+      ...TINY,
+      '--max-epochs',
+      '1',
+      '--normalise',
+      'sigma',
+      '--json',
+      '--quiet',
+    ]);
+    expect(res.code).toBe(0);
+    const subject: string = JSON.parse(res.stdout).plan.folds[0].test[0];
+    const cv = JSON.parse(fs.readFileSync(path.join(dir, 'cv-report.json'), 'utf8'));
+    const inCv = cv.perSubject.find((s: { id: string }) => s.id === subject).quality.truth.da;
+    // evaluate reads the saved card (σ normalisation): the fold's own evaluation must score the same.
+    const ev = cli([
+      'evaluate',
+      '--cohort',
+      COHORT,
+      '--weights',
+      path.join(dir, 'fold-1', 'weights'),
+      '--subjects',
+      subject,
+      '--json',
+    ]);
+    expect(ev.code).toBe(0);
+    const saved = JSON.parse(ev.stdout).perSubject[0].quality.truth.da;
+    expect(inCv.psnr).toBeCloseTo(saved.psnr, 6);
+    expect(inCv.ssim).toBeCloseTo(saved.ssim, 6);
+  });
+
   it('--final across stratified regimes with --val-truth stops on the designed subjects, against the truth', () => {
     const dir = path.join(out, 'stratified');
     const res = cli([

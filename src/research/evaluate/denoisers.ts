@@ -5,7 +5,7 @@ import { dilate } from '../../core/mask';
 import type { Volume } from '../../core/volume';
 import type { DAWeights } from '../../model/da/architecture';
 import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../model/da/card';
-import { DEFAULT_NORMALISATION } from '../../model/da/normalise';
+import { type DANormalisation, DEFAULT_NORMALISATION } from '../../model/da/normalise';
 import type { LoadedDA } from '../../model/da/weights-io';
 import { denoiseVolume } from '../../jobs/denoise';
 import type { Denoiser } from './evaluateSubjects';
@@ -15,8 +15,12 @@ export async function denoiseNlm(input: Volume): Promise<Volume> {
   return (await denoiseVolume(input, { method: 'nlm' })).volume;
 }
 
-/** Wraps freshly trained weights (not yet on disk) as a loaded model with the default normalisation. */
-export function asLoadedDA(weights: DAWeights, source = 'in-memory training result'): LoadedDA {
+/** Wraps freshly trained weights (not yet on disk) as a loaded model with the normalisation they were trained with. */
+export function asLoadedDA(
+  weights: DAWeights,
+  source = 'in-memory training result',
+  normalisation: DANormalisation = DEFAULT_NORMALISATION,
+): LoadedDA {
   const card: ModelCard = {
     format: MODEL_CARD_FORMAT,
     name: 'sodium-da',
@@ -24,7 +28,7 @@ export function asLoadedDA(weights: DAWeights, source = 'in-memory training resu
     status: 'provisional',
     created: new Date().toISOString(),
     architecture: architectureSection(),
-    normalisation: DEFAULT_NORMALISATION,
+    normalisation,
     training: { data: source, protocol: 'see the run folder', optimizer: 'Adam', learningRate: 1e-4, batchSize: 128 },
     metrics: {},
   };
