@@ -174,7 +174,6 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
   return { backend: best.name, tried };
 }
 
-/** The active backend, initialising tfjs's default one if none is active yet. */
 /**
  * The backend a job asked for, activated if it is not the current one (or the current one, ready): its name.
  * @example await useBackend(opts.backend, 'createDATrainer') // 'wasm'
@@ -187,6 +186,7 @@ export async function useBackend(name: string | undefined, who: string): Promise
   return currentBackend();
 }
 
+/** The active backend, initialising tfjs's default one if none is active yet. */
 export async function currentBackend(): Promise<string> {
   await tf.ready();
   return tf.getBackend();

@@ -28,7 +28,7 @@ export interface NlmComparison {
   seconds?: number;
 }
 
-/** The comparison, or why it did not run (it must fit in what is left of the adaptation's budget). */
+/** The comparison, or why it did not run (it must fit in the adaptation's budget). */
 export type NlmCheck = NlmComparison | { skipped: string };
 
 /** A method's mean squared difference from the leave-one-out labels over the held-out voxels of every acquisition. */
@@ -139,7 +139,7 @@ export async function heldOutNlmComparison(
 
 function checkScoreInputs(acquisitions: readonly Volume[], labels: readonly Float32Array[]): void {
   if (acquisitions.length < 2 || labels.length !== acquisitions.length)
-    throw new Error('the NLM comparison needs ≥ 2 acquisitions, each with its label and σ̂');
+    throw new Error('held-out scores need ≥ 2 acquisitions, each with its leave-one-out label');
 }
 
 function scoreOutputs(outputs: readonly Float32Array[], labels: readonly Float32Array[], mask: Mask): HeldOutScore {

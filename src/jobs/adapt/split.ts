@@ -32,7 +32,7 @@ export interface SlabSplit {
 /**
  * Splits `nz` slices into held-out slabs (every period-th block of blockSlices slices) and slices whose 5³ patch
  * footprint avoids them. Volumes too thin for one slab of each kind are refused with the reason.
- * @param filterRadius - the radius of a filter applied to the input (and labels) before the network (whitening)
+ * @param filterRadius - the radius of a filter applied to the input before the network (whitening)
  * @example splitSlabs(64).heldOut // slices 16–23 and 48–55 held out
  */
 export function splitSlabs(nz: number, opts: SlabSplitOptions = {}, stages = 1, filterRadius = 0): SlabSplit {
