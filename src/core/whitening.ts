@@ -170,6 +170,8 @@ export interface WhiteningSpec {
 
 /** The largest kernel radius a spec may ask for (a kernel reads 2·radius + 1 voxels per axis). */
 export const MAX_WHITENING_RADIUS = 16;
+/** The smallest floor on |H| a spec may ask for: W's gain stays ≤ 100. */
+export const MIN_WHITENING_FLOOR = 0.01;
 
 /** The kernels a spec describes (validated first). */
 export function whiteningFromSpec(spec: WhiteningSpec): WhiteningFilters {
@@ -197,8 +199,9 @@ export function validateWhiteningSpec(spec: unknown): asserts spec is WhiteningS
         `whitening.correlations[${axis}] must be 2–33 lags with r[0] = 1 and every |r| ≤ 1, got ${JSON.stringify(r)?.slice(0, 80)}`,
       );
   }
-  if (!(typeof s.floor === 'number' && s.floor > 0 && s.floor <= 1))
-    throw new Error(`whitening.floor must be in (0, 1], got ${JSON.stringify(s.floor)}`);
+  // W's largest gain is 1/floor^strength: a floor near 0 from a hostile card would blow the input up to Infinity.
+  if (!(typeof s.floor === 'number' && s.floor >= MIN_WHITENING_FLOOR && s.floor <= 1))
+    throw new Error(`whitening.floor must be in [${MIN_WHITENING_FLOOR}, 1], got ${JSON.stringify(s.floor)}`);
   if (!(typeof s.strength === 'number' && s.strength > 0 && s.strength <= 1))
     throw new Error(`whitening.strength must be in (0, 1], got ${JSON.stringify(s.strength)}`);
   if (!(Number.isInteger(s.radius) && s.radius! >= 1 && s.radius! <= MAX_WHITENING_RADIUS))

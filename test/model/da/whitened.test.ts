@@ -64,6 +64,7 @@ describe('whitening around the network', () => {
     expect(() => card({ ...spec, radius: 99 })).toThrow(/^model-card\.json: whitening\.radius must be an integer/);
     expect(() => card({ ...spec, strength: 0 })).toThrow(/whitening\.strength must be in \(0, 1\]/);
     expect(() => card({ ...spec, floor: 'x' })).toThrow(/whitening\.floor/);
+    expect(() => card({ ...spec, floor: 1e-300 })).toThrow(/whitening\.floor must be in \[0\.01, 1\]/);
     expect(() => card({ ...spec, correlations: [HAMMING, HAMMING] })).toThrow(/one array per axis/);
     expect(() => card({ ...spec, correlations: [[0.5, 0.2], HAMMING, HAMMING] })).toThrow(/correlations\[0\]/);
     expect(() => card({ ...spec, correlations: [[1, 7], HAMMING, HAMMING] })).toThrow(/\|r\| ≤ 1/);
