@@ -148,6 +148,7 @@ export interface AdaptResult {
   model: LoadedDA;
   record: AdaptationRecord;
   history: AdaptEpoch[];
+  /** The held-out slabs, and where the plain candidate trained (a whitened one trains 4 slices further from them). */
   split: SlabSplit;
 }
 
@@ -204,11 +205,12 @@ export async function adaptDA(
   const brain = opts.brainMask ?? brainMaskOrHead(mean, head, meanSigma);
   // da-wide adapts its second stage on the frozen first stage's outputs: its footprint spans both stages.
   const stages: 1 | 2 = parent.stage2 ? 2 : 1;
-  // Whitening is measured on the slices a whitened run may train on, so its split (with the kernel's margin) comes first.
+  const split = splitSlabs(grid.dims[2], opts.split, stages);
+  // A whitened run holds the same slabs out but trains further from them (the kernel's reach), and its whitening is
+  // measured on the slices it may train on.
   const whitenedSplit =
     stages === 1 && o.whiten ? splitOrNone(grid.dims[2], opts.split, WHITENING_DEFAULTS.radius) : undefined;
   const whitening = whitenedSplit ? studyWhitening(acquisitions, brain, whitenedSplit) : undefined;
-  const split = whitening ? whitenedSplit! : splitSlabs(grid.dims[2], opts.split, stages);
   const regions = centreRegions(head, brain, grid.dims, stages);
   const firstStageMask = regions.firstStageMask;
   const pools = (slices: Uint8Array): CentrePool[] => [
@@ -260,7 +262,7 @@ export async function adaptDA(
   // The plain candidate trains on the acquisitions as acquired; with correlated noise a second one on whitened inputs
   // (same raw labels, so its held-out loss is directly comparable with the parent's and the plain one's).
   const candidates: CandidateSetup[] = [
-    { name: 'plain', prepared, sets: plainSets, patience: o.patience ?? 5 },
+    { name: 'plain', prepared, sets: plainSets, patience: o.patience ?? 5, trainSlices: split.trainSlices },
     ...(whitening
       ? (() => {
           const white: PairAcquisition[] = whitenAll(acquisitions, whitening).map((volume, i) => ({
@@ -273,6 +275,7 @@ export async function adaptDA(
               prepared: white,
               sets: validationSets(white),
               patience: o.patience ?? WHITENING_DEFAULTS.patience,
+              trainSlices: whitenedSplit!.trainSlices,
             },
           ];
         })()
@@ -319,7 +322,7 @@ export async function adaptDA(
       const until = k === 0 && candidates.length > 1 ? trainingStart + (end - trainingStart) / 3 : end;
       const r = await trainCandidate(c, {
         initial: parentWeights,
-        sampler: new PairSampler(c.prepared, pools(split.trainSlices), o.noiseLevel, seedWords(1), labels),
+        sampler: new PairSampler(c.prepared, pools(c.trainSlices), o.noiseLevel, seedWords(1), labels),
         decisive: decisive.name,
         until,
         valSeconds,
@@ -573,10 +576,12 @@ interface ValidationSet {
   count: number;
 }
 
-/** One way of training the parent on this study: its inputs, its held-out patches and its patience. */
+/** One way of training the parent on this study: its inputs, the slices it trains on, its held-out patches, patience. */
 interface CandidateSetup {
   name: 'plain' | 'whitened';
   prepared: PairAcquisition[];
+  /** 1 where a training patch may be centred (a whitened run keeps the kernel's reach off the held-out slabs too). */
+  trainSlices: Uint8Array;
   sets: ValidationSet[];
   patience: number;
 }
