@@ -2,7 +2,7 @@
 // tiles, as plain matMuls (dense layers are 1×1×1 convolutions). Never a loop over 5×5×5 patches.
 import { type Volume, volumeLike } from '../../core/volume';
 import { checkInputs, DEFAULT_MEMORY_BUDGET, type DenoiseDAOptions, type DenoiseDAResult } from './run-options';
-import { activateBackend, currentBackend } from '../backend';
+import { currentBackend, useBackend } from '../backend';
 import { tf } from '../tf';
 import { CONV1_FILTERS, CONV2_FAN_IN, DA_FLOPS_PER_VOXEL, type DAWeights, PATCH_RADIUS, TAPS } from './architecture';
 import {
@@ -182,10 +182,7 @@ export async function denoiseDAWithScale(
 ): Promise<DenoiseDAResult> {
   checkInputs(volume, model, opts);
   opts.signal?.throwIfAborted();
-  if (opts.backend !== undefined && (await currentBackend()) !== opts.backend) {
-    const reason = await activateBackend(opts.backend);
-    if (reason) throw new Error(`denoiseDA: backend unavailable: ${reason}`);
-  }
+  await useBackend(opts.backend, 'denoiseDA');
   if (givenScale !== undefined && !(givenScale > 0 && isFiniteNumber(givenScale)))
     throw new Error(`denoiseDA: scale must be positive, got ${givenScale}`);
   const scale = givenScale ?? computeVolumeScale(volume, model.card.normalisation);

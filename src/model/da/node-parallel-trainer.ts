@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../core/node-thread';
-import { activateBackend, currentBackend } from '../backend';
+import { useBackend } from '../backend';
 import {
   DA_PARAMETER_COUNT,
   DA_WEIGHT_SPECS,
@@ -316,11 +316,7 @@ export async function createParallelDATrainer(opts: ParallelDATrainerOptions = {
   const threads = opts.threads ?? os.availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be an integer ≥ 1, got ${threads}`);
   if (threads === 1) return createDATrainer(opts);
-  if (opts.backend !== undefined && (await currentBackend()) !== opts.backend) {
-    const reason = await activateBackend(opts.backend);
-    if (reason) throw new Error(`createParallelDATrainer: backend unavailable: ${reason}`);
-  }
-  const backend = await currentBackend();
+  const backend = await useBackend(opts.backend, 'createParallelDATrainer');
   const kernel = resolveGradientKernel(opts.kernel);
   if (!((opts.learningRate ?? 1e-4) > 0)) throw new Error(`learningRate must be positive, got ${opts.learningRate}`);
   if (opts.initialWeights) validateWeights(opts.initialWeights);

@@ -53,7 +53,8 @@ export async function denoiseStages(
   const white = filterSeparable(volume, whiteningFromSpec(spec).whiten);
   const res = await networkStages(white, model, scale, opts, run);
   const out = res.volume.data;
-  for (let i = 0; i < out.length; i++) if (opts.mask && !opts.mask[i]) out[i] = volume.data[i];
+  const mask = opts.mask;
+  if (mask) for (let i = 0; i < out.length; i++) if (!mask[i]) out[i] = volume.data[i];
   const millis = performance.now() - t0;
   const gflops = (res.voxelsComputed * DA_FLOPS_PER_VOXEL) / (millis / 1000) / 1e9;
   return { ...res, volume: volumeLike(volume, out), millis, gflops };

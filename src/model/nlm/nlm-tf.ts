@@ -3,7 +3,7 @@
 // one tensor so each op does real work; volumes are cut into z slabs within a memory budget.
 import type { Volume } from '../../core/volume';
 import { volumeLike } from '../../core/volume';
-import { activateBackend, currentBackend } from '../backend';
+import { useBackend } from '../backend';
 import { tf } from '../tf';
 import { extractGrownBox, planNlmBoxes, type NlmBox } from './boxes';
 import type { NlmOptions } from './nlm-cpu';
@@ -31,11 +31,7 @@ const LIVE_BATCH_TENSORS = 8;
 export async function nlmeansTf(volume: Volume, params: NlmParams, opts: NlmTfOptions = {}): Promise<NlmTfResult> {
   const p = resolveNlmParams(volume, params, opts.mask);
   opts.signal?.throwIfAborted();
-  if (opts.backend !== undefined && (await currentBackend()) !== opts.backend) {
-    const reason = await activateBackend(opts.backend);
-    if (reason) throw new Error(`NLM (tfjs): backend unavailable: ${reason}`);
-  }
-  const backend = await currentBackend();
+  const backend = await useBackend(opts.backend, 'NLM (tfjs)');
   const R = p.blockRadius - p.patchRadius;
   const batch = 2 * R + 1;
   const budget = opts.memoryBudgetBytes ?? DEFAULT_BUDGET;
