@@ -133,8 +133,9 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   const threads = threadCount(opts.threads);
   // NLM's worker threads (all but this one, which takes its share of the boxes too) start first: their boot overlaps
   // the reading of the input and the search for the head on this thread.
-  const pool = request.method === 'nlm' && request.implementation !== 'tf' ? createNodeNlmPool(threads) : undefined;
-  pool?.warm?.();
+  // The DA gets a pool too, started only if its weights blend NLM in (a study-adapted card): workers start on first use.
+  const pool = request.method === 'da' || request.implementation !== 'tf' ? createNodeNlmPool(threads) : undefined;
+  if (request.method === 'nlm') pool?.warm?.();
   let result: DenoiseResult;
   let input: VolumeInput;
   let adaptation: Awaited<ReturnType<typeof adaptFirst>> | undefined;

@@ -133,17 +133,20 @@ export async function loadJob(opts: PacsWorkerCliOptions, signal?: AbortSignal):
     const { loadDA } = await import('../model/da/weights-io');
     const model = await loadDA(opts.model);
     const checksum = model.checksum ? ` (sha256 ${model.checksum.slice(0, 12)}…)` : '';
+    // A study-adapted card may blend NLM in: its NLM runs on threads too.
+    const blendPool = model.card.nlmBlend ? createNodeNlmPool(threads) : undefined;
     return {
       job: {
         request: { ...request, weights: model },
         backend: opts.backend,
         daRunner: daRunnerFor(threads, opts.backend),
+        ...(blendPool ? { workerPool: blendPool } : {}),
         stowBatch,
         signal,
       },
       model,
-      description: `DA ${model.card.name} ${model.card.version}${checksum}, ${threads} thread${plural}`,
-      dispose: async () => undefined,
+      description: `DA ${model.card.name} ${model.card.version}${checksum}${model.card.nlmBlend ? ` blended with NLM (weight ${model.card.nlmBlend.weight})` : ''}, ${threads} thread${plural}`,
+      dispose: async () => blendPool?.dispose(),
     };
   }
   if (opts.backend !== undefined) throw new Error('--backend applies to --method da; NLM runs on CPU threads');

@@ -30,7 +30,7 @@ function spawnWorker(): Worker {
   return new Worker(new URL('./adapt.worker.ts', import.meta.url), { type: 'module', name: 'na-adapt' });
 }
 
-/** The adapted model for the overlay and the card: parent, seconds, held-out gain, whitened input. */
+/** The adapted model for the overlay and the card: parent, seconds, held-out gain, whitened input, NLM blend. */
 export function adaptationLabel(record: AdaptationRecord): NonNullable<NaOverlayInfo['adaptation']> {
   return {
     parent: `${record.parent.name} ${record.parent.version}`,
@@ -38,6 +38,9 @@ export function adaptationLabel(record: AdaptationRecord): NonNullable<NaOverlay
     gainPercent: record.validation.gainPercent,
     adapted: record.result === 'adapted',
     ...(record.whitening?.kept && record.result === 'adapted' ? { whitened: true } : {}),
+    ...(record.nlm && !('skipped' in record.nlm) && record.nlm.blend?.kept
+      ? { nlmBlend: record.nlm.blend.weight }
+      : {}),
   };
 }
 

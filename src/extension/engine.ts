@@ -221,8 +221,9 @@ export async function runEngine(service: NaDenoiseService, input: EngineInput): 
     signal,
     reference,
     referenceKind: 'mean-of-repeats',
+    // NLM's CPU kernel runs on the pool: NLM itself, or a study-adapted DA whose card blends NLM in.
     workerPool:
-      method === 'nlm' && request.method === 'nlm' && request.implementation !== 'tf'
+      (request.method === 'nlm' && request.implementation !== 'tf') || weights?.card.nlmBlend
         ? service.pools.nlm.get()
         : undefined,
     daRunner: method === 'da' ? daRunner(service, sel.backend) : undefined,

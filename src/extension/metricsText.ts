@@ -21,7 +21,15 @@ export interface NaOverlayInfo {
   /** How many acquisitions the reference averages (source included). */
   referenceCount?: number;
   /** Set when the DA ran with weights adapted to this study (or tried to: `adapted` false keeps the shipped ones). */
-  adaptation?: { parent: string; seconds: number; gainPercent: number; adapted: boolean; whitened?: boolean };
+  adaptation?: {
+    parent: string;
+    seconds: number;
+    gainPercent: number;
+    adapted: boolean;
+    whitened?: boolean;
+    /** The share of NLM blended into the output (the held-out slabs chose it). */
+    nlmBlend?: number;
+  };
   /** The regime check's plain-words warnings (input outside the model's training range); empty inside it. */
   warnings?: string[];
   /** The DA model as "name version" (from its card). */
@@ -56,10 +64,11 @@ export function overlayLines(info: NaOverlayInfo): string[] {
         .filter(Boolean)
         .join(' · ');
       const a = info.adaptation;
+      const blend = a?.nlmBlend !== undefined ? `; blended with NLM (${Math.round(a.nlmBlend * 100)} %)` : '';
       const adapted = a
         ? a.adapted
-          ? `adapted from ${a.parent}${a.whitened ? ' (whitened input: correlated noise)' : ''}: ${a.seconds.toFixed(0)} s, held-out gain ${a.gainPercent.toFixed(1)} %`
-          : `not adapted: no gain on held-out slabs (${a.gainPercent.toFixed(1)} %)`
+          ? `adapted from ${a.parent}${a.whitened ? ' (whitened input: correlated noise)' : ''}: ${a.seconds.toFixed(0)} s, held-out gain ${a.gainPercent.toFixed(1)} %${blend}`
+          : `not adapted: no gain on held-out slabs (${a.gainPercent.toFixed(1)} %)${blend}`
         : '';
       const title = a?.adapted ? `Na ${info.method} (adapted) denoised` : `Na ${info.method} denoised`;
       const warnings = (info.warnings ?? []).map((w) => `⚠ ${w}`);

@@ -1,7 +1,8 @@
 // The one denoising job shared by the viewer and the CLI: DA or NLM on a volume, with everything needed to reproduce
 // the run, and pSNR/SSIM against a reference over the brain mask when one is given. Knows nothing of OHIF or files.
 import type { Mask, Volume } from '../core/volume';
-import { assertSameDims } from '../core/volume';
+import { assertSameDims, volumeLike } from '../core/volume';
+import { blendOutputs } from '../core/blend';
 import { assertFiniteVolume } from '../core/finite';
 // The DA and NLM 'tf' paths load tfjs (hundreds of ms): imported when used, so NLM on the CPU never loads it.
 import type { DenoiseDAOptions, DenoiseDAResult } from '../model/da/infer';
@@ -170,7 +171,9 @@ export async function denoiseVolume(
   const tMethod = performance.now();
   let methodEnd = 0;
   const method = (
-    request.method === 'da' ? runDA(volume, request, runOpts) : runNlm(volume, request, runOpts, noise ?? undefined)
+    request.method === 'da'
+      ? runDA(volume, request, runOpts, noise ?? undefined)
+      : runNlm(volume, request, runOpts, noise ?? undefined)
   ).then((r) => {
     methodEnd = performance.now();
     return r;
@@ -405,7 +408,12 @@ function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptio
   }
 }
 
-async function runDA(volume: Volume, request: DenoiseDARequest, opts: DenoiseOptions): Promise<MethodRun> {
+async function runDA(
+  volume: Volume,
+  request: DenoiseDARequest,
+  opts: DenoiseOptions,
+  noise: NoiseEstimate | undefined,
+): Promise<MethodRun> {
   opts.onProgress?.(0, 'Loading DA weights');
   const model =
     typeof request.weights === 'object'
@@ -420,10 +428,27 @@ async function runDA(volume: Volume, request: DenoiseDARequest, opts: DenoiseOpt
     signal: opts.signal,
     onProgress: (f) => opts.onProgress?.(f, 'Denoising (DA)'),
   });
-  const millis = performance.now() - t0;
   const { card } = model;
+  // A study-adapted card may blend NLM in (its held-out slabs said so): NLM runs here, where the job's σ̂, region and
+  // worker pool are, so every runner (CLI, viewer) returns the same blend.
+  const blend = card.nlmBlend
+    ? await runNlm(
+        volume,
+        {
+          method: 'nlm',
+          patchRadius: card.nlmBlend.patchRadius,
+          blockRadius: card.nlmBlend.blockRadius,
+          rician: card.nlmBlend.rician,
+        },
+        { ...opts, onProgress: (f) => opts.onProgress?.(f, 'Denoising (NLM, for the blend)') },
+        noise,
+      )
+    : undefined;
+  const millis = performance.now() - t0;
   return {
-    volume: out.volume,
+    volume: blend
+      ? volumeLike(out.volume, blendOutputs(out.volume.data, blend.volume.data, card.nlmBlend!.weight, opts.mask))
+      : out.volume,
     method: 'da',
     parameters: {
       weights: model.source,
@@ -435,8 +460,15 @@ async function runDA(volume: Volume, request: DenoiseDARequest, opts: DenoiseOpt
       formulation: out.formulation,
       scale: out.scale,
       masked: opts.mask !== undefined,
+      ...(blend
+        ? {
+            nlmBlendWeight: card.nlmBlend!.weight,
+            nlmSigma: blend.parameters.sigma,
+            nlmSigmaSource: blend.parameters.sigmaSource,
+          }
+        : {}),
     },
-    backend: out.backend,
+    backend: blend ? `${out.backend} + NLM ${blend.backend}` : out.backend,
     millis,
     trainingRange: card.trainingRange ?? null,
   };

@@ -11,7 +11,7 @@ import { denoiseVolume } from '../../src/jobs/denoise';
 import { HAMMING_WHITENING } from '../model/da/helpers';
 import { sha256Hex } from '../../src/core/sha256';
 import { adaptDA, NOT_ADAPTED_NOTE, studyHash } from '../../src/jobs/adapt';
-import { adaptedCard } from '../../src/jobs/adapt/card';
+import { adaptedCard, type AdaptationRecord } from '../../src/jobs/adapt/card';
 import { writeAdaptedFolder } from '../../src/cli/adaptRun';
 import { weightsChecksum } from '../../src/model/da/weights-bytes';
 import { defaultWeightsSource, loadDA } from '../../src/model/da/weights-io';
@@ -191,6 +191,44 @@ describe('sodium-denoise adapt', () => {
       fromPlain = Math.max(fromPlain, Math.abs(written[i] - plain[i]));
     }
     expect(diff).toBeLessThan(0.01); // the NIfTI keeps float32: equal but for the worker split's rounding
+    expect(fromPlain).toBeGreaterThan(1);
+  });
+
+  it('a not-adapted folder whose card blends NLM in: the parent’s shards, and denoise --weights blends as the library', async () => {
+    const parent = await loadDA();
+    const r = await adaptDA(subject.acquisitions, parent, { study: studyHash(['1.2.3.10']), seconds: 2 });
+    const c = r.record.nlm;
+    if (!c || 'skipped' in c) throw new Error('the 2 s run should have compared with NLM');
+    // The record of a study whose held-out slabs kept a blend (built explicitly: that is the study's call).
+    const record: AdaptationRecord = {
+      ...r.record,
+      result: NOT_ADAPTED_NOTE,
+      nlm: { ...c, blend: { ...c.blend!, kept: true, weight: 0.6 } },
+    };
+    const card = adaptedCard(parent.card, record, r.model.card.created);
+    expect(card.nlmBlend).toEqual({ weight: 0.6, patchRadius: 1, blockRadius: 5, rician: true });
+    const out = path.join(dir, 'blended');
+    const sha = await writeAdaptedFolder(
+      out,
+      { ...r, adapted: false, model: { ...parent, card } },
+      defaultWeightsSource(),
+    );
+    expect(sha).toBe(parent.checksum);
+    const d = denoiseWith(out, path.join(dir, 'b.nii.gz'), '--threads', '2');
+    expect(d.code).toBe(0);
+    const written = (await readVolumeInput(path.join(dir, 'b.nii.gz'))).volume.data;
+    const loaded = await loadDA(out);
+    expect(loaded.card.nlmBlend?.weight).toBe(0.6);
+    const library = await denoiseVolume(subject.acquisitions[0], { method: 'da', weights: loaded });
+    expect(library.parameters.nlmBlendWeight).toBe(0.6);
+    const plain = (await denoiseVolume(subject.acquisitions[0], { method: 'da', weights: parent })).volume.data;
+    let diff = 0;
+    let fromPlain = 0;
+    for (let i = 0; i < written.length; i++) {
+      diff = Math.max(diff, Math.abs(written[i] - library.volume.data[i]));
+      fromPlain = Math.max(fromPlain, Math.abs(written[i] - plain[i]));
+    }
+    expect(diff).toBeLessThan(0.01);
     expect(fromPlain).toBeGreaterThan(1);
   });
 });

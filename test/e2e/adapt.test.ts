@@ -51,7 +51,9 @@ describe('Adapt DA to this study', () => {
     const text = (await summary.textContent()) ?? '';
     expect(text).toMatch(/held-out slabs/);
     // The held-out comparison with NLM: its verdict, or why it was skipped.
-    expect(text).toMatch(/ahead of NLM|NLM is [\d.]+ dB ahead|the DA and NLM are within|comparison with NLM skipped/i);
+    expect(text).toMatch(
+      /ahead of NLM|NLM is [\d.]+ dB ahead|the DA and NLM are within|comparison with NLM skipped|blended with NLM/i,
+    );
     const record = await page.evaluate(() => (window as any).__naDenoise.lastAdaptation);
     expect(record.parent.name).toBe('sodium-da');
     expect(record.regime.acquisitions).toBe(3);
@@ -69,6 +71,9 @@ describe('Adapt DA to this study', () => {
       expect(description).toBe('Na DA denoised');
       expect(overlays).toMatch(/not adapted: no gain on held-out slabs/);
     }
+    // When the held-out slabs kept a blend with NLM, the overlay says how much of NLM is in the image.
+    if (record.nlm?.blend?.kept) expect(overlays).toMatch(/blended with NLM \(\d+ %\)/);
+    else expect(overlays).not.toMatch(/blended with NLM/);
     const download = page.waitForEvent('download');
     await page.click('[data-cy="na-adapt-download"]');
     const file = await (await download).path();

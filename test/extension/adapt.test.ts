@@ -30,6 +30,13 @@ describe('adapt action', () => {
     expect(whitened[1]).toBe(
       'adapted from sodium-da 1.0.0 (whitened input: correlated noise): 42 s, held-out gain 4.0 %',
     );
+    // A study whose held-out slabs kept a blend with NLM says how much of NLM is in the image, adapted or not.
+    const blended = overlayLines({ role: 'denoised', method: 'DA', adaptation: { ...adaptation, nlmBlend: 0.62 } });
+    expect(blended[1]).toBe('adapted from sodium-da 1.0.0: 42 s, held-out gain 4.0 %; blended with NLM (62 %)');
+    const keptBlended = { ...adaptation, adapted: false, nlmBlend: 0.3 };
+    expect(overlayLines({ role: 'denoised', method: 'DA', adaptation: keptBlended })[1]).toBe(
+      'not adapted: no gain on held-out slabs (4.0 %); blended with NLM (30 %)',
+    );
     expect(derivedSeriesDescription('denoised', 'DA', 0, true)).toBe('Na DA adapted denoised');
     expect(derivedSeriesDescription('denoised', 'DA')).toBe('Na DA denoised');
   });

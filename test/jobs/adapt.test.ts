@@ -6,6 +6,7 @@ import { createVolume, type Volume } from '../../src/core/volume';
 import { splitmix32Words } from '../../src/core/random';
 import {
   adaptDA,
+  BLEND_MIN_GAIN_PERCENT,
   centreRegions,
   leaveOneOutMeans,
   PairSampler,
@@ -16,7 +17,10 @@ import {
   heldOutNlmComparison,
   nlmComparisonText,
   slabMasks,
+  type NlmComparison,
 } from '../../src/jobs/adapt';
+import { fitBlendWeight } from '../../src/core/blend';
+import { NLM_DEFAULTS } from '../../src/model/nlm/params';
 import { denoiseDA } from '../../src/model/da/infer';
 import { nlmeans } from '../../src/model/nlm/nlm-cpu';
 import { growMask } from '../../src/model/da/stages';
@@ -359,9 +363,12 @@ describe('held-out comparison with NLM', () => {
     const c = await heldOutNlmComparison(acqs, labels, model, heldOut, sigmas);
     let da = 0;
     let nlm = 0;
+    const outputs: { da: Float32Array[]; nlm: Float32Array[] } = { da: [], nlm: [] };
     for (let i = 0; i < 3; i++) {
-      da += mse((await denoiseDA(acqs[i], model, { mask: brain })).volume.data, labels[i], heldOut) / 3;
-      nlm += mse((await nlmeans(acqs[i], { sigma: sigmas[i] }, { mask: brain })).data, labels[i], heldOut) / 3;
+      outputs.da.push((await denoiseDA(acqs[i], model, { mask: brain })).volume.data);
+      outputs.nlm.push((await nlmeans(acqs[i], { sigma: sigmas[i] }, { mask: brain })).data);
+      da += mse(outputs.da[i], labels[i], heldOut) / 3;
+      nlm += mse(outputs.nlm[i], labels[i], heldOut) / 3;
     }
     expect(c.voxels).toBe(3 * heldOut.reduce((a, b) => a + b, 0));
     expect(c.daMse).toBeCloseTo(da, 2);
@@ -369,8 +376,18 @@ describe('held-out comparison with NLM', () => {
     // Var(mean of the other two) = (σⱼ² + σₖ²)/4, averaged over the three inputs.
     expect(c.labelNoise).toBeCloseTo((21 ** 2 + 22 ** 2 + 20 ** 2 + 22 ** 2 + 20 ** 2 + 21 ** 2) / 4 / 3, 6);
     expect(c.daAheadDb).toBeCloseTo(10 * Math.log10((c.nlmMse - c.labelNoise) / (c.daMse - c.labelNoise)), 2);
-    const text = nlmComparisonText({ nlm: c })!;
+    // The blend: the least-squares weight on the same voxels, its MSE below both, its gain against the truth estimate.
+    const b = c.blend!;
+    expect(b.weight).toBeCloseTo(fitBlendWeight(outputs.da, outputs.nlm, labels, heldOut).weight, 3);
+    expect(b.mse).toBeLessThanOrEqual(Math.min(c.daMse, c.nlmMse) + 1e-3);
+    const [daErr, blendErr] = [c.daMse - c.labelNoise, b.mse - c.labelNoise];
+    expect(b.gainPercent).toBeCloseTo((100 * (daErr - blendErr)) / daErr, 2);
+    expect(b.kept).toBe(b.weight > 0 && b.gainPercent >= BLEND_MIN_GAIN_PERCENT);
+    const text = nlmComparisonText({ nlm: { ...c, blend: { ...b, kept: false } } })!;
     expect(text).toMatch(c.daAheadDb! >= 0 ? /^the DA is [\d.]+ dB ahead of NLM/ : /^NLM is [\d.]+ dB ahead/);
+    expect(nlmComparisonText({ nlm: { ...c, blend: { ...b, kept: true } } })).toMatch(
+      /^blended with NLM \(weight [\d.]+\): ([\d.]+ dB (ahead of|behind) NLM|within the label noise of NLM) on the held-out slabs \(the DA alone: /,
+    );
   });
 
   it('an adaptation with time left records the comparison in its card', async () => {
@@ -390,6 +407,14 @@ describe('held-out comparison with NLM', () => {
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThan(r.record.seconds);
     expect(r.model.card.notes).toContain(nlmComparisonText(r.record));
+    // The card blends NLM in exactly when the held-out slabs kept the blend, with the NLM the slabs ran.
+    const blend = c && 'blend' in c ? c.blend : undefined;
+    expect(blend).toBeDefined();
+    expect(r.model.card.nlmBlend).toEqual(blend!.kept ? { weight: blend!.weight, ...NLM_DEFAULTS } : undefined);
+    const kept = { ...r.record, nlm: { ...(c as NlmComparison), blend: { ...blend!, kept: true, weight: 0.5 } } };
+    expect(adaptedCard(parent.card, kept, 'now').nlmBlend).toEqual({ weight: 0.5, ...NLM_DEFAULTS });
+    const dropped = { ...r.record, nlm: { ...(c as NlmComparison), blend: { ...blend!, kept: false } } };
+    expect(adaptedCard(parent.card, dropped, 'now').nlmBlend).toBeUndefined();
     // The card states the noise model: by default the input carries only the study's own noise.
     const protocol = (k: number) =>
       adaptedCard(parent.card, { ...r.record, result: 'adapted', noiseLevel: k }, 'now').training.protocol;

@@ -135,6 +135,46 @@ describe('denoiseVolume with the DA', () => {
   });
 });
 
+describe('denoiseVolume with a study-adapted card that blends NLM in', () => {
+  it('returns the DA blended with NLM (the job’s σ̂ and region) by the card’s weight, on workers as on this thread', async () => {
+    const nlmBlend = { weight: 0.4, patchRadius: 1, blockRadius: 3, rician: true };
+    const blended = { weights: randomWeights(7), card: testCard({ nlmBlend }), source: 'memory' };
+    const plain = { ...blended, card: testCard() };
+    const before = Float32Array.from(noisy.data);
+    const out = await denoiseVolume(noisy, { method: 'da', weights: blended }, { backend: 'wasm' });
+    const da = await denoiseVolume(noisy, { method: 'da', weights: plain }, { backend: 'wasm' });
+    const nlm = await denoiseVolume(noisy, { method: 'nlm', patchRadius: 1, blockRadius: 3 });
+    expect(out.parameters).toMatchObject({
+      nlmBlendWeight: 0.4,
+      nlmSigma: nlm.parameters.sigma,
+      region: 'head (automatic)',
+    });
+    expect(out.backend).toMatch(/^wasm \+ NLM /);
+    const a = da.volume.data;
+    const b = nlm.volume.data;
+    for (let v = 0; v < a.length; v++) expect(out.volume.data[v]).toBeCloseTo(a[v] + 0.4 * (b[v] - a[v]), 3);
+    expect(noisy.data).toEqual(before);
+    // Worker threads for the network and a pool for NLM give the same voxels.
+    const { createNodeNlmPool } = await import('../../src/model/nlm/node-pool');
+    const pool = createNodeNlmPool(2);
+    try {
+      const parallel = await denoiseVolume(
+        noisy,
+        { method: 'da', weights: blended },
+        {
+          backend: 'wasm',
+          workerPool: pool,
+          daRunner: (volume, model, o) =>
+            denoiseDAParallel(volume, model, { ...o, workers: 2, minVoxelsForWorkers: 0 }),
+        },
+      );
+      expect(Array.from(parallel.volume.data)).toEqual(Array.from(out.volume.data));
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
+
 describe('denoiseVolume errors', () => {
   it.each([
     [

@@ -3,6 +3,7 @@
 import { sha256Hex } from '../../core/sha256';
 import type { ModelCard, TrainingRange } from '../../model/da/card';
 import type { WhiteningSpec } from '../../core/whitening';
+import { NLM_DEFAULTS } from '../../model/nlm/params';
 import type { NlmCheck } from './nlm-check';
 
 /** The note a card carries when the held-out slabs showed no gain and the parent's weights were kept. */
@@ -128,6 +129,16 @@ export function nlmComparisonText(record: Pick<AdaptationRecord, 'nlm'>): string
   const c = record.nlm;
   if (!c) return undefined;
   if ('skipped' in c) return `held-out comparison with NLM skipped: ${c.skipped}`;
+  const b = c.blend;
+  if (b?.kept) {
+    const versus = (db: number | null) =>
+      db === null
+        ? 'within the label noise of NLM'
+        : db >= 0
+          ? `${db.toFixed(2)} dB ahead of NLM`
+          : `${(-db).toFixed(2)} dB behind NLM`;
+    return `blended with NLM (weight ${b.weight.toFixed(2)}): ${versus(b.aheadDb)} on the held-out slabs (the DA alone: ${versus(c.daAheadDb)})`;
+  }
   if (c.daAheadDb === null) return 'held-out slabs: the DA and NLM are within the label noise';
   return c.daAheadDb >= 0
     ? `the DA is ${c.daAheadDb.toFixed(2)} dB ahead of NLM on the held-out slabs`
@@ -156,6 +167,8 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
   const adapted = record.result === 'adapted';
   const gain = record.validation.gainPercent;
   const w = record.whitening;
+  // The held-out NLM ran with the product's defaults: the blend reproduces them wherever the card goes.
+  const blend = record.nlm && !('skipped' in record.nlm) && record.nlm.blend?.kept ? record.nlm.blend : undefined;
   const card: ModelCard = {
     ...parent,
     ...(adapted && parent.trainingRange && record.regime.check
@@ -164,6 +177,7 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
     ...(adapted && w?.kept
       ? { whitening: { correlations: w.correlations, floor: w.floor, strength: w.strength, radius: w.radius } }
       : {}),
+    ...(blend ? { nlmBlend: { weight: blend.weight, ...NLM_DEFAULTS } } : {}),
     ...(adapted
       ? {
           name: `${parent.name}-adapted`,

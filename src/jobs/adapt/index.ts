@@ -10,6 +10,7 @@ import { meanVolume, sameGrid, type Mask, type Volume } from '../../core/volume'
 import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
 import { centreRegions } from './regions';
 import {
+  blendCheck,
   heldOutDAMse,
   heldOutNlmMse,
   type HeldOutScore,
@@ -47,6 +48,9 @@ export { DEFAULT_SLAB_SPLIT, footprintSlices, splitSlabs, type SlabSplit, type S
 export { leaveOneOutMeans, PairSampler } from './pairs';
 export { centreRegions, type CentreRegions } from './regions';
 export {
+  BLEND_MIN_GAIN_PERCENT,
+  blendCheck,
+  type BlendCheck,
   heldOutDAMse,
   heldOutNlmComparison,
   heldOutNlmMse,
@@ -364,7 +368,11 @@ export async function adaptDA(
   const nlm: NlmCheck | undefined = !o.compareWithNlm
     ? undefined
     : keptRaw && nlmRaw
-      ? { ...nlmComparison(keptRaw, nlmRaw, labelNoiseVariance(sigmas)), seconds: Number(nlmSeconds.toFixed(2)) }
+      ? {
+          ...nlmComparison(keptRaw, nlmRaw, labelNoiseVariance(sigmas)),
+          blend: blendCheck(keptRaw, nlmRaw, labels, heldOut, labelNoiseVariance(sigmas)),
+          seconds: Number(nlmSeconds.toFixed(2)),
+        }
       : { skipped: NO_TIME_LEFT };
   const bestLosses = adapted ? winner.bestLosses : parentLosses;
   const record: AdaptationRecord = {

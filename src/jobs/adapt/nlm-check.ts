@@ -4,6 +4,7 @@
 // (the product's defaults, with that acquisition's σ̂) are both scored against the mean of the OTHER acquisitions.
 // That label's noise is independent of both outputs, so it adds the same variance, σ̂²/(n − 1), to both mean squared
 // errors; subtracting it estimates each method's error against the (unknown) noise-free image.
+import { fitBlendWeight } from '../../core/blend';
 import type { Mask, Volume } from '../../core/volume';
 import { denoiseDA } from '../../model/da/infer';
 import type { LoadedDA } from '../../model/da/weights-io';
@@ -24,9 +25,31 @@ export interface NlmComparison {
    * ahead); null when an estimate is not positive (the label noise swamps the difference).
    */
   daAheadDb: number | null;
+  /** The DA's and NLM's outputs blended by the least-squares weight on these voxels (blendCheck). */
+  blend?: BlendCheck;
   /** Wall seconds the comparison took (set by the adaptation, on its clock). */
   seconds?: number;
 }
+
+/**
+ * out = da + weight·(nlm − da), the weight fitted on the held-out voxels against the leave-one-out labels (whose noise
+ * is independent of both outputs, so the fit is unbiased for the truth's). Kept when it lowers the DA's estimated
+ * error against the truth by at least BLEND_MIN_GAIN_PERCENT: a smaller gain (under 0.1 dB) does not pay for NLM's
+ * run at every later denoising.
+ */
+export interface BlendCheck {
+  weight: number;
+  /** Mean squared difference of the blend from the labels (image units²). */
+  mse: number;
+  /** How much lower the blend's estimated error against the truth is than the DA's, %. */
+  gainPercent: number;
+  /** The blend against NLM, in dB, as daAheadDb (null: an estimate is not positive). */
+  aheadDb: number | null;
+  kept: boolean;
+}
+
+/** A blend must lower the DA's estimated error by this much to be kept (2 %: about 0.09 dB). */
+export const BLEND_MIN_GAIN_PERCENT = 2;
 
 /** The comparison, or why it did not run (it must fit in the adaptation's budget). */
 export type NlmCheck = NlmComparison | { skipped: string };
@@ -37,6 +60,8 @@ export interface HeldOutScore {
   mse: number;
   /** Voxels scored, over all acquisitions. */
   voxels: number;
+  /** The method's output for each acquisition (valid on the scored mask), for a blend fit. */
+  outputs: Float32Array[];
 }
 
 interface HeldOutRunOptions {
@@ -117,7 +142,33 @@ export function nlmComparison(da: HeldOutScore, nlm: HeldOutScore, labelNoise: n
 }
 
 /**
- * Scores `model` and NLM on `mask` (the held-out brain voxels) of each acquisition against `labels`.
+ * The blend of the two held-out outputs that fits the labels best, and whether it is worth keeping.
+ * @example const b = blendCheck(keptScore, nlmScore, labels, heldOutBrain, labelNoiseVariance(sigmas)); // b.kept
+ */
+export function blendCheck(
+  da: HeldOutScore,
+  nlm: HeldOutScore,
+  labels: readonly Float32Array[],
+  mask: Mask,
+  labelNoise: number,
+): BlendCheck {
+  const fit = fitBlendWeight(da.outputs, nlm.outputs, labels, mask);
+  const daErr = fit.mseA - labelNoise;
+  const blendErr = fit.mseBlend - labelNoise;
+  const nlmErr = fit.mseB - labelNoise;
+  const gainPercent = daErr > 0 ? (100 * (daErr - blendErr)) / daErr : 0;
+  const weight = Number(fit.weight.toFixed(4));
+  return {
+    weight,
+    mse: fit.mseBlend,
+    gainPercent: Number(gainPercent.toFixed(3)),
+    aheadDb: blendErr > 0 && nlmErr > 0 ? Number((10 * Math.log10(nlmErr / blendErr)).toFixed(3)) : null,
+    kept: weight > 0 && gainPercent >= BLEND_MIN_GAIN_PERCENT,
+  };
+}
+
+/**
+ * Scores `model`, NLM and their best blend on `mask` (the held-out brain voxels) of each acquisition against `labels`.
  * @param sigmas - σ̂ of each acquisition (image units): NLM's σ and the label-noise estimate
  * @example const c = await heldOutNlmComparison(acqs, labels, r.model, heldOutBrain, sigmas);
  *          if ('daAheadDb' in c && c.daAheadDb !== null && c.daAheadDb < 0) console.log('NLM is better here');
@@ -134,7 +185,8 @@ export async function heldOutNlmComparison(
     throw new Error('the NLM comparison needs ≥ 2 acquisitions, each with its label and σ̂');
   const da = await heldOutDAMse(acquisitions, labels, model, mask, opts);
   const nlm = await heldOutNlmMse(acquisitions, labels, mask, sigmas, opts);
-  return nlmComparison(da, nlm, labelNoiseVariance(sigmas));
+  const labelNoise = labelNoiseVariance(sigmas);
+  return { ...nlmComparison(da, nlm, labelNoise), blend: blendCheck(da, nlm, labels, mask, labelNoise) };
 }
 
 function checkScoreInputs(acquisitions: readonly Volume[], labels: readonly Float32Array[]): void {
@@ -154,7 +206,7 @@ function scoreOutputs(outputs: readonly Float32Array[], labels: readonly Float32
     }
   }
   if (voxels === 0) throw new Error('the held-out slabs hold no brain voxels to compare on');
-  return { mse: sum / voxels, voxels };
+  return { mse: sum / voxels, voxels, outputs: [...outputs] };
 }
 
 /** The mask split into runs of consecutive slices that hold mask voxels (one mask per run). */

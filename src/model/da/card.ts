@@ -65,6 +65,12 @@ export interface ModelCard {
    * study's own noise spectrum (stages.ts), and gives the raw image. Absent: the network reads the input.
    */
   whitening?: WhiteningSpec;
+  /**
+   * A model adapted to one study whose held-out slabs scored a blend of its output with NLM's below both: the job runs
+   * NLM (these parameters, σ̂ from the input's background) beside the network and returns da + weight·(nlm − da)
+   * on the denoised region (jobs/denoise.ts). Absent: the network's output alone.
+   */
+  nlmBlend?: NlmBlendSpec;
   training: ModelCardTraining;
   /** Where the model was trained; absent on older cards (the regime check then says so). */
   trainingRange?: TrainingRange;
@@ -76,6 +82,30 @@ export interface ModelCard {
    */
   sha256?: string;
   notes?: string[];
+}
+
+/** What a card's NLM blend needs to be reproduced on any runner: the weight and NLM's parameters (DIPY's names). */
+export interface NlmBlendSpec {
+  /** In (0, 1]: the share of NLM's output. */
+  weight: number;
+  patchRadius: number;
+  blockRadius: number;
+  rician: boolean;
+}
+
+/** Throws a one-line message naming the first bad field of a card's NLM blend. */
+export function validateNlmBlendSpec(spec: unknown): asserts spec is NlmBlendSpec {
+  if (!spec || typeof spec !== 'object') throw new Error('nlmBlend must be an object');
+  const b = spec as Record<string, unknown>;
+  if (!(typeof b.weight === 'number' && b.weight > 0 && b.weight <= 1))
+    throw new Error(`nlmBlend.weight must be a number in (0, 1], got ${JSON.stringify(b.weight)}`);
+  for (const key of ['patchRadius', 'blockRadius'] as const)
+    if (!(Number.isInteger(b[key]) && (b[key] as number) >= 0 && (b[key] as number) <= 8))
+      throw new Error(`nlmBlend.${key} must be an integer in [0, 8], got ${JSON.stringify(b[key])}`);
+  if ((b.blockRadius as number) <= (b.patchRadius as number))
+    throw new Error('nlmBlend.blockRadius must exceed nlmBlend.patchRadius');
+  if (typeof b.rician !== 'boolean')
+    throw new Error(`nlmBlend.rician must be true or false, got ${JSON.stringify(b.rician)}`);
 }
 
 export const PATCH_LAYOUT_DESCRIPTION = '[5,5,5,1] z-major, then y, then x (index (dz*5+dy)*5+dx); centre index 62';
@@ -102,6 +132,7 @@ export function firstStageCard(card: ModelCard): ModelCard {
     ...card,
     architecture: { ...card.architecture, stages: undefined, parameters: DA_PARAMETER_COUNT },
     whitening: undefined,
+    nlmBlend: undefined,
   };
 }
 
@@ -154,6 +185,13 @@ export function parseModelCard(
   if (card.whitening !== undefined) {
     try {
       validateWhiteningSpec(card.whitening);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+  }
+  if (card.nlmBlend !== undefined) {
+    try {
+      validateNlmBlendSpec(card.nlmBlend);
     } catch (err) {
       fail((err as Error).message);
     }

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { psnr, ssim3d } from '../../core/metrics';
 import type { Volume } from '../../core/volume';
-import { adaptDA, splitSlabs, studyHash } from '../../jobs/adapt';
+import { adaptDA, BLEND_MIN_GAIN_PERCENT, splitSlabs, studyHash } from '../../jobs/adapt';
 import { denoiseVolume } from '../../jobs/denoise';
 import { loadDA, type LoadedDA } from '../../model/da/weights-io';
 import { createNodeNlmPool } from '../../model/nlm/node-pool';
@@ -70,6 +70,8 @@ export interface EvidenceRow {
   /** The paper's DA (weights/da) when the parent is another model (da-wide): the other shipped baseline. */
   paperDA?: MethodScore;
   adapted: MethodScore;
+  /** The adapted network's own output, when the held-out slabs kept a blend with NLM (`adapted` is the blend). */
+  adaptedNetwork?: MethodScore;
   /**
    * pSNR vs truth on the held-out slabs' brain voxels only (the slabs no training patch read): whether adaptation
    * generalises within the study, apart from the slices it trained on (where the other repeats were its labels).
@@ -83,8 +85,13 @@ export interface EvidenceRow {
     seconds: number;
     stopped: string;
     budgetSeconds: number;
-    /** The adaptation's own held-out verdict against NLM: dB the DA is ahead (negative: NLM ahead), or why none. */
+    /**
+     * The adaptation's own held-out verdict against NLM for what it returns (the blend when kept): dB ahead (negative:
+     * NLM ahead), or why none.
+     */
     versusNlm?: number | string | null;
+    /** The blend of the DA with NLM the held-out slabs fitted: its weight, its gain over the DA alone, whether kept. */
+    nlmBlend?: { weight: number; gainPercent: number; kept: boolean };
     /** Correlated noise: the measured lag-1 correlation and the candidate the held-out slabs kept. */
     whitening?: { lag1: number; kept: 'plain' | 'whitened' | 'parent' };
   };
@@ -145,6 +152,12 @@ export async function runCase(
   const loadEnd = os.loadavg()[0];
   const adaptedVolume = (await denoiseVolume(input, { method: 'da', weights: r.model }, { mask })).volume;
   const adaptedDA = lap();
+  const network = r.model.card.nlmBlend ? { ...r.model, card: { ...r.model.card, nlmBlend: undefined } } : undefined;
+  const networkVolume = network
+    ? (await denoiseVolume(input, { method: 'da', weights: network }, { mask })).volume
+    : undefined;
+  const comparison = r.record.nlm && !('skipped' in r.record.nlm) ? r.record.nlm : undefined;
+  const blend = comparison?.blend;
   const row: EvidenceRow = {
     id: c.id,
     description: c.description,
@@ -155,6 +168,7 @@ export async function runCase(
     shipped: score(subject.truth, shippedVolume, mask),
     ...(paperVolume ? { paperDA: score(subject.truth, paperVolume, mask) } : {}),
     adapted: score(subject.truth, adaptedVolume, mask),
+    ...(networkVolume ? { adaptedNetwork: score(subject.truth, networkVolume, mask) } : {}),
     heldOutSlabs: (() => {
       const s = splitSlabs(subject.truth.dims[2], r.record.split, r.model.stage2 ? 2 : 1);
       const plane = subject.truth.dims[0] * subject.truth.dims[1];
@@ -170,7 +184,14 @@ export async function runCase(
       seconds: Number(adaptSeconds.toFixed(1)),
       stopped: r.record.stopped,
       budgetSeconds: budget,
-      versusNlm: r.record.nlm ? ('skipped' in r.record.nlm ? r.record.nlm.skipped : r.record.nlm.daAheadDb) : undefined,
+      versusNlm: !r.record.nlm
+        ? undefined
+        : 'skipped' in r.record.nlm
+          ? r.record.nlm.skipped
+          : blend?.kept
+            ? blend.aheadDb
+            : r.record.nlm.daAheadDb,
+      ...(blend ? { nlmBlend: { weight: blend.weight, gainPercent: blend.gainPercent, kept: blend.kept } } : {}),
       ...(r.record.whitening
         ? {
             whitening: {
@@ -212,16 +233,19 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, 
     'and kept, held-out slabs: every 4th block of 8 slices; da-wide: its second stage on the frozen first stage), within',
     'the budget; when the held-out slabs show no gain the shipped weights are kept, so "adapted" equals "shipped".',
     'With correlated noise (lag-1 ≥ 0.1) a whitened-input candidate trains after the plain one; the slabs keep the better.',
+    "Then the held-out slabs fit one weight w for out = DA + w·(NLM − DA) (least squares against the other acquisitions' mean,",
+    `whose noise is independent of both): kept when it lowers the DA's estimated error by ≥ ${BLEND_MIN_GAIN_PERCENT} %; the adapted column is then`,
+    'the blend and the network alone is in brackets.',
     '"held-out: DA ahead of NLM" is the adaptation\'s own verdict (no truth): the kept DA and NLM on the held-out',
     "slabs' brain voxels of every acquisition against the mean of the other acquisitions, less that label's noise.",
     '"held-out slabs vs truth" scores acquisition 1 against the truth on those slabs\' brain voxels only (NLM / shipped /',
     'adapted pSNR): no training patch read them, so it shows what adaptation does beyond the slices it trained on.',
     '',
-    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | adapted ${parentName} | adapted? (held-out gain) | adapted pSNR | held-out: DA ahead of NLM, dB | held-out slabs vs truth: NLM / shipped / adapted | adapt s (budget) | load |`,
+    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | adapted ${parentName} (network alone, when blended) | adapted? (held-out gain) | adapted pSNR | held-out: result ahead of NLM, dB | held-out slabs vs truth: NLM / shipped / adapted | adapt s (budget) | load |`,
     `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|---|---|---|`,
     ...rows.map(
       (r) =>
-        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}${r.adaptation.whitening ? `; noise lag-1 ${r.adaptation.whitening.lag1}: ${r.adaptation.whitening.kept} kept` : ''}) | ${best(r)} | ${versus(r.adaptation.versusNlm)} | ${r.heldOutSlabs ? `${r.heldOutSlabs.nlm.toFixed(2)} / ${r.heldOutSlabs.shipped.toFixed(2)} / ${r.heldOutSlabs.adapted.toFixed(2)}` : '–'} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
+        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)}${r.adaptedNetwork ? ` (${f(r.adaptedNetwork)})` : ''} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}${r.adaptation.whitening ? `; noise lag-1 ${r.adaptation.whitening.lag1}: ${r.adaptation.whitening.kept} kept` : ''}${r.adaptation.nlmBlend ? `; NLM blend ${r.adaptation.nlmBlend.weight.toFixed(2)}: ${r.adaptation.nlmBlend.gainPercent.toFixed(1)} % ${r.adaptation.nlmBlend.kept ? 'kept' : 'not kept'}` : ''}) | ${best(r)} | ${versus(r.adaptation.versusNlm)} | ${r.heldOutSlabs ? `${r.heldOutSlabs.nlm.toFixed(2)} / ${r.heldOutSlabs.shipped.toFixed(2)} / ${r.heldOutSlabs.adapted.toFixed(2)}` : '–'} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
     ),
     '',
     'Times are wall seconds on the shared 2-core machine (other jobs running), the adaptation including its',
