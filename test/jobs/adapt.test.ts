@@ -415,6 +415,10 @@ describe('held-out comparison with NLM', () => {
     expect(adaptedCard(parent.card, kept, 'now').nlmBlend).toEqual({ weight: 0.5, ...NLM_DEFAULTS });
     const dropped = { ...r.record, nlm: { ...(c as NlmComparison), blend: { ...blend!, kept: false } } };
     expect(adaptedCard(parent.card, dropped, 'now').nlmBlend).toBeUndefined();
+    // A parent's own blend (fitted to its study) never carries over to another study's card.
+    const blendedParent = { ...parent.card, nlmBlend: { weight: 0.9, ...NLM_DEFAULTS } };
+    expect(adaptedCard(blendedParent, dropped, 'now').nlmBlend).toBeUndefined();
+    expect(adaptedCard(blendedParent, kept, 'now').nlmBlend).toEqual({ weight: 0.5, ...NLM_DEFAULTS });
     // The card states the noise model: by default the input carries only the study's own noise.
     const protocol = (k: number) =>
       adaptedCard(parent.card, { ...r.record, result: 'adapted', noiseLevel: k }, 'now').training.protocol;

@@ -213,7 +213,9 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
       ...(nlmComparisonText(record) ? [nlmComparisonText(record)!] : []),
     ],
   };
-  // The parent's checksum describes the parent's shards; the caller sets the output's own.
+  // The parent's checksum describes the parent's shards; the caller sets the output's own. A parent's own blend (an
+  // adapted model adapted again) was fitted to its study, not this one.
   delete (card as { sha256?: string }).sha256;
+  if (!blend) delete card.nlmBlend;
   return card;
 }
