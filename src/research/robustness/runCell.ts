@@ -97,13 +97,19 @@ function regimeOf(input: Volume, models: CellContext['models']): Pick<CellResult
   };
 }
 
-/** Merges the cell's parameters over the base (nested anatomy merged). */
-function cellParams(cell: RobustnessCell, base: RobustnessCell['params'] = {}, subjects: number) {
+/** Merges the cell's parameters over the base (nested anatomy merged); `seed` other than the held-out one is for
+ * development runs (scripts/sure-blend.ts), never for the matrix. */
+export function cellParams(
+  cell: RobustnessCell,
+  base: RobustnessCell['params'] = {},
+  subjects: number,
+  seed: number = HELD_OUT_SEED,
+) {
   return resolvePhantomParams({
     ...base,
     ...cell.params,
     anatomy: { ...(base.anatomy ?? {}), ...(cell.params.anatomy ?? {}) },
-    seed: HELD_OUT_SEED,
+    seed,
     // One more subject than is scored: the last one fits the linear filter.
     subjects: subjects + 1,
   });
