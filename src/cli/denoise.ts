@@ -1,7 +1,9 @@
 // `sodium-denoise denoise`: DA or NLM on a DICOM series or NIfTI volume → a DERIVED DICOM series (or NIfTI), through
 // the same denoiseVolume job the viewer runs; progress on stderr, summary (or --json) on stdout.
 import { outputParameters } from '../jobs/derivedSeries';
+import { blendText } from '../jobs/sure-blend';
 import {
+  DA_BLEND_DEFAULT,
   denoiseVolume,
   type DARunner,
   type DenoiseDARequest,
@@ -29,6 +31,7 @@ export interface DenoiseCliOptions extends InputOptions {
   mask?: string;
   weights?: string;
   model?: string;
+  blend?: string;
   backend?: string;
   sigma?: number;
   patchRadius?: number;
@@ -68,6 +71,10 @@ export const registerDenoise: Register = (program, run) => {
     .option(
       '--model <name>',
       `DA: a shipped model, ${MODEL_NAMES.join(' | ')} (default: the one weights/default.json names)`,
+    )
+    .option(
+      '--blend <sure|off>',
+      `DA: blend with NLM by the weight SURE chooses for this input (sure), or the network alone, the paper's method (off); default ${DA_BLEND_DEFAULT}`,
     )
     .option('--backend <name>', 'tfjs backend for the DA and --implementation tf: wasm or cpu')
     .addOption(
@@ -208,11 +215,18 @@ export function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
     if (opts.weights !== undefined && opts.model !== undefined)
       throw new Error('--model and --weights are alternatives: give one');
     const chosen = opts.weights !== undefined || opts.model !== undefined;
-    return { method: 'da', weights: chosen ? resolveWeightsSource(opts) : undefined };
+    if (opts.blend !== undefined && opts.blend !== 'sure' && opts.blend !== 'off')
+      throw new Error(`--blend must be sure or off, got "${opts.blend}"`);
+    return {
+      method: 'da',
+      weights: chosen ? resolveWeightsSource(opts) : undefined,
+      ...(opts.blend !== undefined ? { blend: opts.blend } : {}),
+    };
   }
   if (opts.method !== 'nlm') throw new Error(`--method must be da or nlm, got "${opts.method}"`);
   if (opts.weights !== undefined) throw new Error('--weights applies to --method da, not nlm');
   if (opts.model !== undefined) throw new Error('--model applies to --method da, not nlm');
+  if (opts.blend !== undefined) throw new Error('--blend applies to --method da, not nlm');
   if (opts.adapt) throw new Error('--adapt applies to --method da, not nlm');
   const implementation = opts.implementation ?? 'cpu';
   if (implementation !== 'cpu' && implementation !== 'tf')
@@ -303,7 +317,7 @@ function summaryText(r: DenoiseResult, label: string, out: string, format: strin
   const how =
     r.method === 'nlm'
       ? `σ ${Number(p.sigma).toPrecision(4)} (${p.sigmaSource}), patch radius ${p.patchRadius}, block radius ${p.blockRadius}, ${p.rician ? 'Rician' : 'no Rician'} correction`
-      : `weights ${p.model} ${p.modelVersion} (${p.modelStatus}) from ${p.weights}`;
+      : `weights ${p.model} ${p.modelVersion} (${p.modelStatus}) from ${p.weights}; ${blendText(p)}`;
   const threads = `${p.threads} CPU thread${p.threads === 1 ? '' : 's'}`;
   const where =
     r.backend === 'js-cpu' ? threads : r.backend === 'wasm-simd' ? `WebAssembly SIMD, ${threads}` : `tfjs ${r.backend}`;

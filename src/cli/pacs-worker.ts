@@ -133,20 +133,23 @@ export async function loadJob(opts: PacsWorkerCliOptions, signal?: AbortSignal):
     const { loadDA } = await import('../model/da/weights-io');
     const model = await loadDA(opts.model);
     const checksum = model.checksum ? ` (sha256 ${model.checksum.slice(0, 12)}…)` : '';
-    // A study-adapted card may blend NLM in: its NLM runs on threads too.
-    const blendPool = model.card.nlmBlend ? createNodeNlmPool(threads) : undefined;
+    // The DA's blend with NLM (SURE's weight, or a study-adapted card's): its NLM runs on threads too.
+    const blendPool = createNodeNlmPool(threads);
+    const blend = model.card.nlmBlend
+      ? ` blended with NLM (weight ${model.card.nlmBlend.weight}, from its study's held-out slabs)`
+      : ' blended with NLM by SURE per series';
     return {
       job: {
         request: { ...request, weights: model },
         backend: opts.backend,
         daRunner: daRunnerFor(threads, opts.backend),
-        ...(blendPool ? { workerPool: blendPool } : {}),
+        workerPool: blendPool,
         stowBatch,
         signal,
       },
       model,
-      description: `DA ${model.card.name} ${model.card.version}${checksum}${model.card.nlmBlend ? ` blended with NLM (weight ${model.card.nlmBlend.weight})` : ''}, ${threads} thread${plural}`,
-      dispose: async () => blendPool?.dispose(),
+      description: `DA ${model.card.name} ${model.card.version}${checksum}${blend}, ${threads} thread${plural}`,
+      dispose: () => blendPool.dispose(),
     };
   }
   if (opts.backend !== undefined) throw new Error('--backend applies to --method da; NLM runs on CPU threads');

@@ -1,6 +1,7 @@
 // `sodium-denoise robustness`: where the DA holds — held-out phantom subjects across noise models, SNR, voxel size and
 // anatomy, DA vs NLM (automatic σ), as Markdown, JSON and a heat map.
 import * as os from 'node:os';
+import type { DABlend } from '../jobs/denoise';
 import { log, type Register } from './output';
 import { intOption } from './parse';
 
@@ -8,6 +9,7 @@ interface RobustnessCliOptions {
   out: string;
   quick?: boolean;
   models?: string;
+  blends?: string;
   subjects: number;
   fresh?: boolean;
   threads?: number;
@@ -24,6 +26,11 @@ export const registerRobustness: Register = (program, run) => {
     .option('--out <dir>', 'output folder (cells/ holds one checkpoint per finished cell)', 'reports/robustness')
     .option('--quick', 'three cells only (default, Hamming-filtered noise, SNR 5), for CI')
     .option('--models <dirs>', "comma-separated DA weights directories (default: the repository's weights/)")
+    .option(
+      '--blends <list>',
+      'comma-separated DA blends with NLM, one column each per model: off (the network alone), sure (the default)',
+      'off,sure',
+    )
     .addOption(intOption('--subjects <n>', 'held-out subjects scored per cell', { min: 1, max: 10 }, 1))
     .option('--fresh', 'recompute cells that already have a checkpoint')
     .addOption(intOption('--threads <n>', 'NLM worker threads (default: one per core)', { min: 1 }))
@@ -42,6 +49,7 @@ export const registerRobustness: Register = (program, run) => {
           out: o.out,
           quick: o.quick,
           models,
+          blends: (o.blends ?? 'off,sure').split(',').map((b) => b.trim()) as DABlend[],
           subjects: o.subjects,
           fresh: o.fresh,
           threads: o.threads ?? os.availableParallelism(),

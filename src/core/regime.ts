@@ -4,6 +4,7 @@ import { backgroundOf, brainMaskSteps, type BrainMaskSteps, type KnownBackground
 import { dilate, not } from './mask';
 import { estimateNoiseSigma } from './noise';
 import type { Mask, Vec3, Volume } from './volume';
+import type { AxisCorrelations } from './whitening';
 
 export interface RegimeEstimate {
   /** Rician σ of the noise per complex channel (background Rayleigh estimate). */
@@ -67,10 +68,16 @@ export function complexCorrelationFromEnvelope(r: number): number {
   return (lo + hi) / 2;
 }
 
-/** Lag-1 Pearson correlation of `data` along one axis over pairs with both voxels in `mask`; null if too few pairs. */
-function lag1Correlation(data: Float32Array, dims: Vec3, mask: Mask, axis: 0 | 1 | 2): number | null {
+/** Pearson correlation of `data` at `lag` voxels along one axis over pairs with both voxels in `mask`, and the pairs. */
+function lagCorrelation(
+  data: Float32Array,
+  dims: Vec3,
+  mask: Mask,
+  axis: 0 | 1 | 2,
+  lag: number,
+): { r: number | null; pairs: number } {
   const [nx, ny, nz] = dims;
-  const step = axis === 0 ? 1 : axis === 1 ? nx : nx * ny;
+  const step = (axis === 0 ? 1 : axis === 1 ? nx : nx * ny) * lag;
   let n = 0,
     sa = 0,
     sb = 0,
@@ -80,8 +87,8 @@ function lag1Correlation(data: Float32Array, dims: Vec3, mask: Mask, axis: 0 | 1
   for (let k = 0, idx = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++, idx++) {
-        const last = axis === 0 ? i === nx - 1 : axis === 1 ? j === ny - 1 : k === nz - 1;
-        if (last || !mask[idx] || !mask[idx + step]) continue;
+        const along = axis === 0 ? i : axis === 1 ? j : k;
+        if (along + lag >= dims[axis] || !mask[idx] || !mask[idx + step]) continue;
         const a = data[idx],
           b = data[idx + step];
         n++;
@@ -91,11 +98,92 @@ function lag1Correlation(data: Float32Array, dims: Vec3, mask: Mask, axis: 0 | 1
         sbb += b * b;
         sab += a * b;
       }
-  if (n < MIN_PAIRS) return null;
+  if (n === 0) return { r: null, pairs: 0 };
   const cov = sab / n - (sa / n) * (sb / n);
   const va = saa / n - (sa / n) ** 2;
   const vb = sbb / n - (sb / n) ** 2;
-  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : null;
+  return { r: va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : null, pairs: n };
+}
+
+/** Lag-1 correlation along one axis; null if too few pairs. */
+function lag1Correlation(data: Float32Array, dims: Vec3, mask: Mask, axis: 0 | 1 | 2): number | null {
+  const { r, pairs } = lagCorrelation(data, dims, mask, axis, 1);
+  return pairs < MIN_PAIRS ? null : r;
+}
+
+/**
+ * The background where only noise is: `background` less everything within 8 mm of `head` (a neck cut by the field of
+ * view would otherwise pass its smooth signal off as correlated noise). A new mask.
+ */
+function farBackground(volume: Volume, background: KnownBackground | undefined, head: Mask | null): Mask {
+  const bg = new Uint8Array(backgroundOf(volume, background));
+  if (head) {
+    const far = not(dilate(head, volume.dims, volume.spacing, OBJECT_MARGIN_MM));
+    for (let i = 0; i < bg.length; i++) bg[i] &= far[i];
+  }
+  return bg;
+}
+
+/** P(f) = 1 + 2 Σ r_k cos(2πfk) over 0…½ cycle/voxel: its negative area (a power spectrum is never negative). */
+function negativeSpectrumArea(r: Float64Array): number {
+  let area = 0;
+  for (let j = 0; j <= 128; j++) {
+    let p = 1;
+    for (let k = 1; k < r.length; k++) p += 2 * r[k] * Math.cos((Math.PI * j * k) / 128);
+    if (p < 0) area -= p;
+  }
+  return area;
+}
+
+/**
+ * The complex noise's correlation per axis at lags 0…maxLag from ONE magnitude image: the far background's Rayleigh
+ * magnitudes correlate by ≈ 0.92ρ² (rayleighEnvelopeCorrelation), which gives |ρ| but not its sign. Lags within 3
+ * standard errors of 0 are 0; the signs are those whose spectrum has the least negative area, with the first odd lag
+ * positive (a reconstruction's k-space window or zero-filling is a low-pass; flipping every odd lag mirrors the
+ * spectrum and leaves the area as it is). Null when the background is too small to tell (as the regime's).
+ * @example const r = noiseCorrelationsFromBackground(acq, { background, head }, 8); // r[0][1] ≈ 0.63 (Hamming)
+ */
+export function noiseCorrelationsFromBackground(
+  volume: Volume,
+  opts: { background?: KnownBackground; head?: Mask | null },
+  maxLag: number,
+): AxisCorrelations | null {
+  if (!(Number.isInteger(maxLag) && maxLag >= 1 && maxLag <= 16))
+    throw new Error(`maxLag must be an integer in [1, 16], got ${maxLag}`);
+  let bg: Mask;
+  try {
+    bg = farBackground(volume, opts.background, opts.head ?? null);
+  } catch {
+    return null; // no background
+  }
+  const axes: Float64Array[] = [];
+  for (const axis of [0, 1, 2] as const) {
+    const mag = new Float64Array(maxLag + 1);
+    mag[0] = 1;
+    for (let lag = 1; lag <= maxLag; lag++) {
+      const { r, pairs } = lagCorrelation(volume.data, volume.dims, bg, axis, lag);
+      if (lag === 1 && (pairs < MIN_PAIRS || r === null)) return null; // too little background, or no noise in it
+      mag[lag] = r !== null && pairs > 0 && r > 3 / Math.sqrt(pairs) ? complexCorrelationFromEnvelope(r) : 0;
+    }
+    const firstOdd = [...mag.keys()].find((k) => k % 2 === 1 && mag[k] > 0);
+    const free = [...mag.keys()].filter((k) => k > 0 && mag[k] > 0 && k !== firstOdd);
+    let best = Float64Array.from(mag);
+    let bestArea = negativeSpectrumArea(best);
+    // At most 2^(maxLag − 1) sign patterns (128 at the product's 8 lags).
+    for (let bits = 1; bits < 1 << free.length; bits++) {
+      const r = Float64Array.from(mag);
+      free.forEach((k, b) => {
+        if (bits & (1 << b)) r[k] = -r[k];
+      });
+      const area = negativeSpectrumArea(r);
+      if (area < bestArea - 1e-9) {
+        best = r;
+        bestArea = area;
+      }
+    }
+    axes.push(best);
+  }
+  return axes as AxisCorrelations;
 }
 
 /** What estimateRegime may be given instead of computing it (a caller that has them already: the denoise job). */
@@ -142,12 +230,7 @@ export function estimateRegime(volume: Volume, opts: RegimeInputs = {}): RegimeE
   }
   let noiseCorrelation: Vec3 | null = null;
   try {
-    const bg = new Uint8Array(backgroundOf(volume, opts.background)); // a copy: narrowed below
-    if (head) {
-      const near = dilate(head, volume.dims, volume.spacing, OBJECT_MARGIN_MM);
-      const far = not(near);
-      for (let i = 0; i < bg.length; i++) bg[i] &= far[i];
-    }
+    const bg = farBackground(volume, opts.background, head);
     const r = ([0, 1, 2] as const).map((a) => lag1Correlation(volume.data, volume.dims, bg, a));
     if (r.every((x) => x !== null))
       noiseCorrelation = r.map((x) => complexCorrelationFromEnvelope(x as number)) as Vec3;

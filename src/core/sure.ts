@@ -4,7 +4,9 @@
 // (J_f the Jacobian). The last term is estimated by Monte Carlo (Ramani, Blu & Unser 2008): for a probe b ~ N(0, C),
 // b_Mᵀ(f(y + εb) − f(y))_M / ε, one extra run of f per probe. A blend f_α = f_A + α(f_B − f_A) is linear in α given
 // both outputs, so its SURE is a quadratic in α: the α that minimises it needs no further run (SURE-LET's idea).
-import type { Mask } from './volume';
+import { Xoshiro128, splitmix32Words } from './random';
+import { type Mask, type Volume, volumeLike } from './volume';
+import { type AxisCorrelations, type AxisKernels, filterSeparable, whiteningFilters } from './whitening';
 
 /** One denoiser's output on the input and its Monte-Carlo divergence term. */
 export interface SureRun {
@@ -103,4 +105,37 @@ export function sureBlendWeight(
 function checkLengths(n: number, arrays: ArrayLike<number>[], names: string[]): void {
   for (const [i, a] of arrays.entries())
     if (a.length !== n) throw new Error(`the ${names[i]} has ${a.length} voxels, the mask ${n}`);
+}
+
+/** Reach of the probe's colouring kernels, voxels (the correlations are measured to lag 8). */
+const COLOURING_RADIUS = 12;
+
+/** True when no lag beyond 0 correlates on any axis. */
+export function isWhite(r: AxisCorrelations): boolean {
+  return r.every((axis) => axis.every((x, k) => k === 0 || x === 0));
+}
+
+/**
+ * A Monte-Carlo probe b ~ N(0, σ²·C) on the volume's grid: white normals from `seed` (the same input and seed give the
+ * same probe, so a run is reproducible), coloured per axis to the correlations `r` (null or white: none) by kernels
+ * with |G| = √(P/P(0)) scaled to unit energy, so each voxel keeps variance σ².
+ * @example const b = sureProbe(acq, sigma, noiseCorrelationsFromBackground(acq, { background, head }, 8), 1);
+ */
+export function sureProbe(like: Volume, sigma: number, r: AxisCorrelations | null, seed: number): Float32Array {
+  if (!(sigma > 0 && Number.isFinite(sigma))) throw new Error(`the probe's σ must be > 0, got ${sigma}`);
+  const rng = new Xoshiro128(splitmix32Words(seed >>> 0));
+  const white = new Float32Array(like.data.length);
+  for (let i = 0; i < white.length; i++) white[i] = rng.normal();
+  const coloured = r && !isWhite(r) ? filterSeparable(volumeLike(like, white), colouringKernels(r)).data : white;
+  for (let i = 0; i < coloured.length; i++) coloured[i] *= sigma;
+  return coloured;
+}
+
+/** Colouring kernels with |G| = √(P/P(0)) per axis, scaled to unit energy (a unit-variance probe per voxel). */
+function colouringKernels(r: AxisCorrelations): AxisKernels {
+  const g = whiteningFilters(r, { strength: 1, radius: COLOURING_RADIUS, floor: 1 }).recolour;
+  return g.map((taps) => {
+    const e = Math.sqrt(taps.reduce((s, t) => s + t * t, 0));
+    return taps.map((t) => t / e);
+  }) as AxisKernels;
 }

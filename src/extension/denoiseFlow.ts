@@ -17,6 +17,7 @@ import {
 } from './cornerstoneVolume';
 import { inputKey, type InputKey } from './inputCache';
 import { buildDerivedDisplaySet, derivedSeriesDescription, nextSeriesNumber } from './displaySet';
+import { blendText } from '../jobs/sure-blend';
 import { derivedSeriesKey, derivedSeriesUid, type DerivedSeriesKey } from '../jobs/derivedSeries';
 import { thumbnailDataUrl, windowOf } from './thumbnail';
 import { openProgressPanel } from './progressPanel';
@@ -397,6 +398,7 @@ function addDerivedSets(
     ...(label === 'DA' && run.parameters.model
       ? { model: `${run.parameters.model} ${run.parameters.modelVersion ?? ''}`.trim() }
       : {}),
+    ...(label === 'DA' && blendText(run.parameters) ? { blend: blendText(run.parameters) } : {}),
     ...quality,
     ...(adaptation ? { adaptation } : {}),
   };

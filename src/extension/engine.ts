@@ -1,7 +1,13 @@
 // The browser side of the shared denoising job: picks the tfjs backend once (WASM paths beside the bundle), then
 // calls src/jobs' denoiseVolume, so the viewer and the CLI compute the same thing.
 import { getRenderingCapabilities } from '@cornerstonejs/core';
-import { denoiseVolume, type DARunner, type DenoiseParameters, type DenoiseRequest } from '../jobs/denoise';
+import {
+  type DABlend,
+  denoiseVolume,
+  type DARunner,
+  type DenoiseParameters,
+  type DenoiseRequest,
+} from '../jobs/denoise';
 import type { InputMemo } from '../jobs/input-memo';
 import type { LoadedDA } from '../model/da/weights-io';
 import { configureWasmPaths, selectBackend, type BackendSelection } from '../model';
@@ -132,8 +138,11 @@ export function denoiseRequest(
   nlm: NlmOptions | undefined,
   weightsUrl: string,
   weights?: LoadedDA,
+  blend?: DABlend,
 ): DenoiseRequest {
-  return method === 'da' ? { method: 'da', weights: weights ?? weightsUrl } : { method: 'nlm', ...(nlm ?? {}) };
+  return method === 'da'
+    ? { method: 'da', weights: weights ?? weightsUrl, ...(blend ? { blend } : {}) }
+    : { method: 'nlm', ...(nlm ?? {}) };
 }
 
 /** The deployment's DA weights, loaded and checksum-verified once per page; the service owns one (daModel). */
@@ -214,18 +223,28 @@ export async function runEngine(service: NaDenoiseService, input: EngineInput): 
   const weights = method === 'da' ? (input.weights ?? (await service.daModel.get())) : undefined;
   signal?.throwIfAborted();
   const warm = performance.now() - t0;
-  const request = denoiseRequest(method, input.nlm ?? service.options.nlm, service.options.weightsUrl, weights);
+  const request = denoiseRequest(
+    method,
+    input.nlm ?? service.options.nlm,
+    service.options.weightsUrl,
+    weights,
+    service.options.daBlend,
+  );
   // No mask: the whole volume is denoised exactly as the CLI does; metrics use the input's automatic brain mask (see jobs/denoise-metrics).
   const result = await denoiseVolume(volume, request, {
     onProgress: (f, stage) => input.onProgress?.(f, stage ?? (method === 'da' ? 'Denoising (DA)' : 'Denoising (NLM)')),
     signal,
     reference,
     referenceKind: 'mean-of-repeats',
-    // NLM's CPU kernel runs on the pool: NLM itself, or a study-adapted DA whose card blends NLM in.
+    // NLM's CPU kernel runs on the pool: NLM itself, or the DA's blend with NLM (unless it is off).
     workerPool:
-      (request.method === 'nlm' && request.implementation !== 'tf') || weights?.card.nlmBlend
-        ? service.pools.nlm.get()
-        : undefined,
+      request.method === 'nlm'
+        ? request.implementation !== 'tf'
+          ? service.pools.nlm.get()
+          : undefined
+        : request.blend !== 'off'
+          ? service.pools.nlm.get()
+          : undefined,
     daRunner: method === 'da' ? daRunner(service, sel.backend) : undefined,
     backend: sel.backend,
     memo: input.memo,
@@ -262,13 +281,22 @@ export function debugDenoise(service: NaDenoiseService): NaDebugDenoise {
     await service.backend.get();
     const volume = createVolume({ dims: input.dims, spacing: input.spacing, data: input.data });
     const req = (
-      request.method === 'da' ? { weights: service.options.weightsUrl, ...request } : request
+      request.method === 'da'
+        ? {
+            weights: service.options.weightsUrl,
+            ...(service.options.daBlend ? { blend: service.options.daBlend } : {}),
+            ...request,
+          }
+        : request
     ) as DenoiseRequest;
     // 'wasm-workers': the DA on the service's Web Worker pool (as the toolbar runs it); 'wasm': on this page's thread.
     const workers = backend === 'wasm-workers';
     const r = await denoiseVolume(volume, req, {
       backend: workers ? 'wasm' : backend,
-      workerPool: req.method === 'nlm' && req.implementation !== 'tf' ? service.pools.nlm.get() : undefined,
+      workerPool:
+        (req.method === 'nlm' && req.implementation !== 'tf') || (req.method === 'da' && req.blend !== 'off')
+          ? service.pools.nlm.get()
+          : undefined,
       daRunner: workers && req.method === 'da' ? daRunner(service, 'wasm') : undefined,
     });
     return { data: r.volume.data, backend: r.backend, millis: r.millis };

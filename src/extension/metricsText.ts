@@ -34,6 +34,8 @@ export interface NaOverlayInfo {
   warnings?: string[];
   /** The DA model as "name version" (from its card). */
   model?: string;
+  /** What the DA run did about NLM (jobs/sure-blend blendText), e.g. "blended with NLM by SURE: 23 % NLM". */
+  blend?: string;
 }
 
 export function formatMillis(ms: number): string {
@@ -73,9 +75,18 @@ export function overlayLines(info: NaOverlayInfo): string[] {
       const title = a?.adapted ? `Na ${info.method} (adapted) denoised` : `Na ${info.method} denoised`;
       const warnings = (info.warnings ?? []).map((w) => `⚠ ${w}`);
       const model = info.method === 'DA' && info.model ? `model ${info.model}` : '';
-      return [title, model, adapted, run, ...warnings, ...quality(info), ...researchLabelLines(info.method)].filter(
-        Boolean,
-      );
+      // An adapted run's line already says its blend.
+      const blendLine = info.method === 'DA' && info.blend && a?.nlmBlend === undefined ? info.blend : '';
+      return [
+        title,
+        model,
+        adapted,
+        blendLine,
+        run,
+        ...warnings,
+        ...quality(info),
+        ...researchLabelLines(info.method),
+      ].filter(Boolean);
     }
     case 'original':
       return ['Original', ...quality(info)];

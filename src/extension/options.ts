@@ -1,5 +1,6 @@
 // Deployment options from window.config.naDenoise (a URL inside an [ext, config] pair is never imported, see docs).
 import type { NlmOptions } from './engine';
+import type { DABlend } from '../jobs/denoise';
 import { type ModelName, parseModelName } from '../model/da/models';
 
 export interface NaDenoiseOptions {
@@ -14,6 +15,11 @@ export interface NaDenoiseOptions {
   backend?: string;
   /** Data source used by "Save to PACS" (a DICOMweb source with STOW); default: the active one. */
   storeDataSource?: string;
+  /**
+   * The DA's blend with NLM: 'sure' (default, DA_BLEND_DEFAULT: the weight chosen per input by SURE) or 'off' (the
+   * network alone, the paper's method), as the CLI's --blend.
+   */
+  daBlend?: DABlend;
   /** NLM parameters (DIPY's: patchRadius, blockRadius, σ; implementation 'cpu' | 'tf'); defaults follow the CLI. */
   nlm?: NlmOptions;
   /** false: single-threaded WASM even when the page is cross-origin isolated (default: threads when possible). */
@@ -67,6 +73,8 @@ export function readOptions(naDenoise: Record<string, unknown> | undefined): NaD
   if (raw.prefetch !== undefined && typeof raw.prefetch !== 'boolean')
     throw new Error(`naDenoise.prefetch must be true or false, got ${JSON.stringify(raw.prefetch)}`);
   const model = raw.model === undefined ? DEFAULTS.model : parseModelName(String(raw.model), 'naDenoise.model');
+  if (raw.daBlend !== undefined && raw.daBlend !== 'sure' && raw.daBlend !== 'off')
+    throw new Error(`naDenoise.daBlend must be 'sure' or 'off', got ${JSON.stringify(raw.daBlend)}`);
   return {
     ...DEFAULTS,
     ...raw,

@@ -15,7 +15,9 @@ import { brainMaskSteps, findHead, type BrainMaskSteps, type KnownBackground } f
 import { countMask } from '../core/mask';
 import { BlurCache } from '../core/filters';
 import { estimateNoiseSigma, findBackground, MIN_BACKGROUND_VOXELS, type NoiseEstimate } from '../core/noise';
-import { estimateRegime, type RegimeEstimate } from '../core/regime';
+import { estimateRegime, noiseCorrelationsFromBackground, type RegimeEstimate } from '../core/regime';
+import { SURE_PROBE, sureBlend } from './sure-blend';
+import type { AxisCorrelations } from '../core/whitening';
 import { yieldToEventLoop } from '../model/eventLoop';
 import type { TrainingRange } from '../model/da/card';
 import { regimeWarnings } from './regime';
@@ -30,10 +32,24 @@ import {
 
 export type { DenoiseMetrics, ReferenceKind } from './denoise-metrics';
 
+/** How the DA's output is blended with NLM's: 'sure' per input (jobs/sure-blend.ts), 'off' for the network alone. */
+export type DABlend = 'sure' | 'off';
+
+/**
+ * The product's DA: the network blended with NLM by SURE on each input. Across the robustness matrix this never falls
+ * behind NLM where the network alone does, and keeps the network's lead elsewhere (reports/robustness).
+ */
+export const DA_BLEND_DEFAULT: DABlend = 'sure';
+
 export interface DenoiseDARequest {
   method: 'da';
   /** Loaded weights, or a directory / URL prefix to load them from (default: the repository's weights/). */
   weights?: LoadedDA | string;
+  /**
+   * Default DA_BLEND_DEFAULT. A study-adapted card's own blend (fitted on its held-out slabs) takes the place of
+   * SURE's; 'off' gives the network alone (the paper's method) either way.
+   */
+  blend?: DABlend;
 }
 
 /** DIPY's nlmeans parameters (names as in DIPY); σ is estimated from the image when not given. */
@@ -172,7 +188,12 @@ export async function denoiseVolume(
   let methodEnd = 0;
   const method = (
     request.method === 'da'
-      ? runDA(volume, request, runOpts, noise ?? undefined)
+      ? runDA(volume, request, runOpts, {
+          noise: noise ?? undefined,
+          background,
+          steps: () => brainSteps(volume, noise?.sigma, background, memo),
+          memo,
+        })
       : runNlm(volume, request, runOpts, noise ?? undefined)
   ).then((r) => {
     methodEnd = performance.now();
@@ -251,6 +272,9 @@ export async function analyseInputAhead(
   await pause('brainMaskSteps', 'regime', ...(reference ? ['metricsBasis'] : []));
   // The regime too (the DA checks it; NLM runs leave it unused).
   await analyseInput(volume, noise?.sigma, background, runOpts, true, kept);
+  // And the noise's correlations, which the DA's blend with NLM reads.
+  await pause('noiseCorrelations');
+  noiseCorrelations(volume, background, brainSteps(volume, noise?.sigma, background, kept), kept);
 }
 
 /** What may be kept between runs: with no memo, a throwaway one; the mask-dependent steps only without a mask. */
@@ -262,7 +286,15 @@ interface RunMemo {
 
 function inputMemo(volume: Volume, opts: DenoiseOptions): RunMemo {
   const memo = opts.memo;
-  if (!memo) return { once: (_key, compute) => compute(), unmasked: (_key, compute) => compute() };
+  if (!memo) {
+    // Kept for this run only: the analysis and the DA's blend share the brain mask steps.
+    const kept = new Map<string, unknown>();
+    const once = <T>(key: string, compute: () => T): T => {
+      if (!kept.has(key)) kept.set(key, compute());
+      return kept.get(key) as T;
+    };
+    return { once, unmasked: once };
+  }
   if (memo.volume !== volume) throw new Error('the input memo was made for another volume: make one per input');
   const plain = opts.mask === undefined && opts.reference === memo.reference;
   return {
@@ -309,13 +341,8 @@ async function analyseInput(
   const needsBrain = check || (opts.reference !== undefined && opts.mask === undefined);
   let steps: BrainMaskSteps | null = null;
   if (needsBrain && sigma !== undefined) {
-    steps = memo.once('brainMaskSteps', () => {
-      try {
-        return brainMaskSteps(volume, { noiseSigma: sigma, background });
-      } catch {
-        return null; // no brain: the regime says so; the metrics (if asked) fail below with the reason
-      }
-    });
+    // No brain: the regime says so; the metrics (if asked) fail below with the reason.
+    steps = brainSteps(volume, sigma, background, memo);
     await yieldToEventLoop();
     opts.signal?.throwIfAborted();
   }
@@ -391,6 +418,8 @@ function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptio
   if (opts.mask) assertSameDims(volume, opts.mask.length, 'mask');
   // A given σ is checked before the head search and the regime check: a bad flag fails at once, in one line.
   if (request.method === 'nlm' && request.sigma !== undefined) checkNlmSigma(volume, request.sigma);
+  if (request.method === 'da' && request.blend !== undefined && request.blend !== 'sure' && request.blend !== 'off')
+    throw new Error(`unknown DA blend ${JSON.stringify(request.blend)}; use 'sure' or 'off'`);
   if (opts.region !== undefined && opts.region !== 'head' && opts.region !== 'all')
     throw new Error(`unknown denoising region ${JSON.stringify(opts.region)}; use 'head' or 'all'`);
   if (opts.reference && !opts.reference.dims.every((d, i) => d === volume.dims[i])) {
@@ -408,11 +437,19 @@ function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptio
   }
 }
 
+/** What the DA's blend reads from the job's analysis of the input. */
+interface BlendContext {
+  noise: NoiseEstimate | undefined;
+  background: KnownBackground;
+  steps: () => BrainMaskSteps | null;
+  memo: RunMemo;
+}
+
 async function runDA(
   volume: Volume,
   request: DenoiseDARequest,
   opts: DenoiseOptions,
-  noise: NoiseEstimate | undefined,
+  ctx: BlendContext,
 ): Promise<MethodRun> {
   opts.onProgress?.(0, 'Loading DA weights');
   const model =
@@ -429,26 +466,12 @@ async function runDA(
     onProgress: (f) => opts.onProgress?.(f, 'Denoising (DA)'),
   });
   const { card } = model;
-  // A study-adapted card may blend NLM in (its held-out slabs said so): NLM runs here, where the job's σ̂, region and
-  // worker pool are, so every runner (CLI, viewer) returns the same blend.
-  const blend = card.nlmBlend
-    ? await runNlm(
-        volume,
-        {
-          method: 'nlm',
-          patchRadius: card.nlmBlend.patchRadius,
-          blockRadius: card.nlmBlend.blockRadius,
-          rician: card.nlmBlend.rician,
-        },
-        { ...opts, onProgress: (f) => opts.onProgress?.(f, 'Denoising (NLM, for the blend)') },
-        noise,
-      )
-    : undefined;
+  // The blend with NLM runs here, where the job's σ̂, region and worker pool are, so every runner (CLI, PACS batch,
+  // viewer) returns the same result.
+  const blend = await blendWithNlm(volume, out.volume, model, request.blend ?? DA_BLEND_DEFAULT, opts, ctx);
   const millis = performance.now() - t0;
   return {
-    volume: blend
-      ? volumeLike(out.volume, blendOutputs(out.volume.data, blend.volume.data, card.nlmBlend!.weight, opts.mask))
-      : out.volume,
+    volume: blend.volume,
     method: 'da',
     parameters: {
       weights: model.source,
@@ -460,18 +483,113 @@ async function runDA(
       formulation: out.formulation,
       scale: out.scale,
       masked: opts.mask !== undefined,
-      ...(blend
-        ? {
-            nlmBlendWeight: card.nlmBlend!.weight,
-            nlmSigma: blend.parameters.sigma,
-            nlmSigmaSource: blend.parameters.sigmaSource,
-          }
-        : {}),
+      ...blend.parameters,
     },
-    backend: blend ? `${out.backend} + NLM ${blend.backend}` : out.backend,
+    backend: out.backend,
     millis,
     trainingRange: card.trainingRange ?? null,
   };
+}
+
+/** The DA's output blended with NLM's: by the card's held-out weight, by SURE's, or not at all (and why). */
+async function blendWithNlm(
+  volume: Volume,
+  da: Volume,
+  model: LoadedDA,
+  rule: DABlend,
+  opts: DenoiseOptions,
+  ctx: BlendContext,
+): Promise<{ volume: Volume; parameters: DenoiseParameters }> {
+  if (rule === 'off') return { volume: da, parameters: { nlmBlend: 'off' } };
+  const fixed = model.card.nlmBlend;
+  if (fixed?.weight === 0) return { volume: da, parameters: { nlmBlend: 'held-out slabs', nlmBlendWeight: 0 } };
+  const nlmParams = fixed
+    ? { patchRadius: fixed.patchRadius, blockRadius: fixed.blockRadius, rician: fixed.rician }
+    : { ...NLM_DEFAULTS };
+  let brain: Mask | undefined;
+  if (!fixed) {
+    // SURE needs σ̂ and a brain to take the error over; without them the network's output stands, and says why.
+    if (!ctx.noise) return { volume: da, parameters: { nlmBlend: 'none: no noise estimate' } };
+    const steps = ctx.steps();
+    brain = steps ? Uint8Array.from(steps.mask, (m, i) => (m && (!opts.mask || opts.mask[i]) ? 1 : 0)) : undefined;
+    if (!brain || countMask(brain) === 0) return { volume: da, parameters: { nlmBlend: 'none: no brain found' } };
+  }
+  const progress = (stage: string) => (f: number) => opts.onProgress?.(f, stage);
+  const nlmOn = (input: Volume, mask: Mask | undefined, stage: string) =>
+    runNlm(input, { method: 'nlm', ...nlmParams }, { ...opts, mask, onProgress: progress(stage) }, ctx.noise);
+  const nlm = await nlmOn(volume, opts.mask, 'Denoising (NLM, for the blend)');
+  // NLM's σ̂ and kernel: where its half of the result came from.
+  const common = { nlmSigma: nlm.parameters.sigma, nlmSigmaSource: nlm.parameters.sigmaSource, nlmKernel: nlm.backend };
+  if (fixed) {
+    const out = blendOutputs(da.data, nlm.volume.data, fixed.weight, opts.mask);
+    return {
+      volume: volumeLike(da, out),
+      parameters: { nlmBlend: 'held-out slabs', nlmBlendWeight: fixed.weight, ...common },
+    };
+  }
+  const correlations = noiseCorrelations(volume, ctx.background, ctx.steps(), ctx.memo);
+  const runner = opts.daRunner ?? (await import('../model/da/infer')).denoiseDA;
+  const choice = await sureBlend({
+    volume,
+    brain: brain!,
+    sigma: Number(nlm.parameters.sigma),
+    correlations,
+    da: da.data,
+    nlm: nlm.volume.data,
+    runDA: async (input, mask) =>
+      (
+        await runner(input, model, {
+          mask,
+          backend: opts.backend,
+          signal: opts.signal,
+          onProgress: progress('Checking the blend (SURE, DA)'),
+        })
+      ).volume.data,
+    runNlm: async (input, mask) => (await nlmOn(input, mask, 'Checking the blend (SURE, NLM)')).volume.data,
+  });
+  const out = blendOutputs(da.data, nlm.volume.data, choice.weight, opts.mask);
+  return {
+    volume: volumeLike(da, out),
+    parameters: {
+      nlmBlend: 'sure',
+      nlmBlendWeight: choice.weight,
+      sureMseDA: Number(choice.sureDA.toPrecision(4)),
+      sureMseNlm: Number(choice.sureNlm.toPrecision(4)),
+      sureMseBlend: Number(choice.sureBlend.toPrecision(4)),
+      sureVoxels: choice.voxels,
+      sureNoise: choice.correlated ? 'correlated' : 'white',
+      ...common,
+    },
+  };
+}
+
+/** The noise's correlations per axis and lag, for the DA's SURE probe: once per run (or per memo). */
+function noiseCorrelations(
+  volume: Volume,
+  background: KnownBackground,
+  steps: BrainMaskSteps | null,
+  memo: RunMemo,
+): AxisCorrelations | null {
+  return memo.once('noiseCorrelations', () =>
+    noiseCorrelationsFromBackground(volume, { background, head: steps?.head }, SURE_PROBE.maxLag),
+  );
+}
+
+/** The input's automatic brain mask steps, once per run (or per memo), null when there is no brain. */
+function brainSteps(
+  volume: Volume,
+  sigma: number | undefined,
+  background: KnownBackground,
+  memo: RunMemo,
+): BrainMaskSteps | null {
+  if (sigma === undefined) return null;
+  return memo.once('brainMaskSteps', () => {
+    try {
+      return brainMaskSteps(volume, { noiseSigma: sigma, background });
+    } catch {
+      return null;
+    }
+  });
 }
 
 async function runNlm(

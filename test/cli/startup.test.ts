@@ -91,6 +91,10 @@ describe('sodium-denoise start-up', () => {
       'denoise',
       '--method',
       'da',
+      // The network alone: the default blend's SURE probe runs the DA once more on the brain only (~26,000 voxels),
+      // under the size worth worker threads (node-parallel), so it loads tfjs on this thread by design.
+      '--blend',
+      'off',
       '--threads',
       '2',
       '--json',

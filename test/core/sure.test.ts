@@ -2,8 +2,8 @@
 // the exact one (σ²·centre tap·|M|), SURE matches the true MSE against the noise-free truth, and the SURE blend of the
 // noisy input and the filter lands near the truth's best α. Runtime ≈ 1 s.
 import { filterSeparable, type AxisKernels } from '../../src/core/whitening';
-import { mcDivergence, sureBlendWeight, sureMse } from '../../src/core/sure';
-import { type Volume, volumeLike } from '../../src/core/volume';
+import { mcDivergence, sureBlendWeight, sureMse, sureProbe } from '../../src/core/sure';
+import { createVolume, type Volume, volumeLike } from '../../src/core/volume';
 import { Random } from '../../src/phantom/random';
 import { phantomSubject } from '../helpers/phantom';
 
@@ -107,5 +107,39 @@ describe('SURE', () => {
     expect(() => sureMse(noisy.data.subarray(1), run, brain, 1)).toThrow('the input has');
     expect(() => mcDivergence(probe, smoothed.data, perturbed.data, 0, brain)).toThrow('ε must be > 0');
     expect(() => sureBlendWeight(noisy.data, run, run, brain, NaN)).toThrow('noise variance');
+  });
+});
+
+describe('sureProbe', () => {
+  const N = 48;
+  const like = createVolume({ dims: [N, N, N], spacing: [4, 4, 4], data: new Float32Array(N ** 3) });
+  /** Variance and lag-1 correlation along x away from the borders (the kernels' reach: 12 voxels, mirrored there). */
+  const stats = (b: Float32Array, _step: number) => {
+    let v = 0;
+    let c = 0;
+    let n = 0;
+    for (let z = 12; z < N - 12; z++)
+      for (let y = 12; y < N - 12; y++)
+        for (let x = 12; x < N - 13; x++) {
+          const i = (z * N + y) * N + x;
+          v += b[i] * b[i];
+          c += b[i] * b[i + 1];
+          n++;
+        }
+    return { variance: v / n, lag: c / v };
+  };
+
+  it('has variance σ² per voxel, the correlation it is given, and is the same for the same seed', () => {
+    const white = sureProbe(like, 3, null, 7);
+    expect(stats(white, 1).variance).toBeCloseTo(9, 0);
+    expect(Math.abs(stats(white, 1).lag)).toBeLessThan(0.02);
+    const rho = Float64Array.from([1, 0.6, 0.1, 0, 0, 0, 0, 0, 0]);
+    const coloured = sureProbe(like, 3, [rho, rho, rho], 7);
+    const s = stats(coloured, 1); // lag 1 along x
+    expect(Math.abs(s.variance / 9 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(s.lag - 0.6)).toBeLessThan(0.05);
+    expect(sureProbe(like, 3, null, 7)).toEqual(white);
+    expect(sureProbe(like, 3, null, 8)).not.toEqual(white);
+    expect(() => sureProbe(like, 0, null, 1)).toThrow(/σ must be > 0/);
   });
 });

@@ -142,14 +142,19 @@ describe('denoiseVolume with a study-adapted card that blends NLM in', () => {
     const plain = { ...blended, card: testCard() };
     const before = Float32Array.from(noisy.data);
     const out = await denoiseVolume(noisy, { method: 'da', weights: blended }, { backend: 'wasm' });
-    const da = await denoiseVolume(noisy, { method: 'da', weights: plain }, { backend: 'wasm' });
+    const da = await denoiseVolume(noisy, { method: 'da', weights: plain, blend: 'off' }, { backend: 'wasm' });
     const nlm = await denoiseVolume(noisy, { method: 'nlm', patchRadius: 1, blockRadius: 3 });
     expect(out.parameters).toMatchObject({
+      nlmBlend: 'held-out slabs',
       nlmBlendWeight: 0.4,
       nlmSigma: nlm.parameters.sigma,
+      nlmKernel: nlm.backend,
       region: 'head (automatic)',
     });
-    expect(out.backend).toMatch(/^wasm \+ NLM /);
+    expect(out.backend).toBe('wasm');
+    // 'off' is the network alone, whatever the card says.
+    const off = await denoiseVolume(noisy, { method: 'da', weights: blended, blend: 'off' }, { backend: 'wasm' });
+    expect(off.volume.data).toEqual(da.volume.data);
     const a = da.volume.data;
     const b = nlm.volume.data;
     for (let v = 0; v < a.length; v++) expect(out.volume.data[v]).toBeCloseTo(a[v] + 0.4 * (b[v] - a[v]), 3);

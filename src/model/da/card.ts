@@ -66,9 +66,9 @@ export interface ModelCard {
    */
   whitening?: WhiteningSpec;
   /**
-   * A model adapted to one study whose held-out slabs scored a blend of its output with NLM's below both: the job runs
-   * NLM (these parameters, σ̂ from the input's background) beside the network and returns da + weight·(nlm − da)
-   * on the denoised region (jobs/denoise.ts). Absent: the network's output alone.
+   * A model adapted to one study carries its held-out slabs' choice of blend with NLM: the job runs NLM (these
+   * parameters, σ̂ from the input's background) beside the network and returns da + weight·(nlm − da) on the denoised
+   * region (jobs/denoise.ts); weight 0 keeps the network alone. Absent: the weight is chosen per input by SURE.
    */
   nlmBlend?: NlmBlendSpec;
   training: ModelCardTraining;
@@ -86,7 +86,7 @@ export interface ModelCard {
 
 /** What a card's NLM blend needs to be reproduced on any runner: the weight and NLM's parameters (DIPY's names). */
 export interface NlmBlendSpec {
-  /** In (0, 1]: the share of NLM's output. */
+  /** In [0, 1]: the share of NLM's output; 0: the study's slabs chose the network alone (no SURE blend either). */
   weight: number;
   patchRadius: number;
   blockRadius: number;
@@ -97,8 +97,8 @@ export interface NlmBlendSpec {
 export function validateNlmBlendSpec(spec: unknown): asserts spec is NlmBlendSpec {
   if (!spec || typeof spec !== 'object') throw new Error('nlmBlend must be an object');
   const b = spec as Record<string, unknown>;
-  if (!(typeof b.weight === 'number' && b.weight > 0 && b.weight <= 1))
-    throw new Error(`nlmBlend.weight must be a number in (0, 1], got ${JSON.stringify(b.weight)}`);
+  if (!(typeof b.weight === 'number' && b.weight >= 0 && b.weight <= 1))
+    throw new Error(`nlmBlend.weight must be a number in [0, 1], got ${JSON.stringify(b.weight)}`);
   for (const key of ['patchRadius', 'blockRadius'] as const)
     if (!(Number.isInteger(b[key]) && (b[key] as number) >= 0 && (b[key] as number) <= 8))
       throw new Error(`nlmBlend.${key} must be an integer in [0, 8], got ${JSON.stringify(b[key])}`);

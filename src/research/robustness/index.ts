@@ -2,6 +2,8 @@
 // finished cell so an interrupted run resumes, then written as Markdown, JSON and a heat map.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { DABlend } from '../../jobs/denoise';
+import type { ModelCard } from '../../model/da/card';
 import { loadDA } from '../../model/da/weights-io';
 import { createNodeNlmPool } from '../../model/nlm/node-pool';
 import { activateBackend } from '../../model/backend';
@@ -17,6 +19,11 @@ export interface RobustnessOptions {
   out: string;
   /** Weights directories (default: the shipped weights). */
   models?: string[];
+  /**
+   * How each model's DA output is blended with NLM (jobs/denoise DABlend), one column per model and blend; default
+   * ['off', 'sure']: the network alone (the paper's method) and the product's default beside it.
+   */
+  blends?: DABlend[];
   quick?: boolean;
   /** Held-out subjects scored per cell (default 1). */
   subjects?: number;
@@ -31,6 +38,11 @@ export interface RobustnessOptions {
    * as '–'; cells without a checkpoint are left out): for a run stopped before its end. */
   reportOnly?: boolean;
   log?: (line: string) => void;
+}
+
+/** A column's name: the card's name and version, and the SURE blend when on (the network alone keeps the plain name). */
+export function modelLabel(card: Pick<ModelCard, 'name' | 'version'>, blend: DABlend): string {
+  return `DA ${card.name} ${card.version}${blend === 'sure' ? ' + SURE blend with NLM' : ''}`;
 }
 
 export interface RobustnessRun {
@@ -54,9 +66,12 @@ export async function runRobustness(opts: RobustnessOptions): Promise<Robustness
   const reason = await activateBackend('wasm');
   if (reason) throw new Error(`robustness: the wasm backend is unavailable: ${reason}`);
   const models = [];
+  const blends = opts.blends ?? ['off', 'sure'];
+  if (blends.length === 0 || blends.some((b) => b !== 'off' && b !== 'sure'))
+    throw new Error(`robustness: blends must be 'off' and/or 'sure', got ${JSON.stringify(blends)}`);
   for (const dir of opts.models ?? [undefined]) {
     const model = await loadDA(dir);
-    models.push({ label: `DA ${model.card.name} ${model.card.version}`, model });
+    for (const blend of blends) models.push({ label: modelLabel(model.card, blend), model, blend });
   }
   const labels = models.map((m) => m.label);
   if (new Set(labels).size !== labels.length)

@@ -5,7 +5,7 @@ import { psnr, ssim3d } from '../../core/metrics';
 import { estimateRegime, type RegimeEstimate } from '../../core/regime';
 import { regimeWarnings } from '../../jobs/regime';
 import type { Mask, Volume } from '../../core/volume';
-import { denoiseVolume } from '../../jobs/denoise';
+import { type DABlend, denoiseVolume } from '../../jobs/denoise';
 import type { LoadedDA } from '../../model/da/weights-io';
 import type { NlmWorkerPool } from '../../model/nlm';
 import { generateSubject, resolvePhantomParams } from '../../phantom';
@@ -45,7 +45,8 @@ export interface CellResult {
 }
 
 export interface CellContext {
-  models: readonly { label: string; model: LoadedDA }[];
+  /** One column each: a model and how its output is blended with NLM. */
+  models: readonly { label: string; model: LoadedDA; blend: DABlend }[];
   subjects: number;
   /** Overrides applied under every cell (tests use a small grid). */
   base?: RobustnessCell['params'];
@@ -145,11 +146,11 @@ export async function runCell(cell: RobustnessCell, ctx: CellContext): Promise<C
       nlm.push(score(n.volume, truth, mean3, brain));
       nlmSigma += Number(n.parameters.sigma) / ctx.subjects;
     }
-    for (const { label, model } of toRun) {
+    for (const { label, model, blend } of toRun) {
       const d = await denoiseVolume(
         input,
-        { method: 'da', weights: model },
-        { mask: region, backend: 'wasm', checkRegime: false },
+        { method: 'da', weights: model, blend },
+        { mask: region, backend: 'wasm', checkRegime: false, workerPool: ctx.pool },
       );
       da[label].push(score(d.volume, truth, mean3, brain));
     }

@@ -11,8 +11,9 @@ describe('model card nlmBlend', () => {
   it('parses a valid blend and refuses each bad field by name', () => {
     expect(card(blend).nlmBlend).toEqual(blend);
     expect(parseModelCard(testCard(), 'c', { requireChecksum: false }).nlmBlend).toBeUndefined();
-    expect(() => card({ ...blend, weight: 0 })).toThrow(
-      /^model-card\.json: nlmBlend\.weight must be a number in \(0, 1\]/,
+    expect(card({ ...blend, weight: 0 }).nlmBlend?.weight).toBe(0); // the study's slabs chose the network alone
+    expect(() => card({ ...blend, weight: -0.1 })).toThrow(
+      /^model-card\.json: nlmBlend\.weight must be a number in \[0, 1\]/,
     );
     expect(() => card({ ...blend, weight: 1.01 })).toThrow(/nlmBlend\.weight/);
     expect(() => card({ ...blend, weight: '0.5' })).toThrow(/nlmBlend\.weight/);

@@ -29,6 +29,11 @@ describe('the robustness matrix', () => {
       expect(first.resumed).toBe(0);
       const json = JSON.parse(fs.readFileSync(path.join(out, 'robustness.json'), 'utf8'));
       expect(json.cells.map((c: { id: string }) => c.id)).toEqual(['default', 'snr-5']);
+      // One column for the network alone (the paper's method) and one for the product's default blend with NLM.
+      expect(json.models).toEqual([
+        'DA sodium-da 1.0.0-2026-11-25',
+        'DA sodium-da 1.0.0-2026-11-25 + SURE blend with NLM',
+      ]);
       for (const c of json.cells) {
         expect(c.nlm.psnrTruth).toBeGreaterThan(c.noisy.psnrTruth);
         for (const s of Object.values(c.da) as { psnrTruth: number }[]) expect(Number.isFinite(s.psnrTruth)).toBe(true);
