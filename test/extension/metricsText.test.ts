@@ -25,6 +25,23 @@ describe('metrics overlay text', () => {
     ]);
   });
 
+  it('denoised viewport: what the DA did about NLM, under the model', () => {
+    const lines = overlayLines({
+      role: 'denoised',
+      method: 'DA',
+      model: 'sodium-da 1.0.0',
+      blend: 'blended with NLM by SURE: 23 % NLM',
+      backend: 'wasm',
+      millis: 1000,
+    });
+    expect(lines.slice(0, 4)).toEqual([
+      'Na DA denoised',
+      'model sodium-da 1.0.0',
+      'blended with NLM by SURE: 23 % NLM',
+      'WASM · 1.00 s',
+    ]);
+  });
+
   it('falls back to the reference-free SNR without repeats', () => {
     expect(overlayLines({ role: 'denoised', method: 'NLM', backend: 'js-cpu', millis: 800, snr: 21.37 })).toEqual([
       'Na NLM denoised',

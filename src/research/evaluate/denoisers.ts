@@ -7,7 +7,7 @@ import type { DAWeights } from '../../model/da/architecture';
 import { architectureSection, MODEL_CARD_FORMAT, type ModelCard } from '../../model/da/card';
 import { type DANormalisation, DEFAULT_NORMALISATION } from '../../model/da/normalise';
 import type { LoadedDA } from '../../model/da/weights-io';
-import { denoiseVolume } from '../../jobs/denoise';
+import { type DABlend, denoiseVolume } from '../../jobs/denoise';
 import type { Denoiser } from './evaluateSubjects';
 
 /** NLM exactly as `sodium-denoise denoise --method nlm` runs it by default. */
@@ -59,14 +59,15 @@ export function evaluationRegion(brainMask: Uint8Array, like: Volume, tubeMask?:
 
 /**
  * NLM and the DA on the same region (brain and tubes + SSIM margin; metrics read nothing else): the DA's cost grows with the
- * voxels it computes, so this keeps an evaluation of a 64³ subject to seconds instead of a minute.
+ * voxels it computes, so this keeps an evaluation of a 64³ subject to seconds instead of a minute. `blend` is the DA's
+ * blend with NLM: 'off' (default) evaluates the network alone, the paper's method; 'sure' the product's default.
  */
-export function createEvaluationDenoiser(model: DAWeights | LoadedDA): Denoiser {
+export function createEvaluationDenoiser(model: DAWeights | LoadedDA, blend: DABlend = 'off'): Denoiser {
   const loaded = 'card' in model ? (model as LoadedDA) : asLoadedDA(model as DAWeights);
   return async (input, method, subject) => {
     const mask = evaluationRegion(subject.brainMask, input, subject.tubeMask);
     return (
-      await denoiseVolume(input, method === 'nlm' ? { method: 'nlm' } : { method: 'da', weights: loaded }, {
+      await denoiseVolume(input, method === 'nlm' ? { method: 'nlm' } : { method: 'da', weights: loaded, blend }, {
         mask,
         checkRegime: false,
       })
