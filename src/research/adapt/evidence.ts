@@ -66,7 +66,10 @@ export interface EvidenceRow {
   dims: number[];
   noisy: MethodScore;
   nlm: MethodScore;
+  /** The shipped network alone (the paper's method, --blend off). */
   shipped: MethodScore;
+  /** What the product gives without adaptation: the shipped network blended with NLM by SURE (the default). */
+  shippedDefault?: MethodScore;
   /** The paper's DA (weights/da) when the parent is another model (da-wide): the other shipped baseline. */
   paperDA?: MethodScore;
   adapted: MethodScore;
@@ -136,10 +139,14 @@ export async function runCase(
     await pool.dispose();
   }
   const nlm = lap();
-  const shippedVolume = (await denoiseVolume(input, { method: 'da', weights: parent }, { mask })).volume;
+  const shippedVolume = (await denoiseVolume(input, { method: 'da', weights: parent, blend: 'off' }, { mask })).volume;
   const shippedDA = lap();
+  // The blends' NLM on threads, as the CLI runs it.
+  const blendPool = createNodeNlmPool(2);
+  const withBlend = { mask, workerPool: blendPool };
+  const defaultVolume = (await denoiseVolume(input, { method: 'da', weights: parent }, withBlend)).volume;
   const paperVolume = opts.paper
-    ? (await denoiseVolume(input, { method: 'da', weights: opts.paper }, { mask })).volume
+    ? (await denoiseVolume(input, { method: 'da', weights: opts.paper, blend: 'off' }, { mask })).volume
     : undefined;
   lap();
   log(`[${c.id}] NLM ${nlm} s, shipped DA ${shippedDA} s; adapting for up to ${budget} s`);
@@ -150,11 +157,11 @@ export async function runCase(
   });
   const adaptSeconds = lap();
   const loadEnd = os.loadavg()[0];
-  const adaptedVolume = (await denoiseVolume(input, { method: 'da', weights: r.model }, { mask })).volume;
+  const adaptedVolume = (await denoiseVolume(input, { method: 'da', weights: r.model }, withBlend)).volume;
+  await blendPool.dispose();
   const adaptedDA = lap();
-  const network = r.model.card.nlmBlend ? { ...r.model, card: { ...r.model.card, nlmBlend: undefined } } : undefined;
-  const networkVolume = network
-    ? (await denoiseVolume(input, { method: 'da', weights: network }, { mask })).volume
+  const networkVolume = r.model.card.nlmBlend?.weight
+    ? (await denoiseVolume(input, { method: 'da', weights: r.model, blend: 'off' }, { mask })).volume
     : undefined;
   const comparison = r.record.nlm && !('skipped' in r.record.nlm) ? r.record.nlm : undefined;
   const blend = comparison?.blend;
@@ -166,6 +173,7 @@ export async function runCase(
     noisy: score(subject.truth, input, mask),
     nlm: score(subject.truth, nlmVolume, mask),
     shipped: score(subject.truth, shippedVolume, mask),
+    shippedDefault: score(subject.truth, defaultVolume, mask),
     ...(paperVolume ? { paperDA: score(subject.truth, paperVolume, mask) } : {}),
     adapted: score(subject.truth, adaptedVolume, mask),
     ...(networkVolume ? { adaptedNetwork: score(subject.truth, networkVolume, mask) } : {}),
@@ -218,7 +226,8 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, 
     const beatsDA = a.psnr >= r.shipped.psnr;
     const beatsNlm = a.psnr >= r.nlm.psnr;
     const beatsPaper = r.paperDA ? `, ${a.psnr >= r.paperDA.psnr ? '≥' : '<'} paper's DA` : '';
-    return `${beatsDA ? '≥' : '<'} ${parentName}${beatsPaper}, ${beatsNlm ? '≥' : '<'} NLM`;
+    const beatsDefault = r.shippedDefault ? `, ${a.psnr >= r.shippedDefault.psnr ? '≥' : '<'} + SURE` : '';
+    return `${beatsDA ? '≥' : '<'} ${parentName}${beatsPaper}, ${beatsNlm ? '≥' : '<'} NLM${beatsDefault}`;
   };
   const versus = (v: number | string | null | undefined) =>
     typeof v === 'number' ? `${v >= 0 ? '+' : ''}${v.toFixed(2)}` : v === null ? 'within label noise' : (v ?? '–');
@@ -235,17 +244,18 @@ export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, 
     'With correlated noise (lag-1 ≥ 0.1) a whitened-input candidate trains after the plain one; the slabs keep the better.',
     "Then the held-out slabs fit one weight w for out = DA + w·(NLM − DA) (least squares against the other acquisitions' mean,",
     `whose noise is independent of both): kept when it lowers the DA's estimated error by ≥ ${BLEND_MIN_GAIN_PERCENT} %; the adapted column is then`,
-    'the blend and the network alone is in brackets.',
+    'the blend and the network alone is in brackets. "+ SURE" is what the product gives without adaptation: the shipped',
+    "network blended with NLM by the weight SURE picks for the input (the default); the parent's column is its network alone.",
     '"held-out: result ahead of NLM" is the adaptation\'s own verdict (no truth): its result (the kept DA, or the blend) and NLM on the held-out',
     "slabs' brain voxels of every acquisition against the mean of the other acquisitions, less that label's noise.",
     '"held-out slabs vs truth" scores acquisition 1 against the truth on those slabs\' brain voxels only (NLM / shipped /',
     'adapted pSNR): no training patch read them, so it shows what adaptation does beyond the slices it trained on.',
     '',
-    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | adapted ${parentName} (network alone, when blended) | adapted? (held-out gain) | adapted pSNR | held-out: result ahead of NLM, dB | held-out slabs vs truth: NLM / shipped / adapted | adapt s (budget) | load |`,
-    `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|---|---|---|`,
+    `| case | noisy | NLM |${paper ? " paper's DA |" : ''} ${parentName} | ${parentName} + SURE | adapted ${parentName} (network alone, when blended) | adapted? (held-out gain) | adapted pSNR | held-out: result ahead of NLM, dB | held-out slabs vs truth: NLM / shipped / adapted | adapt s (budget) | load |`,
+    `|---|---|---|${paper ? '---|' : ''}---|---|---|---|---|---|---|---|---|`,
     ...rows.map(
       (r) =>
-        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${f(r.adapted)}${r.adaptedNetwork ? ` (${f(r.adaptedNetwork)})` : ''} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}${r.adaptation.whitening ? `; noise lag-1 ${r.adaptation.whitening.lag1}: ${r.adaptation.whitening.kept} kept` : ''}${r.adaptation.nlmBlend ? `; NLM blend ${r.adaptation.nlmBlend.weight.toFixed(2)}: ${r.adaptation.nlmBlend.gainPercent.toFixed(1)} % ${r.adaptation.nlmBlend.kept ? 'kept' : 'not kept'}` : ''}) | ${best(r)} | ${versus(r.adaptation.versusNlm)} | ${r.heldOutSlabs ? `${r.heldOutSlabs.nlm.toFixed(2)} / ${r.heldOutSlabs.shipped.toFixed(2)} / ${r.heldOutSlabs.adapted.toFixed(2)}` : '–'} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
+        `| ${r.id}: ${r.description} | ${f(r.noisy)} | ${f(r.nlm)} |${paper ? ` ${r.paperDA ? f(r.paperDA) : '–'} |` : ''} ${f(r.shipped)} | ${r.shippedDefault ? f(r.shippedDefault) : '–'} | ${f(r.adapted)}${r.adaptedNetwork ? ` (${f(r.adaptedNetwork)})` : ''} | ${r.adaptation.adapted ? 'yes' : 'no'} (${r.adaptation.gainPercent.toFixed(2)} %, ${r.adaptation.epochs} epochs, ${r.adaptation.stopped}${r.adaptation.whitening ? `; noise lag-1 ${r.adaptation.whitening.lag1}: ${r.adaptation.whitening.kept} kept` : ''}${r.adaptation.nlmBlend ? `; NLM blend ${r.adaptation.nlmBlend.weight.toFixed(2)}: ${r.adaptation.nlmBlend.gainPercent.toFixed(1)} % ${r.adaptation.nlmBlend.kept ? 'kept' : 'not kept'}` : ''}) | ${best(r)} | ${versus(r.adaptation.versusNlm)} | ${r.heldOutSlabs ? `${r.heldOutSlabs.nlm.toFixed(2)} / ${r.heldOutSlabs.shipped.toFixed(2)} / ${r.heldOutSlabs.adapted.toFixed(2)}` : '–'} | ${r.adaptation.seconds} (${r.adaptation.budgetSeconds}) | ${r.load ? `${r.load.start}–${r.load.end}` : '–'} |`,
     ),
     '',
     'Times are wall seconds on the shared 2-core machine (other jobs running), the adaptation including its',
