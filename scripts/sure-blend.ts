@@ -94,7 +94,8 @@ function negativeArea(r: Float64Array): number {
 /**
  * The complex noise's correlation per axis and lag from one magnitude image: the far background's Rayleigh
  * magnitudes correlate by ≈ 0.92ρ², so the magnitude of ρ follows (core/regime) but not its sign. Lags below 3
- * standard errors are 0; the signs are those (all + first) whose spectrum has the least negative area.
+ * standard errors are 0; the signs are those (all + first, the first odd lag +) whose spectrum has the least negative
+ * area.
  */
 function singleAcquisitionCorrelations(y: Volume, background: Mask, head: Mask): AxisCorrelations {
   const bg = new Uint8Array(background);
@@ -107,7 +108,10 @@ function singleAcquisitionCorrelations(y: Volume, background: Mask, head: Mask):
       const { r, pairs } = lagCorrelation(y.data, y.dims, bg, axis, lag);
       mag[lag] = pairs > 0 && r > 3 / Math.sqrt(pairs) ? complexCorrelationFromEnvelope(r) : 0;
     }
-    const nonzero = [...mag.keys()].filter((k) => k > 0 && mag[k] > 0);
+    // Mirroring the spectrum about a quarter of the sampling rate (r_k → (−1)^k r_k) leaves the negative area as it
+    // is, so the first odd lag keeps its + sign: a reconstruction's k-space window or zero-filling is a low-pass.
+    const firstOdd = [...mag.keys()].find((k) => k % 2 === 1 && mag[k] > 0);
+    const nonzero = [...mag.keys()].filter((k) => k > 0 && mag[k] > 0 && k !== firstOdd);
     let best = Float64Array.from(mag);
     let bestArea = negativeArea(best);
     for (let bits = 1; bits < 1 << nonzero.length; bits++) {
