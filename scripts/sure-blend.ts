@@ -170,7 +170,8 @@ function sse(a: ArrayLike<number>, b: ArrayLike<number>, mask: Mask): number {
 }
 
 const db = (ratio: number) => 10 * Math.log10(ratio);
-const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+// A non-finite value is an error in dB of a SURE that came out ≤ 0 (JSON stores it as null).
+const f2 = (x: number | null) => (x !== null && Number.isFinite(x) ? x.toFixed(2) : 'SURE ≤ 0');
 
 interface Methods {
   model: LoadedDA;
@@ -211,14 +212,15 @@ function table(file: string): string {
     (a, b) => ROBUSTNESS_CELLS.findIndex((c) => c.id === a.cell) - ROBUSTNESS_CELLS.findIndex((c) => c.id === b.cell),
   );
   const lines = [
-    '| cell | noisy | NLM | DA | SURE blend | oracle blend | blend − NLM | DA − NLM | α (oracle) | SSIM blend − NLM | SURE error dB: DA / NLM / blend | ρ̂ lag 1 | C from repeats: α, err DA / NLM |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| cell | noisy | NLM | DA | SURE blend | oracle blend | blend − NLM | DA − NLM | α (oracle) | SSIM blend − NLM | SURE error dB: DA / NLM / blend | ρ̂ lag 1 | C from repeats: α, err DA / NLM | C = σ̂²I: α, err DA / NLM |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const p = r.psnr;
     const oc = r.checks['oracle C'];
+    const wc = r.checks['white C'];
     lines.push(
-      `| ${r.cell} | ${f2(p.noisy)} | ${f2(p.nlm)} | ${f2(p.da)} | ${f2(p.blend)} | ${f2(p.oracle)} | **${(p.blend - p.nlm >= 0 ? '+' : '') + f2(p.blend - p.nlm)}** | ${f2(p.da - p.nlm)} | ${r.alpha.toFixed(2)} (${r.alphaOracle.toFixed(2)}) | ${r.ssim ? (r.ssim.blend - r.ssim.nlm).toFixed(4) : '–'} | ${f2(r.sureErrorDb.da)} / ${f2(r.sureErrorDb.nlm)} / ${f2(r.sureErrorDb.blend)} | ${Math.max(...r.lag1Hat).toFixed(2)} | ${oc ? `${oc.alpha.toFixed(2)}, ${f2(oc.errDa)} / ${f2(oc.errNlm)}` : ''} |`,
+      `| ${r.cell} | ${f2(p.noisy)} | ${f2(p.nlm)} | ${f2(p.da)} | ${f2(p.blend)} | ${f2(p.oracle)} | **${(p.blend - p.nlm >= 0 ? '+' : '') + f2(p.blend - p.nlm)}** | ${f2(p.da - p.nlm)} | ${r.alpha.toFixed(2)} (${r.alphaOracle.toFixed(2)}) | ${r.ssim ? (r.ssim.blend - r.ssim.nlm).toFixed(4) : '–'} | ${f2(r.sureErrorDb.da)} / ${f2(r.sureErrorDb.nlm)} / ${f2(r.sureErrorDb.blend)} | ${Math.max(...r.lag1Hat).toFixed(2)} | ${oc ? `${oc.alpha.toFixed(2)}, ${f2(oc.errDa)} / ${f2(oc.errNlm)}` : ''} | ${wc ? `${wc.alpha.toFixed(2)}, ${f2(wc.errDa)} / ${f2(wc.errNlm)}` : ''} |`,
     );
   }
   const gaps = rows.map((r) => r.psnr.blend - r.psnr.nlm);
