@@ -2,32 +2,28 @@
 // robustness cell (issue 12, target 1) and keep the DA's wins? The blend out = DA + α(NLM − DA) takes the α ∈ [0, 1]
 // that minimises Stein's unbiased risk estimate (core/sure) over the automatic brain mask, with the divergence terms
 // from one Monte-Carlo probe per method (Ramani, Blu & Unser 2008). The noise model comes from the input alone: σ̂
-// from the background (core/noise, as NLM's), and the spatial correlation from the far background's magnitudes per
-// axis and lag (as core/regime's lag 1), converted to the complex noise's and given signs that keep the spectrum ≥ 0.
+// from the background (core/noise, as NLM's), the spatial correlation from the far background's magnitudes per axis
+// and lag (core/regime noiseCorrelationsFromBackground), the probe coloured to it (core/sure sureProbe).
 // Prints per cell: pSNR vs truth (phantom brain, as the matrix) of noisy / NLM / DA / SURE blend / oracle blend (α
 // from the truth), α, and SURE's error (estimate ÷ true MSE over the automatic brain mask, dB) per method.
 //   node --import tsx scripts/sure-blend.ts [--seed 7001] [--cells default,snr-5] [--eps 0.05] [--check]
-//     [--oracle-c] [--white-c] [--subject 0] [--out runs/sure/dev.json] | --table runs/sure/dev.json
+//     [--oracle-c] [--white-c] [--product] [--subject 0] [--out runs/sure/dev.json] | --table runs/sure/dev.json
 // --check adds a second probe draw and two more ε (stability); --oracle-c adds the divergence with the noise
 // correlation measured on the cell's three repeats (what the single-acquisition estimate of C costs); --white-c adds
-// it with C = σ̂²I where the input's noise measures correlated (what ignoring the correlation costs).
+// it with C = σ̂²I where the input's noise measures correlated (what ignoring the correlation costs); --product also
+// runs the product's default DA (`denoise`, which blends by SURE itself: jobs/sure-blend.ts) and reports its pSNR and
+// weight beside this script's. The numbers in reports/sure were made before the product's blend existed, with this
+// script's own copies of the correlation and probe rules (now in core; the probe's random draws differ).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { backgroundOf, findHead, brainMaskSteps } from '../src/core/brain-mask';
+import { findHead, brainMaskSteps } from '../src/core/brain-mask';
 import { BlurCache } from '../src/core/filters';
-import { dilate, not } from '../src/core/mask';
 import { psnr, ssim3d } from '../src/core/metrics';
 import { estimateNoiseSigma, findBackground } from '../src/core/noise';
-import { complexCorrelationFromEnvelope } from '../src/core/regime';
-import { mcDivergence, sureBlendWeight, sureMse, type SureRun } from '../src/core/sure';
+import { noiseCorrelationsFromBackground } from '../src/core/regime';
+import { isWhite, mcDivergence, sureBlendWeight, sureMse, sureProbe, type SureRun } from '../src/core/sure';
 import { type Mask, type Volume, volumeLike } from '../src/core/volume';
-import {
-  type AxisCorrelations,
-  type AxisKernels,
-  filterSeparable,
-  noiseAxisCorrelations,
-  whiteningFilters,
-} from '../src/core/whitening';
+import { type AxisCorrelations, noiseAxisCorrelations } from '../src/core/whitening';
 import { denoiseVolume } from '../src/jobs/denoise';
 import { activateBackend } from '../src/model/backend';
 import { loadDA, type LoadedDA } from '../src/model/da/weights-io';
@@ -36,120 +32,14 @@ import type { NlmWorkerPool } from '../src/model/nlm/pool';
 import { generateSubject } from '../src/phantom';
 import { HELD_OUT_SEED, ROBUSTNESS_CELLS } from '../src/research/robustness/cells';
 import { cellParams } from '../src/research/robustness/runCell';
-import { SeededRng } from '../src/research/train/rng';
 
 const MAX_LAG = 8;
-/** Margin kept between the correlation's background and the head (core/regime's rule). */
-const OBJECT_MARGIN_MM = 8;
-const KERNEL_RADIUS = 12;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const flag = (name: string) => process.argv.includes(`--${name}`);
-
-/** Pearson correlation at `lag` along `axis` over pairs with both voxels in `mask`, and the number of pairs. */
-function lagCorrelation(data: Float32Array, dims: readonly number[], mask: Mask, axis: number, lag: number) {
-  const [nx, ny, nz] = dims;
-  const step = [1, nx, nx * ny][axis] * lag;
-  let n = 0,
-    sa = 0,
-    sb = 0,
-    saa = 0,
-    sbb = 0,
-    sab = 0;
-  for (let k = 0, idx = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, idx++) {
-        const along = axis === 0 ? i : axis === 1 ? j : k;
-        if (along + lag >= dims[axis] || !mask[idx] || !mask[idx + step]) continue;
-        const a = data[idx],
-          b = data[idx + step];
-        n++;
-        sa += a;
-        sb += b;
-        saa += a * a;
-        sbb += b * b;
-        sab += a * b;
-      }
-  const cov = sab / n - (sa / n) * (sb / n);
-  const va = saa / n - (sa / n) ** 2;
-  const vb = sbb / n - (sb / n) ** 2;
-  return { r: n > 0 && va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0, pairs: n };
-}
-
-/** P(f) = 1 + 2 Σ r_k cos(2πfk) on 0…0.5: the negative area (a spectrum must be ≥ 0). */
-function negativeArea(r: Float64Array): number {
-  let s = 0;
-  for (let j = 0; j <= 128; j++) {
-    const f = (0.5 * j) / 128;
-    let p = 1;
-    for (let k = 1; k < r.length; k++) p += 2 * r[k] * Math.cos(2 * Math.PI * f * k);
-    if (p < 0) s -= p;
-  }
-  return s;
-}
-
-/**
- * The complex noise's correlation per axis and lag from one magnitude image: the far background's Rayleigh
- * magnitudes correlate by ≈ 0.92ρ², so the magnitude of ρ follows (core/regime) but not its sign. Lags below 3
- * standard errors are 0; the signs are those (all + first, the first odd lag +) whose spectrum has the least negative
- * area.
- */
-function singleAcquisitionCorrelations(y: Volume, background: Mask, head: Mask): AxisCorrelations {
-  const bg = new Uint8Array(background);
-  const far = not(dilate(head, y.dims, y.spacing, OBJECT_MARGIN_MM));
-  for (let i = 0; i < bg.length; i++) bg[i] &= far[i];
-  return [0, 1, 2].map((axis) => {
-    const mag = new Float64Array(MAX_LAG + 1);
-    mag[0] = 1;
-    for (let lag = 1; lag <= MAX_LAG; lag++) {
-      const { r, pairs } = lagCorrelation(y.data, y.dims, bg, axis, lag);
-      mag[lag] = pairs > 0 && r > 3 / Math.sqrt(pairs) ? complexCorrelationFromEnvelope(r) : 0;
-    }
-    // Mirroring the spectrum about a quarter of the sampling rate (r_k → (−1)^k r_k) leaves the negative area as it
-    // is, so the first odd lag keeps its + sign: a reconstruction's k-space window or zero-filling is a low-pass.
-    const firstOdd = [...mag.keys()].find((k) => k % 2 === 1 && mag[k] > 0);
-    const nonzero = [...mag.keys()].filter((k) => k > 0 && mag[k] > 0 && k !== firstOdd);
-    let best = Float64Array.from(mag);
-    let bestArea = negativeArea(best);
-    for (let bits = 1; bits < 1 << nonzero.length; bits++) {
-      const r = Float64Array.from(mag);
-      nonzero.forEach((k, b) => {
-        if (bits & (1 << b)) r[k] = -r[k];
-      });
-      const area = negativeArea(r);
-      if (area < bestArea - 1e-9) {
-        best = r;
-        bestArea = area;
-      }
-    }
-    return best;
-  }) as AxisCorrelations;
-}
-
-/** Colouring kernels with |G| = √(P/P(0)) per axis, scaled to unit energy (a unit-variance probe per voxel). */
-function colouringKernels(r: AxisCorrelations): AxisKernels {
-  const g = whiteningFilters(r, { strength: 1, radius: KERNEL_RADIUS, floor: 1 }).recolour;
-  return g.map((taps) => {
-    const e = Math.sqrt(taps.reduce((s, t) => s + t * t, 0));
-    return taps.map((t) => t / e);
-  }) as AxisKernels;
-}
-
-function isWhite(r: AxisCorrelations): boolean {
-  return r.every((axis) => axis.every((x, k) => k === 0 || x === 0));
-}
-
-/** A probe b ~ N(0, σ²·C/σ²) from white normals through the colouring kernels (white: none). */
-function probe(y: Volume, sigma: number, kernels: AxisKernels | null, seed: number): Float32Array {
-  const rng = new SeededRng(seed);
-  const w = new Float32Array(y.data.length);
-  for (let i = 0; i < w.length; i++) w[i] = rng.gaussian();
-  const coloured = kernels ? filterSeparable(volumeLike(y, w), kernels).data : w;
-  return coloured.map((x) => x * sigma);
-}
 
 function plus(y: Volume, b: Float32Array, eps: number): Volume {
   return volumeLike(
@@ -187,7 +77,8 @@ async function runBoth(
   const nlm = await denoiseVolume(y, { method: 'nlm', sigma }, { mask: head, workerPool: m.pool, checkRegime: false });
   const da = await denoiseVolume(
     y,
-    { method: 'da', weights: m.model },
+    // The network alone: the product's default DA is now this very blend (jobs/sure-blend.ts).
+    { method: 'da', weights: m.model, blend: 'off' },
     { mask: head, backend: 'wasm', checkRegime: false },
   );
   return { da: da.volume, nlm: nlm.volume, seconds: { nlm: nlm.millis / 1000, da: da.millis / 1000 } };
@@ -267,8 +158,9 @@ async function main() {
       const sigma = estimateNoiseSigma(y, { background }).sigma;
       const head = findHead(y, { noiseSigma: sigma, background, blurs });
       const auto = brainMaskSteps(y, { noiseSigma: sigma, background }).mask;
-      const rHat = singleAcquisitionCorrelations(y, backgroundOf(y, background), head);
-      const kernels = isWhite(rHat) ? null : colouringKernels(rHat);
+      // No background to read the correlation from: the probe is white (as the product's); say so in the row.
+      const rHat = noiseCorrelationsFromBackground(y, { background, head }, MAX_LAG);
+      const kernels = rHat && !isWhite(rHat) ? rHat : null;
       const tBase0 = performance.now();
       const base = await runBoth(y, head, sigma, methods);
       const tBase = performance.now();
@@ -280,21 +172,32 @@ async function main() {
           nlm: mcDivergence(b, base.nlm.data, p.nlm.data, e, auto),
         };
       };
-      const b1 = probe(y, sigma, kernels, seed * 31 + 1);
+      const b1 = sureProbe(y, sigma, kernels, seed * 31 + 1);
       const div = await divergences(b1, eps);
       const tProbe = performance.now();
       const checks: Record<string, { da: number; nlm: number }> = {};
       if (flag('check')) {
-        checks[`probe2 ε${eps}`] = await divergences(probe(y, sigma, kernels, seed * 31 + 2), eps);
+        checks[`probe2 ε${eps}`] = await divergences(sureProbe(y, sigma, kernels, seed * 31 + 2), eps);
         checks[`ε${eps / 5}`] = await divergences(b1, eps / 5);
         checks[`ε${eps * 2}`] = await divergences(b1, eps * 2);
       }
       let rTrue: AxisCorrelations | null = null;
       if (flag('oracle-c') && (params.noise === 'apodised' || params.zeroFill > 1)) {
         rTrue = noiseAxisCorrelations(subject.acquisitions, brain, MAX_LAG);
-        checks['oracle C'] = await divergences(probe(y, sigma, colouringKernels(rTrue), seed * 31 + 1), eps);
+        checks['oracle C'] = await divergences(sureProbe(y, sigma, rTrue, seed * 31 + 1), eps);
       }
-      if (flag('white-c') && kernels) checks['white C'] = await divergences(probe(y, sigma, null, seed * 31 + 1), eps);
+      if (flag('white-c') && kernels)
+        checks['white C'] = await divergences(sureProbe(y, sigma, null, seed * 31 + 1), eps);
+      let product: { psnr: number; weight: number; seconds: number } | undefined;
+      if (flag('product')) {
+        // As `sodium-denoise denoise` runs it: no mask (the head), the default blend.
+        const run = await denoiseVolume(y, { method: 'da', weights: model }, { workerPool: pool, backend: 'wasm' });
+        product = {
+          psnr: psnr(truth, run.volume, brain),
+          weight: Number(run.parameters.nlmBlendWeight),
+          seconds: run.millis / 1000,
+        };
+      }
       const variance = sigma * sigma;
       const da: SureRun = { output: base.da.data, divergence: div.da };
       const nlm: SureRun = { output: base.nlm.data, divergence: div.nlm };
@@ -336,8 +239,8 @@ async function main() {
         seed,
         sigmaTrue: subject.noiseSigma,
         sigmaHat: sigma,
-        lag1Hat: rHat.map((a) => a[1]),
-        correlationsHat: rHat.map((a) => Array.from(a, (x) => Number(x.toFixed(3)))),
+        lag1Hat: rHat ? rHat.map((a) => a[1]) : [NaN, NaN, NaN],
+        correlationsHat: rHat?.map((a) => Array.from(a, (x) => Number(x.toFixed(3)))) ?? null,
         correlationsRepeats: rTrue?.map((a) => Array.from(a, (x) => Number(x.toFixed(3)))),
         autoVoxels: blend.voxels,
         ssim: {
@@ -354,6 +257,7 @@ async function main() {
         },
         alpha: blend.alpha,
         alphaOracle,
+        product,
         sureErrorDb: {
           da: db(blend.sureA / trueMse.da),
           nlm: db(blend.sureB / trueMse.nlm),
@@ -387,6 +291,10 @@ async function main() {
           ` | SSIM NLM ${row.ssim.nlm.toFixed(4)} blend ${row.ssim.blend.toFixed(4)}` +
           ` | NLM ${row.seconds.nlm.toFixed(1)} + DA ${row.seconds.da.toFixed(1)} s, probe ${row.seconds.probe.toFixed(1)} s`,
       );
+      if (product)
+        console.log(
+          `    product's default DA: ${f2(product.psnr)} dB (script's blend ${f2(p.blend)}), weight ${product.weight.toFixed(2)} (script's α ${row.alpha.toFixed(2)}), ${product.seconds.toFixed(1)} s`,
+        );
       for (const [k, c] of Object.entries(row.checks))
         console.log(
           `    ${k.padEnd(14)} α ${(c as { alpha: number }).alpha.toFixed(2)} err DA ${f2((c as { errDa: number }).errDa)} NLM ${f2((c as { errNlm: number }).errNlm)}`,
