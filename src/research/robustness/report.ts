@@ -24,7 +24,9 @@ export const DEFINITIONS: Record<string, string> = {
     'held-out phantom subjects (seed 20261201; training and cross-validation used seed 1), the same subjects (pose, shape) in every cell; one axis varied at a time from the default',
   regime:
     'the regime check every product run does (core/regime from the input alone, against the model card’s trainingRange), on the cell’s first input: the flagged quantities, or “in range”. Its brain SNR is the mean magnitude / σ, so it reads high at very low SNR (Rician bias: 4.1 for a true 3)',
-  time: 'seconds per cell and the total are the cells’ own compute time on 2 cores shared with other jobs (load average 20–26)',
+  blend:
+    '“+ SURE blend with NLM” is the product’s default DA (jobs/sure-blend): the network’s output blended with NLM’s by the weight in [0, 1] that minimises Stein’s unbiased risk estimate of the error over the input’s automatic brain mask (σ̂ and the noise’s correlations from the background, one Monte-Carlo probe per method, no truth and no repeats); a column without it is the network alone (--blend off, the paper’s method)',
+  time: 'seconds per cell and the total are the cells’ own compute time on 2 cores shared with other jobs (load average 20–26 when the networks alone and NLM ran, 1 Dec 2026; 3–5 for the SURE columns, 2 Dec 2026)',
 };
 
 const f2 = (x: number) => x.toFixed(2);
