@@ -83,7 +83,7 @@ export function blendText(parameters: Record<string, string | number | boolean>)
   if (rule === 'sure') return `blended with NLM by SURE: ${share}`;
   if (rule === 'held-out slabs')
     return parameters.nlmBlendWeight === 0
-      ? "the network alone (the study's held-out slabs chose no blend)"
+      ? 'the network alone (its card pins no blend)'
       : `blended with NLM by the study's held-out slabs: ${share}`;
   if (rule === 'off') return 'the network alone (blend off)';
   return `the network alone (${rule})`;

@@ -410,15 +410,15 @@ describe('held-out comparison with NLM', () => {
     // The card blends NLM in exactly when the held-out slabs kept the blend, with the NLM the slabs ran.
     const blend = c && 'blend' in c ? c.blend : undefined;
     expect(blend).toBeDefined();
-    // Not kept: weight 0, the network alone (the slabs' evidence, not SURE's, decides for this study).
-    expect(r.model.card.nlmBlend).toEqual({ weight: blend!.kept ? blend!.weight : 0, ...NLM_DEFAULTS });
+    // Not kept: no blend on the card, so SURE picks the weight on each input, as for every DA run.
+    expect(r.model.card.nlmBlend).toEqual(blend!.kept ? { weight: blend!.weight, ...NLM_DEFAULTS } : undefined);
     const kept = { ...r.record, nlm: { ...(c as NlmComparison), blend: { ...blend!, kept: true, weight: 0.5 } } };
     expect(adaptedCard(parent.card, kept, 'now').nlmBlend).toEqual({ weight: 0.5, ...NLM_DEFAULTS });
     const dropped = { ...r.record, nlm: { ...(c as NlmComparison), blend: { ...blend!, kept: false } } };
-    expect(adaptedCard(parent.card, dropped, 'now').nlmBlend).toEqual({ weight: 0, ...NLM_DEFAULTS });
+    expect(adaptedCard(parent.card, dropped, 'now').nlmBlend).toBeUndefined();
     // A parent's own blend (fitted to its study) never carries over to another study's card.
     const blendedParent = { ...parent.card, nlmBlend: { weight: 0.9, ...NLM_DEFAULTS } };
-    expect(adaptedCard(blendedParent, dropped, 'now').nlmBlend).toEqual({ weight: 0, ...NLM_DEFAULTS });
+    expect(adaptedCard(blendedParent, dropped, 'now').nlmBlend).toBeUndefined();
     const skipped = { ...r.record, nlm: { skipped: 'no time left in the budget' } };
     expect(adaptedCard(blendedParent, skipped, 'now').nlmBlend).toBeUndefined();
     expect(adaptedCard(blendedParent, kept, 'now').nlmBlend).toEqual({ weight: 0.5, ...NLM_DEFAULTS });

@@ -167,9 +167,9 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
   const adapted = record.result === 'adapted';
   const gain = record.validation.gainPercent;
   const w = record.whitening;
-  // The held-out NLM ran with the product's defaults: the blend reproduces them wherever the card goes. A blend not
-  // worth its NLM run is weight 0 (the network alone): the slabs' evidence, not SURE's, decides for this study.
-  const blend = record.nlm && !('skipped' in record.nlm) ? record.nlm.blend : undefined;
+  // The held-out NLM ran with the product's defaults: the blend reproduces them wherever the card goes. Without a
+  // clear held-out gain the card carries none, and the per-input SURE weight (every DA run's default) applies.
+  const blend = record.nlm && !('skipped' in record.nlm) && record.nlm.blend?.kept ? record.nlm.blend : undefined;
   const card: ModelCard = {
     ...parent,
     ...(adapted && parent.trainingRange && record.regime.check
@@ -178,7 +178,7 @@ export function adaptedCard(parent: ModelCard, record: AdaptationRecord, created
     ...(adapted && w?.kept
       ? { whitening: { correlations: w.correlations, floor: w.floor, strength: w.strength, radius: w.radius } }
       : {}),
-    ...(blend ? { nlmBlend: { weight: blend.kept ? blend.weight : 0, ...NLM_DEFAULTS } } : {}),
+    ...(blend ? { nlmBlend: { weight: blend.weight, ...NLM_DEFAULTS } } : {}),
     ...(adapted
       ? {
           name: `${parent.name}-adapted`,

@@ -33,9 +33,10 @@ export interface NlmComparison {
 
 /**
  * out = da + weight·(nlm − da), the weight fitted on the held-out voxels against the leave-one-out labels (whose noise
- * is independent of both outputs, so the fit is unbiased for the truth's). Kept when it lowers the DA's estimated
- * error against the truth by at least BLEND_MIN_GAIN_PERCENT: a smaller gain (under 0.1 dB) does not pay for NLM's
- * run at every later denoising.
+ * is independent of both outputs, so the fit is unbiased for the weight against the labels' mean). Kept when it lowers
+ * the DA's estimated error against the truth by at least BLEND_MIN_GAIN_PERCENT; below that (under 0.1 dB) the fit
+ * is within its own sampling noise, and at low SNR the labels' Rician bias (a mean of magnitudes) leans it toward the
+ * network, so the adapted card leaves the weight to SURE on each input, as for every DA run.
  */
 export interface BlendCheck {
   weight: number;

@@ -66,9 +66,10 @@ export interface ModelCard {
    */
   whitening?: WhiteningSpec;
   /**
-   * A model adapted to one study carries its held-out slabs' choice of blend with NLM: the job runs NLM (these
-   * parameters, σ̂ from the input's background) beside the network and returns da + weight·(nlm − da) on the denoised
-   * region (jobs/denoise.ts); weight 0 keeps the network alone. Absent: the weight is chosen per input by SURE.
+   * A model adapted to one study whose held-out slabs showed a clear gain from blending with NLM carries that blend:
+   * the job runs NLM (these parameters, σ̂ from the input's background) beside the network and returns
+   * da + weight·(nlm − da) on the denoised region (jobs/denoise.ts); weight 0 pins the network alone. Absent: the
+   * weight is chosen per input by SURE (jobs/sure-blend.ts).
    */
   nlmBlend?: NlmBlendSpec;
   training: ModelCardTraining;
@@ -86,7 +87,7 @@ export interface ModelCard {
 
 /** What a card's NLM blend needs to be reproduced on any runner: the weight and NLM's parameters (DIPY's names). */
 export interface NlmBlendSpec {
-  /** In [0, 1]: the share of NLM's output; 0: the study's slabs chose the network alone (no SURE blend either). */
+  /** In [0, 1]: the share of NLM's output (0: the network alone, no SURE blend either). */
   weight: number;
   patchRadius: number;
   blockRadius: number;
