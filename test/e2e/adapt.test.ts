@@ -71,9 +71,9 @@ describe('Adapt DA to this study', () => {
       expect(description).toBe('Na DA denoised');
       expect(overlays).toMatch(/not adapted: no gain on held-out slabs/);
     }
-    // When the held-out slabs kept a blend with NLM, the overlay says how much of NLM is in the image.
+    // The overlay says how much of NLM is in the image: the held-out slabs' blend when they kept one, else SURE's.
     if (record.nlm?.blend?.kept) expect(overlays).toMatch(/blended with NLM \(\d+ %\)/);
-    else expect(overlays).not.toMatch(/blended with NLM/);
+    else expect(overlays).toMatch(/blended with NLM by SURE: \d+ % NLM/);
     const download = page.waitForEvent('download');
     await page.click('[data-cy="na-adapt-download"]');
     const file = await (await download).path();
