@@ -557,7 +557,13 @@ async function blendWithNlm(
       sureMseNlm: Number(choice.sureNlm.toPrecision(4)),
       sureMseBlend: Number(choice.sureBlend.toPrecision(4)),
       sureVoxels: choice.voxels,
-      sureNoise: choice.correlated ? 'correlated' : 'white',
+      // Without a background there is no measuring the noise's correlation: said, as the probe then takes it as white
+      // (on correlated noise that leans the weight toward the network).
+      sureNoise: choice.correlated
+        ? 'correlated'
+        : correlations === null
+          ? 'unknown (no background to measure it): taken as white'
+          : 'white',
       ...common,
     },
   };
