@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findHead, brainMaskSteps } from '../src/core/brain-mask';
 import { BlurCache } from '../src/core/filters';
-import { psnr, ssim3d } from '../src/core/metrics';
+import { maskedMse, psnr, ssim3d } from '../src/core/metrics';
 import { estimateNoiseSigma, findBackground } from '../src/core/noise';
 import { noiseCorrelationsFromBackground } from '../src/core/regime';
 import { isWhite, mcDivergence, sureBlendWeight, sureMse, sureProbe, type SureRun } from '../src/core/sure';
@@ -46,17 +46,6 @@ function plus(y: Volume, b: Float32Array, eps: number): Volume {
     y,
     y.data.map((v, i) => v + eps * b[i]),
   );
-}
-
-function sse(a: ArrayLike<number>, b: ArrayLike<number>, mask: Mask): number {
-  let s = 0,
-    n = 0;
-  for (let i = 0; i < mask.length; i++)
-    if (mask[i]) {
-      s += (a[i] - b[i]) ** 2;
-      n++;
-    }
-  return s / n;
 }
 
 const db = (ratio: number) => 10 * Math.log10(ratio);
@@ -219,9 +208,9 @@ async function main() {
       const alphaOracle = Math.min(1, Math.max(0, dd > 0 ? xd / dd : 0));
       const blended = mix(blend.alpha);
       const trueMse = {
-        da: sse(base.da.data, truth.data, auto),
-        nlm: sse(base.nlm.data, truth.data, auto),
-        blend: sse(blended.data, truth.data, auto),
+        da: maskedMse(base.da.data, truth.data, auto),
+        nlm: maskedMse(base.nlm.data, truth.data, auto),
+        blend: maskedMse(blended.data, truth.data, auto),
       };
       const sureOf = (d: { da: number; nlm: number }) => ({
         da: sureMse(y.data, { output: base.da.data, divergence: d.da }, auto, variance),

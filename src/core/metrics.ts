@@ -34,17 +34,25 @@ export function dataRange(ref: Volume, mask?: Mask): number {
 export function psnr(ref: Volume, img: Volume, mask?: Mask): number {
   checkPair(ref, img, mask);
   const range = dataRange(ref, mask);
+  const mse = maskedMse(ref.data, img.data, mask);
+  if (!Number.isFinite(mse)) throw new Error('pSNR: the images hold non-finite values');
+  return 10 * Math.log10((range * range) / mse);
+}
+
+/**
+ * Mean squared difference of two equally long arrays over the mask voxels (all without one); NaN for an empty mask.
+ * @example maskedMse(denoised.data, truth.data, brain)
+ */
+export function maskedMse(a: ArrayLike<number>, b: ArrayLike<number>, mask?: ArrayLike<number>): number {
   let se = 0;
   let n = 0;
-  for (let i = 0; i < ref.data.length; i++) {
+  for (let i = 0; i < a.length; i++) {
     if (mask && !mask[i]) continue;
-    const d = ref.data[i] - img.data[i];
+    const d = a[i] - b[i];
     se += d * d;
     n++;
   }
-  const mse = se / n;
-  if (!Number.isFinite(mse)) throw new Error('pSNR: the images hold non-finite values');
-  return 10 * Math.log10((range * range) / mse);
+  return se / n;
 }
 
 export interface SsimOptions {

@@ -2,6 +2,7 @@
 // the exact one (σ²·centre tap·|M|), SURE matches the true MSE against the noise-free truth, and the SURE blend of the
 // noisy input and the filter lands near the truth's best α. Runtime ≈ 1 s.
 import { filterSeparable, type AxisKernels } from '../../src/core/whitening';
+import { maskedMse } from '../../src/core/metrics';
 import { mcDivergence, sureBlendWeight, sureMse, sureProbe } from '../../src/core/sure';
 import { createVolume, type Volume, volumeLike } from '../../src/core/volume';
 import { Random } from '../../src/phantom/random';
@@ -27,17 +28,6 @@ const noisy = volumeLike(
 );
 const blur = (v: Volume) => filterSeparable(v, kernels);
 const smoothed = blur(noisy);
-
-function meanSquare(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0,
-    n = 0;
-  for (let i = 0; i < brain.length; i++)
-    if (brain[i]) {
-      s += (a[i] - b[i]) ** 2;
-      n++;
-    }
-  return s / n;
-}
 
 describe('SURE', () => {
   const voxels = brain.reduce((s, m) => s + m, 0);
@@ -74,7 +64,7 @@ describe('SURE', () => {
   });
 
   it('matches the true MSE of the filter within 5 % (and of the input itself)', () => {
-    const trueMse = meanSquare(smoothed.data, truth.data);
+    const trueMse = maskedMse(smoothed.data, truth.data, brain);
     const estimate = sureMse(noisy.data, { output: smoothed.data, divergence }, brain, sigma ** 2);
     expect(Math.abs(estimate / trueMse - 1)).toBeLessThan(0.05);
     // The identity: ‖y − y‖² − |M|σ² + 2σ²|M| = σ² per voxel, the noise's own variance.
