@@ -114,6 +114,7 @@ describe('viewer, embedded demo study', () => {
       'head',
       'metricsBasis',
       'noise',
+      'noiseCorrelations',
       'regime',
     ]);
     const run = await clickAndWaitForRun(page, 'NaDenoise');
