@@ -16,6 +16,7 @@ import {
 } from './harness';
 import { execFileSync } from 'node:child_process';
 import { RESEARCH_LABEL, researchLabel } from '../../src/extension/id';
+import { ANALYSED_AHEAD } from '../helpers/analysis';
 
 const SIZE = E2E_DEMO_SIZE;
 const suite = viewerSuite('demo');
@@ -108,15 +109,7 @@ describe('viewer, embedded demo study', () => {
     const kept = await page.evaluate(() => (window as any).__naDenoise.inputs);
     expect(kept.loads).toBe(1);
     const prefetch = await page.evaluate(() => (window as any).__naDenoise.prefetch);
-    expect([...prefetch.analysed].sort()).toEqual([
-      'background',
-      'brainMaskSteps',
-      'head',
-      'metricsBasis',
-      'noise',
-      'noiseCorrelations',
-      'regime',
-    ]);
+    expect([...prefetch.analysed].sort()).toEqual([...ANALYSED_AHEAD]);
     const run = await clickAndWaitForRun(page, 'NaDenoise');
     const after = await page.evaluate(() => (window as any).__naDenoise.inputs);
     expect(after.loads).toBe(1);

@@ -5,6 +5,7 @@ import { analyseInputAhead, denoiseVolume, type DenoiseOptions, type DenoiseRequ
 import { createInputMemo, type InputMemo } from '../../src/jobs/input-memo';
 import { loaded } from '../model/da/helpers';
 import { phantomSubject } from '../helpers/phantom';
+import { ANALYSED_AHEAD } from '../helpers/analysis';
 
 const subject = phantomSubject({ matrix: 32, voxelSizeMm: 8, subjects: 1, seed: 5 });
 const noisy = subject.acquisitions[0];
@@ -73,15 +74,7 @@ describe('denoiseVolume with an input memo', () => {
   it('analyseInputAhead makes the whole analysis before the run: the DA then computes none of it, same result', async () => {
     const { memo, computed } = countingMemo();
     await analyseInputAhead(memo);
-    expect(computed.sort()).toEqual([
-      'background',
-      'brainMaskSteps',
-      'head',
-      'metricsBasis',
-      'noise',
-      'noiseCorrelations',
-      'regime',
-    ]);
+    expect(computed.sort()).toEqual([...ANALYSED_AHEAD]);
     computed.length = 0;
     const daAlone = await run(da, { reference });
     expect(await run(da, { reference, memo })).toEqual(daAlone);
