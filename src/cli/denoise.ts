@@ -10,6 +10,8 @@ import {
   type DenoiseRequest,
   type DenoiseResult,
   type ReferenceKind,
+  parseBlend,
+  usesNlmKernel,
 } from '../jobs/denoise';
 import type { Mask, Volume } from '../core/volume';
 import { assertOutputSafe, outputForm } from '../io/output-safety';
@@ -140,8 +142,8 @@ async function denoiseAction(opts: DenoiseCliOptions): Promise<{ json: unknown; 
   const threads = threadCount(opts.threads);
   // NLM's worker threads (all but this one, which takes its share of the boxes too) start first: their boot overlaps
   // the reading of the input and the search for the head on this thread.
-  // The DA gets a pool too, started only if its weights blend NLM in (a study-adapted card): workers start on first use.
-  const pool = request.method === 'da' || request.implementation !== 'tf' ? createNodeNlmPool(threads) : undefined;
+  // The DA's blend with NLM runs on the pool too (unless --blend off).
+  const pool = usesNlmKernel(request) ? createNodeNlmPool(threads) : undefined;
   if (request.method === 'nlm') pool?.warm?.();
   let result: DenoiseResult;
   let input: VolumeInput;
@@ -215,12 +217,10 @@ export function parseRequest(opts: DenoiseCliOptions): DenoiseRequest {
     if (opts.weights !== undefined && opts.model !== undefined)
       throw new Error('--model and --weights are alternatives: give one');
     const chosen = opts.weights !== undefined || opts.model !== undefined;
-    if (opts.blend !== undefined && opts.blend !== 'sure' && opts.blend !== 'off')
-      throw new Error(`--blend must be sure or off, got "${opts.blend}"`);
     return {
       method: 'da',
       weights: chosen ? resolveWeightsSource(opts) : undefined,
-      ...(opts.blend !== undefined ? { blend: opts.blend } : {}),
+      ...(opts.blend !== undefined ? { blend: parseBlend(opts.blend, '--blend') } : {}),
     };
   }
   if (opts.method !== 'nlm') throw new Error(`--method must be da or nlm, got "${opts.method}"`);

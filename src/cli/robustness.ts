@@ -1,7 +1,7 @@
 // `sodium-denoise robustness`: where the DA holds — held-out phantom subjects across noise models, SNR, voxel size and
 // anatomy, DA vs NLM (automatic σ), as Markdown, JSON and a heat map.
 import * as os from 'node:os';
-import type { DABlend } from '../jobs/denoise';
+import { parseBlend } from '../jobs/denoise';
 import { log, type Register } from './output';
 import { intOption } from './parse';
 
@@ -49,7 +49,7 @@ export const registerRobustness: Register = (program, run) => {
           out: o.out,
           quick: o.quick,
           models,
-          blends: (o.blends ?? 'off,sure').split(',').map((b) => b.trim()) as DABlend[],
+          blends: (o.blends ?? 'off,sure').split(',').map((b) => parseBlend(b.trim(), '--blends')),
           subjects: o.subjects,
           fresh: o.fresh,
           threads: o.threads ?? os.availableParallelism(),

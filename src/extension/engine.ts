@@ -7,6 +7,7 @@ import {
   type DARunner,
   type DenoiseParameters,
   type DenoiseRequest,
+  usesNlmKernel,
 } from '../jobs/denoise';
 import type { InputMemo } from '../jobs/input-memo';
 import type { LoadedDA } from '../model/da/weights-io';
@@ -236,15 +237,7 @@ export async function runEngine(service: NaDenoiseService, input: EngineInput): 
     signal,
     reference,
     referenceKind: 'mean-of-repeats',
-    // NLM's CPU kernel runs on the pool: NLM itself, or the DA's blend with NLM (unless it is off).
-    workerPool:
-      request.method === 'nlm'
-        ? request.implementation !== 'tf'
-          ? service.pools.nlm.get()
-          : undefined
-        : request.blend !== 'off'
-          ? service.pools.nlm.get()
-          : undefined,
+    workerPool: usesNlmKernel(request) ? service.pools.nlm.get() : undefined,
     daRunner: method === 'da' ? daRunner(service, sel.backend) : undefined,
     backend: sel.backend,
     memo: input.memo,
@@ -293,10 +286,7 @@ export function debugDenoise(service: NaDenoiseService): NaDebugDenoise {
     const workers = backend === 'wasm-workers';
     const r = await denoiseVolume(volume, req, {
       backend: workers ? 'wasm' : backend,
-      workerPool:
-        (req.method === 'nlm' && req.implementation !== 'tf') || (req.method === 'da' && req.blend !== 'off')
-          ? service.pools.nlm.get()
-          : undefined,
+      workerPool: usesNlmKernel(req) ? service.pools.nlm.get() : undefined,
       daRunner: workers && req.method === 'da' ? daRunner(service, 'wasm') : undefined,
     });
     return { data: r.volume.data, backend: r.backend, millis: r.millis };

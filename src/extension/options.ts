@@ -1,6 +1,6 @@
 // Deployment options from window.config.naDenoise (a URL inside an [ext, config] pair is never imported, see docs).
 import type { NlmOptions } from './engine';
-import type { DABlend } from '../jobs/denoise';
+import { type DABlend, parseBlend } from '../jobs/denoise';
 import { type ModelName, parseModelName } from '../model/da/models';
 
 export interface NaDenoiseOptions {
@@ -73,8 +73,7 @@ export function readOptions(naDenoise: Record<string, unknown> | undefined): NaD
   if (raw.prefetch !== undefined && typeof raw.prefetch !== 'boolean')
     throw new Error(`naDenoise.prefetch must be true or false, got ${JSON.stringify(raw.prefetch)}`);
   const model = raw.model === undefined ? DEFAULTS.model : parseModelName(String(raw.model), 'naDenoise.model');
-  if (raw.daBlend !== undefined && raw.daBlend !== 'sure' && raw.daBlend !== 'off')
-    throw new Error(`naDenoise.daBlend must be 'sure' or 'off', got ${JSON.stringify(raw.daBlend)}`);
+  if (raw.daBlend !== undefined) parseBlend(raw.daBlend, 'naDenoise.daBlend');
   return {
     ...DEFAULTS,
     ...raw,

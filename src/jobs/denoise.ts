@@ -33,7 +33,17 @@ import {
 export type { DenoiseMetrics, ReferenceKind } from './denoise-metrics';
 
 /** How the DA's output is blended with NLM's: 'sure' per input (jobs/sure-blend.ts), 'off' for the network alone. */
-export type DABlend = 'sure' | 'off';
+export const DA_BLENDS = ['sure', 'off'] as const;
+export type DABlend = (typeof DA_BLENDS)[number];
+
+/**
+ * Checks a blend named by a flag or an option; throws one line naming `where` and the known blends.
+ * @example parseBlend(opts.blend, '--blend') // 'off'
+ */
+export function parseBlend(value: unknown, where: string): DABlend {
+  if ((DA_BLENDS as readonly unknown[]).includes(value)) return value as DABlend;
+  throw new Error(`${where} must be ${DA_BLENDS.join(' or ')}, got ${JSON.stringify(value)}`);
+}
 
 /**
  * The product's DA: the network blended with NLM by SURE on each input. Across the robustness matrix this never falls
@@ -64,6 +74,14 @@ export interface DenoiseNlmRequest {
 }
 
 export type DenoiseRequest = DenoiseDARequest | DenoiseNlmRequest;
+
+/**
+ * Whether a request runs NLM's CPU kernel (NLM itself, or the DA's blend with NLM), so a runner gives it an NLM pool.
+ * @example const pool = usesNlmKernel(request) ? createNodeNlmPool(threads) : undefined;
+ */
+export function usesNlmKernel(request: DenoiseRequest): boolean {
+  return request.method === 'nlm' ? request.implementation !== 'tf' : request.blend !== 'off';
+}
 
 export interface DenoiseOptions {
   /** Fraction done (0…1) and what is happening. */
@@ -418,8 +436,7 @@ function checkInputs(volume: Volume, request: DenoiseRequest, opts: DenoiseOptio
   if (opts.mask) assertSameDims(volume, opts.mask.length, 'mask');
   // A given σ is checked before the head search and the regime check: a bad flag fails at once, in one line.
   if (request.method === 'nlm' && request.sigma !== undefined) checkNlmSigma(volume, request.sigma);
-  if (request.method === 'da' && request.blend !== undefined && request.blend !== 'sure' && request.blend !== 'off')
-    throw new Error(`unknown DA blend ${JSON.stringify(request.blend)}; use 'sure' or 'off'`);
+  if (request.method === 'da' && request.blend !== undefined) parseBlend(request.blend, 'the DA blend');
   if (opts.region !== undefined && opts.region !== 'head' && opts.region !== 'all')
     throw new Error(`unknown denoising region ${JSON.stringify(opts.region)}; use 'head' or 'all'`);
   if (opts.reference && !opts.reference.dims.every((d, i) => d === volume.dims[i])) {

@@ -158,6 +158,8 @@ describe('sodium-denoise denoise', () => {
     [['--method', 'da', '--model', 'unet'], /--model: unknown model 'unet' \(known: da, da-wide\)/],
     [['--method', 'da', '--model', 'da', '--weights', 'x'], /--model and --weights are alternatives/],
     [['--method', 'nlm', '--model', 'da'], /--model applies to --method da, not nlm/],
+    [['--method', 'da', '--blend', 'half'], /--blend must be sure or off, got "half"/],
+    [['--method', 'nlm', '--blend', 'off'], /--blend applies to --method da, not nlm/],
   ])('rejects %j with one clear line and exit 1', (args, message) => {
     const r = cli(...args, ...noisyTo(path.join(dir, 'never.nii.gz')));
     expect(r.code).toBe(1);

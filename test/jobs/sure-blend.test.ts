@@ -65,7 +65,7 @@ describe('the DA blended with NLM by SURE (the default)', () => {
     expect(Number(blended.parameters.nlmBlendWeight)).toBeGreaterThan(0.9);
     const input = phantomSubject({ seed: SEED, subjects: 1, matrix: 16, voxelSizeMm: 16 }).acquisitions[0];
     await expect(denoiseVolume(input, { method: 'da', blend: 'half' as never })).rejects.toThrow(
-      /^unknown DA blend "half"; use 'sure' or 'off'$/,
+      /^the DA blend must be sure or off, got "half"$/,
     );
   }, 120000);
 });

@@ -2,7 +2,7 @@
 // finished cell so an interrupted run resumes, then written as Markdown, JSON and a heat map.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DABlend } from '../../jobs/denoise';
+import { type DABlend, parseBlend } from '../../jobs/denoise';
 import type { ModelCard } from '../../model/da/card';
 import { loadDA } from '../../model/da/weights-io';
 import { createNodeNlmPool } from '../../model/nlm/node-pool';
@@ -66,9 +66,8 @@ export async function runRobustness(opts: RobustnessOptions): Promise<Robustness
   const reason = await activateBackend('wasm');
   if (reason) throw new Error(`robustness: the wasm backend is unavailable: ${reason}`);
   const models = [];
-  const blends = opts.blends ?? ['off', 'sure'];
-  if (blends.length === 0 || blends.some((b) => b !== 'off' && b !== 'sure'))
-    throw new Error(`robustness: blends must be 'off' and/or 'sure', got ${JSON.stringify(blends)}`);
+  const blends = (opts.blends ?? ['off', 'sure']).map((b) => parseBlend(b, 'robustness: a blend'));
+  if (blends.length === 0) throw new Error('robustness: blends must name at least one blend');
   for (const dir of opts.models ?? [undefined]) {
     const model = await loadDA(dir);
     for (const blend of blends) models.push({ label: modelLabel(model.card, blend), model, blend });
