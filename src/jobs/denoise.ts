@@ -523,6 +523,16 @@ async function blendWithNlm(
   const nlmParams = fixed
     ? { patchRadius: fixed.patchRadius, blockRadius: fixed.blockRadius, rician: fixed.rician }
     : { ...NLM_DEFAULTS };
+  // NLM pads by reflection and needs every dimension beyond its block radius; a thinner volume (a few slices) keeps
+  // the network's output, which needs only 5, and says why.
+  const thin = Math.min(...volume.dims);
+  if (thin <= nlmParams.blockRadius)
+    return {
+      volume: da,
+      parameters: {
+        nlmBlend: `none: ${thin} voxels is too thin for NLM, whose block radius is ${nlmParams.blockRadius}`,
+      },
+    };
   let brain: Mask | undefined;
   if (!fixed) {
     // SURE needs σ̂ and a brain to take the error over; without them the network's output stands, and says why.

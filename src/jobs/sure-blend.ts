@@ -86,5 +86,5 @@ export function blendText(parameters: Record<string, string | number | boolean>)
       ? 'the network alone (its card pins no blend)'
       : `blended with NLM by the study's held-out slabs: ${share}`;
   if (rule === 'off') return 'the network alone (blend off)';
-  return `the network alone (${rule})`;
+  return `the network alone (${rule.replace(/^none: /, '')})`;
 }

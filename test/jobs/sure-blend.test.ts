@@ -5,6 +5,7 @@
 // exactly blendOutputs of the two runs on the region; 'off' is the network alone. Runtime ~40 s on 2 shared cores.
 import { blendOutputs } from '../../src/core/blend';
 import { psnr } from '../../src/core/metrics';
+import { createVolume } from '../../src/core/volume';
 import { denoiseVolume } from '../../src/jobs/denoise';
 import { blendText } from '../../src/jobs/sure-blend';
 import { createNodeNlmPool } from '../../src/model/nlm/node-pool';
@@ -58,6 +59,21 @@ describe('the DA blended with NLM by SURE (the default)', () => {
     expect(score(alone)).toBeLessThan(score(nlm));
     expect(score(blended)).toBeGreaterThan(score(nlm) - 0.2);
     expect(Number(blended.parameters.nlmBlendWeight)).toBeGreaterThan(0.5);
+  }, 120000);
+
+  it('a volume too thin for NLM (5 slices) keeps the network alone and says why', async () => {
+    const subject = phantomSubject({ seed: SEED, subjects: 1 });
+    const [nx, ny] = subject.truth.dims;
+    const slab = createVolume({
+      dims: [nx, ny, 5],
+      spacing: [4, 4, 4],
+      data: subject.acquisitions[0].data.slice(30 * nx * ny, 35 * nx * ny),
+    });
+    const r = await denoiseVolume(slab, { method: 'da' }, { backend: 'wasm', workerPool: pool });
+    expect(r.parameters.nlmBlend).toBe('none: 5 voxels is too thin for NLM, whose block radius is 5');
+    const alone = await denoiseVolume(slab, { method: 'da', blend: 'off' }, { backend: 'wasm' });
+    expect(r.volume.data).toEqual(alone.volume.data);
+    expect(blendText(r.parameters)).toBe('the network alone (5 voxels is too thin for NLM, whose block radius is 5)');
   }, 120000);
 
   it('an untrained network gets (almost) all NLM; an unknown blend is refused in one line', async () => {
