@@ -1,7 +1,7 @@
 // The acquisition regime of a magnitude image, from the image alone: noise σ, brain SNR, the noise's spatial
 // correlation, voxel size and matrix — what decides whether a learned denoiser is on familiar ground.
 import { backgroundOf, brainMaskSteps, type BrainMaskSteps, type KnownBackground } from './brain-mask';
-import { dilate, not } from './mask';
+import { andNot, dilate } from './mask';
 import { estimateNoiseSigma } from './noise';
 import type { Mask, Vec3, Volume } from './volume';
 import type { AxisCorrelations } from './whitening';
@@ -113,15 +113,11 @@ function lag1Correlation(data: Float32Array, dims: Vec3, mask: Mask, axis: 0 | 1
 
 /**
  * The background where only noise is: `background` less everything within 8 mm of `head` (a neck cut by the field of
- * view would otherwise pass its smooth signal off as correlated noise). A new mask.
+ * view would otherwise pass its smooth signal off as correlated noise). Read only.
  */
 function farBackground(volume: Volume, background: KnownBackground | undefined, head: Mask | null): Mask {
-  const bg = new Uint8Array(backgroundOf(volume, background));
-  if (head) {
-    const far = not(dilate(head, volume.dims, volume.spacing, OBJECT_MARGIN_MM));
-    for (let i = 0; i < bg.length; i++) bg[i] &= far[i];
-  }
-  return bg;
+  const bg = backgroundOf(volume, background);
+  return head ? andNot(bg, dilate(head, volume.dims, volume.spacing, OBJECT_MARGIN_MM)) : bg;
 }
 
 /** P(f) = 1 + 2 Σ r_k cos(2πfk) over 0…½ cycle/voxel: its negative area (a power spectrum is never negative). */

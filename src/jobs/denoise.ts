@@ -12,7 +12,7 @@ import { nlmKernelLabel } from '../model/nlm/job';
 import { checkNlmSigma, NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/params';
 import type { NlmWorkerPool } from '../model/nlm/pool';
 import { brainMaskSteps, findHead, type BrainMaskSteps, type KnownBackground } from '../core/brain-mask';
-import { countMask } from '../core/mask';
+import { and, countMask } from '../core/mask';
 import { BlurCache } from '../core/filters';
 import { estimateNoiseSigma, findBackground, MIN_BACKGROUND_VOXELS, type NoiseEstimate } from '../core/noise';
 import { estimateRegime, noiseCorrelationsFromBackground, type RegimeEstimate } from '../core/regime';
@@ -485,7 +485,7 @@ async function runDA(
   const { card } = model;
   // The blend with NLM runs here, where the job's σ̂, region and worker pool are, so every runner (CLI, PACS batch,
   // viewer) returns the same result.
-  const blend = await blendWithNlm(volume, out.volume, model, request.blend ?? DA_BLEND_DEFAULT, opts, ctx);
+  const blend = await blendWithNlm(volume, out.volume, model, runner, request.blend ?? DA_BLEND_DEFAULT, opts, ctx);
   const millis = performance.now() - t0;
   return {
     volume: blend.volume,
@@ -513,6 +513,7 @@ async function blendWithNlm(
   volume: Volume,
   da: Volume,
   model: LoadedDA,
+  runner: DARunner,
   rule: DABlend,
   opts: DenoiseOptions,
   ctx: BlendContext,
@@ -538,7 +539,7 @@ async function blendWithNlm(
     // SURE needs σ̂ and a brain to take the error over; without them the network's output stands, and says why.
     if (!ctx.noise) return { volume: da, parameters: { nlmBlend: 'none: no noise estimate' } };
     const steps = ctx.steps();
-    brain = steps ? Uint8Array.from(steps.mask, (m, i) => (m && (!opts.mask || opts.mask[i]) ? 1 : 0)) : undefined;
+    brain = steps ? (opts.mask ? and(steps.mask, opts.mask) : steps.mask) : undefined;
     if (!brain || countMask(brain) === 0) return { volume: da, parameters: { nlmBlend: 'none: no brain found' } };
   }
   const progress = (stage: string) => (f: number) => opts.onProgress?.(f, stage);
@@ -555,7 +556,6 @@ async function blendWithNlm(
     };
   }
   const correlations = noiseCorrelations(volume, ctx.background, ctx.steps(), ctx.memo);
-  const runner = opts.daRunner ?? (await import('../model/da/infer')).denoiseDA;
   const choice = await sureBlend({
     volume,
     brain: brain!,
@@ -586,11 +586,7 @@ async function blendWithNlm(
       sureVoxels: choice.voxels,
       // Without a background there is no measuring the noise's correlation: said, as the probe then takes it as white
       // (on correlated noise that leans the weight toward the network).
-      sureNoise: choice.correlated
-        ? 'correlated'
-        : correlations === null
-          ? 'unknown (no background to measure it): taken as white'
-          : 'white',
+      sureNoise: choice.noise === 'unknown' ? 'unknown (no background to measure it): taken as white' : choice.noise,
       ...common,
     },
   };

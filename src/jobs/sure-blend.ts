@@ -35,8 +35,9 @@ export interface SureBlendChoice {
   sureNlm: number;
   sureBlend: number;
   voxels: number;
-  /** The probe was coloured to the input's correlated noise. */
-  correlated: boolean;
+  /** The noise the probe was given: coloured to measured correlations, white as measured, or white for want of a
+   * measurement (no background). */
+  noise: 'correlated' | 'white' | 'unknown';
 }
 
 /**
@@ -67,7 +68,7 @@ export async function sureBlend(inputs: SureBlendInputs): Promise<SureBlendChoic
     sureNlm: choice.sureB,
     sureBlend: choice.sureBlend,
     voxels: choice.voxels,
-    correlated: inputs.correlations !== null && !isWhite(inputs.correlations),
+    noise: inputs.correlations === null ? 'unknown' : isWhite(inputs.correlations) ? 'white' : 'correlated',
   };
 }
 
