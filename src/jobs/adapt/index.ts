@@ -9,15 +9,7 @@ import { splitmix32Words } from '../../core/random';
 import { meanVolume, sameGrid, type Mask, type Volume } from '../../core/volume';
 import { cloneWeights, type DAWeights, PATCH_VOXELS } from '../../model/da/architecture';
 import { centreRegions } from './regions';
-import {
-  blendCheck,
-  heldOutDAMse,
-  heldOutNlmMse,
-  type HeldOutScore,
-  labelNoiseVariance,
-  type NlmCheck,
-  nlmComparison,
-} from './nlm-check';
+import { heldOutDAMse, heldOutNlmMse, type HeldOutScore, type NlmCheck, nlmComparison } from './nlm-check';
 import { studyWhitening, whitenAll, WHITENING_DEFAULTS } from './whitening';
 import { floor } from '../../core/math';
 import { computeVolumeScale } from '../../model/da/normalise';
@@ -369,8 +361,7 @@ export async function adaptDA(
     ? undefined
     : keptRaw && nlmRaw
       ? {
-          ...nlmComparison(keptRaw, nlmRaw, labelNoiseVariance(sigmas)),
-          blend: blendCheck(keptRaw, nlmRaw, labels, heldOut, labelNoiseVariance(sigmas)),
+          ...nlmComparison(keptRaw, nlmRaw, labels, heldOut, sigmas),
           seconds: Number(nlmSeconds.toFixed(2)),
         }
       : { skipped: NO_TIME_LEFT };

@@ -127,9 +127,19 @@ export function labelNoiseVariance(sigmas: readonly number[]): number {
   return sum;
 }
 
-/** The comparison from the two scores on the same voxels and the label noise both carry. */
-export function nlmComparison(da: HeldOutScore, nlm: HeldOutScore, labelNoise: number): NlmComparison {
+/**
+ * The comparison from the two scores on the same voxels (`mask`, against `labels`), with the label noise both carry
+ * (from each acquisition's σ̂) and their best blend.
+ */
+export function nlmComparison(
+  da: HeldOutScore,
+  nlm: HeldOutScore,
+  labels: readonly Float32Array[],
+  mask: Mask,
+  sigmas: readonly number[],
+): NlmComparison {
   if (da.voxels !== nlm.voxels) throw new Error('the DA and NLM were scored on different voxels');
+  const labelNoise = labelNoiseVariance(sigmas);
   const daErr = da.mse - labelNoise;
   const nlmErr = nlm.mse - labelNoise;
   return {
@@ -139,6 +149,7 @@ export function nlmComparison(da: HeldOutScore, nlm: HeldOutScore, labelNoise: n
     nlmMse: nlm.mse,
     labelNoise,
     daAheadDb: daErr > 0 && nlmErr > 0 ? Number((10 * Math.log10(nlmErr / daErr)).toFixed(3)) : null,
+    blend: blendCheck(da, nlm, labels, mask, labelNoise),
   };
 }
 
@@ -186,8 +197,7 @@ export async function heldOutNlmComparison(
     throw new Error('the NLM comparison needs ≥ 2 acquisitions, each with its label and σ̂');
   const da = await heldOutDAMse(acquisitions, labels, model, mask, opts);
   const nlm = await heldOutNlmMse(acquisitions, labels, mask, sigmas, opts);
-  const labelNoise = labelNoiseVariance(sigmas);
-  return { ...nlmComparison(da, nlm, labelNoise), blend: blendCheck(da, nlm, labels, mask, labelNoise) };
+  return nlmComparison(da, nlm, labels, mask, sigmas);
 }
 
 function checkScoreInputs(acquisitions: readonly Volume[], labels: readonly Float32Array[]): void {
