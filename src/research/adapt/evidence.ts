@@ -131,91 +131,89 @@ export async function runCase(
   const mask = subject.brainMask;
   const input = subject.acquisitions[0];
   log(`[${c.id}] generated ${subject.truth.dims.join('×')} in ${generate} s`);
+  // NLM and the blends' NLM on threads, as the CLI runs them.
   const pool = createNodeNlmPool(2);
-  let nlmVolume: Volume;
+  const withPool = { mask, workerPool: pool };
   try {
-    nlmVolume = (await denoiseVolume(input, { method: 'nlm' }, { mask, workerPool: pool })).volume;
+    const nlmVolume = (await denoiseVolume(input, { method: 'nlm' }, withPool)).volume;
+    const nlm = lap();
+    const shippedVolume = (await denoiseVolume(input, { method: 'da', weights: parent, blend: 'off' }, { mask }))
+      .volume;
+    const shippedDA = lap();
+    const defaultVolume = (await denoiseVolume(input, { method: 'da', weights: parent }, withPool)).volume;
+    const paperVolume = opts.paper
+      ? (await denoiseVolume(input, { method: 'da', weights: opts.paper, blend: 'off' }, { mask })).volume
+      : undefined;
+    lap();
+    log(`[${c.id}] NLM ${nlm} s, shipped DA ${shippedDA} s; adapting for up to ${budget} s`);
+    const loadStart = os.loadavg()[0];
+    const r = await adaptDA(subject.acquisitions, parent, {
+      study: studyHash([`phantom:${c.id}:${seed}`]),
+      seconds: budget,
+    });
+    const adaptSeconds = lap();
+    const loadEnd = os.loadavg()[0];
+    const adaptedVolume = (await denoiseVolume(input, { method: 'da', weights: r.model }, withPool)).volume;
+    const adaptedDA = lap();
+    const networkVolume = r.model.card.nlmBlend?.weight
+      ? (await denoiseVolume(input, { method: 'da', weights: r.model, blend: 'off' }, { mask })).volume
+      : undefined;
+    const comparison = r.record.nlm && !('skipped' in r.record.nlm) ? r.record.nlm : undefined;
+    const blend = comparison?.blend;
+    const row: EvidenceRow = {
+      id: c.id,
+      description: c.description,
+      seed,
+      dims: [...subject.truth.dims],
+      noisy: score(subject.truth, input, mask),
+      nlm: score(subject.truth, nlmVolume, mask),
+      shipped: score(subject.truth, shippedVolume, mask),
+      shippedDefault: score(subject.truth, defaultVolume, mask),
+      ...(paperVolume ? { paperDA: score(subject.truth, paperVolume, mask) } : {}),
+      adapted: score(subject.truth, adaptedVolume, mask),
+      ...(networkVolume ? { adaptedNetwork: score(subject.truth, networkVolume, mask) } : {}),
+      heldOutSlabs: (() => {
+        const s = splitSlabs(subject.truth.dims[2], r.record.split, r.model.stage2 ? 2 : 1);
+        const plane = subject.truth.dims[0] * subject.truth.dims[1];
+        const held = Uint8Array.from(mask, (m, v) => (m && s.validationSlices[Math.floor(v / plane)] ? 1 : 0));
+        const p = (img: Volume) => Number(psnr(subject.truth, img, held).toFixed(2));
+        return { nlm: p(nlmVolume), shipped: p(shippedVolume), adapted: p(adaptedVolume) };
+      })(),
+      adaptation: {
+        adapted: r.adapted,
+        gainPercent: r.record.validation.gainPercent,
+        epochs: r.record.epochs,
+        samples: r.record.samples,
+        seconds: Number(adaptSeconds.toFixed(1)),
+        stopped: r.record.stopped,
+        budgetSeconds: budget,
+        versusNlm: !r.record.nlm
+          ? undefined
+          : 'skipped' in r.record.nlm
+            ? r.record.nlm.skipped
+            : blend?.kept
+              ? blend.aheadDb
+              : r.record.nlm.daAheadDb,
+        ...(blend ? { nlmBlend: { weight: blend.weight, gainPercent: blend.gainPercent, kept: blend.kept } } : {}),
+        ...(r.record.whitening
+          ? {
+              whitening: {
+                lag1: r.record.whitening.lag1,
+                kept: !r.adapted ? 'parent' : r.record.whitening.kept ? 'whitened' : 'plain',
+              },
+            }
+          : {}),
+      },
+      seconds: { generate, nlm, shippedDA, adaptedDA },
+      load: { start: Number(loadStart.toFixed(1)), end: Number(loadEnd.toFixed(1)) },
+    };
+    log(
+      `[${c.id}] ${JSON.stringify({ noisy: row.noisy, nlm: row.nlm, shipped: row.shipped, adapted: row.adapted, a: row.adaptation })}`,
+    );
+    return row;
   } finally {
     await pool.dispose();
   }
-  const nlm = lap();
-  const shippedVolume = (await denoiseVolume(input, { method: 'da', weights: parent, blend: 'off' }, { mask })).volume;
-  const shippedDA = lap();
-  // The blends' NLM on threads, as the CLI runs it.
-  const blendPool = createNodeNlmPool(2);
-  const withBlend = { mask, workerPool: blendPool };
-  const defaultVolume = (await denoiseVolume(input, { method: 'da', weights: parent }, withBlend)).volume;
-  const paperVolume = opts.paper
-    ? (await denoiseVolume(input, { method: 'da', weights: opts.paper, blend: 'off' }, { mask })).volume
-    : undefined;
-  lap();
-  log(`[${c.id}] NLM ${nlm} s, shipped DA ${shippedDA} s; adapting for up to ${budget} s`);
-  const loadStart = os.loadavg()[0];
-  const r = await adaptDA(subject.acquisitions, parent, {
-    study: studyHash([`phantom:${c.id}:${seed}`]),
-    seconds: budget,
-  });
-  const adaptSeconds = lap();
-  const loadEnd = os.loadavg()[0];
-  const adaptedVolume = (await denoiseVolume(input, { method: 'da', weights: r.model }, withBlend)).volume;
-  await blendPool.dispose();
-  const adaptedDA = lap();
-  const networkVolume = r.model.card.nlmBlend?.weight
-    ? (await denoiseVolume(input, { method: 'da', weights: r.model, blend: 'off' }, { mask })).volume
-    : undefined;
-  const comparison = r.record.nlm && !('skipped' in r.record.nlm) ? r.record.nlm : undefined;
-  const blend = comparison?.blend;
-  const row: EvidenceRow = {
-    id: c.id,
-    description: c.description,
-    seed,
-    dims: [...subject.truth.dims],
-    noisy: score(subject.truth, input, mask),
-    nlm: score(subject.truth, nlmVolume, mask),
-    shipped: score(subject.truth, shippedVolume, mask),
-    shippedDefault: score(subject.truth, defaultVolume, mask),
-    ...(paperVolume ? { paperDA: score(subject.truth, paperVolume, mask) } : {}),
-    adapted: score(subject.truth, adaptedVolume, mask),
-    ...(networkVolume ? { adaptedNetwork: score(subject.truth, networkVolume, mask) } : {}),
-    heldOutSlabs: (() => {
-      const s = splitSlabs(subject.truth.dims[2], r.record.split, r.model.stage2 ? 2 : 1);
-      const plane = subject.truth.dims[0] * subject.truth.dims[1];
-      const held = Uint8Array.from(mask, (m, v) => (m && s.validationSlices[Math.floor(v / plane)] ? 1 : 0));
-      const p = (img: Volume) => Number(psnr(subject.truth, img, held).toFixed(2));
-      return { nlm: p(nlmVolume), shipped: p(shippedVolume), adapted: p(adaptedVolume) };
-    })(),
-    adaptation: {
-      adapted: r.adapted,
-      gainPercent: r.record.validation.gainPercent,
-      epochs: r.record.epochs,
-      samples: r.record.samples,
-      seconds: Number(adaptSeconds.toFixed(1)),
-      stopped: r.record.stopped,
-      budgetSeconds: budget,
-      versusNlm: !r.record.nlm
-        ? undefined
-        : 'skipped' in r.record.nlm
-          ? r.record.nlm.skipped
-          : blend?.kept
-            ? blend.aheadDb
-            : r.record.nlm.daAheadDb,
-      ...(blend ? { nlmBlend: { weight: blend.weight, gainPercent: blend.gainPercent, kept: blend.kept } } : {}),
-      ...(r.record.whitening
-        ? {
-            whitening: {
-              lag1: r.record.whitening.lag1,
-              kept: !r.adapted ? 'parent' : r.record.whitening.kept ? 'whitened' : 'plain',
-            },
-          }
-        : {}),
-    },
-    seconds: { generate, nlm, shippedDA, adaptedDA },
-    load: { start: Number(loadStart.toFixed(1)), end: Number(loadEnd.toFixed(1)) },
-  };
-  log(
-    `[${c.id}] ${JSON.stringify({ noisy: row.noisy, nlm: row.nlm, shipped: row.shipped, adapted: row.adapted, a: row.adaptation })}`,
-  );
-  return row;
 }
 
 export function evidenceMarkdown(rows: readonly EvidenceRow[], command: string, parentName = 'shipped DA'): string {
