@@ -9,7 +9,7 @@ import type { DenoiseDAOptions, DenoiseDAResult } from '../model/da/infer';
 import type { LoadedDA } from '../model/da/weights-io';
 import { nlmeans } from '../model/nlm/nlm-cpu';
 import { nlmKernelLabel } from '../model/nlm/job';
-import { checkNlmSigma, NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/params';
+import { blockFits, checkNlmSigma, NLM_DEFAULTS, resolveNlmSigma } from '../model/nlm/params';
 import type { NlmWorkerPool } from '../model/nlm/pool';
 import { brainMaskSteps, findHead, type BrainMaskSteps, type KnownBackground } from '../core/brain-mask';
 import { and, countMask } from '../core/mask';
@@ -526,14 +526,15 @@ async function blendWithNlm(
     : { ...NLM_DEFAULTS };
   // NLM pads by reflection and needs every dimension beyond its block radius; a thinner volume (a few slices) keeps
   // the network's output, which needs only 5, and says why.
-  const thin = Math.min(...volume.dims);
-  if (thin <= nlmParams.blockRadius)
+  if (!blockFits(volume.dims, nlmParams.blockRadius)) {
+    const thin = Math.min(...volume.dims);
     return {
       volume: da,
       parameters: {
         nlmBlend: `none: ${thin} voxels is too thin for NLM, whose block radius is ${nlmParams.blockRadius}`,
       },
     };
+  }
   let brain: Mask | undefined;
   if (!fixed) {
     // SURE needs σ̂ and a brain to take the error over; without them the network's output stands, and says why.

@@ -35,6 +35,14 @@ export const NLM_DEFAULTS = { patchRadius: 1, blockRadius: 5, rician: true } as 
 /** Largest radii accepted: beyond these the cost is absurd for a volume and almost surely a typo. */
 const MAX_RADIUS = 32;
 
+/**
+ * Whether NLM's block fits the grid: it pads by reflection, so every dimension must exceed the block radius.
+ * @example blockFits([64, 64, 5], 5) // false: 5 slices
+ */
+export function blockFits(dims: readonly number[], blockRadius: number): boolean {
+  return dims.every((d) => d > blockRadius);
+}
+
 /** Checks the volume, mask and parameters and fills in DIPY's defaults; throws one clear message per problem. */
 export function resolveNlmParams(volume: Volume, params: NlmParams, mask?: Mask): ResolvedNlmParams {
   const patchRadius = params.patchRadius ?? NLM_DEFAULTS.patchRadius;
@@ -52,7 +60,7 @@ export function resolveNlmParams(volume: Volume, params: NlmParams, mask?: Mask)
     );
   }
   const { dims, data } = volume;
-  if (dims.some((d) => d <= blockRadius)) {
+  if (!blockFits(dims, blockRadius)) {
     throw new Error(
       `every dimension must exceed block_radius = ${blockRadius} (the volume is padded by reflection), but dims are [${dims.join(', ')}]; use a smaller block_radius`,
     );
